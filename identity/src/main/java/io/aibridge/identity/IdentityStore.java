@@ -1,0 +1,184 @@
+package io.aibridge.identity;
+
+import io.aibridge.events.ApiKeyCreated;
+import io.aibridge.events.ApiKeyRevoked;
+import io.aibridge.events.IdentityEvent;
+import io.aibridge.events.UserStatus;
+import io.aibridge.events.UserUpserted;
+
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Users and API keys held in memory, built from the identity topic, so that authenticating a
+ * request is a couple of map look-ups and a hash: no database round trip on the hot path, and
+ * known keys keep working while Kafka or PostgreSQL is down. Thread-safe.
+ */
+public final class IdentityStore {
+
+    /** An API key as known from its creation and revocation events. */
+    public record KeyState(String keyId, UUID userId, String name, String secretHash, Instant createdAt,
+                           Instant expiresAt, Instant revokedAt) {
+
+        static KeyState created(ApiKeyCreated e) {
+            return new KeyState(e.keyId(), e.userId(), e.name(), e.secretHash(), e.createdAt(), e.expiresAt(), null);
+        }
+
+        static KeyState revoked(ApiKeyRevoked e) {
+            return new KeyState(e.keyId(), e.userId(), "", null, null, null, e.revokedAt());
+        }
+
+        /** Revocation is final: a creation seen after it (redelivery) fills in details but does not revive the key. */
+        KeyState merge(KeyState later) {
+            return new KeyState(keyId, userId,
+                    name.isEmpty() ? later.name : name,
+                    secretHash != null ? secretHash : later.secretHash,
+                    createdAt != null ? createdAt : later.createdAt,
+                    expiresAt != null ? expiresAt : later.expiresAt,
+                    revokedAt != null ? revokedAt : later.revokedAt);
+        }
+
+        public boolean revoked() {
+            return revokedAt != null;
+        }
+
+        public boolean expired(Instant now) {
+            return expiresAt != null && !now.isBefore(expiresAt);
+        }
+
+        @Override
+        public String toString() {
+            return "KeyState[keyId=" + keyId + ", userId=" + userId + ", revoked=" + revoked() + "]";
+        }
+    }
+
+    private final Map<UUID, UserUpserted> users = new ConcurrentHashMap<>();
+    private final Map<String, UUID> userIdsByUsername = new ConcurrentHashMap<>();
+    private final Map<String, KeyState> keys = new ConcurrentHashMap<>();
+    private final Map<UUID, CompletableFuture<Void>> awaited = new ConcurrentHashMap<>();
+    private final byte[] bootstrapTokenHash;
+
+    /** @param bootstrapToken {@code AIBRIDGE_BOOTSTRAP_TOKEN}, or null/blank when not configured */
+    public IdentityStore(String bootstrapToken) {
+        this.bootstrapTokenHash = bootstrapToken == null || bootstrapToken.isBlank() ? null : ApiKeys.sha256(bootstrapToken);
+    }
+
+    /** Applies one event. Idempotent, and tolerant of redelivery and of compaction's gaps. */
+    public void apply(IdentityEvent event) {
+        if (event instanceof UserUpserted user) {
+            UserUpserted kept = users.merge(user.userId(), user,
+                    (held, incoming) -> incoming.updatedAt().isBefore(held.updatedAt()) ? held : incoming);
+            if (kept == user) {
+                userIdsByUsername.values().remove(user.userId());
+                userIdsByUsername.put(normalise(user.username()), user.userId());
+            }
+        } else if (event instanceof ApiKeyCreated created) {
+            keys.merge(created.keyId(), KeyState.created(created), KeyState::merge);
+        } else if (event instanceof ApiKeyRevoked revoked) {
+            keys.merge(revoked.keyId(), KeyState.revoked(revoked), (held, incoming) -> incoming.merge(held));
+        }
+        CompletableFuture<Void> waiting = awaited.remove(event.eventId());
+        if (waiting != null) {
+            waiting.complete(null);
+        }
+    }
+
+    /**
+     * Completes once the event with this id has been applied: lets a writer answer only after its
+     * own change is visible (read-your-writes). Call before publishing.
+     */
+    public CompletableFuture<Void> whenApplied(UUID eventId) {
+        return awaited.computeIfAbsent(eventId, id -> new CompletableFuture<>());
+    }
+
+    /** Authenticates a bridge token (from {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Coder-Session-Token}). */
+    public Authentication authenticate(String token, Instant now) {
+        if (token == null || token.isBlank()) {
+            return Authentication.failed(Authentication.Outcome.MISSING);
+        }
+        if (bootstrapTokenHash != null && MessageDigest.isEqual(ApiKeys.sha256(token), bootstrapTokenHash)) {
+            return authenticateBootstrap();
+        }
+        Optional<ApiKeys.ParsedToken> parsed = ApiKeys.parse(token);
+        if (parsed.isEmpty()) {
+            return Authentication.failed(Authentication.Outcome.UNKNOWN_KEY);
+        }
+        KeyState key = keys.get(parsed.get().keyId());
+        if (key == null || !ApiKeys.matches(parsed.get().secret(), key.secretHash())) {
+            return Authentication.failed(Authentication.Outcome.UNKNOWN_KEY);
+        }
+        if (key.revoked()) {
+            return Authentication.failed(Authentication.Outcome.REVOKED);
+        }
+        if (key.expired(now)) {
+            return Authentication.failed(Authentication.Outcome.EXPIRED);
+        }
+        UserUpserted user = users.get(key.userId());
+        if (user == null || user.status() != UserStatus.ACTIVE) {
+            return Authentication.failed(Authentication.Outcome.USER_INACTIVE);
+        }
+        return Authentication.of(new Principal(user.userId(), user.username(), user.name(), user.role(), key.keyId()));
+    }
+
+    private Authentication authenticateBootstrap() {
+        KeyState key = keys.get(BootstrapAdmin.KEY_ID);
+        if (key != null && key.revoked()) {
+            return Authentication.failed(Authentication.Outcome.REVOKED);
+        }
+        UserUpserted admin = users.get(BootstrapAdmin.USER_ID);
+        if (admin == null) {
+            admin = BootstrapAdmin.user(Instant.EPOCH);
+        } else if (admin.status() != UserStatus.ACTIVE) {
+            return Authentication.failed(Authentication.Outcome.USER_INACTIVE);
+        }
+        return Authentication.of(new Principal(admin.userId(), admin.username(), admin.name(), admin.role(), BootstrapAdmin.KEY_ID));
+    }
+
+    public Optional<UserUpserted> user(UUID id) {
+        return Optional.ofNullable(users.get(id));
+    }
+
+    /** Case-insensitive. */
+    public Optional<UserUpserted> userByUsername(String username) {
+        UUID id = userIdsByUsername.get(normalise(username));
+        return id == null ? Optional.empty() : user(id);
+    }
+
+    /** Every user, by username. */
+    public List<UserUpserted> users() {
+        return users.values().stream().sorted(Comparator.comparing(UserUpserted::username)).toList();
+    }
+
+    public Optional<KeyState> key(String keyId) {
+        return Optional.ofNullable(keys.get(keyId));
+    }
+
+    /** Every key, newest first. */
+    public List<KeyState> keys() {
+        return sortedKeys(keys.values());
+    }
+
+    public List<KeyState> keysOf(UUID userId) {
+        return sortedKeys(keys.values().stream().filter(k -> k.userId().equals(userId)).toList());
+    }
+
+    private static List<KeyState> sortedKeys(Collection<KeyState> keys) {
+        return keys.stream()
+                .sorted(Comparator.comparing(KeyState::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))
+                        .thenComparing(KeyState::keyId))
+                .toList();
+    }
+
+    private static String normalise(String username) {
+        return username.toLowerCase(Locale.ROOT);
+    }
+}

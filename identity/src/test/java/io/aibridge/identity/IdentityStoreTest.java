@@ -1,0 +1,124 @@
+package io.aibridge.identity;
+
+import io.aibridge.events.ApiKeyCreated;
+import io.aibridge.events.ApiKeyRevoked;
+import io.aibridge.events.EventCodec;
+import io.aibridge.events.Role;
+import io.aibridge.events.UserStatus;
+import io.aibridge.events.UserUpserted;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class IdentityStoreTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-28T12:00:00Z");
+
+    private final IdentityStore store = new IdentityStore("bootstrap-secret-token");
+    private final UUID alice = UUID.randomUUID();
+
+    private UserUpserted alice(UserStatus status, Instant updatedAt) {
+        return new UserUpserted(EventCodec.newEventId(), alice, "alice", "Alice", null, "", Role.MEMBER, status,
+                NOW.minusSeconds(3600), updatedAt);
+    }
+
+    private ApiKeys.GeneratedKey keyFor(UUID user, Instant expiresAt) {
+        ApiKeys.GeneratedKey key = ApiKeys.generate();
+        store.apply(new ApiKeyCreated(EventCodec.newEventId(), key.keyId(), user, "laptop", key.secretHash(),
+                NOW.minusSeconds(60), expiresAt));
+        return key;
+    }
+
+    @Test
+    void aValidKeyOfAnActiveUserAuthenticatesAsThatUser() {
+        store.apply(alice(UserStatus.ACTIVE, NOW));
+        ApiKeys.GeneratedKey key = keyFor(alice, null);
+
+        Authentication auth = store.authenticate(key.token(), NOW);
+
+        assertThat(auth.authenticated()).isTrue();
+        assertThat(auth.principal().userId()).isEqualTo(alice);
+        assertThat(auth.principal().username()).isEqualTo("alice");
+        assertThat(auth.principal().apiKeyId()).isEqualTo(key.keyId());
+        assertThat(auth.principal().readsEverything()).isFalse();
+    }
+
+    @Test
+    void aWrongSecretForAKnownKeyIdIsRejected() {
+        store.apply(alice(UserStatus.ACTIVE, NOW));
+        ApiKeys.GeneratedKey key = keyFor(alice, null);
+        assertThat(store.authenticate("aib_" + key.keyId() + "_wrongsecret", NOW).outcome())
+                .isEqualTo(Authentication.Outcome.UNKNOWN_KEY);
+        assertThat(store.authenticate("not-a-key", NOW).outcome()).isEqualTo(Authentication.Outcome.UNKNOWN_KEY);
+        assertThat(store.authenticate(" ", NOW).outcome()).isEqualTo(Authentication.Outcome.MISSING);
+    }
+
+    @Test
+    void revokedExpiredAndSuspendedAreRejectedWithTheirReason() {
+        store.apply(alice(UserStatus.ACTIVE, NOW));
+        ApiKeys.GeneratedKey revoked = keyFor(alice, null);
+        store.apply(new ApiKeyRevoked(EventCodec.newEventId(), revoked.keyId(), alice, NOW));
+        ApiKeys.GeneratedKey expired = keyFor(alice, NOW.minusSeconds(1));
+        ApiKeys.GeneratedKey valid = keyFor(alice, NOW.plus(Duration.ofDays(1)));
+
+        assertThat(store.authenticate(revoked.token(), NOW).outcome()).isEqualTo(Authentication.Outcome.REVOKED);
+        assertThat(store.authenticate(expired.token(), NOW).outcome()).isEqualTo(Authentication.Outcome.EXPIRED);
+        assertThat(store.authenticate(valid.token(), NOW).authenticated()).isTrue();
+
+        store.apply(alice(UserStatus.SUSPENDED, NOW.plusSeconds(1)));
+        assertThat(store.authenticate(valid.token(), NOW).outcome()).isEqualTo(Authentication.Outcome.USER_INACTIVE);
+    }
+
+    @Test
+    void aRevocationSeenBeforeTheCreationStillWins() {
+        store.apply(alice(UserStatus.ACTIVE, NOW));
+        ApiKeys.GeneratedKey key = ApiKeys.generate();
+        store.apply(new ApiKeyRevoked(EventCodec.newEventId(), key.keyId(), alice, NOW));
+        store.apply(new ApiKeyCreated(EventCodec.newEventId(), key.keyId(), alice, "laptop", key.secretHash(), NOW, null));
+        assertThat(store.authenticate(key.token(), NOW).outcome()).isEqualTo(Authentication.Outcome.REVOKED);
+    }
+
+    @Test
+    void anOlderUserVersionNeverOverwritesANewerOne() {
+        store.apply(alice(UserStatus.SUSPENDED, NOW));
+        store.apply(alice(UserStatus.ACTIVE, NOW.minusSeconds(10)));
+        assertThat(store.user(alice)).get().extracting(UserUpserted::status).isEqualTo(UserStatus.SUSPENDED);
+        assertThat(store.userByUsername("ALICE")).isPresent();
+    }
+
+    @Test
+    void theBootstrapTokenIsTheAdminOwnerEvenBeforeTheTopicHasAnything() {
+        Authentication auth = store.authenticate("bootstrap-secret-token", NOW);
+        assertThat(auth.authenticated()).isTrue();
+        assertThat(auth.principal().userId()).isEqualTo(BootstrapAdmin.USER_ID);
+        assertThat(auth.principal().isOwner()).isTrue();
+
+        store.apply(BootstrapAdmin.key("bootstrap-secret-token", NOW));
+        store.apply(new ApiKeyRevoked(EventCodec.newEventId(), BootstrapAdmin.KEY_ID, BootstrapAdmin.USER_ID, NOW));
+        assertThat(store.authenticate("bootstrap-secret-token", NOW).outcome()).isEqualTo(Authentication.Outcome.REVOKED);
+        assertThat(new IdentityStore(null).authenticate("bootstrap-secret-token", NOW).authenticated()).isFalse();
+    }
+
+    @Test
+    void generatedKeysParseBackAndNeverPrintTheirSecret() {
+        ApiKeys.GeneratedKey key = ApiKeys.generate();
+        assertThat(key.token()).matches("aib_[a-z2-7]{12}_[A-Za-z0-9_-]{43}");
+        assertThat(ApiKeys.parse(key.token())).get().extracting(ApiKeys.ParsedToken::keyId).isEqualTo(key.keyId());
+        assertThat(key.toString()).doesNotContain(key.token().substring(17));
+        assertThat(ApiKeys.parse("aib_")).isEmpty();
+        assertThat(ApiKeys.parse("aib_id_")).isEmpty();
+    }
+
+    @Test
+    void tokensAreReadFromBearerThenApiKeyThenCoderSessionToken() {
+        assertThat(TokenHeaders.token(h -> h.equals("Authorization") ? "bearer abc" : null)).isEqualTo("abc");
+        assertThat(TokenHeaders.token(h -> h.equals("Authorization") ? "Basic abc def" : h.equals("X-Api-Key") ? "k" : null))
+                .isEqualTo("k");
+        assertThat(TokenHeaders.token(h -> h.equals("Coder-Session-Token") ? " s " : null)).isEqualTo("s");
+        assertThat(TokenHeaders.token(h -> null)).isNull();
+    }
+}

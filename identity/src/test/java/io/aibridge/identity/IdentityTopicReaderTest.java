@@ -1,0 +1,61 @@
+package io.aibridge.identity;
+
+import io.aibridge.events.ApiKeyRevoked;
+import io.aibridge.events.EventCodec;
+import io.aibridge.events.Role;
+import io.aibridge.events.Topics;
+import io.aibridge.events.UserStatus;
+import io.aibridge.events.UserUpserted;
+import io.aibridge.testing.KafkaBroker;
+import io.aibridge.testing.KafkaEvents;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Against a real broker: the store follows the compacted topic, revocations arrive in seconds, and Kafka going away changes nothing. */
+class IdentityTopicReaderTest {
+
+    @Test
+    void followsTheTopicAndKeepsAuthenticatingWhenKafkaIsGone() throws Exception {
+        Instant now = Instant.now();
+        UUID bob = UUID.randomUUID();
+        ApiKeys.GeneratedKey kept = ApiKeys.generate();
+        ApiKeys.GeneratedKey revoked = ApiKeys.generate();
+        IdentityStore store = new IdentityStore(null);
+
+        try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
+                    Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
+            kafka.publish(new UserUpserted(EventCodec.newEventId(), bob, "bob", "Bob", null, "", Role.AUDITOR,
+                            UserStatus.ACTIVE, now, now),
+                    new io.aibridge.events.ApiKeyCreated(EventCodec.newEventId(), kept.keyId(), bob, "ci", kept.secretHash(), now, null),
+                    new io.aibridge.events.ApiKeyCreated(EventCodec.newEventId(), revoked.keyId(), bob, "old", revoked.secretHash(), now, null));
+
+            IdentityTopicReader reader = new IdentityTopicReader(broker.bootstrapServers(), store).start();
+            try {
+                assertThat(reader.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+                assertThat(store.authenticate(kept.token(), Instant.now()).authenticated()).isTrue();
+                assertThat(store.authenticate(revoked.token(), Instant.now()).authenticated()).isTrue();
+
+                ApiKeyRevoked revocation = new ApiKeyRevoked(EventCodec.newEventId(), revoked.keyId(), bob, Instant.now());
+                var applied = store.whenApplied(revocation.eventId());
+                long published = System.nanoTime();
+                kafka.publish(revocation);
+                await().atMost(Duration.ofSeconds(5)).until(() -> !store.authenticate(revoked.token(), Instant.now()).authenticated());
+                assertThat(applied).isDone();
+                assertThat(Duration.ofNanos(System.nanoTime() - published)).isLessThan(Duration.ofSeconds(5));
+            } finally {
+                // the broker stops first: the store must not care
+                broker.close();
+                assertThat(store.authenticate(kept.token(), Instant.now()).authenticated()).isTrue();
+                reader.close();
+            }
+        }
+    }
+}

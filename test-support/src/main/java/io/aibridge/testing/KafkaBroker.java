@@ -1,0 +1,81 @@
+package io.aibridge.testing;
+
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A real single-node KRaft Kafka broker inside the test JVM (Kafka's own test kit), on a random
+ * port. Starts in 2-4 s. When {@code KAFKA_BOOTSTRAP_SERVERS} is set, nothing is started and that
+ * broker is used instead, so the same tests run against a standalone broker.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    /** Environment variable naming an external broker to use instead of an in-JVM one. */
+    public static final String EXTERNAL = "KAFKA_BOOTSTRAP_SERVERS";
+
+    private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private KafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
+        this.cluster = cluster;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Starts an in-JVM broker, or returns the external one named by {@code KAFKA_BOOTSTRAP_SERVERS}. */
+    public static KafkaBroker start() {
+        QuietLogs.apply();
+        String external = System.getenv(EXTERNAL);
+        if (external != null && !external.isBlank()) {
+            return new KafkaBroker(null, external);
+        }
+        try {
+            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    // the default is latestTesting(), an unreleased metadata version
+                    .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .build())
+                    .setConfigProp("auto.create.topics.enable", "true")
+                    .setConfigProp("num.partitions", "1")
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("offsets.topic.num.partitions", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("message.max.bytes", String.valueOf(16 * 1024 * 1024))
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            return new KafkaBroker(cluster, cluster.bootstrapServers());
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the in-JVM Kafka broker", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** True when this is an in-JVM broker that {@link #close()} stops. */
+    public boolean embedded() {
+        return cluster != null;
+    }
+
+    /** Stops an in-JVM broker; safe to call more than once (tests stop the broker on purpose). */
+    @Override
+    public void close() {
+        if (cluster != null && closed.compareAndSet(false, true)) {
+            try {
+                cluster.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not stop the in-JVM Kafka broker", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.aibridge.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Quarkus test resource: a real PostgreSQL for the test class ({@link Database}). Sets the JDBC and
+ * reactive datasource URLs and credentials. With the init argument {@code migrate=true} the
+ * schema's Flyway migrations are applied first, for services that read but never migrate:
+ * {@code @WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))}.
+ */
+public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
+
+    private Database database;
+    private boolean migrate;
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        migrate = Boolean.parseBoolean(initArgs.getOrDefault("migrate", "false"));
+    }
+
+    @Override
+    public Map<String, String> start() {
+        database = Database.start();
+        if (migrate) {
+            database.migrate();
+        }
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.datasource.jdbc.url", database.jdbcUrl());
+        config.put("quarkus.datasource.reactive.url", database.reactiveUrl());
+        config.put("quarkus.datasource.username", database.user());
+        config.put("quarkus.datasource.password", database.password());
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        if (database != null) {
+            database.close();
+        }
+    }
+}
