@@ -75,11 +75,6 @@ public final class Database implements AutoCloseable {
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
-    /** The URL form of the Vert.x reactive client. */
-    public String reactiveUrl() {
-        return "postgresql://" + host + ":" + port + "/" + database;
-    }
-
     public String user() {
         return user;
     }

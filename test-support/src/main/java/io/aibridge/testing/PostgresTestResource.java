@@ -6,8 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Quarkus test resource: a real PostgreSQL for the test class ({@link Database}). Sets the JDBC and
- * reactive datasource URLs and credentials. With the init argument {@code migrate=true} the
+ * Quarkus test resource: a real PostgreSQL for the test class ({@link Database}). Sets the JDBC
+ * datasource URL and credentials. With the init argument {@code migrate=true} the
  * schema's Flyway migrations are applied first, for services that read but never migrate:
  * {@code @WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))}.
  */
@@ -29,7 +29,6 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         }
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.datasource.jdbc.url", database.jdbcUrl());
-        config.put("quarkus.datasource.reactive.url", database.reactiveUrl());
         config.put("quarkus.datasource.username", database.user());
         config.put("quarkus.datasource.password", database.password());
         return config;
