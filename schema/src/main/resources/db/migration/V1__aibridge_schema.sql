@@ -250,3 +250,103 @@ CREATE TABLE aibridge_api_keys (
     revoked_at   timestamptz
 );
 CREATE INDEX aibridge_api_keys_user ON aibridge_api_keys (user_id);
+
+-- ---------------------------------------------------------------------------------------------
+-- The one definition of a session summary. Recomputes the summaries of the given
+-- (session_id, initiator_id) pairs from the visible interceptions and their children, and deletes
+-- the summaries of pairs with nothing visible left. Called by the recorder for the sessions a batch
+-- touched (old and new session ids when lineage moved an interception), by retention after a purge,
+-- and by tests that write rows directly. Cost is proportional to the sessions given, not to the data.
+-- Callers that may run concurrently on the same sessions serialise with
+-- pg_advisory_xact_lock(hashtextextended(session_id || '/' || initiator_id, 0)), in sorted order.
+-- ---------------------------------------------------------------------------------------------
+CREATE FUNCTION aibridge_refresh_sessions(session_ids text[], initiator_ids uuid[]) RETURNS void
+    LANGUAGE sql AS
+$$
+WITH keys AS (
+    SELECT DISTINCT k.session_id, k.initiator_id
+    FROM unnest(session_ids, initiator_ids) AS k(session_id, initiator_id)
+),
+visible AS (
+    SELECT i.*
+    FROM keys k
+    JOIN aibridge_interceptions i ON i.session_id = k.session_id AND i.initiator_id = k.initiator_id
+    WHERE i.ended_at IS NOT NULL
+),
+agg AS (
+    SELECT session_id, initiator_id,
+           min(started_at)                                                          AS started_at,
+           max(started_at)                                                          AS last_started_at,
+           max(ended_at)                                                            AS ended_at,
+           coalesce(array_agg(DISTINCT provider ORDER BY provider) FILTER (WHERE provider IS NOT NULL), '{}') AS providers,
+           coalesce(array_agg(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL), '{}')          AS models,
+           array_agg(DISTINCT coalesce(client, 'Unknown') ORDER BY coalesce(client, 'Unknown'))              AS clients,
+           count(*)                                                                 AS interceptions,
+           count(*) FILTER (WHERE thread_root_id IS NULL)                           AS threads
+    FROM visible
+    GROUP BY session_id, initiator_id
+),
+firsts AS (
+    SELECT DISTINCT ON (session_id, initiator_id) session_id, initiator_id, client, metadata
+    FROM visible
+    ORDER BY session_id, initiator_id, started_at, id
+),
+tokens AS (
+    SELECT v.session_id, v.initiator_id,
+           sum(t.input_tokens)             AS input_tokens,
+           sum(t.output_tokens)            AS output_tokens,
+           sum(t.cache_read_input_tokens)  AS cache_read_input_tokens,
+           sum(t.cache_write_input_tokens) AS cache_write_input_tokens
+    FROM visible v
+    JOIN aibridge_token_usages t ON t.interception_id = v.id AND t.interception_started_at = v.started_at
+    GROUP BY v.session_id, v.initiator_id
+),
+prompts AS (
+    SELECT DISTINCT ON (v.session_id, v.initiator_id) v.session_id, v.initiator_id, p.prompt, p.created_at
+    FROM visible v
+    JOIN aibridge_user_prompts p ON p.interception_id = v.id AND p.interception_started_at = v.started_at
+    ORDER BY v.session_id, v.initiator_id, p.created_at DESC, p.id DESC
+),
+upserted AS (
+    INSERT INTO aibridge_sessions AS s (
+        session_id, initiator_id, started_at, last_started_at, ended_at, last_active_at,
+        providers, models, clients, client, metadata, interceptions, threads,
+        input_tokens, output_tokens, cache_read_input_tokens, cache_write_input_tokens,
+        last_prompt, last_prompt_at, updated_at)
+    SELECT a.session_id, a.initiator_id, a.started_at, a.last_started_at, a.ended_at,
+           coalesce(p.created_at, a.started_at),
+           a.providers, a.models, a.clients, f.client, f.metadata, a.interceptions, a.threads,
+           coalesce(t.input_tokens, 0), coalesce(t.output_tokens, 0),
+           coalesce(t.cache_read_input_tokens, 0), coalesce(t.cache_write_input_tokens, 0),
+           p.prompt, p.created_at, now()
+    FROM agg a
+    JOIN firsts f USING (session_id, initiator_id)
+    LEFT JOIN tokens t USING (session_id, initiator_id)
+    LEFT JOIN prompts p USING (session_id, initiator_id)
+    ON CONFLICT (session_id, initiator_id) DO UPDATE SET
+        started_at               = excluded.started_at,
+        last_started_at          = excluded.last_started_at,
+        ended_at                 = excluded.ended_at,
+        last_active_at           = excluded.last_active_at,
+        providers                = excluded.providers,
+        models                   = excluded.models,
+        clients                  = excluded.clients,
+        client                   = excluded.client,
+        metadata                 = excluded.metadata,
+        interceptions            = excluded.interceptions,
+        threads                  = excluded.threads,
+        input_tokens             = excluded.input_tokens,
+        output_tokens            = excluded.output_tokens,
+        cache_read_input_tokens  = excluded.cache_read_input_tokens,
+        cache_write_input_tokens = excluded.cache_write_input_tokens,
+        last_prompt              = excluded.last_prompt,
+        last_prompt_at           = excluded.last_prompt_at,
+        updated_at               = excluded.updated_at
+    RETURNING s.session_id
+)
+DELETE FROM aibridge_sessions s
+USING keys k
+WHERE s.session_id = k.session_id
+  AND s.initiator_id = k.initiator_id
+  AND NOT EXISTS (SELECT 1 FROM agg a WHERE a.session_id = k.session_id AND a.initiator_id = k.initiator_id);
+$$;

@@ -90,6 +90,80 @@ class SchemaMigrationTest {
         }
     }
 
+    @Test
+    void sessionSummaryCoversEveryVisibleInterceptionAndDisappearsWithTheLast() throws SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT aibridge_ensure_day_partitions('2026-04-01', '2026-04-02')");
+            UUID user = UUID.randomUUID();
+            UUID root = UUID.randomUUID();
+            UUID child = UUID.randomUUID();
+            UUID inFlight = UUID.randomUUID();
+            Instant t0 = Instant.parse("2026-04-01T23:00:00Z");
+            s.execute(insert(root, t0, user, "anthropic", "claude-sonnet-4-5", "Claude Code", null, true));
+            s.execute(insert(child, t0.plusSeconds(3600), user, "openai", "gpt-5", "Codex", root, true));
+            s.execute(insert(inFlight, t0.plusSeconds(7200), user, "openai", "o3", "Codex", root, false));
+            s.execute(tokens(root, t0, 10, 100, 1000, 5));
+            s.execute(tokens(root, t0, 1, 2, 3, 4));
+            s.execute(tokens(child, t0.plusSeconds(3600), 20, 200, 0, 0));
+            s.execute(tokens(inFlight, t0.plusSeconds(7200), 999, 999, 999, 999));
+            s.execute("INSERT INTO aibridge_user_prompts (id, interception_id, interception_started_at, prompt, created_at) "
+                    + "VALUES (gen_random_uuid(), '" + root + "', '" + t0 + "', 'fix the build', '2026-04-01T23:00:01Z')");
+            refresh(s, root.toString(), user);
+
+            try (ResultSet rs = s.executeQuery("SELECT * FROM aibridge_sessions WHERE session_id = '" + root + "'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt("interceptions")).isEqualTo(2);
+                assertThat(rs.getInt("threads")).isEqualTo(1);
+                assertThat(rs.getLong("input_tokens")).isEqualTo(31);
+                assertThat(rs.getLong("output_tokens")).isEqualTo(302);
+                assertThat(rs.getLong("cache_read_input_tokens")).isEqualTo(1003);
+                assertThat(rs.getLong("cache_write_input_tokens")).isEqualTo(9);
+                assertThat(rs.getString("providers")).isEqualTo("{anthropic,openai}");
+                assertThat(rs.getString("models")).isEqualTo("{claude-sonnet-4-5,gpt-5}");
+                assertThat(rs.getString("clients")).isEqualTo("{\"Claude Code\",Codex}");
+                assertThat(rs.getString("client")).isEqualTo("Claude Code");
+                assertThat(rs.getString("last_prompt")).isEqualTo("fix the build");
+                assertThat(rs.getObject("last_active_at", OffsetDateTime.class).toInstant())
+                        .isEqualTo(Instant.parse("2026-04-01T23:00:01Z"));
+                assertThat(rs.getObject("started_at", OffsetDateTime.class).toInstant()).isEqualTo(t0);
+            }
+
+            // a purge of the first day leaves the child: the summary shows only what is left
+            s.execute("DELETE FROM aibridge_interceptions WHERE id = '" + root + "'");
+            refresh(s, root.toString(), user);
+            try (ResultSet rs = s.executeQuery("SELECT interceptions, input_tokens, last_prompt, last_active_at, started_at "
+                    + "FROM aibridge_sessions WHERE session_id = '" + root + "'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+                assertThat(rs.getLong(2)).isEqualTo(20);
+                assertThat(rs.getString(3)).isNull();
+                assertThat(rs.getObject(4, OffsetDateTime.class).toInstant()).isEqualTo(t0.plusSeconds(3600));
+            }
+
+            s.execute("DELETE FROM aibridge_interceptions WHERE id = '" + child + "'");
+            refresh(s, root.toString(), user);
+            assertThat(scalar(s, "SELECT count(*) FROM aibridge_sessions WHERE session_id = '" + root + "'")).isZero();
+        }
+    }
+
+    private static void refresh(Statement s, String sessionId, UUID initiator) throws SQLException {
+        s.execute("SELECT aibridge_refresh_sessions(ARRAY['" + sessionId + "'], ARRAY['" + initiator + "'::uuid])");
+    }
+
+    private static String insert(UUID id, Instant startedAt, UUID user, String provider, String model, String client,
+                                 UUID root, boolean ended) {
+        return "INSERT INTO aibridge_interceptions (id, started_at, initiator_id, provider, model, client, thread_root_id, "
+                + "thread_parent_id, ended_at) VALUES ('" + id + "', '" + startedAt + "', '" + user + "', '" + provider + "', '"
+                + model + "', '" + client + "', " + (root == null ? "NULL" : "'" + root + "'") + ", "
+                + (root == null ? "NULL" : "'" + root + "'") + ", " + (ended ? "'" + startedAt.plusSeconds(5) + "'" : "NULL") + ")";
+    }
+
+    private static String tokens(UUID interception, Instant startedAt, long in, long out, long cacheRead, long cacheWrite) {
+        return "INSERT INTO aibridge_token_usages (id, interception_id, interception_started_at, input_tokens, output_tokens, "
+                + "cache_read_input_tokens, cache_write_input_tokens, created_at) VALUES (gen_random_uuid(), '" + interception
+                + "', '" + startedAt + "', " + in + ", " + out + ", " + cacheRead + ", " + cacheWrite + ", now())";
+    }
+
     private static String sessionId(Statement s, UUID id) throws SQLException {
         try (ResultSet rs = s.executeQuery("SELECT session_id FROM aibridge_interceptions WHERE id = '" + id + "'")) {
             rs.next();
