@@ -79,8 +79,17 @@ public final class LocalPostgres implements AutoCloseable {
     /**
      * Starts the server (initialising the data directory on first use) and makes sure the role and
      * the database exist. Fails when the port is taken or another server holds the data directory.
+     * The server's own log is passed to SLF4J.
      */
     public static LocalPostgres start(Settings settings) {
+        return start(settings, ProcessBuilder.Redirect.PIPE);
+    }
+
+    /**
+     * Same as {@link #start(Settings)}, with the server's own log (start-up, shutdown, errors) sent
+     * to {@code serverOutput}, e.g. {@link ProcessBuilder.Redirect#INHERIT} in a process of its own.
+     */
+    public static LocalPostgres start(Settings settings, ProcessBuilder.Redirect serverOutput) {
         EmbeddedPostgres server;
         try {
             Files.createDirectories(settings.dataDir().getParent());
@@ -92,7 +101,11 @@ public final class LocalPostgres implements AutoCloseable {
                     .setOverrideWorkingDirectory(settings.runtimeDir().toFile())
                     // the embedded default is off (fast tests); the local stack keeps what it acknowledged
                     .setServerConfig("synchronous_commit", "on")
+                    // TCP on the loopback only: no socket file in a shared directory such as /tmp
+                    .setServerConfig("unix_socket_directories", "''")
                     .setPGStartupWait(Duration.ofSeconds(30))
+                    .setOutputRedirector(serverOutput)
+                    .setErrorRedirector(serverOutput)
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start PostgreSQL on port " + settings.port()

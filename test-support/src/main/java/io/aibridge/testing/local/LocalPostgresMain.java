@@ -54,7 +54,8 @@ public final class LocalPostgresMain {
             Files.deleteIfExists(readyFile);
         }
 
-        LocalPostgres postgres = LocalPostgres.start(settings);
+        // this process is PostgreSQL's launcher: its output is the server's log
+        LocalPostgres postgres = LocalPostgres.start(settings, ProcessBuilder.Redirect.INHERIT);
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);
