@@ -79,6 +79,13 @@ pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$REPO/pom.xml" | head -1; 
 if pid=$(runner_pid); then
   die "AI Bridge is already running from $AIBRIDGE_HOME (run.sh pid $pid); stop it with Ctrl-C there or deploy/local/stop.sh"
 fi
+mkdir -p "$RUN_DIR"
+# Two starts at the same moment would both pass the check above: the lock makes one of them lose.
+# It is released when this script ends, however it ends; the components never inherit it.
+if command -v flock >/dev/null; then
+  exec 9>"$RUN_DIR/stack.lock"
+  flock -n 9 || die "another deploy/local/run.sh is starting or running from $AIBRIDGE_HOME"
+fi
 leftovers=$(running_components)
 if [[ -n $leftovers ]]; then
   say "Stopping what a previous run left behind: $(echo $leftovers)"
@@ -147,7 +154,7 @@ if [[ $BUILD == always ]] || { [[ $BUILD == auto ]] && build_is_stale; }; then
   # build-classpath writes each module's runtime classpath next to its jar; run.sh needs test-support's
   if ! (cd "$REPO" && ./mvnw -B -ntp package -Dmaven.test.skip=true -pl "$modules" -am \
       dependency:build-classpath -Dmdep.outputFile=target/runtime.classpath -Dmdep.includeScope=runtime) \
-      >"$LOG_DIR/build.log" 2>&1; then
+      >"$LOG_DIR/build.log" 2>&1 9>&-; then
     tail -40 "$LOG_DIR/build.log" >&2
     die "the build failed; full log in $LOG_DIR/build.log"
   fi
@@ -191,7 +198,7 @@ launch() {
   shift
   rotate_log "$name"
   java "$(component_marker "$name")" "$(home_marker)" -Djava.io.tmpdir="$JAVA_TMP" "$@" \
-    >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    >"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN_DIR/$name.pid"
   LAUNCHED=1
 }
@@ -332,8 +339,9 @@ if [[ -n $FOLLOW ]]; then
   for name in "${COMPONENTS[@]}"; do
     [[ -f $RUN_DIR/$name.pid ]] && logs+=("$LOG_DIR/$name.log")
   done
-  # tail names each file in a "==> path <==" header before its lines; awk turns that into a prefix
-  tail -n 0 -F "${logs[@]}" 2>/dev/null > >(awk '/^==> .* <==$/ { n = split($2, p, "/"); c = p[n]; sub(/\.log$/, "", c); next }
+  # tail names each file in a "==> path <==" header before its lines; awk turns that into a prefix.
+  # --pid: tail ends with this script, even when the script is killed
+  tail --pid=$$ -n 0 -F "${logs[@]}" 2>/dev/null 9>&- > >(awk '/^==> .* <==$/ { n = split($2, p, "/"); c = p[n]; sub(/\.log$/, "", c); next }
     NF { print "[" c "] " $0; fflush() }') &
   FOLLOW_PID=$!
 fi

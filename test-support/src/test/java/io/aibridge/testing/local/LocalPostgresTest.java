@@ -19,9 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LocalPostgresTest {
 
-    /** Shared by the tests: unpacking the PostgreSQL binaries costs seconds, a data directory does not. */
-    @TempDir
-    static Path runtime;
+    /**
+     * Where the embedded library unpacks its binaries by default, so these tests reuse the copy that
+     * every other test on this machine already unpacked (unpacking costs seconds).
+     */
+    private static final Path runtime = Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg");
 
     @TempDir
     Path home;
