@@ -259,7 +259,11 @@ postgres_ready() { [[ -f $RUN_DIR/postgres.ready ]]; }
 [[ -z $KAFKA_EXTERNAL ]] && wait_for kafka port_open "$KAFKA_PORT"
 [[ -f $RUN_DIR/postgres.pid ]] && wait_for postgres postgres_ready
 [[ -n $DEMO ]] && wait_for fake-provider port_open "$FAKE_PROVIDER_PORT"
-say "  Kafka, PostgreSQL${DEMO:+ and the fake provider} up in $(elapsed "$START_PHASE_AT") s"
+started=()
+[[ -z $KAFKA_EXTERNAL ]] && started+=(Kafka)
+[[ -f $RUN_DIR/postgres.pid ]] && started+=(PostgreSQL)
+[[ -n $DEMO ]] && started+=("the fake provider")
+((${#started[@]})) && say "  $(IFS=,; echo "${started[*]}" | sed 's/,/, /g') up in $(elapsed "$START_PHASE_AT") s"
 
 # The bootstrap admin token: made once, kept with the data it guards.
 TOKEN_FILE=$AIBRIDGE_HOME/bootstrap-token

@@ -4,6 +4,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -90,6 +93,9 @@ public final class LocalPostgres implements AutoCloseable {
      * to {@code serverOutput}, e.g. {@link ProcessBuilder.Redirect#INHERIT} in a process of its own.
      */
     public static LocalPostgres start(Settings settings, ProcessBuilder.Redirect serverOutput) {
+        // The embedded library only checks that *a* server answers on the port: with another
+        // PostgreSQL already there it would "start" and we would create our role in a stranger's server.
+        requireFreePort(settings.port());
         EmbeddedPostgres server;
         try {
             Files.createDirectories(settings.dataDir().getParent());
@@ -112,6 +118,11 @@ public final class LocalPostgres implements AutoCloseable {
                     + " with data in " + settings.dataDir(), e);
         }
         LocalPostgres postgres = new LocalPostgres(server, settings);
+        if (!postgres.isRunning()) {
+            postgres.close();
+            throw new IllegalStateException("PostgreSQL did not start on port " + settings.port() + " with data in "
+                    + settings.dataDir() + "; see its log");
+        }
         try {
             postgres.ensureRoleAndDatabase();
         } catch (SQLException | RuntimeException e) {
@@ -154,6 +165,14 @@ public final class LocalPostgres implements AutoCloseable {
                     s.execute("CREATE DATABASE " + settings.database() + " OWNER " + settings.user() + " ENCODING 'UTF8'");
                 }
             }
+        }
+    }
+
+    private static void requireFreePort(int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " on 127.0.0.1 is already in use; PostgreSQL was not started", e);
         }
     }
 

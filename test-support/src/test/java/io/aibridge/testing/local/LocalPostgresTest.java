@@ -4,7 +4,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -69,6 +71,19 @@ class LocalPostgresTest {
         assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
         assertFalse(postgres.isRunning());
         assertThrows(SQLException.class, () -> connect(settings).close());
+    }
+
+    @Test
+    void refusesToStartWhenSomethingElseHoldsThePort() throws Exception {
+        try (ServerSocket stranger = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            LocalPostgres.Settings settings = new LocalPostgres.Settings(stranger.getLocalPort(), home.resolve("pgdata"),
+                    runtime, "aibridge", "aibridge", "aibridge");
+
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> LocalPostgres.start(settings));
+
+            assertTrue(refused.getMessage().contains("already in use"), refused.getMessage());
+            assertFalse(Files.exists(settings.dataDir().resolve("postmaster.pid")));
+        }
     }
 
     @Test
