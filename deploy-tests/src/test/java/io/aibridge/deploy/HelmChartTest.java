@@ -1,0 +1,433 @@
+package io.aibridge.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+import static io.aibridge.deploy.RenderedChart.container;
+import static io.aibridge.deploy.RenderedChart.env;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Renders helm/aibridge with Helm itself (helm-java runs Helm's Go code in this JVM) with the
+ * default values and with ci/production-values.yaml, lints it, and checks the rendered objects.
+ */
+class HelmChartTest {
+
+    private static final List<String> SERVICES = List.of("proxy-service", "query-service", "recorder-service", "retention-service");
+    private static final String PREFIX = RenderedChart.RELEASE + "-aibridge-";
+
+    private static RenderedChart defaults;
+    private static RenderedChart production;
+
+    @BeforeAll
+    static void renderOnce() {
+        defaults = RenderedChart.render("default values", null, Map.of());
+        production = RenderedChart.render("production values", RenderedChart.PRODUCTION_VALUES, Map.of());
+    }
+
+    static Stream<RenderedChart> renderings() {
+        return Stream.of(defaults, production);
+    }
+
+    // ------------------------------------------------------------------ lint
+
+    @Test
+    void lintFindsNothingWithTheDefaultValues() {
+        LintResult result = new Helm(RenderedChart.CHART).lint().strict().call();
+
+        assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+    }
+
+    @Test
+    void lintFindsNothingWithTheProductionValues(@TempDir Path copy) throws Exception {
+        Path chart = RenderedChart.chartWithValues(copy.resolve("aibridge"), RenderedChart.PRODUCTION_VALUES);
+
+        LintResult result = new Helm(chart).lint().strict().call();
+
+        assertThat(result.isFailed()).as("helm lint --strict: %s", result.getMessages()).isFalse();
+    }
+
+    // ------------------------------------------------------------------ deployments
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void rendersOneDeploymentAndServicePerService(RenderedChart chart) {
+        assertThat(chart.ofKind("Deployment")).extracting(d -> d.path("metadata").path("name").asText())
+                .containsExactlyInAnyOrderElementsOf(SERVICES.stream().map(s -> PREFIX + s).toList());
+        assertThat(chart.ofKind("Service")).extracting(d -> d.path("metadata").path("name").asText())
+                .containsExactlyInAnyOrderElementsOf(SERVICES.stream().map(s -> PREFIX + s).toList());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void everyDeploymentProbesQuarkusHealthForStartedLiveAndReady(RenderedChart chart) {
+        for (JsonNode deployment : chart.ofKind("Deployment")) {
+            JsonNode container = container(deployment);
+            assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/q/health/started");
+            assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
+            assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
+            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                assertThat(container.at("/" + probe + "/httpGet/port").asText()).isEqualTo("http");
+            }
+            assertThat(container.at("/ports/0/name").asText()).isEqualTo("http");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void everyDeploymentRequestsCpuAndMemoryAndCapsMemory(RenderedChart chart) {
+        for (JsonNode deployment : chart.ofKind("Deployment")) {
+            JsonNode resources = container(deployment).path("resources");
+            assertThat(resources.at("/requests/cpu").asText()).as(name(deployment)).isNotEmpty();
+            assertThat(resources.at("/requests/memory").asText()).as(name(deployment)).isNotEmpty();
+            assertThat(resources.at("/limits/memory").asText()).as(name(deployment)).isNotEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void everyDeploymentRunsAsNonRootOnAReadOnlyRootFilesystemWithoutCapabilities(RenderedChart chart) {
+        for (JsonNode deployment : chart.ofKind("Deployment")) {
+            JsonNode pod = deployment.at("/spec/template/spec");
+            JsonNode container = container(deployment);
+            assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).as(name(deployment)).isTrue();
+            assertThat(pod.at("/securityContext/runAsUser").asInt()).as(name(deployment)).isPositive();
+            assertThat(pod.at("/securityContext/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
+            assertThat(container.at("/securityContext/readOnlyRootFilesystem").asBoolean()).as(name(deployment)).isTrue();
+            assertThat(container.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).as(name(deployment)).isFalse();
+            assertThat(texts(container.at("/securityContext/capabilities/drop"))).containsExactly("ALL");
+            assertThat(pod.path("automountServiceAccountToken").asBoolean(true)).isFalse();
+            // a read-only root needs a writable /tmp (JVM, Vert.x file cache)
+            assertThat(mountPaths(container)).contains("/tmp");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void rollingUpdatesNeverTakeAReadyPodAwayFirst(RenderedChart chart) {
+        for (JsonNode deployment : chart.ofKind("Deployment")) {
+            assertThat(deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt(-1)).as(name(deployment)).isZero();
+        }
+    }
+
+    // ------------------------------------------------------------------ secrets
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void rendersNoSecretAndTakesEveryCredentialFromASecretKeyRef(RenderedChart chart) {
+        assertThat(chart.ofKind("Secret")).isEmpty();
+        for (JsonNode deployment : chart.ofKind("Deployment")) {
+            for (JsonNode variable : container(deployment).path("env")) {
+                String name = variable.path("name").asText();
+                if (name.matches(".*(KEY|PASSWORD|TOKEN|_USER|SECRET).*")) {
+                    assertThat(variable.has("value")).as("%s in %s has an inline value", name, name(deployment)).isFalse();
+                    assertThat(variable.at("/valueFrom/secretKeyRef/name").asText()).as(name).isNotEmpty();
+                    assertThat(variable.at("/valueFrom/secretKeyRef/key").asText()).as(name).isNotEmpty();
+                }
+            }
+        }
+        for (JsonNode configMap : chart.ofKind("ConfigMap")) {
+            assertThat(fieldNames(configMap.path("data"))).as(name(configMap))
+                    .noneMatch(key -> key.matches(".*(KEY|PASSWORD|TOKEN|SECRET).*"));
+        }
+    }
+
+    @Test
+    void productionCredentialsReferenceTheirSecretsByNameAndKey() {
+        JsonNode proxy = container(production.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode query = container(production.get("Deployment", PREFIX + "query-service"));
+        JsonNode recorder = container(production.get("Deployment", PREFIX + "recorder-service"));
+
+        assertSecretRef(env(proxy, "AIBRIDGE_OPENAI_KEY"), "aibridge-provider-keys", "openai");
+        assertSecretRef(env(proxy, "AIBRIDGE_ANTHROPIC_KEY"), "aibridge-provider-keys", "anthropic");
+        assertSecretRef(env(proxy, "AIBRIDGE_BOOTSTRAP_TOKEN"), "aibridge-bootstrap", "token");
+        assertSecretRef(env(query, "AIBRIDGE_BOOTSTRAP_TOKEN"), "aibridge-bootstrap", "token");
+        assertSecretRef(env(recorder, "AIBRIDGE_DB_USER"), "aibridge-db-app", "username");
+        assertSecretRef(env(recorder, "AIBRIDGE_DB_PASSWORD"), "aibridge-db-app", "password");
+        assertThat(env(recorder, "AIBRIDGE_BOOTSTRAP_TOKEN").isMissingNode()).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void theProxyGetsNoDatabaseSettings(RenderedChart chart) {
+        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+
+        assertThat(env(proxy, "AIBRIDGE_DB_USER").isMissingNode()).isTrue();
+        assertThat(env(proxy, "AIBRIDGE_DB_PASSWORD").isMissingNode()).isTrue();
+        assertThat(configMapRefs(proxy)).noneMatch(name -> name.endsWith("-database"));
+    }
+
+    @Test
+    void withoutProviderKeySecretsTheProxyGetsNoKeyVariables() {
+        JsonNode proxy = container(defaults.get("Deployment", PREFIX + "proxy-service"));
+
+        assertThat(env(proxy, "AIBRIDGE_OPENAI_KEY").isMissingNode()).isTrue();
+        assertThat(env(proxy, "AIBRIDGE_ANTHROPIC_KEY").isMissingNode()).isTrue();
+        assertThat(env(proxy, "AIBRIDGE_BOOTSTRAP_TOKEN").isMissingNode()).isTrue();
+    }
+
+    // ------------------------------------------------------------------ routing
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void ingressSendsProviderRoutesToTheProxyAndTheRestOfTheApiToQueryService(RenderedChart chart) {
+        JsonNode ingress = chart.get("Ingress", "bridge-aibridge");
+        Map<String, String> backends = new java.util.HashMap<>();
+        for (JsonNode rule : ingress.at("/spec/rules")) {
+            for (JsonNode path : rule.at("/http/paths")) {
+                assertThat(path.path("pathType").asText()).isEqualTo("Prefix");
+                backends.put(path.path("path").asText(), path.at("/backend/service/name").asText() + ":" + path.at("/backend/service/port/name").asText());
+            }
+        }
+
+        assertThat(backends).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "/api/v2/aibridge/openai", PREFIX + "proxy-service:http",
+                "/api/v2/aibridge/anthropic", PREFIX + "proxy-service:http",
+                "/api/v2", PREFIX + "query-service:http"));
+        // the named port exists on each target Service
+        for (String service : List.of("proxy-service", "query-service")) {
+            assertThat(texts(chart.get("Service", PREFIX + service).at("/spec/ports"), "name")).contains("http");
+        }
+        // the services' ports are the ones the containers listen on
+        assertThat(chart.get("Service", PREFIX + "proxy-service").at("/spec/ports/0/port").asInt()).isEqualTo(8080);
+        assertThat(chart.get("Service", PREFIX + "query-service").at("/spec/ports/0/port").asInt()).isEqualTo(8081);
+    }
+
+    @Test
+    void productionIngressServesItsHostWithTls() {
+        JsonNode ingress = production.get("Ingress", "bridge-aibridge");
+
+        assertThat(ingress.at("/spec/ingressClassName").asText()).isEqualTo("nginx");
+        assertThat(ingress.at("/spec/rules/0/host").asText()).isEqualTo("aibridge.example.com");
+        assertThat(ingress.at("/spec/tls/0/secretName").asText()).isEqualTo("aibridge-tls");
+        // streaming answers must not be buffered by ingress-nginx
+        assertThat(ingress.at("/metadata/annotations").path("nginx.ingress.kubernetes.io/proxy-buffering").asText()).isEqualTo("off");
+    }
+
+    @Test
+    void httpRouteRoutesLikeTheIngress() {
+        JsonNode route = production.get("HTTPRoute", "bridge-aibridge");
+        Map<String, String> backends = new java.util.HashMap<>();
+        for (JsonNode rule : route.at("/spec/rules")) {
+            for (JsonNode match : rule.path("matches")) {
+                assertThat(match.at("/path/type").asText()).isEqualTo("PathPrefix");
+                backends.put(match.at("/path/value").asText(), rule.at("/backendRefs/0/name").asText() + ":" + rule.at("/backendRefs/0/port").asInt());
+            }
+        }
+
+        assertThat(route.at("/spec/parentRefs/0/name").asText()).isEqualTo("shared-gateway");
+        assertThat(backends).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "/api/v2/aibridge/openai", PREFIX + "proxy-service:8080",
+                "/api/v2/aibridge/anthropic", PREFIX + "proxy-service:8080",
+                "/api/v2", PREFIX + "query-service:8081"));
+        assertThat(defaults.ofKind("HTTPRoute")).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ scaling and monitoring
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void theProxyScalesOnCpuAndKeepsAPodThroughDisruptions(RenderedChart chart) {
+        JsonNode hpa = chart.get("HorizontalPodAutoscaler", PREFIX + "proxy-service");
+        JsonNode pdb = chart.get("PodDisruptionBudget", PREFIX + "proxy-service");
+        JsonNode proxy = chart.get("Deployment", PREFIX + "proxy-service");
+
+        assertThat(hpa.at("/spec/scaleTargetRef/name").asText()).isEqualTo(PREFIX + "proxy-service");
+        assertThat(hpa.at("/spec/minReplicas").asInt()).isLessThanOrEqualTo(hpa.at("/spec/maxReplicas").asInt());
+        assertThat(hpa.at("/spec/metrics/0/resource/name").asText()).isEqualTo("cpu");
+        // with an autoscaler the Deployment leaves the replica count to it
+        assertThat(proxy.at("/spec/replicas").isMissingNode()).isTrue();
+        assertThat(pdb.at("/spec/minAvailable").asInt()).isLessThan(hpa.at("/spec/minReplicas").asInt());
+        assertThat(pdb.at("/spec/selector/matchLabels")).isEqualTo(proxy.at("/spec/selector/matchLabels"));
+    }
+
+    @Test
+    void aSingleReplicaGetsNoDisruptionBudgetThatWouldBlockNodeDrains() {
+        RenderedChart single = RenderedChart.render("one replica", null, Map.of(
+                "proxy.autoscaling.enabled", false, "proxy.replicaCount", 1, "query.replicaCount", 1));
+
+        assertThat(single.ofKind("PodDisruptionBudget")).isEmpty();
+        assertThat(single.ofKind("HorizontalPodAutoscaler")).isEmpty();
+        assertThat(single.get("Deployment", PREFIX + "proxy-service").at("/spec/replicas").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void serviceMonitorScrapesMetricsOfAllFourServicesWhenEnabled() {
+        JsonNode monitor = production.get("ServiceMonitor", "bridge-aibridge");
+
+        assertThat(monitor.at("/metadata/labels/release").asText()).isEqualTo("kube-prometheus-stack");
+        assertThat(monitor.at("/spec/endpoints/0/path").asText()).isEqualTo("/q/metrics");
+        assertThat(monitor.at("/spec/endpoints/0/port").asText()).isEqualTo("http");
+        for (JsonNode service : production.ofKind("Service")) {
+            JsonNode labels = service.at("/metadata/labels");
+            monitor.at("/spec/selector/matchLabels").fields().forEachRemaining(selector ->
+                    assertThat(labels.path(selector.getKey()).asText()).as(name(service)).isEqualTo(selector.getValue().asText()));
+        }
+        assertThat(defaults.ofKind("ServiceMonitor")).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    @Test
+    void settingsReachTheServicesThroughConfigMaps() {
+        JsonNode shared = production.get("ConfigMap", "bridge-aibridge-shared").path("data");
+        JsonNode retention = production.get("ConfigMap", PREFIX + "retention-service").path("data");
+        JsonNode database = production.get("ConfigMap", "bridge-aibridge-database").path("data");
+
+        assertThat(shared.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("aibridge-kafka-bootstrap.kafka.svc:9093,aibridge-kafka-1.kafka.svc:9093");
+        assertThat(shared.path("AIBRIDGE_TRACE_ENABLE").asText()).isEqualTo("true");
+        assertThat(shared.path("OTEL_EXPORTER_OTLP_ENDPOINT").asText()).isEqualTo("http://otel-collector.observability.svc:4317");
+        assertThat(shared.path("AIBRIDGE_TRACE_ENDPOINT").asText()).isEqualTo("http://otel-collector.observability.svc:4317");
+        assertThat(retention.path("AIBRIDGE_RETENTION").asText()).isEqualTo("90d");
+        assertThat(retention.path("AIBRIDGE_RETENTION_INTERVAL").asText()).isEqualTo("30m");
+        assertThat(retention.path("AIBRIDGE_RETENTION_DRY_RUN").asText()).isEqualTo("false");
+        assertThat(database.path("AIBRIDGE_DB_URL").asText()).startsWith("jdbc:postgresql://aibridge-db-rw.databases.svc:5432/aibridge");
+
+        JsonNode retentionService = container(production.get("Deployment", PREFIX + "retention-service"));
+        assertThat(configMapRefs(retentionService)).containsExactlyInAnyOrder(
+                "bridge-aibridge-shared", "bridge-aibridge-database", PREFIX + "retention-service");
+        assertThat(env(retentionService, "AIBRIDGE_RETENTION_PORT").path("value").asText()).isEqualTo("8083");
+        assertThat(defaults.get("ConfigMap", "bridge-aibridge-shared").path("data").has("OTEL_EXPORTER_OTLP_ENDPOINT")).isFalse();
+    }
+
+    @Test
+    void imagesComeFromTheConfiguredRegistryAndTag() {
+        assertThat(container(production.get("Deployment", PREFIX + "query-service")).path("image").asText())
+                .isEqualTo("registry.example.com/platform/aibridge/query-service:1.4.2");
+        assertThat(container(defaults.get("Deployment", PREFIX + "query-service")).path("image").asText())
+                .isEqualTo("aibridge/query-service:0.1.0-SNAPSHOT");
+        RenderedChart pinned = RenderedChart.render("pinned proxy", null, Map.of("proxy.image.tag", "hotfix-1"));
+        assertThat(container(pinned.get("Deployment", PREFIX + "proxy-service")).path("image").asText())
+                .isEqualTo("aibridge/proxy-service:hotfix-1");
+    }
+
+    @Test
+    void theSpoolIsAnEmptyDirByDefaultAndOneDirectoryPerPodOnASharedClaim() {
+        JsonNode byDefault = defaults.get("Deployment", PREFIX + "proxy-service");
+        JsonNode shared = production.get("Deployment", PREFIX + "proxy-service");
+
+        assertThat(volume(byDefault, "spool").at("/emptyDir/sizeLimit").asText()).isEqualTo("1Gi");
+        assertThat(env(container(byDefault), "AIBRIDGE_SPOOL_DIR").isMissingNode()).isTrue(); // from the proxy ConfigMap
+        assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").at("/data/AIBRIDGE_SPOOL_DIR").asText()).isEqualTo("/var/lib/aibridge/spool");
+        assertThat(volume(shared, "spool").at("/persistentVolumeClaim/claimName").asText()).isEqualTo("aibridge-spool");
+        JsonNode mount = mount(container(shared), "spool");
+        assertThat(mount.path("mountPath").asText()).isEqualTo("/var/lib/aibridge/spool");
+        assertThat(mount.path("subPathExpr").asText()).isEqualTo("$(POD_NAME)");
+        assertThat(env(container(shared), "POD_NAME").at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("metadata.name");
+    }
+
+    @Test
+    void theRecorderHasTimeToMigrateBeforeItsStartupProbeGivesUp() {
+        JsonNode recorder = container(defaults.get("Deployment", PREFIX + "recorder-service"));
+        JsonNode proxy = container(defaults.get("Deployment", PREFIX + "proxy-service"));
+
+        int recorderSeconds = recorder.at("/startupProbe/periodSeconds").asInt() * recorder.at("/startupProbe/failureThreshold").asInt();
+        int proxySeconds = proxy.at("/startupProbe/periodSeconds").asInt() * proxy.at("/startupProbe/failureThreshold").asInt();
+        assertThat(recorderSeconds).isGreaterThan(proxySeconds).isGreaterThanOrEqualTo(300);
+    }
+
+    // ------------------------------------------------------------------ the schema
+
+    static Stream<Arguments> badValues() {
+        return Stream.of(
+                Arguments.of("a negative replica count", Map.of("query.replicaCount", -1), "replicaCount"),
+                Arguments.of("a replica count that is not a number", Map.of("recorder.replicaCount", "two"), "replicaCount"),
+                Arguments.of("a retention period in words", Map.of("retention.period", "60 days"), "period"),
+                Arguments.of("a retention period with an unknown unit", Map.of("retention.period", "3y"), "period"),
+                Arguments.of("a provider key written into the values", Map.of("providers.openai.apiKey", "sk-live-1234"), "apiKey"),
+                Arguments.of("a database password written into the values", Map.of("database.credentials.password", "hunter2"), "password"),
+                Arguments.of("a misspelt setting", Map.of("proxy.replicas", 3), "replicas"),
+                Arguments.of("a spool claim without a name", Map.of("proxy.spool.type", "persistentVolumeClaim"), "claimName"),
+                Arguments.of("an unknown spool volume type", Map.of("proxy.spool.type", "hostPath"), "type"),
+                Arguments.of("a Kafka address without a port", Map.of("kafka.bootstrapServers", "kafka"), "bootstrapServers"),
+                Arguments.of("a database URL that is not JDBC", Map.of("database.jdbcUrl", "postgres://db/aibridge"), "jdbcUrl"),
+                Arguments.of("an ingress path without a leading slash", Map.of("ingress.proxyPaths[0]", "api/v2/aibridge/openai"), "proxyPaths"),
+                Arguments.of("a target CPU above 100 percent", Map.of("proxy.autoscaling.targetCPUUtilizationPercentage", 150), "targetCPUUtilizationPercentage"),
+                Arguments.of("an HTTPRoute without a gateway", Map.of("httpRoute.enabled", true), "parentRefs"));
+    }
+
+    @ParameterizedTest(name = "rejects {0}")
+    @MethodSource("badValues")
+    void theSchemaRejectsAWrongValueBeforeAnythingIsRendered(String what, Map<String, Object> set, String field) {
+        assertThatThrownBy(() -> RenderedChart.render(what, null, set))
+                .hasMessageContaining("schema")
+                .hasMessageContaining(field);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "60d", "2w", "1440h", "90d12h", "45m"})
+    void theSchemaAcceptsEveryRetentionFormatTheServiceUnderstands(String period) {
+        RenderedChart chart = RenderedChart.render("retention " + period, null, Map.of("retention.period", period));
+
+        assertThat(chart.get("ConfigMap", PREFIX + "retention-service").at("/data/AIBRIDGE_RETENTION").asText()).isEqualTo(period);
+    }
+
+    @Test
+    void anAutoscalerWhoseMinimumExceedsItsMaximumFailsWithAClearMessage() {
+        assertThatThrownBy(() -> RenderedChart.render("min above max", null,
+                Map.of("proxy.autoscaling.minReplicas", 5, "proxy.autoscaling.maxReplicas", 3)))
+                .hasMessageContaining("proxy.autoscaling.minReplicas (5) must not exceed proxy.autoscaling.maxReplicas (3)");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static String name(JsonNode object) {
+        return object.path("kind").asText() + " " + object.at("/metadata/name").asText();
+    }
+
+    private static void assertSecretRef(JsonNode variable, String secret, String key) {
+        assertThat(variable.isMissingNode()).as("variable is missing").isFalse();
+        assertThat(variable.has("value")).isFalse();
+        assertThat(variable.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo(secret);
+        assertThat(variable.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo(key);
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+    }
+
+    private static List<String> texts(JsonNode array, String field) {
+        return StreamSupport.stream(array.spliterator(), false).map(n -> n.path(field).asText()).toList();
+    }
+
+    private static List<String> fieldNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    private static List<String> mountPaths(JsonNode container) {
+        return texts(container.path("volumeMounts"), "mountPath");
+    }
+
+    private static List<String> configMapRefs(JsonNode container) {
+        return StreamSupport.stream(container.path("envFrom").spliterator(), false)
+                .map(e -> e.at("/configMapRef/name").asText()).filter(n -> !n.isEmpty()).toList();
+    }
+
+    private static JsonNode volume(JsonNode deployment, String name) {
+        return StreamSupport.stream(deployment.at("/spec/template/spec/volumes").spliterator(), false)
+                .filter(v -> name.equals(v.path("name").asText())).findFirst().orElseThrow();
+    }
+
+    private static JsonNode mount(JsonNode container, String name) {
+        return StreamSupport.stream(container.path("volumeMounts").spliterator(), false)
+                .filter(v -> name.equals(v.path("name").asText())).findFirst().orElseThrow();
+    }
+}

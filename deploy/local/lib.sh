@@ -1,0 +1,152 @@
+# Shared by run.sh and stop.sh (sourced, not run). Paths, ports, and how to find and stop the
+# processes of one local stack without ever touching a process that is not ours.
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+AIBRIDGE_HOME=${AIBRIDGE_HOME:-$REPO/.aibridge}
+mkdir -p "$AIBRIDGE_HOME"
+AIBRIDGE_HOME=$(cd "$AIBRIDGE_HOME" && pwd)
+
+RUN_DIR=$AIBRIDGE_HOME/run
+LOG_DIR=$AIBRIDGE_HOME/logs
+PGDATA_DIR=$AIBRIDGE_HOME/pgdata
+KAFKA_DIR=$AIBRIDGE_HOME/kafka
+
+PROXY_PORT=${AIBRIDGE_PROXY_PORT:-8080}
+QUERY_PORT=${AIBRIDGE_QUERY_PORT:-8081}
+RECORDER_PORT=${AIBRIDGE_RECORDER_PORT:-8082}
+RETENTION_PORT=${AIBRIDGE_RETENTION_PORT:-8083}
+KAFKA_PORT=${AIBRIDGE_KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${AIBRIDGE_KAFKA_CONTROLLER_PORT:-9093}
+PG_PORT=${AIBRIDGE_PG_PORT:-15432}
+FAKE_PROVIDER_PORT=${AIBRIDGE_FAKE_PROVIDER_PORT:-9099}
+
+SERVICES=(proxy-service query-service recorder-service retention-service)
+# Stop order: the services first (they flush to Kafka and PostgreSQL), the infrastructure last.
+COMPONENTS=("${SERVICES[@]}" fake-provider kafka postgres)
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'aibridge: %s\n' "$*" >&2; }
+die() { warn "$*"; exit 1; }
+
+service_port() {
+  case $1 in
+    proxy-service) echo "$PROXY_PORT" ;;
+    query-service) echo "$QUERY_PORT" ;;
+    recorder-service) echo "$RECORDER_PORT" ;;
+    retention-service) echo "$RETENTION_PORT" ;;
+  esac
+}
+
+# Whether something accepts TCP connections on 127.0.0.1:$1 (bash's /dev/tcp: no curl or nc needed).
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The HTTP status of GET http://127.0.0.1:$1$2, or nothing when the port does not answer.
+http_status() {
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 0
+    printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3
+    IFS=' ' read -r -t 3 _ status _ <&3 && printf '%s' "$status"
+  ) 2>/dev/null
+}
+
+# Every JVM of the stack carries these two markers on its command line, so a pid file that
+# outlived its process (and whose number was reused) never makes us signal a stranger.
+component_marker() { printf -- '-Daibridge.component=%s' "$1"; }
+home_marker() { printf -- '-Daibridge.home=%s' "$AIBRIDGE_HOME"; }
+
+command_line() { ps -ww -p "$1" -o args= 2>/dev/null; }
+
+is_ours() {
+  local args
+  args=$(command_line "$1") || return 1
+  [[ $args == *"$(component_marker "$2")"* && $args == *"$(home_marker)"* ]]
+}
+
+# The pid of a running component of this stack, from its pid file.
+component_pid() {
+  local file=$RUN_DIR/$1.pid pid
+  [[ -f $file ]] || return 1
+  pid=$(<"$file")
+  [[ $pid =~ ^[0-9]+$ ]] && is_ours "$pid" "$1" && printf '%s' "$pid"
+}
+
+# The postmaster can outlive its launcher JVM (it runs in its own session): find it by its pid
+# file in our data directory, and only if its command line names that directory.
+postmaster_pid() {
+  local file=$PGDATA_DIR/postmaster.pid pid args
+  [[ -f $file ]] || return 1
+  read -r pid <"$file" || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  args=$(command_line "$pid") || return 1
+  [[ $args == *"$PGDATA_DIR"* ]] && printf '%s' "$pid"
+}
+
+# The pid of a run.sh that is still in charge of this stack.
+runner_pid() {
+  local file=$RUN_DIR/stack.pid pid args
+  [[ -f $file ]] || return 1
+  pid=$(<"$file")
+  [[ $pid =~ ^[0-9]+$ && $pid != "$$" ]] || return 1
+  args=$(command_line "$pid") || return 1
+  [[ $args == *run.sh* ]] && printf '%s' "$pid"
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Waits until none of the given pids is alive, for at most $1 seconds; returns 1 on time-out.
+wait_gone() {
+  local deadline=$((SECONDS + $1)) pid any
+  shift
+  while :; do
+    any=
+    for pid in "$@"; do alive "$pid" && any=1; done
+    [[ -z $any ]] && return 0
+    ((SECONDS >= deadline)) && return 1
+    sleep 0.1
+  done
+}
+
+# Sends $2 to the pids, waits $1 seconds, then kills what is left.
+terminate() {
+  local grace=$1 signal=$2 pid
+  shift 2
+  (($# == 0)) && return 0
+  for pid in "$@"; do kill "-$signal" "$pid" 2>/dev/null || true; done
+  if ! wait_gone "$grace" "$@"; then
+    for pid in "$@"; do
+      if alive "$pid"; then
+        warn "pid $pid did not stop within ${grace} s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    done
+    wait_gone 5 "$@" || true
+  fi
+}
+
+# Stops every component of the stack that is still running, in order. Safe to call twice.
+stop_components() {
+  local pids=() name pid
+  for name in "${SERVICES[@]}"; do
+    pid=$(component_pid "$name") && pids+=("$pid")
+  done
+  terminate 20 TERM "${pids[@]}"
+  pid=$(component_pid fake-provider) && terminate 5 TERM "$pid"
+  # Kafka flushes and closes its logs on SIGTERM (about 2 s); a wedged broker may ignore it.
+  pid=$(component_pid kafka) && terminate 20 TERM "$pid"
+  # The launcher JVM runs a fast shutdown of PostgreSQL on SIGTERM.
+  pid=$(component_pid postgres) && terminate 20 TERM "$pid"
+  # A postmaster left behind by a launcher that was killed: SIGINT is PostgreSQL's fast shutdown.
+  pid=$(postmaster_pid) && terminate 15 INT "$pid"
+  for name in "${COMPONENTS[@]}"; do rm -f "$RUN_DIR/$name.pid"; done
+  rm -f "$RUN_DIR/postgres.ready"
+}
+
+# The components of this stack that are running right now, one name per line.
+running_components() {
+  local name
+  for name in "${COMPONENTS[@]}"; do
+    component_pid "$name" >/dev/null && printf '%s\n' "$name"
+  done
+  postmaster_pid >/dev/null && ! component_pid postgres >/dev/null && printf 'postmaster\n'
+  return 0
+}
