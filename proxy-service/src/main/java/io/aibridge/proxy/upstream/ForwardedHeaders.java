@@ -1,0 +1,72 @@
+package io.aibridge.proxy.upstream;
+
+import io.aibridge.proxy.route.ProviderType;
+import io.vertx.core.MultiMap;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which client headers reach the provider, and which provider headers reach the client.
+ *
+ * <p>Never forwarded upstream: the bridge token headers ({@code Authorization}, {@code X-Api-Key},
+ * {@code Coder-Session-Token}), hop-by-hop headers, {@code Host}, {@code Content-Length}
+ * (recomputed), {@code Accept-Encoding} (the proxy asks for {@code identity} so that it can read
+ * the SSE it relays), and client-sent {@code X-AI-Bridge-Actor-*} (they cannot be spoofed).
+ */
+public final class ForwardedHeaders {
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection");
+    private static final Set<String> NOT_UPSTREAM = Set.of("authorization", "x-api-key", "coder-session-token",
+            "x-coder-ai-governance-token", "x-coder-ai-governance-request-id", "host", "content-length",
+            "accept-encoding", "expect");
+    private static final String ACTOR_PREFIX = "x-ai-bridge-actor-";
+
+    private ForwardedHeaders() {
+    }
+
+    /** The upstream request's headers: the client's minus the removals, plus the provider key. */
+    public static MultiMap upstream(MultiMap client, ProviderType provider, String providerKey) {
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+        Set<String> named = connectionTokens(client.get("connection"));
+        client.forEach(h -> {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !name.startsWith(ACTOR_PREFIX)
+                    && !named.contains(name)) {
+                out.add(h.getKey(), h.getValue());
+            }
+        });
+        out.set("Accept-Encoding", "identity");
+        if (providerKey != null && !providerKey.isEmpty()) {
+            if (provider == ProviderType.ANTHROPIC) {
+                out.set("x-api-key", providerKey);
+            } else {
+                out.set("Authorization", "Bearer " + providerKey);
+            }
+        }
+        return out;
+    }
+
+    /** Copies the provider's response headers to the client response, minus hop-by-hop (and length when the body changes). */
+    public static void downstream(MultiMap upstream, MultiMap client, boolean keepContentLength) {
+        Set<String> named = connectionTokens(upstream.get("connection"));
+        upstream.forEach(h -> {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !named.contains(name) && (keepContentLength || !name.equals("content-length"))) {
+                client.add(h.getKey(), h.getValue());
+            }
+        });
+    }
+
+    private static Set<String> connectionTokens(String connection) {
+        if (connection == null || connection.isBlank()) {
+            return Set.of();
+        }
+        java.util.HashSet<String> out = new java.util.HashSet<>();
+        for (String token : connection.split(",")) {
+            out.add(token.trim().toLowerCase(Locale.ROOT));
+        }
+        return out;
+    }
+}
