@@ -6,7 +6,6 @@ import io.aibridge.events.CredentialKind;
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.InterceptionStarted;
 import io.aibridge.identity.BootstrapAdmin;
-import io.aibridge.testing.KafkaEvents;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.fake.Api;
 import io.aibridge.testing.fake.FakeProvider;
@@ -17,8 +16,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,7 +28,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import static io.aibridge.proxy.ProxyClient.awaitEnded;
 import static io.aibridge.proxy.ProxyClient.interceptionId;
 import static io.aibridge.proxy.ProxyClient.json;
 import static io.aibridge.proxy.ProxyClient.summary;
@@ -46,8 +42,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @WithTestResource(FakeProviderTestResource.class)
 class FixtureInterceptionTest {
 
-    private static KafkaEvents kafka;
-
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
@@ -56,18 +50,12 @@ class FixtureInterceptionTest {
 
     @BeforeEach
     void setUp() {
-        if (kafka == null) {
-            kafka = new KafkaEvents(bootstrapServers);
-        }
         FakeProviderTestResource.fake().clear();
     }
 
-    @AfterAll
-    static void closeKafka() {
-        if (kafka != null) {
-            kafka.close();
-            kafka = null;
-        }
+    @org.junit.jupiter.api.AfterAll
+    static void stopTail() {
+        EventTail.closeAll();
     }
 
     static Stream<Arguments> scenarios() {
@@ -96,7 +84,7 @@ class FixtureInterceptionTest {
                 clientHeaders(api));
 
         UUID id = interceptionId(response);
-        List<InterceptionEvent> events = awaitEnded(kafka, id);
+        List<InterceptionEvent> events = EventTail.of(bootstrapServers).awaitEnded(id, java.time.Duration.ofSeconds(20));
 
         assertClientGotTheAnswer(fixture, stream, response);
         assertProviderGotTheRequest(fixture, stream, request);

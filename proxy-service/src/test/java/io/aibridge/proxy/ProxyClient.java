@@ -9,7 +9,6 @@ import io.aibridge.events.ModelThoughtRecorded;
 import io.aibridge.events.PromptRecorded;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
-import io.aibridge.testing.KafkaEvents;
 import io.aibridge.testing.fake.Api;
 
 import java.io.IOException;
@@ -96,20 +95,6 @@ public final class ProxyClient {
         } catch (IOException e) {
             throw new AssertionError("not JSON: " + text, e);
         }
-    }
-
-    /** The interception's events once its end is on the topic (and a moment later, in case something follows it). */
-    public static List<InterceptionEvent> awaitEnded(KafkaEvents kafka, UUID id) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        List<InterceptionEvent> events = List.of();
-        while (System.nanoTime() < deadline) {
-            events = kafka.interception(id);
-            if (events.stream().anyMatch(e -> e instanceof InterceptionEnded)) {
-                return events;
-            }
-            sleep(100);
-        }
-        throw new AssertionError("interception " + id + " did not end within 20 s; events: " + events);
     }
 
     /** Each event after the start as one readable line; the start is checked separately. */
