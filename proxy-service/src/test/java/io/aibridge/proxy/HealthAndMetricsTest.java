@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.equalTo;
 /** The service starts against real infrastructure and serves its probes and Prometheus metrics. */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
+@WithTestResource(FakeProviderTestResource.class)
 class HealthAndMetricsTest {
 
     @Test

@@ -99,6 +99,10 @@ public interface ProxyConfig {
         @WithDefault("10m")
         Duration deliveryTimeout();
 
+        /** How long shutdown waits for queued events to reach Kafka. */
+        @WithDefault("30s")
+        Duration drainTimeout();
+
         /** Longest prompt kept in an event, in characters; longer prompts are cut and flagged {@code truncated}. */
         @WithDefault("4194304")
         int maxPromptChars();

@@ -64,7 +64,8 @@ public class KafkaEventPublisher implements EventPublisher {
         this.published = Counter.builder("aibridge.events.published").description("Interception events acknowledged by Kafka").register(registry);
         this.failed = Counter.builder("aibridge.events.failed").description("Interception events Kafka did not accept within the delivery timeout").register(registry);
         this.dropped = Counter.builder("aibridge.events.dropped").description("Interception events dropped because the in-memory queue was full").register(registry);
-        Gauge.builder("aibridge.events.waiting", queue, BlockingQueue::size).description("Interception events queued for Kafka").register(registry);
+        Gauge.builder("aibridge.events.waiting", queue, BlockingQueue::size).description("Interception events queued for Kafka")
+                .strongReference(true).register(registry);
     }
 
     void start(@Observes StartupEvent event) {
@@ -158,13 +159,16 @@ public class KafkaEventPublisher implements EventPublisher {
         running = false;
         if (thread != null) {
             try {
-                thread.join(30_000);
+                thread.join(config.drainTimeout().toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         if (producer != null) {
-            producer.close(Duration.ofSeconds(30));
+            producer.close(config.drainTimeout());
+            if (!queue.isEmpty()) {
+                LOG.warnf("%d interception events were still queued at shutdown and are lost", queue.size());
+            }
         }
     }
 }

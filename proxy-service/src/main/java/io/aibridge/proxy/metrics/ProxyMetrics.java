@@ -36,7 +36,8 @@ public class ProxyMetrics {
     public AtomicLong started(String provider, String model, String route) {
         AtomicLong gauge = inflight.computeIfAbsent(Tags.of("provider", provider, "model", model, "route", route), tags -> {
             AtomicLong value = new AtomicLong();
-            registry.gauge("aibridge.interceptions.inflight", tags, value);
+            io.micrometer.core.instrument.Gauge.builder("aibridge.interceptions.inflight", value, AtomicLong::get)
+                    .description("Interceptions in flight").tags(tags).strongReference(true).register(registry);
             return value;
         });
         gauge.incrementAndGet();

@@ -1,0 +1,49 @@
+package io.aibridge.proxy;
+
+import io.aibridge.testing.fake.Api;
+import io.aibridge.testing.fake.Fixture;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.net.http.HttpResponse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Kafka is unreachable from the start: the proxy still starts, authenticates the bootstrap token,
+ * relays answers untouched and keeps the events queued instead of failing or slowing the request.
+ */
+@QuarkusTest
+@WithTestResource(UnreachableKafkaTestResource.class)
+@WithTestResource(FakeProviderTestResource.class)
+class KafkaDownTest {
+
+    @TestHTTPResource("/")
+    URL proxyUrl;
+
+    @Test
+    void servesKnownKeysAndRelaysWhileKafkaIsDown() {
+        ProxyClient proxy = new ProxyClient(proxyUrl.toString());
+        Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "tool-call");
+        long start = System.nanoTime();
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), fixture.request(true).toString(),
+                "x-api-key", FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(fixture.stream());
+        assertThat((System.nanoTime() - start) / 1_000_000).as("the request does not wait for Kafka").isLessThan(5_000);
+        assertThat(proxy.get("/q/health/live").statusCode()).isEqualTo(200);
+        String metrics = proxy.get("/q/metrics").body();
+        assertThat(metrics).containsPattern("aibridge_events_waiting(\\{[^}]*})? [1-9]");
+    }
+
+    @Test
+    void stillRefusesUnknownTokens() {
+        ProxyClient proxy = new ProxyClient(proxyUrl.toString());
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "text").request(false).toString(),
+                "Authorization", "Bearer aib_abcdefghijkl_" + "x".repeat(43));
+        assertThat(r.statusCode()).isEqualTo(401);
+    }
+}
