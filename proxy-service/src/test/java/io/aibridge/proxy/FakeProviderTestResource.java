@@ -18,9 +18,16 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     public static final int MAX_BODY = 2 * 1024 * 1024;
 
     private static volatile FakeProvider fake;
+    private String allowByok = "true";
 
     public static FakeProvider fake() {
         return fake;
+    }
+
+    /** Init arg {@code byok}: {@code false} leaves bring-your-own-key at its default (off). */
+    @Override
+    public void init(Map<String, String> initArgs) {
+        allowByok = initArgs.getOrDefault("byok", "true");
     }
 
     @Override
@@ -34,7 +41,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 "proxy.bootstrap-token", BOOTSTRAP_TOKEN,
                 "proxy.upstream.idle-timeout", "2s",
                 "proxy.max-request-body", String.valueOf(MAX_BODY),
-                "proxy.events.partitions", "2");
+                "proxy.events.partitions", "2",
+                "proxy.allow-byok", allowByok);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.aibridge.proxy;
 
 import io.aibridge.testing.fake.Api;
 import io.aibridge.testing.fake.Fixture;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,11 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @WithTestResource(UnreachableKafkaTestResource.class)
-@WithTestResource(FakeProviderTestResource.class)
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = @ResourceArg(name = "byok", value = "false"))
 class KafkaDownTest {
 
     @TestHTTPResource("/")
     URL proxyUrl;
+
+    @jakarta.inject.Inject
+    io.aibridge.proxy.events.KafkaEventPublisher publisher;
 
     @Test
     void servesKnownKeysAndRelaysWhileKafkaIsDown() {
@@ -35,8 +39,19 @@ class KafkaDownTest {
         assertThat(r.body()).isEqualTo(fixture.stream());
         assertThat((System.nanoTime() - start) / 1_000_000).as("the request does not wait for Kafka").isLessThan(5_000);
         assertThat(proxy.get("/q/health/live").statusCode()).isEqualTo(200);
-        String metrics = proxy.get("/q/metrics").body();
-        assertThat(metrics).containsPattern("aibridge_events_waiting(\\{[^}]*})? [1-9]");
+        assertThat(publisher.waiting()).as("the interception's events wait in memory for Kafka").isPositive();
+    }
+
+    @Test
+    void refusesTheByokHeaderWith403WhenByokIsNotEnabled() {
+        ProxyClient proxy = new ProxyClient(proxyUrl.toString());
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES),
+                Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString(),
+                "X-Coder-AI-Governance-Token", FakeProviderTestResource.BOOTSTRAP_TOKEN, "X-Api-Key", "sk-ant-own");
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(ProxyClient.json(r.body()).path("error").path("type").asText()).isEqualTo("permission_error");
+        assertThat(ProxyClient.json(r.body()).path("error").path("message").asText())
+                .contains("Bring Your Own Key (BYOK) mode is not enabled", "AIBRIDGE_ALLOW_BYOK");
     }
 
     @Test

@@ -47,6 +47,11 @@ public class IdentityService {
         return store.authenticate(TokenHeaders.token(header), Instant.now());
     }
 
+    /** Checks a token taken from elsewhere (the BYOK governance header). */
+    public Authentication authenticateToken(String token) {
+        return store.authenticate(token == null ? null : token.trim(), Instant.now());
+    }
+
     /** True once the reader has applied everything that was on the identity topic when it started. */
     public boolean caughtUp() {
         return reader != null && reader.caughtUp();

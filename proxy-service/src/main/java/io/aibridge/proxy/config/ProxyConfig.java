@@ -33,6 +33,13 @@ public interface ProxyConfig {
     @WithDefault("32M")
     MemorySize maxRequestBody();
 
+    /**
+     * Bring your own key: a caller that sends its bridge token in {@code X-Coder-AI-Governance-Token}
+     * may use its own provider credential ({@code Authorization} / {@code X-Api-Key}) upstream.
+     */
+    @WithDefault("false")
+    boolean allowByok();
+
     /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
     Optional<String> bootstrapToken();
 

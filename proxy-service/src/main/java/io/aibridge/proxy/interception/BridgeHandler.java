@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.identity.Authentication;
 import io.aibridge.proxy.anthropic.MessagesObserver;
-import io.aibridge.proxy.auth.IdentityService;
+import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.events.EventPublisher;
 import io.aibridge.proxy.metrics.ProxyMetrics;
@@ -13,7 +13,6 @@ import io.aibridge.proxy.openai.ResponsesObserver;
 import io.aibridge.proxy.route.BridgedRoute;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
-import io.aibridge.proxy.upstream.CredentialHint;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.vertx.core.MultiMap;
@@ -37,15 +36,15 @@ public class BridgeHandler {
 
     private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.UTF_8);
 
-    private final IdentityService identity;
+    private final CallerCredentials credentials;
     private final UpstreamClient upstream;
     private final EventPublisher publisher;
     private final ProxyMetrics metrics;
     private final ProxyConfig config;
 
-    public BridgeHandler(IdentityService identity, UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
+    public BridgeHandler(CallerCredentials credentials, UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
                          ProxyConfig config) {
-        this.identity = identity;
+        this.credentials = credentials;
         this.upstream = upstream;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -61,11 +60,11 @@ public class BridgeHandler {
                     + route.route() + "; use POST", "method_not_allowed");
             return;
         }
-        Authentication auth = identity.authenticate(request::getHeader);
-        if (!auth.authenticated()) {
-            ProviderErrors.send(ctx.response(), provider, 401, "AI Bridge: " + auth.failure(), "invalid_api_key");
+        CallerCredentials.Caller caller = credentials.authenticate(request, ctx.response(), provider);
+        if (caller == null) {
             return;
         }
+        Authentication auth = caller.authentication();
         String contentType = request.getHeader("Content-Type");
         if (contentType != null && !isJson(contentType)) {
             ProviderErrors.send(ctx.response(), provider, 400, "Content-Type must be application/json, not " + contentType,
@@ -120,17 +119,16 @@ public class BridgeHandler {
             }
         }
 
-        String key = upstream.key(provider);
         Recording.Context context = new Recording.Context(provider.wireName(), provider.wireName(), route.route(),
                 request.method().name(), model.asText(), client, streaming);
         Recording recording = Recording.start(publisher, metrics, context, auth.principal(), sessionId, userAgent,
-                facts.correlatingToolCallId(), CredentialHint.of(key), facts.prompt(), config.events().maxPromptChars());
+                facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
         ResponseObserver observer = switch (route) {
             case ANTHROPIC_MESSAGES -> new MessagesObserver(recording);
             case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hideUsage);
             case OPENAI_RESPONSES -> new ResponsesObserver(recording);
         };
-        MultiMap headers = ForwardedHeaders.upstream(request.headers(), provider, key);
+        MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         String url = upstream.url(provider, route.upstreamPath(), request.query());
         new Relay(ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
                 .start(upstream.request(HttpMethod.POST, url, headers), upstreamBody);

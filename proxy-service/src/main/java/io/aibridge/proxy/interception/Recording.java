@@ -1,6 +1,5 @@
 package io.aibridge.proxy.interception;
 
-import io.aibridge.events.CredentialKind;
 import io.aibridge.events.EndStatus;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.InterceptionEnded;
@@ -13,6 +12,7 @@ import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.identity.Principal;
 import io.aibridge.proxy.events.EventPublisher;
 import io.aibridge.proxy.metrics.ProxyMetrics;
+import io.aibridge.proxy.upstream.UpstreamCredential;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -64,7 +64,7 @@ public final class Recording {
      */
     public static Recording start(EventPublisher publisher, ProxyMetrics metrics, Context context, Principal principal,
                                   String clientSessionId, String userAgent, String correlatingToolCallId,
-                                  String credentialHint, String prompt, int maxPromptChars) {
+                                  UpstreamCredential credential, String prompt, int maxPromptChars) {
         Map<String, Object> promptMetadata = Map.of();
         String kept = prompt;
         if (prompt != null && prompt.length() > maxPromptChars) {
@@ -79,8 +79,8 @@ public final class Recording {
         }
         publisher.publish(new InterceptionStarted(EventCodec.newEventId(), r.id, r.startedAt, principal.userId(),
                 principal.username(), principal.apiKeyId(), context.provider(), context.providerName(), context.model(),
-                context.client(), clientSessionId, userAgent, correlatingToolCallId, CredentialKind.CENTRALIZED,
-                credentialHint, context.streaming(), context.route(), metadata));
+                context.client(), clientSessionId, userAgent, correlatingToolCallId, credential.kind(),
+                credential.hint(), context.streaming(), context.route(), metadata));
         return r;
     }
 

@@ -1,7 +1,6 @@
 package io.aibridge.proxy.route;
 
-import io.aibridge.identity.Authentication;
-import io.aibridge.proxy.auth.IdentityService;
+import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
@@ -22,12 +21,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class PassthroughHandler {
 
-    private final IdentityService identity;
+    private final CallerCredentials credentials;
     private final UpstreamClient upstream;
     private final ProxyMetrics metrics;
 
-    public PassthroughHandler(IdentityService identity, UpstreamClient upstream, ProxyMetrics metrics) {
-        this.identity = identity;
+    public PassthroughHandler(CallerCredentials credentials, UpstreamClient upstream, ProxyMetrics metrics) {
+        this.credentials = credentials;
         this.upstream = upstream;
         this.metrics = metrics;
     }
@@ -49,13 +48,12 @@ public class PassthroughHandler {
     public void handle(RoutingContext ctx, ProviderType provider, String path, String route) {
         HttpServerRequest request = ctx.request();
         HttpServerResponse out = ctx.response();
-        Authentication auth = identity.authenticate(request::getHeader);
-        if (!auth.authenticated()) {
-            ProviderErrors.send(out, provider, 401, "AI Bridge: " + auth.failure(), "invalid_api_key");
+        CallerCredentials.Caller caller = credentials.authenticate(request, out, provider);
+        if (caller == null) {
             return;
         }
         metrics.passthrough(provider.wireName(), route, request.method().name());
-        MultiMap headers = ForwardedHeaders.upstream(request.headers(), provider, upstream.key(provider));
+        MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         String forwardedFor = request.getHeader("X-Forwarded-For");
         String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
         if (remote != null) {

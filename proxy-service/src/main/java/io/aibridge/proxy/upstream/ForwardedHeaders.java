@@ -1,6 +1,5 @@
 package io.aibridge.proxy.upstream;
 
-import io.aibridge.proxy.route.ProviderType;
 import io.vertx.core.MultiMap;
 
 import java.util.Locale;
@@ -27,7 +26,7 @@ public final class ForwardedHeaders {
     }
 
     /** The upstream request's headers: the client's minus the removals, plus the provider key. */
-    public static MultiMap upstream(MultiMap client, ProviderType provider, String providerKey) {
+    public static MultiMap upstream(MultiMap client, UpstreamCredential credential) {
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
         Set<String> named = connectionTokens(client.get("connection"));
         client.forEach(h -> {
@@ -38,12 +37,8 @@ public final class ForwardedHeaders {
             }
         });
         out.set("Accept-Encoding", "identity");
-        if (providerKey != null && !providerKey.isEmpty()) {
-            if (provider == ProviderType.ANTHROPIC) {
-                out.set("x-api-key", providerKey);
-            } else {
-                out.set("Authorization", "Bearer " + providerKey);
-            }
+        if (credential.header() != null) {
+            out.set(credential.header(), credential.value());
         }
         return out;
     }
