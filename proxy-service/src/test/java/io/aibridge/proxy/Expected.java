@@ -66,6 +66,16 @@ final class Expected {
                 e.add(anthropicTokens(id, 4, 40, 30000, 1200, 1000, 200));
             }
             case "tool-result" -> e.add(anthropicTokens("msg_01ToolResultAnswer9z8y7x", 472, 15, 0, 0, 0, 0));
+            case "malformed" -> {
+                if (stream) {
+                    // unreadable frames are relayed and skipped; the stream ends without message_stop
+                    e.add("prompt msg_01MalformedStreamA1b2C3d4 Hello [scenario:malformed]");
+                    e.add(anthropicTokens("msg_01MalformedStreamA1b2C3d4", 12, 1, 0, 0, 0, 0));
+                    e.add("ended failed 200 stream_truncated");
+                    return;
+                }
+                // an unreadable body is relayed as it is; nothing can be recorded from it
+            }
             case "stream-break" -> {
                 if (stream) {
                     String id = "msg_01BrokenStreamK2j3h4g5f6";
@@ -120,6 +130,13 @@ final class Expected {
                 e.add(chatTokens(id, 2006, 300, 1920, 0));
             }
             case "tool-result" -> e.add(chatTokens("chatcmpl-CZ1kZf7ToolResultL0kJ9hG8f", 120, 12, 0, 0));
+            case "malformed" -> {
+                if (stream) {
+                    e.add("prompt chatcmpl-MalformedStreamZ9y8X7w6 Hello [scenario:malformed]");
+                    e.add("ended failed 200 stream_truncated");
+                    return;
+                }
+            }
             case "stream-break" -> {
                 if (stream) {
                     e.add("prompt chatcmpl-CZ1kYe6BrokenK9jH8gF7dS6aP Tell me a long story. [scenario:stream-break]");

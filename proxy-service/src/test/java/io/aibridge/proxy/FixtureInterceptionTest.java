@@ -67,6 +67,9 @@ class FixtureInterceptionTest {
             if (api == Api.ANTHROPIC_MESSAGES) {
                 names.add("error-529");
             }
+            if (api != Api.OPENAI_RESPONSES) {
+                names.add("malformed");
+            }
             for (String name : names) {
                 out.add(Arguments.of(api, name, true));
                 out.add(Arguments.of(api, name, false));

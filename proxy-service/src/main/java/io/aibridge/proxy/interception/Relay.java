@@ -185,7 +185,9 @@ public final class Relay {
                 }
                 observeStreamEnd();
                 out.end();
-                if (observer.streamFailed()) {
+                if (status >= 400) {
+                    recording.end(EndStatus.FAILED, status, "upstream_error", "the provider answered " + status);
+                } else if (observer.streamFailed()) {
                     recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
                 } else if (!observer.terminalSeen()) {
                     recording.end(EndStatus.FAILED, status, "stream_truncated", "the provider's stream ended without its final event");

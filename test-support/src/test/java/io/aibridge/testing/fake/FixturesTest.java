@@ -18,6 +18,9 @@ class FixturesTest {
         List<Fixture> all = Fixture.all();
         assertThat(all).hasSizeGreaterThanOrEqualTo(36);
         for (Fixture f : all) {
+            if (f.scenario().equals("malformed")) {
+                continue; // broken on purpose
+            }
             if (f.request() != null) {
                 assertThat(JSON.readTree(f.request()).path("model").isTextual()).as(f.scenario() + " request model").isTrue();
             }
@@ -50,7 +53,7 @@ class FixturesTest {
     @Test
     void anthropicStreamsFollowTheMessagesEventOrder() throws Exception {
         for (Fixture f : Fixture.all()) {
-            if (f.api() != Api.ANTHROPIC_MESSAGES || f.stream() == null) {
+            if (f.api() != Api.ANTHROPIC_MESSAGES || f.stream() == null || f.scenario().equals("malformed")) {
                 continue;
             }
             List<String> frames = SseFrames.split(f.stream());
@@ -75,7 +78,7 @@ class FixturesTest {
     @Test
     void chatStreamsEndWithAUsageChunkAndDone() throws Exception {
         for (Fixture f : Fixture.all()) {
-            if (f.api() != Api.OPENAI_CHAT || f.stream() == null || f.breaks()) {
+            if (f.api() != Api.OPENAI_CHAT || f.stream() == null || f.breaks() || f.scenario().equals("malformed")) {
                 continue;
             }
             List<String> data = SseFrames.data(f.stream());
