@@ -124,6 +124,20 @@ class StreamingBehaviourTest {
     }
 
     @Test
+    void bridgesALargeContextAndRecordsItsPrompt() {
+        String prompt = "Summarise this log: " + "ERROR disk full on /var/lib/kafka; ".repeat(12_000) + "[scenario:text]";
+        com.fasterxml.jackson.databind.node.ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) request.withArray("messages").get(0)).put("content", prompt);
+        assertThat(request.toString().length()).isGreaterThan(300_000);
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), request.toString(), "x-api-key", TOKEN);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(FakeProviderTestResource.fake().requests().get(0).bodyAsString()).isEqualTo(request.toString());
+        List<InterceptionEvent> events = EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20));
+        assertThat(events).filteredOn(io.aibridge.events.PromptRecorded.class::isInstance)
+                .singleElement().satisfies(e -> assertThat(((io.aibridge.events.PromptRecorded) e).prompt()).isEqualTo(prompt));
+    }
+
+    @Test
     void chatClientsThatAskForUsageGetTheProvidersStreamUnchanged() {
         Fixture fixture = Fixture.load(Api.OPENAI_CHAT, "cache-tokens");
         com.fasterxml.jackson.databind.node.ObjectNode request = fixture.request(true);

@@ -34,6 +34,8 @@ import java.util.Locale;
 @ApplicationScoped
 public class BridgeHandler {
 
+    /** Bodies above this size are parsed on a worker thread. */
+    private static final int PARSE_ON_WORKER_BYTES = 256 * 1024;
     private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.UTF_8);
 
     private final CallerCredentials credentials;
@@ -64,7 +66,6 @@ public class BridgeHandler {
         if (caller == null) {
             return;
         }
-        Authentication auth = caller.authentication();
         String contentType = request.getHeader("Content-Type");
         if (contentType != null && !isJson(contentType)) {
             ProviderErrors.send(ctx.response(), provider, 400, "Content-Type must be application/json, not " + contentType,
@@ -77,14 +78,45 @@ public class BridgeHandler {
             return;
         }
         byte[] bytes = raw.getBytes();
-        JsonNode body;
+        if (bytes.length > PARSE_ON_WORKER_BYTES) {
+            // a large context takes milliseconds to parse: keep it off the event loop
+            ctx.vertx().executeBlocking(() -> parse(bytes), false).onComplete(ar -> {
+                if (ar.failed()) {
+                    ctx.fail(ar.cause());
+                } else {
+                    proceed(ctx, route, caller, raw, bytes, ar.result());
+                }
+            });
+        } else {
+            proceed(ctx, route, caller, raw, bytes, parse(bytes));
+        }
+    }
+
+    /** A parsed body, or the message explaining why it is not one. */
+    private record Parsed(JsonNode body, String error) {
+    }
+
+    private static Parsed parse(byte[] bytes) {
         try {
-            body = Json.MAPPER.readTree(bytes);
+            return new Parsed(Json.MAPPER.readTree(bytes), null);
         } catch (IOException e) {
-            ProviderErrors.send(ctx.response(), provider, 400, "the request body is not valid JSON: " + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
-                    "invalid_json");
+            return new Parsed(null, "the request body is not valid JSON: "
+                    + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+    }
+
+    private void proceed(RoutingContext ctx, BridgedRoute route, CallerCredentials.Caller caller, Buffer raw, byte[] bytes, Parsed parsed) {
+        HttpServerRequest request = ctx.request();
+        ProviderType provider = route.provider();
+        Authentication auth = caller.authentication();
+        if (ctx.response().closed()) {
+            return; // the client left while a large body was being parsed: nothing was started
+        }
+        if (parsed.error() != null) {
+            ProviderErrors.send(ctx.response(), provider, 400, parsed.error(), "invalid_json");
             return;
         }
+        JsonNode body = parsed.body();
         if (body == null || !body.isObject()) {
             ProviderErrors.send(ctx.response(), provider, 400, "the request body must be a JSON object", "invalid_json");
             return;
