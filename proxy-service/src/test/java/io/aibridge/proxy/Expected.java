@@ -66,6 +66,17 @@ final class Expected {
                 e.add(anthropicTokens(id, 4, 40, 30000, 1200, 1000, 200));
             }
             case "tool-result" -> e.add(anthropicTokens("msg_01ToolResultAnswer9z8y7x", 472, 15, 0, 0, 0, 0));
+            case "stream-error" -> {
+                if (stream) {
+                    // the provider reports an error inside the stream: relayed, and the interception failed
+                    e.add("prompt msg_01OverloadedMidStream7h8j Hello [scenario:stream-error]");
+                    e.add(anthropicTokens("msg_01OverloadedMidStream7h8j", 18, 1, 0, 0, 0, 0));
+                    e.add("ended failed 200 upstream_error");
+                } else {
+                    e.add("ended failed 529 upstream_error");
+                }
+                return;
+            }
             case "malformed" -> {
                 if (stream) {
                     // unreadable frames are relayed and skipped; the stream ends without message_stop
@@ -130,6 +141,15 @@ final class Expected {
                 e.add(chatTokens(id, 2006, 300, 1920, 0));
             }
             case "tool-result" -> e.add(chatTokens("chatcmpl-CZ1kZf7ToolResultL0kJ9hG8f", 120, 12, 0, 0));
+            case "stream-error" -> {
+                if (stream) {
+                    e.add("prompt chatcmpl-StreamErrorQ1w2E3r4T5 Hello [scenario:stream-error]");
+                    e.add("ended failed 200 upstream_error");
+                } else {
+                    e.add("ended failed 500 upstream_error");
+                }
+                return;
+            }
             case "malformed" -> {
                 if (stream) {
                     e.add("prompt chatcmpl-MalformedStreamZ9y8X7w6 Hello [scenario:malformed]");

@@ -69,6 +69,7 @@ class FixtureInterceptionTest {
             }
             if (api != Api.OPENAI_RESPONSES) {
                 names.add("malformed");
+                names.add("stream-error");
             }
             for (String name : names) {
                 out.add(Arguments.of(api, name, true));
@@ -115,8 +116,8 @@ class FixtureInterceptionTest {
             assertProviderShapedError(fixture.api(), response.body());
             return;
         }
-        if (fixture.isError()) {
-            assertThat(response.statusCode()).isEqualTo(fixture.status());
+        if (fixture.status(stream) >= 400) {
+            assertThat(response.statusCode()).isEqualTo(fixture.status(stream));
             assertThat(json(response.body())).isEqualTo(fixture.responseJson());
             fixture.headers().forEach((k, v) -> assertThat(response.headers().firstValue(k)).hasValue(v));
             return;

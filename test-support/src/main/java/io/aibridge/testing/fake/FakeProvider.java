@@ -256,9 +256,9 @@ public final class FakeProvider implements AutoCloseable {
             String text = echoModel(fixture.response(), fixture.model(), model);
             later(ttfb, () -> {
                 if (fixture.breaks()) {
-                    breakBlocking(request, fixture.status(), text);
+                    breakBlocking(request, fixture.status(stream), text);
                 } else {
-                    json(response, fixture.status(), text);
+                    json(response, fixture.status(stream), text);
                 }
             });
             return;

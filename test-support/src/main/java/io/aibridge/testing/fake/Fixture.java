@@ -22,14 +22,16 @@ import java.util.Map;
  *   <li>{@code response.json}: the blocking body, or the error body when {@code meta.json} sets a status</li>
  *   <li>{@code stream.sse}: the exact SSE bytes of the streamed answer. Chat streams are stored as
  *       the provider sends them with {@code stream_options.include_usage=true}</li>
- *   <li>{@code meta.json} (optional): {@code status}, {@code headers}, {@code break} (the connection is
- *       closed after the stored bytes, mid-stream), {@code hang} (no answer at all)</li>
+ *   <li>{@code meta.json} (optional): {@code status}, {@code blocking_status} (when a blocking request
+ *       fails while the streamed one starts and then carries an error event), {@code headers},
+ *       {@code break} (the connection is closed after the stored bytes, mid-stream), {@code hang}
+ *       (no answer at all)</li>
  * </ul>
  *
  * @param model the request's model: the fake replaces it with the model each request asks for
  */
 public record Fixture(Api api, String scenario, String request, String response, String stream, int status,
-                      Map<String, String> headers, boolean breaks, boolean hangs, String model) {
+                      int blockingStatus, Map<String, String> headers, boolean breaks, boolean hangs, String model) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ROOT = "fixtures/";
@@ -45,18 +47,21 @@ public record Fixture(Api api, String scenario, String request, String response,
             throw new IllegalArgumentException("no fixture " + api.folder() + "/" + scenario);
         }
         int status = 200;
+        int blockingStatus = -1;
         Map<String, String> headers = new LinkedHashMap<>();
         boolean breaks = false;
         boolean hangs = false;
         if (meta != null) {
             JsonNode m = parse(meta, base + "meta.json");
             status = m.path("status").asInt(200);
+            blockingStatus = m.path("blocking_status").asInt(-1);
             m.path("headers").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
             breaks = m.path("break").asBoolean(false);
             hangs = m.path("hang").asBoolean(false);
         }
         String model = request == null ? null : parse(request, base + "request.json").path("model").asText(null);
-        return new Fixture(api, scenario, request, response, stream, status, Collections.unmodifiableMap(headers),
+        return new Fixture(api, scenario, request, response, stream, status, blockingStatus < 0 ? status : blockingStatus,
+                Collections.unmodifiableMap(headers),
                 breaks, hangs, model);
     }
 
@@ -85,8 +90,14 @@ public record Fixture(Api api, String scenario, String request, String response,
         return parse(response, api.folder() + "/" + scenario + "/response.json");
     }
 
+    /** True when the provider refuses the request before any stream starts. */
     public boolean isError() {
         return status >= 400;
+    }
+
+    /** The status a request in this mode gets. */
+    public int status(boolean stream) {
+        return stream ? status : blockingStatus;
     }
 
     private static JsonNode parse(String text, String what) {

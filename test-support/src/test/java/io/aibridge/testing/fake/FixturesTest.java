@@ -56,6 +56,10 @@ class FixturesTest {
             if (f.api() != Api.ANTHROPIC_MESSAGES || f.stream() == null || f.scenario().equals("malformed")) {
                 continue;
             }
+            if (f.scenario().equals("stream-error")) {
+                assertThat(f.stream()).contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\"");
+                continue;
+            }
             List<String> frames = SseFrames.split(f.stream());
             for (String frame : frames) {
                 String event = frame.substring("event: ".length(), frame.indexOf('\n'));
@@ -78,7 +82,8 @@ class FixturesTest {
     @Test
     void chatStreamsEndWithAUsageChunkAndDone() throws Exception {
         for (Fixture f : Fixture.all()) {
-            if (f.api() != Api.OPENAI_CHAT || f.stream() == null || f.breaks() || f.scenario().equals("malformed")) {
+            if (f.api() != Api.OPENAI_CHAT || f.stream() == null || f.breaks() || f.scenario().equals("malformed")
+                    || f.scenario().equals("stream-error")) {
                 continue;
             }
             List<String> data = SseFrames.data(f.stream());
