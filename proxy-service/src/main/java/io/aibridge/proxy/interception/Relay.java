@@ -261,6 +261,7 @@ public final class Relay {
                 ? "the provider did not answer within " + idleTimeoutMillis / 1000 + " s"
                 : "could not reach the provider: " + describe(cause);
         metrics.upstreamError(recording.context().providerName(), recording.context().route(), 0);
+        LOG.warnf("interception %s: %s %s: %s", recording.id(), recording.context().provider(), recording.context().route(), message);
         ProviderErrors.send(out, provider, code, message, timeout ? "upstream_timeout" : "upstream_unreachable");
         recording.end(EndStatus.FAILED, code, timeout ? "timeout" : "upstream_unreachable", message);
     }
@@ -276,6 +277,7 @@ public final class Relay {
                 ? "the provider went silent for " + idleTimeoutMillis / 1000 + " s in the middle of its answer"
                 : "the provider's connection broke in the middle of its answer: " + describe(cause);
         String type = timeout ? "timeout" : mode == Mode.STREAM ? "stream_broken" : "upstream_broken";
+        LOG.warnf("interception %s: %s %s: %s", recording.id(), recording.context().provider(), recording.context().route(), message);
         if (mode == Mode.STREAM) {
             observeStreamEnd();
         }
