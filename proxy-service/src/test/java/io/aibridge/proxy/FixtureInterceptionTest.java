@@ -104,7 +104,7 @@ class FixtureInterceptionTest {
                     "anthropic-beta", "interleaved-thinking-2025-05-14",
                     "User-Agent", "claude-cli/2.0.1 (external, cli)", "X-Claude-Code-Session-Id", "  claude-session-1  "};
             case OPENAI_CHAT -> new String[]{"Authorization", "Bearer " + token, "User-Agent", "Kilo-Code/4.1.0",
-                    "X-KILOCODE-TASKID", "kilo-task-7"};
+                    "X-KILOCODE-TASKID", "kilo-task-7", "X-AI-Bridge-Actor-ID", "spoofed-actor", "X-Request-Trace", "kept"};
             case OPENAI_RESPONSES -> new String[]{"Authorization", "Bearer " + token, "User-Agent", "codex_cli_rs/0.50.0",
                     "session_id", "codex-session-9", "Coder-Session-Token", token};
         };
@@ -181,6 +181,10 @@ class FixtureInterceptionTest {
         String token = FakeProviderTestResource.BOOTSTRAP_TOKEN;
         upstream.headers().forEach((name, values) -> assertThat(values).as("header " + name).noneMatch(v -> v.contains(token)));
         assertThat(upstream.hasHeader("coder-session-token")).isFalse();
+        assertThat(upstream.hasHeader("x-ai-bridge-actor-id")).as("client-sent actor headers are never forwarded").isFalse();
+        if (fixture.api() == Api.OPENAI_CHAT) {
+            assertThat(upstream.header("x-request-trace")).as("other client headers are forwarded").isEqualTo("kept");
+        }
         assertThat(upstream.header("accept-encoding")).isEqualTo("identity");
         if (fixture.api() == Api.ANTHROPIC_MESSAGES) {
             assertThat(upstream.path()).isEqualTo("/v1/messages");
