@@ -124,6 +124,23 @@ class StreamingBehaviourTest {
     }
 
     @Test
+    void endsAStreamWithAnErrorEventWhenTheProviderGoesSilentMidway() {
+        Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
+        // the fake pauses 3 s between frames; the proxy's upstream idle timeout in tests is 2 s
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), fixture.request(true).toString(),
+                "x-api-key", TOKEN, FakeProvider.CHUNK_DELAY_HEADER, "3000");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).startsWith(SseFrames.split(fixture.stream()).get(0))
+                .endsWith("\n\n").contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"the provider went silent");
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20)))).containsExactly(
+                "started",
+                "prompt msg_01XFDUDYJgAACzvnptvVoYEL Say hello in French and tell me the weather. [scenario:text]",
+                "tokens msg_01XFDUDYJgAACzvnptvVoYEL in=25 out=1 cache_read=0 cache_write=0 {cache_creation_input=0,"
+                        + "cache_ephemeral_1h_input=0,cache_ephemeral_5m_input=0,cache_read_input=0,web_search_requests=0}",
+                "ended failed 200 timeout");
+    }
+
+    @Test
     void bridgesALargeContextAndRecordsItsPrompt() {
         String prompt = "Summarise this log: " + "ERROR disk full on /var/lib/kafka; ".repeat(12_000) + "[scenario:text]";
         com.fasterxml.jackson.databind.node.ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true);

@@ -162,7 +162,7 @@ public class BridgeHandler {
         };
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         String url = upstream.url(provider, route.upstreamPath(), request.query());
-        new Relay(ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
+        new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
                 .start(upstream.request(HttpMethod.POST, url, headers), upstreamBody);
     }
 

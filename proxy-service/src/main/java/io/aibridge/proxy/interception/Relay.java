@@ -8,6 +8,7 @@ import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -51,6 +52,9 @@ public final class Relay {
     private final ResponseObserver observer;
     private final ProxyMetrics metrics;
     private final long idleTimeoutMillis;
+    private final Vertx vertx;
+    private long lastActivityNanos;
+    private long idleTimer = -1;
 
     private Mode mode = Mode.WAITING;
     private HttpClientRequest upstreamRequest;
@@ -63,8 +67,9 @@ public final class Relay {
     private int status;
     private boolean finished;
 
-    public Relay(HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
+    public Relay(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
                  ProxyMetrics metrics, long idleTimeoutMillis) {
+        this.vertx = vertx;
         this.out = out;
         this.provider = provider;
         this.recording = recording;
@@ -136,12 +141,40 @@ public final class Relay {
         response.handler(this::onData);
         response.endHandler(v -> onEnd());
         response.exceptionHandler(this::upstreamBroken);
+        // the client's idle timeout covers the wait for the status line; this one covers the body
+        lastActivityNanos = System.nanoTime();
+        armIdleTimer(idleTimeoutMillis);
+    }
+
+    private void armIdleTimer(long delayMillis) {
+        idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+            if (finished) {
+                return;
+            }
+            long silentMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+            if (silentMillis >= idleTimeoutMillis) {
+                if (upstreamRequest != null) {
+                    upstreamRequest.reset();
+                }
+                upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + silentMillis + " ms"));
+            } else {
+                armIdleTimer(idleTimeoutMillis - silentMillis);
+            }
+        });
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer >= 0) {
+            vertx.cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
     }
 
     private void onData(Buffer chunk) {
         if (finished) {
             return;
         }
+        lastActivityNanos = System.nanoTime();
         switch (mode) {
             case STREAM -> {
                 byte[] relay;
@@ -177,6 +210,7 @@ public final class Relay {
             return;
         }
         finished = true;
+        cancelIdleTimer();
         switch (mode) {
             case STREAM -> {
                 byte[] rest = decoder.finish();
@@ -231,6 +265,8 @@ public final class Relay {
             upstreamResponse.pause();
             out.drainHandler(v -> {
                 if (!finished) {
+                    // a silence while the slow client was catching up is not the provider's
+                    lastActivityNanos = System.nanoTime();
                     upstreamResponse.resume();
                 }
             });
@@ -272,6 +308,7 @@ public final class Relay {
             return;
         }
         finished = true;
+        cancelIdleTimer();
         boolean timeout = isTimeout(cause);
         String message = timeout
                 ? "the provider went silent for " + idleTimeoutMillis / 1000 + " s in the middle of its answer"
@@ -305,6 +342,7 @@ public final class Relay {
             return;
         }
         finished = true;
+        cancelIdleTimer();
         if (upstreamRequest != null) {
             upstreamRequest.reset();
         }

@@ -67,14 +67,19 @@ public class UpstreamClient {
         return (base.endsWith("/") ? base : base + "/") + path + (query == null || query.isEmpty() ? "" : "?" + query);
     }
 
+    /** Opens an upstream request; a bad base URL fails the future (never throws), so the caller answers 502. */
     public Future<HttpClientRequest> request(HttpMethod method, String url, MultiMap headers) {
-        RequestOptions options = new RequestOptions()
-                .setMethod(method)
-                .setAbsoluteURI(url)
-                .setHeaders(headers)
-                .setConnectTimeout(config.upstream().connectTimeout().toMillis())
-                .setIdleTimeout(config.upstream().idleTimeout().toMillis());
-        return client.request(options);
+        try {
+            RequestOptions options = new RequestOptions()
+                    .setMethod(method)
+                    .setAbsoluteURI(url)
+                    .setHeaders(headers)
+                    .setConnectTimeout(config.upstream().connectTimeout().toMillis())
+                    .setIdleTimeout(config.upstream().idleTimeout().toMillis());
+            return client.request(options);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(new IllegalStateException("invalid provider base URL", e));
+        }
     }
 
     public long idleTimeoutMillis() {
