@@ -19,22 +19,27 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
 
     private static volatile FakeProvider fake;
     private String allowByok = "true";
+    private boolean openAiUnreachable;
 
     public static FakeProvider fake() {
         return fake;
     }
 
-    /** Init arg {@code byok}: {@code false} leaves bring-your-own-key at its default (off). */
+    /**
+     * Init args: {@code byok=false} leaves bring-your-own-key at its default (off);
+     * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens.
+     */
     @Override
     public void init(Map<String, String> initArgs) {
         allowByok = initArgs.getOrDefault("byok", "true");
+        openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
     }
 
     @Override
     public Map<String, String> start() {
         fake = FakeProvider.start();
         return Map.of(
-                "proxy.openai.base-url", fake.openAiBaseUrl(),
+                "proxy.openai.base-url", openAiUnreachable ? "http://127.0.0.1:" + closedPort() + "/v1/" : fake.openAiBaseUrl(),
                 "proxy.anthropic.base-url", fake.anthropicBaseUrl(),
                 "proxy.openai.key", OPENAI_KEY,
                 "proxy.anthropic.key", ANTHROPIC_KEY,
@@ -43,6 +48,14 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 "proxy.max-request-body", String.valueOf(MAX_BODY),
                 "proxy.events.partitions", "2",
                 "proxy.allow-byok", allowByok);
+    }
+
+    private static int closedPort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

@@ -40,7 +40,9 @@ public class UpstreamClient {
                 .setTryUseCompression(false)
                 .setDecompressionSupported(false)
                 .setMaxHeaderSize(64 * 1024)
-                .setVerifyHost(true);
+                .setVerifyHost(true)
+                // providers sit behind CDNs that route TLS by server name
+                .setForceSni(true);
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(u.maxConnections()).setMaxWaitQueueSize(-1);
         this.client = vertx.createHttpClient(options, pool);
         for (ProviderType p : ProviderType.values()) {

@@ -16,11 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Kafka is unreachable from the start: the proxy still starts, authenticates the bootstrap token,
  * relays answers untouched and keeps the events queued instead of failing or slowing the request.
+ * The OpenAI upstream is unreachable too: callers get a 502 in OpenAI's error shape.
  */
 @QuarkusTest
 @WithTestResource(UnreachableKafkaTestResource.class)
-@WithTestResource(value = FakeProviderTestResource.class, initArgs = @ResourceArg(name = "byok", value = "false"))
-class KafkaDownTest {
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = {@ResourceArg(name = "byok", value = "false"),
+        @ResourceArg(name = "openai", value = "unreachable")})
+class InfrastructureDownTest {
 
     @TestHTTPResource("/")
     URL proxyUrl;
@@ -52,6 +54,22 @@ class KafkaDownTest {
         assertThat(ProxyClient.json(r.body()).path("error").path("type").asText()).isEqualTo("permission_error");
         assertThat(ProxyClient.json(r.body()).path("error").path("message").asText())
                 .contains("Bring Your Own Key (BYOK) mode is not enabled", "AIBRIDGE_ALLOW_BYOK");
+    }
+
+    @Test
+    void answers502InOpenAisShapeWhenTheProviderIsUnreachable() {
+        ProxyClient proxy = new ProxyClient(proxyUrl.toString());
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "text").request(true).toString(),
+                "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(ProxyClient.json(r.body()).path("error").path("code").asText()).isEqualTo("upstream_unreachable");
+        assertThat(ProxyClient.json(r.body()).path("error").path("message").asText()).startsWith("could not reach the provider");
+        assertThat(r.headers().firstValue(ProxyClient.INTERCEPTION_HEADER)).isPresent();
+
+        HttpResponse<String> passthrough = proxy.get("/api/v2/aibridge/openai/v1/models",
+                "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        assertThat(passthrough.statusCode()).isEqualTo(502);
+        assertThat(ProxyClient.json(passthrough.body()).path("error").path("message").asText()).startsWith("upstream proxy error");
     }
 
     @Test
