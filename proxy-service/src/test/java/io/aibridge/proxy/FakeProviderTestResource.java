@@ -47,7 +47,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 "proxy.upstream.idle-timeout", "2s",
                 "proxy.max-request-body", String.valueOf(MAX_BODY),
                 "proxy.events.partitions", "2",
-                "proxy.allow-byok", allowByok);
+                "proxy.allow-byok", allowByok,
+                "proxy.send-actor-headers", "true");
     }
 
     private static int closedPort() {

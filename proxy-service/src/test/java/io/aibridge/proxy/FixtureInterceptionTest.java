@@ -181,7 +181,9 @@ class FixtureInterceptionTest {
         String token = FakeProviderTestResource.BOOTSTRAP_TOKEN;
         upstream.headers().forEach((name, values) -> assertThat(values).as("header " + name).noneMatch(v -> v.contains(token)));
         assertThat(upstream.hasHeader("coder-session-token")).isFalse();
-        assertThat(upstream.hasHeader("x-ai-bridge-actor-id")).as("client-sent actor headers are never forwarded").isFalse();
+        assertThat(upstream.headers().get("x-ai-bridge-actor-id")).as("client-sent actor headers are replaced, never forwarded")
+                .containsExactly(BootstrapAdmin.USER_ID.toString());
+        assertThat(upstream.header("x-ai-bridge-actor-metadata-username")).isEqualTo("admin");
         if (fixture.api() == Api.OPENAI_CHAT) {
             assertThat(upstream.header("x-request-trace")).as("other client headers are forwarded").isEqualTo("kept");
         }

@@ -40,6 +40,14 @@ public interface ProxyConfig {
     @WithDefault("false")
     boolean allowByok();
 
+    /**
+     * Tell the provider who is calling: {@code X-AI-Bridge-Actor-ID} (user id) and
+     * {@code X-AI-Bridge-Actor-Metadata-Username} on every upstream request. Client-sent
+     * {@code X-AI-Bridge-Actor-*} headers are always removed, so they cannot be spoofed.
+     */
+    @WithDefault("false")
+    boolean sendActorHeaders();
+
     /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
     Optional<String> bootstrapToken();
 

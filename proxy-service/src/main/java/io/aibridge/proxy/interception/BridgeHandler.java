@@ -161,6 +161,9 @@ public class BridgeHandler {
             case OPENAI_RESPONSES -> new ResponsesObserver(recording);
         };
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
+        if (config.sendActorHeaders()) {
+            ForwardedHeaders.addActor(headers, auth.principal());
+        }
         String url = upstream.url(provider, route.upstreamPath(), request.query());
         new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
                 .start(upstream.request(HttpMethod.POST, url, headers), upstreamBody);

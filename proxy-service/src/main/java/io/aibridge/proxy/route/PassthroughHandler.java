@@ -24,8 +24,11 @@ public class PassthroughHandler {
     private final CallerCredentials credentials;
     private final UpstreamClient upstream;
     private final ProxyMetrics metrics;
+    private final boolean sendActorHeaders;
 
-    public PassthroughHandler(CallerCredentials credentials, UpstreamClient upstream, ProxyMetrics metrics) {
+    public PassthroughHandler(CallerCredentials credentials, UpstreamClient upstream, ProxyMetrics metrics,
+                              io.aibridge.proxy.config.ProxyConfig config) {
+        this.sendActorHeaders = config.sendActorHeaders();
         this.credentials = credentials;
         this.upstream = upstream;
         this.metrics = metrics;
@@ -54,6 +57,9 @@ public class PassthroughHandler {
         }
         metrics.passthrough(provider.wireName(), route, request.method().name());
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
+        if (sendActorHeaders) {
+            ForwardedHeaders.addActor(headers, caller.authentication().principal());
+        }
         String forwardedFor = request.getHeader("X-Forwarded-For");
         String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
         if (remote != null) {

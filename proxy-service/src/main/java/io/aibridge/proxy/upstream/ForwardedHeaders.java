@@ -43,6 +43,12 @@ public final class ForwardedHeaders {
         return out;
     }
 
+    /** Adds who is calling (with {@code AIBRIDGE_SEND_ACTOR_HEADERS}): the user id and the username. */
+    public static void addActor(MultiMap upstream, io.aibridge.identity.Principal principal) {
+        upstream.set("X-AI-Bridge-Actor-ID", principal.userId().toString());
+        upstream.set("X-AI-Bridge-Actor-Metadata-Username", principal.username());
+    }
+
     /** Copies the provider's response headers to the client response, minus hop-by-hop (and length when the body changes). */
     public static void downstream(MultiMap upstream, MultiMap client, boolean keepContentLength) {
         Set<String> named = connectionTokens(upstream.get("connection"));
