@@ -82,7 +82,8 @@ public final class MessagesObserver extends ResponseObserver {
         if (message == null) {
             return;
         }
-        // a new message in the same stream starts a new response
+        // a new message in the same stream starts a new response: the previous one's usage is final
+        recordUsage();
         usage.clear();
         usageSeen = false;
         usageRecorded = false;

@@ -105,7 +105,7 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         if (toolCalls != null && toolCalls.isArray()) {
             TreeMap<Integer, ToolCall> byIndex = calls.computeIfAbsent(choiceIndex, k -> new TreeMap<>());
             for (JsonNode fragment : toolCalls) {
-                ToolCall call = byIndex.computeIfAbsent(fragment.path("index").asInt(byIndex.size()), k -> new ToolCall());
+                ToolCall call = byIndex.computeIfAbsent(toolIndex(fragment, byIndex), k -> new ToolCall());
                 String id = text(fragment, "id");
                 if (id != null && !id.isEmpty()) {
                     call.id = id;
@@ -125,6 +125,22 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         if (finish != null && !finish.isNull()) {
             flushCalls(choiceIndex);
         }
+    }
+
+    /**
+     * The fragment's {@code index}. Some OpenAI-compatible servers leave it out: a fragment with an
+     * id then starts a new call, one without continues the last call.
+     */
+    private static int toolIndex(JsonNode fragment, TreeMap<Integer, ToolCall> byIndex) {
+        JsonNode index = fragment.get("index");
+        if (index != null && index.canConvertToInt()) {
+            return index.asInt();
+        }
+        boolean startsCall = text(fragment, "id") != null && !text(fragment, "id").isEmpty();
+        if (byIndex.isEmpty()) {
+            return 0;
+        }
+        return startsCall ? byIndex.lastKey() + 1 : byIndex.lastKey();
     }
 
     private void flushCalls(int choiceIndex) {
