@@ -1,0 +1,55 @@
+package io.aibridge.proxy.auth;
+
+import io.aibridge.identity.Authentication;
+import io.aibridge.proxy.config.ProxyConfig;
+import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.upstream.UpstreamClient;
+import io.aibridge.proxy.upstream.UpstreamCredential;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Who is calling and which credential goes upstream. Centralized mode (the default): the bridge
+ * token is in {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Coder-Session-Token} and
+ * the configured provider key is sent. BYOK mode ({@code AIBRIDGE_ALLOW_BYOK=true}): the bridge
+ * token is in {@code X-Coder-AI-Governance-Token} and the caller's own provider credential is sent.
+ */
+@ApplicationScoped
+public class CallerCredentials {
+
+    /** The authenticated caller and the upstream credential. */
+    public record Caller(Authentication authentication, UpstreamCredential credential) {
+    }
+
+    private final IdentityService identity;
+    private final UpstreamClient upstream;
+    private final boolean allowByok;
+
+    public CallerCredentials(IdentityService identity, UpstreamClient upstream, ProxyConfig config) {
+        this.identity = identity;
+        this.upstream = upstream;
+        this.allowByok = config.allowByok();
+    }
+
+    /** The caller, or null after answering 401/403 in the provider's error shape. */
+    public Caller authenticate(HttpServerRequest request, HttpServerResponse response, ProviderType provider) {
+        String governance = request.getHeader(UpstreamCredential.GOVERNANCE_HEADER);
+        boolean byok = governance != null && !governance.isBlank();
+        if (byok && !allowByok) {
+            ProviderErrors.send(response, provider, 403, "Bring Your Own Key (BYOK) mode is not enabled. "
+                    + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true, or send your AI Bridge key as the API key.", "byok_disabled");
+            return null;
+        }
+        Authentication auth = byok ? identity.authenticateToken(governance) : identity.authenticate(request::getHeader);
+        if (!auth.authenticated()) {
+            ProviderErrors.send(response, provider, 401, "AI Bridge: " + auth.failure(), "invalid_api_key");
+            return null;
+        }
+        UpstreamCredential credential = byok
+                ? UpstreamCredential.byok(provider, request.headers(), upstream.key(provider))
+                : UpstreamCredential.centralized(provider, upstream.key(provider));
+        return new Caller(auth, credential);
+    }
+}

@@ -1,0 +1,59 @@
+package io.aibridge.proxy.auth;
+
+import io.aibridge.identity.Authentication;
+import io.aibridge.identity.IdentityStore;
+import io.aibridge.identity.IdentityTopicReader;
+import io.aibridge.identity.TokenHeaders;
+import io.aibridge.proxy.config.ProxyConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Instant;
+import java.util.function.Function;
+
+/**
+ * Authenticates bridge tokens against users and keys held in memory, kept current from the
+ * compacted identity topic by a background reader: no database or network call per request, a
+ * revoked key stops within the reader's poll interval, and known keys (and the bootstrap token)
+ * keep working while Kafka is down, including when it is down at start.
+ */
+@ApplicationScoped
+public class IdentityService {
+
+    private final String bootstrapServers;
+    private final IdentityStore store;
+    private IdentityTopicReader reader;
+
+    public IdentityService(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, ProxyConfig config) {
+        this.bootstrapServers = bootstrapServers;
+        this.store = new IdentityStore(config.bootstrapToken().orElse(null));
+    }
+
+    void start(@Observes StartupEvent event) {
+        reader = new IdentityTopicReader(bootstrapServers, store).start();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (reader != null) {
+            reader.close();
+        }
+    }
+
+    /** Reads the token from {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Coder-Session-Token} and checks it. */
+    public Authentication authenticate(Function<String, String> header) {
+        return store.authenticate(TokenHeaders.token(header), Instant.now());
+    }
+
+    /** Checks a token taken from elsewhere (the BYOK governance header). */
+    public Authentication authenticateToken(String token) {
+        return store.authenticate(token == null ? null : token.trim(), Instant.now());
+    }
+
+    /** True once the reader has applied everything that was on the identity topic when it started. */
+    public boolean caughtUp() {
+        return reader != null && reader.caughtUp();
+    }
+}

@@ -1,0 +1,125 @@
+package io.aibridge.proxy.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * proxy-service settings. The public names are {@code AIBRIDGE_*} environment variables, mapped
+ * onto these keys in {@code application.properties} (the README lists them all).
+ */
+@ConfigMapping(prefix = "proxy")
+public interface ProxyConfig {
+
+    /** The OpenAI provider (Chat Completions and Responses). */
+    Provider openai();
+
+    /** The Anthropic provider (Messages). */
+    Provider anthropic();
+
+    /** Connections to the providers. */
+    Upstream upstream();
+
+    /** Publishing interception events to Kafka. */
+    Events events();
+
+    /**
+     * Largest request body accepted on a provider route; larger ones get 413. 32 MiB is
+     * Anthropic's own request limit for Messages and holds a 200k-token context plus images.
+     */
+    @WithDefault("32M")
+    MemorySize maxRequestBody();
+
+    /**
+     * Bring your own key: a caller that sends its bridge token in {@code X-Coder-AI-Governance-Token}
+     * may use its own provider credential ({@code Authorization} / {@code X-Api-Key}) upstream.
+     */
+    @WithDefault("false")
+    boolean allowByok();
+
+    /**
+     * Tell the provider who is calling: {@code X-AI-Bridge-Actor-ID} (user id) and
+     * {@code X-AI-Bridge-Actor-Metadata-Username} on every upstream request. Client-sent
+     * {@code X-AI-Bridge-Actor-*} headers are always removed, so they cannot be spoofed.
+     */
+    @WithDefault("false")
+    boolean sendActorHeaders();
+
+    /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
+    Optional<String> bootstrapToken();
+
+    /** One upstream provider. */
+    interface Provider {
+
+        /** Base URL; the path after the provider prefix is appended to it. */
+        String baseUrl();
+
+        /** The company's provider key, sent upstream in place of the caller's bridge token. */
+        Optional<String> key();
+    }
+
+    /** HTTP client settings for provider calls. */
+    interface Upstream {
+
+        /** Time to establish a TCP (and TLS) connection. */
+        @WithDefault("10s")
+        Duration connectTimeout();
+
+        /**
+         * Longest silence from the provider, before the response starts or between two chunks,
+         * after which the call fails with 504 (or a stream error once the stream started).
+         */
+        @WithDefault("600s")
+        Duration idleTimeout();
+
+        /** Pooled keep-alive connections per provider host. */
+        @WithDefault("500")
+        int maxConnections();
+
+        /** How long an unused pooled connection is kept. */
+        @WithDefault("60s")
+        Duration keepAliveTimeout();
+    }
+
+    /** The Kafka producer behind the event publisher. */
+    interface Events {
+
+        /** Partitions of {@code aibridge.interceptions.v1} when the proxy creates it. */
+        @WithDefault("6")
+        int partitions();
+
+        /** Replication factor when the proxy creates the topic; -1 takes the broker's default. */
+        @WithDefault("-1")
+        short replicationFactor();
+
+        /** Events held in memory while waiting for Kafka; beyond that new events are dropped and counted. */
+        @WithDefault("100000")
+        int queueCapacity();
+
+        /**
+         * Largest record the producer sends (and {@code max.message.bytes} of the topic it creates).
+         * A prompt can exceed 1 MB; records are compressed before this limit applies.
+         */
+        @WithDefault("16M")
+        MemorySize maxRequestSize();
+
+        /** Producer compression: {@code lz4}, {@code zstd}, {@code snappy}, {@code gzip} or {@code none}. */
+        @WithDefault("lz4")
+        String compression();
+
+        /** How long the producer keeps retrying one record before it counts as failed. */
+        @WithDefault("10m")
+        Duration deliveryTimeout();
+
+        /** How long shutdown waits for queued events to reach Kafka. */
+        @WithDefault("30s")
+        Duration drainTimeout();
+
+        /** Longest prompt kept in an event, in characters; longer prompts are cut and flagged {@code truncated}. */
+        @WithDefault("4194304")
+        int maxPromptChars();
+    }
+}

@@ -1,0 +1,209 @@
+package io.aibridge.proxy.interception;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.identity.Authentication;
+import io.aibridge.proxy.anthropic.MessagesObserver;
+import io.aibridge.proxy.auth.CallerCredentials;
+import io.aibridge.proxy.config.ProxyConfig;
+import io.aibridge.proxy.events.EventPublisher;
+import io.aibridge.proxy.metrics.ProxyMetrics;
+import io.aibridge.proxy.openai.ChatCompletionsObserver;
+import io.aibridge.proxy.openai.ResponsesObserver;
+import io.aibridge.proxy.route.BridgedRoute;
+import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.upstream.ForwardedHeaders;
+import io.aibridge.proxy.upstream.UpstreamClient;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Handles a request on a bridged route: authenticates it, validates the body, reads what is
+ * recorded from it, emits the interception's start, and hands the upstream exchange to a
+ * {@link Relay}. Every refusal is answered in the provider's error JSON, before any event.
+ */
+@ApplicationScoped
+public class BridgeHandler {
+
+    /** Bodies above this size are parsed on a worker thread. */
+    private static final int PARSE_ON_WORKER_BYTES = 256 * 1024;
+    private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.UTF_8);
+
+    private final CallerCredentials credentials;
+    private final UpstreamClient upstream;
+    private final EventPublisher publisher;
+    private final ProxyMetrics metrics;
+    private final ProxyConfig config;
+
+    public BridgeHandler(CallerCredentials credentials, UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
+                         ProxyConfig config) {
+        this.credentials = credentials;
+        this.upstream = upstream;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.config = config;
+    }
+
+    public void handle(RoutingContext ctx, BridgedRoute route) {
+        HttpServerRequest request = ctx.request();
+        ProviderType provider = route.provider();
+        if (request.method() != HttpMethod.POST) {
+            ctx.response().putHeader("Allow", "POST");
+            ProviderErrors.send(ctx.response(), provider, 405, request.method().name() + " is not supported on "
+                    + route.route() + "; use POST", "method_not_allowed");
+            return;
+        }
+        CallerCredentials.Caller caller = credentials.authenticate(request, ctx.response(), provider);
+        if (caller == null) {
+            return;
+        }
+        String contentType = request.getHeader("Content-Type");
+        if (contentType != null && !isJson(contentType)) {
+            ProviderErrors.send(ctx.response(), provider, 400, "Content-Type must be application/json, not " + contentType,
+                    "invalid_content_type");
+            return;
+        }
+        Buffer raw = ctx.body() == null ? null : ctx.body().buffer();
+        if (raw == null || raw.length() == 0) {
+            ProviderErrors.send(ctx.response(), provider, 400, "the request body is empty; expected a JSON object", "invalid_json");
+            return;
+        }
+        byte[] bytes = raw.getBytes();
+        if (bytes.length > PARSE_ON_WORKER_BYTES) {
+            // a large context takes milliseconds to parse: keep it off the event loop
+            ctx.vertx().executeBlocking(() -> parse(bytes), false).onComplete(ar -> {
+                if (ar.failed()) {
+                    ctx.fail(ar.cause());
+                } else {
+                    proceed(ctx, route, caller, raw, bytes, ar.result());
+                }
+            });
+        } else {
+            proceed(ctx, route, caller, raw, bytes, parse(bytes));
+        }
+    }
+
+    /** A parsed body, or the message explaining why it is not one. */
+    private record Parsed(JsonNode body, String error) {
+    }
+
+    private static Parsed parse(byte[] bytes) {
+        try {
+            return new Parsed(Json.MAPPER.readTree(bytes), null);
+        } catch (IOException e) {
+            return new Parsed(null, "the request body is not valid JSON: "
+                    + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+    }
+
+    private void proceed(RoutingContext ctx, BridgedRoute route, CallerCredentials.Caller caller, Buffer raw, byte[] bytes, Parsed parsed) {
+        HttpServerRequest request = ctx.request();
+        ProviderType provider = route.provider();
+        Authentication auth = caller.authentication();
+        if (ctx.response().closed()) {
+            return; // the client left while a large body was being parsed: nothing was started
+        }
+        if (parsed.error() != null) {
+            ProviderErrors.send(ctx.response(), provider, 400, parsed.error(), "invalid_json");
+            return;
+        }
+        JsonNode body = parsed.body();
+        if (body == null || !body.isObject()) {
+            ProviderErrors.send(ctx.response(), provider, 400, "the request body must be a JSON object", "invalid_json");
+            return;
+        }
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            ProviderErrors.send(ctx.response(), provider, 400, "\"model\" is required and must be a non-empty string", "missing_model");
+            return;
+        }
+        if (route == BridgedRoute.OPENAI_RESPONSES && body.path("background").asBoolean(false)) {
+            ProviderErrors.send(ctx.response(), provider, 501, "background requests are currently not supported by AI Bridge",
+                    "unsupported_parameter");
+            return;
+        }
+        boolean streaming = body.path("stream").asBoolean(false);
+        RequestFacts facts = switch (route) {
+            case ANTHROPIC_MESSAGES -> RequestFacts.anthropic(body);
+            case OPENAI_CHAT_COMPLETIONS -> RequestFacts.chat(body);
+            case OPENAI_RESPONSES -> RequestFacts.responses(body);
+        };
+        String client = ClientDetector.client(request::getHeader);
+        String sessionId = ClientDetector.sessionId(client, request::getHeader, body);
+        String userAgent = request.getHeader("User-Agent");
+
+        Buffer upstreamBody = raw;
+        boolean hideUsage = false;
+        if (route == BridgedRoute.OPENAI_CHAT_COMPLETIONS && streaming) {
+            // the proxy needs the final usage chunk to record tokens: ask for it, and hide it from clients that did not
+            hideUsage = !body.path("stream_options").path("include_usage").asBoolean(false);
+            if (hideUsage) {
+                upstreamBody = withUsageRequested((ObjectNode) body, bytes);
+            }
+        }
+
+        Recording.Context context = new Recording.Context(provider.wireName(), provider.wireName(), route.route(),
+                request.method().name(), model.asText(), client, streaming);
+        Recording recording = Recording.start(publisher, metrics, context, auth.principal(), sessionId, userAgent,
+                facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
+        ResponseObserver observer = switch (route) {
+            case ANTHROPIC_MESSAGES -> new MessagesObserver(recording);
+            case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hideUsage);
+            case OPENAI_RESPONSES -> new ResponsesObserver(recording);
+        };
+        MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
+        if (config.sendActorHeaders()) {
+            ForwardedHeaders.addActor(headers, auth.principal());
+        }
+        String url = upstream.url(provider, route.upstreamPath(), request.query());
+        new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
+                .start(upstream.request(HttpMethod.POST, url, headers), upstreamBody);
+    }
+
+    /**
+     * The body with {@code stream_options.include_usage=true}. When the request has no
+     * {@code stream_options}, the member is spliced in after the opening brace so that every other
+     * byte stays as the client sent it; otherwise the JSON is rewritten.
+     */
+    static Buffer withUsageRequested(ObjectNode body, byte[] bytes) {
+        if (!body.has("stream_options")) {
+            int brace = 0;
+            while (brace < bytes.length && bytes[brace] != '{') {
+                brace++;
+            }
+            Buffer out = Buffer.buffer(bytes.length + INCLUDE_USAGE.length);
+            out.appendBytes(bytes, 0, brace + 1).appendBytes(INCLUDE_USAGE).appendBytes(bytes, brace + 1, bytes.length - brace - 1);
+            return out;
+        }
+        JsonNode options = body.get("stream_options");
+        ObjectNode object = options.isObject() ? (ObjectNode) options : body.putObject("stream_options");
+        object.put("include_usage", true);
+        try {
+            return Buffer.buffer(Json.MAPPER.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new IllegalStateException("could not write a parsed body back", e);
+        }
+    }
+
+    private static boolean isJson(String contentType) {
+        String type = contentType.toLowerCase(Locale.ROOT).split(";", 2)[0].trim();
+        return type.equals("application/json") || type.endsWith("+json");
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "malformed";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

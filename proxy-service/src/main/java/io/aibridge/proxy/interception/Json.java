@@ -1,0 +1,66 @@
+package io.aibridge.proxy.interception;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.aibridge.proxy.sse.SseEvent;
+
+import java.io.IOException;
+
+/** JSON reading for the proxy: exact numbers (a body the proxy re-writes keeps its decimals), never throws on bad input. */
+public final class Json {
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
+
+    private Json() {
+    }
+
+    /** The event's data as JSON, or null when it is not JSON. */
+    public static JsonNode parse(SseEvent event) {
+        try {
+            return MAPPER.readTree(event.data(), 0, event.dataLength());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    public static JsonNode parse(byte[] bytes) {
+        try {
+            return MAPPER.readTree(bytes);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Arguments as recorded: compact JSON when they parse, else the raw text. */
+    public static String normalize(String arguments) {
+        if (arguments == null || arguments.isBlank()) {
+            return arguments == null ? "" : arguments;
+        }
+        try {
+            return MAPPER.writeValueAsString(MAPPER.readTree(arguments));
+        } catch (IOException e) {
+            return arguments;
+        }
+    }
+
+    public static String compact(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsString(node);
+        } catch (JsonProcessingException e) {
+            return node.toString();
+        }
+    }
+
+    /** A non-negative integer field, 0 when absent. */
+    public static long count(JsonNode parent, String field) {
+        JsonNode n = parent == null ? null : parent.get(field);
+        return n != null && n.canConvertToLong() ? Math.max(0, n.asLong()) : 0;
+    }
+}

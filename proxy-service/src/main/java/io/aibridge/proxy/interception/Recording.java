@@ -1,0 +1,165 @@
+package io.aibridge.proxy.interception;
+
+import io.aibridge.events.EndStatus;
+import io.aibridge.events.EventCodec;
+import io.aibridge.events.InterceptionEnded;
+import io.aibridge.events.InterceptionStarted;
+import io.aibridge.events.ModelThoughtRecorded;
+import io.aibridge.events.PromptRecorded;
+import io.aibridge.events.ThoughtSource;
+import io.aibridge.events.TokenUsageRecorded;
+import io.aibridge.events.ToolUsageRecorded;
+import io.aibridge.identity.Principal;
+import io.aibridge.proxy.events.EventPublisher;
+import io.aibridge.proxy.metrics.ProxyMetrics;
+import io.aibridge.proxy.upstream.UpstreamCredential;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything recorded about one interception, as events, in order: started, then prompt, token
+ * usage, tool usage and thoughts as observed, then exactly one ended. Timestamps are the bridge's
+ * clock. Metrics are updated as the facts are emitted. Used from the request's event loop only.
+ */
+public final class Recording {
+
+    /** What the interception is: fixed at start. */
+    public record Context(String provider, String providerName, String route, String method, String model, String client,
+                          boolean streaming) {
+    }
+
+    private final EventPublisher publisher;
+    private final ProxyMetrics metrics;
+    private final Context context;
+    private final UUID id = UUID.randomUUID();
+    private final Instant startedAt;
+    private final long startNanos;
+    private final AtomicLong inflight;
+    private final String prompt;
+    private final Map<String, Object> promptMetadata;
+    private boolean promptRecorded;
+    private long firstByteNanos = -1;
+    private boolean ended;
+
+    private Recording(EventPublisher publisher, ProxyMetrics metrics, Context context, String prompt,
+                      Map<String, Object> promptMetadata) {
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.context = context;
+        this.prompt = prompt;
+        this.promptMetadata = promptMetadata;
+        this.startedAt = Instant.now();
+        this.startNanos = System.nanoTime();
+        this.inflight = metrics.started(context.providerName(), context.model(), context.route());
+    }
+
+    /**
+     * Starts an interception: emits {@link InterceptionStarted} before the upstream call.
+     *
+     * @param prompt the extracted prompt, recorded once the first upstream response id is known
+     */
+    public static Recording start(EventPublisher publisher, ProxyMetrics metrics, Context context, Principal principal,
+                                  String clientSessionId, String userAgent, String correlatingToolCallId,
+                                  UpstreamCredential credential, String prompt, int maxPromptChars) {
+        Map<String, Object> promptMetadata = Map.of();
+        String kept = prompt;
+        if (prompt != null && prompt.length() > maxPromptChars) {
+            kept = prompt.substring(0, maxPromptChars);
+            promptMetadata = Map.of("truncated", true, "original_length", prompt.length());
+        }
+        Recording r = new Recording(publisher, metrics, context, kept == null || kept.isEmpty() ? null : kept, promptMetadata);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("Username", principal.username());
+        if (userAgent != null) {
+            metadata.put("request_user_agent", userAgent);
+        }
+        publisher.publish(new InterceptionStarted(EventCodec.newEventId(), r.id, r.startedAt, principal.userId(),
+                principal.username(), principal.apiKeyId(), context.provider(), context.providerName(), context.model(),
+                context.client(), clientSessionId, userAgent, correlatingToolCallId, credential.kind(),
+                credential.hint(), context.streaming(), context.route(), metadata));
+        return r;
+    }
+
+    public UUID id() {
+        return id;
+    }
+
+    public Context context() {
+        return context;
+    }
+
+    public boolean ended() {
+        return ended;
+    }
+
+    /** The first byte went to the client now. */
+    public void firstByte() {
+        if (firstByteNanos < 0) {
+            firstByteNanos = System.nanoTime();
+            metrics.timeToFirstByte(context.providerName(), context.route(), firstByteNanos - startNanos);
+        }
+    }
+
+    /** Records the prompt with the first upstream response's id; later calls do nothing. */
+    public void prompt(String providerResponseId) {
+        if (promptRecorded || ended) {
+            return;
+        }
+        promptRecorded = true;
+        if (prompt != null) {
+            publisher.publish(new PromptRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
+                    prompt, promptMetadata));
+            metrics.prompt(context.providerName(), context.model(), context.client());
+        }
+    }
+
+    public void tokens(String providerResponseId, long input, long output, long cacheRead, long cacheWrite, Map<String, Long> extra) {
+        if (ended) {
+            return;
+        }
+        publisher.publish(new TokenUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
+                Math.max(0, input), Math.max(0, output), Math.max(0, cacheRead), Math.max(0, cacheWrite), extra));
+        String p = context.providerName();
+        metrics.tokens(p, context.model(), context.client(), "input", input);
+        metrics.tokens(p, context.model(), context.client(), "output", output);
+        metrics.tokens(p, context.model(), context.client(), "cache_read_input_tokens", cacheRead);
+        metrics.tokens(p, context.model(), context.client(), "cache_write_input_tokens", cacheWrite);
+        extra.forEach((type, count) -> metrics.tokens(p, context.model(), context.client(), type, count));
+    }
+
+    public void tool(String providerResponseId, String toolCallId, String tool, String input) {
+        if (ended || tool == null || tool.isEmpty()) {
+            return;
+        }
+        publisher.publish(new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
+                toolCallId, tool, input, false, null, null, Map.of()));
+        metrics.toolSelection(context.providerName(), context.model(), tool);
+    }
+
+    public void thought(String providerResponseId, String content, ThoughtSource source) {
+        if (ended || content == null || content.isEmpty()) {
+            return;
+        }
+        publisher.publish(new ModelThoughtRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
+                content, source, Map.of()));
+    }
+
+    /** Ends the interception; only the first call counts. */
+    public void end(EndStatus status, Integer httpStatus, String errorType, String errorMessage) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        long now = System.nanoTime();
+        long durationNanos = now - startNanos;
+        Long ttfb = firstByteNanos < 0 ? null : (firstByteNanos - startNanos) / 1_000_000;
+        publisher.publish(new InterceptionEnded(EventCodec.newEventId(), id, startedAt, Instant.now(), status, httpStatus,
+                errorType, errorMessage, durationNanos / 1_000_000, ttfb));
+        metrics.ended(inflight, context.providerName(), context.model(), context.route(), context.method(), context.client(),
+                status == EndStatus.COMPLETED ? "completed" : status == EndStatus.CANCELLED ? "cancelled" : "failed", durationNanos);
+    }
+}

@@ -1,0 +1,401 @@
+package io.aibridge.proxy.interception;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.events.EndStatus;
+import io.aibridge.proxy.metrics.ProxyMetrics;
+import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.upstream.ForwardedHeaders;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import org.jboss.logging.Logger;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Locale;
+
+/**
+ * One upstream exchange of a bridged request: relays the provider's status, headers and body to
+ * the client as they arrive, with back-pressure (the upstream is paused while the client's write
+ * queue is full), while the {@link ResponseObserver} reads a copy. Ends the {@link Recording}
+ * exactly once: completed, failed (upstream error, unreachable, timeout, broken or truncated
+ * stream) or cancelled (the client went away; the upstream call is then reset).
+ *
+ * <p>Streams are relayed frame-agnostically, chunk by chunk, except when the observer rewrites
+ * them (Chat without client-requested usage), where whole frames are relayed. Blocking bodies are
+ * relayed chunk by chunk too, holding back only the last chunk until the copy has been recorded,
+ * so that tool usages are queued before the client has the whole answer. Runs on the request's
+ * event loop.
+ */
+public final class Relay {
+
+    private static final Logger LOG = Logger.getLogger(Relay.class);
+    /** Largest SSE event the decoder reads (bigger ones are relayed but not recorded). */
+    private static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
+    /** Largest blocking body kept for recording (bigger ones are relayed but not recorded). */
+    private static final int MAX_BODY_COPY = 64 * 1024 * 1024;
+    /** Largest error body kept to read its message. */
+    private static final int MAX_ERROR_COPY = 64 * 1024;
+
+    /** Response header naming the interception, so that a client or an operator can find its records. */
+    public static final String INTERCEPTION_HEADER = "X-AIBridge-Interception-Id";
+
+    private enum Mode { WAITING, STREAM, BLOCKING, ERROR }
+
+    private final HttpServerResponse out;
+    private final ProviderType provider;
+    private final Recording recording;
+    private final ResponseObserver observer;
+    private final ProxyMetrics metrics;
+    private final long idleTimeoutMillis;
+    private final Vertx vertx;
+    private long lastActivityNanos;
+    private long idleTimer = -1;
+
+    private Mode mode = Mode.WAITING;
+    private HttpClientRequest upstreamRequest;
+    private HttpClientResponse upstreamResponse;
+    private SseDecoder decoder;
+    private boolean rewrite;
+    private Buffer held;
+    private ByteArrayOutputStream copy;
+    private boolean copyOverflow;
+    private int status;
+    private boolean finished;
+
+    public Relay(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
+                 ProxyMetrics metrics, long idleTimeoutMillis) {
+        this.vertx = vertx;
+        this.out = out;
+        this.provider = provider;
+        this.recording = recording;
+        this.observer = observer;
+        this.metrics = metrics;
+        this.idleTimeoutMillis = idleTimeoutMillis;
+    }
+
+    /** Sends the request upstream and relays the answer. */
+    public void start(Future<HttpClientRequest> opening, Buffer body) {
+        out.putHeader(INTERCEPTION_HEADER, recording.id().toString());
+        out.closeHandler(v -> clientGone());
+        out.exceptionHandler(e -> clientGone());
+        opening.onComplete(ar -> {
+            if (ar.failed()) {
+                upstreamFailed(ar.cause());
+                return;
+            }
+            upstreamRequest = ar.result();
+            if (finished) {
+                upstreamRequest.reset();
+                return;
+            }
+            upstreamRequest.send(body).onComplete(r -> {
+                if (r.failed()) {
+                    if (mode == Mode.WAITING) {
+                        upstreamFailed(r.cause());
+                    } else {
+                        upstreamBroken(r.cause());
+                    }
+                } else {
+                    onResponse(r.result());
+                }
+            });
+        });
+    }
+
+    private void onResponse(HttpClientResponse response) {
+        if (finished) {
+            response.request().reset();
+            return;
+        }
+        upstreamResponse = response;
+        status = response.statusCode();
+        String contentType = response.getHeader("Content-Type");
+        boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        mode = status >= 400 && !sse ? Mode.ERROR : sse ? Mode.STREAM : Mode.BLOCKING;
+        rewrite = mode == Mode.STREAM && observer.rewritesStream();
+        out.setStatusCode(status);
+        if (response.statusMessage() != null) {
+            out.setStatusMessage(response.statusMessage());
+        }
+        boolean hasLength = response.getHeader("Content-Length") != null;
+        ForwardedHeaders.downstream(response.headers(), out.headers(), mode != Mode.STREAM && hasLength);
+        out.putHeader(INTERCEPTION_HEADER, recording.id().toString());
+        if (mode == Mode.STREAM) {
+            out.setChunked(true);
+            out.putHeader("X-Accel-Buffering", "no");
+            decoder = new SseDecoder(observer, rewrite, MAX_EVENT_BYTES);
+        } else {
+            if (!hasLength) {
+                out.setChunked(true);
+            }
+            copy = new ByteArrayOutputStream(hasLength ? (int) Math.min(MAX_BODY_COPY, parseLength(response)) : 4096);
+        }
+        if (mode == Mode.ERROR) {
+            metrics.upstreamError(recording.context().providerName(), recording.context().route(), status);
+        }
+        response.handler(this::onData);
+        response.endHandler(v -> onEnd());
+        response.exceptionHandler(this::upstreamBroken);
+        // the client's idle timeout covers the wait for the status line; this one covers the body
+        lastActivityNanos = System.nanoTime();
+        armIdleTimer(idleTimeoutMillis);
+    }
+
+    private void armIdleTimer(long delayMillis) {
+        idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+            if (finished) {
+                return;
+            }
+            long silentMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+            if (silentMillis >= idleTimeoutMillis) {
+                if (upstreamRequest != null) {
+                    upstreamRequest.reset();
+                }
+                upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + silentMillis + " ms"));
+            } else {
+                armIdleTimer(idleTimeoutMillis - silentMillis);
+            }
+        });
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer >= 0) {
+            vertx.cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
+    }
+
+    private void onData(Buffer chunk) {
+        if (finished) {
+            return;
+        }
+        lastActivityNanos = System.nanoTime();
+        switch (mode) {
+            case STREAM -> {
+                byte[] relay;
+                try {
+                    relay = decoder.feed(chunk.getBytes());
+                } catch (RuntimeException e) {
+                    // recording must never break the relay: stop observing, keep relaying
+                    LOG.warnf("interception %s: could not read the stream (%s); relaying without recording", recording.id(), e.toString());
+                    relay = null;
+                    rewrite = false;
+                    decoder = new SseDecoder(event -> null, false, 1);
+                }
+                write(rewrite ? Buffer.buffer(relay) : chunk);
+            }
+            case BLOCKING -> {
+                keepCopy(chunk, MAX_BODY_COPY);
+                if (held != null) {
+                    write(held);
+                }
+                held = chunk;
+            }
+            case ERROR -> {
+                keepCopy(chunk, MAX_ERROR_COPY);
+                write(chunk);
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void onEnd() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelIdleTimer();
+        switch (mode) {
+            case STREAM -> {
+                byte[] rest = decoder.finish();
+                if (rewrite && rest.length > 0) {
+                    write(Buffer.buffer(rest));
+                }
+                observeStreamEnd();
+                out.end();
+                if (status >= 400) {
+                    recording.end(EndStatus.FAILED, status, "upstream_error", "the provider answered " + status);
+                } else if (observer.streamFailed()) {
+                    recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
+                } else if (!observer.terminalSeen()) {
+                    recording.end(EndStatus.FAILED, status, "stream_truncated", "the provider's stream ended without its final event");
+                } else {
+                    recording.end(EndStatus.COMPLETED, status, null, null);
+                }
+            }
+            case BLOCKING -> {
+                if (!copyOverflow) {
+                    try {
+                        observer.onBody(Json.parse(copy.toByteArray()));
+                    } catch (RuntimeException e) {
+                        LOG.warnf("interception %s: could not read the response body (%s)", recording.id(), e.toString());
+                    }
+                }
+                copy = null;
+                if (held != null) {
+                    write(held);
+                    held = null;
+                }
+                out.end();
+                recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status,
+                        status < 400 ? null : "upstream_error", status < 400 ? null : "the provider answered " + status);
+            }
+            case ERROR -> {
+                out.end();
+                recording.end(EndStatus.FAILED, status, "upstream_error", errorMessage(copy == null ? new byte[0] : copy.toByteArray()));
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void write(Buffer chunk) {
+        if (chunk.length() == 0 || out.closed()) {
+            return;
+        }
+        recording.firstByte();
+        out.write(chunk);
+        if (out.writeQueueFull() && upstreamResponse != null) {
+            upstreamResponse.pause();
+            out.drainHandler(v -> {
+                if (!finished) {
+                    // a silence while the slow client was catching up is not the provider's
+                    lastActivityNanos = System.nanoTime();
+                    upstreamResponse.resume();
+                }
+            });
+        }
+    }
+
+    private void keepCopy(Buffer chunk, int limit) {
+        if (copyOverflow) {
+            return;
+        }
+        if (copy.size() + chunk.length() > limit) {
+            copyOverflow = true;
+            copy = null;
+            return;
+        }
+        copy.writeBytes(chunk.getBytes());
+    }
+
+    /** No answer from the provider at all: 502, or 504 on timeout, in the provider's error shape. */
+    private void upstreamFailed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        boolean timeout = isTimeout(cause);
+        int code = timeout ? 504 : 502;
+        String message = timeout
+                ? "the provider did not answer within " + idleTimeoutMillis / 1000 + " s"
+                : "could not reach the provider: " + describe(cause);
+        metrics.upstreamError(recording.context().providerName(), recording.context().route(), 0);
+        LOG.warnf("interception %s: %s %s: %s", recording.id(), recording.context().provider(), recording.context().route(), message);
+        ProviderErrors.send(out, provider, code, message, timeout ? "upstream_timeout" : "upstream_unreachable");
+        recording.end(EndStatus.FAILED, code, timeout ? "timeout" : "upstream_unreachable", message);
+    }
+
+    /** The provider's answer broke off (connection closed or idle timeout) after it started. */
+    private void upstreamBroken(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelIdleTimer();
+        boolean timeout = isTimeout(cause);
+        String message = timeout
+                ? "the provider went silent for " + idleTimeoutMillis / 1000 + " s in the middle of its answer"
+                : "the provider's connection broke in the middle of its answer: " + describe(cause);
+        String type = timeout ? "timeout" : mode == Mode.STREAM ? "stream_broken" : "upstream_broken";
+        LOG.warnf("interception %s: %s %s: %s", recording.id(), recording.context().provider(), recording.context().route(), message);
+        if (mode == Mode.STREAM) {
+            observeStreamEnd();
+        }
+        if (!out.headWritten()) {
+            // nothing reached the client yet: it gets a proper error status instead of a cut stream
+            int code = timeout ? 504 : 502;
+            out.headers().clear();
+            out.putHeader(INTERCEPTION_HEADER, recording.id().toString());
+            out.setChunked(false);
+            ProviderErrors.send(out, provider, code, message, timeout ? "upstream_timeout" : "upstream_broken");
+            recording.end(EndStatus.FAILED, code, type, message);
+        } else if (mode == Mode.STREAM) {
+            out.write(Buffer.buffer(observer.brokenStreamFrame(message)));
+            out.end();
+            recording.end(EndStatus.FAILED, status, type, message);
+        } else {
+            out.reset();
+            recording.end(EndStatus.FAILED, status, type, message);
+        }
+    }
+
+    /** The client closed the connection before the answer ended: cancel the upstream call. */
+    private void clientGone() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelIdleTimer();
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        if (mode == Mode.STREAM) {
+            observeStreamEnd();
+        }
+        recording.end(EndStatus.CANCELLED, out.headWritten() ? status : null, "client_disconnected",
+                "the client closed the connection before the answer ended");
+    }
+
+    private void observeStreamEnd() {
+        try {
+            observer.onStreamEnd();
+        } catch (RuntimeException e) {
+            LOG.warnf("interception %s: could not record the end of the stream (%s)", recording.id(), e.toString());
+        }
+    }
+
+    private String errorMessage(byte[] body) {
+        JsonNode json = Json.parse(body);
+        JsonNode error = json == null ? null : json.get("error");
+        if (error != null && error.isObject() && error.path("message").isTextual()) {
+            String type = error.path("type").isTextual() ? error.path("type").asText() + ": " : "";
+            return type + error.path("message").asText();
+        }
+        return "the provider answered " + status;
+    }
+
+    private static long parseLength(HttpClientResponse response) {
+        try {
+            return Math.max(0, Long.parseLong(response.getHeader("Content-Length").trim()));
+        } catch (NumberFormatException e) {
+            return 4096;
+        }
+    }
+
+    static boolean isTimeout(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            if (name.contains("ConnectTimeout")) {
+                return false; // no connection at all: the provider is unreachable (502), not slow
+            }
+            String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (t instanceof java.util.concurrent.TimeoutException || name.contains("Timeout")
+                    || message.contains("timeout period") || message.contains("timed out")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,60 @@
+package io.aibridge.proxy.interception;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.proxy.sse.SseDecoder;
+
+/**
+ * Reads a copy of one provider response (SSE events, or a whole blocking body) and records what it
+ * sees through the {@link Recording}. Each provider API has one. Events are recorded while a frame
+ * is decoded, that is before the relay writes it, so a response's tool usages are queued before its
+ * terminal frame reaches the client.
+ */
+public abstract class ResponseObserver implements SseDecoder.Listener {
+
+    protected final Recording recording;
+    protected String responseId = "";
+    protected boolean terminalSeen;
+    protected String streamErrorType;
+    protected String streamErrorMessage;
+
+    protected ResponseObserver(Recording recording) {
+        this.recording = recording;
+    }
+
+    /** Records a complete blocking body. */
+    public abstract void onBody(JsonNode body);
+
+    /** The stream is over, whatever the reason: record what is still pending (e.g. the last usage seen). */
+    public abstract void onStreamEnd();
+
+    /** The frame that ends a client stream whose upstream broke, in this API's error format. */
+    public abstract byte[] brokenStreamFrame(String message);
+
+    /** The stream's terminal event ({@code message_stop}, {@code [DONE]}, {@code response.completed}...) was seen. */
+    public boolean terminalSeen() {
+        return terminalSeen;
+    }
+
+    /** The provider reported an error inside the stream. */
+    public boolean streamFailed() {
+        return streamErrorType != null;
+    }
+
+    public String streamErrorType() {
+        return streamErrorType;
+    }
+
+    public String streamErrorMessage() {
+        return streamErrorMessage;
+    }
+
+    /** Rewrites of the stream: none by default (frames are relayed as they are). */
+    public boolean rewritesStream() {
+        return false;
+    }
+
+    protected static String text(JsonNode node, String field) {
+        JsonNode n = node == null ? null : node.get(field);
+        return n != null && n.isTextual() ? n.asText() : null;
+    }
+}

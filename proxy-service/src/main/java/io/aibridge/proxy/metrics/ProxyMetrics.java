@@ -1,0 +1,92 @@
+package io.aibridge.proxy.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The proxy's Prometheus metrics (prefix {@code aibridge_}). Labels follow the reference
+ * ({@code provider} = provider instance name, {@code route} = path after the provider prefix) but
+ * never carry a user, session or key: per-user views come from the events.
+ */
+@ApplicationScoped
+public class ProxyMetrics {
+
+    private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(5),
+            Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
+    private static final Duration[] TTFB_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(25), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    private final MeterRegistry registry;
+    private final Map<Tags, AtomicLong> inflight = new ConcurrentHashMap<>();
+
+    public ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** One more interception in flight; returns what {@link #ended} needs to undo it. */
+    public AtomicLong started(String provider, String model, String route) {
+        AtomicLong gauge = inflight.computeIfAbsent(Tags.of("provider", provider, "model", model, "route", route), tags -> {
+            AtomicLong value = new AtomicLong();
+            io.micrometer.core.instrument.Gauge.builder("aibridge.interceptions.inflight", value, AtomicLong::get)
+                    .description("Interceptions in flight").tags(tags).strongReference(true).register(registry);
+            return value;
+        });
+        gauge.incrementAndGet();
+        return gauge;
+    }
+
+    public void ended(AtomicLong inflightGauge, String provider, String model, String route, String method, String client,
+                      String status, long durationNanos) {
+        inflightGauge.decrementAndGet();
+        Counter.builder("aibridge.interceptions").description("Interceptions by outcome")
+                .tags("provider", provider, "model", model, "status", status, "route", route, "method", method, "client", client)
+                .register(registry).increment();
+        Timer.builder("aibridge.interceptions.duration").description("Interception duration")
+                .tags("provider", provider, "model", model)
+                .serviceLevelObjectives(DURATION_BUCKETS)
+                .register(registry).record(Duration.ofNanos(durationNanos));
+    }
+
+    public void timeToFirstByte(String provider, String route, long nanos) {
+        Timer.builder("aibridge.interceptions.ttfb").description("Time from the start of an interception to its first byte relayed to the client")
+                .tags("provider", provider, "route", route)
+                .serviceLevelObjectives(TTFB_BUCKETS)
+                .register(registry).record(Duration.ofNanos(nanos));
+    }
+
+    public void passthrough(String provider, String route, String method) {
+        Counter.builder("aibridge.passthrough").description("Passthrough requests (forwarded, not recorded)")
+                .tags("provider", provider, "route", route, "method", method).register(registry).increment();
+    }
+
+    public void prompt(String provider, String model, String client) {
+        Counter.builder("aibridge.prompts").description("Recorded non-empty prompts")
+                .tags("provider", provider, "model", model, "client", client).register(registry).increment();
+    }
+
+    public void tokens(String provider, String model, String client, String type, long count) {
+        if (count > 0) {
+            Counter.builder("aibridge.tokens").description("Tokens by type")
+                    .tags("provider", provider, "model", model, "type", type, "client", client).register(registry).increment(count);
+        }
+    }
+
+    public void toolSelection(String provider, String model, String name) {
+        Counter.builder("aibridge.non_injected_tool_selections").description("Tool calls the model made to the client's own tools")
+                .tags("provider", provider, "model", model, "name", name).register(registry).increment();
+    }
+
+    public void upstreamError(String provider, String route, int status) {
+        Counter.builder("aibridge.upstream.errors").description("Upstream answers with an error status, or no answer (status 0)")
+                .tags("provider", provider, "route", route, "status", String.valueOf(status)).register(registry).increment();
+    }
+}

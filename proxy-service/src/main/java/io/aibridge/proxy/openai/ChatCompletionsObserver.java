@@ -1,0 +1,273 @@
+package io.aibridge.proxy.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.Recording;
+import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.sse.SseEvent;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * OpenAI Chat Completions. Stream: {@code data:} chunks, tool calls as
+ * {@code choices[].delta.tool_calls[]} fragments keyed by {@code index} (id and name in the first
+ * fragment, arguments appended), {@code finish_reason} on a choice's last chunk, then, because the
+ * proxy always asks for {@code stream_options.include_usage}, a usage-only chunk with empty
+ * {@code choices}, then {@code data: [DONE]}. Every tool call of every choice is recorded.
+ *
+ * <p>When the client did not ask for usage itself, the stream is rewritten so that it sees exactly
+ * what it would have seen without the option: the usage-only chunk is dropped and the
+ * {@code "usage":null} member the option adds to every other chunk is removed.
+ */
+public final class ChatCompletionsObserver extends ResponseObserver {
+
+    private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(StandardCharsets.UTF_8);
+
+    private final boolean hideUsage;
+    /** choice index → tool index → call being assembled. */
+    private final Map<Integer, TreeMap<Integer, ToolCall>> calls = new TreeMap<>();
+    private boolean usageRecorded;
+    private boolean promptDone;
+
+    private static final class ToolCall {
+        String id;
+        String name;
+        final StringBuilder arguments = new StringBuilder();
+    }
+
+    /** @param hideUsage the client did not ask for usage: strip what the forced option adds */
+    public ChatCompletionsObserver(Recording recording, boolean hideUsage) {
+        super(recording);
+        this.hideUsage = hideUsage;
+    }
+
+    @Override
+    public boolean rewritesStream() {
+        return hideUsage;
+    }
+
+    @Override
+    public byte[] onEvent(SseEvent event) {
+        if (!event.hasData()) {
+            return null;
+        }
+        if (event.dataEquals("[DONE]")) {
+            flushAllCalls();
+            terminalSeen = true;
+            return null;
+        }
+        JsonNode chunk = Json.parse(event);
+        if (chunk == null || !chunk.isObject()) {
+            return null;
+        }
+        JsonNode error = chunk.get("error");
+        if (error != null && error.isObject()) {
+            streamErrorType = text(error, "type") != null ? text(error, "type") : "error";
+            streamErrorMessage = text(error, "message");
+            return null;
+        }
+        if (!promptDone) {
+            promptDone = true;
+            responseId = text(chunk, "id") == null ? "" : text(chunk, "id");
+            recording.prompt(responseId);
+        }
+        JsonNode choices = chunk.get("choices");
+        if (choices != null && choices.isArray()) {
+            for (JsonNode choice : choices) {
+                observeChoice(choice);
+            }
+        }
+        JsonNode usage = chunk.get("usage");
+        boolean usageOnly = usage != null && usage.isObject() && choices != null && choices.isEmpty();
+        if (usage != null && usage.isObject()) {
+            flushAllCalls();
+            recordUsage(usage);
+        }
+        if (!hideUsage) {
+            return null;
+        }
+        if (usageOnly) {
+            return SseDecoder.DROP;
+        }
+        return usage != null && usage.isNull() ? withoutUsageNull(event) : null;
+    }
+
+    private void observeChoice(JsonNode choice) {
+        int choiceIndex = choice.path("index").asInt(0);
+        JsonNode toolCalls = choice.path("delta").get("tool_calls");
+        if (toolCalls != null && toolCalls.isArray()) {
+            TreeMap<Integer, ToolCall> byIndex = calls.computeIfAbsent(choiceIndex, k -> new TreeMap<>());
+            for (JsonNode fragment : toolCalls) {
+                ToolCall call = byIndex.computeIfAbsent(toolIndex(fragment, byIndex), k -> new ToolCall());
+                String id = text(fragment, "id");
+                if (id != null && !id.isEmpty()) {
+                    call.id = id;
+                }
+                JsonNode function = fragment.get("function");
+                String name = text(function, "name");
+                if (name != null && !name.isEmpty()) {
+                    call.name = name;
+                }
+                String arguments = text(function, "arguments");
+                if (arguments != null) {
+                    call.arguments.append(arguments);
+                }
+            }
+        }
+        JsonNode finish = choice.get("finish_reason");
+        if (finish != null && !finish.isNull()) {
+            flushCalls(choiceIndex);
+        }
+    }
+
+    /**
+     * The fragment's {@code index}. Some OpenAI-compatible servers leave it out: a fragment with an
+     * id then starts a new call, one without continues the last call.
+     */
+    private static int toolIndex(JsonNode fragment, TreeMap<Integer, ToolCall> byIndex) {
+        JsonNode index = fragment.get("index");
+        if (index != null && index.canConvertToInt()) {
+            return index.asInt();
+        }
+        boolean startsCall = text(fragment, "id") != null && !text(fragment, "id").isEmpty();
+        if (byIndex.isEmpty()) {
+            return 0;
+        }
+        return startsCall ? byIndex.lastKey() + 1 : byIndex.lastKey();
+    }
+
+    private void flushCalls(int choiceIndex) {
+        TreeMap<Integer, ToolCall> byIndex = calls.remove(choiceIndex);
+        if (byIndex != null) {
+            for (ToolCall call : byIndex.values()) {
+                recording.tool(responseId, call.id, call.name, Json.normalize(call.arguments.toString()));
+            }
+        }
+    }
+
+    private void flushAllCalls() {
+        for (Integer choice : new ArrayList<>(calls.keySet())) {
+            flushCalls(choice);
+        }
+    }
+
+    private void recordUsage(JsonNode usage) {
+        if (usageRecorded) {
+            return;
+        }
+        usageRecorded = true;
+        record(usage);
+    }
+
+    private void record(JsonNode usage) {
+        JsonNode prompt = usage.get("prompt_tokens_details");
+        JsonNode completion = usage.get("completion_tokens_details");
+        long cached = Json.count(prompt, "cached_tokens");
+        Map<String, Long> extra = new LinkedHashMap<>();
+        extra.put("prompt_audio", Json.count(prompt, "audio_tokens"));
+        extra.put("prompt_cached", cached);
+        extra.put("completion_accepted_prediction", Json.count(completion, "accepted_prediction_tokens"));
+        extra.put("completion_rejected_prediction", Json.count(completion, "rejected_prediction_tokens"));
+        extra.put("completion_audio", Json.count(completion, "audio_tokens"));
+        extra.put("completion_reasoning", Json.count(completion, "reasoning_tokens"));
+        recording.tokens(responseId, Json.count(usage, "prompt_tokens") - cached, Json.count(usage, "completion_tokens"),
+                cached, 0, extra);
+    }
+
+    /** The frame without the {@code ,"usage":null} member (OpenAI writes compact JSON). */
+    private static byte[] withoutUsageNull(SseEvent event) {
+        byte[] data = event.data();
+        int length = event.dataLength();
+        int at = lastIndexOf(data, length, USAGE_NULL);
+        if (at < 0 || indexOfNewline(data, length) >= 0) {
+            return null;
+        }
+        byte[] out = new byte[6 + length - USAGE_NULL.length + 2];
+        int p = 0;
+        for (byte b : "data: ".getBytes(StandardCharsets.US_ASCII)) {
+            out[p++] = b;
+        }
+        System.arraycopy(data, 0, out, p, at);
+        p += at;
+        System.arraycopy(data, at + USAGE_NULL.length, out, p, length - at - USAGE_NULL.length);
+        p += length - at - USAGE_NULL.length;
+        out[p++] = '\n';
+        out[p] = '\n';
+        return out;
+    }
+
+    private static int indexOfNewline(byte[] data, int length) {
+        for (int i = 0; i < length; i++) {
+            if (data[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int lastIndexOf(byte[] data, int length, byte[] needle) {
+        outer:
+        for (int i = length - needle.length; i >= 0; i--) {
+            for (int j = 0; j < needle.length; j++) {
+                if (data[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Override
+    public void onStreamEnd() {
+        // a stream cut before finish_reason: the calls are incomplete and are not recorded
+    }
+
+    @Override
+    public void onBody(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return;
+        }
+        responseId = text(body, "id") == null ? "" : text(body, "id");
+        recording.prompt(responseId);
+        JsonNode choices = body.get("choices");
+        if (choices != null && choices.isArray()) {
+            for (JsonNode choice : choices) {
+                JsonNode toolCalls = choice.path("message").get("tool_calls");
+                if (toolCalls != null && toolCalls.isArray()) {
+                    for (JsonNode call : toolCalls) {
+                        JsonNode function = call.get("function");
+                        String name = text(function, "name");
+                        if (name == null) {
+                            // custom tools carry their input as text
+                            JsonNode custom = call.get("custom");
+                            recording.tool(responseId, text(call, "id"), text(custom, "name"), text(custom, "input"));
+                        } else {
+                            recording.tool(responseId, text(call, "id"), name, Json.normalize(text(function, "arguments")));
+                        }
+                    }
+                }
+            }
+        }
+        JsonNode usage = body.get("usage");
+        if (usage != null && usage.isObject()) {
+            usageRecorded = true;
+            record(usage);
+        }
+    }
+
+    @Override
+    public byte[] brokenStreamFrame(String message) {
+        return ("data: {\"error\":{\"message\":\"" + ProviderErrors.escape(message)
+                + "\",\"type\":\"server_error\",\"param\":null,\"code\":\"upstream_stream_broken\"}}\n\ndata: [DONE]\n\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+}

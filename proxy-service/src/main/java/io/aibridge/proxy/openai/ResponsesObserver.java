@@ -1,0 +1,175 @@
+package io.aibridge.proxy.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.events.ThoughtSource;
+import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.Recording;
+import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.sse.SseEvent;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * OpenAI Responses. Stream: {@code response.created} (the id), output items completed one by one in
+ * {@code response.output_item.done}, then {@code response.completed} (or {@code .incomplete},
+ * {@code .failed}) with the whole response and its usage. Items are recorded as each completes
+ * (so a stream cut later keeps them) and the terminal response only adds those not seen yet.
+ * Only the events needed are parsed; the many {@code *.delta} events are not.
+ *
+ * <p>Recorded: {@code function_call} (arguments as JSON) and {@code custom_tool_call} (raw input)
+ * as tool usages; reasoning summaries and assistant messages with {@code phase: "commentary"} as
+ * thoughts.
+ */
+public final class ResponsesObserver extends ResponseObserver {
+
+    private final Set<String> recordedItems = new HashSet<>();
+    private int sequence = -1;
+
+    public ResponsesObserver(Recording recording) {
+        super(recording);
+    }
+
+    @Override
+    public byte[] onEvent(SseEvent event) {
+        String name = event.event();
+        if (name == null) {
+            // streams without event: lines carry the type in the data only
+            JsonNode data = Json.parse(event);
+            if (data == null) {
+                return null;
+            }
+            observe(text(data, "type"), data);
+            return null;
+        }
+        switch (name) {
+            case "response.created", "response.output_item.done", "response.completed", "response.incomplete",
+                 "response.failed", "error" -> observe(name, Json.parse(event));
+            default -> {
+                // deltas and progress events: relayed, nothing to record
+            }
+        }
+        return null;
+    }
+
+    private void observe(String type, JsonNode data) {
+        if (type == null || data == null) {
+            return;
+        }
+        if (data.path("sequence_number").canConvertToInt()) {
+            sequence = data.path("sequence_number").asInt();
+        }
+        switch (type) {
+            case "response.created" -> {
+                responseId = text(data.path("response"), "id") == null ? "" : text(data.path("response"), "id");
+                recording.prompt(responseId);
+            }
+            case "response.output_item.done" -> item(data.get("item"));
+            case "response.completed", "response.incomplete", "response.failed" -> {
+                JsonNode response = data.get("response");
+                terminal(response);
+                if ("response.failed".equals(type)) {
+                    JsonNode error = response == null ? null : response.get("error");
+                    streamErrorType = error != null && text(error, "code") != null ? text(error, "code") : "response_failed";
+                    streamErrorMessage = error != null ? text(error, "message") : "the response failed";
+                }
+                terminalSeen = true;
+            }
+            case "error" -> {
+                streamErrorType = text(data, "code") != null ? text(data, "code") : "error";
+                streamErrorMessage = text(data, "message");
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void terminal(JsonNode response) {
+        if (response == null || !response.isObject()) {
+            return;
+        }
+        if (responseId.isEmpty() && text(response, "id") != null) {
+            responseId = text(response, "id");
+        }
+        recording.prompt(responseId);
+        JsonNode output = response.get("output");
+        if (output != null && output.isArray()) {
+            for (JsonNode item : output) {
+                item(item);
+            }
+        }
+        JsonNode usage = response.get("usage");
+        if (usage != null && usage.isObject()) {
+            JsonNode inputDetails = usage.get("input_tokens_details");
+            JsonNode outputDetails = usage.get("output_tokens_details");
+            long cached = Json.count(inputDetails, "cached_tokens");
+            Map<String, Long> extra = new LinkedHashMap<>();
+            extra.put("input_cached", cached);
+            extra.put("output_reasoning", Json.count(outputDetails, "reasoning_tokens"));
+            extra.put("total_tokens", Json.count(usage, "total_tokens"));
+            recording.tokens(responseId, Json.count(usage, "input_tokens") - cached, Json.count(usage, "output_tokens"), cached, 0, extra);
+        }
+    }
+
+    private void item(JsonNode item) {
+        if (item == null || !item.isObject()) {
+            return;
+        }
+        String id = text(item, "id");
+        String key = id != null ? id : Json.compact(item);
+        if (!recordedItems.add(key)) {
+            return;
+        }
+        switch (String.valueOf(text(item, "type"))) {
+            case "function_call" -> recording.tool(responseId, text(item, "call_id"), text(item, "name"),
+                    Json.normalize(text(item, "arguments")));
+            case "custom_tool_call" -> recording.tool(responseId, text(item, "call_id"), text(item, "name"), text(item, "input"));
+            case "reasoning" -> {
+                JsonNode summary = item.get("summary");
+                if (summary != null && summary.isArray()) {
+                    for (JsonNode part : summary) {
+                        recording.thought(responseId, text(part, "text"), ThoughtSource.REASONING_SUMMARY);
+                    }
+                }
+            }
+            case "message" -> {
+                if ("commentary".equals(text(item, "phase"))) {
+                    StringBuilder text = new StringBuilder();
+                    for (JsonNode part : item.path("content")) {
+                        if ("output_text".equals(text(part, "type")) && text(part, "text") != null) {
+                            text.append(text(part, "text"));
+                        }
+                    }
+                    recording.thought(responseId, text.toString(), ThoughtSource.COMMENTARY);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void onStreamEnd() {
+        // items were recorded as they completed; a cut stream has no usage to record
+    }
+
+    @Override
+    public void onBody(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            return;
+        }
+        responseId = text(body, "id") == null ? "" : text(body, "id");
+        terminal(body);
+    }
+
+    @Override
+    public byte[] brokenStreamFrame(String message) {
+        return ("event: error\ndata: {\"type\":\"error\",\"code\":\"upstream_stream_broken\",\"message\":\""
+                + ProviderErrors.escape(message) + "\",\"param\":null,\"sequence_number\":" + (sequence + 1) + "}\n\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+}

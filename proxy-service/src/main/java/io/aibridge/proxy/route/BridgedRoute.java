@@ -1,0 +1,34 @@
+package io.aibridge.proxy.route;
+
+/**
+ * The recorded routes. {@code route} is the metric and event label (the path with the provider
+ * prefix removed, as the reference does); {@code upstreamPath} is appended to the provider's base
+ * URL (OpenAI's base URL includes {@code /v1}, Anthropic's does not).
+ */
+public enum BridgedRoute {
+    ANTHROPIC_MESSAGES(ProviderType.ANTHROPIC, "/v1/messages", "v1/messages"),
+    OPENAI_CHAT_COMPLETIONS(ProviderType.OPENAI, "/v1/chat/completions", "chat/completions"),
+    OPENAI_RESPONSES(ProviderType.OPENAI, "/v1/responses", "responses");
+
+    private final ProviderType provider;
+    private final String route;
+    private final String upstreamPath;
+
+    BridgedRoute(ProviderType provider, String route, String upstreamPath) {
+        this.provider = provider;
+        this.route = route;
+        this.upstreamPath = upstreamPath;
+    }
+
+    public ProviderType provider() {
+        return provider;
+    }
+
+    public String route() {
+        return route;
+    }
+
+    public String upstreamPath() {
+        return upstreamPath;
+    }
+}

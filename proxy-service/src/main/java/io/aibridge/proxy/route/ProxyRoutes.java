@@ -1,0 +1,90 @@
+package io.aibridge.proxy.route;
+
+import io.aibridge.proxy.config.ProxyConfig;
+import io.aibridge.proxy.interception.BridgeHandler;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+/**
+ * The provider routes, on the Vert.x router (not JAX-RS) so that upstream status, headers and SSE
+ * frames pass through untouched. OpenAI's prefix includes {@code /v1}, Anthropic's does not:
+ * clients set {@code OPENAI_BASE_URL=.../openai/v1} and {@code ANTHROPIC_BASE_URL=.../anthropic}.
+ * Anything else under the base path is a 404 in the provider's error JSON.
+ */
+@ApplicationScoped
+public class ProxyRoutes {
+
+    public static final String BASE = "/api/v2/aibridge";
+    private static final String ANTHROPIC = BASE + "/anthropic";
+    private static final String OPENAI = BASE + "/openai/v1";
+    private static final Logger LOG = Logger.getLogger(ProxyRoutes.class);
+
+    private final BridgeHandler bridge;
+    private final PassthroughHandler passthrough;
+    private final long maxBody;
+
+    public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, ProxyConfig config) {
+        this.bridge = bridge;
+        this.passthrough = passthrough;
+        this.maxBody = config.maxRequestBody().asLongValue();
+    }
+
+    void register(@Observes Router router) {
+        router.route(BASE + "/*")
+                .handler(BodyHandler.create(false).setBodyLimit(maxBody).setHandleFileUploads(false)
+                        .setMergeFormAttributes(false).setPreallocateBodyBuffer(false))
+                .handler(this::dispatch)
+                .failureHandler(this::failure);
+    }
+
+    private void dispatch(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        if (path.equals(ANTHROPIC) || path.startsWith(ANTHROPIC + "/")) {
+            String rest = path.substring(ANTHROPIC.length());
+            if (rest.equals(BridgedRoute.ANTHROPIC_MESSAGES.route())) {
+                bridge.handle(ctx, BridgedRoute.ANTHROPIC_MESSAGES);
+            } else if (PassthroughHandler.allowed(ProviderType.ANTHROPIC, rest)) {
+                passthrough.handle(ctx, ProviderType.ANTHROPIC, rest, rest);
+            } else {
+                notFound(ctx, ProviderType.ANTHROPIC);
+            }
+        } else if (path.equals(OPENAI) || path.startsWith(OPENAI + "/")) {
+            String rest = path.substring(OPENAI.length());
+            if (rest.equals("/chat/completions")) {
+                bridge.handle(ctx, BridgedRoute.OPENAI_CHAT_COMPLETIONS);
+            } else if (rest.equals("/responses")) {
+                bridge.handle(ctx, BridgedRoute.OPENAI_RESPONSES);
+            } else if (PassthroughHandler.allowed(ProviderType.OPENAI, rest)) {
+                passthrough.handle(ctx, ProviderType.OPENAI, rest, "/v1" + rest);
+            } else {
+                notFound(ctx, ProviderType.OPENAI);
+            }
+        } else {
+            notFound(ctx, ProviderType.OPENAI);
+        }
+    }
+
+    private static void notFound(RoutingContext ctx, ProviderType provider) {
+        ProviderErrors.send(ctx.response(), provider, 404,
+                "route not supported: " + ctx.request().method().name() + " " + ctx.request().path(), "unknown_url");
+    }
+
+    private void failure(RoutingContext ctx) {
+        ProviderType provider = ctx.normalizedPath().startsWith(ANTHROPIC) ? ProviderType.ANTHROPIC : ProviderType.OPENAI;
+        if (ctx.statusCode() == 413) {
+            ProviderErrors.send(ctx.response(), provider, 413,
+                    "the request body is larger than the limit of " + maxBody + " bytes", "request_too_large");
+            return;
+        }
+        if (ctx.failure() != null) {
+            LOG.errorf(ctx.failure(), "unexpected error on %s %s", ctx.request().method(), ctx.request().path());
+        }
+        int status = ctx.statusCode() >= 400 && ctx.statusCode() < 500 ? ctx.statusCode() : 500;
+        ProviderErrors.send(ctx.response(), provider, status,
+                status == 500 ? "AI Bridge failed to handle the request" : "the request could not be read", null);
+    }
+}

@@ -1,0 +1,73 @@
+package io.aibridge.proxy.upstream;
+
+import io.vertx.core.MultiMap;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which client headers reach the provider, and which provider headers reach the client.
+ *
+ * <p>Never forwarded upstream: the bridge token headers ({@code Authorization}, {@code X-Api-Key},
+ * {@code Coder-Session-Token}), hop-by-hop headers, {@code Host}, {@code Content-Length}
+ * (recomputed), {@code Accept-Encoding} (the proxy asks for {@code identity} so that it can read
+ * the SSE it relays), and client-sent {@code X-AI-Bridge-Actor-*} (they cannot be spoofed).
+ */
+public final class ForwardedHeaders {
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "trailers", "transfer-encoding", "upgrade", "proxy-connection");
+    private static final Set<String> NOT_UPSTREAM = Set.of("authorization", "x-api-key", "coder-session-token",
+            "x-coder-ai-governance-token", "x-coder-ai-governance-request-id", "host", "content-length",
+            "accept-encoding", "expect");
+    private static final String ACTOR_PREFIX = "x-ai-bridge-actor-";
+
+    private ForwardedHeaders() {
+    }
+
+    /** The upstream request's headers: the client's minus the removals, plus the provider key. */
+    public static MultiMap upstream(MultiMap client, UpstreamCredential credential) {
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+        Set<String> named = connectionTokens(client.get("connection"));
+        client.forEach(h -> {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !name.startsWith(ACTOR_PREFIX)
+                    && !named.contains(name)) {
+                out.add(h.getKey(), h.getValue());
+            }
+        });
+        out.set("Accept-Encoding", "identity");
+        if (credential.header() != null) {
+            out.set(credential.header(), credential.value());
+        }
+        return out;
+    }
+
+    /** Adds who is calling (with {@code AIBRIDGE_SEND_ACTOR_HEADERS}): the user id and the username. */
+    public static void addActor(MultiMap upstream, io.aibridge.identity.Principal principal) {
+        upstream.set("X-AI-Bridge-Actor-ID", principal.userId().toString());
+        upstream.set("X-AI-Bridge-Actor-Metadata-Username", principal.username());
+    }
+
+    /** Copies the provider's response headers to the client response, minus hop-by-hop (and length when the body changes). */
+    public static void downstream(MultiMap upstream, MultiMap client, boolean keepContentLength) {
+        Set<String> named = connectionTokens(upstream.get("connection"));
+        upstream.forEach(h -> {
+            String name = h.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(name) && !named.contains(name) && (keepContentLength || !name.equals("content-length"))) {
+                client.add(h.getKey(), h.getValue());
+            }
+        });
+    }
+
+    private static Set<String> connectionTokens(String connection) {
+        if (connection == null || connection.isBlank()) {
+            return Set.of();
+        }
+        java.util.HashSet<String> out = new java.util.HashSet<>();
+        for (String token : connection.split(",")) {
+            out.add(token.trim().toLowerCase(Locale.ROOT));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,194 @@
+package io.aibridge.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.fake.Api;
+import io.aibridge.testing.fake.Fixture;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.net.http.HttpResponse;
+
+import static io.aibridge.proxy.ProxyClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The caller's mistakes get a clear 4xx in the provider's own error JSON (never a 5xx, never a
+ * stack trace), and nothing reaches the provider.
+ */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(FakeProviderTestResource.class)
+class BadInputTest {
+
+    private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
+    private static final String MESSAGES = ProxyClient.path(Api.ANTHROPIC_MESSAGES);
+    private static final String CHAT = ProxyClient.path(Api.OPENAI_CHAT);
+    private static final String RESPONSES = ProxyClient.path(Api.OPENAI_RESPONSES);
+
+    @TestHTTPResource("/")
+    URL proxyUrl;
+
+    private ProxyClient proxy;
+
+    @BeforeEach
+    void setUp() {
+        proxy = new ProxyClient(proxyUrl.toString());
+        FakeProviderTestResource.fake().clear();
+    }
+
+    @Test
+    void rejectsABodyOverTheLimitWith413InAnthropicsShape() {
+        String huge = "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(FakeProviderTestResource.MAX_BODY) + "\"}]}";
+        HttpResponse<String> r = proxy.post(MESSAGES, huge, "x-api-key", TOKEN);
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertAnthropicError(r, "request_too_large", "larger than the limit");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void rejectsABodyOverTheLimitWith413InOpenAisShape() {
+        String huge = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(FakeProviderTestResource.MAX_BODY) + "\"}]}";
+        HttpResponse<String> r = proxy.post(CHAT, huge, "Authorization", "Bearer " + TOKEN);
+        assertThat(r.statusCode()).isEqualTo(413);
+        assertOpenAiError(r, "request_too_large", "larger than the limit");
+    }
+
+    @Test
+    void rejectsInvalidJson() {
+        HttpResponse<String> r = proxy.post(MESSAGES, "{\"model\": \"claude\", \"messages\": [", "x-api-key", TOKEN);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertAnthropicError(r, "invalid_request_error", "not valid JSON");
+        HttpResponse<String> chat = proxy.post(CHAT, "not json at all", "Authorization", "Bearer " + TOKEN);
+        assertThat(chat.statusCode()).isEqualTo(400);
+        assertOpenAiError(chat, "invalid_json", "not valid JSON");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void rejectsABodyThatIsNotAnObject() {
+        HttpResponse<String> r = proxy.post(RESPONSES, "[{\"model\":\"gpt-5.3-codex\"}]", "Authorization", "Bearer " + TOKEN);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertOpenAiError(r, "invalid_json", "must be a JSON object");
+    }
+
+    @Test
+    void rejectsAnEmptyBody() {
+        HttpResponse<String> r = proxy.post(MESSAGES, "", "x-api-key", TOKEN);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertAnthropicError(r, "invalid_request_error", "empty");
+    }
+
+    @Test
+    void rejectsAMissingOrNonStringModel() {
+        HttpResponse<String> missing = proxy.post(CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                "Authorization", "Bearer " + TOKEN);
+        assertThat(missing.statusCode()).isEqualTo(400);
+        assertOpenAiError(missing, "missing_model", "\"model\" is required");
+        HttpResponse<String> number = proxy.post(MESSAGES, "{\"model\":42,\"messages\":[]}", "x-api-key", TOKEN);
+        assertThat(number.statusCode()).isEqualTo(400);
+        assertAnthropicError(number, "invalid_request_error", "\"model\" is required");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void rejectsAWrongContentType() {
+        HttpResponse<String> r = proxy.post(CHAT, Fixture.load(Api.OPENAI_CHAT, "text").request(false).toString(),
+                "Authorization", "Bearer " + TOKEN, "Content-Type", "text/plain");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertOpenAiError(r, "invalid_content_type", "application/json");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void rejectsBackgroundResponsesWith501() {
+        String body = Fixture.load(Api.OPENAI_RESPONSES, "text").request(false).put("background", true).toString();
+        HttpResponse<String> r = proxy.post(RESPONSES, body, "Authorization", "Bearer " + TOKEN);
+        assertThat(r.statusCode()).isEqualTo(501);
+        assertOpenAiError(r, "unsupported_parameter", "background requests are currently not supported by AI Bridge");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void answersUnknownRoutesWith404InTheProvidersShape() {
+        HttpResponse<String> anthropic = proxy.get("/api/v2/aibridge/anthropic/v1/files", "x-api-key", TOKEN);
+        assertThat(anthropic.statusCode()).isEqualTo(404);
+        assertAnthropicError(anthropic, "not_found_error", "route not supported: GET /api/v2/aibridge/anthropic/v1/files");
+        HttpResponse<String> openai = proxy.post("/api/v2/aibridge/openai/v1/embeddings", "{}", "Authorization", "Bearer " + TOKEN);
+        assertThat(openai.statusCode()).isEqualTo(404);
+        assertOpenAiError(openai, "unknown_url", "route not supported: POST /api/v2/aibridge/openai/v1/embeddings");
+        HttpResponse<String> unknownPrefix = proxy.get("/api/v2/aibridge/gemini/v1/models");
+        assertThat(unknownPrefix.statusCode()).isEqualTo(404);
+        assertOpenAiError(unknownPrefix, "unknown_url", "route not supported");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void answersOtherMethodsOnABridgedRouteWith405() {
+        HttpResponse<String> r = proxy.get(MESSAGES, "x-api-key", TOKEN);
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.headers().firstValue("allow")).hasValue("POST");
+        assertAnthropicError(r, "invalid_request_error", "use POST");
+    }
+
+    @Test
+    void rejectsAMissingTokenWith401() {
+        HttpResponse<String> r = proxy.post(MESSAGES, Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString());
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertAnthropicError(r, "authentication_error", "no authentication key provided");
+        HttpResponse<String> chat = proxy.post(CHAT, Fixture.load(Api.OPENAI_CHAT, "text").request(false).toString());
+        assertThat(chat.statusCode()).isEqualTo(401);
+        assertOpenAiError(chat, "invalid_api_key", "no authentication key provided");
+        assertThat(json(chat.body()).path("error").path("type").asText()).isEqualTo("invalid_request_error");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void rejectsAnUnknownTokenWith401() {
+        HttpResponse<String> r = proxy.post(RESPONSES, Fixture.load(Api.OPENAI_RESPONSES, "text").request(false).toString(),
+                "Authorization", "Bearer aib_unknownkey12_" + "s".repeat(43));
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertOpenAiError(r, "invalid_api_key", "invalid API key");
+        HttpResponse<String> notOurs = proxy.post(MESSAGES, Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString(),
+                "x-api-key", "sk-ant-someone-elses-key");
+        assertThat(notOurs.statusCode()).isEqualTo(401);
+        assertAnthropicError(notOurs, "authentication_error", "invalid API key");
+        assertThat(notOurs.body()).doesNotContain("sk-ant-someone-elses-key");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void requiresATokenOnPassthroughRoutesToo() {
+        HttpResponse<String> r = proxy.get("/api/v2/aibridge/openai/v1/models");
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertOpenAiError(r, "invalid_api_key", "no authentication key provided");
+        assertNothingForwarded();
+    }
+
+    private static void assertAnthropicError(HttpResponse<String> r, String type, String messagePart) {
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        JsonNode body = json(r.body());
+        assertThat(body.path("type").asText()).isEqualTo("error");
+        assertThat(body.path("error").path("type").asText()).isEqualTo(type);
+        assertThat(body.path("error").path("message").asText()).contains(messagePart);
+    }
+
+    private static void assertOpenAiError(HttpResponse<String> r, String code, String messagePart) {
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        JsonNode error = json(r.body()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo(code);
+        assertThat(error.has("param")).isTrue();
+        assertThat(error.path("type").asText()).isNotBlank();
+        assertThat(error.path("message").asText()).contains(messagePart);
+    }
+
+    private static void assertNothingForwarded() {
+        assertThat(FakeProviderTestResource.fake().requests()).isEmpty();
+    }
+}

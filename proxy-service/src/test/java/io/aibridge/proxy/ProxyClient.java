@@ -1,0 +1,137 @@
+package io.aibridge.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aibridge.events.InterceptionEnded;
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.events.InterceptionStarted;
+import io.aibridge.events.ModelThoughtRecorded;
+import io.aibridge.events.PromptRecorded;
+import io.aibridge.events.TokenUsageRecorded;
+import io.aibridge.events.ToolUsageRecorded;
+import io.aibridge.testing.fake.Api;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/** Test-side access to the running proxy and to what it recorded in Kafka. */
+public final class ProxyClient {
+
+    public static final String INTERCEPTION_HEADER = "X-AIBridge-Interception-Id";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final String baseUrl;
+
+    public ProxyClient(String baseUrl) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** The proxy path of an API, e.g. {@code /api/v2/aibridge/anthropic/v1/messages}. */
+    public static String path(Api api) {
+        return switch (api) {
+            case ANTHROPIC_MESSAGES -> "/api/v2/aibridge/anthropic/v1/messages";
+            case OPENAI_CHAT -> "/api/v2/aibridge/openai/v1/chat/completions";
+            case OPENAI_RESPONSES -> "/api/v2/aibridge/openai/v1/responses";
+        };
+    }
+
+    public HttpResponse<String> post(String path, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(20))
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        boolean contentType = false;
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+            contentType |= headers[i].equalsIgnoreCase("Content-Type");
+        }
+        if (!contentType) {
+            b.header("Content-Type", "application/json");
+        }
+        return send(b.build());
+    }
+
+    public HttpResponse<String> get(String path, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(20)).GET();
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static UUID interceptionId(HttpResponse<?> response) {
+        return UUID.fromString(response.headers().firstValue(INTERCEPTION_HEADER)
+                .orElseThrow(() -> new AssertionError("no " + INTERCEPTION_HEADER + " header; status " + response.statusCode())));
+    }
+
+    public static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
+    }
+
+    /** Each event after the start as one readable line; the start is checked separately. */
+    public static List<String> summary(List<InterceptionEvent> events) {
+        List<String> out = new ArrayList<>();
+        for (InterceptionEvent e : events) {
+            if (e instanceof InterceptionStarted) {
+                out.add("started");
+            } else if (e instanceof PromptRecorded p) {
+                out.add("prompt " + p.providerResponseId() + " " + p.prompt());
+            } else if (e instanceof TokenUsageRecorded t) {
+                out.add("tokens " + t.providerResponseId() + " in=" + t.inputTokens() + " out=" + t.outputTokens()
+                        + " cache_read=" + t.cacheReadInputTokens() + " cache_write=" + t.cacheWriteInputTokens() + " " + sorted(t.metadata()));
+            } else if (e instanceof ToolUsageRecorded t) {
+                out.add("tool " + t.providerResponseId() + " " + t.providerToolCallId() + " " + t.tool() + " " + t.input()
+                        + (t.injected() ? " injected" : ""));
+            } else if (e instanceof ModelThoughtRecorded m) {
+                out.add("thought " + m.providerResponseId() + " " + m.source().name().toLowerCase() + " " + m.content());
+            } else if (e instanceof InterceptionEnded end) {
+                out.add("ended " + end.status().name().toLowerCase() + " " + end.httpStatus()
+                        + (end.errorType() == null ? "" : " " + end.errorType()));
+            }
+        }
+        return out;
+    }
+
+    private static String sorted(Map<String, Long> metadata) {
+        return metadata.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",", "{", "}"));
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.aibridge.proxy;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.http.StreamResponse;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.ContentBlockParam;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.anthropic.models.messages.Tool;
+import com.anthropic.models.messages.ToolResultBlockParam;
+import com.anthropic.models.messages.ToolUseBlock;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStreamEvent;
+import io.aibridge.events.InterceptionStarted;
+import io.aibridge.testing.KafkaTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The official OpenAI and Anthropic Java SDKs, pointed at the proxy, work as they do against the providers. */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(FakeProviderTestResource.class)
+class SdkTest {
+
+    @TestHTTPResource("/")
+    URL proxyUrl;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    private OpenAIClient openai;
+    private AnthropicClient anthropic;
+
+    @BeforeEach
+    void setUp() {
+        String base = proxyUrl.toString().replaceAll("/$", "");
+        openai = OpenAIOkHttpClient.builder().apiKey(FakeProviderTestResource.BOOTSTRAP_TOKEN)
+                .baseUrl(base + "/api/v2/aibridge/openai/v1").maxRetries(0).build();
+        anthropic = AnthropicOkHttpClient.builder().apiKey(FakeProviderTestResource.BOOTSTRAP_TOKEN)
+                .baseUrl(base + "/api/v2/aibridge/anthropic").maxRetries(0).build();
+        FakeProviderTestResource.fake().clear();
+    }
+
+    @AfterAll
+    static void stopTail() {
+        EventTail.closeAll();
+    }
+
+    @Test
+    void openAiChatCompletionsBlockingParsesTheUsage() {
+        ChatCompletion completion = openai.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("gpt-4o-mini").addUserMessage("When does the contract renew? [scenario:cache-tokens]").build());
+        assertThat(completion.choices().get(0).message().content()).hasValue("The contract renews on 1 March 2027.");
+        assertThat(completion.usage().get().promptTokens()).isEqualTo(2006);
+        assertThat(completion.usage().get().promptTokensDetails().get().cachedTokens()).hasValue(1920L);
+    }
+
+    @Test
+    void openAiChatCompletionsStreamingGetsUsageOnlyWhenItAsks() {
+        ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder()
+                .model("gpt-4o-mini").addUserMessage("When does the contract renew? [scenario:cache-tokens]");
+        List<ChatCompletionChunk> withoutUsage = new ArrayList<>();
+        ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+        try (com.openai.core.http.StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(params.build())) {
+            stream.stream().forEach(chunk -> {
+                withoutUsage.add(chunk);
+                accumulator.accumulate(chunk);
+            });
+        }
+        assertThat(accumulator.chatCompletion().choices().get(0).message().content()).hasValue("The contract renews on 1 March 2027.");
+        assertThat(withoutUsage).allSatisfy(chunk -> assertThat(chunk.usage()).isEmpty());
+
+        List<ChatCompletionChunk> withUsage = new ArrayList<>();
+        try (com.openai.core.http.StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(
+                params.streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+            stream.stream().forEach(withUsage::add);
+        }
+        assertThat(withUsage.get(withUsage.size() - 1).usage()).hasValueSatisfying(u -> {
+            assertThat(u.totalTokens()).isEqualTo(2306);
+            assertThat(u.promptTokensDetails().get().cachedTokens()).hasValue(1920L);
+        });
+    }
+
+    @Test
+    void openAiChatCompletionsTwoTurnToolLoopIsLinkedByTheToolCallId() {
+        ChatCompletionFunctionTool weather = ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                .name("get_weather")
+                .parameters(FunctionParameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                        .putAdditionalProperty("properties", JsonValue.from(Map.of("location", Map.of("type", "string")))).build())
+                .build()).build();
+        ChatCompletionCreateParams first = ChatCompletionCreateParams.builder().model("gpt-4o-mini").addTool(weather)
+                .addUserMessage("What's the weather like in Paris? [scenario:tool-call]").build();
+        ChatCompletion turn1 = openai.chat().completions().create(first);
+        ChatCompletionMessageToolCall call = turn1.choices().get(0).message().toolCalls().get().get(0);
+        assertThat(call.asFunction().function().name()).isEqualTo("get_weather");
+        assertThat(call.asFunction().function().arguments()).isEqualTo("{\"location\":\"Paris, France\",\"unit\":\"celsius\"}");
+
+        ChatCompletion turn2 = openai.chat().completions().create(first.toBuilder()
+                .addMessage(turn1.choices().get(0).message())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.asFunction().id()).content("18 °C, sunny").build())
+                .build());
+        assertThat(turn2.choices().get(0).message().content()).hasValue("Bonjour ! Il fait 18 °C à Paris ☀️ aujourd'hui.");
+        assertThat(turn2.usage().get().completionTokens()).isEqualTo(15);
+
+        InterceptionStarted second = EventTail.of(bootstrapServers).events(EventTail.of(bootstrapServers)
+                .awaitStart(s -> call.asFunction().id().equals(s.correlatingToolCallId()), Duration.ofSeconds(10))).stream()
+                .filter(InterceptionStarted.class::isInstance).map(InterceptionStarted.class::cast).findFirst().orElseThrow();
+        assertThat(second.model()).isEqualTo("gpt-4o-mini");
+    }
+
+    @Test
+    void openAiResponsesBlockingAndStreamingParseTheUsage() {
+        ResponseCreateParams params = ResponseCreateParams.builder().model("gpt-5.3-codex")
+                .input("When does the contract renew? [scenario:cache-tokens]").build();
+        Response response = openai.responses().create(params);
+        assertThat(response.usage().get().inputTokens()).isEqualTo(5000);
+        assertThat(response.usage().get().inputTokensDetails().cachedTokens()).isEqualTo(4864);
+
+        List<ResponseStreamEvent> events = new ArrayList<>();
+        try (com.openai.core.http.StreamResponse<ResponseStreamEvent> stream = openai.responses().createStreaming(params)) {
+            stream.stream().forEach(events::add);
+        }
+        ResponseStreamEvent last = events.get(events.size() - 1);
+        assertThat(last.isCompleted()).isTrue();
+        assertThat(last.asCompleted().response().usage().get().outputTokens()).isEqualTo(120);
+    }
+
+    @Test
+    void anthropicMessagesBlockingAndStreamingParseTheUsage() {
+        MessageCreateParams params = MessageCreateParams.builder().model("claude-sonnet-4-5-20250929").maxTokens(1024)
+                .addUserMessage("When does the contract renew? [scenario:cache-tokens]").build();
+        Message message = anthropic.messages().create(params);
+        assertThat(message.usage().inputTokens()).isEqualTo(4);
+        assertThat(message.usage().cacheReadInputTokens()).hasValue(30000L);
+        assertThat(message.usage().cacheCreation().get().ephemeral1hInputTokens()).isEqualTo(200);
+
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = anthropic.messages().createStreaming(params)) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message streamed = accumulator.message();
+        assertThat(streamed.usage().outputTokens()).isEqualTo(40);
+        assertThat(streamed.usage().cacheReadInputTokens()).hasValue(30000L);
+        assertThat(streamed.content().get(0).asText().text()).isEqualTo("The contract's renewal date is 1 March 2027.");
+    }
+
+    @Test
+    void anthropicMessagesTwoTurnToolLoopStreamsAndIsLinkedByTheToolUseId() {
+        MessageCreateParams first = MessageCreateParams.builder().model("claude-sonnet-4-5-20250929").maxTokens(1024)
+                .addTool(Tool.builder().name("get_weather").inputSchema(Tool.InputSchema.builder()
+                        .putAdditionalProperty("properties", com.anthropic.core.JsonValue.from(Map.of("location", Map.of("type", "string"))))
+                        .build()).build())
+                .addUserMessage("What's the weather like in Paris? [scenario:tool-calls]").build();
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = anthropic.messages().createStreaming(first)) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message turn1 = accumulator.message();
+        List<ToolUseBlock> uses = turn1.content().stream().filter(b -> b.isToolUse()).map(b -> b.asToolUse()).toList();
+        assertThat(uses).extracting(ToolUseBlock::name).containsExactly("get_weather", "get_time");
+
+        List<ContentBlockParam> results = uses.stream().map(u -> ContentBlockParam.ofToolResult(ToolResultBlockParam.builder()
+                .toolUseId(u.id()).content(u.name().equals("get_weather") ? "18 °C" : "14:05").build())).toList();
+        Message turn2 = anthropic.messages().create(first.toBuilder().addMessage(turn1)
+                .addMessage(com.anthropic.models.messages.UserMessageParam.builder().contentOfContentBlockParams(results).build()).build());
+        assertThat(turn2.usage().outputTokens()).isEqualTo(14);
+
+        // the last tool_result block names the correlating call
+        EventTail.of(bootstrapServers).awaitStart(s -> uses.get(1).id().equals(s.correlatingToolCallId()), Duration.ofSeconds(10));
+    }
+}

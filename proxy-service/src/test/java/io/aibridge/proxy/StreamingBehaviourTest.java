@@ -1,0 +1,269 @@
+package io.aibridge.proxy;
+
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.fake.Api;
+import io.aibridge.testing.fake.FakeProvider;
+import io.aibridge.testing.fake.Fixture;
+import io.aibridge.testing.fake.RecordedRequest;
+import io.aibridge.testing.fake.SseFrames;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static io.aibridge.proxy.ProxyClient.summary;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Streams under stress: a client that hangs up, frames and UTF-8 characters split across chunks,
+ * passthrough routes, and the metrics they leave behind.
+ */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(FakeProviderTestResource.class)
+class StreamingBehaviourTest {
+
+    private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @TestHTTPResource("/")
+    URL proxyUrl;
+
+    private ProxyClient proxy;
+
+    @BeforeEach
+    void setUp() {
+        proxy = new ProxyClient(proxyUrl.toString());
+        FakeProviderTestResource.fake().clear();
+    }
+
+    @AfterAll
+    static void stopTail() {
+        EventTail.closeAll();
+    }
+
+    @Test
+    void recordsAnAnthropicStreamAsCancelledWithTheUsageSeenWhenTheClientHangsUp() throws Exception {
+        UUID id = hangUpDuringStream(Api.ANTHROPIC_MESSAGES, "content_block_delta");
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)))).containsExactly(
+                "started",
+                "prompt msg_01XFDUDYJgAACzvnptvVoYEL Say hello in French and tell me the weather. [scenario:text]",
+                "tokens msg_01XFDUDYJgAACzvnptvVoYEL in=25 out=1 cache_read=0 cache_write=0 {cache_creation_input=0,"
+                        + "cache_ephemeral_1h_input=0,cache_ephemeral_5m_input=0,cache_read_input=0,web_search_requests=0}",
+                "ended cancelled 200 client_disconnected");
+    }
+
+    @Test
+    void recordsAChatStreamAsCancelledWhenTheClientHangsUp() throws Exception {
+        UUID id = hangUpDuringStream(Api.OPENAI_CHAT, "Bonjour");
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)))).containsExactly(
+                "started",
+                "prompt chatcmpl-CZ1kTq8JmXW3fV0b2nY7pL4sR9dHa Say hello in French and tell me the weather. [scenario:text]",
+                "ended cancelled 200 client_disconnected");
+    }
+
+    @Test
+    void recordsAResponsesStreamAsCancelledWhenTheClientHangsUp() throws Exception {
+        UUID id = hangUpDuringStream(Api.OPENAI_RESPONSES, "response.output_text.delta");
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)))).containsExactly(
+                "started",
+                "prompt resp_68a1f0c2b9d48190a3e5c7f1d2b4a6c8 Say hello in French and tell me the weather. [scenario:text]",
+                "ended cancelled 200 client_disconnected");
+    }
+
+    @Test
+    void recordsABlockingCallAsCancelledWhenTheClientHangsUpBeforeTheAnswer() throws Exception {
+        String session = "hang-up-" + UUID.randomUUID();
+        String body = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString();
+        try (Socket socket = open(Api.ANTHROPIC_MESSAGES, body, FakeProvider.TTFB_HEADER, "1500",
+                "User-Agent", "claude-cli/2.0.1", "X-Claude-Code-Session-Id", session)) {
+            Thread.sleep(300);
+        }
+        EventTail tail = EventTail.of(bootstrapServers);
+        UUID id = tail.awaitStart(s -> session.equals(s.clientSessionId()), Duration.ofSeconds(10));
+        assertThat(summary(tail.awaitEnded(id, Duration.ofSeconds(20)))).containsExactly("started", "ended cancelled null client_disconnected");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void relaysAndRecordsStreamsWhoseFramesAndCharactersAreSplitAcrossChunks(Api api) {
+        Fixture fixture = Fixture.load(api, api == Api.ANTHROPIC_MESSAGES ? "thinking" : "tool-calls");
+        String auth = api == Api.ANTHROPIC_MESSAGES ? "x-api-key" : "Authorization";
+        HttpResponse<String> r = proxy.post(ProxyClient.path(api), fixture.request(true).toString(),
+                auth, api == Api.ANTHROPIC_MESSAGES ? TOKEN : "Bearer " + TOKEN, FakeProvider.SPLIT_BYTES_HEADER, "3");
+        assertThat(r.statusCode()).isEqualTo(200);
+        String expected = fixture.stream();
+        if (api == Api.OPENAI_CHAT) {
+            StringBuilder b = new StringBuilder();
+            SseFrames.split(expected).stream().map(SseFrames::withoutUsage).filter(f -> f != null).forEach(b::append);
+            expected = b.toString();
+        }
+        assertThat(r.body()).isEqualTo(expected);
+        List<InterceptionEvent> events = EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20));
+        assertThat(summary(events)).containsExactlyElementsOf(Expected.events(api, fixture.scenario(), true));
+    }
+
+    @Test
+    void endsAStreamWithAnErrorEventWhenTheProviderGoesSilentMidway() {
+        Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
+        // the fake pauses 3 s between frames; the proxy's upstream idle timeout in tests is 2 s
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), fixture.request(true).toString(),
+                "x-api-key", TOKEN, FakeProvider.CHUNK_DELAY_HEADER, "3000");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).startsWith(SseFrames.split(fixture.stream()).get(0))
+                .endsWith("\n\n").contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"the provider went silent");
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20)))).containsExactly(
+                "started",
+                "prompt msg_01XFDUDYJgAACzvnptvVoYEL Say hello in French and tell me the weather. [scenario:text]",
+                "tokens msg_01XFDUDYJgAACzvnptvVoYEL in=25 out=1 cache_read=0 cache_write=0 {cache_creation_input=0,"
+                        + "cache_ephemeral_1h_input=0,cache_ephemeral_5m_input=0,cache_read_input=0,web_search_requests=0}",
+                "ended failed 200 timeout");
+    }
+
+    @Test
+    void bridgesALargeContextAndRecordsItsPrompt() {
+        String prompt = "Summarise this log: " + "ERROR disk full on /var/lib/kafka; ".repeat(12_000) + "[scenario:text]";
+        com.fasterxml.jackson.databind.node.ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) request.withArray("messages").get(0)).put("content", prompt);
+        assertThat(request.toString().length()).isGreaterThan(300_000);
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), request.toString(), "x-api-key", TOKEN);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(FakeProviderTestResource.fake().requests().get(0).bodyAsString()).isEqualTo(request.toString());
+        List<InterceptionEvent> events = EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20));
+        assertThat(events).filteredOn(io.aibridge.events.PromptRecorded.class::isInstance)
+                .singleElement().satisfies(e -> assertThat(((io.aibridge.events.PromptRecorded) e).prompt()).isEqualTo(prompt));
+    }
+
+    @Test
+    void chatClientsThatAskForUsageGetTheProvidersStreamUnchanged() {
+        Fixture fixture = Fixture.load(Api.OPENAI_CHAT, "cache-tokens");
+        com.fasterxml.jackson.databind.node.ObjectNode request = fixture.request(true);
+        request.putObject("stream_options").put("include_usage", true);
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), request.toString(), "Authorization", "Bearer " + TOKEN);
+        assertThat(r.body()).isEqualTo(fixture.stream());
+        assertThat(FakeProviderTestResource.fake().requests().get(0).bodyAsString()).isEqualTo(request.toString());
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20))))
+                .containsExactlyElementsOf(Expected.events(Api.OPENAI_CHAT, "cache-tokens", true));
+    }
+
+    @Test
+    void forwardsPassthroughRoutesWithTheProviderKeyAndCountsThem() {
+        HttpResponse<String> models = proxy.get("/api/v2/aibridge/openai/v1/models", "Authorization", "Bearer " + TOKEN);
+        assertThat(models.statusCode()).isEqualTo(200);
+        assertThat(ProxyClient.json(models.body()).path("object").asText()).isEqualTo("list");
+        assertThat(models.headers().firstValue(ProxyClient.INTERCEPTION_HEADER)).as("passthrough is never recorded").isEmpty();
+
+        HttpResponse<String> anthropicModel = proxy.get("/api/v2/aibridge/anthropic/v1/models/claude-sonnet-4-5-20250929",
+                "x-api-key", TOKEN, "anthropic-version", "2023-06-01");
+        assertThat(ProxyClient.json(anthropicModel.body()).path("type").asText()).isEqualTo("model");
+
+        HttpResponse<String> count = proxy.post("/api/v2/aibridge/anthropic/v1/messages/count_tokens",
+                "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, how are you?\"}]}",
+                "x-api-key", TOKEN, "anthropic-version", "2023-06-01");
+        assertThat(ProxyClient.json(count.body()).path("input_tokens").asInt()).isPositive();
+
+        HttpResponse<String> retrieve = proxy.get("/api/v2/aibridge/openai/v1/responses/resp_abc123?include=usage", "Authorization", "Bearer " + TOKEN);
+        assertThat(ProxyClient.json(retrieve.body()).path("id").asText()).isEqualTo("resp_abc123");
+
+        List<RecordedRequest> upstream = FakeProviderTestResource.fake().requests();
+        assertThat(upstream).extracting(RecordedRequest::toString).containsExactly("GET /v1/models",
+                "GET /v1/models/claude-sonnet-4-5-20250929", "POST /v1/messages/count_tokens", "GET /v1/responses/resp_abc123?include=usage");
+        assertThat(upstream.get(0).header("authorization")).isEqualTo("Bearer " + FakeProviderTestResource.OPENAI_KEY);
+        assertThat(upstream.get(1).header("x-api-key")).isEqualTo(FakeProviderTestResource.ANTHROPIC_KEY);
+        assertThat(upstream.get(0).header("x-forwarded-for")).isNotBlank();
+        upstream.forEach(req -> req.headers().values().forEach(v -> assertThat(v).noneMatch(h -> h.contains(TOKEN))));
+
+        String metrics = proxy.get("/q/metrics").body();
+        assertThat(metrics).contains("aibridge_passthrough_total{method=\"GET\",provider=\"openai\",route=\"/v1/models\"}");
+        assertThat(metrics).contains("aibridge_passthrough_total{method=\"POST\",provider=\"anthropic\",route=\"/v1/messages/count_tokens\"}");
+    }
+
+    @Test
+    void exposesInterceptionTokenAndEventMetricsWithoutUserLabels() {
+        Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "cache-tokens");
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), fixture.request(true).toString(),
+                "x-api-key", TOKEN, "User-Agent", "claude-cli/2.0.1 (external, cli)");
+        EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20));
+        proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "tool-call").request(false).toString(),
+                "Authorization", "Bearer " + TOKEN);
+        String metrics = proxy.get("/q/metrics").body();
+        assertThat(metrics).contains("aibridge_interceptions_total{client=\"Claude Code\",method=\"POST\",model=\"claude-sonnet-4-5-20250929\","
+                + "provider=\"anthropic\",route=\"/v1/messages\",status=\"completed\"}");
+        assertThat(metrics).contains("aibridge_tokens_total{client=\"Claude Code\",model=\"claude-sonnet-4-5-20250929\",provider=\"anthropic\","
+                + "type=\"cache_read_input_tokens\"}");
+        assertThat(metrics).contains("aibridge_prompts_total{", "aibridge_interceptions_inflight{", "aibridge_interceptions_duration_seconds_bucket{",
+                "aibridge_interceptions_ttfb_seconds_bucket{", "aibridge_events_published_total", "aibridge_events_waiting",
+                "aibridge_non_injected_tool_selections_total{model=\"gpt-4o-mini\",name=\"get_weather\",provider=\"openai\"}");
+        assertThat(metrics).doesNotContain("admin").doesNotContain("initiator").doesNotContain("session");
+    }
+
+    /** Opens a raw HTTP/1.1 request, reads the stream until {@code marker} appears, then closes the socket. */
+    private UUID hangUpDuringStream(Api api, String marker) throws Exception {
+        String body = Fixture.load(api, "text").request(true).toString();
+        String auth = api == Api.ANTHROPIC_MESSAGES ? "x-api-key" : "Authorization";
+        String value = api == Api.ANTHROPIC_MESSAGES ? TOKEN : "Bearer " + TOKEN;
+        String received;
+        try (Socket socket = open(api, body, auth, value, FakeProvider.CHUNK_DELAY_HEADER, "400")) {
+            received = readUntil(socket.getInputStream(), marker);
+        }
+        int at = received.toLowerCase().indexOf(ProxyClient.INTERCEPTION_HEADER.toLowerCase() + ": ");
+        assertThat(at).as("interception header in " + received).isPositive();
+        int start = at + ProxyClient.INTERCEPTION_HEADER.length() + 2;
+        return UUID.fromString(received.substring(start, received.indexOf('\r', start)).trim());
+    }
+
+    private Socket open(Api api, String body, String... headers) throws IOException {
+        Socket socket = new Socket(proxyUrl.getHost(), proxyUrl.getPort());
+        socket.setSoTimeout(10_000);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder("POST " + ProxyClient.path(api) + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n");
+        boolean hasAuth = false;
+        for (int i = 0; i < headers.length; i += 2) {
+            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            hasAuth |= headers[i].equalsIgnoreCase("x-api-key") || headers[i].equalsIgnoreCase("authorization");
+        }
+        if (!hasAuth) {
+            head.append("x-api-key: ").append(TOKEN).append("\r\n");
+        }
+        head.append("\r\n");
+        OutputStream out = socket.getOutputStream();
+        out.write(head.toString().getBytes(StandardCharsets.UTF_8));
+        out.write(bytes);
+        out.flush();
+        return socket;
+    }
+
+    private static String readUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buffer = new byte[1024];
+        while (!got.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                break;
+            }
+            got.write(buffer, 0, n);
+        }
+        return got.toString(StandardCharsets.UTF_8);
+    }
+}

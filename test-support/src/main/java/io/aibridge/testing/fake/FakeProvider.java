@@ -1,0 +1,458 @@
+package io.aibridge.testing.fake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A fake OpenAI and Anthropic provider: a real HTTP server that answers from the {@link Fixture}
+ * files, blocking and streaming, so tests, benchmarks and the local demo never need a provider key.
+ *
+ * <p>Routes (the same port serves both providers, as their paths do not clash):
+ * {@code POST /v1/messages}, {@code POST /v1/messages/count_tokens} (Anthropic),
+ * {@code POST /v1/chat/completions}, {@code POST /v1/responses}, {@code GET /v1/responses/{id}} (OpenAI),
+ * {@code GET /v1/models} and {@code GET /v1/models/{id}} (Anthropic's shape when the request has an
+ * {@code anthropic-version} header, OpenAI's otherwise).
+ *
+ * <p>Scenario: header {@value #SCENARIO_HEADER}, else a {@code [scenario:<name>]} marker in the last
+ * message of the request, else {@code text}. Every request is recorded ({@link #requests()}).
+ */
+public final class FakeProvider implements AutoCloseable {
+
+    /** Selects the scenario. */
+    public static final String SCENARIO_HEADER = "X-Fake-Scenario";
+    /** Overrides {@link Options#timeToFirstByte()} for one request, in milliseconds. */
+    public static final String TTFB_HEADER = "X-Fake-Ttfb-Ms";
+    /** Overrides {@link Options#chunkDelay()} for one request, in milliseconds. */
+    public static final String CHUNK_DELAY_HEADER = "X-Fake-Chunk-Delay-Ms";
+    /** Writes the stream in slices of this many bytes, splitting frames and UTF-8 characters. */
+    public static final String SPLIT_BYTES_HEADER = "X-Fake-Split-Bytes";
+    public static final String DEFAULT_SCENARIO = "text";
+
+    private static final Pattern MARKER = Pattern.compile("\\[scenario:([A-Za-z0-9_-]+)]");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param host          interface to bind
+     * @param port          0 for a random free port
+     * @param timeToFirstByte delay before the status line is sent
+     * @param chunkDelay    delay between two SSE frames (or slices)
+     * @param maxRecorded   how many requests {@link #requests()} keeps (the oldest are dropped)
+     */
+    public record Options(String host, int port, Duration timeToFirstByte, Duration chunkDelay, int maxRecorded) {
+
+        public static Options defaults() {
+            return new Options("127.0.0.1", 0, Duration.ZERO, Duration.ZERO, 10_000);
+        }
+
+        public Options port(int port) {
+            return new Options(host, port, timeToFirstByte, chunkDelay, maxRecorded);
+        }
+
+        public Options host(String host) {
+            return new Options(host, port, timeToFirstByte, chunkDelay, maxRecorded);
+        }
+
+        public Options timeToFirstByte(Duration ttfb) {
+            return new Options(host, port, ttfb, chunkDelay, maxRecorded);
+        }
+
+        public Options chunkDelay(Duration delay) {
+            return new Options(host, port, timeToFirstByte, delay, maxRecorded);
+        }
+
+        public Options maxRecorded(int max) {
+            return new Options(host, port, timeToFirstByte, chunkDelay, max);
+        }
+    }
+
+    private final Options options;
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final Deque<RecordedRequest> recorded = new ArrayDeque<>();
+    private final Map<String, Fixture> fixtures = new ConcurrentHashMap<>();
+
+    private FakeProvider(Options options, Vertx vertx, HttpServer server) {
+        this.options = options;
+        this.vertx = vertx;
+        this.server = server;
+    }
+
+    /** Starts on a random port with no delays. */
+    public static FakeProvider start() {
+        return start(Options.defaults());
+    }
+
+    public static FakeProvider start(Options options) {
+        Vertx vertx = Vertx.vertx();
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(options.host()).setPort(options.port()));
+        FakeProvider fake = new FakeProvider(options, vertx, server);
+        server.requestHandler(fake::handle);
+        try {
+            server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("fake provider could not listen on " + options.host() + ":" + options.port(), e);
+        }
+        return fake;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** {@code http://127.0.0.1:<port>}; OpenAI's base URL is this plus {@code /v1/}, Anthropic's this plus {@code /}. */
+    public String baseUrl() {
+        String host = "0.0.0.0".equals(options.host()) ? "127.0.0.1" : options.host();
+        return "http://" + host + ":" + port();
+    }
+
+    /** The value for {@code AIBRIDGE_OPENAI_BASE_URL}. */
+    public String openAiBaseUrl() {
+        return baseUrl() + "/v1/";
+    }
+
+    /** The value for {@code AIBRIDGE_ANTHROPIC_BASE_URL}. */
+    public String anthropicBaseUrl() {
+        return baseUrl() + "/";
+    }
+
+    /** Every request received so far (at most {@link Options#maxRecorded()}), oldest first. */
+    public List<RecordedRequest> requests() {
+        synchronized (recorded) {
+            return List.copyOf(recorded);
+        }
+    }
+
+    /** The requests received for a path, oldest first. */
+    public List<RecordedRequest> requests(String path) {
+        return requests().stream().filter(r -> r.path().equals(path)).toList();
+    }
+
+    public void clear() {
+        synchronized (recorded) {
+            recorded.clear();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop the fake provider", e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+
+    private void handle(HttpServerRequest request) {
+        request.body().onSuccess(body -> {
+            record(request, body);
+            try {
+                route(request, body);
+            } catch (RuntimeException e) {
+                error(request.response(), 500, "{\"error\":{\"message\":\"fake provider failed: "
+                        + jsonEscape(String.valueOf(e.getMessage())) + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+            }
+        });
+    }
+
+    private void record(HttpServerRequest request, Buffer body) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        request.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
+        RecordedRequest r = new RecordedRequest(request.method().name(), request.path(), request.query(), headers, body.getBytes());
+        synchronized (recorded) {
+            recorded.addLast(r);
+            while (recorded.size() > options.maxRecorded()) {
+                recorded.removeFirst();
+            }
+        }
+    }
+
+    private void route(HttpServerRequest request, Buffer body) {
+        String path = request.path();
+        String method = request.method().name();
+        boolean anthropicClient = request.getHeader("anthropic-version") != null;
+        if (method.equals("POST") && path.equals("/v1/messages")) {
+            answer(request, Api.ANTHROPIC_MESSAGES, body);
+        } else if (method.equals("POST") && path.equals("/v1/chat/completions")) {
+            answer(request, Api.OPENAI_CHAT, body);
+        } else if (method.equals("POST") && path.equals("/v1/responses")) {
+            answer(request, Api.OPENAI_RESPONSES, body);
+        } else if (method.equals("POST") && path.equals("/v1/messages/count_tokens")) {
+            // roughly four characters per token, as a stand-in for the real tokenizer
+            json(request.response(), 200, "{\"input_tokens\":" + Math.max(1, body.length() / 4) + "}");
+        } else if (method.equals("GET") && path.startsWith("/v1/responses/")) {
+            String id = path.substring("/v1/responses/".length());
+            String text = fixture(Api.OPENAI_RESPONSES, DEFAULT_SCENARIO).response()
+                    .replace("resp_68a1f0c2b9d48190a3e5c7f1d2b4a6c8", jsonEscape(id));
+            json(request.response(), 200, text);
+        } else if (method.equals("GET") && path.equals("/v1/models")) {
+            json(request.response(), 200, anthropicClient ? Models.anthropicList() : Models.openAiList());
+        } else if (method.equals("GET") && path.startsWith("/v1/models/")) {
+            String id = path.substring("/v1/models/".length());
+            String model = anthropicClient ? Models.anthropicModel(id) : Models.openAiModel(id);
+            if (model == null) {
+                notFound(request, anthropicClient, "model '" + id + "' not found");
+            } else {
+                json(request.response(), 200, model);
+            }
+        } else {
+            notFound(request, anthropicClient || path.startsWith("/v1/messages"), "no route for " + method + " " + path);
+        }
+    }
+
+    private void answer(HttpServerRequest request, Api api, Buffer body) {
+        JsonNode json;
+        try {
+            json = JSON.readTree(body.getBytes());
+        } catch (IOException e) {
+            json = null;
+        }
+        if (json == null || !json.isObject()) {
+            badRequest(request, api, "request body is not a JSON object");
+            return;
+        }
+        String scenario = scenario(request, api, json);
+        Fixture fixture;
+        try {
+            fixture = fixture(api, scenario);
+        } catch (IllegalArgumentException e) {
+            badRequest(request, api, "the fake provider has no scenario '" + scenario + "' for " + api.folder());
+            return;
+        }
+        if (fixture.hangs()) {
+            return; // never answer: for timeout tests
+        }
+        String model = json.path("model").isTextual() ? json.get("model").asText() : null;
+        boolean stream = json.path("stream").asBoolean(false);
+        long ttfb = millis(request, TTFB_HEADER, options.timeToFirstByte());
+        long chunkDelay = millis(request, CHUNK_DELAY_HEADER, options.chunkDelay());
+        HttpServerResponse response = request.response();
+        fixture.headers().forEach(response::putHeader);
+        response.putHeader("request-id", "req_fake_" + Long.toHexString(System.nanoTime()));
+        if (fixture.isError() || !stream || fixture.stream() == null) {
+            String text = echoModel(fixture.response(), fixture.model(), model);
+            later(ttfb, () -> {
+                if (fixture.breaks()) {
+                    breakBlocking(request, fixture.status(stream), text);
+                } else {
+                    json(response, fixture.status(stream), text);
+                }
+            });
+            return;
+        }
+        boolean includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
+        List<String> frames = new ArrayList<>();
+        for (String frame : SseFrames.split(echoModel(fixture.stream(), fixture.model(), model))) {
+            if (api == Api.OPENAI_CHAT && !includeUsage) {
+                frame = SseFrames.withoutUsage(frame);
+                if (frame == null) {
+                    continue;
+                }
+            }
+            frames.add(frame);
+        }
+        List<Buffer> pieces = slices(frames, request.getHeader(SPLIT_BYTES_HEADER));
+        later(ttfb, () -> {
+            response.setStatusCode(200).setChunked(true)
+                    .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                    .putHeader("Cache-Control", "no-cache");
+            writePieces(request, pieces, 0, chunkDelay, fixture.breaks());
+        });
+    }
+
+    private void writePieces(HttpServerRequest request, List<Buffer> pieces, int from, long delay, boolean breaks) {
+        HttpServerResponse response = request.response();
+        int i = from;
+        while (i < pieces.size()) {
+            if (response.closed()) {
+                return;
+            }
+            io.vertx.core.Future<Void> written = response.write(pieces.get(i++));
+            if (i == pieces.size() && breaks) {
+                // no terminating chunk: the client sees the stream cut off after the bytes it got
+                written.onComplete(ar -> request.connection().close());
+                return;
+            }
+            if (delay > 0 && i < pieces.size()) {
+                int next = i;
+                vertx.setTimer(delay, t -> writePieces(request, pieces, next, delay, breaks));
+                return;
+            }
+        }
+        if (breaks) {
+            request.connection().close();
+        } else {
+            response.end();
+        }
+    }
+
+    /** The stream in frames, or in fixed-size byte slices when asked (splitting frames and characters). */
+    private static List<Buffer> slices(List<String> frames, String splitHeader) {
+        List<Buffer> out = new ArrayList<>();
+        int split = 0;
+        if (splitHeader != null) {
+            try {
+                split = Integer.parseInt(splitHeader.trim());
+            } catch (NumberFormatException ignored) {
+                split = 0;
+            }
+        }
+        if (split <= 0) {
+            frames.forEach(f -> out.add(Buffer.buffer(f)));
+            return out;
+        }
+        byte[] all = String.join("", frames).getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < all.length; i += split) {
+            out.add(Buffer.buffer(java.util.Arrays.copyOfRange(all, i, Math.min(all.length, i + split))));
+        }
+        return out;
+    }
+
+    private void breakBlocking(HttpServerRequest request, int status, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        HttpServerResponse response = request.response();
+        response.setStatusCode(status).putHeader("Content-Type", "application/json")
+                .putHeader("Content-Length", String.valueOf(bytes.length));
+        response.write(Buffer.buffer(java.util.Arrays.copyOf(bytes, bytes.length / 2)))
+                .onComplete(ar -> request.connection().close());
+    }
+
+    private String scenario(HttpServerRequest request, Api api, JsonNode body) {
+        String header = request.getHeader(SCENARIO_HEADER);
+        if (header != null && !header.isBlank()) {
+            return header.trim();
+        }
+        JsonNode last = lastMessage(api, body);
+        if (last != null) {
+            Matcher m = MARKER.matcher(last.isTextual() ? last.asText() : last.toString());
+            String found = null;
+            while (m.find()) {
+                found = m.group(1);
+            }
+            if (found != null) {
+                return found;
+            }
+        }
+        return DEFAULT_SCENARIO;
+    }
+
+    private static JsonNode lastMessage(Api api, JsonNode body) {
+        JsonNode list = api == Api.OPENAI_RESPONSES ? body.path("input") : body.path("messages");
+        if (list.isTextual()) {
+            return list;
+        }
+        return list.isArray() && !list.isEmpty() ? list.get(list.size() - 1) : null;
+    }
+
+    private Fixture fixture(Api api, String scenario) {
+        if (!scenario.matches("[A-Za-z0-9_-]+")) {
+            throw new IllegalArgumentException("bad scenario name");
+        }
+        return fixtures.computeIfAbsent(api.folder() + "/" + scenario, k -> Fixture.load(api, scenario));
+    }
+
+    /** The fixture's model, in {@code "model":"..."} members, replaced with the requested one. */
+    static String echoModel(String text, String fixtureModel, String requested) {
+        if (text == null || fixtureModel == null || requested == null || requested.equals(fixtureModel)) {
+            return text;
+        }
+        String escaped = jsonEscape(requested);
+        return text.replace("\"model\":\"" + fixtureModel + "\"", "\"model\":\"" + escaped + "\"")
+                .replace("\"model\": \"" + fixtureModel + "\"", "\"model\": \"" + escaped + "\"");
+    }
+
+    private void later(long millis, Runnable action) {
+        if (millis <= 0) {
+            action.run();
+        } else {
+            vertx.setTimer(millis, t -> action.run());
+        }
+    }
+
+    private static long millis(HttpServerRequest request, String header, Duration fallback) {
+        String value = request.getHeader(header);
+        if (value != null) {
+            try {
+                return Math.max(0, Long.parseLong(value.trim()));
+            } catch (NumberFormatException ignored) {
+                // fall back to the global option
+            }
+        }
+        return fallback.toMillis();
+    }
+
+    private static void badRequest(HttpServerRequest request, Api api, String message) {
+        if (api == Api.ANTHROPIC_MESSAGES) {
+            json(request.response(), 400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\""
+                    + jsonEscape(message) + "\"}}");
+        } else {
+            json(request.response(), 400, "{\"error\":{\"message\":\"" + jsonEscape(message)
+                    + "\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}}");
+        }
+    }
+
+    private static void notFound(HttpServerRequest request, boolean anthropic, String message) {
+        if (anthropic) {
+            json(request.response(), 404, "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\""
+                    + jsonEscape(message) + "\"}}");
+        } else {
+            json(request.response(), 404, "{\"error\":{\"message\":\"" + jsonEscape(message)
+                    + "\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"unknown_url\"}}");
+        }
+    }
+
+    private static void json(HttpServerResponse response, int status, String body) {
+        if (!response.closed() && !response.ended()) {
+            response.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+        }
+    }
+
+    private static void error(HttpServerResponse response, int status, String body) {
+        json(response, status, body);
+    }
+
+    static String jsonEscape(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (ch < 0x20) {
+                        b.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        b.append(ch);
+                    }
+                }
+            }
+        }
+        return b.toString();
+    }
+}

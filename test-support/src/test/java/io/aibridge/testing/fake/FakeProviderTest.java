@@ -1,0 +1,201 @@
+package io.aibridge.testing.fake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The fake provider over real HTTP: blocking, streaming, errors, broken streams, hangs, recording. */
+class FakeProviderTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static FakeProvider fake;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeAll
+    static void start() {
+        fake = FakeProvider.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        fake.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        fake.clear();
+    }
+
+    @Test
+    void answersABlockingMessageFromTheFixtureWithTheRequestedModel() throws Exception {
+        Fixture f = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
+        ObjectNode body = f.request(false).put("model", "claude-opus-4-1-20250805");
+        HttpResponse<String> r = post("/v1/messages", body, "anthropic-version", "2023-06-01");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode json = JSON.readTree(r.body());
+        assertThat(json.path("model").asText()).isEqualTo("claude-opus-4-1-20250805");
+        assertThat(json.path("content")).isEqualTo(f.responseJson().path("content"));
+    }
+
+    @Test
+    void streamsTheFixtureBytesExactly() throws Exception {
+        Fixture f = Fixture.load(Api.ANTHROPIC_MESSAGES, "thinking");
+        HttpResponse<String> r = post("/v1/messages", f.request(true));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/event-stream"));
+        assertThat(r.body()).isEqualTo(f.stream());
+    }
+
+    @Test
+    void streamsInSlicesThatSplitFramesAndCharactersWhenAsked() throws Exception {
+        Fixture f = Fixture.load(Api.OPENAI_RESPONSES, "text");
+        HttpResponse<String> r = post("/v1/responses", f.request(true), FakeProvider.SPLIT_BYTES_HEADER, "7");
+        assertThat(r.body()).isEqualTo(f.stream());
+    }
+
+    @Test
+    void chatStreamsCarryUsageOnlyWhenTheClientAskedForIt() throws Exception {
+        Fixture f = Fixture.load(Api.OPENAI_CHAT, "tool-calls");
+        String without = post("/v1/chat/completions", f.request(true)).body();
+        assertThat(without).doesNotContain("\"usage\"").endsWith("data: [DONE]\n\n");
+        ObjectNode asking = f.request(true);
+        asking.putObject("stream_options").put("include_usage", true);
+        assertThat(post("/v1/chat/completions", asking).body()).isEqualTo(f.stream());
+    }
+
+    @Test
+    void picksTheScenarioFromTheHeaderThenTheMarkerThenText() throws Exception {
+        ObjectNode toolCall = Fixture.load(Api.OPENAI_CHAT, "tool-call").request(false);
+        assertThat(JSON.readTree(post("/v1/chat/completions", toolCall).body()).path("choices").get(0)
+                .path("finish_reason").asText()).isEqualTo("tool_calls");
+        assertThat(post("/v1/chat/completions", toolCall, FakeProvider.SCENARIO_HEADER, "error-429").statusCode()).isEqualTo(429);
+        ObjectNode plain = JSON.createObjectNode().put("model", "gpt-4o-mini");
+        plain.putArray("messages").addObject().put("role", "user").put("content", "hi");
+        assertThat(JSON.readTree(post("/v1/chat/completions", plain).body()).path("id").asText())
+                .isEqualTo(Fixture.load(Api.OPENAI_CHAT, "text").responseJson().path("id").asText());
+    }
+
+    @Test
+    void answersProviderShapedErrorsWithTheirStatusAndHeaders() throws Exception {
+        for (Api api : Api.values()) {
+            for (String scenario : List.of("error-400", "error-401", "error-429", "error-500")) {
+                Fixture f = Fixture.load(api, scenario);
+                HttpResponse<String> r = post(path(api), f.request(true));
+                assertThat(r.statusCode()).isEqualTo(f.status());
+                assertThat(JSON.readTree(r.body())).isEqualTo(f.responseJson());
+            }
+        }
+        HttpResponse<String> overloaded = post("/v1/messages", Fixture.load(Api.ANTHROPIC_MESSAGES, "error-529").request(false));
+        assertThat(overloaded.statusCode()).isEqualTo(529);
+        assertThat(JSON.readTree(overloaded.body()).path("error").path("type").asText()).isEqualTo("overloaded_error");
+        HttpResponse<String> limited = post("/v1/messages", Fixture.load(Api.ANTHROPIC_MESSAGES, "error-429").request(false));
+        assertThat(limited.headers().firstValue("retry-after")).hasValue("7");
+    }
+
+    @Test
+    void breaksTheStreamInTheMiddle() throws Exception {
+        // a raw socket: HTTP clients may drop the bytes they buffered when the connection is cut
+        Fixture f = Fixture.load(Api.ANTHROPIC_MESSAGES, "stream-break");
+        byte[] body = f.request(true).toString().getBytes(StandardCharsets.UTF_8);
+        String raw;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fake.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /v1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(body);
+            raw = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(raw).startsWith("HTTP/1.1 200").contains("transfer-encoding: chunked");
+        for (String frame : SseFrames.split(f.stream())) {
+            assertThat(raw).contains(frame);
+        }
+        assertThat(raw).doesNotContain("message_stop").as("no terminating chunk").doesNotEndWith("0\r\n\r\n");
+    }
+
+    @Test
+    void breaksABlockingBodyHalfWay() {
+        Fixture f = Fixture.load(Api.OPENAI_CHAT, "stream-break");
+        assertThatThrownBy(() -> post("/v1/chat/completions", f.request(false))).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void hangsWithoutAnswering() {
+        HttpRequest hang = HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/responses"))
+                .timeout(Duration.ofMillis(300))
+                .POST(HttpRequest.BodyPublishers.ofString(Fixture.load(Api.OPENAI_RESPONSES, "hang").request(false).toString()))
+                .build();
+        assertThatThrownBy(() -> http.send(hang, HttpResponse.BodyHandlers.ofString())).isInstanceOf(HttpTimeoutException.class);
+    }
+
+    @Test
+    void delaysTheFirstByteWhenAsked() throws Exception {
+        long start = System.nanoTime();
+        post("/v1/messages", Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true), FakeProvider.TTFB_HEADER, "200");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void recordsEveryRequestItReceived() throws Exception {
+        post("/v1/chat/completions", Fixture.load(Api.OPENAI_CHAT, "text").request(false), "Authorization", "Bearer sk-test");
+        List<RecordedRequest> requests = fake.requests();
+        assertThat(requests).hasSize(1);
+        RecordedRequest r = requests.get(0);
+        assertThat(r.method()).isEqualTo("POST");
+        assertThat(r.path()).isEqualTo("/v1/chat/completions");
+        assertThat(r.header("authorization")).isEqualTo("Bearer sk-test");
+        assertThat(r.json().path("model").asText()).isEqualTo("gpt-4o-mini");
+        fake.clear();
+        assertThat(fake.requests()).isEmpty();
+    }
+
+    @Test
+    void servesModelsInEachProvidersShape() throws Exception {
+        HttpResponse<String> openai = http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/models")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(openai.body()).path("object").asText()).isEqualTo("list");
+        HttpResponse<String> anthropic = http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/models"))
+                .header("anthropic-version", "2023-06-01").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(anthropic.body()).path("has_more").asBoolean(true)).isFalse();
+    }
+
+    private static String path(Api api) {
+        return switch (api) {
+            case ANTHROPIC_MESSAGES -> "/v1/messages";
+            case OPENAI_CHAT -> "/v1/chat/completions";
+            case OPENAI_RESPONSES -> "/v1/responses";
+        };
+    }
+
+    private HttpResponse<String> post(String path, JsonNode body, String... headers) throws IOException, InterruptedException {
+        return http.send(request(path, body, headers), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpRequest request(String path, JsonNode body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(fake.baseUrl() + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        for (int i = 0; i < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return b.build();
+    }
+}
