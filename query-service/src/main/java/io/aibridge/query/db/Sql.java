@@ -40,13 +40,28 @@ public final class Sql {
 
     /** Appends a fragment; its {@code ?} placeholders take the given values, in order. */
     public Sql append(String fragment, Object... values) {
-        long placeholders = fragment.chars().filter(ch -> ch == '?').count();
+        int placeholders = placeholders(fragment);
         if (placeholders != values.length) {
             throw new IllegalArgumentException(placeholders + " placeholders but " + values.length + " values in: " + fragment);
         }
         text.append(fragment);
         params.addAll(java.util.Arrays.asList(values));
         return this;
+    }
+
+    /** Counts {@code ?} outside string literals, as the driver does ({@code '^-?[0-9]+$'} holds none). */
+    private static int placeholders(String fragment) {
+        int count = 0;
+        boolean literal = false;
+        for (int i = 0; i < fragment.length(); i++) {
+            char ch = fragment.charAt(i);
+            if (ch == '\'') {
+                literal = !literal;
+            } else if (ch == '?' && !literal) {
+                count++;
+            }
+        }
+        return count;
     }
 
     public static TextArray texts(Collection<String> values) {

@@ -5,6 +5,7 @@ import io.aibridge.query.api.ApiException;
 import io.aibridge.query.db.Rows;
 import io.aibridge.query.db.Snapshots;
 import io.aibridge.query.db.Sql;
+import io.aibridge.query.search.FilterSql;
 import io.aibridge.query.search.Filters;
 import io.aibridge.query.search.Values;
 import io.aibridge.query.user.UserDirectory;
@@ -219,27 +220,8 @@ public class SessionRepository {
         sql.append(" OR EXISTS (SELECT 1 FROM aibridge_interceptions i"
                 + " WHERE i.session_id = s.session_id AND i.initiator_id = s.initiator_id AND i.ended_at IS NOT NULL"
                 + " AND i.started_at >= s.started_at AND i.started_at <= s.last_started_at");
-        interceptionFilters(sql, "i", f);
+        FilterSql.interceptionColumns(sql, "i", f);
         sql.append("))");
-    }
-
-    /** Conditions on interception columns (alias {@code i}) for the filters that select interceptions. */
-    static void interceptionFilters(Sql sql, String i, Filters f) {
-        if (f.provider() != null) {
-            sql.append(" AND " + i + ".provider = ?", f.provider());
-        }
-        if (f.model() != null) {
-            sql.append(" AND " + i + ".model = ?", f.model());
-        }
-        if (f.client() != null) {
-            sql.append(" AND coalesce(" + i + ".client, 'Unknown') = ?", f.client());
-        }
-        if (f.startedAfter() != null) {
-            sql.append(" AND " + i + ".started_at >= ?", f.startedAfter());
-        }
-        if (f.startedBefore() != null) {
-            sql.append(" AND " + i + ".started_at <= ?", f.startedBefore());
-        }
     }
 
     /**
@@ -266,7 +248,7 @@ public class SessionRepository {
                 + " WHERE i.session_id = k.session_id AND i.initiator_id = k.initiator_id AND i.ended_at IS NOT NULL"
                 + " AND i.started_at >= k.lo AND i.started_at <= k.hi",
                 Sql.texts(sessionIds), Sql.uuids(initiators), Sql.instants(lows), Sql.instants(highs));
-        interceptionFilters(sql, "i", f);
+        FilterSql.interceptionColumns(sql, "i", f);
         sql.append(") m");
         Map<String, Matched> out = new HashMap<>();
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
