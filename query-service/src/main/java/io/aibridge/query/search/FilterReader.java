@@ -36,8 +36,8 @@ public class FilterReader {
      * @param message    the 400 message, e.g. {@code Invalid session search query.}
      */
     public Filters read(QueryParams params, Caller caller, Set<SearchKey> keys, SearchKey defaultKey, String message) {
-        Map<SearchKey, String> raw = raw(params, keys, defaultKey, message);
         List<ValidationError> errors = new ArrayList<>();
+        Map<SearchKey, String> raw = raw(params, keys, defaultKey, errors);
         Instant after = time(raw, SearchKey.STARTED_AFTER, errors);
         Instant before = time(raw, SearchKey.STARTED_BEFORE, errors);
         if (after != null && before != null && !before.isAfter(after)) {
@@ -62,9 +62,17 @@ public class FilterReader {
                 raw.get(SearchKey.MODEL), raw.get(SearchKey.CLIENT), after, before);
     }
 
-    /** The raw value of each key, from parameters and {@code q}, checked for syntax and agreement. */
+    /** The raw value of each key, from parameters and {@code q}, checked for syntax and agreement; 400 when not. */
     public Map<SearchKey, String> raw(QueryParams params, Set<SearchKey> keys, SearchKey defaultKey, String message) {
         List<ValidationError> errors = new ArrayList<>();
+        Map<SearchKey, String> values = raw(params, keys, defaultKey, errors);
+        if (!errors.isEmpty()) {
+            throw ApiException.badRequest(message, errors);
+        }
+        return values;
+    }
+
+    private Map<SearchKey, String> raw(QueryParams params, Set<SearchKey> keys, SearchKey defaultKey, List<ValidationError> errors) {
         Map<SearchKey, String> values = new EnumMap<>(SearchKey.class);
         for (SearchKey key : keys) {
             params.get(key.wireName()).ifPresent(v -> values.put(key, v));
@@ -101,9 +109,6 @@ public class FilterReader {
                         + "\" is given both as a query parameter and in q, with different values"));
             }
             values.put(entry.getKey(), entry.getValue());
-        }
-        if (!errors.isEmpty()) {
-            throw ApiException.badRequest(message, errors);
         }
         return values;
     }
