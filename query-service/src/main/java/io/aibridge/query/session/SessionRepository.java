@@ -134,14 +134,22 @@ public class SessionRepository {
         }
     }
 
+    /**
+     * The page in two steps: the keys, found by walking the covering activity index alone (every
+     * column the filters read is in it, V20), then the summary rows and users of those keys only.
+     */
     private List<Summary> page(Connection c, Caller caller, Filters filters, int limit, int offset, Position cursor) throws SQLException {
-        Sql sql = new Sql("SELECT " + COLUMNS + " FROM aibridge_sessions s LEFT JOIN aibridge_users u ON u.id = s.initiator_id WHERE TRUE");
+        Sql sql = new Sql("WITH page AS (SELECT s.last_active_at, s.session_id, s.initiator_id FROM aibridge_sessions s WHERE TRUE");
         where(sql, caller, filters);
         if (cursor != null) {
             sql.append(" AND (s.last_active_at, s.session_id, s.initiator_id) < (?, ?, ?)",
                     cursor.lastActiveAt(), cursor.sessionId(), cursor.initiatorId());
         }
-        sql.append(ORDER + " LIMIT ? OFFSET ?", limit, offset);
+        sql.append(ORDER + " LIMIT ? OFFSET ?)", limit, offset);
+        sql.append(" SELECT " + COLUMNS + " FROM page p"
+                + " JOIN aibridge_sessions s ON s.session_id = p.session_id AND s.initiator_id = p.initiator_id"
+                + " LEFT JOIN aibridge_users u ON u.id = s.initiator_id"
+                + " ORDER BY p.last_active_at DESC, p.session_id DESC, p.initiator_id DESC");
         List<Summary> rows = new ArrayList<>();
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
