@@ -1,0 +1,74 @@
+package io.aibridge.query;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * query-service settings. Every key has a public {@code AIBRIDGE_*} environment name, mapped in
+ * {@code application.properties} and listed in the README.
+ */
+@ConfigMapping(prefix = "query")
+public interface QueryConfig {
+
+    /**
+     * {@code AIBRIDGE_BOOTSTRAP_TOKEN}: when set, this token authenticates as the first owner
+     * ({@code admin}) and, once the identity topic has been read, the service publishes that user and
+     * the token's hash if they are not there yet, so that a fresh install can be scripted.
+     */
+    Optional<String> bootstrapToken();
+
+    /** {@code KAFKA_BOOTSTRAP_SERVERS}: the Kafka cluster that holds the identity topic. */
+    String kafkaBootstrapServers();
+
+    /** Identity (users and API keys) settings. */
+    Identity identity();
+
+    /** Database read settings. */
+    Database database();
+
+    /** Settings of the identity topic and of admin writes to it. */
+    interface Identity {
+
+        /**
+         * {@code AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT}: how long an admin write waits for Kafka to
+         * acknowledge its event (acks=all) before answering 503.
+         */
+        @WithDefault("10s")
+        Duration publishTimeout();
+
+        /**
+         * {@code AIBRIDGE_IDENTITY_APPLY_TIMEOUT}: how long an admin write then waits for this
+         * replica's own identity store to apply the event (read-your-writes) before answering 503.
+         */
+        @WithDefault("10s")
+        Duration applyTimeout();
+
+        /**
+         * {@code AIBRIDGE_IDENTITY_TOPIC_PARTITIONS}: partitions of {@code aibridge.identity.v1} when
+         * this service creates it. One keeps a single total order of identity changes.
+         */
+        @WithDefault("1")
+        int topicPartitions();
+
+        /**
+         * {@code AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR}: replication factor of the identity
+         * topic when this service creates it (use 3 on a production cluster).
+         */
+        @WithDefault("1")
+        short topicReplicationFactor();
+    }
+
+    /** Settings of the read transactions. */
+    interface Database {
+
+        /**
+         * {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT}: the longest a single API request may keep the
+         * database busy; a request that hits it answers 503 instead of holding a connection.
+         */
+        @WithDefault("30s")
+        Duration statementTimeout();
+    }
+}

@@ -1,0 +1,68 @@
+package io.aibridge.query.db;
+
+import io.aibridge.query.QueryConfig;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Read-only, repeatable-read transactions: every statement of one request sees the same snapshot,
+ * so a page agrees with its count and a session with its threads while the recorder keeps writing.
+ * Each transaction carries a statement timeout so that no request can hold the database for long.
+ */
+@ApplicationScoped
+public class Snapshots {
+
+    /** Work done inside one snapshot. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    private final AgroalDataSource dataSource;
+    private final long statementTimeoutMillis;
+
+    public Snapshots(AgroalDataSource dataSource, QueryConfig config) {
+        this.dataSource = dataSource;
+        this.statementTimeoutMillis = Math.max(1, config.database().statementTimeout().toMillis());
+    }
+
+    public <T> T read(Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            int isolation = connection.getTransactionIsolation();
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection.setReadOnly(true);
+            try {
+                try (Statement statement = connection.createStatement()) {
+                    // SET takes no bind parameters; the value is a number we computed
+                    statement.execute("SET LOCAL statement_timeout = " + statementTimeoutMillis);
+                }
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(connection);
+                throw e;
+            } finally {
+                connection.setReadOnly(false);
+                connection.setTransactionIsolation(isolation);
+                connection.setAutoCommit(autoCommit);
+            }
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the original failure is the one worth reporting
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.aibridge.query.interception;
+
+import io.aibridge.query.access.Caller;
+import io.aibridge.query.api.ApiException;
+import io.aibridge.query.db.Rows;
+import io.aibridge.query.db.Snapshots;
+import io.aibridge.query.db.Sql;
+import io.aibridge.query.interception.InterceptionView.ModelThought;
+import io.aibridge.query.interception.InterceptionView.TokenUsage;
+import io.aibridge.query.interception.InterceptionView.ToolUsage;
+import io.aibridge.query.interception.InterceptionView.UserPrompt;
+import io.aibridge.query.search.FilterSql;
+import io.aibridge.query.search.Filters;
+import io.aibridge.query.user.UserDirectory;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The interceptions list: visible interceptions newest first ({@code started_at} desc, then id
+ * desc), keyset-paged on the partial index that serves exactly that order. The table is partitioned
+ * by day on {@code started_at}, so a cursor also prunes every newer day. Children are read for the
+ * page only, bounded to the page's days.
+ */
+@ApplicationScoped
+public class InterceptionRepository {
+
+    private static final String COLUMNS = "i.id, i.api_key_id, i.initiator_id, i.provider, i.provider_name, i.model, i.client,"
+            + " i.metadata::text AS metadata, i.started_at, i.ended_at, i.session_id, i.thread_parent_id, i.thread_root_id,"
+            + " i.credential_kind, i.credential_hint, i.end_status, i.http_status, i.error_type, i.error_message,"
+            + " i.duration_ms, i.time_to_first_byte_ms, i.streaming, u.username, u.name, u.avatar_url";
+
+    private final Snapshots snapshots;
+    private final UserDirectory users;
+
+    public InterceptionRepository(Snapshots snapshots, UserDirectory users) {
+        this.snapshots = snapshots;
+        this.users = users;
+    }
+
+    private record Cursor(Instant startedAt, UUID id) {
+    }
+
+    /** @param afterId keyset cursor: the id of the last interception of the previous page, or null */
+    public InterceptionPage list(Caller caller, Filters filters, int limit, int offset, UUID afterId) {
+        return snapshots.read(c -> {
+            Cursor cursor = afterId == null ? null : cursor(c, caller, afterId);
+            long count = count(c, caller, filters);
+            List<Row> rows = count == 0 ? List.of() : page(c, caller, filters, limit, offset, cursor);
+            return new InterceptionPage(count, withChildren(c, rows));
+        });
+    }
+
+    private Cursor cursor(Connection c, Caller caller, UUID id) throws SQLException {
+        Sql sql = new Sql("SELECT i.started_at, i.id FROM aibridge_interceptions i WHERE i.id = ? AND " + FilterSql.visible("i"), id);
+        caller.restrictedTo().ifPresent(u -> sql.append(" AND i.initiator_id = ?", u));
+        sql.append(" LIMIT 1");
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+                throw ApiException.badRequest("Invalid pagination cursor.", "after_id", "after_id: interception " + id + " not found");
+            }
+            return new Cursor(Rows.instant(rs, "started_at"), Rows.uuid(rs, "id"));
+        }
+    }
+
+    private long count(Connection c, Caller caller, Filters filters) throws SQLException {
+        Sql sql = new Sql("SELECT count(*) FROM aibridge_interceptions i WHERE TRUE");
+        FilterSql.visibleMatching(sql, "i", caller, filters);
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private record Row(InterceptionView view, Instant startedAt) {
+    }
+
+    private List<Row> page(Connection c, Caller caller, Filters filters, int limit, int offset, Cursor cursor) throws SQLException {
+        Sql sql = new Sql("SELECT " + COLUMNS + " FROM aibridge_interceptions i LEFT JOIN aibridge_users u ON u.id = i.initiator_id WHERE TRUE");
+        FilterSql.visibleMatching(sql, "i", caller, filters);
+        if (cursor != null) {
+            // the plain bound lets the planner skip every newer day partition
+            sql.append(" AND i.started_at <= ? AND (i.started_at, i.id) < (?, ?)", cursor.startedAt(), cursor.startedAt(), cursor.id());
+        }
+        sql.append(" ORDER BY i.started_at DESC, i.id DESC LIMIT ? OFFSET ?", limit, offset);
+        List<Row> rows = new ArrayList<>();
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                UUID initiator = Rows.uuid(rs, "initiator_id");
+                String client = rs.getString("client");
+                Instant startedAt = Rows.instant(rs, "started_at");
+                rows.add(new Row(new InterceptionView(Rows.uuid(rs, "id"), rs.getString("api_key_id"),
+                        users.initiator(initiator, rs.getString("username"), rs.getString("name"), rs.getString("avatar_url")),
+                        nullToEmpty(rs.getString("provider")), nullToEmpty(rs.getString("provider_name")), nullToEmpty(rs.getString("model")),
+                        client == null ? "Unknown" : client, Rows.object(rs, "metadata"), startedAt, Rows.instant(rs, "ended_at"),
+                        List.of(), List.of(), List.of(), List.of(),
+                        rs.getString("session_id"), Rows.uuid(rs, "thread_parent_id"), Rows.uuid(rs, "thread_root_id"),
+                        rs.getString("credential_kind"), rs.getString("credential_hint"), rs.getString("end_status"),
+                        (Integer) rs.getObject("http_status"), rs.getString("error_type"), rs.getString("error_message"),
+                        (Long) rs.getObject("duration_ms"), (Long) rs.getObject("time_to_first_byte_ms"),
+                        (Boolean) rs.getObject("streaming")), startedAt));
+            }
+        }
+        return rows;
+    }
+
+    /** Fills in the children of each row, each list ordered by created_at, then id. */
+    private List<InterceptionView> withChildren(Connection c, List<Row> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return List.of();
+        }
+        List<UUID> ids = rows.stream().map(r -> r.view().id()).toList();
+        Instant lo = rows.stream().map(Row::startedAt).min(Instant::compareTo).orElseThrow();
+        Instant hi = rows.stream().map(Row::startedAt).max(Instant::compareTo).orElseThrow();
+        Map<UUID, List<TokenUsage>> tokens = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_token_usages", "t.id, t.interception_id, t.provider_response_id,"
+                + " t.input_tokens, t.output_tokens, t.cache_read_input_tokens, t.cache_write_input_tokens,"
+                + " t.metadata::text AS metadata, t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                TokenUsage t = new TokenUsage(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                        rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getLong("cache_read_input_tokens"),
+                        rs.getLong("cache_write_input_tokens"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                tokens.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
+            }
+        }
+        Map<UUID, List<UserPrompt>> prompts = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_user_prompts", "t.id, t.interception_id, t.provider_response_id, t.prompt,"
+                + " t.metadata::text AS metadata, t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                UserPrompt p = new UserPrompt(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                        rs.getString("prompt"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                prompts.computeIfAbsent(p.interceptionId(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        Map<UUID, List<ToolUsage>> tools = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_tool_usages", "t.id, t.interception_id, t.provider_response_id, t.server_url,"
+                + " t.tool, t.input, t.injected, t.invocation_error, t.metadata::text AS metadata, t.created_at,"
+                + " t.provider_tool_call_id", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                ToolUsage t = new ToolUsage(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                        nullToEmpty(rs.getString("server_url")), rs.getString("tool"), rs.getString("input"), rs.getBoolean("injected"),
+                        nullToEmpty(rs.getString("invocation_error")), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"),
+                        rs.getString("provider_tool_call_id"));
+                tools.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
+            }
+        }
+        Map<UUID, List<ModelThought>> thoughts = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_model_thoughts", "t.interception_id, t.provider_response_id, t.content,"
+                + " t.source, t.metadata::text AS metadata, t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                ModelThought t = new ModelThought(Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                        rs.getString("content"), rs.getString("source"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                thoughts.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
+            }
+        }
+        List<InterceptionView> out = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            InterceptionView v = row.view();
+            out.add(new InterceptionView(v.id(), v.apiKeyId(), v.initiator(), v.provider(), v.providerName(), v.model(), v.client(),
+                    v.metadata(), v.startedAt(), v.endedAt(), tokens.getOrDefault(v.id(), List.of()),
+                    prompts.getOrDefault(v.id(), List.of()), tools.getOrDefault(v.id(), List.of()),
+                    thoughts.getOrDefault(v.id(), List.of()), v.sessionId(), v.threadParentId(), v.threadRootId(),
+                    v.credentialKind(), v.credentialHint(), v.endStatus(), v.httpStatus(), v.errorType(), v.errorMessage(),
+                    v.durationMs(), v.timeToFirstByteMs(), v.streaming()));
+        }
+        return out;
+    }
+
+    private static Sql children(String table, String columns, List<UUID> ids, Instant lo, Instant hi) {
+        return new Sql("SELECT " + columns + " FROM " + table + " t WHERE t.interception_id = ANY(?)"
+                + " AND t.interception_started_at >= ? AND t.interception_started_at <= ? ORDER BY t.created_at, t.id",
+                Sql.uuids(ids), lo, hi);
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+}

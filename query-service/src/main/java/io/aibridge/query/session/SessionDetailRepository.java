@@ -1,0 +1,395 @@
+package io.aibridge.query.session;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.query.access.Caller;
+import io.aibridge.query.api.ApiException;
+import io.aibridge.query.db.Rows;
+import io.aibridge.query.db.Snapshots;
+import io.aibridge.query.db.Sql;
+import io.aibridge.query.session.SessionDetailView.AgenticAction;
+import io.aibridge.query.session.SessionDetailView.ThreadView;
+import io.aibridge.query.session.SessionDetailView.Thought;
+import io.aibridge.query.session.SessionDetailView.TokenUsage;
+import io.aibridge.query.session.SessionDetailView.ToolCall;
+import io.aibridge.query.session.SessionRepository.Summary;
+import io.aibridge.query.user.UserDirectory;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * One session with a page of its threads. Threads are root interceptions (no thread root of their
+ * own) in start order; a page holds the roots, every interception of their agentic loops, their
+ * tool calls and thoughts, and token sums for the threads and the whole session. Everything is read
+ * in one snapshot, and every interception read is bounded by the session's first and last start so
+ * that only the session's own day partitions are visited.
+ */
+@ApplicationScoped
+public class SessionDetailRepository {
+
+    private static final String VISIBLE = " i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL";
+    private static final String INTERCEPTION_COLUMNS = "i.id, i.session_id, i.initiator_id, i.provider, i.model,"
+            + " i.started_at, i.ended_at, i.thread_root_id, i.credential_kind, i.credential_hint";
+
+    private final Snapshots snapshots;
+    private final UserDirectory users;
+
+    public SessionDetailRepository(Snapshots snapshots, UserDirectory users) {
+        this.snapshots = snapshots;
+        this.users = users;
+    }
+
+    /** The direction of a thread page. */
+    public enum Direction { AFTER, BEFORE }
+
+    private record Interception(UUID id, String sessionId, UUID initiatorId, String provider, String model,
+                                Instant startedAt, Instant endedAt, UUID threadRootId, String credentialKind,
+                                String credentialHint) {
+    }
+
+    /** Token sums of one interception, extra types included. */
+    private static final class Tokens {
+        long input;
+        long output;
+        long cacheRead;
+        long cacheWrite;
+        final Map<String, BigInteger> extra = new TreeMap<>();
+
+        void add(Tokens other) {
+            input += other.input;
+            output += other.output;
+            cacheRead += other.cacheRead;
+            cacheWrite += other.cacheWrite;
+            other.extra.forEach((k, v) -> extra.merge(k, v, BigInteger::add));
+        }
+
+        TokenUsage view() {
+            return new TokenUsage(input, output, cacheRead, cacheWrite, new LinkedHashMap<>(extra));
+        }
+    }
+
+    /**
+     * @param cursorId  a thread (or any interception of this session) to page from, or null
+     * @param direction whether the page holds the threads after or before the cursor
+     */
+    public SessionDetailView detail(Caller caller, String sessionId, UUID cursorId, Direction direction, int limit) {
+        return snapshots.read(c -> {
+            List<Summary> summaries = summaries(c, caller, sessionId);
+            if (summaries.isEmpty()) {
+                throw ApiException.notFound("Session not found.");
+            }
+            Instant lo = summaries.stream().map(Summary::startedAt).min(Comparator.naturalOrder()).orElseThrow();
+            Instant hi = summaries.stream().map(Summary::lastStartedAt).max(Comparator.naturalOrder()).orElseThrow();
+            Interception cursor = cursorId == null ? null
+                    : cursor(c, caller, sessionId, cursorId, direction == Direction.AFTER ? "after_id" : "before_id");
+            List<Interception> roots = roots(c, caller, sessionId, lo, hi, cursor, direction, limit);
+            List<Interception> members = new ArrayList<>(roots);
+            if (!roots.isEmpty()) {
+                members.addAll(children(c, caller, roots));
+            }
+            List<Interception> outside = members.stream()
+                    .filter(m -> !m.sessionId().equals(sessionId)).toList();
+            Instant tokensLo = min(lo, outside);
+            Instant tokensHi = max(hi, outside);
+            Map<UUID, Tokens> tokens = tokens(c, caller, sessionId, lo, hi, outside, tokensLo, tokensHi);
+            Map<UUID, List<ToolCall>> tools = toolCalls(c, members);
+            Map<UUID, List<Thought>> thoughts = thoughts(c, members.stream().filter(m -> tools.containsKey(m.id())).toList());
+            Map<UUID, String> prompts = firstPrompts(c, roots);
+
+            Set<UUID> outsideIds = new HashSet<>();
+            outside.forEach(m -> outsideIds.add(m.id()));
+            Tokens total = new Tokens();
+            tokens.forEach((id, t) -> {
+                if (!outsideIds.contains(id)) {
+                    total.add(t);
+                }
+            });
+            List<ThreadView> threads = threads(roots, members, tokens, tools, thoughts, prompts);
+            return view(sessionId, summaries, threads, total);
+        });
+    }
+
+    private SessionDetailView view(String sessionId, List<Summary> summaries, List<ThreadView> threads, Tokens total) {
+        Summary first = summaries.get(0);
+        Set<String> providers = new TreeSet<>();
+        Set<String> models = new TreeSet<>();
+        Instant endedAt = null;
+        for (Summary s : summaries) {
+            providers.addAll(s.providers());
+            models.addAll(s.models());
+            if (s.endedAt() != null && (endedAt == null || s.endedAt().isAfter(endedAt))) {
+                endedAt = s.endedAt();
+            }
+        }
+        Instant pageStartedAt = threads.stream().map(ThreadView::startedAt).min(Comparator.naturalOrder()).orElse(null);
+        Instant pageEndedAt = threads.stream().map(ThreadView::endedAt).filter(t -> t != null).max(Comparator.naturalOrder()).orElse(null);
+        return new SessionDetailView(sessionId,
+                users.initiator(first.initiatorId(), first.username(), first.name(), first.avatarUrl()),
+                List.copyOf(providers), List.copyOf(models), SessionRepository.emptyToNull(first.client()),
+                Rows.parseObject(first.metadata()), pageStartedAt, pageEndedAt, first.startedAt(), endedAt,
+                total.view(), threads);
+    }
+
+    private static List<ThreadView> threads(List<Interception> roots, List<Interception> members, Map<UUID, Tokens> tokens,
+                                            Map<UUID, List<ToolCall>> tools, Map<UUID, List<Thought>> thoughts,
+                                            Map<UUID, String> prompts) {
+        Map<UUID, List<Interception>> byRoot = new HashMap<>();
+        for (Interception m : members) {
+            byRoot.computeIfAbsent(m.threadRootId() == null ? m.id() : m.threadRootId(), k -> new ArrayList<>()).add(m);
+        }
+        List<ThreadView> threads = new ArrayList<>(roots.size());
+        for (Interception root : roots) {
+            List<Interception> loop = byRoot.getOrDefault(root.id(), List.of(root)).stream()
+                    .sorted(Comparator.comparing(Interception::startedAt).thenComparing(Interception::id))
+                    .toList();
+            Tokens sum = new Tokens();
+            Instant startedAt = root.startedAt();
+            Instant endedAt = null;
+            List<AgenticAction> actions = new ArrayList<>();
+            for (Interception m : loop) {
+                Tokens t = tokens.getOrDefault(m.id(), new Tokens());
+                sum.add(t);
+                if (m.startedAt().isBefore(startedAt)) {
+                    startedAt = m.startedAt();
+                }
+                if (m.endedAt() != null && (endedAt == null || m.endedAt().isAfter(endedAt))) {
+                    endedAt = m.endedAt();
+                }
+                List<ToolCall> calls = tools.get(m.id());
+                if (calls != null && !calls.isEmpty()) {
+                    actions.add(new AgenticAction(m.model(), t.view(), thoughts.getOrDefault(m.id(), List.of()), calls));
+                }
+            }
+            threads.add(new ThreadView(root.id(), prompts.get(root.id()), root.model(), root.provider(),
+                    root.credentialKind(), root.credentialHint(), startedAt, endedAt, sum.view(), actions));
+        }
+        return threads;
+    }
+
+    private List<Summary> summaries(Connection c, Caller caller, String sessionId) throws SQLException {
+        Sql sql = new Sql("SELECT s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
+                + " s.last_active_at, s.providers, s.models, s.client, s.metadata::text AS metadata, s.threads,"
+                + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens, s.last_prompt,"
+                + " u.username, u.name, u.avatar_url"
+                + " FROM aibridge_sessions s LEFT JOIN aibridge_users u ON u.id = s.initiator_id WHERE s.session_id = ?", sessionId);
+        caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
+        sql.append(" ORDER BY s.started_at, s.initiator_id");
+        List<Summary> out = new ArrayList<>();
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(SessionRepository.summary(rs));
+            }
+        }
+        return out;
+    }
+
+    /** The cursor must be a visible interception of this session; anything else is {@code 400 Invalid pagination cursor.} */
+    private Interception cursor(Connection c, Caller caller, String sessionId, UUID id, String field) throws SQLException {
+        Sql sql = new Sql("SELECT " + INTERCEPTION_COLUMNS + " FROM aibridge_interceptions i WHERE i.id = ? AND" + VISIBLE, id);
+        caller.restrictedTo().ifPresent(u -> sql.append(" AND i.initiator_id = ?", u));
+        sql.append(" LIMIT 1");
+        List<Interception> found = interceptions(c, sql);
+        if (found.isEmpty()) {
+            throw ApiException.badRequest("Invalid pagination cursor.", field, field + ": interception " + id + " not found");
+        }
+        if (!found.get(0).sessionId().equals(sessionId)) {
+            throw ApiException.badRequest("Invalid pagination cursor.", field,
+                    field + ": interception " + id + " does not belong to this session");
+        }
+        return found.get(0);
+    }
+
+    private List<Interception> roots(Connection c, Caller caller, String sessionId, Instant lo, Instant hi,
+                                     Interception cursor, Direction direction, int limit) throws SQLException {
+        Sql sql = new Sql("SELECT " + INTERCEPTION_COLUMNS + " FROM aibridge_interceptions i"
+                + " WHERE i.session_id = ? AND i.thread_root_id IS NULL AND" + VISIBLE
+                + " AND i.started_at >= ? AND i.started_at <= ?", sessionId, lo, hi);
+        caller.restrictedTo().ifPresent(u -> sql.append(" AND i.initiator_id = ?", u));
+        boolean backwards = cursor != null && direction == Direction.BEFORE;
+        if (cursor != null) {
+            sql.append(backwards ? " AND (i.started_at, i.id) < (?, ?)" : " AND (i.started_at, i.id) > (?, ?)",
+                    cursor.startedAt(), cursor.id());
+        }
+        sql.append(backwards ? " ORDER BY i.started_at DESC, i.id DESC" : " ORDER BY i.started_at, i.id");
+        sql.append(" LIMIT ?", limit);
+        List<Interception> roots = new ArrayList<>(interceptions(c, sql));
+        if (backwards) {
+            java.util.Collections.reverse(roots);
+        }
+        return roots;
+    }
+
+    /** Every visible interception of the roots' loops (they start no earlier than their root). */
+    private List<Interception> children(Connection c, Caller caller, List<Interception> roots) throws SQLException {
+        List<UUID> ids = roots.stream().map(Interception::id).toList();
+        Instant from = roots.stream().map(Interception::startedAt).min(Comparator.naturalOrder()).orElseThrow();
+        Sql sql = new Sql("SELECT " + INTERCEPTION_COLUMNS + " FROM aibridge_interceptions i"
+                + " WHERE i.thread_root_id = ANY(?) AND" + VISIBLE + " AND i.started_at >= ?", Sql.uuids(ids), from);
+        caller.restrictedTo().ifPresent(u -> sql.append(" AND i.initiator_id = ?", u));
+        return interceptions(c, sql);
+    }
+
+    private static List<Interception> interceptions(Connection c, Sql sql) throws SQLException {
+        List<Interception> out = new ArrayList<>();
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Interception(Rows.uuid(rs, "id"), rs.getString("session_id"), Rows.uuid(rs, "initiator_id"),
+                        nullToEmpty(rs.getString("provider")), nullToEmpty(rs.getString("model")),
+                        Rows.instant(rs, "started_at"), Rows.instant(rs, "ended_at"), Rows.uuid(rs, "thread_root_id"),
+                        rs.getString("credential_kind"), rs.getString("credential_hint")));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Token sums per interception for every visible interception of the session plus the page's
+     * loop members that lie outside it, with the extra types of each row's metadata flattened
+     * (nested keys joined with dots) and every integer leaf summed.
+     */
+    private Map<UUID, Tokens> tokens(Connection c, Caller caller, String sessionId, Instant lo, Instant hi,
+                                     List<Interception> outside, Instant tokensLo, Instant tokensHi) throws SQLException {
+        String rows = " FROM ids JOIN aibridge_token_usages t ON t.interception_id = ids.id AND t.interception_started_at = ids.started_at"
+                + " AND t.interception_started_at >= ? AND t.interception_started_at <= ?";
+        Map<UUID, Tokens> out = new HashMap<>();
+        Sql sums = ids("WITH ", caller, sessionId, lo, hi, outside);
+        sums.append(" SELECT t.interception_id, sum(t.input_tokens) AS input, sum(t.output_tokens) AS output,"
+                + " sum(t.cache_read_input_tokens) AS cache_read, sum(t.cache_write_input_tokens) AS cache_write"
+                + rows + " GROUP BY t.interception_id", tokensLo, tokensHi);
+        try (PreparedStatement s = sums.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                Tokens t = out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens());
+                t.input = rs.getLong("input");
+                t.output = rs.getLong("output");
+                t.cacheRead = rs.getLong("cache_read");
+                t.cacheWrite = rs.getLong("cache_write");
+            }
+        }
+        Sql extra = ids("WITH RECURSIVE ", caller, sessionId, lo, hi, outside);
+        extra.append(", leaves(interception_id, path, value) AS ("
+                + " SELECT t.interception_id, e.key, e.value" + rows
+                + " CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(t.metadata) = 'object' THEN t.metadata ELSE '{}'::jsonb END) e"
+                + " UNION ALL"
+                + " SELECT l.interception_id, l.path || '.' || e.key, e.value FROM leaves l"
+                + " CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(l.value) = 'object' THEN l.value ELSE '{}'::jsonb END) e)"
+                + " SELECT interception_id, path, sum((value #>> '{}')::numeric) AS total FROM leaves"
+                + " WHERE jsonb_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?[0-9]+$'"
+                + " GROUP BY interception_id, path", tokensLo, tokensHi);
+        try (PreparedStatement s = extra.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens())
+                        .extra.put(rs.getString("path"), rs.getBigDecimal("total").toBigInteger());
+            }
+        }
+        return out;
+    }
+
+    /** {@code ids(id, started_at)}: the session's visible interceptions plus the given ones outside it. */
+    private static Sql ids(String with, Caller caller, String sessionId, Instant lo, Instant hi, List<Interception> outside) {
+        Sql sql = new Sql(with + "ids AS (SELECT i.id, i.started_at FROM aibridge_interceptions i WHERE i.session_id = ? AND"
+                + VISIBLE + " AND i.started_at >= ? AND i.started_at <= ?", sessionId, lo, hi);
+        caller.restrictedTo().ifPresent(u -> sql.append(" AND i.initiator_id = ?", u));
+        sql.append(" UNION SELECT k.id, k.started_at FROM unnest(?::uuid[], ?::timestamptz[]) AS k(id, started_at))",
+                Sql.uuids(ids(outside)), Sql.instants(outside.stream().map(Interception::startedAt).toList()));
+        return sql;
+    }
+
+    private Map<UUID, List<ToolCall>> toolCalls(Connection c, List<Interception> members) throws SQLException {
+        Map<UUID, List<ToolCall>> out = new HashMap<>();
+        if (members.isEmpty()) {
+            return out;
+        }
+        Sql sql = new Sql("SELECT t.id, t.interception_id, t.provider_response_id, t.server_url, t.tool, t.injected, t.input,"
+                + " t.metadata::text AS metadata, t.created_at FROM aibridge_tool_usages t"
+                + " WHERE t.interception_id = ANY(?) AND t.interception_started_at >= ? AND t.interception_started_at <= ?"
+                + " ORDER BY t.created_at, t.id", Sql.uuids(ids(members)), min(null, members), max(null, members));
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                ObjectNode metadata = Rows.object(rs, "metadata");
+                ToolCall call = new ToolCall(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"),
+                        rs.getString("provider_response_id"), nullToEmpty(rs.getString("server_url")), rs.getString("tool"),
+                        rs.getBoolean("injected"), rs.getString("input"), metadata, Rows.instant(rs, "created_at"));
+                out.computeIfAbsent(call.interceptionId(), k -> new ArrayList<>()).add(call);
+            }
+        }
+        return out;
+    }
+
+    private Map<UUID, List<Thought>> thoughts(Connection c, List<Interception> members) throws SQLException {
+        Map<UUID, List<Thought>> out = new HashMap<>();
+        if (members.isEmpty()) {
+            return out;
+        }
+        Sql sql = new Sql("SELECT t.interception_id, t.content FROM aibridge_model_thoughts t"
+                + " WHERE t.interception_id = ANY(?) AND t.interception_started_at >= ? AND t.interception_started_at <= ?"
+                + " ORDER BY t.created_at, t.id", Sql.uuids(ids(members)), min(null, members), max(null, members));
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new ArrayList<>()).add(new Thought(rs.getString("content")));
+            }
+        }
+        return out;
+    }
+
+    /** The first prompt (by creation) of each root. */
+    private Map<UUID, String> firstPrompts(Connection c, List<Interception> roots) throws SQLException {
+        Map<UUID, String> out = new HashMap<>();
+        if (roots.isEmpty()) {
+            return out;
+        }
+        Sql sql = new Sql("SELECT DISTINCT ON (p.interception_id) p.interception_id, p.prompt FROM aibridge_user_prompts p"
+                + " WHERE p.interception_id = ANY(?) AND p.interception_started_at >= ? AND p.interception_started_at <= ?"
+                + " ORDER BY p.interception_id, p.created_at, p.id", Sql.uuids(ids(roots)), min(null, roots), max(null, roots));
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.put(Rows.uuid(rs, "interception_id"), rs.getString("prompt"));
+            }
+        }
+        return out;
+    }
+
+    private static List<UUID> ids(Collection<Interception> interceptions) {
+        return interceptions.stream().map(Interception::id).toList();
+    }
+
+    private static Instant min(Instant start, Collection<Interception> interceptions) {
+        Instant out = start;
+        for (Interception i : interceptions) {
+            if (out == null || i.startedAt().isBefore(out)) {
+                out = i.startedAt();
+            }
+        }
+        return out;
+    }
+
+    private static Instant max(Instant start, Collection<Interception> interceptions) {
+        Instant out = start;
+        for (Interception i : interceptions) {
+            if (out == null || i.startedAt().isAfter(out)) {
+                out = i.startedAt();
+            }
+        }
+        return out;
+    }
+
+    private static String nullToEmpty(String value) {
+        return value == null ? "" : value;
+    }
+}

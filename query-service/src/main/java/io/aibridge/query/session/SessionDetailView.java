@@ -1,0 +1,65 @@
+package io.aibridge.query.session;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.query.user.InitiatorView;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** One session with a page of its threads, fully expanded. */
+@Schema(name = "SessionDetail", description = "A session with one page of its threads")
+public record SessionDetailView(
+        @Schema(description = "Session id") String id,
+        @Schema(description = "Initiator of the session's first interception") InitiatorView initiator,
+        @Schema(description = "Distinct provider types, sorted") List<String> providers,
+        @Schema(description = "Distinct models, sorted") List<String> models,
+        @Schema(description = "Client of the first interception; omitted when unknown") String client,
+        @Schema(description = "Metadata of the first interception") ObjectNode metadata,
+        @Schema(description = "Earliest start of this page's threads; omitted on an empty page") Instant pageStartedAt,
+        @Schema(description = "Latest end of this page's threads; omitted on an empty page") Instant pageEndedAt,
+        @Schema(description = "Earliest start of the session") Instant startedAt,
+        @Schema(description = "Latest end of the session") Instant endedAt,
+        @Schema(description = "Token sums over the whole session, with summed extra token types") TokenUsage tokenUsageSummary,
+        @Schema(description = "This page of threads, oldest first") List<ThreadView> threads) {
+
+    /** Token sums plus the extra token types of the rows' metadata, flattened and summed. */
+    @Schema(name = "SessionTokenUsage", description = "Token sums; metadata sums every integer extra type")
+    public record TokenUsage(long inputTokens, long outputTokens, long cacheReadInputTokens, long cacheWriteInputTokens,
+                             @Schema(description = "Extra token types summed, nested keys joined with dots") Map<String, BigInteger> metadata) {
+    }
+
+    /** One prompt and the agentic loop that followed it. */
+    @Schema(name = "SessionThread", description = "A thread: a root interception and every interception of its agentic loop")
+    public record ThreadView(
+            @Schema(description = "Root interception id") UUID id,
+            @Schema(description = "First prompt of the root interception; omitted when none") String prompt,
+            @Schema(description = "Model of the root interception") String model,
+            @Schema(description = "Provider type of the root interception") String provider,
+            @Schema(description = "centralized or byok") String credentialKind,
+            @Schema(description = "Masked upstream credential, e.g. sk-a...wxyz") String credentialHint,
+            @Schema(description = "Earliest start over the thread") Instant startedAt,
+            @Schema(description = "Latest end over the thread") Instant endedAt,
+            TokenUsage tokenUsage,
+            @Schema(description = "One per interception of the thread that made at least one tool call, in start order") List<AgenticAction> agenticActions) {
+    }
+
+    /** One interception of a thread that called tools. */
+    @Schema(description = "The model's thinking and tool calls of one interception")
+    public record AgenticAction(String model, TokenUsage tokenUsage, List<Thought> thinking, List<ToolCall> toolCalls) {
+    }
+
+    @Schema(description = "One thinking block, reasoning summary or commentary")
+    public record Thought(String text) {
+    }
+
+    @Schema(description = "One tool call the model made")
+    public record ToolCall(UUID id, UUID interceptionId, String providerResponseId,
+                           @Schema(description = "MCP server URL of an injected tool; empty for client tools") String serverUrl,
+                           String tool, boolean injected, @Schema(description = "Arguments, JSON-serialised") String input,
+                           ObjectNode metadata, Instant createdAt) {
+    }
+}

@@ -1,0 +1,278 @@
+package io.aibridge.query.session;
+
+import io.aibridge.query.access.Caller;
+import io.aibridge.query.api.ApiException;
+import io.aibridge.query.db.Rows;
+import io.aibridge.query.db.Snapshots;
+import io.aibridge.query.db.Sql;
+import io.aibridge.query.search.FilterSql;
+import io.aibridge.query.search.Filters;
+import io.aibridge.query.search.Values;
+import io.aibridge.query.user.UserDirectory;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The sessions list, served from the {@code aibridge_sessions} summaries (one row per session id and
+ * initiator, kept current by the recorder) with keyset paging on their activity indexes, so that no
+ * request aggregates raw rows of more sessions than it returns.
+ *
+ * <p>Filters select individual interceptions and a session matches when any of its visible
+ * interceptions matches all of them. The summary answers that exactly for a single provider, model
+ * or client filter (its distinct-value arrays, GIN-indexed). For time filters and combinations it
+ * answers "certainly" or "certainly not" for most sessions (a session lying wholly inside the time
+ * range, or whose arrays hold only the filtered value) and an {@code EXISTS} probe over that
+ * session's interceptions, pruned to its own days, settles the rest. The fields that are defined over
+ * the matching interceptions (started_at, ended_at, threads) are then computed for the page's
+ * sessions only.
+ */
+@ApplicationScoped
+public class SessionRepository {
+
+    /** Summary columns and the initiator's user row, for {@code FROM aibridge_sessions s LEFT JOIN aibridge_users u}. */
+    private static final String COLUMNS = "s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
+            + " s.last_active_at, s.providers, s.models, s.client, s.metadata::text AS metadata, s.threads,"
+            + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens, s.last_prompt,"
+            + " u.username, u.name, u.avatar_url";
+
+    private static final String ORDER = " ORDER BY s.last_active_at DESC, s.session_id DESC, s.initiator_id DESC";
+
+    private final Snapshots snapshots;
+    private final UserDirectory users;
+
+    public SessionRepository(Snapshots snapshots, UserDirectory users) {
+        this.snapshots = snapshots;
+        this.users = users;
+    }
+
+    /** A summary row. */
+    record Summary(String sessionId, UUID initiatorId, Instant startedAt, Instant lastStartedAt, Instant endedAt,
+                   Instant lastActiveAt, List<String> providers, List<String> models, String client, String metadata,
+                   long threads, TokenUsageSummary tokens, String lastPrompt,
+                   String username, String name, String avatarUrl) {
+    }
+
+    /** The fields of a session computed over its interceptions that matched the filters. */
+    private record Matched(Instant startedAt, Instant endedAt, long threads) {
+    }
+
+    /** A position in the list order. */
+    private record Position(Instant lastActiveAt, String sessionId, UUID initiatorId) {
+    }
+
+    /**
+     * One page of the sessions list and the number of sessions that match, from one snapshot.
+     *
+     * @param afterSessionId keyset cursor: the id of the last session of the previous page, or null
+     */
+    public SessionPage list(Caller caller, Filters filters, int limit, int offset, String afterSessionId) {
+        return snapshots.read(c -> {
+            Position cursor = null;
+            if (afterSessionId != null) {
+                cursor = position(c, caller, filters, afterSessionId).orElseThrow(() ->
+                        ApiException.badRequest("Query parameter has invalid value.", "after_session_id",
+                                "after_session_id: session \"" + Values.printable(afterSessionId) + "\" not found"));
+            }
+            long count = count(c, caller, filters);
+            List<Summary> rows = count == 0 ? List.of() : page(c, caller, filters, limit, offset, cursor);
+            Map<String, Matched> matched = filters.selectsInterceptions() && !rows.isEmpty()
+                    ? matched(c, rows, filters) : Map.of();
+            List<SessionView> sessions = new ArrayList<>(rows.size());
+            for (Summary row : rows) {
+                Matched m = matched.get(key(row.sessionId(), row.initiatorId()));
+                sessions.add(view(row, m));
+            }
+            return new SessionPage(count, sessions);
+        });
+    }
+
+    private SessionView view(Summary row, Matched matched) {
+        return new SessionView(row.sessionId(),
+                users.initiator(row.initiatorId(), row.username(), row.name(), row.avatarUrl()),
+                row.providers(), row.models(),
+                emptyToNull(row.client()), Rows.parseObject(row.metadata()),
+                matched == null ? row.startedAt() : matched.startedAt(),
+                matched == null ? row.endedAt() : matched.endedAt(),
+                matched == null ? row.threads() : matched.threads(),
+                row.tokens(), row.lastPrompt(), row.lastActiveAt());
+    }
+
+    /** The cursor session's position. With several initiators under one session id, the filtered initiator's, else the first in list order. */
+    private Optional<Position> position(Connection c, Caller caller, Filters filters, String sessionId) throws SQLException {
+        Sql sql = new Sql("SELECT s.last_active_at, s.session_id, s.initiator_id FROM aibridge_sessions s WHERE s.session_id = ?", sessionId);
+        caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
+        if (filters.initiator() != null) {
+            sql.append(" ORDER BY (s.initiator_id = ?) DESC,", filters.initiator());
+        } else {
+            sql.append(" ORDER BY");
+        }
+        sql.append(" s.last_active_at DESC, s.initiator_id DESC LIMIT 1");
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            return rs.next()
+                    ? Optional.of(new Position(Rows.instant(rs, "last_active_at"), rs.getString("session_id"), Rows.uuid(rs, "initiator_id")))
+                    : Optional.empty();
+        }
+    }
+
+    private long count(Connection c, Caller caller, Filters filters) throws SQLException {
+        Sql sql = new Sql("SELECT count(*) FROM aibridge_sessions s WHERE TRUE");
+        where(sql, caller, filters);
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * The page in two steps: the keys, found by walking the covering activity index alone (every
+     * column the filters read is in it, V20), then the summary rows and users of those keys only.
+     */
+    private List<Summary> page(Connection c, Caller caller, Filters filters, int limit, int offset, Position cursor) throws SQLException {
+        Sql sql = new Sql("WITH page AS (SELECT s.last_active_at, s.session_id, s.initiator_id FROM aibridge_sessions s WHERE TRUE");
+        where(sql, caller, filters);
+        if (cursor != null) {
+            sql.append(" AND (s.last_active_at, s.session_id, s.initiator_id) < (?, ?, ?)",
+                    cursor.lastActiveAt(), cursor.sessionId(), cursor.initiatorId());
+        }
+        sql.append(ORDER + " LIMIT ? OFFSET ?)", limit, offset);
+        sql.append(" SELECT " + COLUMNS + " FROM page p"
+                + " JOIN aibridge_sessions s ON s.session_id = p.session_id AND s.initiator_id = p.initiator_id"
+                + " LEFT JOIN aibridge_users u ON u.id = s.initiator_id"
+                + " ORDER BY p.last_active_at DESC, p.session_id DESC, p.initiator_id DESC");
+        List<Summary> rows = new ArrayList<>();
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                rows.add(summary(rs));
+            }
+        }
+        return rows;
+    }
+
+    static Summary summary(ResultSet rs) throws SQLException {
+        return new Summary(rs.getString("session_id"), Rows.uuid(rs, "initiator_id"),
+                Rows.instant(rs, "started_at"), Rows.instant(rs, "last_started_at"), Rows.instant(rs, "ended_at"),
+                Rows.instant(rs, "last_active_at"), Rows.texts(rs, "providers"), Rows.texts(rs, "models"),
+                rs.getString("client"), rs.getString("metadata"), rs.getLong("threads"),
+                new TokenUsageSummary(rs.getLong("input_tokens"), rs.getLong("output_tokens"),
+                        rs.getLong("cache_read_input_tokens"), rs.getLong("cache_write_input_tokens")),
+                rs.getString("last_prompt"), rs.getString("username"), rs.getString("name"), rs.getString("avatar_url"));
+    }
+
+    /**
+     * The conditions on summary rows (alias {@code s}) that select the visible sessions matching the
+     * filters. Shared by the count and the page so that they always agree.
+     */
+    static void where(Sql sql, Caller caller, Filters f) {
+        caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
+        if (f.initiator() != null) {
+            sql.append(" AND s.initiator_id = ?", f.initiator());
+        }
+        if (f.sessionId() != null) {
+            sql.append(" AND s.session_id = ?", f.sessionId());
+        }
+        // necessary conditions, each answered by an index on the summary
+        int arrays = 0;
+        if (f.provider() != null) {
+            sql.append(" AND s.providers @> ARRAY[?]::text[]", f.provider());
+            arrays++;
+        }
+        if (f.model() != null) {
+            sql.append(" AND s.models @> ARRAY[?]::text[]", f.model());
+            arrays++;
+        }
+        if (f.client() != null) {
+            sql.append(" AND s.clients @> ARRAY[?]::text[]", f.client());
+            arrays++;
+        }
+        if (f.startedAfter() != null) {
+            sql.append(" AND s.last_started_at >= ?", f.startedAfter());
+        }
+        if (f.startedBefore() != null) {
+            sql.append(" AND s.started_at <= ?", f.startedBefore());
+        }
+        if (!f.hasTimeRange() && arrays <= 1) {
+            return; // the array containment above is exact
+        }
+        // Sufficient condition: every interception lies in the time range, and at most one array
+        // filter is not satisfied by every interception (its containment above is then exact).
+        sql.append(" AND ((TRUE");
+        if (f.startedAfter() != null) {
+            sql.append(" AND s.started_at >= ?", f.startedAfter());
+        }
+        if (f.startedBefore() != null) {
+            sql.append(" AND s.last_started_at <= ?", f.startedBefore());
+        }
+        sql.append(" AND (0");
+        if (f.provider() != null) {
+            sql.append(" + CASE WHEN s.providers = ARRAY[?]::text[] THEN 0 ELSE 1 END", f.provider());
+        }
+        if (f.model() != null) {
+            sql.append(" + CASE WHEN s.models = ARRAY[?]::text[] THEN 0 ELSE 1 END", f.model());
+        }
+        if (f.client() != null) {
+            sql.append(" + CASE WHEN s.clients = ARRAY[?]::text[] THEN 0 ELSE 1 END", f.client());
+        }
+        sql.append(") <= 1)");
+        // otherwise: one matching interception, looked up within the session's own days
+        sql.append(" OR EXISTS (SELECT 1 FROM aibridge_interceptions i"
+                + " WHERE i.session_id = s.session_id AND i.initiator_id = s.initiator_id AND i.ended_at IS NOT NULL"
+                + " AND i.started_at >= s.started_at AND i.started_at <= s.last_started_at");
+        FilterSql.interceptionColumns(sql, "i", f);
+        sql.append("))");
+    }
+
+    /**
+     * started_at, ended_at and threads over each page session's matching interceptions. One lateral
+     * probe per session, bounded by that session's own first and last start, so that only its days'
+     * partitions are visited.
+     */
+    private Map<String, Matched> matched(Connection c, List<Summary> rows, Filters f) throws SQLException {
+        List<String> sessionIds = new ArrayList<>();
+        List<UUID> initiators = new ArrayList<>();
+        List<Instant> lows = new ArrayList<>();
+        List<Instant> highs = new ArrayList<>();
+        for (Summary row : rows) {
+            sessionIds.add(row.sessionId());
+            initiators.add(row.initiatorId());
+            lows.add(f.startedAfter() != null && f.startedAfter().isAfter(row.startedAt()) ? f.startedAfter() : row.startedAt());
+            highs.add(f.startedBefore() != null && f.startedBefore().isBefore(row.lastStartedAt()) ? f.startedBefore() : row.lastStartedAt());
+        }
+        Sql sql = new Sql("SELECT k.session_id, k.initiator_id, m.started_at, m.ended_at, m.threads"
+                + " FROM unnest(?::text[], ?::uuid[], ?::timestamptz[], ?::timestamptz[]) AS k(session_id, initiator_id, lo, hi)"
+                + " CROSS JOIN LATERAL (SELECT min(i.started_at) AS started_at, max(i.ended_at) AS ended_at,"
+                + " count(*) FILTER (WHERE i.thread_root_id IS NULL) AS threads"
+                + " FROM aibridge_interceptions i"
+                + " WHERE i.session_id = k.session_id AND i.initiator_id = k.initiator_id AND i.ended_at IS NOT NULL"
+                + " AND i.started_at >= k.lo AND i.started_at <= k.hi",
+                Sql.texts(sessionIds), Sql.uuids(initiators), Sql.instants(lows), Sql.instants(highs));
+        FilterSql.interceptionColumns(sql, "i", f);
+        sql.append(") m");
+        Map<String, Matched> out = new HashMap<>();
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.put(key(rs.getString("session_id"), Rows.uuid(rs, "initiator_id")),
+                        new Matched(Rows.instant(rs, "started_at"), Rows.instant(rs, "ended_at"), rs.getLong("threads")));
+            }
+        }
+        return out;
+    }
+
+    private static String key(String sessionId, UUID initiatorId) {
+        return initiatorId + "/" + sessionId;
+    }
+
+    static String emptyToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
+    }
+}

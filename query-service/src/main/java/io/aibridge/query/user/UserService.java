@@ -1,0 +1,157 @@
+package io.aibridge.query.user;
+
+import io.aibridge.events.ApiKeyCreated;
+import io.aibridge.events.ApiKeyRevoked;
+import io.aibridge.events.EventCodec;
+import io.aibridge.events.Role;
+import io.aibridge.events.UserStatus;
+import io.aibridge.events.UserUpserted;
+import io.aibridge.identity.ApiKeys;
+import io.aibridge.identity.BootstrapAdmin;
+import io.aibridge.identity.IdentityStore;
+import io.aibridge.identity.IdentityStore.KeyState;
+import io.aibridge.query.access.Caller;
+import io.aibridge.query.api.ApiException;
+import io.aibridge.query.identity.IdentityPublisher;
+import io.aibridge.query.search.Values;
+import io.aibridge.query.user.UserRequests.KeyFields;
+import io.aibridge.query.user.UserRequests.UserFields;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * User and API key management. Reads come from the in-memory identity store; every change is an
+ * event on the compacted identity topic, answered once this replica has applied it. Changes on
+ * one replica are serialised, so username uniqueness holds for concurrent requests to it.
+ */
+@ApplicationScoped
+public class UserService {
+
+    private final IdentityStore store;
+    private final IdentityPublisher publisher;
+
+    public UserService(IdentityStore store, IdentityPublisher publisher) {
+        this.store = store;
+        this.publisher = publisher;
+    }
+
+    /** {@code me}, a user id or a username; 404 when there is no such user. */
+    public UserUpserted find(String reference, Caller caller) {
+        Optional<UserUpserted> user;
+        if (reference.equals(UserDirectory.ME)) {
+            user = store.user(caller.userId());
+            if (user.isEmpty() && caller.userId().equals(BootstrapAdmin.USER_ID)) {
+                // the bootstrap token authenticates before its admin has been published
+                return BootstrapAdmin.user(Instant.EPOCH);
+            }
+        } else {
+            user = Values.uuid(reference).flatMap(store::user).or(() -> store.userByUsername(reference));
+        }
+        return user.orElseThrow(() -> ApiException.notFound("User not found."));
+    }
+
+    public List<UserUpserted> list() {
+        return store.users();
+    }
+
+    public synchronized UserUpserted create(UserFields fields) {
+        String username = fields.username().orElseThrow();
+        requireFreeUsername(username, null);
+        Instant now = now();
+        UserUpserted user = new UserUpserted(EventCodec.newEventId(), UUID.randomUUID(), username, fields.name().orElse(""),
+                fields.email().flatMap(e -> e).orElse(null), fields.avatarUrl().orElse(""), fields.role().orElse(Role.MEMBER),
+                fields.status().orElse(UserStatus.ACTIVE), now, now);
+        publisher.publish(user);
+        return store.user(user.userId()).orElse(user);
+    }
+
+    public synchronized UserUpserted update(UserUpserted current, UserFields fields) {
+        fields.username().ifPresent(u -> requireFreeUsername(u, current.userId()));
+        Role role = fields.role().orElse(current.role());
+        UserStatus status = fields.status().orElse(current.status());
+        boolean wasActiveOwner = current.role() == Role.OWNER && current.status() == UserStatus.ACTIVE;
+        boolean staysActiveOwner = role == Role.OWNER && status == UserStatus.ACTIVE;
+        if (wasActiveOwner && !staysActiveOwner && activeOwnersOtherThan(current.userId()) == 0) {
+            throw ApiException.conflict("At least one active owner must remain.", fields.role().isPresent() ? "role" : "status",
+                    "This is the last active owner; make another user an owner first.");
+        }
+        UserUpserted updated = new UserUpserted(EventCodec.newEventId(), current.userId(),
+                fields.username().orElse(current.username()), fields.name().orElse(current.name()),
+                fields.email().isPresent() ? fields.email().get().orElse(null) : current.email(),
+                fields.avatarUrl().orElse(current.avatarUrl()), role, status, current.createdAt(), after(current.updatedAt()));
+        if (sameUser(current, updated)) {
+            return current;
+        }
+        publisher.publish(updated);
+        return store.user(updated.userId()).orElse(updated);
+    }
+
+    public List<KeyState> keys(UserUpserted user) {
+        return store.keysOf(user.userId());
+    }
+
+    public KeyState key(UserUpserted user, String keyId) {
+        return store.key(keyId).filter(k -> k.userId().equals(user.userId()))
+                .orElseThrow(() -> ApiException.notFound("API key not found."));
+    }
+
+    /** Creates a key; the returned token is the only copy of the secret anywhere. */
+    public synchronized CreatedKey createKey(UserUpserted user, KeyFields fields) {
+        ApiKeys.GeneratedKey generated = ApiKeys.generate();
+        ApiKeyCreated event = new ApiKeyCreated(EventCodec.newEventId(), generated.keyId(), user.userId(), fields.name(),
+                generated.secretHash(), now(), fields.expiresAt());
+        publisher.publish(event);
+        KeyState state = store.key(generated.keyId()).orElseThrow(() -> new IllegalStateException("applied key is missing"));
+        return new CreatedKey(state, generated.token());
+    }
+
+    /** Revokes a key; revoking a revoked key changes nothing. */
+    public synchronized KeyState revokeKey(UserUpserted user, String keyId) {
+        KeyState key = key(user, keyId);
+        if (key.revoked()) {
+            return key;
+        }
+        publisher.publish(new ApiKeyRevoked(EventCodec.newEventId(), keyId, user.userId(), now()));
+        return store.key(keyId).orElse(key);
+    }
+
+    /** A key with its one-time token. */
+    public record CreatedKey(KeyState key, String token) {
+        @Override
+        public String toString() {
+            return "CreatedKey[" + key + "]";
+        }
+    }
+
+    private void requireFreeUsername(String username, UUID self) {
+        store.userByUsername(username).filter(u -> !u.userId().equals(self)).ifPresent(u -> {
+            throw ApiException.conflict("Username is already taken.", "username", "\"" + username + "\" belongs to another user");
+        });
+    }
+
+    private long activeOwnersOtherThan(UUID userId) {
+        return store.users().stream()
+                .filter(u -> u.role() == Role.OWNER && u.status() == UserStatus.ACTIVE && !u.userId().equals(userId))
+                .count();
+    }
+
+    private static boolean sameUser(UserUpserted a, UserUpserted b) {
+        return a.username().equals(b.username()) && a.name().equals(b.name()) && java.util.Objects.equals(a.email(), b.email())
+                && a.avatarUrl().equals(b.avatarUrl()) && a.role() == b.role() && a.status() == b.status();
+    }
+
+    /** Versions of a user are ordered by updated_at; a new one must sort after the current one. */
+    private static Instant after(Instant current) {
+        Instant now = now();
+        return now.isAfter(current) ? now : current.plus(1, ChronoUnit.MICROS);
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+}

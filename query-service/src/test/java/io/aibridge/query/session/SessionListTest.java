@@ -1,0 +1,305 @@
+package io.aibridge.query.session;
+
+import io.aibridge.events.Role;
+import io.aibridge.identity.IdentityStore;
+import io.aibridge.query.fixtures.Fixture;
+import io.aibridge.query.fixtures.RecordedData;
+import io.aibridge.query.fixtures.RecordedData.Recorded;
+import io.aibridge.query.fixtures.TestUsers.TestUser;
+import io.aibridge.query.identity.IdentityLifecycle;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.PostgresTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sessions list over data written in the recorder's schema: summary fields, every filter alone
+ * and combined (as parameters and as q), the fields computed over the matching interceptions, and
+ * both pagination styles walking every page while new data arrives.
+ */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SessionListTest {
+
+    @Inject
+    IdentityStore store;
+    @Inject
+    IdentityLifecycle identity;
+
+    Fixture fixture;
+    RecordedData data;
+    TestUser owner;
+    TestUser alice;
+    TestUser bob;
+    TestUser ghost;
+    Recorded s1Root;
+    Recorded s3Root;
+    UUID stranger = UUID.randomUUID();
+    String strangerSession;
+
+    @BeforeAll
+    void record() {
+        fixture = Fixture.start(store, identity);
+        data = fixture.data;
+        owner = fixture.users.create("sl-owner", Role.OWNER);
+        alice = fixture.users.create("sl-alice", Role.MEMBER);
+        bob = fixture.users.create("sl-bob", Role.MEMBER);
+        ghost = fixture.users.create("sl-ghost", Role.MEMBER, false);
+
+        // S1: alice, two threads, a tool loop in the first, two models
+        s1Root = data.interception(alice.id()).at("2026-03-02T10:00:00Z").clientSessionId("cs-alice-1")
+                .prompt("first prompt").tokens(100, 20, 1000, 50, "{\"cache_ephemeral_5m_input\": 50}").save();
+        Recorded c1 = data.interception(alice.id()).at("2026-03-02T10:00:05Z").clientSessionId("cs-alice-1").childOf(s1Root)
+                .tool("bash", "{\"command\":\"ls\"}").thought("list the files").tokens(10, 5, 0, 0).save();
+        data.interception(alice.id()).at("2026-03-02T10:00:10Z").clientSessionId("cs-alice-1").childOf(c1)
+                .tokens(1, 1, 0, 0).save();
+        data.interception(alice.id()).at("2026-03-02T11:00:00Z").clientSessionId("cs-alice-1").model("claude-opus-4")
+                .prompt("second prompt").tokens(200, 40, 0, 0).save();
+        // S2: alice, one OpenAI and one Anthropic interception (combined filters must match one interception)
+        data.interception(alice.id()).at("2026-03-03T09:00:00Z").clientSessionId("cs-alice-2").client("Codex")
+                .provider("openai").model("gpt-5").prompt("codex prompt").tokens(7, 3, 0, 0).save();
+        data.interception(alice.id()).at("2026-03-03T09:05:00Z").clientSessionId("cs-alice-2").client("Codex")
+                .provider("anthropic").model("claude-haiku-4-5").tokens(1, 1, 0, 0).save();
+        // S3: bob, no client detected, no client session id: the root's id is the session id
+        s3Root = data.interception(bob.id()).at("2026-03-04T08:00:00Z").client(null).provider("openai").model("gpt-4o")
+                .prompt("bob asks").save();
+        // S4, S5: invisible (in flight; end stored before start)
+        data.interception(bob.id()).at("2026-03-04T09:00:00Z").clientSessionId("cs-bob-inflight").inFlight().prompt("x").save();
+        data.interception(bob.id()).at("2026-03-04T09:30:00Z").clientSessionId("cs-bob-startless").startless().save();
+        // S6: alice, spans several days
+        data.interception(alice.id()).at("2026-03-01T23:00:00Z").clientSessionId("cs-alice-3").prompt("late night").save();
+        data.interception(alice.id()).at("2026-03-04T12:00:00Z").clientSessionId("cs-alice-3").prompt("days later",
+                Instant.parse("2026-03-04T12:00:01Z")).save();
+        // S7: a user without a users row, and S8: a user nobody knows
+        data.interception(ghost.id()).at("2026-03-02T07:00:00Z").clientSessionId("cs-ghost").save();
+        Recorded strangers = data.interception(stranger).at("2026-03-02T06:00:00Z").save();
+        strangerSession = strangers.sessionId();
+        data.refreshSessions();
+    }
+
+    @AfterAll
+    void close() {
+        fixture.close();
+    }
+
+    @Test
+    void listsVisibleSessionsMostRecentlyActiveFirstWithEverySummaryField() {
+        JsonPath body = owner.request().get("/api/v2/aibridge/sessions").then().statusCode(200).extract().jsonPath();
+
+        assertThat(body.getLong("count")).isEqualTo(6);
+        assertThat(body.getList("sessions.id", String.class)).containsExactly(
+                "cs-alice-3", s3Root.id().toString(), "cs-alice-2", "cs-alice-1", "cs-ghost", strangerSession);
+        Map<String, Object> s1 = session(body, "cs-alice-1");
+        assertThat(s1).containsEntry("providers", List.of("anthropic"))
+                .containsEntry("models", List.of("claude-opus-4", "claude-sonnet-4-5"))
+                .containsEntry("client", "Claude Code")
+                .containsEntry("started_at", "2026-03-02T10:00:00Z")
+                .containsEntry("ended_at", "2026-03-02T11:00:02Z")
+                .containsEntry("threads", 2)
+                .containsEntry("last_prompt", "second prompt")
+                .containsEntry("last_active_at", "2026-03-02T11:00:00.100Z")
+                .containsEntry("metadata", Map.of("request_user_agent", "claude-cli/2.0.1 (external, cli)"))
+                .containsEntry("token_usage_summary", Map.of("input_tokens", 311, "output_tokens", 66,
+                        "cache_read_input_tokens", 1000, "cache_write_input_tokens", 50));
+        assertThat(s1.get("initiator")).isEqualTo(Map.of("id", alice.id().toString(), "username", "sl-alice",
+                "name", alice.name(), "avatar_url", "https://avatars.example.com/sl-alice"));
+    }
+
+    @Test
+    void neverShowsInterceptionsThatHaveNotEndedOrWhoseStartIsMissing() {
+        JsonPath body = owner.request().queryParam("initiator", "sl-bob").get("/api/v2/aibridge/sessions")
+                .then().statusCode(200).extract().jsonPath();
+
+        assertThat(body.getList("sessions.id", String.class)).containsExactly(s3Root.id().toString());
+        assertThat(body.getLong("count")).isEqualTo(1);
+    }
+
+    @Test
+    void readsAMissingClientAsUnknownAndLeavesItOutOfTheSession() {
+        Map<String, Object> s3 = session(list(Map.of("client", "Unknown")), s3Root.id().toString());
+
+        assertThat(s3).doesNotContainKey("client").containsEntry("last_prompt", "bob asks").containsEntry("threads", 1);
+    }
+
+    @Test
+    void fallsBackToTheIdentityStoreWhenAUserRowIsMissingAndToTheBareIdWhenNobodyKnowsTheUser() {
+        JsonPath body = list(Map.of());
+
+        assertThat(session(body, "cs-ghost").get("initiator")).isEqualTo(Map.of("id", ghost.id().toString(),
+                "username", "sl-ghost", "name", ghost.name(), "avatar_url", "https://avatars.example.com/sl-ghost"));
+        assertThat(session(body, strangerSession).get("initiator")).isEqualTo(Map.of("id", stranger.toString(),
+                "username", "", "name", "", "avatar_url", ""));
+    }
+
+    @Test
+    void filtersByEachKeyAloneAsAParameterAndInQ() {
+        Map<String, List<String>> expected = Map.ofEntries(
+                Map.entry("initiator=sl-alice", List.of("cs-alice-3", "cs-alice-2", "cs-alice-1")),
+                Map.entry("initiator=" + bob.id(), List.of(s3Root.id().toString())),
+                Map.entry("provider=openai", List.of(s3Root.id().toString(), "cs-alice-2")),
+                Map.entry("model=claude-opus-4", List.of("cs-alice-1")),
+                Map.entry("client=Codex", List.of("cs-alice-2")),
+                Map.entry("client=Unknown", List.of(s3Root.id().toString())),
+                Map.entry("session_id=cs-alice-2", List.of("cs-alice-2")),
+                Map.entry("started_after=2026-03-03T09:05:00Z", List.of("cs-alice-3", s3Root.id().toString(), "cs-alice-2")),
+                Map.entry("started_before=2026-03-02T07:00:00Z", List.of("cs-alice-3", "cs-ghost", strangerSession)));
+        expected.forEach((filter, ids) -> {
+            String key = filter.substring(0, filter.indexOf('='));
+            String value = filter.substring(filter.indexOf('=') + 1);
+            assertThat(list(Map.of(key, value)).getList("sessions.id", String.class)).as("param " + filter).containsExactlyElementsOf(ids);
+            assertThat(list(Map.of("q", key + ":\"" + value + "\"")).getList("sessions.id", String.class)).as("q " + filter)
+                    .containsExactlyElementsOf(ids);
+            assertThat(list(Map.of(key, value)).getLong("count")).as("count " + filter).isEqualTo(ids.size());
+        });
+    }
+
+    @Test
+    void combinedFiltersMustMatchOneAndTheSameInterception() {
+        assertThat(ids(Map.of("provider", "anthropic", "model", "gpt-5"))).isEmpty();
+        assertThat(ids(Map.of("q", "provider:openai model:gpt-5"))).containsExactly("cs-alice-2");
+        assertThat(ids(Map.of("q", "client:Codex provider:anthropic", "model", "claude-haiku-4-5"))).containsExactly("cs-alice-2");
+        assertThat(ids(Map.of("q", "sl-alice provider:anthropic started_after:\"2026-03-02T10:30:00Z\""
+                + " started_before:\"2026-03-03T23:00:00Z\""))).containsExactly("cs-alice-2", "cs-alice-1");
+        assertThat(ids(Map.of("provider", "openai", "started_after", "2026-03-03T09:01:00Z", "started_before", "2026-03-03T23:00:00Z")))
+                .isEmpty();
+    }
+
+    @Test
+    void aTimeRangeBetweenTheInterceptionsOfASessionDoesNotMatchIt() {
+        assertThat(ids(Map.of("session_id", "cs-alice-3", "started_after", "2026-03-02T00:00:00Z",
+                "started_before", "2026-03-04T00:00:00Z"))).isEmpty();
+    }
+
+    @Test
+    void computesStartEndAndThreadsOverTheMatchingInterceptionsOnly() {
+        Map<String, Object> late = session(list(Map.of("started_after", "2026-03-04T00:00:00Z", "initiator", "sl-alice")), "cs-alice-3");
+        assertThat(late).containsEntry("started_at", "2026-03-04T12:00:00Z").containsEntry("ended_at", "2026-03-04T12:00:02Z")
+                .containsEntry("threads", 1)
+                // the session-wide fields still cover every interception of the session
+                .containsEntry("last_prompt", "days later").containsEntry("last_active_at", "2026-03-04T12:00:01Z");
+
+        Map<String, Object> opus = session(list(Map.of("model", "claude-opus-4")), "cs-alice-1");
+        assertThat(opus).containsEntry("started_at", "2026-03-02T11:00:00Z").containsEntry("threads", 1)
+                .containsEntry("models", List.of("claude-opus-4", "claude-sonnet-4-5"));
+
+        Map<String, Object> unfiltered = session(list(Map.of()), "cs-alice-3");
+        assertThat(unfiltered).containsEntry("started_at", "2026-03-01T23:00:00Z").containsEntry("threads", 2);
+    }
+
+    // the walks add data, so they run after the tests that count the base data set
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void walksEveryPageByCursorWithoutGapsOrRepeatsWhileNewSessionsArrive() {
+        TestUser walker = fixture.users.create("sl-walker", Role.MEMBER);
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < 23; i++) {
+            expected.add(data.interception(walker.id()).at(Instant.parse("2026-03-05T00:00:00Z").plusSeconds(60L * i))
+                    .clientSessionId("walk-" + i).prompt("p" + i).save().sessionId());
+        }
+        data.refreshSessions();
+
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            var request = walker.request().queryParam("limit", 5);
+            if (cursor != null) {
+                request.queryParam("after_session_id", cursor);
+            }
+            List<String> page = request.get("/api/v2/aibridge/sessions").then().statusCode(200).extract().jsonPath()
+                    .getList("sessions.id", String.class);
+            seen.addAll(page);
+            cursor = page.isEmpty() ? null : page.get(page.size() - 1);
+            // between pages: a new session (newer than everything), new activity in a session already seen,
+            // an interception still in flight, and another user's session
+            data.interception(walker.id()).at(Instant.parse("2026-03-06T00:00:00Z").plusSeconds(pages)).clientSessionId("new-" + pages).save();
+            if (!seen.isEmpty()) {
+                data.interception(walker.id()).at(Instant.parse("2026-03-06T01:00:00Z").plusSeconds(pages))
+                        .clientSessionId(seen.get(0)).prompt("more").save();
+            }
+            data.interception(walker.id()).at(Instant.parse("2026-03-05T00:00:30Z")).clientSessionId("inflight-" + pages).inFlight().save();
+            data.interception(bob.id()).at(Instant.parse("2026-03-05T00:00:30Z")).clientSessionId("bob-" + pages).save();
+            data.refreshSessions();
+            pages++;
+        } while (cursor != null && pages < 20);
+
+        assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(pages).isEqualTo(6);
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void walksEveryPageByOffsetWithoutGapsOrRepeatsWhenTheWalkIsPinnedToItsStartTime() {
+        TestUser walker = fixture.users.create("sl-offset-walker", Role.MEMBER);
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < 17; i++) {
+            expected.add(data.interception(walker.id()).at(Instant.parse("2026-03-07T00:00:00Z").plusSeconds(60L * i))
+                    .clientSessionId("offset-" + i).save().sessionId());
+        }
+        data.refreshSessions();
+        String pinned = "2026-03-07T12:00:00Z";
+
+        List<String> seen = new ArrayList<>();
+        for (int offset = 0; offset < 40; offset += 4) {
+            List<String> page = walker.request().queryParam("limit", 4).queryParam("offset", offset)
+                    .queryParam("started_before", pinned)
+                    .get("/api/v2/aibridge/sessions").then().statusCode(200).extract().jsonPath().getList("sessions.id", String.class);
+            seen.addAll(page);
+            // new sessions start after the pinned time; in-flight and other users' rows are invisible to the walker
+            data.interception(walker.id()).at(Instant.parse("2026-03-07T13:00:00Z").plusSeconds(offset)).clientSessionId("late-" + offset).save();
+            data.interception(walker.id()).at(Instant.parse("2026-03-07T00:00:30Z")).clientSessionId("fly-" + offset).inFlight().save();
+            data.interception(bob.id()).at(Instant.parse("2026-03-07T00:00:30Z")).clientSessionId("b-" + offset).save();
+            data.refreshSessions();
+            if (page.isEmpty()) {
+                break;
+            }
+        }
+
+        assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    @Test
+    void pagesBySessionCursorInListOrder() {
+        List<String> all = ids(Map.of());
+        List<String> afterSecond = ids(Map.of("after_session_id", all.get(1), "limit", "2"));
+
+        assertThat(afterSecond).containsExactly(all.get(2), all.get(3));
+        assertThat(list(Map.of("after_session_id", all.get(1), "limit", "2")).getLong("count")).isEqualTo(all.size());
+        assertThat(ids(Map.of("offset", "4", "limit", "100"))).containsExactlyElementsOf(all.subList(4, all.size()));
+    }
+
+    private JsonPath list(Map<String, String> params) {
+        return owner.request().queryParams(params).get("/api/v2/aibridge/sessions").then().statusCode(200).extract().jsonPath();
+    }
+
+    private List<String> ids(Map<String, String> params) {
+        return list(params).getList("sessions.id", String.class);
+    }
+
+    private static Map<String, Object> session(JsonPath body, String id) {
+        return body.getMap("sessions.find { it.id == '" + id + "' }");
+    }
+}
