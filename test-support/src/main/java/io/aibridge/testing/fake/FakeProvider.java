@@ -235,14 +235,14 @@ public final class FakeProvider implements AutoCloseable {
             return;
         }
         String scenario = scenario(request, api, json);
-        Fixture fixture;
+        Fixture selected;
         try {
-            fixture = fixture(api, scenario);
+            selected = scripted(api, json, fixture(api, scenario));
         } catch (IllegalArgumentException e) {
             badRequest(request, api, "the fake provider has no scenario '" + scenario + "' for " + api.folder());
             return;
         }
-        fixture = scripted(api, json, fixture);
+        Fixture fixture = selected;
         if (fixture.hangs()) {
             return; // never answer: for timeout tests
         }
