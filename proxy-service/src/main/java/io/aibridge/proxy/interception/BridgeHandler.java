@@ -7,6 +7,7 @@ import io.aibridge.proxy.anthropic.MessagesObserver;
 import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.events.EventPublisher;
+import io.aibridge.proxy.injection.ToolInjection;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.openai.ChatCompletionsObserver;
 import io.aibridge.proxy.openai.ResponsesObserver;
@@ -43,14 +44,16 @@ public class BridgeHandler {
     private final EventPublisher publisher;
     private final ProxyMetrics metrics;
     private final ProxyConfig config;
+    private final ToolInjection injection;
 
     public BridgeHandler(CallerCredentials credentials, UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
-                         ProxyConfig config) {
+                         ProxyConfig config, ToolInjection injection) {
         this.credentials = credentials;
         this.upstream = upstream;
         this.publisher = publisher;
         this.metrics = metrics;
         this.config = config;
+        this.injection = injection;
     }
 
     public void handle(RoutingContext ctx, BridgedRoute route) {
@@ -155,18 +158,28 @@ public class BridgeHandler {
                 request.method().name(), model.asText(), client, streaming);
         Recording recording = Recording.start(publisher, metrics, context, auth.principal(), sessionId, userAgent,
                 facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
-        ResponseObserver observer = switch (route) {
-            case ANTHROPIC_MESSAGES -> new MessagesObserver(recording);
-            case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hideUsage);
-            case OPENAI_RESPONSES -> new ResponsesObserver(recording);
-        };
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         if (config.sendActorHeaders()) {
             ForwardedHeaders.addActor(headers, auth.principal());
         }
         String url = upstream.url(provider, route.upstreamPath(), request.query());
-        new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
-                .start(upstream.request(HttpMethod.POST, url, headers), upstreamBody);
+        boolean hide = hideUsage;
+        Buffer relayBody = upstreamBody;
+        Runnable relay = () -> {
+            ResponseObserver observer = switch (route) {
+                case ANTHROPIC_MESSAGES -> new MessagesObserver(recording);
+                case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hide);
+                case OPENAI_RESPONSES -> new ResponsesObserver(recording);
+            };
+            new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
+                    .start(upstream.request(HttpMethod.POST, url, headers), relayBody);
+        };
+        if (injection.wanted(route, body)) {
+            // MCP tools: the request is edited and may take several upstream calls; without tools it falls back to the relay
+            injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, streaming, !hideUsage, url, headers), relay);
+        } else {
+            relay.run();
+        }
     }
 
     /**

@@ -44,6 +44,7 @@ public final class Recording {
     private boolean promptRecorded;
     private long firstByteNanos = -1;
     private boolean ended;
+    private java.util.function.Predicate<String> injectedTools = name -> false;
 
     private Recording(EventPublisher publisher, ProxyMetrics metrics, Context context, String prompt,
                       Map<String, Object> promptMetadata) {
@@ -132,12 +133,36 @@ public final class Recording {
     }
 
     public void tool(String providerResponseId, String toolCallId, String tool, String input) {
-        if (ended || tool == null || tool.isEmpty()) {
+        if (ended || tool == null || tool.isEmpty() || injectedTools.test(tool)) {
             return;
         }
         publisher.publish(new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
                 toolCallId, tool, input, false, null, null, Map.of()));
         metrics.toolSelection(context.providerName(), context.model(), tool);
+    }
+
+    /**
+     * Calls to these tool names are the bridge's own (injected MCP tools): the observers skip them,
+     * and {@link #injectedTool} records each once it has run.
+     */
+    public void injectedTools(java.util.function.Predicate<String> names) {
+        this.injectedTools = names;
+    }
+
+    /**
+     * An injected tool the bridge ran (or refused to run).
+     *
+     * @param tool            the tool's original MCP name
+     * @param invocationError why it failed; null on success
+     */
+    public void injectedTool(String providerResponseId, String toolCallId, String serverUrl, String tool, String input,
+                             String invocationError) {
+        if (ended) {
+            return;
+        }
+        publisher.publish(new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
+                toolCallId, tool, input, true, serverUrl, invocationError, Map.of()));
+        metrics.injectedToolInvocation(context.providerName(), context.model(), serverUrl, tool);
     }
 
     public void thought(String providerResponseId, String content, ThoughtSource source) {

@@ -379,7 +379,8 @@ public final class Relay {
         }
     }
 
-    static boolean isTimeout(Throwable cause) {
+    /** True when the failure is a timeout (not a failed connect, which means unreachable). */
+    public static boolean isTimeout(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             String name = t.getClass().getSimpleName();
             if (name.contains("ConnectTimeout")) {

@@ -85,6 +85,12 @@ public class ProxyMetrics {
                 .tags("provider", provider, "model", model, "name", name).register(registry).increment();
     }
 
+    /** One injected MCP tool invocation ({@code server} is the server's URL). */
+    public void injectedToolInvocation(String provider, String model, String server, String name) {
+        Counter.builder("aibridge.injected_tool_invocations").description("Injected MCP tool invocations run by the bridge")
+                .tags("provider", provider, "model", model, "server", server, "name", name).register(registry).increment();
+    }
+
     public void upstreamError(String provider, String route, int status) {
         Counter.builder("aibridge.upstream.errors").description("Upstream answers with an error status, or no answer (status 0)")
                 .tags("provider", provider, "route", route, "status", String.valueOf(status)).register(registry).increment();

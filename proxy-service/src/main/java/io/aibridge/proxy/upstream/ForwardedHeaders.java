@@ -11,7 +11,8 @@ import java.util.Set;
  * <p>Never forwarded upstream: the bridge token headers ({@code Authorization}, {@code X-Api-Key},
  * {@code Coder-Session-Token}), hop-by-hop headers, {@code Host}, {@code Content-Length}
  * (recomputed), {@code Accept-Encoding} (the proxy asks for {@code identity} so that it can read
- * the SSE it relays), and client-sent {@code X-AI-Bridge-Actor-*} (they cannot be spoofed).
+ * the SSE it relays), client-sent {@code X-AI-Bridge-Actor-*} (they cannot be spoofed), and users'
+ * MCP tokens ({@code X-AIBridge-MCP-Token-*}).
  */
 public final class ForwardedHeaders {
 
@@ -21,6 +22,8 @@ public final class ForwardedHeaders {
             "x-coder-ai-governance-token", "x-coder-ai-governance-request-id", "host", "content-length",
             "accept-encoding", "expect");
     private static final String ACTOR_PREFIX = "x-ai-bridge-actor-";
+    /** Users' own MCP tokens ({@code X-AIBridge-MCP-Token-<server>}): for the bridge only, never for the provider. */
+    private static final String MCP_TOKEN_PREFIX = io.aibridge.proxy.mcp.McpServers.USER_TOKEN_HEADER_PREFIX.toLowerCase(Locale.ROOT);
 
     private ForwardedHeaders() {
     }
@@ -32,7 +35,7 @@ public final class ForwardedHeaders {
         client.forEach(h -> {
             String name = h.getKey().toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !name.startsWith(ACTOR_PREFIX)
-                    && !named.contains(name)) {
+                    && !name.startsWith(MCP_TOKEN_PREFIX) && !named.contains(name)) {
                 out.add(h.getKey(), h.getValue());
             }
         });

@@ -235,13 +235,14 @@ public final class FakeProvider implements AutoCloseable {
             return;
         }
         String scenario = scenario(request, api, json);
-        Fixture fixture;
+        Fixture selected;
         try {
-            fixture = fixture(api, scenario);
+            selected = scripted(api, json, fixture(api, scenario));
         } catch (IllegalArgumentException e) {
             badRequest(request, api, "the fake provider has no scenario '" + scenario + "' for " + api.folder());
             return;
         }
+        Fixture fixture = selected;
         if (fixture.hangs()) {
             return; // never answer: for timeout tests
         }
@@ -357,6 +358,56 @@ public final class FakeProvider implements AutoCloseable {
             }
         }
         return DEFAULT_SCENARIO;
+    }
+
+    /**
+     * Scripted tool loops, keyed on the request's content: a request that forbids tool calls
+     * ({@code tool_choice: none}) gets the fixture's {@code without_tools} scenario; a request whose
+     * last message is the n-th tool result of the conversation gets the n-th {@code then} scenario
+     * (the last one repeats).
+     */
+    private Fixture scripted(Api api, JsonNode body, Fixture fixture) {
+        if (fixture.withoutTools() != null && toolChoiceNone(body)) {
+            return fixture(api, fixture.withoutTools());
+        }
+        int turns = toolResultTurns(api, body);
+        if (!fixture.then().isEmpty() && turns > 0) {
+            Fixture next = fixture(api, fixture.then().get(Math.min(turns, fixture.then().size()) - 1));
+            return next.withoutTools() != null && toolChoiceNone(body) ? fixture(api, next.withoutTools()) : next;
+        }
+        return fixture;
+    }
+
+    private static boolean toolChoiceNone(JsonNode body) {
+        JsonNode choice = body.path("tool_choice");
+        return "none".equals(choice.asText()) || "none".equals(choice.path("type").asText());
+    }
+
+    /** How many tool results the conversation has answered, when its last message is one (else 0). */
+    static int toolResultTurns(Api api, JsonNode body) {
+        JsonNode list = api == Api.OPENAI_RESPONSES ? body.path("input") : body.path("messages");
+        if (!list.isArray() || list.isEmpty() || !isToolResult(api, list.get(list.size() - 1))) {
+            return 0;
+        }
+        int turns = 0;
+        boolean previous = false;
+        for (JsonNode item : list) {
+            boolean result = isToolResult(api, item);
+            if (result && !previous) {
+                turns++; // consecutive results (several calls of one turn) count once
+            }
+            previous = result;
+        }
+        return turns;
+    }
+
+    private static boolean isToolResult(Api api, JsonNode item) {
+        return switch (api) {
+            case ANTHROPIC_MESSAGES -> "user".equals(item.path("role").asText()) && item.path("content").isArray()
+                    && item.path("content").findValuesAsText("type").contains("tool_result");
+            case OPENAI_CHAT -> "tool".equals(item.path("role").asText());
+            case OPENAI_RESPONSES -> "function_call_output".equals(item.path("type").asText());
+        };
     }
 
     private static JsonNode lastMessage(Api api, JsonNode body) {

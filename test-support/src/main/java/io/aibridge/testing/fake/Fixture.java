@@ -25,13 +25,16 @@ import java.util.Map;
  *   <li>{@code meta.json} (optional): {@code status}, {@code blocking_status} (when a blocking request
  *       fails while the streamed one starts and then carries an error event), {@code headers},
  *       {@code break} (the connection is closed after the stored bytes, mid-stream), {@code hang}
- *       (no answer at all)</li>
+ *       (no answer at all); for scripted tool loops {@code then} (the scenarios that answer the 1st,
+ *       2nd, ... tool-result turn of the conversation; the last one repeats) and {@code without_tools}
+ *       (the scenario that answers a request with {@code tool_choice: none})</li>
  * </ul>
  *
  * @param model the request's model: the fake replaces it with the model each request asks for
  */
 public record Fixture(Api api, String scenario, String request, String response, String stream, int status,
-                      int blockingStatus, Map<String, String> headers, boolean breaks, boolean hangs, String model) {
+                      int blockingStatus, Map<String, String> headers, boolean breaks, boolean hangs, String model,
+                      List<String> then, String withoutTools) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ROOT = "fixtures/";
@@ -51,6 +54,8 @@ public record Fixture(Api api, String scenario, String request, String response,
         Map<String, String> headers = new LinkedHashMap<>();
         boolean breaks = false;
         boolean hangs = false;
+        List<String> then = new ArrayList<>();
+        String withoutTools = null;
         if (meta != null) {
             JsonNode m = parse(meta, base + "meta.json");
             status = m.path("status").asInt(200);
@@ -58,11 +63,13 @@ public record Fixture(Api api, String scenario, String request, String response,
             m.path("headers").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
             breaks = m.path("break").asBoolean(false);
             hangs = m.path("hang").asBoolean(false);
+            m.path("then").forEach(n -> then.add(n.asText()));
+            withoutTools = m.path("without_tools").asText(null);
         }
         String model = request == null ? null : parse(request, base + "request.json").path("model").asText(null);
         return new Fixture(api, scenario, request, response, stream, status, blockingStatus < 0 ? status : blockingStatus,
                 Collections.unmodifiableMap(headers),
-                breaks, hangs, model);
+                breaks, hangs, model, List.copyOf(then), withoutTools);
     }
 
     /** Every scenario of every API, from {@code fixtures/index.txt}. */

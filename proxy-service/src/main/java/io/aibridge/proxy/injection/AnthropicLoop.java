@@ -1,0 +1,313 @@
+package io.aibridge.proxy.injection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.proxy.anthropic.MessagesObserver;
+import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.Recording;
+import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.mcp.InjectedTool;
+import io.aibridge.proxy.mcp.ToolSet;
+import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.sse.SseEvent;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Anthropic Messages. Injected tools are <em>prepended</em>: clients put {@code cache_control}
+ * breakpoints in their own tool list, and a stable block in front keeps those breakpoints and the
+ * cached prefix valid. Parallel tool use is switched off through {@code tool_choice} (absent: auto;
+ * {@code auto}, {@code any}, {@code tool}: {@code disable_parallel_tool_use: true}; {@code none}:
+ * unchanged), so that an injected call never shares a turn with the client's.
+ *
+ * <p>The client sees one message: the first round's {@code message_start}, the content blocks of
+ * every round except the injected {@code tool_use} blocks (renumbered so their indices run on),
+ * and the last round's {@code message_delta} (with the usage summed over all rounds) and
+ * {@code message_stop}.
+ */
+final class AnthropicLoop extends LoopApi {
+
+    private static final Logger LOG = Logger.getLogger(AnthropicLoop.class);
+    private static final byte[] PING = "event: ping\ndata: {\"type\": \"ping\"}\n\n".getBytes(StandardCharsets.UTF_8);
+
+    @Override
+    void inject(ObjectNode body, ToolSet tools, boolean streaming) {
+        ArrayNode all = body.arrayNode();
+        for (InjectedTool tool : tools.tools()) {
+            all.add(tool.anthropic());
+        }
+        JsonNode existing = body.get("tools");
+        if (existing != null && existing.isArray()) {
+            all.addAll((ArrayNode) existing);
+        }
+        body.set("tools", all);
+
+        JsonNode choice = body.get("tool_choice");
+        if (choice == null || choice.isNull()) {
+            body.putObject("tool_choice").put("type", "auto").put("disable_parallel_tool_use", true);
+        } else if (choice.isObject()) {
+            String type = text(choice, "type");
+            if (type == null || type.isEmpty()) {
+                ((ObjectNode) choice).put("type", "auto").put("disable_parallel_tool_use", true);
+            } else if (type.equals("auto") || type.equals("any") || type.equals("tool")) {
+                ((ObjectNode) choice).put("disable_parallel_tool_use", true);
+            } else if (!type.equals("none")) {
+                LOG.warnf("unknown Anthropic tool_choice type %s: parallel tool use left as the client set it", type);
+            }
+        } else {
+            LOG.warnf("Anthropic tool_choice is not an object: parallel tool use left as the client set it");
+        }
+    }
+
+    @Override
+    void forbidTools(ObjectNode body) {
+        body.putObject("tool_choice").put("type", "none");
+    }
+
+    @Override
+    ResponseObserver observer(Recording recording) {
+        return new MessagesObserver(recording);
+    }
+
+    @Override
+    Round newRound(LoopState loop, ResponseObserver observer) {
+        return new MessagesRound(loop, observer);
+    }
+
+    @Override
+    byte[] keepAlive() {
+        return PING;
+    }
+
+    private static final class MessagesRound extends Round {
+
+        /** Upstream block index → the index the client sees. */
+        private final Map<Integer, Integer> clientIndex = new HashMap<>();
+        private final Set<Integer> hidden = new HashSet<>();
+        /** The assistant turn being assembled, for the follow-up request. */
+        private final TreeMap<Integer, ObjectNode> blocks = new TreeMap<>();
+        private final Map<Integer, StringBuilder> partialJson = new HashMap<>();
+        private ObjectNode startUsage;
+
+        MessagesRound(LoopState loop, ResponseObserver observer) {
+            super(loop, observer);
+        }
+
+        @Override
+        protected byte[] shape(SseEvent event) {
+            String name = event.event();
+            if (name == null) {
+                return null;
+            }
+            switch (name) {
+                case "message_start" -> {
+                    JsonNode data = Json.parse(event);
+                    JsonNode message = data == null ? null : data.get("message");
+                    if (message != null) {
+                        responseId = text(message, "id") == null ? "" : text(message, "id");
+                        startUsage = message.get("usage") instanceof ObjectNode u ? u : null;
+                    }
+                    // the client sees one message: the first round's start only
+                    return loop.round == 1 ? null : SseDecoder.DROP;
+                }
+                case "content_block_start" -> {
+                    ObjectNode data = object(event);
+                    if (data == null) {
+                        return null;
+                    }
+                    int index = data.path("index").asInt();
+                    JsonNode block = data.get("content_block");
+                    if (block instanceof ObjectNode b) {
+                        blocks.put(index, b.deepCopy());
+                    }
+                    if ("tool_use".equals(text(block, "type"))) {
+                        if (loop.tools.contains(text(block, "name"))) {
+                            hidden.add(index);
+                            return SseDecoder.DROP;
+                        }
+                        clientCalls = true;
+                    }
+                    int mapped = loop.nextBlockIndex++;
+                    clientIndex.put(index, mapped);
+                    return reindexed(event, data, index, mapped);
+                }
+                case "content_block_delta" -> {
+                    ObjectNode data = object(event);
+                    if (data == null) {
+                        return null;
+                    }
+                    int index = data.path("index").asInt();
+                    accumulate(index, data.get("delta"));
+                    return hidden.contains(index) ? SseDecoder.DROP : reindexed(event, data, index, clientIndex.getOrDefault(index, index));
+                }
+                case "content_block_stop" -> {
+                    ObjectNode data = object(event);
+                    if (data == null) {
+                        return null;
+                    }
+                    int index = data.path("index").asInt();
+                    ObjectNode block = blocks.get(index);
+                    String json = completeInput(index, block);
+                    if (hidden.contains(index)) {
+                        injectedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), json));
+                        return SseDecoder.DROP;
+                    }
+                    return reindexed(event, data, index, clientIndex.getOrDefault(index, index));
+                }
+                case "message_delta" -> {
+                    ObjectNode data = object(event);
+                    if (data == null) {
+                        return null;
+                    }
+                    ObjectNode usage = startUsage == null ? data.objectNode() : startUsage.deepCopy();
+                    if (data.get("usage") instanceof ObjectNode delta) {
+                        usage.setAll(delta); // the delta's usage is cumulative: its values are this response's final ones
+                    }
+                    loop.totals.add(usage);
+                    if (loops()) {
+                        return SseDecoder.DROP;
+                    }
+                    boolean fixStop = !hidden.isEmpty() && !clientCalls && "tool_use".equals(text(data.path("delta"), "stop_reason"));
+                    if (loop.round == 1 && !fixStop) {
+                        return null;
+                    }
+                    if (fixStop) {
+                        // the model's last tool calls were not run (round limit): to the client the turn simply ends
+                        ((ObjectNode) data.get("delta")).put("stop_reason", "end_turn");
+                    }
+                    if (loop.round > 1) {
+                        ObjectNode u = data.get("usage") instanceof ObjectNode existing ? existing : data.putObject("usage");
+                        for (String field : List.of("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")) {
+                            loop.totals.addMissing(u, field);
+                        }
+                        loop.totals.apply(u);
+                    }
+                    return frame(name, data);
+                }
+                case "message_stop" -> {
+                    terminal = true;
+                    return loops() ? SseDecoder.DROP : null;
+                }
+                default -> {
+                    return null; // ping, error and future event types pass as they are
+                }
+            }
+        }
+
+        private static ObjectNode object(SseEvent event) {
+            return Json.parse(event) instanceof ObjectNode o ? o : null;
+        }
+
+        private static byte[] reindexed(SseEvent event, ObjectNode data, int index, int mapped) {
+            if (index == mapped) {
+                return null;
+            }
+            data.put("index", mapped);
+            return frame(event.event(), data);
+        }
+
+        private void accumulate(int index, JsonNode delta) {
+            ObjectNode block = blocks.get(index);
+            if (block == null || delta == null) {
+                return;
+            }
+            switch (String.valueOf(text(delta, "type"))) {
+                case "text_delta" -> block.put("text", String.valueOf(text(block, "text") == null ? "" : text(block, "text"))
+                        + (text(delta, "text") == null ? "" : text(delta, "text")));
+                case "input_json_delta" -> partialJson.computeIfAbsent(index, k -> new StringBuilder())
+                        .append(text(delta, "partial_json") == null ? "" : text(delta, "partial_json"));
+                case "thinking_delta" -> block.put("thinking", (text(block, "thinking") == null ? "" : text(block, "thinking"))
+                        + (text(delta, "thinking") == null ? "" : text(delta, "thinking")));
+                case "signature_delta" -> block.put("signature", text(delta, "signature"));
+                case "citations_delta" -> {
+                    if (delta.has("citation")) {
+                        array(block, "citations").add(delta.get("citation"));
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+
+        /** Puts the streamed input into a tool_use block; returns the input as JSON text. */
+        private String completeInput(int index, ObjectNode block) {
+            if (block == null) {
+                return "{}";
+            }
+            StringBuilder partial = partialJson.remove(index);
+            if (partial != null && !partial.isEmpty()) {
+                JsonNode input = Json.parse(partial.toString().getBytes(StandardCharsets.UTF_8));
+                block.set("input", input == null ? block.objectNode() : input);
+                return partial.toString();
+            }
+            JsonNode input = block.get("input");
+            return input == null ? "{}" : Json.compact(input);
+        }
+
+        @Override
+        void inspect(JsonNode body) {
+            if (body == null || !body.isObject()) {
+                return;
+            }
+            responseId = text(body, "id") == null ? "" : text(body, "id");
+            for (JsonNode block : body.path("content")) {
+                if ("tool_use".equals(text(block, "type"))) {
+                    if (loop.tools.contains(text(block, "name"))) {
+                        JsonNode input = block.get("input");
+                        injectedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), input == null ? "{}" : Json.compact(input)));
+                    } else {
+                        clientCalls = true;
+                    }
+                }
+            }
+            loop.totals.add(body.get("usage"));
+            terminal = true;
+        }
+
+        @Override
+        byte[] finalBody(JsonNode body) {
+            if (loop.round == 1 && injectedCalls.isEmpty()) {
+                return null;
+            }
+            ObjectNode out = (ObjectNode) body.deepCopy();
+            if (!injectedCalls.isEmpty() && out.get("content") instanceof ArrayNode content) {
+                for (int i = content.size() - 1; i >= 0; i--) {
+                    if ("tool_use".equals(text(content.get(i), "type")) && loop.tools.contains(text(content.get(i), "name"))) {
+                        content.remove(i);
+                    }
+                }
+                if (!clientCalls && "tool_use".equals(text(out, "stop_reason"))) {
+                    out.put("stop_reason", "end_turn");
+                }
+            }
+            if (out.get("usage") instanceof ObjectNode usage) {
+                loop.totals.apply(usage);
+            }
+            return bytes(out);
+        }
+
+        @Override
+        void appendFollowUp(ObjectNode request, JsonNode blockingBody, List<ToolResult> results) {
+            ArrayNode messages = array(request, "messages");
+            ObjectNode assistant = messages.addObject().put("role", "assistant");
+            ArrayNode content = assistant.putArray("content");
+            if (blockingBody != null) {
+                blockingBody.path("content").forEach(content::add);
+            } else {
+                blocks.values().forEach(content::add);
+            }
+            ArrayNode answers = messages.addObject().put("role", "user").putArray("content");
+            for (ToolResult r : results) {
+                answers.add(ToolResultText.anthropic(r, loop.streaming));
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.aibridge.proxy.injection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.Recording;
+import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.mcp.InjectedTool;
+import io.aibridge.proxy.mcp.ToolSet;
+import io.aibridge.proxy.openai.ChatCompletionsObserver;
+import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.sse.SseEvent;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * OpenAI Chat Completions. Injected tools are <em>appended</em> (OpenAI caches prefixes by itself,
+ * with no breakpoints, so a stable appended block is enough) as {@code function} tools with
+ * {@code strict: false}, and {@code parallel_tool_calls} is set to false.
+ *
+ * <p>The client sees one completion: the chunks of every round except the fragments of injected
+ * tool calls, the intermediate {@code finish_reason} chunks, usage chunks and {@code [DONE]}; chunks
+ * of later rounds carry the first round's id, and the final usage (only for clients that asked for
+ * usage) is summed over all rounds.
+ */
+final class ChatLoop extends LoopApi {
+
+    private static final byte[] COMMENT = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
+
+    @Override
+    void inject(ObjectNode body, ToolSet tools, boolean streaming) {
+        ArrayNode all = array(body, "tools");
+        for (InjectedTool tool : tools.tools()) {
+            all.add(tool.chat());
+        }
+        body.put("parallel_tool_calls", false);
+        if (streaming) {
+            // every round's usage is needed to record it; clients that did not ask never see it
+            JsonNode options = body.get("stream_options");
+            (options instanceof ObjectNode o ? o : body.putObject("stream_options")).put("include_usage", true);
+        }
+    }
+
+    @Override
+    void forbidTools(ObjectNode body) {
+        body.put("tool_choice", "none");
+    }
+
+    @Override
+    ResponseObserver observer(Recording recording) {
+        return new ChatCompletionsObserver(recording, false);
+    }
+
+    @Override
+    Round newRound(LoopState loop, ResponseObserver observer) {
+        return new ChatRound(loop, observer);
+    }
+
+    @Override
+    byte[] keepAlive() {
+        return COMMENT; // an SSE comment: every client's parser skips it
+    }
+
+    private static final class ChatRound extends Round {
+
+        private static final class Call {
+            String id;
+            String name;
+            final StringBuilder arguments = new StringBuilder();
+        }
+
+        /** Upstream tool-call index → call (choice 0; injection is off for n > 1). */
+        private final TreeMap<Integer, Call> calls = new TreeMap<>();
+        private final Set<Integer> hidden = new HashSet<>();
+        private final Map<Integer, Integer> clientIndex = new HashMap<>();
+        private final StringBuilder content = new StringBuilder();
+        private boolean anyContent;
+        private boolean finished;
+
+        ChatRound(LoopState loop, ResponseObserver observer) {
+            super(loop, observer);
+        }
+
+        @Override
+        protected byte[] shape(SseEvent event) {
+            if (!event.hasData()) {
+                return null;
+            }
+            if (event.dataEquals("[DONE]")) {
+                terminal = true;
+                return loops() ? SseDecoder.DROP : null;
+            }
+            if (!(Json.parse(event) instanceof ObjectNode chunk) || chunk.has("error")) {
+                return null;
+            }
+            if (text(chunk, "id") != null) {
+                responseId = text(chunk, "id");
+                if (loop.firstId == null) {
+                    loop.firstId = responseId;
+                }
+            }
+            boolean changed = false;
+            boolean meaningful = false;
+            boolean removedHidden = false;
+            JsonNode choices = chunk.get("choices");
+            if (choices != null && choices.isArray()) {
+                for (JsonNode choice : choices) {
+                    if (!(choice.get("delta") instanceof ObjectNode delta)) {
+                        continue;
+                    }
+                    String text = text(delta, "content");
+                    if (text != null && !text.isEmpty()) {
+                        content.append(text);
+                        anyContent = true;
+                        meaningful = true;
+                    }
+                    if (delta.get("tool_calls") instanceof ArrayNode fragments) {
+                        for (Iterator<JsonNode> it = fragments.iterator(); it.hasNext(); ) {
+                            ObjectNode fragment = (ObjectNode) it.next();
+                            int index = toolIndex(fragment);
+                            Call call = calls.computeIfAbsent(index, k -> new Call());
+                            if (text(fragment, "id") != null && !text(fragment, "id").isEmpty()) {
+                                call.id = text(fragment, "id");
+                            }
+                            String name = text(fragment.path("function"), "name");
+                            if (name != null && !name.isEmpty() && call.name == null) {
+                                call.name = name;
+                                if (loop.tools.contains(name)) {
+                                    hidden.add(index);
+                                } else {
+                                    clientCalls = true;
+                                    clientIndex.put(index, clientIndex.size());
+                                }
+                            }
+                            String arguments = text(fragment.path("function"), "arguments");
+                            if (arguments != null) {
+                                call.arguments.append(arguments);
+                            }
+                            if (hidden.contains(index)) {
+                                it.remove();
+                                removedHidden = true;
+                                changed = true;
+                            } else {
+                                meaningful = true;
+                                Integer mapped = clientIndex.get(index);
+                                if (mapped != null && mapped != index) {
+                                    fragment.put("index", mapped);
+                                    changed = true;
+                                }
+                            }
+                        }
+                        if (fragments.isEmpty()) {
+                            delta.remove("tool_calls");
+                        }
+                    }
+                    for (Iterator<String> names = delta.fieldNames(); names.hasNext(); ) {
+                        String field = names.next();
+                        if (!field.equals("role") && !field.equals("content") && !field.equals("tool_calls") && !delta.get(field).isNull()) {
+                            meaningful = true; // refusal, reasoning and fields this proxy does not know
+                        }
+                    }
+                    JsonNode finish = choice.get("finish_reason");
+                    if (finish != null && !finish.isNull()) {
+                        finished = true;
+                        collectInjected();
+                        if (loops()) {
+                            return SseDecoder.DROP;
+                        }
+                        meaningful = true;
+                        if (!injectedCalls.isEmpty() && !clientCalls && "tool_calls".equals(finish.asText())) {
+                            ((ObjectNode) choice).put("finish_reason", "stop");
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            JsonNode usage = chunk.get("usage");
+            if (usage instanceof ObjectNode u) {
+                loop.totals.add(u);
+                if (!finished) {
+                    collectInjected();
+                }
+                if (loops() || !loop.clientAskedUsage) {
+                    if (choices == null || choices.isEmpty()) {
+                        return SseDecoder.DROP; // the usage-only chunk
+                    }
+                    chunk.remove("usage");
+                    changed = true;
+                } else if (loop.round > 1) {
+                    loop.totals.apply(u);
+                    changed = true;
+                }
+                meaningful = true;
+            } else if (usage != null && usage.isNull() && !loop.clientAskedUsage) {
+                chunk.remove("usage"); // added by the include_usage the proxy forced
+                changed = true;
+            }
+            if (!meaningful && (removedHidden || loop.round > 1)) {
+                return SseDecoder.DROP; // a chunk that only carried an injected call, or a later round's role chunk
+            }
+            if (loop.round > 1 && loop.firstId != null && !loop.firstId.equals(text(chunk, "id"))) {
+                chunk.put("id", loop.firstId);
+                changed = true;
+            }
+            return changed ? frame(null, chunk) : null;
+        }
+
+        private static int toolIndex(JsonNode fragment) {
+            JsonNode index = fragment.get("index");
+            return index != null && index.canConvertToInt() ? index.asInt() : 0;
+        }
+
+        private void collectInjected() {
+            if (!injectedCalls.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<Integer, Call> e : calls.entrySet()) {
+                if (hidden.contains(e.getKey())) {
+                    Call c = e.getValue();
+                    injectedCalls.add(new ToolCall(c.id, c.name, c.arguments.toString()));
+                }
+            }
+        }
+
+        @Override
+        void inspect(JsonNode body) {
+            if (body == null || !body.isObject()) {
+                return;
+            }
+            responseId = text(body, "id") == null ? "" : text(body, "id");
+            for (JsonNode call : body.path("choices").path(0).path("message").path("tool_calls")) {
+                String name = text(call.path("function"), "name");
+                if (name != null && loop.tools.contains(name)) {
+                    injectedCalls.add(new ToolCall(text(call, "id"), name, text(call.path("function"), "arguments")));
+                } else {
+                    clientCalls = true;
+                }
+            }
+            loop.totals.add(body.get("usage"));
+            terminal = true;
+        }
+
+        @Override
+        byte[] finalBody(JsonNode body) {
+            if (loop.round == 1 && injectedCalls.isEmpty()) {
+                return null;
+            }
+            ObjectNode out = (ObjectNode) body.deepCopy();
+            if (!injectedCalls.isEmpty() && out.path("choices").path(0) instanceof ObjectNode choice
+                    && choice.path("message") instanceof ObjectNode message && message.get("tool_calls") instanceof ArrayNode toolCalls) {
+                for (int i = toolCalls.size() - 1; i >= 0; i--) {
+                    if (loop.tools.contains(text(toolCalls.get(i).path("function"), "name"))) {
+                        toolCalls.remove(i);
+                    }
+                }
+                if (toolCalls.isEmpty()) {
+                    message.remove("tool_calls");
+                    if ("tool_calls".equals(text(choice, "finish_reason"))) {
+                        choice.put("finish_reason", "stop");
+                    }
+                }
+            }
+            if (out.get("usage") instanceof ObjectNode usage) {
+                loop.totals.apply(usage);
+            }
+            return bytes(out);
+        }
+
+        @Override
+        void appendFollowUp(ObjectNode request, JsonNode blockingBody, List<ToolResult> results) {
+            ArrayNode messages = array(request, "messages");
+            ObjectNode assistant = messages.addObject().put("role", "assistant");
+            ArrayNode toolCalls = request.arrayNode();
+            if (blockingBody != null) {
+                JsonNode message = blockingBody.path("choices").path(0).path("message");
+                JsonNode text = message.get("content");
+                assistant.set("content", text == null ? assistant.nullNode() : text);
+                message.path("tool_calls").forEach(toolCalls::add);
+            } else {
+                if (anyContent) {
+                    assistant.put("content", content.toString());
+                } else {
+                    assistant.putNull("content");
+                }
+                for (Call c : calls.values()) {
+                    ObjectNode call = toolCalls.addObject().put("id", c.id).put("type", "function");
+                    call.putObject("function").put("name", c.name).put("arguments", c.arguments.toString());
+                }
+            }
+            assistant.set("tool_calls", toolCalls);
+            for (ToolResult r : results) {
+                messages.addObject().put("role", "tool").put("tool_call_id", r.call().id()).put("content", ToolResultText.chat(r));
+            }
+        }
+    }
+}

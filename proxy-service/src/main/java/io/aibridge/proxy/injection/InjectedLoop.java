@@ -1,0 +1,563 @@
+package io.aibridge.proxy.injection;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.events.EndStatus;
+import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.Recording;
+import io.aibridge.proxy.interception.Relay;
+import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.mcp.McpServers;
+import io.aibridge.proxy.mcp.ToolCallOutcome;
+import io.aibridge.proxy.mcp.ToolSet;
+import io.aibridge.proxy.metrics.ProxyMetrics;
+import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.upstream.ForwardedHeaders;
+import io.aibridge.proxy.upstream.UpstreamClient;
+import io.opentelemetry.context.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import org.jboss.logging.Logger;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One interception with injected tools: calls the provider, relays to the client what it may see,
+ * runs the injected tools the model calls on their MCP servers, and calls the provider again with
+ * the results, until the model answers without an injected call (or calls the client's own
+ * tools, or the round limit is reached). Each upstream call is recorded by its own observer (prompt
+ * once, tokens per call, thoughts, client tool calls); each injected call is recorded after it ran.
+ *
+ * <p>Streams are relayed as they arrive (Anthropic, Chat) or per completed round (Responses), with
+ * back-pressure, the provider's idle timeout per call, and keep-alive frames while tools run.
+ * Blocking requests get one body, the last round's, with the summed usage. Runs on the request's
+ * event loop; MCP calls run on the MCP worker pool.
+ */
+final class InjectedLoop {
+
+    private static final Logger LOG = Logger.getLogger(InjectedLoop.class);
+    private static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
+    /** Largest response held (blocking body, or a buffered Responses stream). */
+    private static final int MAX_HELD = 64 * 1024 * 1024;
+    private static final int MAX_ERROR_COPY = 1024 * 1024;
+    private static final long KEEP_ALIVE_MILLIS = 10_000;
+
+    private enum Mode { WAITING, STREAM, BLOCKING, ERROR }
+
+    private final Vertx vertx;
+    private final HttpServerResponse out;
+    private final ProviderType provider;
+    private final Recording recording;
+    private final ProxyMetrics metrics;
+    private final LoopApi api;
+    private final LoopState loop;
+    private final McpServers mcp;
+    private final UpstreamClient upstream;
+    private final String url;
+    private final MultiMap headers;
+    private final ObjectNode body;
+    private final int maxRounds;
+    private final long idleTimeoutMillis;
+    private final Context traceContext;
+
+    private Mode mode = Mode.WAITING;
+    private Round round;
+    private ResponseObserver observer;
+    private SseDecoder decoder;
+    private HttpClientRequest upstreamRequest;
+    private HttpClientResponse upstreamResponse;
+    private ByteArrayOutputStream held;
+    private boolean heldOverflow;
+    private int status;
+    private boolean headPrepared;
+    private boolean finished;
+    private boolean toolsRunning;
+    private boolean cancelledWhileTools;
+    private long lastActivityNanos;
+    private long lastWriteNanos = System.nanoTime();
+    private long idleTimer = -1;
+    private long keepAliveTimer = -1;
+
+    InjectedLoop(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ProxyMetrics metrics, LoopApi api,
+                 LoopState loop, McpServers mcp, UpstreamClient upstream, String url, MultiMap headers, ObjectNode body,
+                 int maxRounds, Context traceContext) {
+        this.vertx = vertx;
+        this.out = out;
+        this.provider = provider;
+        this.recording = recording;
+        this.metrics = metrics;
+        this.api = api;
+        this.loop = loop;
+        this.mcp = mcp;
+        this.upstream = upstream;
+        this.url = url;
+        this.headers = headers;
+        this.body = body;
+        this.maxRounds = maxRounds;
+        this.idleTimeoutMillis = upstream.idleTimeoutMillis();
+        this.traceContext = traceContext;
+    }
+
+    void start() {
+        out.putHeader(Relay.INTERCEPTION_HEADER, recording.id().toString());
+        out.closeHandler(v -> clientGone());
+        out.exceptionHandler(e -> clientGone());
+        sendRound();
+    }
+
+    // ---------------------------------------------------------------------------------- one round
+
+    private void sendRound() {
+        loop.round++;
+        observer = api.observer(recording);
+        round = api.newRound(loop, observer);
+        mode = Mode.WAITING;
+        decoder = null;
+        held = null;
+        heldOverflow = false;
+        upstreamResponse = null;
+        Buffer payload = Buffer.buffer(LoopApi.bytes(body));
+        // Vert.x adds to the headers it is given; each round gets its own copy
+        MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
+        upstream.request(HttpMethod.POST, url, roundHeaders).onComplete(ar -> {
+            if (ar.failed()) {
+                upstreamFailed(ar.cause());
+                return;
+            }
+            upstreamRequest = ar.result();
+            if (finished) {
+                upstreamRequest.reset();
+                return;
+            }
+            upstreamRequest.send(payload).onComplete(r -> {
+                if (r.failed()) {
+                    if (mode == Mode.WAITING) {
+                        upstreamFailed(r.cause());
+                    } else {
+                        upstreamBroken(r.cause());
+                    }
+                } else {
+                    onResponse(r.result());
+                }
+            });
+        });
+    }
+
+    private void onResponse(HttpClientResponse response) {
+        if (finished) {
+            response.request().reset();
+            return;
+        }
+        upstreamResponse = response;
+        status = response.statusCode();
+        String contentType = response.getHeader("Content-Type");
+        boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        mode = status >= 400 && !sse ? Mode.ERROR : sse ? Mode.STREAM : Mode.BLOCKING;
+        if (mode == Mode.STREAM) {
+            if (!headPrepared && !out.headWritten()) {
+                out.setStatusCode(status);
+                ForwardedHeaders.downstream(response.headers(), out.headers(), false);
+                out.putHeader(Relay.INTERCEPTION_HEADER, recording.id().toString());
+                out.putHeader("X-Accel-Buffering", "no");
+                out.setChunked(true);
+                headPrepared = true;
+                startKeepAlive();
+            }
+            decoder = new SseDecoder(round, round.live(), MAX_EVENT_BYTES);
+            if (!round.live()) {
+                held = new ByteArrayOutputStream(16 * 1024);
+            }
+        } else {
+            held = new ByteArrayOutputStream(8 * 1024);
+        }
+        if (mode == Mode.ERROR) {
+            metrics.upstreamError(recording.context().providerName(), recording.context().route(), status);
+        }
+        response.handler(this::onData);
+        response.endHandler(v -> onEnd());
+        response.exceptionHandler(this::upstreamBroken);
+        lastActivityNanos = System.nanoTime();
+        armIdleTimer(idleTimeoutMillis);
+    }
+
+    private void onData(Buffer chunk) {
+        if (finished) {
+            return;
+        }
+        lastActivityNanos = System.nanoTime();
+        if (mode == Mode.STREAM) {
+            byte[] relay = decoder.feed(chunk.getBytes());
+            if (round.live()) {
+                write(Buffer.buffer(relay));
+            } else {
+                hold(chunk, MAX_HELD);
+            }
+        } else {
+            hold(chunk, mode == Mode.ERROR ? MAX_ERROR_COPY : MAX_HELD);
+        }
+    }
+
+    private void hold(Buffer chunk, int limit) {
+        if (heldOverflow) {
+            return;
+        }
+        if (held.size() + chunk.length() > limit) {
+            heldOverflow = true;
+            return;
+        }
+        held.writeBytes(chunk.getBytes());
+    }
+
+    private void onEnd() {
+        if (finished) {
+            return;
+        }
+        cancelIdleTimer();
+        switch (mode) {
+            case STREAM -> streamEnded();
+            case BLOCKING -> blockingEnded();
+            case ERROR -> errorEnded();
+            default -> {
+            }
+        }
+    }
+
+    private void streamEnded() {
+        byte[] rest = decoder.finish();
+        observeStreamEnd();
+        if (heldOverflow) {
+            finishFailed(502, "upstream_too_large", "the provider's answer was larger than " + MAX_HELD / (1024 * 1024)
+                    + " MiB and could not be inspected for tool calls");
+            return;
+        }
+        if (round.live() && rest != null && rest.length > 0) {
+            write(Buffer.buffer(rest));
+        }
+        if (observer.streamFailed() || !round.terminal() || status >= 400) {
+            // the provider's error event (or the cut stream) is the client's answer, as without injection
+            if (!round.live()) {
+                write(Buffer.buffer(held.toByteArray()));
+            }
+            String type = observer.streamFailed() ? "upstream_error" : status >= 400 ? "upstream_error" : "stream_truncated";
+            String message = observer.streamFailed() ? observer.streamErrorType() + ": " + observer.streamErrorMessage()
+                    : status >= 400 ? "the provider answered " + status : "the provider's stream ended without its final event";
+            end(EndStatus.FAILED, type, message);
+            return;
+        }
+        if (round.loops()) {
+            runTools(null);
+            return;
+        }
+        recordUnrun();
+        if (!round.live()) {
+            write(Buffer.buffer(round.finishStream(held.toByteArray())));
+        }
+        end(EndStatus.COMPLETED, null, null);
+    }
+
+    private void blockingEnded() {
+        if (heldOverflow) {
+            finishFailed(502, "upstream_too_large", "the provider's answer was larger than " + MAX_HELD / (1024 * 1024)
+                    + " MiB and could not be inspected for tool calls");
+            return;
+        }
+        byte[] raw = held.toByteArray();
+        JsonNode json = Json.parse(raw);
+        try {
+            observer.onBody(json);
+        } catch (RuntimeException e) {
+            LOG.warnf("interception %s: could not read the response body (%s)", recording.id(), e.toString());
+        }
+        round.inspect(json);
+        if (json != null && status < 400 && round.loops()) {
+            runTools(json);
+            return;
+        }
+        recordUnrun();
+        byte[] answer = json == null || status >= 400 ? null : round.finalBody(json);
+        out.setStatusCode(status);
+        if (upstreamResponse.statusMessage() != null) {
+            out.setStatusMessage(upstreamResponse.statusMessage());
+        }
+        ForwardedHeaders.downstream(upstreamResponse.headers(), out.headers(), false);
+        out.putHeader(Relay.INTERCEPTION_HEADER, recording.id().toString());
+        recording.firstByte();
+        out.end(Buffer.buffer(answer == null ? raw : answer));
+        finished = true;
+        stopTimers();
+        recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status, status < 400 ? null : "upstream_error",
+                status < 400 ? null : "the provider answered " + status);
+    }
+
+    private void errorEnded() {
+        byte[] raw = held.toByteArray();
+        String message = errorMessage(raw);
+        if (!out.headWritten()) {
+            // nothing reached the client yet: it gets the provider's error as it is
+            out.headers().clear();
+            out.setChunked(false);
+            out.setStatusCode(status);
+            ForwardedHeaders.downstream(upstreamResponse.headers(), out.headers(), false);
+            out.putHeader(Relay.INTERCEPTION_HEADER, recording.id().toString());
+            recording.firstByte();
+            out.end(Buffer.buffer(raw));
+            finished = true;
+            stopTimers();
+            recording.end(EndStatus.FAILED, status, "upstream_error", message);
+            return;
+        }
+        write(Buffer.buffer(api.errorFrame(observer, "the provider answered " + status + ": " + message)));
+        end(EndStatus.FAILED, "upstream_error", message);
+    }
+
+    // ---------------------------------------------------------------------------------- tools
+
+    /** Runs the round's injected calls one after the other, records each, then starts the next round. */
+    private void runTools(JsonNode blockingBody) {
+        toolsRunning = true;
+        List<ToolCall> calls = round.injectedCalls();
+        List<ToolResult> results = new ArrayList<>(calls.size());
+        Map<String, String> attributes = Map.of("interception_id", recording.id().toString(), "provider",
+                recording.context().provider(), "model", recording.context().model());
+        Future<Void> chain = Future.succeededFuture();
+        String responseId = round.responseId();
+        for (ToolCall call : calls) {
+            chain = chain.compose(v -> runOne(call, responseId, attributes).map(outcome -> {
+                results.add(new ToolResult(call, outcome));
+                return null;
+            }));
+        }
+        chain.onComplete(ar -> {
+            toolsRunning = false;
+            if (cancelledWhileTools || finished) {
+                recording.end(EndStatus.CANCELLED, out.headWritten() ? status : null, "client_disconnected",
+                        "the client closed the connection while an injected tool was running");
+                return;
+            }
+            loop.toolRounds++;
+            round.appendFollowUp(body, blockingBody, results);
+            if (loop.toolRounds >= maxRounds) {
+                // the limit: the model gets these results, and must answer without calling tools
+                api.forbidTools(body);
+                loop.finalRound = true;
+                LOG.infof("interception %s: %d rounds of injected tool calls, the limit; asking the model to answer without tools",
+                        recording.id(), loop.toolRounds);
+            }
+            sendRound();
+        });
+    }
+
+    private Future<ToolCallOutcome> runOne(ToolCall call, String responseId, Map<String, String> attributes) {
+        ToolSet.Entry entry = loop.tools.get(call.name());
+        String input = Json.normalize(call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments());
+        Map<String, Object> arguments = arguments(call.arguments());
+        Future<ToolCallOutcome> outcome = arguments == null
+                ? Future.succeededFuture(ToolCallOutcome.failed("the arguments are not a JSON object: " + call.arguments()))
+                : mcp.call(entry, arguments, input, traceContext, attributes);
+        return outcome.map(o -> {
+            recording.injectedTool(responseId, call.id(), entry.tool().serverUrl(), entry.tool().name(), input, o.invocationError());
+            return o;
+        });
+    }
+
+    private static Map<String, Object> arguments(String json) {
+        if (json == null || json.isBlank()) {
+            return Map.of();
+        }
+        try {
+            JsonNode node = Json.MAPPER.readTree(json);
+            return node != null && node.isObject() ? Json.MAPPER.convertValue(node, new TypeReference<Map<String, Object>>() { }) : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** Injected calls the loop ends with (client tools in the same turn, or the round limit) are recorded as not run. */
+    private void recordUnrun() {
+        if (round.injectedCalls().isEmpty()) {
+            return;
+        }
+        String why = round.clientCalls() ? "not run: the model called the client's own tools in the same turn"
+                : "not run: the limit of " + maxRounds + " rounds of injected tool calls was reached";
+        for (ToolCall call : round.injectedCalls()) {
+            ToolSet.Entry entry = loop.tools.get(call.name());
+            recording.injectedTool(round.responseId(), call.id(), entry.tool().serverUrl(), entry.tool().name(),
+                    Json.normalize(call.arguments()), why);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- output
+
+    private void write(Buffer chunk) {
+        if (chunk.length() == 0 || out.closed()) {
+            return;
+        }
+        recording.firstByte();
+        lastWriteNanos = System.nanoTime();
+        out.write(chunk);
+        if (out.writeQueueFull() && upstreamResponse != null && mode == Mode.STREAM) {
+            HttpClientResponse paused = upstreamResponse;
+            paused.pause();
+            out.drainHandler(v -> {
+                if (!finished) {
+                    lastActivityNanos = System.nanoTime();
+                    paused.resume();
+                }
+            });
+        }
+    }
+
+    private void end(EndStatus endStatus, String errorType, String errorMessage) {
+        finished = true;
+        stopTimers();
+        out.end();
+        recording.end(endStatus, status, errorType, errorMessage);
+    }
+
+    /** An answer the proxy cannot deliver: an error status if nothing was sent, else an error frame. */
+    private void finishFailed(int code, String type, String message) {
+        LOG.warnf("interception %s: %s", recording.id(), message);
+        finished = true;
+        stopTimers();
+        if (!out.headWritten()) {
+            out.headers().clear();
+            out.setChunked(false);
+            out.putHeader(Relay.INTERCEPTION_HEADER, recording.id().toString());
+            ProviderErrors.send(out, provider, code, message, type);
+            recording.end(EndStatus.FAILED, code, type, message);
+        } else {
+            out.write(Buffer.buffer(api.errorFrame(observer, message)));
+            out.end();
+            recording.end(EndStatus.FAILED, status, type, message);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- failures
+
+    private void upstreamFailed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        boolean timeout = Relay.isTimeout(cause);
+        metrics.upstreamError(recording.context().providerName(), recording.context().route(), 0);
+        String message = timeout ? "the provider did not answer within " + idleTimeoutMillis / 1000 + " s"
+                : "could not reach the provider: " + describe(cause);
+        finishFailed(timeout ? 504 : 502, timeout ? "timeout" : "upstream_unreachable", message);
+    }
+
+    private void upstreamBroken(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        if (mode == Mode.STREAM) {
+            observeStreamEnd();
+        }
+        boolean timeout = Relay.isTimeout(cause);
+        String message = timeout ? "the provider went silent for " + idleTimeoutMillis / 1000 + " s in the middle of its answer"
+                : "the provider's connection broke in the middle of its answer: " + describe(cause);
+        if (!round.live() && held != null && mode == Mode.STREAM && out.headWritten()) {
+            write(Buffer.buffer(held.toByteArray()));
+        }
+        finishFailed(timeout ? 504 : 502, timeout ? "timeout" : mode == Mode.STREAM ? "stream_broken" : "upstream_broken", message);
+    }
+
+    private void clientGone() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        stopTimers();
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        if (mode == Mode.STREAM) {
+            observeStreamEnd();
+        }
+        if (toolsRunning) {
+            // the running call is recorded when it returns; the interception ends then
+            cancelledWhileTools = true;
+            return;
+        }
+        recording.end(EndStatus.CANCELLED, out.headWritten() ? status : null, "client_disconnected",
+                "the client closed the connection before the answer ended");
+    }
+
+    private void observeStreamEnd() {
+        try {
+            observer.onStreamEnd();
+        } catch (RuntimeException e) {
+            LOG.warnf("interception %s: could not record the end of the stream (%s)", recording.id(), e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- timers
+
+    private void armIdleTimer(long delayMillis) {
+        idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+            if (finished || mode == Mode.WAITING && upstreamResponse == null) {
+                return;
+            }
+            long silentMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
+            if (silentMillis >= idleTimeoutMillis) {
+                if (upstreamRequest != null) {
+                    upstreamRequest.reset();
+                }
+                upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + silentMillis + " ms"));
+            } else {
+                armIdleTimer(idleTimeoutMillis - silentMillis);
+            }
+        });
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimer >= 0) {
+            vertx.cancelTimer(idleTimer);
+            idleTimer = -1;
+        }
+    }
+
+    /** While tools run (or a later round is awaited), a streaming client gets a keep-alive frame after 10 s of silence. */
+    private void startKeepAlive() {
+        keepAliveTimer = vertx.setPeriodic(KEEP_ALIVE_MILLIS / 2, id -> {
+            if (!finished && System.nanoTime() - lastWriteNanos >= KEEP_ALIVE_MILLIS * 1_000_000) {
+                write(Buffer.buffer(api.keepAlive()));
+            }
+        });
+    }
+
+    private void stopTimers() {
+        cancelIdleTimer();
+        if (keepAliveTimer >= 0) {
+            vertx.cancelTimer(keepAliveTimer);
+            keepAliveTimer = -1;
+        }
+    }
+
+    private String errorMessage(byte[] bytes) {
+        JsonNode json = Json.parse(bytes);
+        JsonNode error = json == null ? null : json.get("error");
+        if (error != null && error.isObject() && error.path("message").isTextual()) {
+            String type = error.path("type").isTextual() ? error.path("type").asText() + ": " : "";
+            return type + error.path("message").asText();
+        }
+        return "the provider answered " + status;
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,84 @@
+package io.aibridge.proxy.injection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.sse.SseEvent;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One upstream call of a tool loop, for one provider API. As a stream listener it first hands each
+ * event to the recording observer, then decides what the client sees (the frame as is, rewritten,
+ * or nothing); on a blocking body it does the same once. It collects the model's injected calls
+ * (which the client never sees) and notes whether the model also called the client's own tools.
+ */
+abstract class Round implements SseDecoder.Listener {
+
+    protected final LoopState loop;
+    protected final ResponseObserver observer;
+    protected final List<ToolCall> injectedCalls = new ArrayList<>();
+    protected boolean clientCalls;
+    protected boolean terminal;
+    protected String responseId = "";
+
+    Round(LoopState loop, ResponseObserver observer) {
+        this.loop = loop;
+        this.observer = observer;
+    }
+
+    @Override
+    public final byte[] onEvent(SseEvent event) {
+        observer.onEvent(event);
+        return shape(event);
+    }
+
+    /** The client's version of a frame: null unchanged, {@link SseDecoder#DROP}, or replacement bytes. */
+    protected abstract byte[] shape(SseEvent event);
+
+    /** Streams relayed as they arrive (Anthropic, Chat); false when the round is buffered (Responses). */
+    boolean live() {
+        return true;
+    }
+
+    /**
+     * The bytes to send once the round's stream ended and the loop ends with it. Live rounds have sent
+     * everything already; a buffered round returns its stream, rewritten where needed.
+     */
+    byte[] finishStream(byte[] buffered) {
+        return new byte[0];
+    }
+
+    /** Reads a blocking body (before the observer's recording has been done by the caller). */
+    abstract void inspect(JsonNode body);
+
+    /** The body the client gets when the loop ends with this round; null to send the provider's bytes unchanged. */
+    abstract byte[] finalBody(JsonNode body);
+
+    /** Appends this round's assistant turn and the tool results to the next request. */
+    abstract void appendFollowUp(ObjectNode request, JsonNode blockingBody, List<ToolResult> results);
+
+    /** The loop goes on: the model called injected tools only, and it may still call tools. */
+    boolean loops() {
+        return !injectedCalls.isEmpty() && !clientCalls && !loop.finalRound;
+    }
+
+    /** The stream's terminal event was seen ({@code message_stop}, {@code [DONE]}, {@code response.completed}...). */
+    boolean terminal() {
+        return terminal;
+    }
+
+    List<ToolCall> injectedCalls() {
+        return injectedCalls;
+    }
+
+    boolean clientCalls() {
+        return clientCalls;
+    }
+
+    String responseId() {
+        return responseId;
+    }
+}

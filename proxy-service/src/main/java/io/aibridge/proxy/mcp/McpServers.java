@@ -1,0 +1,403 @@
+package io.aibridge.proxy.mcp;
+
+import io.modelcontextprotocol.spec.McpSchema;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The configured MCP servers and their tools (the reference's "server proxy manager").
+ *
+ * <p>Shared servers (no token, or the server's own token) are initialised at start, in parallel;
+ * start waits for them at most {@code AIBRIDGE_MCP_INIT_TIMEOUT}. A server that fails is logged,
+ * left out of the injected tools, and retried in the background with exponential backoff until
+ * it answers: the proxy never fails to start because of an MCP server, and agents keep working
+ * without its tools meanwhile.
+ *
+ * <p>Servers with per-user tokens get one session per (server, token), opened on the user's first
+ * request that carries the token and kept while it is used (least recently used sessions are
+ * closed beyond the limit). The token is only ever held in memory, keyed by its SHA-256.
+ *
+ * <p>The SDK blocks: every initialisation and call runs on the {@code aibridge-mcp} worker pool,
+ * and results come back on the caller's event loop.
+ */
+@ApplicationScoped
+public class McpServers {
+
+    /** Request header carrying a user's own token for the server named after the prefix. */
+    public static final String USER_TOKEN_HEADER_PREFIX = "X-AIBridge-MCP-Token-";
+    private static final Logger LOG = Logger.getLogger(McpServers.class);
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+    private static final int MAX_NAME = 32;
+
+    private final McpConfig config;
+    private final Vertx vertx;
+    private final Tracer tracer;
+    private final List<Shared> shared = new ArrayList<>();
+    private final List<Configured> perUser = new ArrayList<>();
+    private final Map<String, UserSession> userSessions;
+    private WorkerExecutor workers;
+    private volatile boolean stopped;
+    private long sweeper = -1;
+
+    /** A server as configured, with its compiled filter. */
+    private record Configured(McpConfig.Server server, ToolFilter filter) {
+    }
+
+    /** A shared server's current session, replaced by a fresh one on every retry. */
+    private final class Shared {
+        final Configured configured;
+        volatile McpServerConnection connection;
+        volatile boolean ready;
+        int failures;
+
+        Shared(Configured configured) {
+            this.configured = configured;
+        }
+    }
+
+    /** One user's session with one server. */
+    private static final class UserSession {
+        Future<McpServerConnection> opening;
+        McpServerConnection connection;
+        long lastUsedNanos = System.nanoTime();
+        long failedAtNanos = -1;
+    }
+
+    public McpServers(McpConfig config, Vertx vertx, Tracer tracer) {
+        this.config = config;
+        this.vertx = vertx;
+        this.tracer = tracer;
+        int max = config.userSessions().maxSessions();
+        this.userSessions = new LinkedHashMap<>(16, 0.75f, true);
+        Set<String> names = new HashSet<>();
+        for (McpConfig.Server server : config.servers()) {
+            Configured c = new Configured(server, validate(server, names));
+            if (server.userToken()) {
+                perUser.add(c);
+            }
+            if (!server.userToken() || server.token().filter(t -> !t.isBlank()).isPresent()) {
+                shared.add(new Shared(c));
+            }
+        }
+        if (max < 1) {
+            throw new IllegalStateException("AIBRIDGE_MCP_USER_SESSIONS_MAX must be at least 1");
+        }
+    }
+
+    /** Checks one server's settings; the message names the variable to fix. */
+    static ToolFilter validate(McpConfig.Server server, Set<String> names) {
+        String name = server.name();
+        String where = "MCP server \"" + name + "\"";
+        if (name == null || !NAME.matcher(name).matches() || name.length() > MAX_NAME) {
+            throw new IllegalStateException("MCP server name \"" + name + "\" is invalid: it becomes part of every tool name "
+                    + "(bmcp_<server>_<tool>, at most 64 characters), so use lower-case letters and digits with single hyphens "
+                    + "between them, at most " + MAX_NAME + " characters (AIBRIDGE_MCP_SERVER_<N>_NAME)");
+        }
+        if (!names.add(name)) {
+            throw new IllegalStateException("MCP server name \"" + name + "\" is configured twice; names must be unique");
+        }
+        try {
+            URI uri = URI.create(server.url());
+            if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null) {
+                throw new IllegalArgumentException("not an absolute http(s) URL");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(where + ": URL \"" + server.url() + "\" is not an absolute http(s) URL "
+                    + "(AIBRIDGE_MCP_SERVER_<N>_URL, the Streamable HTTP endpoint such as https://mcp.example.com/mcp)");
+        }
+        return new ToolFilter(pattern(where, "ALLOW", server.allow().orElse(null)), pattern(where, "DENY", server.deny().orElse(null)));
+    }
+
+    private static Pattern pattern(String where, String key, String regex) {
+        if (regex == null || regex.isEmpty()) {
+            return null;
+        }
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalStateException(where + ": AIBRIDGE_MCP_SERVER_<N>_" + key + " is not a valid regular expression: "
+                    + e.getDescription() + " in " + regex);
+        }
+    }
+
+    /** True when at least one server is configured (otherwise the feature is off). */
+    public boolean configured() {
+        return !shared.isEmpty() || !perUser.isEmpty();
+    }
+
+    void start(@Observes StartupEvent event) {
+        if (!configured()) {
+            return;
+        }
+        Duration timeout = config.initTimeout();
+        workers = vertx.createSharedWorkerExecutor("aibridge-mcp", config.maxConcurrentCalls(),
+                config.callTimeout().plus(timeout).toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        sweeper = vertx.setPeriodic(60_000, id -> sweepIdleSessions());
+        if (shared.isEmpty()) {
+            return;
+        }
+        Span span = tracer.spanBuilder(McpSpans.MANAGER_INIT).startSpan();
+        Context parent = Context.current().with(span);
+        List<Future<Boolean>> attempts = new ArrayList<>();
+        for (Shared s : shared) {
+            attempts.add(initialise(s, parent));
+        }
+        // agents should find the tools from the first request on; a slow server is waited for at most the init timeout
+        try {
+            Future.join(attempts).toCompletionStage().toCompletableFuture().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warnf("MCP servers still initialising after %d s; starting without their tools for now", timeout.toSeconds());
+        } finally {
+            long ready = shared.stream().filter(s -> s.ready).count();
+            span.setAttribute(McpSpans.TOOL_COUNT, (long) shared.stream().filter(s -> s.ready)
+                    .mapToInt(s -> s.connection.tools().size()).sum());
+            span.end();
+            LOG.infof("MCP tool injection: %d of %d shared servers ready, %d per-user servers", ready, shared.size(), perUser.size());
+        }
+    }
+
+    /** One attempt to initialise a shared server; on failure, schedules the next. Completes with success. */
+    private Future<Boolean> initialise(Shared s, Context parent) {
+        McpConfig.Server server = s.configured.server();
+        McpServerConnection connection = new McpServerConnection(server, s.configured.filter(), server.token().filter(t -> !t.isBlank()).orElse(null),
+                config.initTimeout(), config.callTimeout(), tracer);
+        return workers.executeBlocking(() -> connection.initialize(parent), false)
+                .map(tools -> {
+                    s.connection = connection;
+                    s.ready = true;
+                    s.failures = 0;
+                    LOG.infof("MCP server %s (%s): %d tools injected %s", server.name(), server.url(), tools.size(),
+                            tools.stream().map(InjectedTool::name).toList());
+                    return true;
+                })
+                .otherwise(error -> {
+                    connection.close();
+                    s.failures++;
+                    long delay = Math.min(config.retry().maxDelay().toMillis(),
+                            config.retry().initialDelay().toMillis() << Math.min(20, s.failures - 1));
+                    LOG.warnf("MCP server %s (%s) could not be initialised: %s; its tools are left out, retrying in %d ms",
+                            server.name(), server.url(), McpServerConnection.describe(error), delay);
+                    if (!stopped) {
+                        vertx.setTimer(Math.max(1, delay), id -> {
+                            if (!stopped) {
+                                initialise(s, Context.root());
+                            }
+                        });
+                    }
+                    return false;
+                });
+    }
+
+    /**
+     * The tools for a request: the ready shared servers', plus the per-user servers' for which the
+     * request carries a token (their sessions may have to be opened first). Never fails: a server
+     * that cannot be used is left out.
+     */
+    public Future<ToolSet> tools(MultiMap requestHeaders) {
+        List<ToolSet.Entry> entries = new ArrayList<>();
+        for (Shared s : shared) {
+            if (s.ready) {
+                McpServerConnection c = s.connection;
+                for (InjectedTool tool : c.tools()) {
+                    entries.add(new ToolSet.Entry(tool, c));
+                }
+            }
+        }
+        List<Future<McpServerConnection>> opening = new ArrayList<>();
+        for (Configured c : perUser) {
+            String token = requestHeaders.get(USER_TOKEN_HEADER_PREFIX + c.server().name());
+            if (token != null && !token.isBlank()) {
+                // the user's own session replaces the shared fallback session for this server
+                entries.removeIf(e -> e.tool().server().equals(c.server().name()));
+                opening.add(userSession(c, token.trim()));
+            }
+        }
+        if (opening.isEmpty()) {
+            return Future.succeededFuture(entries.isEmpty() ? ToolSet.EMPTY : new ToolSet(entries));
+        }
+        return Future.join(opening).transform(ar -> {
+            for (Future<McpServerConnection> f : opening) {
+                if (f.succeeded() && f.result() != null) {
+                    for (InjectedTool tool : f.result().tools()) {
+                        entries.add(new ToolSet.Entry(tool, f.result()));
+                    }
+                }
+            }
+            return Future.succeededFuture(new ToolSet(entries));
+        });
+    }
+
+    private Future<McpServerConnection> userSession(Configured c, String token) {
+        String key = c.server().name() + ':' + sha256(token);
+        UserSession session;
+        List<McpServerConnection> evicted = new ArrayList<>();
+        synchronized (userSessions) {
+            session = userSessions.get(key);
+            long now = System.nanoTime();
+            if (session != null && session.failedAtNanos >= 0
+                    && now - session.failedAtNanos >= config.userSessions().retryAfter().toNanos()) {
+                userSessions.remove(key);
+                session = null;
+            }
+            if (session == null) {
+                session = new UserSession();
+                UserSession created = session;
+                McpServerConnection connection = new McpServerConnection(c.server(), c.filter(), token, config.initTimeout(),
+                        config.callTimeout(), tracer);
+                Span span = tracer.spanBuilder(McpSpans.MANAGER_INIT).startSpan();
+                Context parent = Context.current().with(span);
+                created.opening = workers.executeBlocking(() -> {
+                    try (Scope ignored = span.makeCurrent()) {
+                        connection.initialize(parent);
+                        return connection;
+                    } finally {
+                        span.end();
+                    }
+                }, false).map(ready -> {
+                    synchronized (userSessions) {
+                        created.connection = ready;
+                    }
+                    return ready;
+                }).recover(error -> {
+                    connection.close();
+                    synchronized (userSessions) {
+                        created.failedAtNanos = System.nanoTime();
+                    }
+                    LOG.warnf("MCP server %s: a user's session could not be initialised: %s; that user's requests go without its tools for %d s",
+                            c.server().name(), McpServerConnection.describe(error), config.userSessions().retryAfter().toSeconds());
+                    return Future.succeededFuture(null);
+                });
+                userSessions.put(key, created);
+                while (userSessions.size() > config.userSessions().maxSessions()) {
+                    Iterator<UserSession> oldest = userSessions.values().iterator();
+                    UserSession gone = oldest.next();
+                    oldest.remove();
+                    if (gone.connection != null) {
+                        evicted.add(gone.connection);
+                    }
+                }
+            }
+            session.lastUsedNanos = now;
+        }
+        closeLater(evicted);
+        return session.opening;
+    }
+
+    private void sweepIdleSessions() {
+        long idle = config.userSessions().idleTimeout().toNanos();
+        long now = System.nanoTime();
+        List<McpServerConnection> closing = new ArrayList<>();
+        synchronized (userSessions) {
+            userSessions.values().removeIf(s -> {
+                boolean expired = s.opening.isComplete() && now - s.lastUsedNanos > idle;
+                if (expired && s.connection != null) {
+                    closing.add(s.connection);
+                }
+                return expired;
+            });
+        }
+        closeLater(closing);
+    }
+
+    private void closeLater(List<McpServerConnection> connections) {
+        if (!connections.isEmpty() && workers != null) {
+            workers.executeBlocking(() -> {
+                connections.forEach(McpServerConnection::close);
+                return null;
+            }, false);
+        }
+    }
+
+    /**
+     * Runs {@code tools/call} with the tool's original name on the worker pool (span
+     * {@code Intercept.ProcessRequest.ToolCall}). Never fails: errors become the outcome.
+     *
+     * @param inputJson the arguments as the model wrote them, for the span
+     */
+    public Future<ToolCallOutcome> call(ToolSet.Entry entry, Map<String, Object> arguments, String inputJson, Context parent,
+                                        Map<String, String> interceptionAttributes) {
+        InjectedTool tool = entry.tool();
+        Span span = tracer.spanBuilder(McpSpans.TOOL_CALL).setParent(parent)
+                .setAttribute(McpSpans.TOOL_NAME, tool.name())
+                .setAttribute(McpSpans.SERVER_NAME, tool.server())
+                .setAttribute(McpSpans.SERVER_URL, tool.serverUrl())
+                .setAttribute(McpSpans.INPUT, McpSpans.truncate(inputJson))
+                .startSpan();
+        interceptionAttributes.forEach(span::setAttribute);
+        long start = System.nanoTime();
+        return workers.executeBlocking(() -> {
+            try (Scope ignored = span.makeCurrent()) {
+                McpSchema.CallToolResult result = entry.connection().call(tool.name(), arguments);
+                return new ToolCallOutcome(result, null);
+            }
+        }, false).otherwise(error -> {
+            McpSpans.fail(span, error);
+            return ToolCallOutcome.failed(McpServerConnection.describe(error));
+        }).onComplete(ar -> {
+            span.end();
+            ToolCallOutcome outcome = ar.result();
+            // results are not logged: they can be large or sensitive
+            LOG.debugf("injected tool %s on %s ran in %d ms%s", tool.name(), tool.server(), (System.nanoTime() - start) / 1_000_000,
+                    outcome.failed() ? ": " + outcome.error() : "");
+        });
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        stopped = true;
+        if (sweeper >= 0) {
+            vertx.cancelTimer(sweeper);
+        }
+        for (Shared s : shared) {
+            if (s.connection != null) {
+                s.connection.close();
+            }
+        }
+        synchronized (userSessions) {
+            userSessions.values().forEach(s -> {
+                if (s.connection != null) {
+                    s.connection.close();
+                }
+            });
+            userSessions.clear();
+        }
+        if (workers != null) {
+            workers.close();
+        }
+    }
+
+    private static String sha256(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

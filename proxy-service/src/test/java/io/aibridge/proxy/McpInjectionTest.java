@@ -1,0 +1,440 @@
+package io.aibridge.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.events.TokenUsageRecorded;
+import io.aibridge.events.ToolUsageRecorded;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.fake.Api;
+import io.aibridge.testing.fake.Fixture;
+import io.aibridge.testing.fake.FakeProvider;
+import io.aibridge.testing.fake.RecordedRequest;
+import io.aibridge.testing.fake.SseFrames;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static io.aibridge.proxy.ProxyClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * MCP tool injection end to end: the proxy injects the test MCP server's tools, the fake provider
+ * calls them (scripted by its {@code mcp-*} fixtures), the proxy runs them on the real MCP server
+ * and continues the conversation; the client sees only the final answer, and Kafka has the
+ * injected tool usages.
+ */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(FakeProviderTestResource.class)
+@WithTestResource(McpTestResource.class)
+class McpInjectionTest {
+
+    static final String ECHO_INPUT = "{\"text\":\"hello from the model\"}";
+
+    @TestHTTPResource("/")
+    URL proxyUrl;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Inject
+    InMemorySpanExporter spans;
+
+    private ProxyClient proxy;
+    private FakeProvider fake;
+    private McpTestServer mcp;
+
+    @BeforeEach
+    void setUp() {
+        proxy = new ProxyClient(proxyUrl.toString());
+        fake = FakeProviderTestResource.fake();
+        mcp = McpTestResource.server();
+        fake.clear();
+        mcp.clear();
+    }
+
+    @AfterAll
+    static void stopTail() {
+        EventTail.closeAll();
+    }
+
+    // ------------------------------------------------------------------------------- Anthropic
+
+    @Test
+    void anthropicStreamRunsTheInjectedToolAndTheClientSeesOneMessage() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> frames = SseFrames.split(response.body());
+        List<String> names = frames.stream().map(f -> f.substring("event: ".length(), f.indexOf('\n'))).toList();
+        assertThat(names).containsOnlyOnce("message_start", "message_delta", "message_stop");
+        assertThat(names.get(names.size() - 1)).isEqualTo("message_stop");
+        assertThat(response.body()).doesNotContain("tool_use", "bmcp_");
+        List<JsonNode> starts = data(frames, "content_block_start");
+        assertThat(starts).extracting(s -> s.path("index").asInt()).containsExactly(0, 1);
+        assertThat(text(frames)).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
+        JsonNode usage = data(frames, "message_delta").get(0).path("usage");
+        assertThat(usage.path("input_tokens").asLong()).isEqualTo(400 + 450);
+        assertThat(usage.path("output_tokens").asLong()).isEqualTo(30 + 12);
+        assertThat(usage.path("cache_read_input_tokens").asLong()).isEqualTo(100 + 200);
+        assertThat(data(frames, "message_delta").get(0).path("delta").path("stop_reason").asText()).isEqualTo("end_turn");
+
+        List<RecordedRequest> upstream = fake.requests("/v1/messages");
+        assertThat(upstream).hasSize(2);
+        JsonNode first = upstream.get(0).json();
+        assertThat(first.path("tools").findValuesAsText("name"))
+                .containsExactly("bmcp_filtered_echo", "bmcp_tools_echo", "bmcp_tools_explode", "get_weather");
+        assertThat(first.path("tools").get(1).path("type").asText()).isEqualTo("custom");
+        assertThat(first.path("tools").get(1).path("input_schema").path("required").get(0).asText()).isEqualTo("text");
+        assertThat(first.path("tool_choice")).isEqualTo(json("{\"type\":\"auto\",\"disable_parallel_tool_use\":true}"));
+        JsonNode messages = upstream.get(1).json().path("messages");
+        assertThat(messages).hasSize(3);
+        assertThat(messages.get(1).path("role").asText()).isEqualTo("assistant");
+        assertThat(messages.get(1).path("content").get(1).path("name").asText()).isEqualTo("bmcp_tools_echo");
+        assertThat(messages.get(1).path("content").get(1).path("input")).isEqualTo(json(ECHO_INPUT));
+        JsonNode result = messages.get(2).path("content").get(0);
+        assertThat(result.path("type").asText()).isEqualTo("tool_result");
+        assertThat(result.path("tool_use_id").asText()).isEqualTo(messages.get(1).path("content").get(1).path("id").asText());
+        assertThat(result.path("is_error").asBoolean()).isFalse();
+        assertThat(result.path("content").get(0).path("text").asText()).isEqualTo("echo: hello from the model");
+
+        assertThat(mcp.calls()).containsExactly(new McpTestServer.Call("echo", java.util.Map.of("text", "hello from the model"),
+                "Bearer " + McpTestServer.SHARED_TOKEN));
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.serverUrl()).isEqualTo(mcp.url());
+        assertThat(tool.tool()).isEqualTo("echo");
+        assertThat(json(tool.input())).isEqualTo(json(ECHO_INPUT));
+        assertThat(tool.providerToolCallId()).isEqualTo(result.path("tool_use_id").asText());
+        assertThat(tool.invocationError()).isNull();
+        assertThat(tokens(events)).containsExactly("in=400 out=30 cache_read=100", "in=450 out=12 cache_read=200");
+        assertThat(ProxyClient.summary(events)).startsWith("started").contains("ended completed 200")
+                .anyMatch(line -> line.startsWith("prompt msg_") && line.endsWith("Use the company tools, please. [scenario:mcp-echo]"));
+    }
+
+    @Test
+    void anthropicBlockingReturnsTheLastMessageWithTheSummedUsage() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = json(response.body());
+        assertThat(body.path("id").asText()).isEqualTo(Fixture.load(Api.ANTHROPIC_MESSAGES, "mcp-answer").responseJson().path("id").asText());
+        assertThat(body.path("content")).hasSize(1);
+        assertThat(body.path("content").get(0).path("text").asText()).isEqualTo("The tool answered: all good.");
+        assertThat(body.path("usage").path("input_tokens").asLong()).isEqualTo(850);
+        assertThat(body.path("usage").path("output_tokens").asLong()).isEqualTo(42);
+        assertThat(fake.requests("/v1/messages")).hasSize(2);
+        assertThat(single(events(response), ToolUsageRecorded.class).tool()).isEqualTo("echo");
+    }
+
+    @Test
+    void aFailingToolIsRecordedWithItsErrorAndTheModelIsToldSo() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-explode", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(json(response.body()).path("content").get(0).path("text").asText()).isEqualTo("The tool answered: all good.");
+        JsonNode result = fake.requests("/v1/messages").get(1).json().path("messages").get(2).path("content").get(0);
+        assertThat(result.path("is_error").asBoolean()).isTrue();
+        assertThat(result.path("content").get(0).path("text").asText()).startsWith("Error: calling tool: ").contains("the tool exploded: testing");
+        ToolUsageRecorded tool = single(events(response), ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.tool()).isEqualTo("explode");
+        assertThat(tool.serverUrl()).isEqualTo(mcp.url());
+        assertThat(tool.invocationError()).contains("the tool exploded: testing");
+    }
+
+    @Test
+    void theRoundLimitStopsAModelThatKeepsCallingTools() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-loop", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<RecordedRequest> upstream = fake.requests("/v1/messages");
+        // three rounds of tool calls, then one call that may not use tools
+        assertThat(upstream).hasSize(McpTestResource.MAX_ROUNDS + 1);
+        assertThat(upstream.get(McpTestResource.MAX_ROUNDS - 1).json().path("tool_choice").path("type").asText()).isEqualTo("auto");
+        assertThat(upstream.get(McpTestResource.MAX_ROUNDS).json().path("tool_choice")).isEqualTo(json("{\"type\":\"none\"}"));
+        List<String> frames = SseFrames.split(response.body());
+        assertThat(text(frames)).isEqualTo("Once more.".repeat(McpTestResource.MAX_ROUNDS) + "The tool answered: all good.");
+        assertThat(data(frames, "content_block_start")).extracting(s -> s.path("index").asInt()).containsExactly(0, 1, 2, 3);
+        List<InterceptionEvent> events = events(response);
+        assertThat(events.stream().filter(ToolUsageRecorded.class::isInstance)).hasSize(McpTestResource.MAX_ROUNDS);
+        assertThat(events.stream().filter(TokenUsageRecorded.class::isInstance)).hasSize(McpTestResource.MAX_ROUNDS + 1);
+        assertThat(mcp.calls()).hasSize(McpTestResource.MAX_ROUNDS);
+    }
+
+    @Test
+    void aCallToTheClientsOwnToolInTheSameTurnEndsTheLoopAndHidesOnlyTheInjectedCall() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-mixed", true);
+
+        List<String> frames = SseFrames.split(response.body());
+        List<JsonNode> starts = data(frames, "content_block_start");
+        assertThat(starts).hasSize(1);
+        assertThat(starts.get(0).path("index").asInt()).isZero();
+        assertThat(starts.get(0).path("content_block").path("name").asText()).isEqualTo("get_weather");
+        assertThat(data(frames, "message_delta").get(0).path("delta").path("stop_reason").asText()).isEqualTo("tool_use");
+        assertThat(fake.requests("/v1/messages")).hasSize(1);
+        assertThat(mcp.calls()).isEmpty();
+        List<ToolUsageRecorded> tools = events(response).stream().filter(ToolUsageRecorded.class::isInstance)
+                .map(ToolUsageRecorded.class::cast).toList();
+        assertThat(tools).extracting(ToolUsageRecorded::tool, ToolUsageRecorded::injected)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("echo", true), org.assertj.core.groups.Tuple.tuple("get_weather", false));
+        assertThat(tools.stream().filter(ToolUsageRecorded::injected).findFirst().orElseThrow().invocationError())
+                .startsWith("not run: the model called the client's own tools");
+    }
+
+    @Test
+    void excludedModelsGetNoToolsAndTheirBytesPassUnchanged() {
+        Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
+        ObjectNode request = fixture.request(false);
+        request.put("model", "claude-3-5-haiku-latest");
+        HttpResponse<String> response = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), request.toString(), headers(Api.ANTHROPIC_MESSAGES, "text"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(fake.requests("/v1/messages").get(0).bodyAsString()).isEqualTo(request.toString());
+    }
+
+    // ------------------------------------------------------------------------------- Chat
+
+    @Test
+    void chatStreamHidesTheInjectedCallAndEndsWithOneDone() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-echo", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        String firstId = Fixture.load(Api.OPENAI_CHAT, "mcp-echo").responseJson().path("id").asText();
+        assertThat(chunks).allSatisfy(c -> {
+            assertThat(c.path("id").asText()).isEqualTo(firstId);
+            assertThat(c.has("usage")).as("no usage for a client that did not ask").isFalse();
+            assertThat(c.path("choices").get(0).path("delta").has("tool_calls")).isFalse();
+        });
+        assertThat(chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
+                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
+        assertThat(chunks.stream().filter(c -> !c.path("choices").get(0).path("finish_reason").isNull()))
+                .extracting(c -> c.path("choices").get(0).path("finish_reason").asText()).containsExactly("stop");
+
+        List<RecordedRequest> upstream = fake.requests("/v1/chat/completions");
+        assertThat(upstream).hasSize(2);
+        JsonNode first = upstream.get(0).json();
+        assertThat(first.path("tools").findValuesAsText("name"))
+                .containsExactly("get_weather", "bmcp_filtered_echo", "bmcp_tools_echo", "bmcp_tools_explode");
+        assertThat(first.path("tools").get(2).path("function").path("strict").asBoolean(true)).isFalse();
+        assertThat(first.path("parallel_tool_calls").asBoolean(true)).isFalse();
+        assertThat(first.path("stream_options").path("include_usage").asBoolean()).isTrue();
+        JsonNode messages = upstream.get(1).json().path("messages");
+        assertThat(messages.get(1).path("tool_calls").get(0).path("function").path("name").asText()).isEqualTo("bmcp_tools_echo");
+        assertThat(messages.get(2).path("role").asText()).isEqualTo("tool");
+        assertThat(messages.get(2).path("tool_call_id").asText()).isEqualTo(messages.get(1).path("tool_calls").get(0).path("id").asText());
+        JsonNode result = json(messages.get(2).path("content").asText());
+        assertThat(result.path("content").get(0).path("text").asText()).isEqualTo("echo: hello from the model");
+
+        List<InterceptionEvent> events = events(response);
+        assertThat(single(events, ToolUsageRecorded.class).tool()).isEqualTo("echo");
+        assertThat(tokens(events)).containsExactly("in=400 out=30 cache_read=100", "in=450 out=12 cache_read=200");
+    }
+
+    @Test
+    void chatStreamGivesTheSummedUsageToAClientThatAskedForIt() {
+        ObjectNode request = Fixture.load(Api.OPENAI_CHAT, "mcp-echo").request(true);
+        request.putObject("stream_options").put("include_usage", true);
+        HttpResponse<String> response = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), request.toString(), headers(Api.OPENAI_CHAT, "mcp-echo"));
+
+        List<String> data = SseFrames.data(response.body());
+        JsonNode usage = json(data.get(data.size() - 2)).path("usage");
+        assertThat(usage.path("prompt_tokens").asLong()).isEqualTo(500 + 650);
+        assertThat(usage.path("completion_tokens").asLong()).isEqualTo(30 + 12);
+        assertThat(usage.path("total_tokens").asLong()).isEqualTo(530 + 662);
+        assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(100 + 200);
+    }
+
+    @Test
+    void chatBlockingRunsAChainOfToolsAndReturnsOneCompletion() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-chain", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = json(response.body());
+        assertThat(body.path("choices").get(0).path("message").path("content").asText()).isEqualTo("The tool answered: all good.");
+        assertThat(body.path("choices").get(0).path("message").has("tool_calls")).isFalse();
+        assertThat(body.path("usage").path("completion_tokens").asLong()).isEqualTo(18 + 20 + 12);
+        assertThat(fake.requests("/v1/chat/completions")).hasSize(3);
+        assertThat(mcp.calls()).extracting(McpTestServer.Call::tool).containsExactly("echo", "explode");
+        JsonNode error = json(fake.requests("/v1/chat/completions").get(2).json().path("messages").get(4).path("content").asText());
+        assertThat(error.path("error").asBoolean()).isTrue();
+        assertThat(error.path("message").asText()).contains("the tool exploded: testing");
+        assertThat(events(response).stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast))
+                .extracting(ToolUsageRecorded::tool).containsExactly("echo", "explode");
+    }
+
+    @Test
+    void aClientToolCallAfterAnInjectedOneIsRelayedToTheClient() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-then-client", true);
+
+        List<String> data = SseFrames.data(response.body());
+        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        assertThat(chunks.stream().flatMap(c -> c.path("choices").get(0).path("delta").path("tool_calls").findValuesAsText("name").stream()))
+                .containsExactly("get_weather");
+        assertThat(events(response).stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast))
+                .extracting(ToolUsageRecorded::tool, ToolUsageRecorded::injected)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("echo", true), org.assertj.core.groups.Tuple.tuple("get_weather", false));
+    }
+
+    // ------------------------------------------------------------------------------- Responses
+
+    @Test
+    void responsesStreamSendsOnlyTheLastResponseWithTheSummedUsage() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-echo", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<JsonNode> events = SseFrames.data(response.body()).stream().map(ProxyClient::json).toList();
+        String lastId = Fixture.load(Api.OPENAI_RESPONSES, "mcp-answer").responseJson().path("id").asText();
+        assertThat(events.get(0).path("response").path("id").asText()).isEqualTo(lastId);
+        assertThat(response.body()).doesNotContain("bmcp_tools_echo\",\"call_id", "function_call\"");
+        JsonNode completed = events.get(events.size() - 1);
+        assertThat(completed.path("type").asText()).isEqualTo("response.completed");
+        assertThat(completed.path("response").path("usage").path("output_tokens").asLong()).isEqualTo(30 + 12);
+        assertThat(completed.path("response").path("usage").path("input_tokens").asLong()).isEqualTo(500 + 650);
+
+        List<RecordedRequest> upstream = fake.requests("/v1/responses");
+        assertThat(upstream).hasSize(2);
+        assertThat(upstream.get(0).json().path("tools").findValuesAsText("name"))
+                .containsExactly("get_weather", "bmcp_filtered_echo", "bmcp_tools_echo", "bmcp_tools_explode");
+        assertThat(upstream.get(0).json().path("parallel_tool_calls").asBoolean(true)).isFalse();
+        JsonNode input = upstream.get(1).json().path("input");
+        assertThat(input.get(0).path("role").asText()).isEqualTo("user");
+        assertThat(input).extracting(i -> i.path("type").asText()).containsExactly("", "message", "function_call", "function_call_output");
+        assertThat(json(input.get(3).path("output").asText()).path("content").get(0).path("text").asText()).isEqualTo("echo: hello from the model");
+        assertThat(input.get(3).path("call_id").asText()).isEqualTo(input.get(2).path("call_id").asText());
+        assertThat(single(events(response), ToolUsageRecorded.class).tool()).isEqualTo("echo");
+    }
+
+    @Test
+    void responsesBlockingReportsTheFailingToolsInvocationError() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-explode", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = json(response.body());
+        assertThat(body.path("output")).hasSize(1);
+        assertThat(body.path("output").get(0).path("type").asText()).isEqualTo("message");
+        String output = fake.requests("/v1/responses").get(1).json().path("input").get(2).path("output").asText();
+        assertThat(output).startsWith("invocation error: \"").contains("the tool exploded: testing");
+        assertThat(single(events(response), ToolUsageRecorded.class).invocationError()).contains("the tool exploded: testing");
+    }
+
+    // ------------------------------------------------------------------------------- servers, users, filters
+
+    @Test
+    void aUsersOwnTokenBringsTheirServersToolsAndNeverReachesTheProvider() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-personal", false, "X-AIBridge-MCP-Token-personal", "alice-mcp-token");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        RecordedRequest first = fake.requests("/v1/messages").get(0);
+        assertThat(first.json().path("tools").findValuesAsText("name")).contains("bmcp_personal_echo", "bmcp_personal_explode");
+        assertThat(first.headers().keySet()).noneMatch(h -> h.startsWith("x-aibridge-mcp"));
+        assertThat(mcp.calls()).containsExactly(new McpTestServer.Call("echo", java.util.Map.of("text", "mine"), "Bearer alice-mcp-token"));
+        ToolUsageRecorded tool = single(events(response), ToolUsageRecorded.class);
+        assertThat(tool.serverUrl()).isEqualTo(mcp.personalUrl());
+
+        fake.clear();
+        send(Api.ANTHROPIC_MESSAGES, "text", false);
+        assertThat(fake.requests("/v1/messages").get(0).json().path("tools").findValuesAsText("name")).noneMatch(n -> n.startsWith("bmcp_personal"));
+
+        fake.clear();
+        HttpResponse<String> wrongToken = send(Api.ANTHROPIC_MESSAGES, "text", false, "X-AIBridge-MCP-Token-personal", "mallory-token");
+        assertThat(wrongToken.statusCode()).isEqualTo(200);
+        assertThat(fake.requests("/v1/messages").get(0).json().path("tools").findValuesAsText("name")).noneMatch(n -> n.startsWith("bmcp_personal"));
+    }
+
+    @Test
+    void injectedCallsAreCountedPerServerAndToolWithoutUserLabels() {
+        send(Api.OPENAI_RESPONSES, "mcp-echo", false);
+
+        String metrics = proxy.get("/q/metrics").body();
+        assertThat(metrics).containsPattern("aibridge_injected_tool_invocations_total\\{[^}]*name=\"echo\"[^}]*server=\"" + java.util.regex.Pattern.quote(mcp.url()) + "\"");
+        assertThat(metrics.lines().filter(l -> l.startsWith("aibridge_injected_tool_invocations_total"))).noneMatch(l -> l.contains("user"));
+    }
+
+    @Test
+    void spansFollowTheReferenceNamesAndAttributes() {
+        send(Api.ANTHROPIC_MESSAGES, "mcp-echo", false);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(spans.getFinishedSpanItems())
+                .extracting(SpanData::getName).contains("ServerProxyManager.Init", "StreamableHTTPServerProxy.Init",
+                        "StreamableHTTPServerProxy.Init.fetchTools", "Intercept.ProcessRequest.ToolCall"));
+        List<SpanData> all = new ArrayList<>(spans.getFinishedSpanItems());
+        SpanData fetch = all.stream().filter(s -> s.getName().equals("StreamableHTTPServerProxy.Init.fetchTools")
+                && "tools".equals(s.getAttributes().get(AttributeKey.stringKey("mcp_server_name")))).findFirst().orElseThrow();
+        assertThat(fetch.getAttributes().get(AttributeKey.stringKey("mcp_server_url"))).isEqualTo(mcp.url());
+        assertThat(fetch.getAttributes().get(AttributeKey.longKey("mcp_tool_count"))).isEqualTo(2L);
+        SpanData init = all.stream().filter(s -> s.getSpanId().equals(fetch.getParentSpanId())).findFirst().orElseThrow();
+        assertThat(init.getName()).isEqualTo("StreamableHTTPServerProxy.Init");
+        assertThat(all.stream().filter(s -> s.getSpanId().equals(init.getParentSpanId())).findFirst().orElseThrow().getName())
+                .isEqualTo("ServerProxyManager.Init");
+        SpanData call = all.stream().filter(s -> s.getName().equals("Intercept.ProcessRequest.ToolCall")).reduce((a, b) -> b).orElseThrow();
+        assertThat(call.getAttributes().get(AttributeKey.stringKey("mcp_tool_name"))).isEqualTo("echo");
+        assertThat(call.getAttributes().get(AttributeKey.stringKey("mcp_server_name"))).isEqualTo("tools");
+        assertThat(call.getAttributes().get(AttributeKey.stringKey("mcp_input"))).isEqualTo(ECHO_INPUT);
+        assertThat(call.getAttributes().get(AttributeKey.stringKey("interception_id"))).isNotBlank();
+    }
+
+    // ------------------------------------------------------------------------------- helpers
+
+    HttpResponse<String> send(Api api, String scenario, boolean stream, String... extraHeaders) {
+        ObjectNode request = Fixture.load(api, scenario).request(stream);
+        String[] base = headers(api, scenario);
+        String[] all = java.util.Arrays.copyOf(base, base.length + extraHeaders.length);
+        System.arraycopy(extraHeaders, 0, all, base.length, extraHeaders.length);
+        return proxy.post(ProxyClient.path(api), request.toString(), all);
+    }
+
+    static String[] headers(Api api, String scenario) {
+        String token = FakeProviderTestResource.BOOTSTRAP_TOKEN;
+        return api == Api.ANTHROPIC_MESSAGES
+                ? new String[]{"x-api-key", token, "anthropic-version", "2023-06-01", FakeProvider.SCENARIO_HEADER, scenario}
+                : new String[]{"Authorization", "Bearer " + token, FakeProvider.SCENARIO_HEADER, scenario};
+    }
+
+    List<InterceptionEvent> events(HttpResponse<?> response) {
+        UUID id = ProxyClient.interceptionId(response);
+        return EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(15));
+    }
+
+    static <T> T single(List<InterceptionEvent> events, Class<T> type) {
+        List<T> found = events.stream().filter(type::isInstance).map(type::cast).toList();
+        assertThat(found).as("one %s in %s", type.getSimpleName(), ProxyClient.summary(events)).hasSize(1);
+        return found.get(0);
+    }
+
+    static List<String> tokens(List<InterceptionEvent> events) {
+        return events.stream().filter(TokenUsageRecorded.class::isInstance).map(TokenUsageRecorded.class::cast)
+                .map(t -> "in=" + t.inputTokens() + " out=" + t.outputTokens() + " cache_read=" + t.cacheReadInputTokens()).toList();
+    }
+
+    static List<JsonNode> data(List<String> frames, String event) {
+        return frames.stream().filter(f -> f.startsWith("event: " + event + "\n")).map(f -> json(SseFrames.data(f).get(0))).toList();
+    }
+
+    static String text(List<String> frames) {
+        return data(frames, "content_block_delta").stream().map(d -> d.path("delta").path("text").asText("")).collect(Collectors.joining());
+    }
+}
