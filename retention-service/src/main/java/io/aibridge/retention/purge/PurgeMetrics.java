@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
@@ -14,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The purge's Prometheus metrics (names follow the reference's {@code dbpurge} metrics with our
  * {@code aibridge_} prefix). Every series exists from start-up, at zero, so dashboards and alerts
- * see the service before its first purge. Labels are table names only, never ids.
+ * see the service before its first purge (hence {@code @Startup}). Labels are table names only, never ids.
  */
+@Startup
 @ApplicationScoped
 public class PurgeMetrics {
 
