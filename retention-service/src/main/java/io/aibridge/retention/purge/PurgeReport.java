@@ -30,6 +30,9 @@ import java.util.StringJoiner;
  * @param sessionsRemoved          session summaries deleted because nothing of the session is left
  * @param sessionsRefreshed        session summaries recomputed because part of the session is left
  * @param took                     the run's duration
+ * @param daysTook                 of which dropping whole days (step 1)
+ * @param boundaryDayTook          of which the boundary day (step 2)
+ * @param sessionsTook             of which correcting session summaries (step 3)
  */
 public record PurgeReport(
         Outcome outcome,
@@ -45,7 +48,10 @@ public record PurgeReport(
         List<String> leftForNextRun,
         long sessionsRemoved,
         long sessionsRefreshed,
-        Duration took) {
+        Duration took,
+        Duration daysTook,
+        Duration boundaryDayTook,
+        Duration sessionsTook) {
 
     /** How a run ended. */
     public enum Outcome {
@@ -62,7 +68,7 @@ public record PurgeReport(
     /** A run that did nothing, with the reason. */
     static PurgeReport nothingDone(Outcome outcome, Instant runStart, Duration retention, boolean dryRun, Duration took) {
         return new PurgeReport(outcome, dryRun, runStart, retention, outcome == Outcome.DISABLED ? null : runStart.minus(retention),
-                List.of(), Map.of(), Map.of(), null, Map.of(), List.of(), 0, 0, took);
+                List.of(), Map.of(), Map.of(), null, Map.of(), List.of(), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     }
 
     /** Rows removed (or that would be) from {@code table}: dropped partitions plus the boundary day. */
@@ -117,14 +123,22 @@ public record PurgeReport(
         }
         line.append("; sessions ").append(dryRun ? "to remove " : "removed ").append(sessionsRemoved)
                 .append(dryRun ? ", to refresh " : ", refreshed ").append(sessionsRefreshed);
-        line.append("; took ").append(String.format(Locale.ROOT, "%.3f s", took.toNanos() / 1e9));
+        line.append("; took ").append(seconds(took));
+        if (!dryRun) {
+            line.append(" (days ").append(seconds(daysTook)).append(", boundary day ").append(seconds(boundaryDayTook))
+                    .append(", sessions ").append(seconds(sessionsTook)).append(')');
+        }
         if (!leftForNextRun.isEmpty()) {
             line.append("; left for the next run: ").append(String.join("; ", leftForNextRun));
         }
         return line.toString();
     }
 
-    /** Collects a run's work as it happens. */
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.3f s", duration.toNanos() / 1e9);
+    }
+
+    /** Collects a run's work as it happens; step 1's workers report from several threads. */
     static final class Builder {
         private final boolean dryRun;
         private final Instant runStart;
@@ -138,6 +152,9 @@ public record PurgeReport(
         private LocalDate boundaryDay;
         private long sessionsRemoved;
         private long sessionsRefreshed;
+        private Duration daysTook = Duration.ZERO;
+        private Duration boundaryDayTook = Duration.ZERO;
+        private Duration sessionsTook = Duration.ZERO;
 
         Builder(boolean dryRun, Instant runStart, Duration retention) {
             this.dryRun = dryRun;
@@ -150,11 +167,11 @@ public record PurgeReport(
             return cutoff;
         }
 
-        boolean complete() {
+        synchronized boolean complete() {
             return leftForNextRun.isEmpty();
         }
 
-        void partitionDropped(DayPartition partition, long rows) {
+        synchronized void partitionDropped(DayPartition partition, long rows) {
             if (!daysDropped.contains(partition.day())) {
                 daysDropped.add(partition.day());
             }
@@ -162,31 +179,44 @@ public record PurgeReport(
             rowsInDroppedPartitions.merge(partition.table(), rows, Long::sum);
         }
 
-        void boundaryDay(LocalDate day) {
+        synchronized void boundaryDay(LocalDate day) {
             boundaryDay = day;
         }
 
-        void deletedOnBoundaryDay(Map<PartitionedTable, Long> rows) {
+        synchronized void deletedOnBoundaryDay(Map<PartitionedTable, Long> rows) {
             rows.forEach((table, count) -> rowsDeletedOnBoundaryDay.merge(table, count, Long::sum));
         }
 
-        void leftForNextRun(String what) {
+        synchronized void leftForNextRun(String what) {
             leftForNextRun.add(what);
         }
 
-        void sessionsRemoved(long count) {
+        synchronized void sessionsRemoved(long count) {
             sessionsRemoved += count;
         }
 
-        void sessionsRefreshed(long count) {
+        synchronized void sessionsRefreshed(long count) {
             sessionsRefreshed += count;
         }
 
-        PurgeReport build(Duration took) {
+        synchronized void daysTook(Duration took) {
+            daysTook = took;
+        }
+
+        synchronized void boundaryDayTook(Duration took) {
+            boundaryDayTook = took;
+        }
+
+        synchronized void sessionsTook(Duration took) {
+            sessionsTook = took;
+        }
+
+        synchronized PurgeReport build(Duration took) {
             Collections.sort(daysDropped);
             return new PurgeReport(complete() ? Outcome.COMPLETE : Outcome.INCOMPLETE, dryRun, runStart, retention, cutoff,
                     List.copyOf(daysDropped), Map.copyOf(partitionsDropped), Map.copyOf(rowsInDroppedPartitions), boundaryDay,
-                    Map.copyOf(rowsDeletedOnBoundaryDay), List.copyOf(leftForNextRun), sessionsRemoved, sessionsRefreshed, took);
+                    Map.copyOf(rowsDeletedOnBoundaryDay), List.copyOf(leftForNextRun), sessionsRemoved, sessionsRefreshed, took,
+                    daysTook, boundaryDayTook, sessionsTook);
         }
     }
 }

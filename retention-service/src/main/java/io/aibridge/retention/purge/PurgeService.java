@@ -7,19 +7,15 @@ import org.jboss.logging.Logger;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -39,7 +35,8 @@ import java.util.stream.Collectors;
  *
  * One replica purges at a time: the run holds a session-level advisory lock on its own connection
  * for its whole duration, taken with a non-blocking try; a replica that does not get it skips the
- * run. Every step is idempotent and a run picks up whatever an interrupted one left behind (a
+ * run. Step 1 runs one worker per table ({@link ExpiredDayDropper}); steps 2 and 3 run on the
+ * lock's connection. Every step is idempotent and a run picks up whatever an interrupted one left behind (a
  * partition left "detach pending", a detached table not yet dropped, stale summaries).
  */
 @ApplicationScoped
@@ -47,29 +44,22 @@ public class PurgeService {
 
     private static final Logger LOG = Logger.getLogger(PurgeService.class);
 
-    /**
-     * The purge lock: the two-key form of the advisory lock functions, a key space apart from the
-     * single bigint keys of the per-session locks, so the two can never collide.
-     */
-    private static final String PURGE_LOCK = "hashtext('aibridge'), hashtext('retention-purge')";
-
-    /** SQLSTATE object_not_in_prerequisite_state: e.g. another partition of the table is pending detach. */
-    private static final String NOT_IN_PREREQUISITE_STATE = "55000";
-
     private final DataSource dataSource;
     private final RetentionConfig config;
     private final PartitionRepository partitions;
+    private final ExpiredDayDropper expiredDays;
     private final BoundaryDayRepository boundaryDay;
     private final SessionSummaryRepository sessions;
     private final LockRetry retry;
     private final PurgeMetrics metrics;
 
     public PurgeService(DataSource dataSource, RetentionConfig config, PartitionRepository partitions,
-                        BoundaryDayRepository boundaryDay, SessionSummaryRepository sessions, LockRetry retry,
-                        PurgeMetrics metrics) {
+                        ExpiredDayDropper expiredDays, BoundaryDayRepository boundaryDay, SessionSummaryRepository sessions,
+                        LockRetry retry, PurgeMetrics metrics) {
         this.dataSource = dataSource;
         this.config = config;
         this.partitions = partitions;
+        this.expiredDays = expiredDays;
         this.boundaryDay = boundaryDay;
         this.sessions = sessions;
         this.retry = retry;
@@ -90,7 +80,7 @@ public class PurgeService {
         }
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
-            if (!tryPurgeLock(connection)) {
+            if (!PurgeSession.tryPurgeLock(connection)) {
                 metrics.skippedLockHeld();
                 PurgeReport skipped = PurgeReport.nothingDone(PurgeReport.Outcome.LOCK_HELD, runStart, retention, dryRun,
                         elapsedSince(started));
@@ -98,15 +88,21 @@ public class PurgeService {
                 return skipped;
             }
             try {
-                prepareSession(connection);
+                PurgeSession.prepare(connection, config);
                 PurgeReport.Builder work = new PurgeReport.Builder(dryRun, runStart, retention);
                 List<DayPartition> found = partitions.list(connection);
                 if (dryRun) {
                     survey(connection, found, work);
                 } else {
-                    dropExpiredDays(connection, found, work);
+                    long step = System.nanoTime();
+                    expiredDays.dropExpiredDays(found, work);
+                    work.daysTook(elapsedSince(step));
+                    step = System.nanoTime();
                     purgeBoundaryDay(connection, found, work);
+                    work.boundaryDayTook(elapsedSince(step));
+                    step = System.nanoTime();
                     correctSessions(connection, work);
+                    work.sessionsTook(elapsedSince(step));
                 }
                 PurgeReport report = work.build(elapsedSince(started));
                 metrics.recorded(report);
@@ -117,126 +113,12 @@ public class PurgeService {
                 }
                 return report;
             } finally {
-                releaseSession(connection);
+                PurgeSession.release(connection, true);
             }
         } catch (SQLException | RuntimeException | InterruptedException e) {
             metrics.failed(elapsedSince(started));
             throw e;
         }
-    }
-
-    private static boolean tryPurgeLock(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet row = statement.executeQuery("SELECT pg_try_advisory_lock(" + PURGE_LOCK + ")")) {
-            row.next();
-            return row.getBoolean(1);
-        }
-    }
-
-    /**
-     * Session settings for the run. A short lock_timeout keeps every statement from queueing for
-     * long in front of other sessions' lock requests (a timed-out step is retried, then left to the
-     * next run). Asynchronous commit is safe because every step is idempotent: a commit lost in a
-     * crash is simply redone by the next run; commits that drop tables flush the WAL regardless.
-     */
-    private void prepareSession(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("SET lock_timeout = '" + Math.max(1, config.lockTimeout().toMillis()) + "ms'");
-            statement.execute("SET synchronous_commit = off");
-            statement.execute("SET application_name = 'aibridge-retention'");
-        }
-    }
-
-    /** Puts the pooled connection back as it was and releases the purge lock. */
-    private static void releaseSession(Connection connection) {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("RESET lock_timeout");
-            statement.execute("RESET synchronous_commit");
-            statement.execute("RESET application_name");
-            statement.execute("SELECT pg_advisory_unlock(" + PURGE_LOCK + ")");
-        } catch (SQLException e) {
-            // A broken connection has released its session lock already; the pool discards it.
-            LOG.warnf("Could not release the retention purge lock cleanly: %s", e.getMessage());
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // Step 1: whole days
-    // ---------------------------------------------------------------------------------------------
-
-    private void dropExpiredDays(Connection connection, List<DayPartition> found, PurgeReport.Builder work)
-            throws SQLException, InterruptedException {
-        Instant cutoff = work.cutoff();
-        for (DayPartition partition : found) {
-            if (partition.state() == DayPartition.State.DETACH_PENDING && !partition.entirelyBefore(cutoff)) {
-                LOG.warnf("%s is pending detach but inside the retention period; its rows are hidden from queries and "
-                        + "other partitions of %s cannot be detached until an operator runs ALTER TABLE %s DETACH PARTITION %s FINALIZE",
-                        partition.name(), partition.table().tableName(), partition.table().tableName(), partition.name());
-            }
-        }
-        // Days with a pending detach first: until it is finalized, PostgreSQL refuses every other
-        // concurrent detach on that table.
-        Map<LocalDate, List<DayPartition>> expiredDays = new TreeMap<>();
-        found.stream().filter(partition -> partition.entirelyBefore(cutoff))
-                .forEach(partition -> expiredDays.computeIfAbsent(partition.day(), day -> new ArrayList<>()).add(partition));
-        List<LocalDate> order = new ArrayList<>(expiredDays.keySet());
-        order.sort((a, b) -> Boolean.compare(!hasPending(expiredDays.get(a)), !hasPending(expiredDays.get(b))));
-
-        for (int i = 0; i < order.size(); i++) {
-            List<DayPartition> day = expiredDays.get(order.get(i));
-            List<DayPartition> detached = new ArrayList<>();
-            String deferred = null;
-            for (DayPartition partition : day) {
-                checkInterrupted();
-                try {
-                    if (retry.run("detach " + partition.name(), () -> partitions.detach(connection, partition))) {
-                        detached.add(partition);
-                    }
-                } catch (SQLException e) {
-                    if (!LockRetry.lostLockRace(e) && !NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())) {
-                        throw e;
-                    }
-                    deferred = partition.name() + " could not be detached (" + e.getMessage().strip() + ")";
-                    break;
-                }
-            }
-            dropDetached(connection, detached, work);
-            if (deferred != null) {
-                // Whatever kept this partition attached (a long transaction on its table) would
-                // hold up the next days too: leave them all to the next run.
-                int daysLeft = order.size() - i;
-                work.leftForNextRun(deferred + "; " + daysLeft + (daysLeft == 1 ? " day" : " days") + " not dropped");
-                return;
-            }
-        }
-    }
-
-    private static boolean hasPending(List<DayPartition> day) {
-        return day.stream().anyMatch(partition -> partition.state() == DayPartition.State.DETACH_PENDING);
-    }
-
-    private void dropDetached(Connection connection, List<DayPartition> detached, PurgeReport.Builder work)
-            throws SQLException, InterruptedException {
-        List<DayPartition> droppable = new ArrayList<>();
-        for (DayPartition partition : detached) {
-            // Never DROP a partition that is still attached: that would lock its whole table.
-            if (partitions.state(connection, partition).orElse(null) == DayPartition.State.DETACHED) {
-                droppable.add(partition);
-            }
-        }
-        if (droppable.isEmpty()) {
-            return;
-        }
-        // Detached tables receive no writes any more, so the count is exactly what the drop removes.
-        long[] rows = partitions.countRows(connection, droppable);
-        retry.run("drop " + droppable.get(0).day(), () -> {
-            partitions.drop(connection, droppable);
-            return null;
-        });
-        for (int i = 0; i < droppable.size(); i++) {
-            work.partitionDropped(droppable.get(i), rows[i]);
-        }
-        LOG.debugf("Dropped %d partitions of %s", droppable.size(), droppable.get(0).day());
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -257,7 +139,7 @@ public class PurgeService {
             if (present.contains(PartitionedTable.INTERCEPTIONS)) {
                 long deleted;
                 do {
-                    checkInterrupted();
+                    PurgeSession.checkInterrupted();
                     Map<PartitionedTable, Long> batch = retry.run("delete a batch of " + day,
                             () -> boundaryDay.deleteBatch(connection, day, cutoff, batchSize, present));
                     work.deletedOnBoundaryDay(batch);
@@ -270,7 +152,7 @@ public class PurgeService {
                 }
                 long swept;
                 do {
-                    checkInterrupted();
+                    PurgeSession.checkInterrupted();
                     swept = retry.run("sweep " + child.partitionName(day),
                             () -> boundaryDay.sweepChildren(connection, child, day, cutoff, batchSize));
                     work.deletedOnBoundaryDay(Map.of(child, swept));
@@ -303,7 +185,7 @@ public class PurgeService {
             int batchSize = config.batchSize();
             long removed;
             do {
-                checkInterrupted();
+                PurgeSession.checkInterrupted();
                 removed = retry.run("remove emptied session summaries", () -> sessions.deleteEmptied(connection, cutoff, batchSize));
                 work.sessionsRemoved(removed);
             } while (removed == batchSize);
@@ -313,7 +195,7 @@ public class PurgeService {
         int batchSize = config.sessionBatchSize();
         long notRefreshed = 0;
         for (int from = 0; from < touched.size(); from += batchSize) {
-            checkInterrupted();
+            PurgeSession.checkInterrupted();
             List<SessionKey> batch = touched.subList(from, Math.min(touched.size(), from + batchSize));
             try {
                 long gone = retry.run("refresh session summaries", () -> sessions.refresh(connection, batch));
@@ -352,12 +234,6 @@ public class PurgeService {
         SessionSummaryRepository.Affected affected = sessions.countAffected(connection, cutoff);
         work.sessionsRemoved(affected.emptied());
         work.sessionsRefreshed(affected.touched() - affected.emptied());
-    }
-
-    private static void checkInterrupted() throws InterruptedException {
-        if (Thread.interrupted()) {
-            throw new InterruptedException("retention purge interrupted");
-        }
     }
 
     private static Duration elapsedSince(long startedNanos) {

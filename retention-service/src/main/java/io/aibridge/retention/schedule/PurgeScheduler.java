@@ -10,6 +10,7 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +66,7 @@ public class PurgeScheduler {
 
     private void runOnce() {
         try {
-            purge.purge(clock.instant(), config.period(), config.dryRun());
+            purge.purge(clock.instant().truncatedTo(ChronoUnit.MILLIS), config.period(), config.dryRun());
         } catch (InterruptedException e) {
             LOG.info("Retention purge interrupted by shutdown; the next start picks up where it stopped");
             Thread.currentThread().interrupt();
