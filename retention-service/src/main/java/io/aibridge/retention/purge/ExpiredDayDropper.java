@@ -31,9 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * every transaction that was using the table when the first phase committed, typically one
  * in-flight recorder transaction. Done one partition after the other, those waits add up over the
  * 150 partitions of 30 days, so each of the five tables gets a worker on a connection of its own
- * and the waits overlap. Within a table the days go oldest first, one at a time (PostgreSQL allows
- * one pending detach per table), and a day's children are detached only after that day's
- * interceptions, so readers never see an interception whose children are gone.
+ * and the waits overlap. Within a table the days are detached oldest first, one at a time
+ * (PostgreSQL allows one pending detach per table), and a day's children only after that day's
+ * interceptions, so readers never see an interception whose children are gone. Once detached, the
+ * rows are out of every query; the worker then counts and drops its detached tables in bulk.
  */
 @ApplicationScoped
 public class ExpiredDayDropper {
@@ -42,6 +43,9 @@ public class ExpiredDayDropper {
 
     /** SQLSTATE object_not_in_prerequisite_state: e.g. another partition of the table is pending detach. */
     private static final String NOT_IN_PREREQUISITE_STATE = "55000";
+
+    /** Detached days dropped per statement: few commits, and a bounded number of locks per transaction. */
+    private static final int DAYS_PER_DROP = 10;
 
     private final DataSource dataSource;
     private final RetentionConfig config;
@@ -127,22 +131,30 @@ public class ExpiredDayDropper {
         }
     }
 
-    /** One table's expired days, in {@code order}, on a connection of its own. */
+    /**
+     * One table's expired days, in {@code order}, on a connection of its own: first detaches them
+     * one by one, then counts and drops the detached tables a few days per statement (a commit
+     * that deletes files always waits for the WAL flush, so fewer statements cost less).
+     */
     private void dropDays(PartitionedTable table, Map<LocalDate, DayPartition> expired, List<LocalDate> order,
                           Map<LocalDate, CompletableFuture<Boolean>> interceptionsGone, AtomicBoolean abort,
                           PurgeReport.Builder work) throws SQLException, InterruptedException {
         boolean interceptions = table == PartitionedTable.INTERCEPTIONS;
         try (Connection connection = dataSource.getConnection()) {
             PurgeSession.prepare(connection, config);
+            List<DayPartition> detached = new ArrayList<>();
             try {
                 for (int i = 0; i < order.size(); i++) {
                     LocalDate day = order.get(i);
                     if (abort.get() || (!interceptions && !gone(interceptionsGone.get(day)))) {
-                        return; // the run failed, or that day's interceptions stay: so do their children
+                        break; // the run failed, or that day's interceptions stay: so do their children
                     }
                     DayPartition partition = expired.get(day);
-                    if (partition != null && !dropDay(connection, partition, order.size() - i, work)) {
-                        return;
+                    if (partition != null) {
+                        if (!detach(connection, partition, order.size() - i, work)) {
+                            break;
+                        }
+                        detached.add(partition);
                     }
                     if (interceptions) {
                         interceptionsGone.get(day).complete(true);
@@ -152,6 +164,13 @@ public class ExpiredDayDropper {
                 if (interceptions) {
                     interceptionsGone.values().forEach(gate -> gate.complete(false));
                 }
+            }
+            try {
+                for (int from = 0; from < detached.size(); from += DAYS_PER_DROP) {
+                    PurgeSession.checkInterrupted();
+                    countAndDrop(connection, detached.subList(from, Math.min(detached.size(), from + DAYS_PER_DROP)), work);
+                }
+            } finally {
                 PurgeSession.release(connection, false);
             }
         }
@@ -166,13 +185,13 @@ public class ExpiredDayDropper {
         }
     }
 
-    /** Detaches, counts and drops one partition; false when it has to wait for the next run. */
-    private boolean dropDay(Connection connection, DayPartition partition, int daysLeft, PurgeReport.Builder work)
+    /** Detaches one partition; false when it has to wait for the next run (and so do the later days). */
+    private boolean detach(Connection connection, DayPartition partition, int daysLeft, PurgeReport.Builder work)
             throws SQLException, InterruptedException {
         PurgeSession.checkInterrupted();
-        boolean present;
         try {
-            present = retry.run("detach " + partition.name(), () -> partitions.detach(connection, partition));
+            retry.run("detach " + partition.name(), () -> partitions.detach(connection, partition));
+            return true;
         } catch (SQLException e) {
             if (!LockRetry.lostLockRace(e) && !NOT_IN_PREREQUISITE_STATE.equals(e.getSQLState())) {
                 throw e;
@@ -183,17 +202,29 @@ public class ExpiredDayDropper {
                     + (partition.table() == PartitionedTable.INTERCEPTIONS ? " on all five tables" : " on " + partition.table().tableName()));
             return false;
         }
-        // Never DROP a partition that is still attached: that would lock its whole table.
-        if (!present || partitions.state(connection, partition).orElse(null) != DayPartition.State.DETACHED) {
-            return true;
+    }
+
+    /** Counts and drops detached partitions; one that is not detached (or gone) is left alone. */
+    private void countAndDrop(Connection connection, List<DayPartition> detached, PurgeReport.Builder work)
+            throws SQLException, InterruptedException {
+        List<DayPartition> droppable = new ArrayList<>();
+        for (DayPartition partition : detached) {
+            // Never DROP a partition that is still attached: that would lock its whole table.
+            if (partitions.state(connection, partition).orElse(null) == DayPartition.State.DETACHED) {
+                droppable.add(partition);
+            }
         }
-        // A detached table receives no writes any more: the count is exactly what the drop removes.
-        long rows = partitions.countRows(connection, List.of(partition))[0];
-        retry.run("drop " + partition.name(), () -> {
-            partitions.drop(connection, List.of(partition));
+        if (droppable.isEmpty()) {
+            return;
+        }
+        // Detached tables receive no writes any more: the counts are exactly what the drop removes.
+        long[] rows = partitions.countRows(connection, droppable);
+        retry.run("drop " + droppable.get(0).name() + "…", () -> {
+            partitions.drop(connection, droppable);
             return null;
         });
-        work.partitionDropped(partition, rows);
-        return true;
+        for (int i = 0; i < droppable.size(); i++) {
+            work.partitionDropped(droppable.get(i), rows[i]);
+        }
     }
 }

@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The performance target of retention: purging 30 of 90 days holding 1,000,000 interceptions (with
- * five child rows each and ten interceptions per session) while a recorder-style writer stores 100
- * interceptions per second, one transaction each (interception, children, session summary). Prints
+ * five child rows each and ten interceptions per session) while a recorder-style writer stores
+ * batches of interceptions (5 transactions of 10 interceptions per second, each with its children
+ * and the refresh of the sessions it touched, like a consumer's batch). Prints
  * the purge's duration and the writer's latency before and during the purge. Not part of the
  * build: run it with
  * {@code ./mvnw -B -pl retention-service -am verify -Dtest=PurgeBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Daibridge.benchmark=true}
@@ -47,7 +48,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 class PurgeBenchmark {
 
     private static final int INTERCEPTIONS = Integer.getInteger("aibridge.benchmark.interceptions", 1_000_000);
-    private static final int WRITES_PER_SECOND = Integer.getInteger("aibridge.benchmark.writes-per-second", 100);
+    private static final int TRANSACTIONS_PER_SECOND = Integer.getInteger("aibridge.benchmark.transactions-per-second", 5);
+    private static final int INTERCEPTIONS_PER_TRANSACTION = Integer.getInteger("aibridge.benchmark.interceptions-per-transaction", 10);
     private static final Duration BASELINE = Duration.ofSeconds(Integer.getInteger("aibridge.benchmark.baseline-seconds", 20));
     private static final Duration RETENTION = Duration.ofDays(60);
 
@@ -181,9 +183,10 @@ class PurgeBenchmark {
     }
 
     /**
-     * A recorder stand-in: one connection, {@link #WRITES_PER_SECOND} transactions per second on a
-     * fixed schedule (open loop: a slow write does not hide the next one's wait), each storing one
-     * interception with its children and refreshing its session, as {@link RecorderStyleWriter} does.
+     * A recorder stand-in: one connection, {@link #TRANSACTIONS_PER_SECOND} transactions per second
+     * on a fixed schedule (open loop: a slow transaction does not hide the next one's wait), each
+     * storing {@link #INTERCEPTIONS_PER_TRANSACTION} interceptions with their children and refreshing
+     * their sessions, as {@link RecorderStyleWriter} does.
      */
     private static final class Writer {
         private final Connection connection;
@@ -207,7 +210,7 @@ class PurgeBenchmark {
         }
 
         private void run() {
-            long period = TimeUnit.SECONDS.toNanos(1) / WRITES_PER_SECOND;
+            long period = TimeUnit.SECONDS.toNanos(1) / TRANSACTIONS_PER_SECOND;
             long next = System.nanoTime();
             for (int n = 0; !stop.get(); n++) {
                 long now = System.nanoTime();
@@ -220,10 +223,14 @@ class PurgeBenchmark {
                 }
                 long scheduled = next;
                 next += period;
-                TestInterception interception = TestInterception.startedAt(Instant.now(), initiator)
-                        .inSession("live-" + n / 20).withChildren(2, 1, true);
+                List<TestInterception> batch = new ArrayList<>();
+                for (int i = 0; i < INTERCEPTIONS_PER_TRANSACTION; i++) {
+                    int sequence = n * INTERCEPTIONS_PER_TRANSACTION + i;
+                    batch.add(TestInterception.startedAt(Instant.now(), initiator).inSession("live-" + sequence / 20)
+                            .withChildren(2, 1, true));
+                }
                 try {
-                    recorder.write(List.of(interception));
+                    recorder.write(batch);
                     // latency from the scheduled start: includes any wait behind an earlier slow write
                     samples.add(new long[]{scheduled, System.nanoTime() - scheduled});
                 } catch (SQLException e) {
@@ -263,8 +270,9 @@ class PurgeBenchmark {
     private static void print(String server, Duration seeding, PurgeReport dryRun, PurgeReport report, List<Long> before, List<Long> during,
                               List<Exception> errors) {
         StringBuilder table = new StringBuilder("\n");
-        table.append(String.format(Locale.ROOT, "Retention purge benchmark: %,d interceptions over 90 days, retention 60d, %d recorder writes/s%n",
-                INTERCEPTIONS, WRITES_PER_SECOND));
+        table.append(String.format(Locale.ROOT, "Retention purge benchmark: %,d interceptions over 90 days, retention 60d; "
+                        + "recorder: %d transactions/s of %d interceptions%n",
+                INTERCEPTIONS, TRANSACTIONS_PER_SECOND, INTERCEPTIONS_PER_TRANSACTION));
         table.append(server).append(String.format("%n"));
         table.append(String.format(Locale.ROOT, "| %-44s | %18s |%n", "what", "value"));
         table.append(String.format(Locale.ROOT, "|%s|%s|%n", "-".repeat(46), "-".repeat(20)));
@@ -283,9 +291,9 @@ class PurgeBenchmark {
         row(table, "  of which dropping whole days", seconds(report.daysTook()));
         row(table, "  of which the boundary day", seconds(report.boundaryDayTook()));
         row(table, "  of which session summaries", seconds(report.sessionsTook()));
-        table.append(String.format(Locale.ROOT, "%n| %-22s | %12s | %12s | %8s |%n", "recorder write latency", "before", "during purge", "change"));
+        table.append(String.format(Locale.ROOT, "%n| %-22s | %12s | %12s | %8s |%n", "recorder transaction", "before", "during purge", "change"));
         table.append(String.format(Locale.ROOT, "|%s|%s|%s|%s|%n", "-".repeat(24), "-".repeat(14), "-".repeat(14), "-".repeat(10)));
-        latencyRow(table, "writes", before.size(), during.size());
+        latencyRow(table, "transactions", before.size(), during.size());
         latencyRow(table, "mean (ms)", mean(before), mean(during));
         latencyRow(table, "p50 (ms)", percentile(before, 50), percentile(during, 50));
         latencyRow(table, "p95 (ms)", percentile(before, 95), percentile(during, 95));
