@@ -69,7 +69,7 @@ public class PurgeMetrics {
                 .register(registry);
     }
 
-    /** A run that purged (dry runs only set the dry-run gauge). */
+    /** A run that purged, completely or not (dry runs only set the dry-run gauge). */
     void recorded(PurgeReport report) {
         if (report.dryRun()) {
             dryRunRecords.forEach((table, gauge) -> gauge.set(report.rows(table)));
@@ -87,11 +87,6 @@ public class PurgeMetrics {
         } else {
             failed.record(report.took());
         }
-    }
-
-    /** A run that failed with an error before it could report. */
-    void failed(Duration took) {
-        failed.record(took);
     }
 
     /** A run skipped because another replica was purging. */

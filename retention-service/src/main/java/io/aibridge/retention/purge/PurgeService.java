@@ -36,8 +36,8 @@ import java.util.stream.Collectors;
  * One replica purges at a time: the run holds a session-level advisory lock on its own connection
  * for its whole duration, taken with a non-blocking try; a replica that does not get it skips the
  * run. Step 1 runs one worker per table ({@link ExpiredDayDropper}); steps 2 and 3 run on the
- * lock's connection. Every step is idempotent and a run picks up whatever an interrupted one left behind (a
- * partition left "detach pending", a detached table not yet dropped, stale summaries).
+ * lock's connection. Every step is idempotent, and a run picks up whatever an interrupted one left
+ * behind (a partition left "detach pending", a detached table not yet dropped, stale summaries).
  */
 @ApplicationScoped
 public class PurgeService {
@@ -78,6 +78,7 @@ public class PurgeService {
         if (retention.isZero()) {
             return PurgeReport.nothingDone(PurgeReport.Outcome.DISABLED, runStart, retention, dryRun, Duration.ZERO);
         }
+        PurgeReport.Builder work = new PurgeReport.Builder(dryRun, runStart, retention);
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
             if (!PurgeSession.tryPurgeLock(connection)) {
@@ -89,7 +90,6 @@ public class PurgeService {
             }
             try {
                 PurgeSession.prepare(connection, config);
-                PurgeReport.Builder work = new PurgeReport.Builder(dryRun, runStart, retention);
                 List<DayPartition> found = partitions.list(connection);
                 if (dryRun) {
                     survey(connection, found, work);
@@ -104,21 +104,27 @@ public class PurgeService {
                     correctSessions(connection, work);
                     work.sessionsTook(elapsedSince(step));
                 }
-                PurgeReport report = work.build(elapsedSince(started));
-                metrics.recorded(report);
-                if (report.outcome() == PurgeReport.Outcome.COMPLETE) {
-                    LOG.info(report.summary());
-                } else {
-                    LOG.warn(report.summary());
-                }
-                return report;
             } finally {
                 PurgeSession.release(connection, true);
             }
         } catch (SQLException | RuntimeException | InterruptedException e) {
-            metrics.failed(elapsedSince(started));
+            // What was purged before the failure still counts; the next run does the rest.
+            work.leftForNextRun("the run stopped: " + e);
+            PurgeReport partial = work.build(elapsedSince(started));
+            if (!dryRun) {
+                metrics.recorded(partial);
+            }
+            LOG.warn(partial.summary());
             throw e;
         }
+        PurgeReport report = work.build(elapsedSince(started));
+        metrics.recorded(report);
+        if (report.outcome() == PurgeReport.Outcome.COMPLETE) {
+            LOG.info(report.summary());
+        } else {
+            LOG.warn(report.summary());
+        }
+        return report;
     }
 
     // ---------------------------------------------------------------------------------------------

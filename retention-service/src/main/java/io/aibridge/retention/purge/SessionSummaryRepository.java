@@ -37,18 +37,17 @@ public class SessionSummaryRepository {
      * Deletes up to {@code limit} summaries of sessions whose interceptions all started before the
      * cutoff, once the purge has removed every interception that did. That is what
      * aibridge_refresh_sessions would conclude for them ("nothing visible left"), without probing
-     * every remaining partition per session. The condition is evaluated again on the newest row
-     * version, so a summary the recorder has just extended past the cutoff is kept.
+     * every remaining partition per session. A summary the recorder updates in between is kept: its
+     * new row version has another ctid (and, if extended, a later last_started_at).
      *
      * @return summaries deleted
      */
     public long deleteEmptied(Connection connection, Instant cutoff, int limit) throws SQLException {
         String sql = """
-                DELETE FROM aibridge_sessions s
-                WHERE (s.session_id, s.initiator_id) IN (
-                        SELECT session_id, initiator_id FROM aibridge_sessions
-                        WHERE started_at < ? AND last_started_at < ? LIMIT ?)
-                  AND s.last_started_at < ?
+                DELETE FROM aibridge_sessions
+                WHERE ctid = ANY (ARRAY(SELECT ctid FROM aibridge_sessions
+                                        WHERE started_at < ? AND last_started_at < ? LIMIT ?))
+                  AND last_started_at < ?
                 """;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setObject(1, utc(cutoff));

@@ -32,12 +32,13 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The performance target of retention: purging 30 of 90 days holding 1,000,000 interceptions (with
- * five child rows each and ten interceptions per session) while a recorder-style writer stores
- * batches of interceptions (5 transactions of 10 interceptions per second, each with its children
- * and the refresh of the sessions it touched, like a consumer's batch). Prints
+ * five child rows each and ten interceptions per session) while two recorder-style writers store
+ * batches of interceptions (each 5 transactions of 10 interceptions per second, with their children
+ * and the refresh of the sessions they touched, like a consumer's batch). Prints
  * the purge's duration and the writer's latency before and during the purge. Not part of the
  * build: run it with
  * {@code ./mvnw -B -pl retention-service -am verify -Dtest=PurgeBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Daibridge.benchmark=true}
@@ -48,9 +49,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 class PurgeBenchmark {
 
     private static final int INTERCEPTIONS = Integer.getInteger("aibridge.benchmark.interceptions", 1_000_000);
+    private static final int WRITERS = Integer.getInteger("aibridge.benchmark.writers", 2);
     private static final int TRANSACTIONS_PER_SECOND = Integer.getInteger("aibridge.benchmark.transactions-per-second", 5);
     private static final int INTERCEPTIONS_PER_TRANSACTION = Integer.getInteger("aibridge.benchmark.interceptions-per-transaction", 10);
     private static final Duration BASELINE = Duration.ofSeconds(Integer.getInteger("aibridge.benchmark.baseline-seconds", 20));
+    private static final Duration WARM_UP = Duration.ofSeconds(10);
+    private static final Duration AFTER = Duration.ofSeconds(10);
     private static final Duration RETENTION = Duration.ofDays(60);
 
     @Test
@@ -69,18 +73,32 @@ class PurgeBenchmark {
             Instant dryRunStart = Instant.now().truncatedTo(ChronoUnit.MILLIS);
             PurgeReport dryRun = purge.purge(dryRunStart, RETENTION, true);
 
-            Writer writer = new Writer(database);
-            writer.start();
+            List<Writer> writers = new ArrayList<>();
+            for (int i = 0; i < WRITERS; i++) {
+                writers.add(new Writer(database));
+            }
+            writers.forEach(Writer::start);
+            Thread.sleep(WARM_UP.toMillis()); // their first transactions load the catalog of 600 partitions
             Thread.sleep(BASELINE.toMillis());
             long purgeStarted = System.nanoTime();
             PurgeReport report = purge.purge(Instant.now().truncatedTo(ChronoUnit.MILLIS), RETENTION, false);
             long purgeEnded = System.nanoTime();
-            Thread.sleep(2_000);
-            writer.stop();
-
-            List<Long> before = writer.latencies(purgeStarted - BASELINE.toNanos(), purgeStarted);
-            List<Long> during = writer.latencies(purgeStarted, purgeEnded);
-            print(server(database), seeding, dryRun, report, before, during, writer.errors());
+            Thread.sleep(AFTER.toMillis());
+            List<Long> before = new ArrayList<>();
+            List<Long> during = new ArrayList<>();
+            List<Long> after = new ArrayList<>();
+            List<Exception> errors = new ArrayList<>();
+            for (Writer writer : writers) {
+                writer.stop();
+                before.addAll(writer.latencies(purgeStarted - BASELINE.toNanos(), purgeStarted));
+                during.addAll(writer.latencies(purgeStarted, purgeEnded));
+                after.addAll(writer.latencies(purgeEnded, purgeEnded + AFTER.toNanos()));
+                errors.addAll(writer.errors());
+            }
+            Collections.sort(before);
+            Collections.sort(during);
+            Collections.sort(after);
+            print(server(database), seeding, dryRun, report, before, during, after, errors);
         }
     }
 
@@ -189,6 +207,7 @@ class PurgeBenchmark {
      * their sessions, as {@link RecorderStyleWriter} does.
      */
     private static final class Writer {
+        private static final AtomicInteger NUMBER = new AtomicInteger();
         private final Connection connection;
         private final RecorderStyleWriter recorder;
         private final List<long[]> samples = Collections.synchronizedList(new ArrayList<>());
@@ -202,7 +221,7 @@ class PurgeBenchmark {
             Connection kept = (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[]{Connection.class},
                     (proxy, method, args) -> method.getName().equals("close") ? null : method.invoke(connection, args));
             recorder = new RecorderStyleWriter(() -> kept);
-            thread = new Thread(this::run, "benchmark-recorder");
+            thread = new Thread(this::run, "benchmark-recorder-" + NUMBER.incrementAndGet());
         }
 
         void start() {
@@ -226,7 +245,7 @@ class PurgeBenchmark {
                 List<TestInterception> batch = new ArrayList<>();
                 for (int i = 0; i < INTERCEPTIONS_PER_TRANSACTION; i++) {
                     int sequence = n * INTERCEPTIONS_PER_TRANSACTION + i;
-                    batch.add(TestInterception.startedAt(Instant.now(), initiator).inSession("live-" + sequence / 20)
+                    batch.add(TestInterception.startedAt(Instant.now(), initiator).inSession(thread.getName() + "-" + sequence / 20)
                             .withChildren(2, 1, true));
                 }
                 try {
@@ -268,11 +287,11 @@ class PurgeBenchmark {
     }
 
     private static void print(String server, Duration seeding, PurgeReport dryRun, PurgeReport report, List<Long> before, List<Long> during,
-                              List<Exception> errors) {
+                              List<Long> after, List<Exception> errors) {
         StringBuilder table = new StringBuilder("\n");
         table.append(String.format(Locale.ROOT, "Retention purge benchmark: %,d interceptions over 90 days, retention 60d; "
-                        + "recorder: %d transactions/s of %d interceptions%n",
-                INTERCEPTIONS, TRANSACTIONS_PER_SECOND, INTERCEPTIONS_PER_TRANSACTION));
+                        + "recorder: %d writers, each %d transactions/s of %d interceptions%n",
+                INTERCEPTIONS, WRITERS, TRANSACTIONS_PER_SECOND, INTERCEPTIONS_PER_TRANSACTION));
         table.append(server).append(String.format("%n"));
         table.append(String.format(Locale.ROOT, "| %-44s | %18s |%n", "what", "value"));
         table.append(String.format(Locale.ROOT, "|%s|%s|%n", "-".repeat(46), "-".repeat(20)));
@@ -291,14 +310,16 @@ class PurgeBenchmark {
         row(table, "  of which dropping whole days", seconds(report.daysTook()));
         row(table, "  of which the boundary day", seconds(report.boundaryDayTook()));
         row(table, "  of which session summaries", seconds(report.sessionsTook()));
-        table.append(String.format(Locale.ROOT, "%n| %-22s | %12s | %12s | %8s |%n", "recorder transaction", "before", "during purge", "change"));
-        table.append(String.format(Locale.ROOT, "|%s|%s|%s|%s|%n", "-".repeat(24), "-".repeat(14), "-".repeat(14), "-".repeat(10)));
-        latencyRow(table, "transactions", before.size(), during.size());
-        latencyRow(table, "mean (ms)", mean(before), mean(during));
-        latencyRow(table, "p50 (ms)", percentile(before, 50), percentile(during, 50));
-        latencyRow(table, "p95 (ms)", percentile(before, 95), percentile(during, 95));
-        latencyRow(table, "p99 (ms)", percentile(before, 99), percentile(during, 99));
-        latencyRow(table, "max (ms)", percentile(before, 100), percentile(during, 100));
+        table.append(String.format(Locale.ROOT, "%n| %-22s | %12s | %12s | %8s | %12s |%n", "recorder transaction", "before",
+                "during purge", "change", "after"));
+        table.append(String.format(Locale.ROOT, "|%s|%s|%s|%s|%s|%n", "-".repeat(24), "-".repeat(14), "-".repeat(14), "-".repeat(10),
+                "-".repeat(14)));
+        latencyRow(table, "transactions", before.size(), during.size(), after.size());
+        latencyRow(table, "mean (ms)", mean(before), mean(during), mean(after));
+        latencyRow(table, "p50 (ms)", percentile(before, 50), percentile(during, 50), percentile(after, 50));
+        latencyRow(table, "p95 (ms)", percentile(before, 95), percentile(during, 95), percentile(after, 95));
+        latencyRow(table, "p99 (ms)", percentile(before, 99), percentile(during, 99), percentile(after, 99));
+        latencyRow(table, "max (ms)", percentile(before, 100), percentile(during, 100), percentile(after, 100));
         table.append(String.format(Locale.ROOT, "recorder write errors: %d%n", errors.size()));
         System.out.println(table);
         report.leftForNextRun().forEach(left -> System.out.println("left for the next run: " + left));
@@ -309,9 +330,9 @@ class PurgeBenchmark {
         table.append(String.format(Locale.ROOT, "| %-44s | %18s |%n", what, value));
     }
 
-    private static void latencyRow(StringBuilder table, String what, double before, double during) {
+    private static void latencyRow(StringBuilder table, String what, double before, double during, double after) {
         String change = before == 0 ? "" : String.format(Locale.ROOT, "%+.1f %%", (during - before) / before * 100);
-        table.append(String.format(Locale.ROOT, "| %-22s | %12.2f | %12.2f | %8s |%n", what, before, during, change));
+        table.append(String.format(Locale.ROOT, "| %-22s | %12.2f | %12.2f | %8s | %12.2f |%n", what, before, during, change, after));
     }
 
     private static String seconds(Duration duration) {
