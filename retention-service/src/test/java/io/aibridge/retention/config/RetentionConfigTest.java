@@ -44,6 +44,14 @@ class RetentionConfigTest {
     }
 
     @Test
+    void anEmptyRetentionIsRefusedRatherThanGuessed() {
+        // a setting that deletes data: an empty value (a templating slip) stops the service instead of meaning 60d
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION", "")))
+                .withMessageContaining("AIBRIDGE_RETENTION: the value is empty. Accepted: 0 (keep everything forever)");
+    }
+
+    @Test
     void zeroRetentionMeansKeepForever() throws IOException {
         assertThat(configWith(Map.of("AIBRIDGE_RETENTION", "0")).period()).isZero();
     }

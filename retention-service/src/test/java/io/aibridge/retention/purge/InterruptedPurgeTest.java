@@ -4,6 +4,7 @@ import io.aibridge.retention.testdata.DatabaseState;
 import io.aibridge.retention.testdata.NinetyDaysOfData;
 import io.aibridge.retention.testdata.RecorderStyleWriter;
 import io.aibridge.testing.PostgresTestResource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -32,6 +33,8 @@ class InterruptedPurgeTest {
     PurgeService purge;
     @Inject
     DataSource dataSource;
+    @Inject
+    MeterRegistry registry;
 
     private DatabaseState database;
     private NinetyDaysOfData data;
@@ -79,6 +82,7 @@ class InterruptedPurgeTest {
 
     @Test
     void leavesDaysBlockedByALongTransactionToTheNextRunInsteadOfWaitingForIt() throws Exception {
+        long unsuccessful = registry.get("aibridge.dbpurge.iteration.duration").tag("success", "false").timer().count();
         PurgeReport blocked;
         try (Connection reader = dataSource.getConnection(); Statement statement = reader.createStatement()) {
             // a long report: it holds a lock on every interception partition until it commits, so a
@@ -95,6 +99,8 @@ class InterruptedPurgeTest {
                 .contains(PartitionedTable.INTERCEPTIONS.partitionName(data.firstDay()))
                 .contains(data.expiredDays().size() + " days left in place on all five tables");
         assertThat(blocked.daysDropped()).isEmpty();
+        assertThat(registry.get("aibridge.dbpurge.iteration.duration").tag("success", "false").timer().count())
+                .isEqualTo(unsuccessful + 1);
         // the boundary day needs no table lock and was purged anyway
         assertThat(blocked.rowsDeletedOnBoundaryDay().get(PartitionedTable.INTERCEPTIONS))
                 .isEqualTo(data.boundaryDayRowsBeforeCutoff(PartitionedTable.INTERCEPTIONS));
