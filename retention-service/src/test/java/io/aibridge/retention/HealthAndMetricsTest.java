@@ -1,28 +1,53 @@
 package io.aibridge.retention;
 
+import io.aibridge.retention.schedule.PurgeScheduler;
 import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 
 /** The service starts against real infrastructure and serves its probes and Prometheus metrics. */
 @QuarkusTest
 @WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
 class HealthAndMetricsTest {
 
+    @Inject
+    PurgeScheduler scheduler;
+
     @Test
     void livenessAndReadinessAreUp() {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItem("Database connections health check"));
     }
 
     @Test
-    void metricsAreServedInPrometheusFormat() {
-        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+    void servesEveryPurgeMetricFromTheStart() {
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("jvm_memory_used_bytes"))
+                .body(containsString("aibridge_dbpurge_records_purged_total{record_type=\"aibridge_interceptions\"}"))
+                .body(containsString("aibridge_dbpurge_records_purged_total{record_type=\"aibridge_model_thoughts\"}"))
+                .body(containsString("aibridge_dbpurge_partitions_dropped_total{record_type=\"aibridge_token_usages\"}"))
+                .body(containsString("aibridge_dbpurge_iteration_duration_seconds_bucket{success=\"true\",le=\"5.0\"}"))
+                .body(containsString("aibridge_dbpurge_iteration_duration_seconds_count{success=\"false\"}"))
+                .body(containsString("aibridge_dbpurge_last_success_timestamp_seconds"))
+                .body(containsString("aibridge_dbpurge_runs_skipped_total{reason=\"lock_held\"}"))
+                .body(containsString("aibridge_dbpurge_sessions_removed_total"))
+                .body(containsString("aibridge_dbpurge_sessions_refreshed_total"))
+                .body(containsString("aibridge_dbpurge_dry_run_records{record_type=\"aibridge_user_prompts\"}"));
+    }
+
+    @Test
+    void schedulesNothingWhenRetentionIsZero() {
+        // the test profile sets AIBRIDGE_RETENTION=0
+        assertThat(scheduler.scheduled()).isFalse();
     }
 }

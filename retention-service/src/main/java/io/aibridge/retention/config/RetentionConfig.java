@@ -1,0 +1,177 @@
+package io.aibridge.retention.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
+import io.smallrye.config.WithDefault;
+import org.eclipse.microprofile.config.spi.Converter;
+
+import java.time.Duration;
+
+/**
+ * Settings of retention-service. The public {@code AIBRIDGE_RETENTION*} environment variables map
+ * onto these keys in application.properties. An invalid value stops the service at start with a
+ * message that names the variable and the accepted forms.
+ */
+@ConfigMapping(prefix = "retention")
+public interface RetentionConfig {
+
+    /**
+     * How long interception data is kept ({@code AIBRIDGE_RETENTION}): an interception whose
+     * {@code started_at} is older than the run's start minus this period is deleted with all its
+     * prompts, token usages, tool usages and model thoughts. {@code 0} keeps everything forever and
+     * skips the purge entirely. Syntax: {@link DurationSyntax}.
+     */
+    @WithDefault("60d")
+    @WithConverter(RetentionPeriod.class)
+    Duration period();
+
+    /**
+     * Time between the end of one purge run and the start of the next
+     * ({@code AIBRIDGE_RETENTION_INTERVAL}); the first run starts when the service starts.
+     */
+    @WithDefault("10m")
+    @WithConverter(Interval.class)
+    Duration interval();
+
+    /**
+     * Report what a run would purge (partitions, rows per table, sessions) without deleting
+     * anything ({@code AIBRIDGE_RETENTION_DRY_RUN}).
+     */
+    @WithDefault("false")
+    boolean dryRun();
+
+    /**
+     * Interceptions deleted per transaction on the boundary day, the one day that is purged row by
+     * row ({@code AIBRIDGE_RETENTION_BATCH_SIZE}); their children go in the same transaction.
+     */
+    @WithDefault("10000")
+    @WithConverter(BatchSize.class)
+    int batchSize();
+
+    /**
+     * Session summaries recomputed per transaction ({@code AIBRIDGE_RETENTION_SESSION_BATCH_SIZE}).
+     * Each one holds an advisory lock until its transaction ends, and advisory locks share
+     * PostgreSQL's lock table (max_locks_per_transaction × max_connections), so keep it modest.
+     */
+    @WithDefault("250")
+    @WithConverter(SessionBatchSize.class)
+    int sessionBatchSize();
+
+    /**
+     * How long one statement of the purge may wait for a table or row lock
+     * ({@code AIBRIDGE_RETENTION_LOCK_TIMEOUT}). Short, so that the purge never queues for long in
+     * front of the recorder's or a reader's lock requests; a timed-out step is retried.
+     */
+    @WithDefault("1s")
+    @WithConverter(LockTimeout.class)
+    Duration lockTimeout();
+
+    /**
+     * How many times a step that hit the lock timeout (or a deadlock) is tried before the run
+     * leaves it to the next run ({@code AIBRIDGE_RETENTION_LOCK_ATTEMPTS}).
+     */
+    @WithDefault("5")
+    @WithConverter(LockAttempts.class)
+    int lockAttempts();
+
+    /** {@code AIBRIDGE_RETENTION}: a duration, or 0 for keep forever. */
+    final class RetentionPeriod extends DurationSetting {
+        public RetentionPeriod() {
+            super("AIBRIDGE_RETENTION", true);
+        }
+    }
+
+    /** {@code AIBRIDGE_RETENTION_INTERVAL}: a positive duration. */
+    final class Interval extends DurationSetting {
+        public Interval() {
+            super("AIBRIDGE_RETENTION_INTERVAL", false);
+        }
+    }
+
+    /** {@code AIBRIDGE_RETENTION_LOCK_TIMEOUT}: a positive duration of at least a millisecond. */
+    final class LockTimeout extends DurationSetting {
+        public LockTimeout() {
+            super("AIBRIDGE_RETENTION_LOCK_TIMEOUT", false);
+        }
+
+        @Override
+        public Duration convert(String value) {
+            Duration timeout = super.convert(value);
+            if (timeout.toMillis() < 1) {
+                throw new IllegalArgumentException(variable + ": \"" + value.strip() + "\" is shorter than a millisecond");
+            }
+            return timeout;
+        }
+    }
+
+    /** {@code AIBRIDGE_RETENTION_BATCH_SIZE}: a positive whole number. */
+    final class BatchSize extends PositiveWholeNumber {
+        public BatchSize() {
+            super("AIBRIDGE_RETENTION_BATCH_SIZE");
+        }
+    }
+
+    /** {@code AIBRIDGE_RETENTION_SESSION_BATCH_SIZE}: a positive whole number. */
+    final class SessionBatchSize extends PositiveWholeNumber {
+        public SessionBatchSize() {
+            super("AIBRIDGE_RETENTION_SESSION_BATCH_SIZE");
+        }
+    }
+
+    /** {@code AIBRIDGE_RETENTION_LOCK_ATTEMPTS}: a positive whole number. */
+    final class LockAttempts extends PositiveWholeNumber {
+        public LockAttempts() {
+            super("AIBRIDGE_RETENTION_LOCK_ATTEMPTS");
+        }
+    }
+
+    /** Parses {@link DurationSyntax}; the message names the environment variable and the accepted forms. */
+    abstract class DurationSetting implements Converter<Duration> {
+        final String variable;
+        private final boolean zeroAllowed;
+
+        DurationSetting(String variable, boolean zeroAllowed) {
+            this.variable = variable;
+            this.zeroAllowed = zeroAllowed;
+        }
+
+        @Override
+        public Duration convert(String value) {
+            String accepted = zeroAllowed
+                    ? "0 (keep everything forever), or " + DurationSyntax.ACCEPTED_FORMS
+                    : DurationSyntax.ACCEPTED_FORMS + ", greater than zero";
+            Duration duration;
+            try {
+                duration = DurationSyntax.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(variable + ": " + e.getMessage() + ". Accepted: " + accepted + ".");
+            }
+            if (duration.isZero() && !zeroAllowed) {
+                throw new IllegalArgumentException(variable + ": must be greater than zero. Accepted: " + accepted + ".");
+            }
+            return duration;
+        }
+    }
+
+    /** A whole number of at least 1; the message names the environment variable. */
+    abstract class PositiveWholeNumber implements Converter<Integer> {
+        private final String variable;
+
+        PositiveWholeNumber(String variable) {
+            this.variable = variable;
+        }
+
+        @Override
+        public Integer convert(String value) {
+            try {
+                int number = Integer.parseInt(value.strip());
+                if (number >= 1) {
+                    return number;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(variable + ": \"" + value.strip() + "\" is not a whole number of at least 1.");
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.aibridge.retention.purge;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The day partitions of the five interception tables in the catalog, and the DDL that removes whole
+ * days: {@code DETACH PARTITION ... CONCURRENTLY} (or {@code FINALIZE} after an interrupted one),
+ * then {@code DROP TABLE}. Every statement runs on the caller's connection in autocommit mode:
+ * a concurrent detach cannot run inside a transaction block.
+ */
+@ApplicationScoped
+public class PartitionRepository {
+
+    /**
+     * Every table named like a day partition in the current schema: attached, pending detach, or
+     * detached but not dropped (an interrupted purge leaves the last two behind).
+     */
+    private static final String LIST = """
+            SELECT c.relname, p.relname AS parent, i.inhdetachpending
+            FROM pg_class c
+            LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+            LEFT JOIN pg_class p ON p.oid = i.inhparent
+            WHERE c.relnamespace = current_schema()::regnamespace
+              AND c.relkind = 'r'
+              AND c.relname ~ ?
+            """;
+
+    private static final String STATE = """
+            SELECT to_regclass(?) IS NOT NULL AS present,
+                   (SELECT i.inhdetachpending FROM pg_inherits i WHERE i.inhrelid = to_regclass(?)) AS pending
+            """;
+
+    /** All day partitions in the catalog, oldest day first, interceptions first within a day. */
+    public List<DayPartition> list(Connection connection) throws SQLException {
+        List<DayPartition> found = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(LIST)) {
+            statement.setString(1, PartitionedTable.partitionNameRegex());
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    String parent = rows.getString("parent");
+                    DayPartition.State state = parent == null ? DayPartition.State.DETACHED
+                            : rows.getBoolean("inhdetachpending") ? DayPartition.State.DETACH_PENDING
+                            : DayPartition.State.ATTACHED;
+                    PartitionedTable.parse(rows.getString("relname"), state)
+                            // a table attached to something other than its namesake is not ours to touch
+                            .filter(partition -> parent == null || parent.equals(partition.table().tableName()))
+                            .ifPresent(found::add);
+                }
+            }
+        }
+        found.sort(Comparator.comparing(DayPartition::day).thenComparing(DayPartition::table));
+        return found;
+    }
+
+    /** The partition's current state, or empty when it no longer exists. */
+    public Optional<DayPartition.State> state(Connection connection, DayPartition partition) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(STATE)) {
+            statement.setString(1, quoted(partition.name()));
+            statement.setString(2, quoted(partition.name()));
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                if (!row.getBoolean("present")) {
+                    return Optional.empty();
+                }
+                Object pending = row.getObject("pending");
+                if (pending == null) {
+                    return Optional.of(DayPartition.State.DETACHED);
+                }
+                return Optional.of((Boolean) pending ? DayPartition.State.DETACH_PENDING : DayPartition.State.ATTACHED);
+            }
+        }
+    }
+
+    /**
+     * Detaches the partition from its table without blocking writes to the other partitions.
+     * {@code CONCURRENTLY} works in two transactions: the first marks the partition "detach pending"
+     * (from then on new queries ignore it), the second waits for every transaction that may still
+     * use it and completes the detach. If the second one is cancelled (our lock_timeout, a
+     * shutdown), the partition stays pending and only {@code FINALIZE} completes it; PostgreSQL also
+     * refuses any other concurrent detach on the table until then. One attempt: the caller retries.
+     *
+     * @return false when the partition no longer exists
+     */
+    public boolean detach(Connection connection, DayPartition partition) throws SQLException {
+        Optional<DayPartition.State> state = state(connection, partition);
+        if (state.isEmpty()) {
+            return false;
+        }
+        String alter = "ALTER TABLE " + quoted(partition.table().tableName()) + " DETACH PARTITION " + quoted(partition.name());
+        try (Statement statement = connection.createStatement()) {
+            switch (state.get()) {
+                case ATTACHED -> statement.execute(alter + " CONCURRENTLY");
+                case DETACH_PENDING -> statement.execute(alter + " FINALIZE");
+                case DETACHED -> {
+                    // already done
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Exact row counts of detached (or, for a dry run, attached) partitions, in the given order. */
+    public long[] countRows(Connection connection, List<DayPartition> partitions) throws SQLException {
+        if (partitions.isEmpty()) {
+            return new long[0];
+        }
+        StringBuilder query = new StringBuilder("SELECT ");
+        for (int i = 0; i < partitions.size(); i++) {
+            query.append(i == 0 ? "" : ", ").append("(SELECT count(*) FROM ").append(quoted(partitions.get(i).name())).append(')');
+        }
+        long[] counts = new long[partitions.size()];
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(query.toString())) {
+            row.next();
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = row.getLong(i + 1);
+            }
+        }
+        return counts;
+    }
+
+    /**
+     * Drops detached partitions in one statement. Nothing can be using them any more (the
+     * concurrent detach waited for every transaction that could), so this never waits for a lock;
+     * one statement means one commit, which matters because a commit that deletes files always
+     * flushes the WAL.
+     */
+    public void drop(Connection connection, List<DayPartition> partitions) throws SQLException {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        StringBuilder drop = new StringBuilder("DROP TABLE IF EXISTS ");
+        for (int i = 0; i < partitions.size(); i++) {
+            drop.append(i == 0 ? "" : ", ").append(quoted(partitions.get(i).name()));
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(drop.toString());
+        }
+    }
+
+    /** Names come from {@link PartitionedTable} and a date, never from input; quoting is belt and braces. */
+    static String quoted(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}

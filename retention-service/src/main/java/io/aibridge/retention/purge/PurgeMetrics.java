@@ -1,0 +1,96 @@
+package io.aibridge.retention.purge;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The purge's Prometheus metrics (names follow the reference's {@code dbpurge} metrics with our
+ * {@code aibridge_} prefix). Every series exists from start-up, at zero, so dashboards and alerts
+ * see the service before its first purge (hence {@code @Startup}). Labels are table names only, never ids.
+ */
+@Startup
+@ApplicationScoped
+public class PurgeMetrics {
+
+    private final Map<PartitionedTable, Counter> recordsPurged = new EnumMap<>(PartitionedTable.class);
+    private final Map<PartitionedTable, Counter> partitionsDropped = new EnumMap<>(PartitionedTable.class);
+    private final Map<PartitionedTable, AtomicLong> dryRunRecords = new EnumMap<>(PartitionedTable.class);
+    private final Counter sessionsRemoved;
+    private final Counter sessionsRefreshed;
+    private final Counter skippedLockHeld;
+    private final Timer succeeded;
+    private final Timer failed;
+    private final AtomicLong lastSuccessEpochSeconds = new AtomicLong();
+
+    public PurgeMetrics(MeterRegistry registry) {
+        for (PartitionedTable table : PartitionedTable.values()) {
+            recordsPurged.put(table, Counter.builder("aibridge.dbpurge.records.purged")
+                    .description("Rows deleted by the retention purge (dropped partitions and the boundary day)")
+                    .tag("record_type", table.tableName()).register(registry));
+            partitionsDropped.put(table, Counter.builder("aibridge.dbpurge.partitions.dropped")
+                    .description("Day partitions dropped by the retention purge")
+                    .tag("record_type", table.tableName()).register(registry));
+            AtomicLong wouldPurge = new AtomicLong();
+            dryRunRecords.put(table, wouldPurge);
+            Gauge.builder("aibridge.dbpurge.dry.run.records", wouldPurge, AtomicLong::get)
+                    .description("Rows the last dry run found past the retention period (AIBRIDGE_RETENTION_DRY_RUN=true)")
+                    .tag("record_type", table.tableName()).register(registry);
+        }
+        sessionsRemoved = Counter.builder("aibridge.dbpurge.sessions.removed")
+                .description("Session summaries deleted because nothing of the session was left").register(registry);
+        sessionsRefreshed = Counter.builder("aibridge.dbpurge.sessions.refreshed")
+                .description("Session summaries recomputed because part of the session was purged").register(registry);
+        skippedLockHeld = Counter.builder("aibridge.dbpurge.runs.skipped")
+                .description("Purge runs skipped because another replica held the purge lock")
+                .tag("reason", "lock_held").register(registry);
+        succeeded = iterationTimer(registry, true);
+        failed = iterationTimer(registry, false);
+        Gauge.builder("aibridge.dbpurge.last.success.timestamp", lastSuccessEpochSeconds, AtomicLong::get)
+                .description("Unix time at which the last purge run that left nothing past the retention period finished (0: none yet)")
+                .baseUnit("seconds").register(registry);
+    }
+
+    private static Timer iterationTimer(MeterRegistry registry, boolean success) {
+        return Timer.builder("aibridge.dbpurge.iteration.duration")
+                .description("Duration of a retention purge run")
+                .tag("success", Boolean.toString(success))
+                .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(300))
+                .register(registry);
+    }
+
+    /** A run that purged, completely or not (dry runs only set the dry-run gauge). */
+    void recorded(PurgeReport report) {
+        if (report.dryRun()) {
+            dryRunRecords.forEach((table, gauge) -> gauge.set(report.rows(table)));
+            return;
+        }
+        for (PartitionedTable table : PartitionedTable.values()) {
+            recordsPurged.get(table).increment(report.rows(table));
+            partitionsDropped.get(table).increment(report.partitionsDropped().getOrDefault(table, 0));
+        }
+        sessionsRemoved.increment(report.sessionsRemoved());
+        sessionsRefreshed.increment(report.sessionsRefreshed());
+        if (report.outcome() == PurgeReport.Outcome.COMPLETE) {
+            succeeded.record(report.took());
+            lastSuccessEpochSeconds.set(report.runStart().plus(report.took()).getEpochSecond());
+        } else {
+            failed.record(report.took());
+        }
+    }
+
+    /** A run skipped because another replica was purging. */
+    void skippedLockHeld() {
+        skippedLockHeld.increment();
+    }
+}

@@ -1,0 +1,133 @@
+package io.aibridge.retention.purge;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static io.aibridge.retention.purge.BoundaryDayRepository.utc;
+
+/**
+ * The session summaries ({@code aibridge_sessions}) a purge has to correct. A purge only removes
+ * interceptions that started before the cutoff, and a summary covers the visible interceptions of
+ * its session with {@code started_at} their earliest start and {@code last_started_at} their latest,
+ * so the summaries a purge changes are exactly those with {@code started_at} before the cutoff.
+ * Reading them from the summary table (indexed on {@code started_at}) instead of from the dropped
+ * rows also repairs summaries left stale by an interrupted run.
+ */
+@ApplicationScoped
+public class SessionSummaryRepository {
+
+    /** One session in the lists: sessions are keyed by (session_id, initiator_id). */
+    public record SessionKey(String sessionId, UUID initiatorId) {
+    }
+
+    /** How many summaries a purge at a cutoff touches, and how many of those it empties. */
+    public record Affected(long touched, long emptied) {
+    }
+
+    /**
+     * Deletes up to {@code limit} summaries of sessions whose interceptions all started before the
+     * cutoff, once the purge has removed every interception that did. That is what
+     * aibridge_refresh_sessions would conclude for them ("nothing visible left"), without probing
+     * every remaining partition per session. A summary the recorder updates in between is kept: its
+     * new row version has another ctid (and, if extended, a later last_started_at).
+     *
+     * @return summaries deleted
+     */
+    public long deleteEmptied(Connection connection, Instant cutoff, int limit) throws SQLException {
+        String sql = """
+                DELETE FROM aibridge_sessions
+                WHERE ctid = ANY (ARRAY(SELECT ctid FROM aibridge_sessions
+                                        WHERE started_at < ? AND last_started_at < ? LIMIT ?))
+                  AND last_started_at < ?
+                """;
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setObject(1, utc(cutoff));
+            statement.setObject(2, utc(cutoff));
+            statement.setInt(3, limit);
+            statement.setObject(4, utc(cutoff));
+            return statement.executeUpdate();
+        }
+    }
+
+    /** The sessions whose summary still covers something that started before the cutoff. */
+    public List<SessionKey> startedBefore(Connection connection, Instant cutoff) throws SQLException {
+        List<SessionKey> keys = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT session_id, initiator_id FROM aibridge_sessions WHERE started_at < ?")) {
+            statement.setObject(1, utc(cutoff));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    keys.add(new SessionKey(rows.getString(1), rows.getObject(2, UUID.class)));
+                }
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * Recomputes the summaries of {@code sessions} with aibridge_refresh_sessions, the single
+     * definition of a summary, in one transaction that first takes their advisory locks (in the
+     * shared order of aibridge_lock_sessions) so that it never interleaves with the recorder
+     * refreshing the same sessions.
+     *
+     * @return how many of them have no summary any more (nothing visible is left)
+     */
+    public long refresh(Connection connection, List<SessionKey> sessions) throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try {
+            Array sessionIds = connection.createArrayOf("text", sessions.stream().map(SessionKey::sessionId).toArray());
+            Array initiatorIds = connection.createArrayOf("uuid", sessions.stream().map(SessionKey::initiatorId).toArray());
+            long gone;
+            try (PreparedStatement lock = connection.prepareStatement("SELECT aibridge_lock_sessions(?, ?)");
+                 PreparedStatement refresh = connection.prepareStatement("SELECT aibridge_refresh_sessions(?, ?)");
+                 PreparedStatement missing = connection.prepareStatement("""
+                         SELECT count(*) FROM unnest(?::text[], ?::uuid[]) AS k(session_id, initiator_id)
+                         WHERE NOT EXISTS (SELECT 1 FROM aibridge_sessions s
+                                           WHERE s.session_id = k.session_id AND s.initiator_id = k.initiator_id)
+                         """)) {
+                for (PreparedStatement statement : List.of(lock, refresh, missing)) {
+                    statement.setArray(1, sessionIds);
+                    statement.setArray(2, initiatorIds);
+                }
+                lock.execute();
+                refresh.execute();
+                try (ResultSet row = missing.executeQuery()) {
+                    row.next();
+                    gone = row.getLong(1);
+                }
+            }
+            connection.commit();
+            return gone;
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** For a dry run: summaries the purge would change, and how many of them it would remove. */
+    public Affected countAffected(Connection connection, Instant cutoff) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT count(*), count(*) FILTER (WHERE last_started_at < ?)
+                FROM aibridge_sessions WHERE started_at < ?
+                """)) {
+            statement.setObject(1, utc(cutoff));
+            statement.setObject(2, utc(cutoff));
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                return new Affected(row.getLong(1), row.getLong(2));
+            }
+        }
+    }
+}

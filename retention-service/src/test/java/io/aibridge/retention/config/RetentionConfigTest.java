@@ -1,0 +1,97 @@
+package io.aibridge.retention.config;
+
+import io.smallrye.config.ConfigValidationException;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/** The mapping from the public AIBRIDGE_RETENTION* names through application.properties to {@link RetentionConfig}. */
+class RetentionConfigTest {
+
+    @Test
+    void defaultsToSixtyDaysEveryTenMinutes() throws IOException {
+        RetentionConfig config = configWith(Map.of());
+
+        assertThat(config.period()).isEqualTo(Duration.ofDays(60));
+        assertThat(config.interval()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.dryRun()).isFalse();
+        assertThat(config.batchSize()).isEqualTo(10_000);
+        assertThat(config.sessionBatchSize()).isEqualTo(250);
+        assertThat(config.lockTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.lockAttempts()).isEqualTo(5);
+    }
+
+    @Test
+    void readsThePublicVariables() throws IOException {
+        RetentionConfig config = configWith(Map.of("AIBRIDGE_RETENTION", "P90D", "AIBRIDGE_RETENTION_INTERVAL", "1h30m",
+                "AIBRIDGE_RETENTION_DRY_RUN", "true", "AIBRIDGE_RETENTION_BATCH_SIZE", "500"));
+
+        assertThat(config.period()).isEqualTo(Duration.ofDays(90));
+        assertThat(config.interval()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(config.dryRun()).isTrue();
+        assertThat(config.batchSize()).isEqualTo(500);
+    }
+
+    @Test
+    void anEmptyRetentionIsRefusedRatherThanGuessed() {
+        // a setting that deletes data: an empty value (a templating slip) stops the service instead of meaning 60d
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION", "")))
+                .withMessageContaining("AIBRIDGE_RETENTION: the value is empty. Accepted: 0 (keep everything forever)");
+    }
+
+    @Test
+    void zeroRetentionMeansKeepForever() throws IOException {
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION", "0")).period()).isZero();
+    }
+
+    @Test
+    void anInvalidRetentionNamesTheVariableAndTheAcceptedForms() {
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION", "60 days")))
+                .withMessageContaining("AIBRIDGE_RETENTION: \"60 days\" is not a duration")
+                .withMessageContaining("Accepted: 0 (keep everything forever), or a number with a unit ms, s, m, h, d or w (60d, 2w, 1440h, 90m)")
+                .withMessageContaining("ISO-8601 duration (P60D, PT1440H, P2W)");
+    }
+
+    @Test
+    void aZeroIntervalIsRejected() {
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_INTERVAL", "0")))
+                .withMessageContaining("AIBRIDGE_RETENTION_INTERVAL: must be greater than zero");
+    }
+
+    @Test
+    void aBatchSizeBelowOneIsRejected() {
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_BATCH_SIZE", "0")))
+                .withMessageContaining("AIBRIDGE_RETENTION_BATCH_SIZE: \"0\" is not a whole number of at least 1.");
+    }
+
+    /** The service's application.properties (prod profile) with {@code environment} as environment variables. */
+    private static RetentionConfig configWith(Map<String, String> environment) throws IOException {
+        URL properties = RetentionConfigTest.class.getClassLoader().getResource("application.properties");
+        Properties loaded = new Properties();
+        try (InputStream in = properties.openStream()) {
+            loaded.load(in);
+        }
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(loaded, "application.properties", 250))
+                .withSources(new PropertiesConfigSource(environment, "environment", 300))
+                .withMapping(RetentionConfig.class)
+                .withProfile("prod")
+                .build();
+        return config.getConfigMapping(RetentionConfig.class);
+    }
+}

@@ -1,0 +1,262 @@
+package io.aibridge.retention.purge;
+
+import io.aibridge.retention.testdata.DatabaseState;
+import io.aibridge.retention.testdata.NinetyDaysOfData;
+import io.aibridge.retention.testdata.RecorderStyleWriter;
+import io.aibridge.retention.testdata.TestInterception;
+import io.aibridge.testing.PostgresTestResource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import javax.sql.DataSource;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import static io.aibridge.retention.testdata.NinetyDaysOfData.BOUNDARY_DAY;
+import static io.aibridge.retention.testdata.NinetyDaysOfData.CUTOFF;
+import static io.aibridge.retention.testdata.NinetyDaysOfData.RETENTION;
+import static io.aibridge.retention.testdata.NinetyDaysOfData.RUN_START;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One purge over 90 days of data with a 60-day retention, against a real PostgreSQL. Writing 90
+ * days of partitions takes seconds, so the class writes them once: the checks that must leave the
+ * data untouched (retention 0, dry run) run first, then one purge, whose outcome the later tests
+ * check from every side.
+ */
+@QuarkusTest
+@WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PurgeTest {
+
+    @Inject
+    PurgeService purge;
+    @Inject
+    DataSource dataSource;
+    @Inject
+    MeterRegistry registry;
+
+    private DatabaseState database;
+    private NinetyDaysOfData data;
+    private Map<PartitionedTable, Long> rowsBefore;
+    private Map<LocalDate, Integer> daysBefore;
+    private Map<String, Map<String, Object>> sessionsBefore;
+    private PurgeReport dryRun;
+    private PurgeReport purged;
+    private final Map<String, Double> metricsBefore = new HashMap<>();
+
+    @BeforeAll
+    void writeNinetyDays() throws Exception {
+        RecorderStyleWriter writer = new RecorderStyleWriter(dataSource::getConnection);
+        database = new DatabaseState(dataSource::getConnection);
+        writer.reset();
+        data = new NinetyDaysOfData();
+        data.writeWith(writer);
+        rowsBefore = database.rowsPerTable();
+        daysBefore = database.dayPartitions();
+        sessionsBefore = database.sessions();
+    }
+
+    @Test
+    @Order(1)
+    void retentionZeroKeepsEverything() throws Exception {
+        PurgeReport report = purge.purge(RUN_START, Duration.ZERO, false);
+
+        assertThat(report.outcome()).isEqualTo(PurgeReport.Outcome.DISABLED);
+        assertThat(report.totalRows()).isZero();
+        assertThat(database.rowsPerTable()).isEqualTo(rowsBefore);
+        assertThat(database.dayPartitions()).isEqualTo(daysBefore);
+        assertThat(database.sessions()).isEqualTo(sessionsBefore);
+        assertThat(database.interceptionIds()).hasSize(data.all().size());
+    }
+
+    @Test
+    @Order(2)
+    void dryRunReportsWhatWouldGoAndDeletesNothing() throws Exception {
+        dryRun = purge.purge(RUN_START, RETENTION, true);
+
+        assertThat(dryRun.dryRun()).isTrue();
+        assertThat(dryRun.outcome()).isEqualTo(PurgeReport.Outcome.COMPLETE);
+        assertThat(database.rowsPerTable()).isEqualTo(rowsBefore);
+        assertThat(database.dayPartitions()).isEqualTo(daysBefore);
+        assertThat(database.sessions()).isEqualTo(sessionsBefore);
+        assertThat(dryRun.daysDropped()).isEqualTo(data.expiredDays());
+        for (PartitionedTable table : PartitionedTable.values()) {
+            assertThat(dryRun.rows(table)).as("%s rows that would go", table).isEqualTo(data.rows(table, true));
+            assertThat(dryRun.partitionsDropped().get(table)).as("%s partitions that would go", table)
+                    .isEqualTo(data.expiredDays().size());
+        }
+        assertThat(dryRun.sessionsRemoved()).isEqualTo(data.sessionsEntirelyBeforeCutoff().size());
+        assertThat(dryRun.sessionsRefreshed()).isEqualTo(data.sessionsAcrossCutoff().size());
+        assertThat(dryRun.summary()).startsWith("Retention dry run (nothing deleted)");
+        assertThat(registry.get("aibridge.dbpurge.dry.run.records").tag("record_type", "aibridge_interceptions").gauge().value())
+                .isEqualTo(data.rows(PartitionedTable.INTERCEPTIONS, true));
+    }
+
+    @Test
+    @Order(3)
+    void removesExactlyTheInterceptionsThatStartedBeforeTheCutoffWithAllTheirChildren() throws Exception {
+        PurgeReport report = purged();
+
+        assertThat(report.outcome()).isEqualTo(PurgeReport.Outcome.COMPLETE);
+        assertThat(report.cutoff()).isEqualTo(CUTOFF);
+        assertThat(database.interceptionIds())
+                .containsExactlyInAnyOrderElementsOf(data.youngerThanCutoff().stream().map(TestInterception::id).toList());
+        for (PartitionedTable table : PartitionedTable.values()) {
+            assertThat(database.rowsStartedBefore(table, CUTOFF)).as("%s rows before the cutoff", table).isZero();
+            assertThat(database.rows(table)).as("%s rows kept", table).isEqualTo(data.rows(table, false));
+            assertThat(report.rows(table)).as("%s rows reported", table).isEqualTo(data.rows(table, true));
+        }
+    }
+
+    @Test
+    @Order(4)
+    void comparesTheStartOfAnInterceptionNeverItsEnd() throws Exception {
+        purged();
+
+        Set<UUID> left = database.interceptionIds();
+        assertThat(data.endedAfterCutoff.endedAt()).isAfter(CUTOFF);
+        assertThat(left).doesNotContain(data.endedAfterCutoff.id(), data.inFlightOld.id(), data.startNotStoredOld.id());
+        assertThat(data.spanning.get(3).startedAt()).isEqualTo(CUTOFF.plus(Duration.ofMinutes(1)));
+        assertThat(left).contains(data.inFlightYoung.id(), data.spanning.get(3).id());
+    }
+
+    @Test
+    @Order(5)
+    void dropsWholeDaysAndDeletesOnlyTheBoundaryDayRowByRow() throws Exception {
+        PurgeReport report = purged();
+
+        assertThat(data.expiredDays()).hasSize(30).contains(data.firstDay(), BOUNDARY_DAY.minusDays(1));
+        assertThat(report.daysDropped()).isEqualTo(data.expiredDays());
+        for (PartitionedTable table : PartitionedTable.values()) {
+            assertThat(report.partitionsDropped().get(table)).as("%s partitions dropped", table).isEqualTo(30);
+            assertThat(report.rowsDeletedOnBoundaryDay().get(table)).as("%s rows deleted on the boundary day", table)
+                    .isEqualTo(data.boundaryDayRowsBeforeCutoff(table));
+        }
+        assertThat(report.boundaryDay()).isEqualTo(BOUNDARY_DAY);
+        assertThat(database.dayPartitions().keySet()).doesNotContainAnyElementsOf(data.expiredDays())
+                .contains(BOUNDARY_DAY).hasSize(daysBefore.size() - 30);
+        assertThat(database.dayPartitions().values()).allMatch(tables -> tables == 5);
+        assertThat(database.strayPartitionTables()).isEmpty();
+        // the boundary day keeps what started at or after the cutoff
+        assertThat(database.interceptionIds()).contains(data.spanning.get(3).id(), data.spanning.get(4).id(), data.threadStep.id());
+        assertThat(database.rows(PartitionedTable.TOKEN_USAGES)).isEqualTo(data.rows(PartitionedTable.TOKEN_USAGES, false));
+    }
+
+    @Test
+    @Order(6)
+    void removesTheSummariesOfSessionsWithNothingLeftAndRecomputesPartlyPurgedOnes() throws Exception {
+        PurgeReport report = purged();
+
+        Map<String, Object> spanning = database.session("spanning-boundary", data.alice);
+        assertThat(spanning).containsEntry("interceptions", 3)
+                .containsEntry("started_at", CUTOFF.plus(Duration.ofMinutes(1)))
+                .containsEntry("input_tokens", data.spanning.subList(3, 6).stream().mapToLong(TestInterception::inputTokens).sum());
+        assertThat(database.session("entirely-old", data.bob)).isNull();
+        assertThat(database.session("shared", data.alice)).isNull();
+        assertThat(database.session("shared", data.bob)).containsEntry("interceptions", 2);
+        assertThat(database.session(data.endedAfterCutoff.sessionId(), data.carol)).isNull();
+        assertThat(database.session("daily-60", data.alice)).isNull();
+        assertThat(database.session("daily-59", data.alice)).containsEntry("interceptions", 2);
+        // the thread lost its root: one step is left, and it is not a root itself
+        assertThat(database.session(data.threadRoot.id().toString(), data.alice))
+                .containsEntry("interceptions", 1).containsEntry("threads", 0).containsEntry("input_tokens", 4242L);
+
+        assertThat(data.sessionsAcrossCutoff()).contains("spanning-boundary/" + data.alice, data.threadRoot.id() + "/" + data.alice);
+        assertThat(report.sessionsRefreshed()).isEqualTo(data.sessionsAcrossCutoff().size());
+        assertThat(report.sessionsRemoved()).isEqualTo(data.sessionsEntirelyBeforeCutoff().size());
+        assertThat(database.sessions().keySet()).doesNotContainAnyElementsOf(data.sessionsEntirelyBeforeCutoff())
+                .containsAll(data.sessionsAcrossCutoff());
+        // every summary is exactly what the single definition computes from the rows that are left
+        assertThat(database.sessions()).isEqualTo(database.sessionsRecomputedFromRows());
+    }
+
+    @Test
+    @Order(7)
+    void neverTouchesUsersOrApiKeys() throws Exception {
+        purged();
+
+        assertThat(database.users()).isEqualTo(3);
+        assertThat(database.apiKeys()).isEqualTo(3);
+    }
+
+    @Test
+    @Order(8)
+    void purgesWhatTheDryRunReported() throws Exception {
+        PurgeReport real = purged();
+
+        assertThat(real.daysDropped()).isEqualTo(dryRun.daysDropped());
+        assertThat(real.partitionsDropped()).isEqualTo(dryRun.partitionsDropped());
+        assertThat(real.rowsInDroppedPartitions()).isEqualTo(dryRun.rowsInDroppedPartitions());
+        assertThat(real.rowsDeletedOnBoundaryDay()).isEqualTo(dryRun.rowsDeletedOnBoundaryDay());
+        assertThat(real.sessionsRemoved()).isEqualTo(dryRun.sessionsRemoved());
+        assertThat(real.sessionsRefreshed()).isEqualTo(dryRun.sessionsRefreshed());
+    }
+
+    @Test
+    @Order(9)
+    void countsRowsPartitionsAndRunsInMetrics() {
+        PurgeReport report = purged();
+
+        assertThat(counter("aibridge.dbpurge.records.purged", "aibridge_interceptions") - metricsBefore.get("interceptions"))
+                .isEqualTo(data.rows(PartitionedTable.INTERCEPTIONS, true));
+        assertThat(counter("aibridge.dbpurge.records.purged", "aibridge_model_thoughts") - metricsBefore.get("thoughts"))
+                .isEqualTo(data.rows(PartitionedTable.MODEL_THOUGHTS, true));
+        assertThat(counter("aibridge.dbpurge.partitions.dropped", "aibridge_tool_usages") - metricsBefore.get("partitions"))
+                .isEqualTo(report.daysDropped().size());
+        assertThat(registry.get("aibridge.dbpurge.iteration.duration").tag("success", "true").timer().count())
+                .isEqualTo(metricsBefore.get("successes").longValue() + 1);
+        assertThat(registry.get("aibridge.dbpurge.last.success.timestamp").gauge().value())
+                .isGreaterThanOrEqualTo(RUN_START.getEpochSecond());
+    }
+
+    @Test
+    @Order(10)
+    void aSecondRunFindsNothingLeftToPurge() throws Exception {
+        purged();
+        Map<String, Map<String, Object>> sessions = database.sessions();
+
+        PurgeReport second = purge.purge(RUN_START, RETENTION, false);
+
+        assertThat(second.outcome()).isEqualTo(PurgeReport.Outcome.COMPLETE);
+        assertThat(second.totalRows()).isZero();
+        assertThat(second.totalPartitionsDropped()).isZero();
+        assertThat(second.sessionsRemoved() + second.sessionsRefreshed()).isZero();
+        assertThat(database.sessions()).isEqualTo(sessions);
+    }
+
+    /** The one purge of this class, run by whichever test needs it first. */
+    private PurgeReport purged() {
+        if (purged == null) {
+            metricsBefore.put("interceptions", counter("aibridge.dbpurge.records.purged", "aibridge_interceptions"));
+            metricsBefore.put("thoughts", counter("aibridge.dbpurge.records.purged", "aibridge_model_thoughts"));
+            metricsBefore.put("partitions", counter("aibridge.dbpurge.partitions.dropped", "aibridge_tool_usages"));
+            metricsBefore.put("successes", (double) registry.get("aibridge.dbpurge.iteration.duration")
+                    .tag("success", "true").timer().count());
+            try {
+                purged = purge.purge(RUN_START, RETENTION, false);
+            } catch (Exception e) {
+                throw new AssertionError("the purge failed", e);
+            }
+        }
+        return purged;
+    }
+
+    private double counter(String name, String table) {
+        return registry.get(name).tag("record_type", table).counter().count();
+    }
+}
