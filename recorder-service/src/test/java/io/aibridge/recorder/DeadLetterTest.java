@@ -112,31 +112,28 @@ class DeadLetterTest {
         UUID alice = UUID.randomUUID();
         TestEvents.Interception interception = new TestEvents.Interception(alice, TestEvents.now());
         String refused = "refuse me " + UUID.randomUUID();
+        // Installed for the rest of the test database's life: the refusal is permanent, as in the
+        // cases this stands for, so a replay of the topic refuses the prompt again.
         rows.execute("""
-                CREATE FUNCTION refuse_marked_prompt() RETURNS trigger LANGUAGE plpgsql AS $$
+                CREATE OR REPLACE FUNCTION refuse_marked_prompt() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     IF NEW.prompt LIKE 'refuse me %' THEN
                         RAISE EXCEPTION 'prompt refused by a test trigger' USING ERRCODE = 'check_violation';
                     END IF;
                     RETURN NEW;
                 END $$""");
-        rows.execute("CREATE TRIGGER refuse_marked_prompt BEFORE INSERT ON aibridge_user_prompts "
+        rows.execute("CREATE OR REPLACE TRIGGER refuse_marked_prompt BEFORE INSERT ON aibridge_user_prompts "
                 + "FOR EACH ROW EXECUTE FUNCTION refuse_marked_prompt()");
-        try {
-            var bad = interception.prompt(refused, 10);
-            kafka.events().publish(interception.started(), interception.tokens(5, 6, 0, 0, 15), bad, interception.ended(20));
+        var bad = interception.prompt(refused, 10);
+        kafka.events().publish(interception.started(), interception.tokens(5, 6, 0, 0, 15), bad, interception.ended(20));
 
-            await().atMost(Duration.ofSeconds(30)).until(() -> rows.sessions(List.of(alice)).size() == 1);
-            assertThat(rows.children("aibridge_token_usages", interception.id)).hasSize(1);
-            assertThat(rows.children("aibridge_user_prompts", interception.id)).isEmpty();
-            List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.INTERCEPTIONS_DEAD_LETTER, interception.id.toString(), 1);
-            assertThat(KafkaEvents.header(dead.get(0), CloudEventHeaders.ID)).isEqualTo(bad.eventId().toString());
-            assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON))
-                    .startsWith("database refused the event: SQLSTATE 23514").contains("prompt refused by a test trigger");
-        } finally {
-            rows.execute("DROP TRIGGER refuse_marked_prompt ON aibridge_user_prompts");
-            rows.execute("DROP FUNCTION refuse_marked_prompt()");
-        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows.sessions(List.of(alice)).size() == 1);
+        assertThat(rows.children("aibridge_token_usages", interception.id)).hasSize(1);
+        assertThat(rows.children("aibridge_user_prompts", interception.id)).isEmpty();
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.INTERCEPTIONS_DEAD_LETTER, interception.id.toString(), 1);
+        assertThat(KafkaEvents.header(dead.get(0), CloudEventHeaders.ID)).isEqualTo(bad.eventId().toString());
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON))
+                .startsWith("database refused the event: SQLSTATE 23514").contains("prompt refused by a test trigger");
     }
 
     @Test

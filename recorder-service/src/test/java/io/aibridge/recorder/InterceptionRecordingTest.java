@@ -204,7 +204,8 @@ class InterceptionRecordingTest {
                 replay.stop(Duration.ofSeconds(10));
             }
         }
-        assertThat(everything()).isEqualTo(before);
+        Map<String, List<Map<String, String>>> after = everything();
+        assertThat(after).as(() -> Rows.difference(before, after)).isEqualTo(before);
     }
 
     /** Every row of every table the interceptions topic feeds (session refresh times aside). */

@@ -87,6 +87,22 @@ public final class Rows {
         }
     }
 
+    /** The rows that differ between two snapshots, per table, for assertion messages. */
+    public static String difference(Map<String, List<Map<String, String>>> expected, Map<String, List<Map<String, String>>> actual) {
+        StringBuilder out = new StringBuilder();
+        for (String table : expected.keySet()) {
+            List<Map<String, String>> missing = new ArrayList<>(expected.get(table));
+            List<Map<String, String>> extra = new ArrayList<>(actual.getOrDefault(table, List.of()));
+            missing.removeAll(actual.getOrDefault(table, List.of()));
+            extra.removeAll(expected.get(table));
+            if (!missing.isEmpty() || !extra.isEmpty()) {
+                out.append(table).append(": expected but not found ").append(missing).append("; found but not expected ")
+                        .append(extra).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
     /** One text form per value, whether the driver read it in text or binary format. */
     private static String text(Object value) throws SQLException {
         if (value == null) {

@@ -51,8 +51,6 @@ final class InterceptionBatch {
     private final List<PromptRecorded> prompts = new ArrayList<>();
     private final List<ToolUsageRecorded> toolUsages = new ArrayList<>();
     private final List<ModelThoughtRecorded> thoughts = new ArrayList<>();
-    /** Interceptions whose session summary may change: a start, an end, a prompt or tokens arrived. */
-    private final Set<RowKey> summaryTouched = new LinkedHashSet<>();
     private final SortedSet<LocalDate> days = new TreeSet<>();
 
     private InterceptionBatch() {
@@ -78,19 +76,15 @@ final class InterceptionBatch {
             if (row.start == null) {
                 row.start = started;
             }
-            summaryTouched.add(key);
         } else if (event instanceof InterceptionEnded ended) {
             Row row = rows.computeIfAbsent(key, Row::new);
             if (row.end == null) {
                 row.end = ended;
             }
-            summaryTouched.add(key);
         } else if (event instanceof TokenUsageRecorded usage) {
             tokenUsages.add(usage);
-            summaryTouched.add(key);
         } else if (event instanceof PromptRecorded prompt) {
             prompts.add(prompt);
-            summaryTouched.add(key);
         } else if (event instanceof ToolUsageRecorded tool) {
             toolUsages.add(tool);
         } else if (event instanceof ModelThoughtRecorded thought) {
@@ -123,10 +117,6 @@ final class InterceptionBatch {
 
     List<ModelThoughtRecorded> thoughts() {
         return thoughts;
-    }
-
-    Set<RowKey> summaryTouched() {
-        return summaryTouched;
     }
 
     /** The UTC days (partitions) the batch writes to. */

@@ -20,13 +20,18 @@ import jakarta.inject.Inject;
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -39,7 +44,7 @@ import java.util.function.Function;
  *   <li>insert prompts, token usages, tool usages and thoughts keyed by their event id
  *       ({@code ON CONFLICT DO NOTHING}: a redelivered event changes nothing);</li>
  *   <li>link threads ({@link ThreadLinker});</li>
- *   <li>refresh the summaries of the sessions the batch touched ({@link SessionSummaries}).</li>
+ *   <li>bring the summaries of the sessions the batch touched up to date ({@link SessionSummaries}).</li>
  * </ol>
  */
 @ApplicationScoped
@@ -93,6 +98,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
                 time_to_first_byte_ms    = CASE WHEN i.ended_at IS NULL THEN excluded.time_to_first_byte_ms ELSE i.time_to_first_byte_ms END
             WHERE (i.initiator_id IS NULL AND excluded.initiator_id IS NOT NULL)
                OR (i.ended_at IS NULL AND excluded.ended_at IS NOT NULL)
+            RETURNING i.id, i.started_at, i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL AS visible
             """;
 
     private static final String INSERT_TOKEN_USAGES = """
@@ -105,6 +111,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
                  AS r(id, interception_id, interception_started_at, provider_response_id, input_tokens, output_tokens,
                       cache_read_input_tokens, cache_write_input_tokens, metadata, created_at)
             ON CONFLICT (id, interception_started_at) DO NOTHING
+            RETURNING id, interception_started_at
             """;
 
     private static final String INSERT_PROMPTS = """
@@ -115,6 +122,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
                  AS r(id, interception_id, interception_started_at, provider_response_id, prompt, metadata, created_at)
             ON CONFLICT (id, interception_started_at) DO NOTHING
+            RETURNING id, interception_started_at
             """;
 
     private static final String INSERT_TOOL_USAGES = """
@@ -141,12 +149,16 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             ON CONFLICT (id, interception_started_at) DO NOTHING
             """;
 
+    /** The steps of a batch write, a label of {@code aibridge_recorder_write_step_seconds}. */
+    static final List<String> STEPS = List.of("interceptions", "children", "threads", "sessions", "commit");
+
     private final DataSource dataSource;
     private final DayPartitions partitions = new DayPartitions();
     private final ThreadLinker threads = new ThreadLinker();
     private final SessionSummaries sessions = new SessionSummaries();
     private final InterceptionLog log;
     private final Timer endToCommit;
+    private final java.util.Map<String, Timer> steps = new java.util.HashMap<>();
 
     @Inject
     public InterceptionWriter(DataSource dataSource, MeterRegistry registry, RecorderConfig config) {
@@ -157,6 +169,15 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
     public InterceptionWriter(DataSource dataSource, MeterRegistry registry, boolean structuredLogging) {
         this.dataSource = dataSource;
         this.log = new InterceptionLog(structuredLogging);
+        for (String step : STEPS) {
+            steps.put(step, Timer.builder("aibridge.recorder.write.step")
+                    .description("Time spent in each step of writing a batch of interception events")
+                    .tag("step", step)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(30))
+                    .register(registry));
+        }
         this.endToCommit = Timer.builder("aibridge.recorder.end.to.commit")
                 .description("From an interception's end (bridge clock) to the commit that stored it: how late ended interceptions become visible")
                 .publishPercentileHistogram()
@@ -174,16 +195,22 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             partitions.ensure(connection, batch.days());
             connection.setAutoCommit(false);
             try {
-                upsertInterceptions(connection, batch.rows());
-                insertTokenUsages(connection, batch.tokenUsages());
-                insertPrompts(connection, batch.prompts());
+                SessionSummaries.Changes changes = new SessionSummaries.Changes();
+                long t0 = System.nanoTime();
+                upsertInterceptions(connection, batch.rows(), changes.newlyVisible);
+                long t1 = step("interceptions", t0);
+                insertTokenUsages(connection, batch.tokenUsages(), changes.tokenUsages);
+                insertPrompts(connection, batch.prompts(), changes.prompts);
                 insertToolUsages(connection, batch.toolUsages());
                 insertThoughts(connection, batch.thoughts());
+                long t2 = step("children", t1);
                 linked = threads.link(connection, batch);
-                Set<SessionKey> touched = sessions.sessionsOf(connection, batch.summaryTouched());
-                touched.addAll(linked.sessions());
-                sessions.refresh(connection, touched);
+                lineageChanges(linked, changes.newlyVisible, changes);
+                long t3 = step("threads", t2);
+                sessions.update(connection, changes);
+                long t4 = step("sessions", t3);
                 connection.commit();
+                step("commit", t4);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(connection);
                 if (SqlFailures.isMissingPartition(e)) {
@@ -203,7 +230,43 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
         log.written(batch.events(), linked.links());
     }
 
-    private static void upsertInterceptions(Connection connection, Collection<InterceptionBatch.Row> rows) throws SQLException {
+    /** Records the time since {@code since} for a step; returns now. */
+    private long step(String name, long since) {
+        long now = System.nanoTime();
+        steps.get(name).record(now - since, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return now;
+    }
+
+    /**
+     * What lineage changes mean for summaries. A row that was visible before this batch and now
+     * belongs to another session must be recomputed in both sessions; one that stays in its
+     * session (a client session id) but was linked now only stops counting as a thread there. Rows
+     * that became visible in this batch are added where they are now.
+     */
+    private static void lineageChanges(ThreadLinker.Result linked, List<InterceptionBatch.RowKey> newlyVisible,
+                                       SessionSummaries.Changes changes) {
+        if (linked.moved().isEmpty()) {
+            return;
+        }
+        Set<UUID> newly = new HashSet<>();
+        newlyVisible.forEach(key -> newly.add(key.id()));
+        Set<SessionKey> recompute = new LinkedHashSet<>();
+        for (ThreadLinker.Moved moved : linked.moved()) {
+            if (!moved.visible() || newly.contains(moved.id())) {
+                continue;
+            }
+            if (!moved.before().equals(moved.after())) {
+                recompute.add(moved.before());
+                recompute.add(moved.after());
+            } else if (moved.linked()) {
+                changes.unrooted.add(moved.after());
+            }
+        }
+        changes.refresh.addAll(recompute);
+    }
+
+    private static void upsertInterceptions(Connection connection, Collection<InterceptionBatch.Row> rows,
+                                            List<InterceptionBatch.RowKey> newlyVisible) throws SQLException {
         if (rows.isEmpty()) {
             return;
         }
@@ -232,11 +295,20 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             SqlArrays.texts(s, 22, end(rows, InterceptionEnded::errorMessage));
             SqlArrays.longs(s, 23, end(rows, InterceptionEnded::durationMs));
             SqlArrays.longs(s, 24, end(rows, InterceptionEnded::timeToFirstByteMs));
-            s.executeUpdate();
+            // Returned rows had their start or their end applied just now; visible ones became visible just now.
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getBoolean(3)) {
+                        newlyVisible.add(new InterceptionBatch.RowKey(rs.getObject(1, UUID.class),
+                                rs.getObject(2, OffsetDateTime.class).toInstant()));
+                    }
+                }
+            }
         }
     }
 
-    private static void insertTokenUsages(Connection connection, List<TokenUsageRecorded> usages) throws SQLException {
+    private static void insertTokenUsages(Connection connection, List<TokenUsageRecorded> usages,
+                                          List<InterceptionBatch.RowKey> inserted) throws SQLException {
         if (usages.isEmpty()) {
             return;
         }
@@ -251,11 +323,12 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             SqlArrays.longs(s, 8, map(usages, TokenUsageRecorded::cacheWriteInputTokens));
             SqlArrays.texts(s, 9, map(usages, u -> Text.json(u.metadata())));
             SqlArrays.times(s, 10, map(usages, TokenUsageRecorded::createdAt));
-            s.executeUpdate();
+            readKeys(s, inserted);
         }
     }
 
-    private static void insertPrompts(Connection connection, List<PromptRecorded> prompts) throws SQLException {
+    private static void insertPrompts(Connection connection, List<PromptRecorded> prompts,
+                                      List<InterceptionBatch.RowKey> inserted) throws SQLException {
         if (prompts.isEmpty()) {
             return;
         }
@@ -267,7 +340,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             SqlArrays.texts(s, 5, map(prompts, PromptRecorded::prompt));
             SqlArrays.texts(s, 6, map(prompts, p -> Text.json(p.metadata())));
             SqlArrays.times(s, 7, map(prompts, PromptRecorded::createdAt));
-            s.executeUpdate();
+            readKeys(s, inserted);
         }
     }
 
@@ -306,6 +379,15 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             SqlArrays.texts(s, 7, map(thoughts, t -> Text.json(t.metadata())));
             SqlArrays.times(s, 8, map(thoughts, ModelThoughtRecorded::createdAt));
             s.executeUpdate();
+        }
+    }
+
+    /** Runs an insert that returns (id, partition key) of the rows it inserted (not those that existed). */
+    private static void readKeys(PreparedStatement statement, List<InterceptionBatch.RowKey> into) throws SQLException {
+        try (ResultSet rs = statement.executeQuery()) {
+            while (rs.next()) {
+                into.add(new InterceptionBatch.RowKey(rs.getObject(1, UUID.class), rs.getObject(2, OffsetDateTime.class).toInstant()));
+            }
         }
     }
 

@@ -4,78 +4,68 @@ import io.aibridge.recorder.sql.SqlArrays;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 /**
- * Keeps {@code aibridge_sessions} current. The summary of a session is defined once, in SQL
- * ({@code aibridge_refresh_sessions}); this class finds the sessions a batch touched and calls
- * {@code aibridge_refresh_sessions_locked}, which first takes each session's advisory lock in a
- * fixed order so that replicas (and retention) refreshing the same session neither lose an update
- * nor deadlock.
+ * Keeps {@code aibridge_sessions} current after a batch, in one call to
+ * {@code aibridge_update_sessions} (schema V11): the facts the batch added (interceptions that
+ * became visible, token usages and prompts it inserted) are added to their sessions' summaries,
+ * so the cost follows the batch, not the length of the sessions; sessions that an already
+ * visible interception left or joined are recomputed in full by {@code aibridge_refresh_sessions},
+ * the one definition of a summary. Every session involved is locked first, in a fixed order, so
+ * replicas and retention neither lose an update nor deadlock.
  */
 final class SessionSummaries {
 
-    /** The visible sessions of the given interceptions, as they are now in this transaction. */
-    private static final String SESSIONS_OF = """
-            SELECT DISTINCT i.session_id, i.initiator_id
-            FROM aibridge_interceptions i
-            WHERE i.id = ANY (?::uuid[])
-              AND i.started_at >= ?::timestamptz AND i.started_at <= ?::timestamptz
-              AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+    private static final String UPDATE = """
+            SELECT aibridge_update_sessions(?::text[], ?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::timestamptz[],
+                                            ?::uuid[], ?::timestamptz[], ?::uuid[], ?::timestamptz[])
             """;
 
-    private static final String REFRESH = "SELECT aibridge_refresh_sessions_locked(?::text[], ?::uuid[])";
+    /** What a batch stored that summaries may have to reflect. */
+    static final class Changes {
+        final List<SessionKey> refresh = new ArrayList<>();
+        /** One entry per already visible interception that stopped being a thread root in its session. */
+        final List<SessionKey> unrooted = new ArrayList<>();
+        final List<InterceptionBatch.RowKey> newlyVisible = new ArrayList<>();
+        final List<InterceptionBatch.RowKey> tokenUsages = new ArrayList<>();
+        final List<InterceptionBatch.RowKey> prompts = new ArrayList<>();
 
-    /** Sessions that contain one of the interceptions and are visible. */
-    Set<SessionKey> sessionsOf(Connection connection, Collection<InterceptionBatch.RowKey> interceptions) throws SQLException {
-        Set<SessionKey> sessions = new LinkedHashSet<>();
-        if (interceptions.isEmpty()) {
-            return sessions;
+        boolean isEmpty() {
+            return refresh.isEmpty() && unrooted.isEmpty() && newlyVisible.isEmpty() && tokenUsages.isEmpty()
+                    && prompts.isEmpty();
         }
-        List<UUID> ids = new ArrayList<>(interceptions.size());
-        Instant first = null;
-        Instant last = null;
-        for (InterceptionBatch.RowKey key : interceptions) {
-            ids.add(key.id());
-            first = first == null || key.startedAt().isBefore(first) ? key.startedAt() : first;
-            last = last == null || key.startedAt().isAfter(last) ? key.startedAt() : last;
-        }
-        try (PreparedStatement statement = connection.prepareStatement(SESSIONS_OF)) {
-            SqlArrays.uuids(statement, 1, ids);
-            statement.setString(2, first.toString());
-            statement.setString(3, last.toString());
-            try (ResultSet rs = statement.executeQuery()) {
-                while (rs.next()) {
-                    sessions.add(new SessionKey(rs.getString(1), rs.getObject(2, UUID.class)));
-                }
-            }
-        }
-        return sessions;
     }
 
-    /** Recomputes the summaries of these sessions (and deletes those with nothing visible left). */
-    void refresh(Connection connection, Collection<SessionKey> sessions) throws SQLException {
-        if (sessions.isEmpty()) {
+    void update(Connection connection, Changes changes) throws SQLException {
+        if (changes.isEmpty()) {
             return;
         }
-        List<String> sessionIds = new ArrayList<>(sessions.size());
-        List<UUID> initiators = new ArrayList<>(sessions.size());
-        for (SessionKey key : sessions) {
-            sessionIds.add(key.sessionId());
-            initiators.add(key.initiatorId());
-        }
-        try (PreparedStatement statement = connection.prepareStatement(REFRESH)) {
-            SqlArrays.texts(statement, 1, sessionIds);
-            SqlArrays.uuids(statement, 2, initiators);
+        try (PreparedStatement statement = connection.prepareStatement(UPDATE)) {
+            SqlArrays.texts(statement, 1, changes.refresh.stream().map(SessionKey::sessionId).toList());
+            SqlArrays.uuids(statement, 2, changes.refresh.stream().map(SessionKey::initiatorId).toList());
+            SqlArrays.texts(statement, 3, changes.unrooted.stream().map(SessionKey::sessionId).toList());
+            SqlArrays.uuids(statement, 4, changes.unrooted.stream().map(SessionKey::initiatorId).toList());
+            bindKeys(statement, 5, changes.newlyVisible);
+            bindKeys(statement, 7, changes.tokenUsages);
+            bindKeys(statement, 9, changes.prompts);
             statement.execute();
         }
+    }
+
+    private static void bindKeys(PreparedStatement statement, int index, Collection<InterceptionBatch.RowKey> keys)
+            throws SQLException {
+        List<UUID> ids = new ArrayList<>(keys.size());
+        List<java.time.Instant> starts = new ArrayList<>(keys.size());
+        for (InterceptionBatch.RowKey key : keys) {
+            ids.add(key.id());
+            starts.add(key.startedAt());
+        }
+        SqlArrays.uuids(statement, index, ids);
+        SqlArrays.times(statement, index + 1, starts);
     }
 }

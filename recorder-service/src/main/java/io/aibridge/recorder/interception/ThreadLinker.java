@@ -36,8 +36,8 @@ import java.util.UUID;
  * </ol>
  * Invariant after each batch: every linked row's root is an interception that has no parent
  * (or whose start was not stored yet). So whichever event arrives first, the final lineage is
- * the same. The sessions of rows whose {@code session_id} moved (old and new) are returned for a
- * summary refresh.
+ * the same. Every row whose lineage changed is returned with its session before and after, so
+ * that the summaries it left and joined can be recomputed.
  *
  * <p>"Most recent" tool usage means the latest by (interception start, created_at, id): tool-call
  * ids are unique in practice, and this order lets PostgreSQL read the day partitions newest
@@ -52,7 +52,7 @@ final class ThreadLinker {
     static final Duration CLOCK_SKEW = Duration.ofDays(1);
 
     private static final String FIND_LINKABLE = """
-            SELECT x.id, x.started_at, x.session_id, x.initiator_id, x.ended_at IS NOT NULL AS ended,
+            SELECT x.id, x.started_at, x.session_id, x.initiator_id, x.ended_at IS NOT NULL AS visible,
                    p.interception_id AS parent_id, parent.thread_root_id AS parent_root
             FROM aibridge_interceptions x
             CROSS JOIN LATERAL (
@@ -86,12 +86,12 @@ final class ThreadLinker {
             WHERE d.thread_root_id = m.old_root
               AND d.id <> m.new_root
               AND d.started_at >= ?::timestamptz
-            RETURNING COALESCE(NULLIF(d.client_session_id, ''), m.old_root::text) AS old_session_id,
-                      d.session_id, d.initiator_id, d.ended_at IS NOT NULL AS ended
+            RETURNING d.id, COALESCE(NULLIF(d.client_session_id, ''), m.old_root::text) AS old_session_id,
+                      d.session_id, d.initiator_id, d.ended_at IS NOT NULL AND d.initiator_id IS NOT NULL AS visible
             """;
 
     /** An unlinked interception that can now be linked, with what the look-up found. */
-    record Candidate(UUID id, Instant startedAt, String sessionId, UUID initiatorId, boolean ended,
+    record Candidate(UUID id, Instant startedAt, String sessionId, UUID initiatorId, boolean visible,
                      UUID parentId, UUID parentRoot) {
     }
 
@@ -99,9 +99,18 @@ final class ThreadLinker {
     record Link(UUID parentId, UUID rootId) {
     }
 
-    /** What linking changed: links made, and the sessions to refresh because rows moved between them. */
-    record Result(Map<UUID, Link> links, Set<SessionKey> sessions) {
-        static final Result NONE = new Result(Map.of(), Set.of());
+    /**
+     * A row whose lineage changed: its session before and after, whether it is visible now, and
+     * whether it was linked now ({@code linked}: it had no parent, so it was a thread root) or only
+     * re-rooted (it had a parent before and after). With a client session id the session stays
+     * the same; a linked row then only stops counting as a thread.
+     */
+    record Moved(UUID id, SessionKey before, SessionKey after, boolean visible, boolean linked) {
+    }
+
+    /** What linking changed: links made, and rows whose lineage changed. */
+    record Result(Map<UUID, Link> links, List<Moved> moved) {
+        static final Result NONE = new Result(Map.of(), List.of());
     }
 
     Result link(Connection connection, InterceptionBatch batch) throws SQLException {
@@ -116,22 +125,18 @@ final class ThreadLinker {
             return Result.NONE;
         }
         Map<UUID, UUID> roots = resolveRoots(candidates);
-        Set<SessionKey> sessions = new LinkedHashSet<>();
+        List<Moved> moved = new ArrayList<>();
         Map<UUID, Link> links = new LinkedHashMap<>();
         Map<UUID, String> newSessions = applyLinks(connection, candidates, roots);
         for (Candidate candidate : candidates.values()) {
             links.put(candidate.id(), new Link(candidate.parentId(), roots.get(candidate.id())));
-            if (candidate.ended()) {
-                sessions.add(new SessionKey(candidate.sessionId(), candidate.initiatorId()));
-                String moved = newSessions.get(candidate.id());
-                if (moved != null) {
-                    sessions.add(new SessionKey(moved, candidate.initiatorId()));
-                }
-            }
+            String after = newSessions.getOrDefault(candidate.id(), candidate.sessionId());
+            moved.add(new Moved(candidate.id(), new SessionKey(candidate.sessionId(), candidate.initiatorId()),
+                    new SessionKey(after, candidate.initiatorId()), candidate.visible(), true));
         }
         Instant earliestCandidate = candidates.values().stream().map(Candidate::startedAt).min(Instant::compareTo).orElseThrow();
-        sessions.addAll(reRootDescendants(connection, roots, earliestCandidate.minus(CLOCK_SKEW)));
-        return new Result(links, sessions);
+        moved.addAll(reRootDescendants(connection, roots, earliestCandidate.minus(CLOCK_SKEW)));
+        return new Result(links, moved);
     }
 
     private Map<UUID, Candidate> findLinkable(Connection connection, Set<String> callIds, Instant notBefore) throws SQLException {
@@ -146,7 +151,7 @@ final class ThreadLinker {
                             rs.getObject("started_at", java.time.OffsetDateTime.class).toInstant(),
                             rs.getString("session_id"),
                             rs.getObject("initiator_id", UUID.class),
-                            rs.getBoolean("ended"),
+                            rs.getBoolean("visible"),
                             rs.getObject("parent_id", UUID.class),
                             rs.getObject("parent_root", UUID.class));
                     candidates.put(candidate.id(), candidate);
@@ -223,9 +228,9 @@ final class ThreadLinker {
     }
 
     /** Moves rows whose root was a candidate (descendants linked before it) to the candidate's root. */
-    private Set<SessionKey> reRootDescendants(Connection connection, Map<UUID, UUID> roots, Instant notBefore)
+    private List<Moved> reRootDescendants(Connection connection, Map<UUID, UUID> roots, Instant notBefore)
             throws SQLException {
-        Set<SessionKey> sessions = new LinkedHashSet<>();
+        List<Moved> moved = new ArrayList<>();
         List<UUID> oldRoots = new ArrayList<>(roots.keySet());
         List<UUID> newRoots = oldRoots.stream().map(roots::get).toList();
         try (PreparedStatement statement = connection.prepareStatement(REROOT)) {
@@ -235,13 +240,11 @@ final class ThreadLinker {
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     UUID initiator = rs.getObject("initiator_id", UUID.class);
-                    if (rs.getBoolean("ended") && initiator != null) {
-                        sessions.add(new SessionKey(rs.getString("old_session_id"), initiator));
-                        sessions.add(new SessionKey(rs.getString("session_id"), initiator));
-                    }
+                    moved.add(new Moved(rs.getObject("id", UUID.class), new SessionKey(rs.getString("old_session_id"), initiator),
+                            new SessionKey(rs.getString("session_id"), initiator), rs.getBoolean("visible"), false));
                 }
             }
         }
-        return sessions;
+        return moved;
     }
 }

@@ -2,7 +2,7 @@ package io.aibridge.recorder.interception;
 
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.recorder.Rows;
-import io.aibridge.recorder.SingleConnectionDataSource;
+import io.aibridge.recorder.ReusedConnectionDataSource;
 import io.aibridge.recorder.TestEvents;
 import io.aibridge.testing.Database;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -29,14 +29,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OrderIndependenceTest {
 
     private static Database database;
-    private static SingleConnectionDataSource dataSource;
+    private static ReusedConnectionDataSource dataSource;
     private static InterceptionWriter writer;
     private static Rows rows;
 
     @BeforeAll
     static void startDatabase() {
         database = Database.start().migrate();
-        dataSource = new SingleConnectionDataSource(database.jdbcUrl(), database.user(), database.password());
+        dataSource = new ReusedConnectionDataSource(database.jdbcUrl(), database.user(), database.password());
         writer = new InterceptionWriter(dataSource, new SimpleMeterRegistry(), false);
         rows = new Rows(dataSource);
     }
@@ -175,6 +175,40 @@ class OrderIndependenceTest {
     }
 
     @Test
+    void tiesOnStartAndPromptTimesResolveLikeTheDefinitionWhateverTheOrder() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        Instant start = Instant.now();
+        String session = "ties-" + UUID.randomUUID();
+        TestEvents.Interception one = new TestEvents.Interception(alice, start).clientSession(session).model("gpt-5");
+        TestEvents.Interception two = new TestEvents.Interception(alice, start).clientSession(session).model("claude-opus-4");
+        List<InterceptionEvent> events = List.of(one.started(), one.prompt("first", 7), one.ended(9),
+                two.started(), two.prompt("second", 7), two.tokens(1, 1, 0, 0, 8), two.ended(9));
+        List<UUID> ids = List.of(one.id, two.id);
+        Map<String, List<Map<String, String>>> reference = writeOneByOne(events, ids, alice);
+        assertThat(reference.get("sessions")).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("interceptions", "2").containsEntry("models", "[claude-opus-4, gpt-5]"));
+        Random random = new Random(3);
+        for (int run = 0; run < 60; run++) {
+            List<InterceptionEvent> shuffled = new ArrayList<>(events);
+            Collections.shuffle(shuffled, random);
+            int[] batches = randomBatches(shuffled.size(), random);
+            assertSameRows(writeInBatches(shuffled, ids, alice, batches), reference, shuffled, batches);
+        }
+    }
+
+    @Test
+    void aLostSummaryIsRecomputedInFullWhenALateTokenUsageArrives() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, Instant.now());
+        writer.write(List.of(interception.started(), interception.tokens(5, 5, 0, 0, 3), interception.ended(9)));
+        rows.execute("DELETE FROM aibridge_sessions WHERE initiator_id = ?", alice);
+        writer.write(List.of(interception.tokens(7, 7, 0, 0, 8)));
+        assertThat(rows.sessions(List.of(alice))).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("input_tokens", "12").containsEntry("interceptions", "1"));
+        assertSummariesMatchTheirDefinition(alice);
+    }
+
+    @Test
     void linkingTerminatesOnACycleOfInconsistentEvents() {
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
@@ -238,7 +272,24 @@ class OrderIndependenceTest {
             from += size;
         }
         assertThat(from).isEqualTo(events.size());
-        return rows.snapshot(ids, Set.of(initiator));
+        Map<String, List<Map<String, String>>> snapshot = rows.snapshot(ids, Set.of(initiator));
+        assertSummariesMatchTheirDefinition(initiator);
+        return snapshot;
+    }
+
+    /**
+     * The summaries the writer keeps by adding deltas are exactly what aibridge_refresh_sessions,
+     * the definition of a summary, computes from scratch.
+     */
+    static void assertSummariesMatchTheirDefinition(UUID initiator) {
+        List<Map<String, String>> incremental = rows.sessions(List.of(initiator));
+        rows.execute("""
+                SELECT aibridge_refresh_sessions(coalesce(array_agg(session_id), '{}'), coalesce(array_agg(initiator_id), '{}'))
+                FROM (SELECT session_id, initiator_id FROM aibridge_sessions WHERE initiator_id = ?
+                      UNION
+                      SELECT session_id, initiator_id FROM aibridge_interceptions WHERE initiator_id = ? AND ended_at IS NOT NULL) k
+                """, initiator, initiator);
+        assertThat(incremental).as("summaries kept by deltas").isEqualTo(rows.sessions(List.of(initiator)));
     }
 
     private static void clear(List<UUID> ids, UUID initiator) {

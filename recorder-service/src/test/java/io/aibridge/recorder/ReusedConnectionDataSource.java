@@ -8,43 +8,47 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
- * A data source for plain JUnit tests that hands out one physical connection again and again
- * ({@code close()} only returns it), so that thousands of small transactions do not each pay for a
- * new connection. Not thread-safe: one test thread at a time.
+ * A data source for plain JUnit tests and the benchmark that hands each thread one physical
+ * connection again and again ({@code close()} only returns it), so that thousands of small
+ * transactions do not each pay for a new connection.
  */
-public final class SingleConnectionDataSource implements DataSource, AutoCloseable {
+public final class ReusedConnectionDataSource implements DataSource, AutoCloseable {
 
     private final String url;
     private final String user;
     private final String password;
-    private Connection connection;
+    private final Map<Thread, Connection> connections = new ConcurrentHashMap<>();
 
-    public SingleConnectionDataSource(String url, String user, String password) {
+    public ReusedConnectionDataSource(String url, String user, String password) {
         this.url = url;
         this.user = user;
         this.password = password;
     }
 
     @Override
-    public synchronized Connection getConnection() throws SQLException {
-        if (connection == null || connection.isClosed()) {
-            connection = DriverManager.getConnection(url, user, password);
+    public Connection getConnection() throws SQLException {
+        Connection target = connections.get(Thread.currentThread());
+        if (target == null || target.isClosed()) {
+            target = DriverManager.getConnection(url, user, password);
+            connections.put(Thread.currentThread(), target);
         }
-        Connection target = connection;
+        Connection reused = target;
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[]{Connection.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("close")) {
-                        if (!target.getAutoCommit()) {
-                            target.rollback();
-                            target.setAutoCommit(true);
+                        if (!reused.getAutoCommit()) {
+                            reused.rollback();
+                            reused.setAutoCommit(true);
                         }
                         return null;
                     }
                     try {
-                        return method.invoke(target, args);
+                        return method.invoke(reused, args);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
@@ -57,10 +61,11 @@ public final class SingleConnectionDataSource implements DataSource, AutoCloseab
     }
 
     @Override
-    public synchronized void close() throws SQLException {
-        if (connection != null) {
+    public void close() throws SQLException {
+        for (Connection connection : connections.values()) {
             connection.close();
         }
+        connections.clear();
     }
 
     @Override
