@@ -32,6 +32,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Consumes one topic on a dedicated thread with a plain {@link KafkaConsumer} and stores what it
@@ -50,9 +56,11 @@ import java.util.Set;
  *   <li>commit the offsets, only now: a crash anywhere before redelivers the batch, which the
  *       idempotent writers absorb.</li>
  * </ol>
- * Kafka being away is not an error either: the consumer retries on its own, and a consumer that
- * cannot even be created (say, an unresolvable bootstrap address) is created again after a
- * backoff. The thread ends only when {@link #stop(Duration)} is called.
+ * The database write of a batch runs on a second thread, so that polling and decoding the next
+ * batch overlap it; at most one batch is being written and one waits, and batches are committed
+ * in order. Kafka being away is not an error either: the consumer retries on its own, and a
+ * consumer that cannot even be created (say, an unresolvable bootstrap address) is created again
+ * after a backoff. The threads end only when {@link #stop(Duration)} is called.
  *
  * @param <E> the events this topic carries
  */
@@ -60,6 +68,8 @@ public final class BatchConsumer<E extends Event> {
 
     private static final Logger LOG = Logger.getLogger(BatchConsumer.class);
     private static final String SOURCE = "/aibridge/recorder-service";
+    /** How long the consumer waits for a write without polling before it pauses and polls meanwhile. */
+    private static final Duration QUIET_WAIT = Duration.ofSeconds(1);
 
     private final String name;
     private final String topic;
@@ -74,12 +84,17 @@ public final class BatchConsumer<E extends Event> {
     private final Duration maxBackoff;
     private final EventCodec codec = new EventCodec(SOURCE);
     private final Thread thread;
+    private final ExecutorService writerThread;
 
     private volatile boolean running = true;
     private volatile boolean started;
     private volatile boolean paused;
     private volatile long lag;
     private volatile KafkaConsumer<String, byte[]> consumer;
+    /** Set by the writer thread while a batch cannot be written and is being retried. */
+    private volatile boolean retrying;
+    /** The batch being written, if any; only the consumer thread touches it. */
+    private InFlight<E> inFlight;
 
     /**
      * @param name         thread and client id, e.g. {@code aibridge-recorder-interceptions-0}
@@ -117,6 +132,11 @@ public final class BatchConsumer<E extends Event> {
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
         this.thread.setUncaughtExceptionHandler((t, e) -> LOG.errorf(e, "%s: consumer thread died", name));
+        this.writerThread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread writing = new Thread(runnable, name + "-writer");
+            writing.setDaemon(true);
+            return writing;
+        });
     }
 
     public BatchConsumer<E> start() {
@@ -134,6 +154,9 @@ public final class BatchConsumer<E extends Event> {
         }
         try {
             thread.join(timeout.toMillis());
+            // A write in progress finishes (its batch is redelivered, harmlessly); a retry wait ends now.
+            writerThread.shutdownNow();
+            writerThread.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -182,6 +205,8 @@ public final class BatchConsumer<E extends Event> {
                     updateLag(c);
                     if (!records.isEmpty()) {
                         handle(c, records);
+                    } else if (inFlight != null && inFlight.write.isDone()) {
+                        complete(c);
                     }
                 }
             } catch (WakeupException | Stopping e) {
@@ -205,6 +230,7 @@ public final class BatchConsumer<E extends Event> {
                     backoff = next(backoff);
                 }
             } finally {
+                abandonInFlight();
                 consumer = null;
                 paused = false;
             }
@@ -212,9 +238,25 @@ public final class BatchConsumer<E extends Event> {
         LOG.debugf("%s: stopped", name);
     }
 
-    /** One batch: decode, write, dead-letter, commit. */
+    /** A batch handed to the writer thread: its records, what did not decode, and the write. */
+    private record InFlight<E>(ConsumerRecords<String, byte[]> records, Decoded<E> decoded, Future<List<Rejected<E>>> write) {
+    }
+
+    /** The events of a batch that decoded, where each came from, and the dead letters among its records. */
+    private record Decoded<E>(List<E> events, Map<E, ConsumerRecord<String, byte[]>> origins, List<DeadLetter> dead) {
+    }
+
+    /** One batch: decode it (while the previous one is written), finish the previous one, hand this one to the writer. */
     private void handle(KafkaConsumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
         metrics.batch(records.count());
+        Decoded<E> decoded = decode(records);
+        if (inFlight != null) {
+            complete(c);
+        }
+        inFlight = new InFlight<>(records, decoded, writerThread.submit(() -> writeUntilStored(decoded.events())));
+    }
+
+    private Decoded<E> decode(ConsumerRecords<String, byte[]> records) {
         List<E> events = new ArrayList<>(records.count());
         Map<E, ConsumerRecord<String, byte[]>> origins = new IdentityHashMap<>();
         List<DeadLetter> dead = new ArrayList<>();
@@ -241,15 +283,72 @@ public final class BatchConsumer<E extends Event> {
                 dead.add(new DeadLetter(record, e.getMessage(), DeadLetter.INVALID_EVENT));
             }
         }
-        List<Rejected<E>> rejected = writeRetrying(c, events);
+        return new Decoded<>(events, origins, dead);
+    }
+
+    /**
+     * Waits for the batch in flight to be stored, then publishes its dead letters and commits its
+     * offsets. A write that takes longer than a moment (the database is away) pauses the consumer
+     * and keeps polling, so that it stays in its group and fetches nothing.
+     */
+    private void complete(KafkaConsumer<String, byte[]> c) {
+        InFlight<E> done = inFlight;
+        List<Rejected<E>> rejected;
+        try {
+            rejected = awaitWrite(c, done.write());
+        } finally {
+            resume(c);
+        }
+        inFlight = null;
+        List<DeadLetter> dead = new ArrayList<>(done.decoded().dead());
         for (Rejected<E> r : rejected) {
-            dead.add(new DeadLetter(origins.get(r.event()), r.reason(), DeadLetter.DATABASE_REJECTED));
+            dead.add(new DeadLetter(done.decoded().origins().get(r.event()), r.reason(), DeadLetter.DATABASE_REJECTED));
         }
         if (!dead.isEmpty()) {
             publishRetrying(c, dead);
         }
-        countStored(events, rejected);
-        commit(c, records);
+        countStored(done.decoded().events(), rejected);
+        commit(c, done.records());
+    }
+
+    private List<Rejected<E>> awaitWrite(KafkaConsumer<String, byte[]> c, Future<List<Rejected<E>>> write) {
+        long quietUntil = System.nanoTime() + QUIET_WAIT.toNanos();
+        while (true) {
+            try {
+                if (!retrying && System.nanoTime() < quietUntil) {
+                    return write.get(Math.max(1, (quietUntil - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+                }
+                if (write.isDone()) {
+                    return write.get();
+                }
+                pauseAndWait(c, pollTimeout);
+            } catch (TimeoutException e) {
+                // not done within the quiet wait: keep waiting, paused and polling
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Stopping();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Stopping || !running) {
+                    throw new Stopping();
+                }
+                throw new RuntimeException("writing a batch failed unexpectedly", e.getCause());
+            }
+        }
+    }
+
+    /** Waits for a write still running when the consumer goes away; its batch is not committed. */
+    private void abandonInFlight() {
+        if (inFlight == null) {
+            return;
+        }
+        try {
+            inFlight.write().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException ignored) {
+            // stored or not, the batch is redelivered to whoever consumes its partitions next
+        }
+        inFlight = null;
     }
 
     private void countStored(List<E> events, List<Rejected<E>> rejected) {
@@ -268,8 +367,11 @@ public final class BatchConsumer<E extends Event> {
     record Rejected<E>(E event, String reason) {
     }
 
-    /** Writes the events, retrying for as long as the database is unavailable; returns what it refused for good. */
-    private List<Rejected<E>> writeRetrying(KafkaConsumer<String, byte[]> c, List<E> events) {
+    /**
+     * On the writer thread: writes the events, retrying for as long as the database is unavailable;
+     * returns what it refused for good.
+     */
+    private List<Rejected<E>> writeUntilStored(List<E> events) {
         if (events.isEmpty()) {
             return List.of();
         }
@@ -288,17 +390,26 @@ public final class BatchConsumer<E extends Event> {
                     return rejected;
                 } catch (TransientFailure failure) {
                     attempts++;
+                    retrying = true;
                     metrics.retried();
                     if (attempts == 1 || attempts % 20 == 0) {
                         LOG.warnf("%s: cannot write a batch of %d events (%s); consumer paused, retry %d in %d ms",
                                 name, events.size(), SqlFailures.describe(failure.getCause()), attempts, backoff.toMillis());
                     }
-                    pauseAndWait(c, backoff);
+                    if (!running) {
+                        throw new Stopping();
+                    }
+                    try {
+                        Thread.sleep(backoff.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new Stopping();
+                    }
                     backoff = next(backoff);
                 }
             }
         } finally {
-            resume(c);
+            retrying = false;
         }
     }
 
@@ -351,7 +462,7 @@ public final class BatchConsumer<E extends Event> {
                         LOG.warnf("%s: %s; consumer paused, retry %d in %d ms", name, e.getMessage(), attempts,
                                 backoff.toMillis());
                     }
-                    pauseAndWait(c, backoff);
+                    pauseFor(c, backoff);
                     backoff = next(backoff);
                 }
             }
@@ -361,27 +472,31 @@ public final class BatchConsumer<E extends Event> {
     }
 
     /**
-     * Pauses every assigned partition and keeps polling for {@code wait}, so the consumer keeps
-     * its group membership without fetching. Records of partitions assigned meanwhile are not
-     * skipped: their position is set back to the first one.
+     * Pauses every assigned partition and polls for {@code wait}, so the consumer keeps its group
+     * membership without fetching. Records of partitions assigned meanwhile are not skipped: their
+     * position is set back to the first one.
      */
     private void pauseAndWait(KafkaConsumer<String, byte[]> c, Duration wait) {
+        if (!running) {
+            throw new Stopping();
+        }
         paused = true;
         c.pause(c.assignment());
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (running) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return;
-            }
-            ConsumerRecords<String, byte[]> stray = c.poll(Duration.ofNanos(Math.min(left, pollTimeout.toNanos())));
-            for (TopicPartition partition : stray.partitions()) {
-                c.seek(partition, stray.records(partition).get(0).offset());
-            }
-            c.pause(c.assignment());
-            updateLag(c);
+        ConsumerRecords<String, byte[]> stray = c.poll(wait);
+        for (TopicPartition partition : stray.partitions()) {
+            c.seek(partition, stray.records(partition).get(0).offset());
         }
-        throw new Stopping();
+        c.pause(c.assignment());
+        updateLag(c);
+    }
+
+    /** Pauses and polls for {@code wait} in slices of the poll timeout. */
+    private void pauseFor(KafkaConsumer<String, byte[]> c, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            pauseAndWait(c, Duration.ofNanos(Math.min(left, pollTimeout.toNanos())));
+        }
     }
 
     private void resume(KafkaConsumer<String, byte[]> c) {
