@@ -209,6 +209,57 @@ class OrderIndependenceTest {
     }
 
     @Test
+    void twoWritersAtOnceOnTheSameSessionsKeepExactSummaries() throws Exception {
+        UUID alice = UUID.randomUUID();
+        UUID bob = UUID.randomUUID();
+        Instant start = Instant.now();
+        List<InterceptionEvent> first = new ArrayList<>();
+        List<InterceptionEvent> second = new ArrayList<>();
+        Random random = new Random(11);
+        for (int i = 0; i < 120; i++) {
+            UUID user = i % 2 == 0 ? alice : bob;
+            // Two client sessions per user, so both writers keep touching the same summaries.
+            TestEvents.Interception interception = new TestEvents.Interception(user, start.plusMillis(i))
+                    .clientSession("shared-" + user + "-" + (i % 4 < 2 ? "a" : "b"));
+            List<InterceptionEvent> events = List.of(interception.started(), interception.prompt("p" + i, 1),
+                    interception.tokens(i, 1, 2, 3, 2), interception.ended(3));
+            (random.nextBoolean() ? first : second).addAll(events);
+        }
+        Collections.shuffle(first, random);
+        Collections.shuffle(second, random);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> writeRetryingTransientFailures(first, 7));
+            var b = pool.submit(() -> writeRetryingTransientFailures(second, 5));
+            a.get();
+            b.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(rows.sessions(List.of(alice, bob))).hasSize(4).allSatisfy(s -> assertThat(s).containsEntry("interceptions", "30"));
+        assertSummariesMatchTheirDefinition(alice);
+        assertSummariesMatchTheirDefinition(bob);
+    }
+
+    /** What a consumer does: a deadlock or other passing failure retries the batch. */
+    private static Void writeRetryingTransientFailures(List<InterceptionEvent> events, int batchSize) throws SQLException {
+        for (int from = 0; from < events.size(); from += batchSize) {
+            List<InterceptionEvent> batch = events.subList(from, Math.min(events.size(), from + batchSize));
+            while (true) {
+                try {
+                    writer.write(batch);
+                    break;
+                } catch (SQLException e) {
+                    if (!io.aibridge.recorder.sql.SqlFailures.isTransient(e)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
     void linkingTerminatesOnACycleOfInconsistentEvents() {
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
