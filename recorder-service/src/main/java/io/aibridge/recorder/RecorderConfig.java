@@ -21,10 +21,11 @@ public interface RecorderConfig {
 
     /**
      * Most records one poll returns, and so the most events one database transaction writes
-     * ({@code AIBRIDGE_RECORDER_BATCH_SIZE}). Larger batches write faster per event; every event of a
-     * batch becomes visible at the same commit.
+     * ({@code AIBRIDGE_RECORDER_BATCH_SIZE}). Every event of a batch becomes visible at the same
+     * commit; on the project machine batches of 500 to 2,000 stored events equally fast, and
+     * smaller ones made ended interceptions visible sooner.
      */
-    @WithDefault("2000")
+    @WithDefault("1000")
     int batchSize();
 
     /**

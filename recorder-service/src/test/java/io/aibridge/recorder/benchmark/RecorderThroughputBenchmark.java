@@ -56,6 +56,7 @@ class RecorderThroughputBenchmark {
     private static final int PACED_RATE = Integer.getInteger("aibridge.benchmark.rate", 1_000);
     private static final int PACED_SECONDS = Integer.getInteger("aibridge.benchmark.seconds", 20);
     private static final int CONSUMERS = Integer.getInteger("aibridge.benchmark.consumers", 1);
+    private static final int BATCH_SIZE = Integer.getInteger("aibridge.benchmark.batch", 1000);
     private static final int USERS = 200;
     private static final int SESSION_LENGTH = 200;
 
@@ -107,7 +108,7 @@ class RecorderThroughputBenchmark {
                 paced = new BatchConsumer<>("benchmark-paced", Topics.INTERCEPTIONS, Topics.INTERCEPTIONS_DEAD_LETTER,
                         InterceptionEvent.class, counting, new DeadLetters(kafka, pacedGroupTopicStart),
                         new ConsumerMetrics(new SimpleMeterRegistry(), Topics.INTERCEPTIONS),
-                        withLatestReset(kafka), "benchmark-paced", 2000, Duration.ofMillis(100), Duration.ofMillis(200),
+                        withLatestReset(kafka), "benchmark-paced", BATCH_SIZE, Duration.ofMillis(100), Duration.ofMillis(200),
                         Duration.ofSeconds(10)).start();
                 Thread.sleep(3000);
                 long begin = System.nanoTime();
@@ -132,6 +133,7 @@ class RecorderThroughputBenchmark {
             System.out.println();
             System.out.printf("| recorder throughput (2 cores, in-JVM Kafka 3 partitions, PostgreSQL 15, %d consumer(s)) | value |%n", CONSUMERS);
             System.out.println("|---|---|");
+            System.out.printf("| batch size (max.poll.records) | %d |%n", BATCH_SIZE);
             System.out.printf("| backlog drained: events / interceptions | %d / %d |%n", published, BACKLOG_INTERCEPTIONS);
             System.out.printf("| backlog drain time | %.1f s |%n", drainSeconds);
             System.out.printf("| **events stored per second** | **%.0f** |%n", published / drainSeconds);
@@ -148,7 +150,7 @@ class RecorderThroughputBenchmark {
     private BatchConsumer<InterceptionEvent> consumer(Map<String, Object> kafka, EventWriter<InterceptionEvent> writer, String group) {
         return new BatchConsumer<>(group, Topics.INTERCEPTIONS, Topics.INTERCEPTIONS_DEAD_LETTER, InterceptionEvent.class,
                 writer, new DeadLetters(kafka, group), new ConsumerMetrics(new SimpleMeterRegistry(), Topics.INTERCEPTIONS),
-                kafka, group, 2000, Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(10));
+                kafka, group, BATCH_SIZE, Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofSeconds(10));
     }
 
     private static Map<String, Object> withLatestReset(Map<String, Object> kafka) {
