@@ -141,14 +141,6 @@ CREATE FUNCTION aibridge_update_sessions(refresh_session_ids text[], refresh_ini
     LANGUAGE plpgsql AS
 $$
 DECLARE
-    -- Bounds of the partition keys involved: every look-up below names them, so that PostgreSQL
-    -- reads only those day partitions (join conditions alone would not prune at planning time).
-    visible_from      timestamptz := (SELECT min(x) FROM unnest(visible_starts) AS x);
-    visible_to        timestamptz := (SELECT max(x) FROM unnest(visible_starts) AS x);
-    tokens_from       timestamptz := (SELECT min(x) FROM unnest(token_starts) AS x);
-    tokens_to         timestamptz := (SELECT max(x) FROM unnest(token_starts) AS x);
-    prompts_from      timestamptz := (SELECT min(x) FROM unnest(prompt_starts) AS x);
-    prompts_to        timestamptz := (SELECT max(x) FROM unnest(prompt_starts) AS x);
     lock_key          bigint;
     full_session_ids  text[];
     full_initiators   uuid[];
@@ -160,80 +152,101 @@ BEGIN
             SELECT k.session_id, k.initiator_id FROM unnest(unrooted_session_ids, unrooted_initiator_ids) AS k(session_id, initiator_id)
             UNION
             SELECT i.session_id, i.initiator_id
-            FROM aibridge_interceptions i
-            WHERE i.id = ANY (visible_ids) AND i.started_at >= visible_from AND i.started_at <= visible_to
-              AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+            FROM unnest(visible_ids, visible_starts) AS v(id, started_at)
+            CROSS JOIN LATERAL (
+                SELECT i.session_id, i.initiator_id FROM aibridge_interceptions i
+                WHERE i.id = v.id AND i.started_at = v.started_at AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+                LIMIT 1) i
             UNION
             SELECT i.session_id, i.initiator_id
-            FROM aibridge_token_usages t
-            JOIN aibridge_interceptions i ON i.id = t.interception_id AND i.started_at = t.interception_started_at
-            WHERE t.id = ANY (token_ids) AND t.interception_started_at >= tokens_from AND t.interception_started_at <= tokens_to
-              AND i.started_at >= tokens_from AND i.started_at <= tokens_to
-              AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+            FROM unnest(token_ids, token_starts) AS n(id, started_at)
+            CROSS JOIN LATERAL (
+                SELECT t.interception_id, t.interception_started_at FROM aibridge_token_usages t
+                WHERE t.id = n.id AND t.interception_started_at = n.started_at LIMIT 1) t
+            CROSS JOIN LATERAL (
+                SELECT i.session_id, i.initiator_id FROM aibridge_interceptions i
+                WHERE i.id = t.interception_id AND i.started_at = t.interception_started_at
+                  AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+                LIMIT 1) i
             UNION
             SELECT i.session_id, i.initiator_id
-            FROM aibridge_user_prompts p
-            JOIN aibridge_interceptions i ON i.id = p.interception_id AND i.started_at = p.interception_started_at
-            WHERE p.id = ANY (prompt_ids) AND p.interception_started_at >= prompts_from AND p.interception_started_at <= prompts_to
-              AND i.started_at >= prompts_from AND i.started_at <= prompts_to
-              AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+            FROM unnest(prompt_ids, prompt_starts) AS n(id, started_at)
+            CROSS JOIN LATERAL (
+                SELECT p.interception_id, p.interception_started_at FROM aibridge_user_prompts p
+                WHERE p.id = n.id AND p.interception_started_at = n.started_at LIMIT 1) p
+            CROSS JOIN LATERAL (
+                SELECT i.session_id, i.initiator_id FROM aibridge_interceptions i
+                WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
+                  AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+                LIMIT 1) i
         )
         SELECT DISTINCT hashtextextended(session_id || '/' || initiator_id::text, 0) FROM touched ORDER BY 1
     LOOP
         PERFORM pg_advisory_xact_lock(lock_key);
     END LOOP;
 
+    -- Every look-up is a primary-key (or interception_id) probe with the partition key, one per id:
+    -- a LATERAL with LIMIT or OFFSET is executed per row, so PostgreSQL reads exactly one partition
+    -- per probe and never chooses to scan a growing partition on stale statistics.
     WITH skip AS (
         SELECT DISTINCT k.session_id, k.initiator_id
         FROM unnest(refresh_session_ids, refresh_initiator_ids) AS k(session_id, initiator_id)
     ),
-    -- Every look-up filters its table by an array of ids and the partition-key bounds, so each is one
-    -- index scan of the partitions involved; event ids and interception ids are unique, so the
-    -- pairs (id, partition key) need no further check.
     nv AS (
-        SELECT i.id, i.started_at, i.ended_at, i.session_id, i.initiator_id, i.provider, i.model, i.client,
-               i.metadata, i.thread_root_id
-        FROM aibridge_interceptions i
-        WHERE i.id = ANY (visible_ids) AND i.started_at >= visible_from AND i.started_at <= visible_to
-          AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+        SELECT i.*
+        FROM unnest(visible_ids, visible_starts) AS v(id, started_at)
+        CROSS JOIN LATERAL (
+            SELECT i.id, i.started_at, i.ended_at, i.session_id, i.initiator_id, i.provider, i.model, i.client,
+                   i.metadata, i.thread_root_id
+            FROM aibridge_interceptions i
+            WHERE i.id = v.id AND i.started_at = v.started_at
+              AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+            LIMIT 1) i
     ),
     tok AS (
-        -- every token usage of the newly visible interceptions, whenever it was stored
-        SELECT i.session_id, i.initiator_id, t.input_tokens, t.output_tokens, t.cache_read_input_tokens,
-               t.cache_write_input_tokens
-        FROM aibridge_token_usages t
-        JOIN aibridge_interceptions i ON i.id = t.interception_id AND i.started_at = t.interception_started_at
-        WHERE t.interception_id = ANY (visible_ids)
-          AND t.interception_started_at >= visible_from AND t.interception_started_at <= visible_to
-          AND i.id = ANY (visible_ids) AND i.started_at >= visible_from AND i.started_at <= visible_to
-          AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+        SELECT nv.session_id, nv.initiator_id, t.*
+        FROM nv
+        CROSS JOIN LATERAL (
+            SELECT t.input_tokens, t.output_tokens, t.cache_read_input_tokens, t.cache_write_input_tokens
+            FROM aibridge_token_usages t
+            WHERE t.interception_id = nv.id AND t.interception_started_at = nv.started_at
+            OFFSET 0) t
         UNION ALL
-        -- token usages stored now for interceptions that were visible already
         SELECT i.session_id, i.initiator_id, t.input_tokens, t.output_tokens, t.cache_read_input_tokens,
                t.cache_write_input_tokens
-        FROM aibridge_token_usages t
-        JOIN aibridge_interceptions i ON i.id = t.interception_id AND i.started_at = t.interception_started_at
-        WHERE t.id = ANY (token_ids) AND t.interception_started_at >= tokens_from AND t.interception_started_at <= tokens_to
-          AND i.started_at >= tokens_from AND i.started_at <= tokens_to
-          AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
-          AND NOT (i.id = ANY (visible_ids))
+        FROM unnest(token_ids, token_starts) AS n(id, started_at)
+        CROSS JOIN LATERAL (
+            SELECT t.interception_id, t.interception_started_at, t.input_tokens, t.output_tokens,
+                   t.cache_read_input_tokens, t.cache_write_input_tokens
+            FROM aibridge_token_usages t WHERE t.id = n.id AND t.interception_started_at = n.started_at
+            LIMIT 1) t
+        CROSS JOIN LATERAL (
+            SELECT i.session_id, i.initiator_id FROM aibridge_interceptions i
+            WHERE i.id = t.interception_id AND i.started_at = t.interception_started_at
+              AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+            LIMIT 1) i
+        WHERE NOT (t.interception_id = ANY (visible_ids))
     ),
     pr AS (
-        SELECT i.session_id, i.initiator_id, p.id, p.prompt, p.created_at
-        FROM aibridge_user_prompts p
-        JOIN aibridge_interceptions i ON i.id = p.interception_id AND i.started_at = p.interception_started_at
-        WHERE p.interception_id = ANY (visible_ids)
-          AND p.interception_started_at >= visible_from AND p.interception_started_at <= visible_to
-          AND i.id = ANY (visible_ids) AND i.started_at >= visible_from AND i.started_at <= visible_to
-          AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+        SELECT nv.session_id, nv.initiator_id, p.*
+        FROM nv
+        CROSS JOIN LATERAL (
+            SELECT p.id, p.prompt, p.created_at FROM aibridge_user_prompts p
+            WHERE p.interception_id = nv.id AND p.interception_started_at = nv.started_at
+            ORDER BY p.created_at DESC, p.id DESC LIMIT 1) p
         UNION ALL
         SELECT i.session_id, i.initiator_id, p.id, p.prompt, p.created_at
-        FROM aibridge_user_prompts p
-        JOIN aibridge_interceptions i ON i.id = p.interception_id AND i.started_at = p.interception_started_at
-        WHERE p.id = ANY (prompt_ids) AND p.interception_started_at >= prompts_from AND p.interception_started_at <= prompts_to
-          AND i.started_at >= prompts_from AND i.started_at <= prompts_to
-          AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
-          AND NOT (i.id = ANY (visible_ids))
+        FROM unnest(prompt_ids, prompt_starts) AS n(id, started_at)
+        CROSS JOIN LATERAL (
+            SELECT p.id, p.interception_id, p.interception_started_at, p.prompt, p.created_at
+            FROM aibridge_user_prompts p WHERE p.id = n.id AND p.interception_started_at = n.started_at
+            LIMIT 1) p
+        CROSS JOIN LATERAL (
+            SELECT i.session_id, i.initiator_id FROM aibridge_interceptions i
+            WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
+              AND i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL
+            LIMIT 1) i
+        WHERE NOT (p.interception_id = ANY (visible_ids))
     ),
     unrooted AS (
         SELECT k.session_id, k.initiator_id, count(*) AS threads

@@ -81,7 +81,9 @@ class DatabaseOutageTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> retries() > retriesBefore);
         given().get("/q/health/ready").then().statusCode(503);
         given().get("/q/health/live").then().statusCode(200);
-        given().get("/q/metrics").then().body(containsString("aibridge_recorder_consumer_paused{topic=\"aibridge.interceptions.v1\"} 1.0"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/metrics").then()
+                .body(containsString("aibridge_recorder_consumer_paused{topic=\"aibridge.interceptions.v1\"} 1.0")));
+        given().get("/q/health/ready").then().body(containsString("paused"));
         sleep(2000);
         database.restart();
 

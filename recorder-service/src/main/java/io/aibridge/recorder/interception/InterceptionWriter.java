@@ -195,6 +195,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             partitions.ensure(connection, batch.days());
             connection.setAutoCommit(false);
             try {
+                noPartitionScans(connection);
                 SessionSummaries.Changes changes = new SessionSummaries.Changes();
                 long t0 = System.nanoTime();
                 upsertInterceptions(connection, batch.rows(), changes.newlyVisible);
@@ -228,6 +229,18 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             }
         }
         log.written(batch.events(), linked.links());
+    }
+
+    /**
+     * Every statement of a batch reaches its rows through an index (ids, call ids, thread roots).
+     * Today's partition grows by thousands of rows a second while its statistics lag behind, and
+     * on such stale estimates PostgreSQL may choose to scan the whole partition instead, a cost
+     * that grows all day. Within the batch's transaction, sequential scans are therefore off.
+     */
+    private static void noPartitionScans(Connection connection) throws SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("SET LOCAL enable_seqscan = off");
+        }
     }
 
     /** Records the time since {@code since} for a step; returns now. */

@@ -78,7 +78,7 @@ final class ThreadLinker {
             SET thread_parent_id = u.parent_id, thread_root_id = u.root_id
             FROM unnest(?::uuid[], ?::timestamptz[], ?::uuid[], ?::uuid[]) AS u(id, started_at, parent_id, root_id)
             WHERE i.id = u.id AND i.started_at = u.started_at
-              AND i.id = ANY (?::uuid[]) AND i.started_at >= ?::timestamptz AND i.started_at <= ?::timestamptz
+              AND i.started_at >= ?::timestamptz AND i.started_at <= ?::timestamptz
             RETURNING i.id, i.session_id
             """;
 
@@ -87,7 +87,6 @@ final class ThreadLinker {
             SET thread_root_id = m.new_root
             FROM unnest(?::uuid[], ?::uuid[]) AS m(old_root, new_root)
             WHERE d.thread_root_id = m.old_root
-              AND d.thread_root_id = ANY (?::uuid[])
               AND d.id <> m.new_root
               AND d.started_at >= ?::timestamptz
             RETURNING d.id, COALESCE(NULLIF(d.client_session_id, ''), m.old_root::text) AS old_session_id,
@@ -220,9 +219,8 @@ final class ThreadLinker {
             SqlArrays.times(statement, 2, starts);
             SqlArrays.uuids(statement, 3, parents);
             SqlArrays.uuids(statement, 4, rootIds);
-            SqlArrays.uuids(statement, 5, ids);
-            statement.setString(6, first.toString());
-            statement.setString(7, last.toString());
+            statement.setString(5, first.toString());
+            statement.setString(6, last.toString());
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     sessions.put(rs.getObject(1, UUID.class), rs.getString(2));
@@ -241,8 +239,7 @@ final class ThreadLinker {
         try (PreparedStatement statement = connection.prepareStatement(REROOT)) {
             SqlArrays.uuids(statement, 1, oldRoots);
             SqlArrays.uuids(statement, 2, newRoots);
-            SqlArrays.uuids(statement, 3, oldRoots);
-            statement.setString(4, notBefore.toString());
+            statement.setString(3, notBefore.toString());
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     UUID initiator = rs.getObject("initiator_id", UUID.class);
