@@ -39,11 +39,13 @@ import java.util.function.Function;
  * statements whatever the batch size (each binds whole columns as arrays and {@code unnest}s them):
  * <ol>
  *   <li>make sure the batch's day partitions exist (cached; outside the transaction);</li>
- *   <li>upsert interception rows: a start fills the start columns if no start was stored yet, an
- *       end fills the end columns if no end was stored yet (the first end wins), in either order;</li>
  *   <li>insert prompts, token usages, tool usages and thoughts keyed by their event id
  *       ({@code ON CONFLICT DO NOTHING}: a redelivered event changes nothing);</li>
- *   <li>link threads ({@link ThreadLinker});</li>
+ *   <li>find the parents of the batch's starts that answer a stored tool call ({@link ThreadLinker});</li>
+ *   <li>upsert interception rows: a start fills the start columns (and its link) if no start was
+ *       stored yet, an end fills the end columns if no end was stored yet (the first end wins), in
+ *       either order;</li>
+ *   <li>link stored interceptions the batch's tool calls complete, and re-root descendants;</li>
  *   <li>bring the summaries of the sessions the batch touched up to date ({@link SessionSummaries}).</li>
  * </ol>
  */
@@ -58,21 +60,24 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
                 id, started_at, initiator_id, initiator_username, api_key_id, provider, provider_name, model, metadata,
                 client, client_session_id, user_agent, correlating_tool_call_id, credential_kind, credential_hint,
                 streaming, request_path,
-                ended_at, end_status, http_status, error_type, error_message, duration_ms, time_to_first_byte_ms)
+                ended_at, end_status, http_status, error_type, error_message, duration_ms, time_to_first_byte_ms,
+                thread_parent_id, thread_root_id)
             SELECT r.id, r.started_at, r.initiator_id, r.initiator_username, r.api_key_id, r.provider,
                    COALESCE(r.provider_name, ''), r.model, COALESCE(r.metadata, '{}')::jsonb,
                    r.client, r.client_session_id, r.user_agent, r.correlating_tool_call_id,
                    COALESCE(r.credential_kind, 'centralized'), COALESCE(r.credential_hint, ''),
                    r.streaming, r.request_path,
                    r.ended_at, r.end_status, r.http_status, r.error_type, r.error_message, r.duration_ms,
-                   r.time_to_first_byte_ms
+                   r.time_to_first_byte_ms, r.thread_parent_id, r.thread_root_id
             FROM unnest(?::uuid[], ?::timestamptz[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
                         ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bool[],
-                        ?::text[], ?::timestamptz[], ?::text[], ?::int4[], ?::text[], ?::text[], ?::int8[], ?::int8[])
+                        ?::text[], ?::timestamptz[], ?::text[], ?::int4[], ?::text[], ?::text[], ?::int8[], ?::int8[],
+                        ?::uuid[], ?::uuid[])
                  AS r(id, started_at, initiator_id, initiator_username, api_key_id, provider, provider_name, model,
                       metadata, client, client_session_id, user_agent, correlating_tool_call_id, credential_kind,
                       credential_hint, streaming, request_path,
-                      ended_at, end_status, http_status, error_type, error_message, duration_ms, time_to_first_byte_ms)
+                      ended_at, end_status, http_status, error_type, error_message, duration_ms, time_to_first_byte_ms,
+                      thread_parent_id, thread_root_id)
             ON CONFLICT (id, started_at) DO UPDATE SET
                 initiator_id             = CASE WHEN i.initiator_id IS NULL THEN excluded.initiator_id ELSE i.initiator_id END,
                 initiator_username       = CASE WHEN i.initiator_id IS NULL THEN excluded.initiator_username ELSE i.initiator_username END,
@@ -89,6 +94,9 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
                 credential_hint          = CASE WHEN i.initiator_id IS NULL THEN excluded.credential_hint ELSE i.credential_hint END,
                 streaming                = CASE WHEN i.initiator_id IS NULL THEN excluded.streaming ELSE i.streaming END,
                 request_path             = CASE WHEN i.initiator_id IS NULL THEN excluded.request_path ELSE i.request_path END,
+                -- a row without its start has never been linked; with the start comes the link found for it
+                thread_parent_id         = CASE WHEN i.initiator_id IS NULL THEN excluded.thread_parent_id ELSE i.thread_parent_id END,
+                thread_root_id           = CASE WHEN i.initiator_id IS NULL THEN excluded.thread_root_id ELSE i.thread_root_id END,
                 ended_at                 = CASE WHEN i.ended_at IS NULL THEN excluded.ended_at ELSE i.ended_at END,
                 end_status               = CASE WHEN i.ended_at IS NULL THEN excluded.end_status ELSE i.end_status END,
                 http_status              = CASE WHEN i.ended_at IS NULL THEN excluded.http_status ELSE i.http_status END,
@@ -198,16 +206,20 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
                 noPartitionScans(connection);
                 SessionSummaries.Changes changes = new SessionSummaries.Changes();
                 long t0 = System.nanoTime();
-                upsertInterceptions(connection, batch.rows(), changes.newlyVisible);
-                long t1 = step("interceptions", t0);
+                // Tool usages first: the batch's own starts may answer them.
                 insertTokenUsages(connection, batch.tokenUsages(), changes.tokenUsages);
                 insertPrompts(connection, batch.prompts(), changes.prompts);
                 insertToolUsages(connection, batch.toolUsages());
                 insertThoughts(connection, batch.thoughts());
-                long t2 = step("children", t1);
-                linked = threads.link(connection, batch);
+                long t1 = step("children", t0);
+                ThreadLinker.PreLinks prelinks = threads.prelink(connection, batch);
+                long t2 = System.nanoTime();
+                upsertInterceptions(connection, batch.rows(), prelinks, changes.newlyVisible);
+                long t3 = step("interceptions", t2);
+                linked = threads.link(connection, batch, prelinks);
                 lineageChanges(linked, changes.newlyVisible, changes);
-                long t3 = step("threads", t2);
+                // the two linking steps, before and after the interceptions, count as one
+                t3 = step("threads", t3 - (t2 - t1));
                 sessions.update(connection, changes);
                 long t4 = step("sessions", t3);
                 connection.commit();
@@ -279,6 +291,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
     }
 
     private static void upsertInterceptions(Connection connection, Collection<InterceptionBatch.Row> rows,
+                                            ThreadLinker.PreLinks prelinks,
                                             List<InterceptionBatch.RowKey> newlyVisible) throws SQLException {
         if (rows.isEmpty()) {
             return;
@@ -308,6 +321,10 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             SqlArrays.texts(s, 22, end(rows, InterceptionEnded::errorMessage));
             SqlArrays.longs(s, 23, end(rows, InterceptionEnded::durationMs));
             SqlArrays.longs(s, 24, end(rows, InterceptionEnded::timeToFirstByteMs));
+            SqlArrays.uuids(s, 25, map(rows, r -> r.start == null || prelinks.of(r.key.id()) == null ? null
+                    : prelinks.of(r.key.id()).parentId()));
+            SqlArrays.uuids(s, 26, map(rows, r -> r.start == null || prelinks.of(r.key.id()) == null ? null
+                    : prelinks.of(r.key.id()).rootId()));
             // Returned rows had their start or their end applied just now; visible ones became visible just now.
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

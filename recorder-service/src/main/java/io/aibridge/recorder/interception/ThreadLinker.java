@@ -73,6 +73,24 @@ final class ThreadLinker {
               AND x.started_at >= ?::timestamptz
             """;
 
+    /** The most recent tool usage answering each start, and the root stored on its interception. */
+    private static final String FIND_PARENTS = """
+            SELECT c.id, p.interception_id AS parent_id, parent.thread_root_id AS parent_root
+            FROM unnest(?::uuid[], ?::timestamptz[], ?::text[]) AS c(id, started_at, call_id)
+            CROSS JOIN LATERAL (
+                SELECT t.interception_id, t.interception_started_at
+                FROM aibridge_tool_usages t
+                WHERE t.provider_tool_call_id = c.call_id
+                  AND t.interception_started_at <= c.started_at + interval '1 day'
+                  AND t.interception_id <> c.id
+                ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
+                LIMIT 1) p
+            LEFT JOIN LATERAL (
+                SELECT i.thread_root_id FROM aibridge_interceptions i
+                WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
+                LIMIT 1) parent ON true
+            """;
+
     private static final String LINK = """
             UPDATE aibridge_interceptions i
             SET thread_parent_id = u.parent_id, thread_root_id = u.root_id
@@ -116,30 +134,97 @@ final class ThreadLinker {
         static final Result NONE = new Result(Map.of(), List.of());
     }
 
-    Result link(Connection connection, InterceptionBatch batch) throws SQLException {
+    /** Parents and roots found for the batch's starts before their rows are written. */
+    record PreLinks(Map<UUID, Candidate> candidates, Map<UUID, UUID> roots) {
+        static final PreLinks NONE = new PreLinks(Map.of(), Map.of());
+
+        /** The link to write with this row's start, or null. */
+        Link of(UUID interception) {
+            Candidate candidate = candidates.get(interception);
+            return candidate == null ? null : new Link(candidate.parentId(), roots.get(interception));
+        }
+    }
+
+    /**
+     * Step 1, before the batch's interceptions are written (and after its tool usages are): the
+     * parent and root of each of the batch's starts that answers a tool call already stored.
+     */
+    PreLinks prelink(Connection connection, InterceptionBatch batch) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        List<Instant> starts = new ArrayList<>();
+        List<String> callIds = new ArrayList<>();
+        Map<UUID, InterceptionBatch.Row> rows = new HashMap<>();
+        for (InterceptionBatch.Row row : batch.rows()) {
+            if (row.start != null && row.start.correlatingToolCallId() != null) {
+                ids.add(row.key.id());
+                starts.add(row.key.startedAt());
+                callIds.add(row.start.correlatingToolCallId());
+                rows.put(row.key.id(), row);
+            }
+        }
+        if (ids.isEmpty()) {
+            return PreLinks.NONE;
+        }
+        Map<UUID, Candidate> candidates = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(FIND_PARENTS)) {
+            SqlArrays.uuids(statement, 1, ids);
+            SqlArrays.times(statement, 2, starts);
+            SqlArrays.texts(statement, 3, callIds);
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    InterceptionBatch.Row row = rows.get(rs.getObject("id", UUID.class));
+                    candidates.put(row.key.id(), new Candidate(row.key.id(), row.key.startedAt(), null,
+                            row.start.initiatorId(), false, rs.getObject("parent_id", UUID.class),
+                            rs.getObject("parent_root", UUID.class)));
+                }
+            }
+        }
+        return candidates.isEmpty() ? PreLinks.NONE : new PreLinks(candidates, resolveRoots(candidates));
+    }
+
+    /**
+     * Step 2, after the batch's interceptions are written: links stored interceptions that the
+     * batch's tool calls complete, and re-roots the descendants of everything linked now.
+     */
+    Result link(Connection connection, InterceptionBatch batch, PreLinks prelinks) throws SQLException {
         Set<String> callIds = new LinkedHashSet<>(batch.correlatingToolCallIds());
         callIds.addAll(batch.toolCallIds());
         Instant earliest = batch.earliestLinkStart();
-        if (callIds.isEmpty() || earliest == null) {
-            return Result.NONE;
-        }
-        Map<UUID, Candidate> candidates = findLinkable(connection, callIds, earliest.minus(CLOCK_SKEW));
-        if (candidates.isEmpty()) {
+        Map<UUID, Candidate> candidates = callIds.isEmpty() || earliest == null ? Map.of()
+                : findLinkable(connection, callIds, earliest.minus(CLOCK_SKEW));
+        if (candidates.isEmpty() && prelinks.candidates().isEmpty()) {
             return Result.NONE;
         }
         Map<UUID, UUID> roots = resolveRoots(candidates);
         List<Moved> moved = new ArrayList<>();
         Map<UUID, Link> links = new LinkedHashMap<>();
-        Map<UUID, String> newSessions = applyLinks(connection, candidates, roots);
-        for (Candidate candidate : candidates.values()) {
-            links.put(candidate.id(), new Link(candidate.parentId(), roots.get(candidate.id())));
-            String after = newSessions.getOrDefault(candidate.id(), candidate.sessionId());
-            moved.add(new Moved(candidate.id(), new SessionKey(candidate.sessionId(), candidate.initiatorId()),
-                    new SessionKey(after, candidate.initiatorId()), candidate.visible(), true));
+        // A start linked before it was written may have got as root an interception linked only now.
+        Map<UUID, UUID> newRoots = new LinkedHashMap<>();
+        Instant earliestLinked = null;
+        for (Candidate candidate : prelinks.candidates().values()) {
+            UUID root = prelinks.roots().get(candidate.id());
+            root = roots.getOrDefault(root, root);
+            newRoots.put(candidate.id(), root);
+            links.put(candidate.id(), new Link(candidate.parentId(), root));
+            earliestLinked = min(earliestLinked, candidate.startedAt());
         }
-        Instant earliestCandidate = candidates.values().stream().map(Candidate::startedAt).min(Instant::compareTo).orElseThrow();
-        moved.addAll(reRootDescendants(connection, roots, earliestCandidate.minus(CLOCK_SKEW)));
+        if (!candidates.isEmpty()) {
+            Map<UUID, String> newSessions = applyLinks(connection, candidates, roots);
+            for (Candidate candidate : candidates.values()) {
+                newRoots.put(candidate.id(), roots.get(candidate.id()));
+                links.put(candidate.id(), new Link(candidate.parentId(), roots.get(candidate.id())));
+                String after = newSessions.getOrDefault(candidate.id(), candidate.sessionId());
+                moved.add(new Moved(candidate.id(), new SessionKey(candidate.sessionId(), candidate.initiatorId()),
+                        new SessionKey(after, candidate.initiatorId()), candidate.visible(), true));
+                earliestLinked = min(earliestLinked, candidate.startedAt());
+            }
+        }
+        moved.addAll(reRootDescendants(connection, newRoots, earliestLinked.minus(CLOCK_SKEW)));
         return new Result(links, moved);
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
     }
 
     private Map<UUID, Candidate> findLinkable(Connection connection, Set<String> callIds, Instant notBefore) throws SQLException {
