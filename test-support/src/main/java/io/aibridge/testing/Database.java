@@ -62,7 +62,10 @@ public final class Database implements AutoCloseable {
             // Our own data directory, kept when the server stops, so that restart() finds the data again.
             Path dataDirectory = Files.createTempDirectory("aibridge-pg-");
             EmbeddedPostgres pg = embedded(dataDirectory, 0);
-            return new Database(pg, dataDirectory, "127.0.0.1", pg.getPort(), "postgres", "postgres", "postgres");
+            Database database = new Database(pg, dataDirectory, "127.0.0.1", pg.getPort(), "postgres", "postgres", "postgres");
+            // A test that never closes it must not leave its data directory behind.
+            Runtime.getRuntime().addShutdownHook(new Thread(database::close, "aibridge-pg-cleanup"));
+            return database;
         } catch (IOException e) {
             throw new IllegalStateException("could not start embedded PostgreSQL", e);
         }
@@ -164,7 +167,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (dataDirectory == null) {
+        if (dataDirectory == null || !Files.exists(dataDirectory)) {
             return;
         }
         stop();
