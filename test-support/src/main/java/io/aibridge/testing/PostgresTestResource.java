@@ -10,6 +10,8 @@ import java.util.Map;
  * datasource URL and credentials. With the init argument {@code migrate=true} the
  * schema's Flyway migrations are applied first, for services that read but never migrate:
  * {@code @WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))}.
+ * A field {@code @InjectDatabase Database database;} of the test class receives the {@link Database}
+ * itself (to stop and restart it, for instance).
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -32,6 +34,11 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         config.put("quarkus.datasource.username", database.user());
         config.put("quarkus.datasource.password", database.password());
         return config;
+    }
+
+    @Override
+    public void inject(TestInjector testInjector) {
+        testInjector.injectIntoFields(database, new TestInjector.AnnotatedAndMatchesType(InjectDatabase.class, Database.class));
     }
 
     @Override

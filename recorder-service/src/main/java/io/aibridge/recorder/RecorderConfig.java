@@ -1,0 +1,67 @@
+package io.aibridge.recorder;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/**
+ * Settings of recorder-service. Each one has a public {@code AIBRIDGE_*} environment variable,
+ * mapped in {@code application.properties} and listed in the README.
+ */
+@ConfigMapping(prefix = "recorder")
+public interface RecorderConfig {
+
+    /**
+     * Kafka consumer group shared by every replica ({@code AIBRIDGE_RECORDER_GROUP_ID}). Replicas of
+     * one group split the partitions; a second group would record everything a second time.
+     */
+    @WithDefault("aibridge-recorder")
+    String groupId();
+
+    /**
+     * Most records one poll returns, and so the most events one database transaction writes
+     * ({@code AIBRIDGE_RECORDER_BATCH_SIZE}). Every event of a batch becomes visible at the same
+     * commit; on the project machine batches of 500 to 2,000 stored events equally fast, and
+     * smaller ones made ended interceptions visible sooner.
+     */
+    @WithDefault("1000")
+    int batchSize();
+
+    /**
+     * How long a poll waits when no record is ready ({@code AIBRIDGE_RECORDER_POLL_TIMEOUT}). A poll
+     * returns as soon as records arrive, so this bounds idle wake-ups, not latency.
+     */
+    @WithDefault("100ms")
+    Duration pollTimeout();
+
+    /**
+     * Consumers of the interceptions topic in this replica, each on its own thread with its own
+     * database connection ({@code AIBRIDGE_RECORDER_CONSUMERS}). More than the topic's partition
+     * count leaves the extra ones idle.
+     */
+    @WithDefault("1")
+    int consumers();
+
+    /** Retrying writes while PostgreSQL (or the dead-letter topic) is unavailable. */
+    Retry retry();
+
+    /**
+     * Logs one INFO line per stored record (message {@code interception log}, field
+     * {@code record_type}), like the reference's structured logging ({@code AIBRIDGE_STRUCTURED_LOGGING}).
+     */
+    @WithDefault("false")
+    boolean structuredLogging();
+
+    /** Backoff between attempts while a batch cannot be written; the consumer pauses meanwhile. */
+    interface Retry {
+
+        /** Wait before the first retry ({@code AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF}); doubles on every failure. */
+        @WithDefault("200ms")
+        Duration initialBackoff();
+
+        /** Longest wait between retries ({@code AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF}). */
+        @WithDefault("10s")
+        Duration maxBackoff();
+    }
+}

@@ -1,0 +1,101 @@
+package io.aibridge.recorder.consumer;
+
+import io.aibridge.events.IdentityEvent;
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.events.Topics;
+import io.aibridge.recorder.RecorderConfig;
+import io.aibridge.recorder.identity.IdentityWriter;
+import io.aibridge.recorder.interception.InterceptionWriter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts the consumers when the service has started (after Flyway has migrated the schema) and
+ * stops them on shutdown: {@code recorder.consumers} consumers of {@link Topics#INTERCEPTIONS}
+ * and one of {@link Topics#IDENTITY}, all in the consumer group {@code recorder.group-id}. Kafka
+ * does not have to be up: the consumers wait for it.
+ */
+@ApplicationScoped
+public class RecorderConsumers {
+
+    private static final Logger LOG = Logger.getLogger(RecorderConsumers.class);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+
+    private final RecorderConfig config;
+    private final InterceptionWriter interceptions;
+    private final IdentityWriter identity;
+    private final MeterRegistry registry;
+    private final Map<String, Object> kafkaConfig;
+    private final List<BatchConsumer<?>> consumers = new ArrayList<>();
+    private DeadLetters deadLetters;
+
+    public RecorderConsumers(RecorderConfig config, InterceptionWriter interceptions, IdentityWriter identity,
+                             MeterRegistry registry, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+        this.config = config;
+        this.interceptions = interceptions;
+        this.identity = identity;
+        this.registry = registry;
+        this.kafkaConfig = kafkaConfig;
+    }
+
+    synchronized void start(@Observes StartupEvent ignored) {
+        deadLetters = new DeadLetters(kafkaConfig, "aibridge-recorder-dead-letters");
+        ConsumerMetrics interceptionMetrics = new ConsumerMetrics(registry, Topics.INTERCEPTIONS);
+        for (int i = 0; i < Math.max(1, config.consumers()); i++) {
+            consumers.add(consumer("aibridge-recorder-interceptions-" + i, Topics.INTERCEPTIONS,
+                    Topics.INTERCEPTIONS_DEAD_LETTER, InterceptionEvent.class, interceptions, interceptionMetrics));
+        }
+        consumers.add(consumer("aibridge-recorder-identity-0", Topics.IDENTITY, Topics.IDENTITY_DEAD_LETTER,
+                IdentityEvent.class, identity, new ConsumerMetrics(registry, Topics.IDENTITY)));
+        for (String topic : List.of(Topics.INTERCEPTIONS, Topics.IDENTITY)) {
+            Gauge.builder("aibridge.recorder.consumer.lag", this, r -> r.lag(topic))
+                    .description("Records not yet consumed on the partitions this replica consumes")
+                    .tag("topic", topic).register(registry);
+            Gauge.builder("aibridge.recorder.consumer.paused", this, r -> r.paused(topic))
+                    .description("1 while the consumers of the topic are paused because writes fail, else 0")
+                    .tag("topic", topic).register(registry);
+        }
+        consumers.forEach(BatchConsumer::start);
+        LOG.infof("recording %s with %d consumer(s) and %s in group %s, batches of up to %d records",
+                Topics.INTERCEPTIONS, Math.max(1, config.consumers()), Topics.IDENTITY, config.groupId(), config.batchSize());
+    }
+
+    private <E extends io.aibridge.events.Event> BatchConsumer<E> consumer(String name, String topic, String deadLetterTopic,
+                                                                            Class<E> type, EventWriter<E> writer,
+                                                                            ConsumerMetrics metrics) {
+        return new BatchConsumer<>(name, topic, deadLetterTopic, type, writer, deadLetters, metrics, kafkaConfig,
+                config.groupId(), config.batchSize(), config.pollTimeout(), config.retry().initialBackoff(),
+                config.retry().maxBackoff());
+    }
+
+    synchronized void stop(@Observes ShutdownEvent ignored) {
+        consumers.forEach(c -> c.stop(STOP_TIMEOUT));
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
+    }
+
+    /** Every consumer, for health checks. */
+    public synchronized List<BatchConsumer<?>> consumers() {
+        return List.copyOf(consumers);
+    }
+
+    private double lag(String topic) {
+        return consumers().stream().filter(c -> c.topic().equals(topic)).mapToLong(BatchConsumer::lag).sum();
+    }
+
+    private double paused(String topic) {
+        return consumers().stream().anyMatch(c -> c.topic().equals(topic) && c.paused()) ? 1 : 0;
+    }
+}

@@ -1,0 +1,338 @@
+package io.aibridge.recorder.interception;
+
+import io.aibridge.recorder.sql.SqlArrays;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Links interceptions into threads (behaviour §7), whatever order their events arrive in.
+ *
+ * <p>An interception whose request answered a tool call ({@code correlating_tool_call_id}) is the
+ * child of the interception that made that call: its parent is the interception of the most
+ * recent tool usage with that {@code provider_tool_call_id}, and its root is the parent's root,
+ * or the parent itself. The child's start may arrive before the parent's tool usage, and a parent
+ * may be linked after its own children; so after every batch the linker
+ * <ol>
+ *   <li>finds every unlinked interception that the batch may complete: the batch's own starts
+ *       with a correlating id, and stored interceptions still waiting for a tool call the batch
+ *       recorded (the partial index {@code aibridge_interceptions_unlinked});</li>
+ *   <li>resolves their roots, following parents that are linked in the same batch;</li>
+ *   <li>re-roots the rows whose root was one of them (their descendants linked earlier) to the
+ *       new root.</li>
+ * </ol>
+ * Invariant after each batch: every linked row's root is an interception that has no parent
+ * (or whose start was not stored yet). So whichever event arrives first, the final lineage is
+ * the same. Every row whose lineage changed is returned with its session before and after, so
+ * that the summaries it left and joined can be recomputed.
+ *
+ * <p>"Most recent" tool usage means the latest by (interception start, created_at, id): tool-call
+ * ids are unique in practice, and this order lets PostgreSQL read the day partitions newest
+ * first and stop at the first match.
+ */
+final class ThreadLinker {
+
+    /**
+     * How much earlier than its parent a child may claim to have started (clock skew between proxy
+     * replicas). Bounds the partitions the look-ups read; a day is far beyond any real skew.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofDays(1);
+
+    private static final String FIND_LINKABLE = """
+            SELECT x.id, x.started_at, x.session_id, x.initiator_id, x.ended_at IS NOT NULL AS visible,
+                   p.interception_id AS parent_id, parent.thread_root_id AS parent_root
+            FROM aibridge_interceptions x
+            CROSS JOIN LATERAL (
+                SELECT t.interception_id, t.interception_started_at
+                FROM aibridge_tool_usages t
+                WHERE t.provider_tool_call_id = x.correlating_tool_call_id
+                  AND t.interception_started_at <= x.started_at + interval '1 day'
+                  AND t.interception_id <> x.id
+                ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
+                LIMIT 1) p
+            LEFT JOIN LATERAL (
+                -- LIMIT keeps this a primary-key probe per row (a join could scan whole partitions)
+                SELECT i.thread_root_id FROM aibridge_interceptions i
+                WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
+                LIMIT 1) parent ON true
+            WHERE x.correlating_tool_call_id = ANY (?::text[])
+              AND x.thread_parent_id IS NULL
+              AND x.started_at >= ?::timestamptz
+            """;
+
+    /** The most recent tool usage answering each start, and the root stored on its interception. */
+    private static final String FIND_PARENTS = """
+            SELECT c.id, p.interception_id AS parent_id, parent.thread_root_id AS parent_root
+            FROM unnest(?::uuid[], ?::timestamptz[], ?::text[]) AS c(id, started_at, call_id)
+            CROSS JOIN LATERAL (
+                SELECT t.interception_id, t.interception_started_at
+                FROM aibridge_tool_usages t
+                WHERE t.provider_tool_call_id = c.call_id
+                  AND t.interception_started_at <= c.started_at + interval '1 day'
+                  AND t.interception_id <> c.id
+                ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
+                LIMIT 1) p
+            LEFT JOIN LATERAL (
+                SELECT i.thread_root_id FROM aibridge_interceptions i
+                WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
+                LIMIT 1) parent ON true
+            """;
+
+    private static final String LINK = """
+            UPDATE aibridge_interceptions i
+            SET thread_parent_id = u.parent_id, thread_root_id = u.root_id
+            FROM unnest(?::uuid[], ?::timestamptz[], ?::uuid[], ?::uuid[]) AS u(id, started_at, parent_id, root_id)
+            WHERE i.id = u.id AND i.started_at = u.started_at
+              AND i.started_at >= ?::timestamptz AND i.started_at <= ?::timestamptz
+            RETURNING i.id, i.session_id
+            """;
+
+    private static final String REROOT = """
+            UPDATE aibridge_interceptions d
+            SET thread_root_id = m.new_root
+            FROM unnest(?::uuid[], ?::uuid[]) AS m(old_root, new_root)
+            WHERE d.thread_root_id = m.old_root
+              AND d.id <> m.new_root
+              AND d.started_at >= ?::timestamptz
+            RETURNING d.id, COALESCE(NULLIF(d.client_session_id, ''), m.old_root::text) AS old_session_id,
+                      d.session_id, d.initiator_id, d.ended_at IS NOT NULL AND d.initiator_id IS NOT NULL AS visible
+            """;
+
+    /** An unlinked interception that can now be linked, with what the look-up found. */
+    record Candidate(UUID id, Instant startedAt, String sessionId, UUID initiatorId, boolean visible,
+                     UUID parentId, UUID parentRoot) {
+    }
+
+    /** A link made by a batch: for structured logs. */
+    record Link(UUID parentId, UUID rootId) {
+    }
+
+    /**
+     * A row whose lineage changed: its session before and after, whether it is visible now, and
+     * whether it was linked now ({@code linked}: it had no parent, so it was a thread root) or only
+     * re-rooted (it had a parent before and after). With a client session id the session stays
+     * the same; a linked row then only stops counting as a thread.
+     */
+    record Moved(UUID id, SessionKey before, SessionKey after, boolean visible, boolean linked) {
+    }
+
+    /** What linking changed: links made, and rows whose lineage changed. */
+    record Result(Map<UUID, Link> links, List<Moved> moved) {
+        static final Result NONE = new Result(Map.of(), List.of());
+    }
+
+    /** Parents and roots found for the batch's starts before their rows are written. */
+    record PreLinks(Map<UUID, Candidate> candidates, Map<UUID, UUID> roots) {
+        static final PreLinks NONE = new PreLinks(Map.of(), Map.of());
+
+        /** The link to write with this row's start, or null. */
+        Link of(UUID interception) {
+            Candidate candidate = candidates.get(interception);
+            return candidate == null ? null : new Link(candidate.parentId(), roots.get(interception));
+        }
+    }
+
+    /**
+     * Step 1, before the batch's interceptions are written (and after its tool usages are): the
+     * parent and root of each of the batch's starts that answers a tool call already stored.
+     */
+    PreLinks prelink(Connection connection, InterceptionBatch batch) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        List<Instant> starts = new ArrayList<>();
+        List<String> callIds = new ArrayList<>();
+        Map<UUID, InterceptionBatch.Row> rows = new HashMap<>();
+        for (InterceptionBatch.Row row : batch.rows()) {
+            if (row.start != null && row.start.correlatingToolCallId() != null) {
+                ids.add(row.key.id());
+                starts.add(row.key.startedAt());
+                callIds.add(row.start.correlatingToolCallId());
+                rows.put(row.key.id(), row);
+            }
+        }
+        if (ids.isEmpty()) {
+            return PreLinks.NONE;
+        }
+        Map<UUID, Candidate> candidates = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(FIND_PARENTS)) {
+            SqlArrays.uuids(statement, 1, ids);
+            SqlArrays.times(statement, 2, starts);
+            SqlArrays.texts(statement, 3, callIds);
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    InterceptionBatch.Row row = rows.get(rs.getObject("id", UUID.class));
+                    candidates.put(row.key.id(), new Candidate(row.key.id(), row.key.startedAt(), null,
+                            row.start.initiatorId(), false, rs.getObject("parent_id", UUID.class),
+                            rs.getObject("parent_root", UUID.class)));
+                }
+            }
+        }
+        return candidates.isEmpty() ? PreLinks.NONE : new PreLinks(candidates, resolveRoots(candidates));
+    }
+
+    /**
+     * Step 2, after the batch's interceptions are written: links stored interceptions that the
+     * batch's tool calls complete, and re-roots the descendants of everything linked now.
+     */
+    Result link(Connection connection, InterceptionBatch batch, PreLinks prelinks) throws SQLException {
+        Set<String> callIds = new LinkedHashSet<>(batch.correlatingToolCallIds());
+        callIds.addAll(batch.toolCallIds());
+        Instant earliest = batch.earliestLinkStart();
+        Map<UUID, Candidate> candidates = callIds.isEmpty() || earliest == null ? Map.of()
+                : findLinkable(connection, callIds, earliest.minus(CLOCK_SKEW));
+        if (candidates.isEmpty() && prelinks.candidates().isEmpty()) {
+            return Result.NONE;
+        }
+        Map<UUID, UUID> roots = resolveRoots(candidates);
+        List<Moved> moved = new ArrayList<>();
+        Map<UUID, Link> links = new LinkedHashMap<>();
+        // A start linked before it was written may have got as root an interception linked only now.
+        Map<UUID, UUID> newRoots = new LinkedHashMap<>();
+        Instant earliestLinked = null;
+        for (Candidate candidate : prelinks.candidates().values()) {
+            UUID root = prelinks.roots().get(candidate.id());
+            root = roots.getOrDefault(root, root);
+            newRoots.put(candidate.id(), root);
+            links.put(candidate.id(), new Link(candidate.parentId(), root));
+            earliestLinked = min(earliestLinked, candidate.startedAt());
+        }
+        if (!candidates.isEmpty()) {
+            Map<UUID, String> newSessions = applyLinks(connection, candidates, roots);
+            for (Candidate candidate : candidates.values()) {
+                newRoots.put(candidate.id(), roots.get(candidate.id()));
+                links.put(candidate.id(), new Link(candidate.parentId(), roots.get(candidate.id())));
+                String after = newSessions.getOrDefault(candidate.id(), candidate.sessionId());
+                moved.add(new Moved(candidate.id(), new SessionKey(candidate.sessionId(), candidate.initiatorId()),
+                        new SessionKey(after, candidate.initiatorId()), candidate.visible(), true));
+                earliestLinked = min(earliestLinked, candidate.startedAt());
+            }
+        }
+        moved.addAll(reRootDescendants(connection, newRoots, earliestLinked.minus(CLOCK_SKEW)));
+        return new Result(links, moved);
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+
+    private Map<UUID, Candidate> findLinkable(Connection connection, Set<String> callIds, Instant notBefore) throws SQLException {
+        Map<UUID, Candidate> candidates = new LinkedHashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(FIND_LINKABLE)) {
+            SqlArrays.texts(statement, 1, callIds);
+            statement.setString(2, notBefore.toString());
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    Candidate candidate = new Candidate(
+                            rs.getObject("id", UUID.class),
+                            rs.getObject("started_at", java.time.OffsetDateTime.class).toInstant(),
+                            rs.getString("session_id"),
+                            rs.getObject("initiator_id", UUID.class),
+                            rs.getBoolean("visible"),
+                            rs.getObject("parent_id", UUID.class),
+                            rs.getObject("parent_root", UUID.class));
+                    candidates.put(candidate.id(), candidate);
+                }
+            }
+        }
+        return candidates;
+    }
+
+    /**
+     * The root of every candidate. A candidate's parent, or the root stored on that parent, may
+     * itself be a candidate (linked in the same batch); then its root is that candidate's root.
+     */
+    static Map<UUID, UUID> resolveRoots(Map<UUID, Candidate> candidates) {
+        Map<UUID, UUID> roots = new HashMap<>();
+        for (UUID id : candidates.keySet()) {
+            resolve(id, candidates, roots, new HashSet<>());
+        }
+        return roots;
+    }
+
+    private static UUID resolve(UUID id, Map<UUID, Candidate> candidates, Map<UUID, UUID> roots, Set<UUID> path) {
+        UUID known = roots.get(id);
+        if (known != null) {
+            return known;
+        }
+        Candidate candidate = candidates.get(id);
+        UUID parent = candidate.parentId();
+        UUID root = candidates.containsKey(parent) || candidate.parentRoot() == null ? parent : candidate.parentRoot();
+        if (candidates.containsKey(root)) {
+            path.add(id);
+            // A cycle can only come from inconsistent events; stop at the parent rather than loop.
+            root = path.contains(root) ? parent : resolve(root, candidates, roots, path);
+        }
+        if (root.equals(id)) {
+            root = parent;
+        }
+        roots.put(id, root);
+        return root;
+    }
+
+    /** Sets parent and root on the candidates; returns their session ids afterwards. */
+    private Map<UUID, String> applyLinks(Connection connection, Map<UUID, Candidate> candidates, Map<UUID, UUID> roots)
+            throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        List<Instant> starts = new ArrayList<>();
+        List<UUID> parents = new ArrayList<>();
+        List<UUID> rootIds = new ArrayList<>();
+        Instant first = null;
+        Instant last = null;
+        for (Candidate candidate : candidates.values()) {
+            ids.add(candidate.id());
+            starts.add(candidate.startedAt());
+            parents.add(candidate.parentId());
+            rootIds.add(roots.get(candidate.id()));
+            first = first == null || candidate.startedAt().isBefore(first) ? candidate.startedAt() : first;
+            last = last == null || candidate.startedAt().isAfter(last) ? candidate.startedAt() : last;
+        }
+        Map<UUID, String> sessions = new HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(LINK)) {
+            SqlArrays.uuids(statement, 1, ids);
+            SqlArrays.times(statement, 2, starts);
+            SqlArrays.uuids(statement, 3, parents);
+            SqlArrays.uuids(statement, 4, rootIds);
+            statement.setString(5, first.toString());
+            statement.setString(6, last.toString());
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    sessions.put(rs.getObject(1, UUID.class), rs.getString(2));
+                }
+            }
+        }
+        return sessions;
+    }
+
+    /** Moves rows whose root was a candidate (descendants linked before it) to the candidate's root. */
+    private List<Moved> reRootDescendants(Connection connection, Map<UUID, UUID> roots, Instant notBefore)
+            throws SQLException {
+        List<Moved> moved = new ArrayList<>();
+        List<UUID> oldRoots = new ArrayList<>(roots.keySet());
+        List<UUID> newRoots = oldRoots.stream().map(roots::get).toList();
+        try (PreparedStatement statement = connection.prepareStatement(REROOT)) {
+            SqlArrays.uuids(statement, 1, oldRoots);
+            SqlArrays.uuids(statement, 2, newRoots);
+            statement.setString(3, notBefore.toString());
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    UUID initiator = rs.getObject("initiator_id", UUID.class);
+                    moved.add(new Moved(rs.getObject("id", UUID.class), new SessionKey(rs.getString("old_session_id"), initiator),
+                            new SessionKey(rs.getString("session_id"), initiator), rs.getBoolean("visible"), false));
+                }
+            }
+        }
+        return moved;
+    }
+}

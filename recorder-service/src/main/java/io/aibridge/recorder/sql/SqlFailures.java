@@ -1,0 +1,77 @@
+package io.aibridge.recorder.sql;
+
+import java.sql.SQLException;
+
+/**
+ * Tells a database failure that will pass (connection lost, server restarting, deadlock, out of
+ * resources, misconfiguration being fixed) from one that an event causes and that will happen
+ * again on every attempt (cardinality violations, data exceptions and integrity violations: SQLSTATE
+ * classes 21, 22 and 23).
+ * The first kind is retried for as long as it lasts; the second is isolated to the events that
+ * cause it, which are dead-lettered. Anything unknown counts as passing: retrying a batch costs
+ * time, dead-lettering a good one loses it from the database.
+ */
+public final class SqlFailures {
+
+    /** SQLSTATE of "no partition of relation ... found for row": retention dropped a day we had made sure of. */
+    private static final String CHECK_VIOLATION = "23514";
+
+    private SqlFailures() {
+    }
+
+    /** True when the failure is expected to pass on its own, so the batch must be retried as a whole. */
+    public static boolean isTransient(Throwable failure) {
+        SQLException sql = sqlException(failure);
+        if (sql == null) {
+            // Not a database error at all: a bug for a particular event, isolated like a bad event.
+            return false;
+        }
+        if (isMissingPartition(sql)) {
+            return true;
+        }
+        String state = sqlState(sql);
+        if (state == null || state.length() < 2) {
+            return true; // e.g. the pool's acquisition timeout
+        }
+        String sqlClass = state.substring(0, 2);
+        return !sqlClass.equals("21") && !sqlClass.equals("22") && !sqlClass.equals("23");
+    }
+
+    /** True when a row was refused because its day partition does not exist (any more). */
+    public static boolean isMissingPartition(Throwable failure) {
+        SQLException sql = sqlException(failure);
+        return sql != null && CHECK_VIOLATION.equals(sqlState(sql))
+                && sql.getMessage() != null && sql.getMessage().contains("no partition of relation");
+    }
+
+    /** A short description for logs and dead-letter headers: SQLSTATE and the first line of the message. */
+    public static String describe(Throwable failure) {
+        SQLException sql = sqlException(failure);
+        Throwable subject = sql != null ? sql : failure;
+        String message = subject.getMessage() == null ? subject.getClass().getSimpleName() : subject.getMessage();
+        int newline = message.indexOf('\n');
+        if (newline > 0) {
+            message = message.substring(0, newline);
+        }
+        String state = sql == null ? null : sqlState(sql);
+        return state == null ? message : "SQLSTATE " + state + ": " + message;
+    }
+
+    private static SQLException sqlException(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
+    }
+
+    private static String sqlState(SQLException sql) {
+        for (SQLException e = sql; e != null; e = e.getNextException()) {
+            if (e.getSQLState() != null) {
+                return e.getSQLState();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,166 @@
+package io.aibridge.recorder;
+
+import io.aibridge.events.CloudEventHeaders;
+import io.aibridge.events.EncodedEvent;
+import io.aibridge.events.EventCodec;
+import io.aibridge.events.Role;
+import io.aibridge.events.Topics;
+import io.aibridge.events.UserStatus;
+import io.aibridge.events.UserUpserted;
+import io.aibridge.recorder.consumer.DeadLetters;
+import io.aibridge.testing.KafkaEvents;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.PostgresTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Records that can never be stored go to the dead-letter topic with the reason; the records behind them are stored. */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(PostgresTestResource.class)
+class DeadLetterTest {
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @Inject
+    DataSource dataSource;
+
+    private RecorderKafka kafka;
+    private Rows rows;
+    private final EventCodec codec = new EventCodec("/aibridge/tests");
+
+    @BeforeEach
+    void connect() {
+        kafka = new RecorderKafka(bootstrapServers);
+        rows = new Rows(dataSource);
+    }
+
+    @AfterEach
+    void disconnect() {
+        kafka.close();
+    }
+
+    @Test
+    void poisonRecordsAreDeadLetteredWithTheReasonAndTheRecordsBehindThemAreStored() {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, TestEvents.now());
+        String key = interception.id.toString();
+        EncodedEvent prompt = codec.encode(interception.prompt("still recorded", 10));
+        KafkaEvents events = kafka.events();
+
+        events.publish(interception.started());
+        events.publishRaw(Topics.INTERCEPTIONS, key, prompt.headers(), "{not json".getBytes(StandardCharsets.UTF_8));
+        events.publishRaw(Topics.INTERCEPTIONS, key, with(prompt.headers(), CloudEventHeaders.TYPE, "io.aibridge.interception.teleported.v1"), prompt.body());
+        events.publishRaw(Topics.INTERCEPTIONS, key, Map.of("content-type", "application/json"), prompt.body());
+        String negativeTokens = new String(codec.encode(interception.tokens(1, 2, 3, 4, 20)).body(), StandardCharsets.UTF_8)
+                .replace("\"input_tokens\":1", "\"input_tokens\":-1");
+        EncodedEvent tokens = codec.encode(interception.tokens(1, 2, 3, 4, 20));
+        events.publishRaw(Topics.INTERCEPTIONS, key, with(tokens.headers(), CloudEventHeaders.ID, idOf(negativeTokens)),
+                negativeTokens.getBytes(StandardCharsets.UTF_8));
+        EncodedEvent user = codec.encode(new UserUpserted(UUID.randomUUID(), alice, "alice", "", null, "", Role.MEMBER,
+                UserStatus.ACTIVE, Instant.now(), Instant.now()));
+        events.publishRaw(Topics.INTERCEPTIONS, key, user.headers(), user.body());
+        String farFuture = new String(prompt.body(), StandardCharsets.UTF_8).replaceFirst("\"created_at\":\"[^\"]+\"",
+                "\"created_at\":\"+10000-01-01T00:00:00Z\"");
+        events.publishRaw(Topics.INTERCEPTIONS, key, prompt.headers(), farFuture.getBytes(StandardCharsets.UTF_8));
+        events.publish(prompt);
+        events.publish(interception.ended(50));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows.sessions(List.of(alice)).size() == 1);
+        assertThat(rows.children("aibridge_user_prompts", interception.id)).singleElement()
+                .satisfies(p -> assertThat(p).containsEntry("prompt", "still recorded"));
+        assertThat(rows.children("aibridge_token_usages", interception.id)).isEmpty();
+
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.INTERCEPTIONS_DEAD_LETTER, key, 6);
+        assertThat(dead).extracting(r -> KafkaEvents.header(r, DeadLetters.REASON)).satisfiesExactly(
+                reason -> assertThat(reason).startsWith("io.aibridge.interception.prompt.recorded.v1: Unexpected character"),
+                reason -> assertThat(reason).isEqualTo("unknown ce_type 'io.aibridge.interception.teleported.v1'"),
+                reason -> assertThat(reason).isEqualTo("ce_specversion is missing, expected 1.0"),
+                reason -> assertThat(reason).contains("input_tokens must not be negative"),
+                reason -> assertThat(reason).isEqualTo("io.aibridge.identity.user.upserted.v1 does not belong on aibridge.interceptions.v1"),
+                reason -> assertThat(reason).isEqualTo("created_at +10000-01-01T00:00:00Z is outside the years 0001-9999 that RFC 3339 allows"));
+        ConsumerRecord<String, byte[]> notJson = dead.get(0);
+        assertThat(new String(notJson.value(), StandardCharsets.UTF_8)).isEqualTo("{not json");
+        assertThat(KafkaEvents.header(notJson, CloudEventHeaders.TYPE)).isEqualTo("io.aibridge.interception.prompt.recorded.v1");
+        assertThat(KafkaEvents.header(notJson, DeadLetters.ORIGINAL_TOPIC)).isEqualTo(Topics.INTERCEPTIONS);
+        assertThat(KafkaEvents.header(notJson, DeadLetters.ORIGINAL_PARTITION)).matches("[0-9]+");
+        assertThat(dead).extracting(r -> Long.parseLong(KafkaEvents.header(r, DeadLetters.ORIGINAL_OFFSET))).isSorted()
+                .doesNotHaveDuplicates();
+    }
+
+    @Test
+    void anEventThePostgresRefusesIsDeadLetteredAloneAndTheRestOfItsBatchIsStored() {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, TestEvents.now());
+        String refused = "refuse me " + UUID.randomUUID();
+        // Installed for the rest of the test database's life: the refusal is permanent, as in the
+        // cases this stands for, so a replay of the topic refuses the prompt again.
+        rows.execute("""
+                CREATE OR REPLACE FUNCTION refuse_marked_prompt() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.prompt LIKE 'refuse me %' THEN
+                        RAISE EXCEPTION 'prompt refused by a test trigger' USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                END $$""");
+        rows.execute("CREATE OR REPLACE TRIGGER refuse_marked_prompt BEFORE INSERT ON aibridge_user_prompts "
+                + "FOR EACH ROW EXECUTE FUNCTION refuse_marked_prompt()");
+        var bad = interception.prompt(refused, 10);
+        kafka.events().publish(interception.started(), interception.tokens(5, 6, 0, 0, 15), bad, interception.ended(20));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows.sessions(List.of(alice)).size() == 1);
+        assertThat(rows.children("aibridge_token_usages", interception.id)).hasSize(1);
+        assertThat(rows.children("aibridge_user_prompts", interception.id)).isEmpty();
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.INTERCEPTIONS_DEAD_LETTER, interception.id.toString(), 1);
+        assertThat(KafkaEvents.header(dead.get(0), CloudEventHeaders.ID)).isEqualTo(bad.eventId().toString());
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON))
+                .startsWith("database refused the event: SQLSTATE 23514").contains("prompt refused by a test trigger");
+    }
+
+    @Test
+    void aPoisonIdentityRecordIsDeadLetteredToTheIdentityDeadLetterTopic() {
+        String keyId = "key" + UUID.randomUUID().toString().substring(0, 8);
+        kafka.events().publishRaw(Topics.IDENTITY, keyId, Map.of(CloudEventHeaders.SPEC_VERSION, "1.0",
+                CloudEventHeaders.TYPE, "io.aibridge.identity.api_key.created.v1", CloudEventHeaders.ID, UUID.randomUUID().toString()),
+                "[]".getBytes(StandardCharsets.UTF_8));
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.IDENTITY_DEAD_LETTER, keyId, 1);
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON)).contains("not a JSON object");
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.ORIGINAL_TOPIC)).isEqualTo(Topics.IDENTITY);
+    }
+
+    private List<ConsumerRecord<String, byte[]>> awaitDeadLetters(String topic, String key, int count) {
+        return await().atMost(Duration.ofSeconds(30)).until(
+                () -> kafka.events().records(topic).stream().filter(r -> key.equals(r.key())).toList(),
+                records -> records.size() >= count);
+    }
+
+    private static Map<String, String> with(Map<String, String> headers, String name, String value) {
+        Map<String, String> copy = new LinkedHashMap<>(headers);
+        copy.put(name, value);
+        return copy;
+    }
+
+    private static String idOf(String json) {
+        int at = json.indexOf("\"event_id\":\"") + "\"event_id\":\"".length();
+        return json.substring(at, at + 36);
+    }
+}

@@ -1,0 +1,387 @@
+package io.aibridge.recorder.interception;
+
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.recorder.Rows;
+import io.aibridge.recorder.ReusedConnectionDataSource;
+import io.aibridge.recorder.TestEvents;
+import io.aibridge.testing.Database;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The writer against a real PostgreSQL, without Kafka in between, so that the order and the
+ * batching of events are under the test's control: whatever they are, the rows are the same.
+ */
+class OrderIndependenceTest {
+
+    private static Database database;
+    private static ReusedConnectionDataSource dataSource;
+    private static InterceptionWriter writer;
+    private static Rows rows;
+
+    @BeforeAll
+    static void startDatabase() {
+        database = Database.start().migrate();
+        dataSource = new ReusedConnectionDataSource(database.jdbcUrl(), database.user(), database.password());
+        writer = new InterceptionWriter(dataSource, new SimpleMeterRegistry(), false);
+        rows = new Rows(dataSource);
+    }
+
+    @AfterAll
+    static void stopDatabase() throws SQLException {
+        dataSource.close();
+        database.close();
+    }
+
+    @Test
+    void everyOrderOfOneInterceptionsEventsGivesTheSameRows() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, Instant.now());
+        List<InterceptionEvent> events = List.of(interception.started(), interception.prompt("Why does CI fail?", 5),
+                interception.tokens(12, 417, 20480, 1536, 900), interception.toolCall("toolu_" + UUID.randomUUID(), 901),
+                interception.thought("Run the build first.", 899), interception.ended(1000));
+
+        Map<String, List<Map<String, String>>> reference = writeOneByOne(events, List.of(interception.id), alice);
+        assertThat(reference.get("interceptions")).singleElement().satisfies(row -> {
+            assertThat(row).containsEntry("initiator_id", alice.toString()).containsEntry("end_status", "completed")
+                    .containsEntry("session_id", interception.id.toString());
+        });
+        assertThat(reference.get("sessions")).singleElement().satisfies(session -> assertThat(session)
+                .containsEntry("interceptions", "1").containsEntry("threads", "1").containsEntry("input_tokens", "12")
+                .containsEntry("output_tokens", "417").containsEntry("cache_read_input_tokens", "20480")
+                .containsEntry("cache_write_input_tokens", "1536").containsEntry("last_prompt", "Why does CI fail?"));
+
+        int orders = 0;
+        for (List<InterceptionEvent> order : permutations(events)) {
+            assertSameRows(writeOneByOne(order, List.of(interception.id), alice), reference, order);
+            orders++;
+        }
+        assertThat(orders).isEqualTo(720);
+    }
+
+    @Test
+    void aToolLoopFormsOneThreadAndOneSessionWhateverTheOrderAndBatching() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.ToolLoop loop = new TestEvents.ToolLoop(alice, Instant.now(), null);
+        List<UUID> ids = List.of(loop.first.id, loop.second.id, loop.third.id);
+
+        Map<String, List<Map<String, String>>> reference = writeInBatches(loop.events, ids, alice, new int[]{loop.events.size()});
+        assertThreadOf(loop, reference, loop.first.id.toString());
+
+        Random random = new Random(42);
+        for (int run = 0; run < 150; run++) {
+            List<InterceptionEvent> shuffled = new ArrayList<>(loop.events);
+            Collections.shuffle(shuffled, random);
+            int[] batches = randomBatches(shuffled.size(), random);
+            assertSameRows(writeInBatches(shuffled, ids, alice, batches), reference, shuffled, batches);
+        }
+        List<InterceptionEvent> backwards = new ArrayList<>(loop.events);
+        Collections.reverse(backwards);
+        assertSameRows(writeOneByOne(backwards, ids, alice), reference, backwards);
+    }
+
+    @Test
+    void aToolLoopWithAClientSessionIdIsOneThreadOfThatSession() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        String clientSession = "e3b0c442-" + UUID.randomUUID();
+        TestEvents.ToolLoop loop = new TestEvents.ToolLoop(alice, Instant.now(), clientSession);
+        List<UUID> ids = List.of(loop.first.id, loop.second.id, loop.third.id);
+
+        Map<String, List<Map<String, String>>> reference = writeOneByOne(loop.events, ids, alice);
+        assertThreadOf(loop, reference, clientSession);
+        Random random = new Random(7);
+        for (int run = 0; run < 50; run++) {
+            List<InterceptionEvent> shuffled = new ArrayList<>(loop.events);
+            Collections.shuffle(shuffled, random);
+            int[] batches = randomBatches(shuffled.size(), random);
+            assertSameRows(writeInBatches(shuffled, ids, alice, batches), reference, shuffled, batches);
+        }
+    }
+
+    @Test
+    void aLongLoopArrivingBackwardsOneRequestPerBatchEndsUpRootedAtItsFirstRequest() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        Instant start = Instant.now();
+        List<TestEvents.Interception> steps = new ArrayList<>();
+        List<List<InterceptionEvent>> perStep = new ArrayList<>();
+        String answering = null;
+        for (int i = 0; i < 8; i++) {
+            TestEvents.Interception step = new TestEvents.Interception(alice, start.plusSeconds(i * 3L)).answering(answering);
+            String call = "call_" + UUID.randomUUID();
+            perStep.add(List.of(step.started(), step.toolCall(call, 1000), step.tokens(10, 1, 0, 0, 1000), step.ended(1100)));
+            steps.add(step);
+            answering = call;
+        }
+        clear(steps.stream().map(s -> s.id).toList(), alice);
+        for (int i = perStep.size() - 1; i >= 0; i--) {
+            writer.write(perStep.get(i));
+        }
+        for (int i = 1; i < steps.size(); i++) {
+            Map<String, String> row = rows.interception(steps.get(i).id);
+            assertThat(row).containsEntry("thread_parent_id", steps.get(i - 1).id.toString())
+                    .containsEntry("thread_root_id", steps.get(0).id.toString());
+        }
+        assertThat(rows.interception(steps.get(0).id)).containsEntry("thread_root_id", null);
+        assertThat(rows.sessions(List.of(alice))).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("session_id", steps.get(0).id.toString()).containsEntry("interceptions", "8")
+                .containsEntry("threads", "1").containsEntry("input_tokens", "80"));
+    }
+
+    @Test
+    void anInterceptionIsInvisibleUntilBothItsStartAndItsEndAreStored() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, Instant.now());
+        writer.write(List.of(interception.ended(500), interception.tokens(1, 2, 3, 4, 400)));
+        assertThat(rows.interception(interception.id)).containsEntry("initiator_id", null).containsEntry("end_status", "completed");
+        assertThat(rows.sessions(List.of(alice))).isEmpty();
+
+        writer.write(List.of(interception.started()));
+        assertThat(rows.interception(interception.id)).containsEntry("initiator_id", alice.toString())
+                .containsEntry("provider", "anthropic");
+        assertThat(rows.sessions(List.of(alice))).singleElement().satisfies(s -> assertThat(s).containsEntry("output_tokens", "2"));
+    }
+
+    @Test
+    void theFirstEndStoredWinsAndALaterOneChangesNothing() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, Instant.now());
+        writer.write(List.of(interception.started(), interception.ended(700)));
+        writer.write(List.of(interception.failed(900)));
+        assertThat(rows.interception(interception.id)).containsEntry("end_status", "completed").containsEntry("http_status", "200")
+                .containsEntry("duration_ms", "700").containsEntry("error_type", null);
+    }
+
+    @Test
+    void aNulCharacterThatPostgresCannotStoreBecomesTheReplacementCharacter() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, Instant.now());
+        writer.write(List.of(interception.started(), interception.prompt("before\u0000after", 3)));
+        assertThat(rows.children("aibridge_user_prompts", interception.id)).singleElement()
+                .satisfies(p -> assertThat(p).containsEntry("prompt", "before\uFFFDafter"));
+    }
+
+    @Test
+    void tiesOnStartAndPromptTimesResolveLikeTheDefinitionWhateverTheOrder() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        Instant start = Instant.now();
+        String session = "ties-" + UUID.randomUUID();
+        TestEvents.Interception one = new TestEvents.Interception(alice, start).clientSession(session).model("gpt-5");
+        TestEvents.Interception two = new TestEvents.Interception(alice, start).clientSession(session).model("claude-opus-4");
+        List<InterceptionEvent> events = List.of(one.started(), one.prompt("first", 7), one.ended(9),
+                two.started(), two.prompt("second", 7), two.tokens(1, 1, 0, 0, 8), two.ended(9));
+        List<UUID> ids = List.of(one.id, two.id);
+        Map<String, List<Map<String, String>>> reference = writeOneByOne(events, ids, alice);
+        assertThat(reference.get("sessions")).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("interceptions", "2").containsEntry("models", "[claude-opus-4, gpt-5]"));
+        Random random = new Random(3);
+        for (int run = 0; run < 60; run++) {
+            List<InterceptionEvent> shuffled = new ArrayList<>(events);
+            Collections.shuffle(shuffled, random);
+            int[] batches = randomBatches(shuffled.size(), random);
+            assertSameRows(writeInBatches(shuffled, ids, alice, batches), reference, shuffled, batches);
+        }
+    }
+
+    @Test
+    void aLostSummaryIsRecomputedInFullWhenALateTokenUsageArrives() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, Instant.now());
+        writer.write(List.of(interception.started(), interception.tokens(5, 5, 0, 0, 3), interception.ended(9)));
+        rows.execute("DELETE FROM aibridge_sessions WHERE initiator_id = ?", alice);
+        writer.write(List.of(interception.tokens(7, 7, 0, 0, 8)));
+        assertThat(rows.sessions(List.of(alice))).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("input_tokens", "12").containsEntry("interceptions", "1"));
+        assertSummariesMatchTheirDefinition(alice);
+    }
+
+    @Test
+    void twoWritersAtOnceOnTheSameSessionsKeepExactSummaries() throws Exception {
+        UUID alice = UUID.randomUUID();
+        UUID bob = UUID.randomUUID();
+        Instant start = Instant.now();
+        List<InterceptionEvent> first = new ArrayList<>();
+        List<InterceptionEvent> second = new ArrayList<>();
+        Random random = new Random(11);
+        for (int i = 0; i < 120; i++) {
+            UUID user = i % 2 == 0 ? alice : bob;
+            // Two client sessions per user, so both writers keep touching the same summaries.
+            TestEvents.Interception interception = new TestEvents.Interception(user, start.plusMillis(i))
+                    .clientSession("shared-" + user + "-" + (i % 4 < 2 ? "a" : "b"));
+            List<InterceptionEvent> events = List.of(interception.started(), interception.prompt("p" + i, 1),
+                    interception.tokens(i, 1, 2, 3, 2), interception.ended(3));
+            (random.nextBoolean() ? first : second).addAll(events);
+        }
+        Collections.shuffle(first, random);
+        Collections.shuffle(second, random);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> writeRetryingTransientFailures(first, 7));
+            var b = pool.submit(() -> writeRetryingTransientFailures(second, 5));
+            a.get();
+            b.get();
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(rows.sessions(List.of(alice, bob))).hasSize(4).allSatisfy(s -> assertThat(s).containsEntry("interceptions", "30"));
+        assertSummariesMatchTheirDefinition(alice);
+        assertSummariesMatchTheirDefinition(bob);
+    }
+
+    /** What a consumer does: a deadlock or other passing failure retries the batch. */
+    private static Void writeRetryingTransientFailures(List<InterceptionEvent> events, int batchSize) throws SQLException {
+        for (int from = 0; from < events.size(); from += batchSize) {
+            List<InterceptionEvent> batch = events.subList(from, Math.min(events.size(), from + batchSize));
+            while (true) {
+                try {
+                    writer.write(batch);
+                    break;
+                } catch (SQLException e) {
+                    if (!io.aibridge.recorder.sql.SqlFailures.isTransient(e)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void linkingTerminatesOnACycleOfInconsistentEvents() {
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        Instant t = Instant.now();
+        Map<UUID, ThreadLinker.Candidate> candidates = Map.of(
+                a, new ThreadLinker.Candidate(a, t, a.toString(), UUID.randomUUID(), true, b, null),
+                b, new ThreadLinker.Candidate(b, t, b.toString(), UUID.randomUUID(), true, a, null));
+        Map<UUID, UUID> roots = ThreadLinker.resolveRoots(candidates);
+        assertThat(roots.get(a)).isNotEqualTo(a);
+        assertThat(roots.get(b)).isNotEqualTo(b);
+    }
+
+    private static void assertThreadOf(TestEvents.ToolLoop loop, Map<String, List<Map<String, String>>> snapshot, String sessionId) {
+        Map<String, Map<String, String>> byId = new java.util.HashMap<>();
+        snapshot.get("interceptions").forEach(row -> byId.put(row.get("id"), row));
+        String first = loop.first.id.toString();
+        assertThat(byId.get(first)).containsEntry("thread_parent_id", null).containsEntry("thread_root_id", null);
+        assertThat(byId.get(loop.second.id.toString())).containsEntry("thread_parent_id", first).containsEntry("thread_root_id", first);
+        assertThat(byId.get(loop.third.id.toString())).containsEntry("thread_parent_id", loop.second.id.toString())
+                .containsEntry("thread_root_id", first);
+        assertThat(byId.values()).allSatisfy(row -> assertThat(row).containsEntry("session_id", sessionId));
+        assertThat(snapshot.get("sessions")).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("session_id", sessionId).containsEntry("interceptions", "3").containsEntry("threads", "1")
+                .containsEntry("input_tokens", "600").containsEntry("output_tokens", "90")
+                .containsEntry("cache_read_input_tokens", "3300").containsEntry("cache_write_input_tokens", "50")
+                .containsEntry("last_prompt", "Why does the build fail on CI?"));
+    }
+
+    /** Fails with only the rows that differ, and the order and batching that made them. */
+    private static void assertSameRows(Map<String, List<Map<String, String>>> actual,
+                                       Map<String, List<Map<String, String>>> expected,
+                                       List<InterceptionEvent> order, int... batches) {
+        if (actual.equals(expected)) {
+            return;
+        }
+        StringBuilder diff = new StringBuilder("rows differ after order " + types(order) + " in batches "
+                + java.util.Arrays.toString(batches) + ":");
+        expected.forEach((table, rows) -> {
+            List<Map<String, String>> got = actual.get(table);
+            if (!rows.equals(got)) {
+                diff.append("\n").append(table).append("\n  expected: ").append(rows).append("\n  actual:   ").append(got);
+            }
+        });
+        throw new AssertionError(diff.toString());
+    }
+
+    private static Map<String, List<Map<String, String>>> writeOneByOne(List<InterceptionEvent> events, List<UUID> ids, UUID initiator)
+            throws SQLException {
+        int[] ones = new int[events.size()];
+        java.util.Arrays.fill(ones, 1);
+        return writeInBatches(events, ids, initiator, ones);
+    }
+
+    /** Clears the interceptions, writes the events in batches of the given sizes, returns the snapshot. */
+    private static Map<String, List<Map<String, String>>> writeInBatches(List<InterceptionEvent> events, List<UUID> ids,
+                                                                          UUID initiator, int[] batchSizes) throws SQLException {
+        clear(ids, initiator);
+        int from = 0;
+        for (int size : batchSizes) {
+            writer.write(events.subList(from, from + size));
+            from += size;
+        }
+        assertThat(from).isEqualTo(events.size());
+        Map<String, List<Map<String, String>>> snapshot = rows.snapshot(ids, Set.of(initiator));
+        assertSummariesMatchTheirDefinition(initiator);
+        return snapshot;
+    }
+
+    /**
+     * The summaries the writer keeps by adding deltas are exactly what aibridge_refresh_sessions,
+     * the definition of a summary, computes from scratch.
+     */
+    static void assertSummariesMatchTheirDefinition(UUID initiator) {
+        List<Map<String, String>> incremental = rows.sessions(List.of(initiator));
+        rows.execute("""
+                SELECT aibridge_refresh_sessions(coalesce(array_agg(session_id), '{}'), coalesce(array_agg(initiator_id), '{}'))
+                FROM (SELECT session_id, initiator_id FROM aibridge_sessions WHERE initiator_id = ?
+                      UNION
+                      SELECT session_id, initiator_id FROM aibridge_interceptions WHERE initiator_id = ? AND ended_at IS NOT NULL) k
+                """, initiator, initiator);
+        assertThat(incremental).as("summaries kept by deltas").isEqualTo(rows.sessions(List.of(initiator)));
+    }
+
+    private static void clear(List<UUID> ids, UUID initiator) {
+        UUID[] array = ids.toArray(UUID[]::new);
+        rows.execute("DELETE FROM aibridge_interceptions WHERE id = ANY (?)", (Object) array);
+        for (String table : List.of("aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages", "aibridge_model_thoughts")) {
+            rows.execute("DELETE FROM " + table + " WHERE interception_id = ANY (?)", (Object) array);
+        }
+        rows.execute("DELETE FROM aibridge_sessions WHERE initiator_id = ?", initiator);
+    }
+
+    private static int[] randomBatches(int total, Random random) {
+        List<Integer> sizes = new ArrayList<>();
+        int left = total;
+        while (left > 0) {
+            int size = Math.min(left, 1 + random.nextInt(4));
+            sizes.add(size);
+            left -= size;
+        }
+        return sizes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static <T> List<List<T>> permutations(List<T> items) {
+        if (items.size() <= 1) {
+            return List.of(items);
+        }
+        List<List<T>> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            List<T> rest = new ArrayList<>(items);
+            T head = rest.remove(i);
+            for (List<T> tail : permutations(rest)) {
+                List<T> permutation = new ArrayList<>();
+                permutation.add(head);
+                permutation.addAll(tail);
+                out.add(permutation);
+            }
+        }
+        return out;
+    }
+
+    private static List<String> types(List<InterceptionEvent> events) {
+        return events.stream().map(e -> e.type().name() + "/" + e.interceptionId().toString().substring(0, 4)).toList();
+    }
+}
