@@ -15,12 +15,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Follows {@code aibridge.interceptions.v1} from the beginning on a background thread (no consumer
@@ -71,7 +71,8 @@ final class EventTail implements AutoCloseable {
                     try {
                         Event event = codec.decode(name -> KafkaEvents.header(record, name), record.value());
                         if (event instanceof InterceptionEvent ie) {
-                            events.computeIfAbsent(ie.interceptionId(), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(ie);
+                            // copy-on-write: tests iterate these lists while this thread appends
+                            events.computeIfAbsent(ie.interceptionId(), k -> new CopyOnWriteArrayList<>()).add(ie);
                         }
                     } catch (InvalidEventException e) {
                         throw new AssertionError("the proxy published an invalid event", e);
@@ -100,11 +101,9 @@ final class EventTail implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (List<InterceptionEvent> list : events.values()) {
-                synchronized (list) {
-                    for (InterceptionEvent e : list) {
-                        if (e instanceof io.aibridge.events.InterceptionStarted s && match.test(s)) {
-                            return s.interceptionId();
-                        }
+                for (InterceptionEvent e : list) {
+                    if (e instanceof io.aibridge.events.InterceptionStarted s && match.test(s)) {
+                        return s.interceptionId();
                     }
                 }
             }

@@ -154,12 +154,18 @@ class McpInjectionTest {
         assertThat(json(response.body()).path("content").get(0).path("text").asText()).isEqualTo("The tool answered: all good.");
         JsonNode result = fake.requests("/v1/messages").get(1).json().path("messages").get(2).path("content").get(0);
         assertThat(result.path("is_error").asBoolean()).isTrue();
-        assertThat(result.path("content").get(0).path("text").asText()).startsWith("Error: calling tool: ").contains("the tool exploded: testing");
+        // The tool throws. The MCP SDK's servlet transport usually answers with the JSON-RPC error
+        // ("the tool exploded: testing"), but under load it sometimes completes the response before
+        // writing it ("Calling [asyncComplete()] is not valid ..." in its log) and the client reads
+        // EOF. Either way the call failed: what the bridge guarantees is that the failure is recorded
+        // and the model is told, not which text the server managed to send.
+        String toldTheModel = result.path("content").get(0).path("text").asText();
+        assertThat(toldTheModel).startsWith("Error: calling tool: ").hasSizeGreaterThan("Error: calling tool: ".length());
         ToolUsageRecorded tool = single(events(response), ToolUsageRecorded.class);
         assertThat(tool.injected()).isTrue();
         assertThat(tool.tool()).isEqualTo("explode");
         assertThat(tool.serverUrl()).isEqualTo(mcp.url());
-        assertThat(tool.invocationError()).contains("the tool exploded: testing");
+        assertThat(tool.invocationError()).isNotBlank().isEqualTo(toldTheModel.substring("Error: calling tool: ".length()));
     }
 
     @Test

@@ -47,7 +47,7 @@ public class KafkaEventPublisher implements EventPublisher {
     private final String bootstrapServers;
     private final ProxyConfig.Events config;
     private final EventCodec codec = new EventCodec(SOURCE);
-    private final BlockingQueue<InterceptionEvent> queue;
+    private final BlockingQueue<OutgoingEvent> queue;
     private final Counter published;
     private final Counter failed;
     private final Counter dropped;
@@ -96,8 +96,8 @@ public class KafkaEventPublisher implements EventPublisher {
     }
 
     @Override
-    public void publish(InterceptionEvent event) {
-        if (!queue.offer(event)) {
+    public void publish(InterceptionEvent event, Map<String, String> headers) {
+        if (!queue.offer(new OutgoingEvent(event, headers))) {
             dropped.increment();
             LOG.warnf("event queue full (%d): dropped %s of interception %s", config.queueCapacity(),
                     event.type().ceType(), event.interceptionId());
@@ -123,7 +123,7 @@ public class KafkaEventPublisher implements EventPublisher {
                     nextEnsure = System.nanoTime() + ENSURE_RETRY.toNanos();
                 }
             }
-            InterceptionEvent event;
+            OutgoingEvent event;
             try {
                 event = queue.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -136,11 +136,13 @@ public class KafkaEventPublisher implements EventPublisher {
         }
     }
 
-    private void send(InterceptionEvent event) {
+    private void send(OutgoingEvent outgoing) {
+        InterceptionEvent event = outgoing.event();
         try {
             EncodedEvent encoded = codec.encode(event);
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(encoded.topic(), encoded.key(), encoded.body());
             encoded.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+            outgoing.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
             producer.send(record, (metadata, error) -> {
                 if (error == null) {
                     published.increment();
