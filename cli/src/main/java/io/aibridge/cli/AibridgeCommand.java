@@ -103,6 +103,10 @@ public class AibridgeCommand {
             return ExitCodes.USAGE_ERROR;
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (brokenPipe(ex)) {
+                // the reader of stdout went away (| head): stop quietly, as command-line tools do
+                return ExitCodes.OK;
+            }
             commandLine.getOut().flush();
             commandLine.getErr().println(describe(ex, io));
             return ex instanceof CliException c ? c.exitCode() : ExitCodes.SERVER_ERROR;
@@ -121,6 +125,11 @@ public class AibridgeCommand {
 
     public static void main(String[] args) {
         System.exit(run(Io.system(), args));
+    }
+
+    private static boolean brokenPipe(Exception ex) {
+        Throwable cause = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        return cause instanceof IOException && String.valueOf(cause.getMessage()).contains("Broken pipe");
     }
 
     private static String describe(Exception ex, Io io) {

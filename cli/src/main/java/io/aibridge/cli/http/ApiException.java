@@ -65,7 +65,8 @@ public final class ApiException extends CliException {
 
     private static String render(int status, String message, String detail, List<Validation> validations) {
         StringBuilder text = new StringBuilder(message).append(" (HTTP ").append(status).append(')');
-        if (detail != null && !detail.isEmpty()) {
+        // the API repeats a lone validation's text as the detail: print it once
+        if (detail != null && !detail.isEmpty() && validations.stream().noneMatch(v -> v.detail().equals(detail))) {
             text.append('\n').append(detail);
         }
         for (Validation v : validations) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.cli.CliException;
+import io.aibridge.cli.ExitCodes;
 import io.aibridge.cli.http.ApiClient;
 import io.aibridge.cli.http.ApiException;
 import io.aibridge.cli.http.Params;
@@ -62,6 +63,7 @@ final class InterceptionWalker {
     private String skipId;
     private Instant skipStartedAt;
     private long written;
+    private boolean totalReported;
 
     InterceptionWalker(ApiClient client, Filters filters, int pageSize, int retries, String afterId, Instant afterStartedAt) {
         this.client = client;
@@ -75,13 +77,13 @@ final class InterceptionWalker {
 
     /** Walks to the end; returns the number of interceptions handed to the sink. */
     long walk(Sink sink, Listener listener) {
-        boolean first = true;
         int failures = 0;
         while (true) {
             Page page;
+            String before = cursorId;
             try {
                 page = client.get(PATH, Params.of().add("q", current.q()).add("limit", pageSize).add("after_id", cursorId),
-                        body -> read(body, sink));
+                        body -> read(body, sink, listener));
             } catch (ApiException e) {
                 if (e.status() == 400 && "Invalid pagination cursor.".equals(e.apiMessage()) && cursorId != null && cursorStartedAt != null) {
                     continueByTime();
@@ -100,13 +102,13 @@ final class InterceptionWalker {
                 continue;
             }
             failures = 0;
-            if (first) {
-                listener.total(page.count(), current != filters);
-                first = false;
-            }
             listener.pageDone();
             if (page.rows() < pageSize) {
                 return written;
+            }
+            if (before != null && before.equals(cursorId)) {
+                throw new CliException(ExitCodes.SERVER_ERROR, "Unexpected answer from " + client.base()
+                        + ": the page after interception " + before + " did not move past it");
             }
         }
     }
@@ -125,7 +127,7 @@ final class InterceptionWalker {
         cursorId = null;
     }
 
-    private Page read(InputStream body, Sink sink) throws IOException {
+    private Page read(InputStream body, Sink sink, Listener listener) throws IOException {
         long count = -1;
         int rows = 0;
         try (JsonParser parser = Json.MAPPER.createParser(body)) {
@@ -137,6 +139,11 @@ final class InterceptionWalker {
                 JsonToken value = parser.nextToken();
                 if (name.equals("count") && value.isNumeric()) {
                     count = parser.getLongValue();
+                    // the API sends count before results: the total is known before the first row
+                    if (!totalReported) {
+                        listener.total(count, current != filters);
+                        totalReported = true;
+                    }
                 } else if (name.equals("results") && value == JsonToken.START_ARRAY) {
                     while (parser.nextToken() == JsonToken.START_OBJECT) {
                         JsonNode row = Json.MAPPER.readTree(parser);
@@ -155,7 +162,7 @@ final class InterceptionWalker {
         String id = row.path("id").asText(null);
         Instant startedAt = instant(row.path("started_at").asText(null));
         if (id == null || startedAt == null) {
-            throw new CliException(io.aibridge.cli.ExitCodes.SERVER_ERROR, "Unexpected answer from " + client.base()
+            throw new CliException(ExitCodes.SERVER_ERROR, "Unexpected answer from " + client.base()
                     + ": an interception without id or started_at");
         }
         if (skipId != null) {
@@ -208,7 +215,7 @@ final class InterceptionWalker {
     /** Writing the output failed: never retried, never blamed on the server. */
     static final class OutputFailure extends CliException {
         OutputFailure(String message, IOException cause) {
-            super(io.aibridge.cli.ExitCodes.SERVER_ERROR, message, cause);
+            super(ExitCodes.SERVER_ERROR, message, cause);
         }
     }
 }

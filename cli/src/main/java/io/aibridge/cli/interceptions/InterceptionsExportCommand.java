@@ -94,7 +94,14 @@ public class InterceptionsExportCommand extends ApiCommand {
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw CliException.usage("--output " + output + ": no such directory " + output.toAbsolutePath().getParent());
         }
-        ResumePoint start = resume && Files.exists(output) ? ResumePoint.read(output, fmt) : new ResumePoint(0, null, null, false, 0);
+        ResumePoint start = new ResumePoint(0, null, null, false, 0);
+        if (resume && Files.exists(output)) {
+            try {
+                start = ResumePoint.read(output, fmt);
+            } catch (IOException e) {
+                throw CliException.usage("cannot resume " + output + ": " + e.getMessage());
+            }
+        }
         ApiClient client = client();
 
         boolean drawProgress = !quiet && (progress != null ? progress : io().stderrTerminal());

@@ -19,7 +19,7 @@ import java.util.List;
  * many records it holds. An incomplete last record (the process was killed mid-write) is cut off,
  * so the file ends at a record boundary before anything is appended. The file is scanned once from
  * the start, because a CSV field may hold line breaks: only a line break outside quotes ends a
- * record. The scan reads about a gigabyte a second.
+ * record (measured: 250 to 300 MB a second, see ExportBenchmark).
  *
  * @param rows            complete interception records in the file
  * @param lastId          id of the last one, null when there is none
@@ -35,18 +35,18 @@ record ResumePoint(long rows, String lastId, Instant lastStartedAt, boolean head
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = channel.size();
             ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+            byte[] bytes = buffer.array();
             boolean quoted = false;
             long records = 0;
             long firstEnd = -1;
             long lastEnd = 0;
             long lastStart = 0;
             long offset = 0;
-            while (channel.read(buffer, offset) > 0) {
-                buffer.flip();
-                int n = buffer.limit();
+            int n;
+            while ((n = channel.read(buffer, offset)) > 0) {
                 for (int i = 0; i < n; i++) {
-                    byte b = buffer.get(i);
-                    if (csv && b == '"') {
+                    byte b = bytes[i];
+                    if (b == '"' && csv) {
                         quoted = !quoted;
                     } else if (b == '\n' && !quoted) {
                         lastStart = lastEnd;

@@ -85,7 +85,8 @@ public class SessionsListCommand extends ApiCommand {
         for (JsonNode s : sessions) {
             JsonNode tokens = s.path("token_usage_summary");
             table.row(Format.time(s.get("last_active_at")), Format.text(s, "id"), user(s.path("initiator")),
-                    Format.text(s, "client"), Format.list(s.path("models")), Format.number(s, "threads"),
+                    Format.text(s, "client").isEmpty() ? "Unknown" : Format.text(s, "client"), Format.list(s.path("models")),
+                    Format.number(s, "threads"),
                     Format.number(tokens, "input_tokens"), Format.number(tokens, "output_tokens"),
                     Format.number(tokens, "cache_read_input_tokens"), Format.number(tokens, "cache_write_input_tokens"),
                     Format.text(s, "last_prompt"));

@@ -30,6 +30,8 @@ public final class FakeApi implements AutoCloseable {
     private volatile int status = 200;
     private volatile String contentType = "application/json";
     private volatile String body = "{}";
+    private volatile long delayMillis;
+    private volatile String location;
 
     public FakeApi() {
         try {
@@ -40,8 +42,18 @@ public final class FakeApi implements AutoCloseable {
         server.createContext("/", exchange -> {
             String received = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI(), Map.copyOf(exchange.getRequestHeaders()), received));
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] answer = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", contentType);
+            if (location != null) {
+                exchange.getResponseHeaders().add("Location", location);
+            }
             exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
             exchange.getResponseBody().write(answer);
             exchange.close();
@@ -53,6 +65,17 @@ public final class FakeApi implements AutoCloseable {
         this.status = status;
         this.contentType = contentType;
         this.body = body;
+        return this;
+    }
+
+    /** Answers only after this long. */
+    public FakeApi delay(long millis) {
+        this.delayMillis = millis;
+        return this;
+    }
+
+    public FakeApi location(String value) {
+        this.location = value;
         return this;
     }
 

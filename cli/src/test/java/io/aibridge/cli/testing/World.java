@@ -67,15 +67,15 @@ public final class World implements AutoCloseable {
     }
 
     /**
-     * {@code count} interceptions, newest first, one minute apart over several days; every tenth
-     * shares its start with the one before (the API then orders by id), and prompts hold commas,
-     * quotes, line breaks and non-ASCII text.
+     * {@code count} interceptions, newest first, one minute apart over several days; the fifth of
+     * every ten shares its start with the fourth (the API then orders them by id), and every third
+     * has a prompt with commas, quotes, line breaks and non-ASCII text.
      */
     public static List<Interception> exportSet(UUID initiator, String model, Instant newest, int count) {
         List<Interception> set = new ArrayList<>();
         Instant t = newest;
         for (int i = 0; i < count; i++) {
-            if (i % 10 != 1) {
+            if (i % 10 != 5) {
                 t = t.minusSeconds(60);
             }
             Interception x = RecordedRows.interception(initiator).at(t).model(model).client("Codex").provider("openai")
