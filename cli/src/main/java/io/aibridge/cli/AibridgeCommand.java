@@ -75,8 +75,13 @@ public class AibridgeCommand {
             throw CliException.usage("invalid URL \"" + base + "\" (--url or AIBRIDGE_URL): " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getRawQuery() != null) {
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getRawQuery() != null
+                || uri.getRawFragment() != null) {
             throw CliException.usage("invalid URL \"" + base + "\" (--url or AIBRIDGE_URL): expected http(s)://host[:port][/path]");
+        }
+        if (uri.getRawUserInfo() != null) {
+            // it would be printed in every error message; the API authenticates with the token
+            throw CliException.usage("invalid URL (--url or AIBRIDGE_URL): credentials in the URL are not used; set AIBRIDGE_TOKEN");
         }
         String key = token != null && !token.isBlank() ? token.trim() : io.env("AIBRIDGE_TOKEN").orElse(null);
         if (key == null) {

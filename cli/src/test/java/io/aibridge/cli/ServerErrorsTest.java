@@ -11,6 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -128,6 +130,32 @@ class ServerErrorsTest {
 
             assertThat(r.exitCode()).isEqualTo(2);
             assertThat(r.stderr()).isEqualTo("Cannot reach AI Bridge at " + slow.url() + ": no answer within 1s (raise it with --timeout)\n");
+        }
+    }
+
+    @Test
+    void anAnswerThatStallsHalfwayIsGivenUpAfterTheTimeout() throws Exception {
+        try (ServerSocket server = new ServerSocket(0)) {
+            Thread stall = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
+                            + "{\"count\":5,\"results\":[").getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().flush();
+                    Thread.sleep(60_000);
+                } catch (IOException | InterruptedException ignored) {
+                    // the client gave up, as it should
+                }
+            });
+            stall.setDaemon(true);
+            stall.start();
+
+            Cli.Result r = new Cli("http://127.0.0.1:" + server.getLocalPort(), "t")
+                    .run("interceptions", "export", "--timeout", "1", "--retries", "0");
+
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.stderr()).startsWith("Cannot reach AI Bridge at http://127.0.0.1:" + server.getLocalPort()
+                    + ": the answer stalled: no data for 1s (raise it with --timeout)");
         }
     }
 

@@ -149,6 +149,9 @@ class UsageErrorsTest {
         assertThat(ftp.exitCode()).isEqualTo(1);
         assertThat(ftp.stderr()).startsWith("invalid URL \"ftp://example.com\" (--url or AIBRIDGE_URL)");
         assertThat(spaces.exitCode()).isEqualTo(1);
+        Cli.Result credentials = new Cli("https://user:secret@example.com", "t").run("usage");
+        assertThat(credentials.exitCode()).isEqualTo(1);
+        assertThat(credentials.stderr()).doesNotContain("secret").contains("credentials in the URL are not used");
     }
 
     @Test

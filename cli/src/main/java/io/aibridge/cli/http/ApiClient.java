@@ -74,7 +74,7 @@ public final class ApiClient {
     public <T> T get(String path, Params params, BodyReader<T> reader) {
         HttpRequest request = request(path + params.toQueryString()).GET().build();
         HttpResponse<InputStream> response = exchange(request);
-        try (InputStream body = response.body()) {
+        try (InputStream body = new IdleTimeoutInputStream(response.body(), timeout)) {
             return reader.read(body);
         } catch (JsonProcessingException e) {
             throw new CliException(ExitCodes.SERVER_ERROR, "Unexpected answer from " + base + path + ": not the JSON the API sends ("
@@ -93,7 +93,7 @@ public final class ApiClient {
             builder.header("Content-Type", "application/json");
         }
         HttpResponse<InputStream> response = exchange(builder.build());
-        try (InputStream in = response.body()) {
+        try (InputStream in = new IdleTimeoutInputStream(response.body(), timeout)) {
             return Json.read(in);
         } catch (JsonProcessingException e) {
             throw new CliException(ExitCodes.SERVER_ERROR, "Unexpected answer from " + base + path + ": not JSON");

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * {@code aibridge interceptions export}: every matching interception, across all pages, streamed to
@@ -94,6 +95,7 @@ public class InterceptionsExportCommand extends ApiCommand {
         if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
             throw CliException.usage("--output " + output + ": no such directory " + output.toAbsolutePath().getParent());
         }
+        ApiClient client = client();
         ResumePoint start = new ResumePoint(0, null, null, false, 0);
         if (resume && Files.exists(output)) {
             try {
@@ -102,7 +104,6 @@ public class InterceptionsExportCommand extends ApiCommand {
                 throw CliException.usage("cannot resume " + output + ": " + e.getMessage());
             }
         }
-        ApiClient client = client();
 
         boolean drawProgress = !quiet && (progress != null ? progress : io().stderrTerminal());
         Progress bar = new Progress(io().err(), drawProgress, io().columns(), start.rows());
@@ -156,7 +157,7 @@ public class InterceptionsExportCommand extends ApiCommand {
             double seconds = (System.nanoTime() - begun) / 1e9;
             String where = output == null ? "" : " to " + output;
             String before = start.rows() > 0 ? " (" + Format.number(start.rows()) + " were already there)" : "";
-            io().err().printf(java.util.Locale.ROOT, "Exported %s interceptions%s%s in %.1fs.%n", Format.number(written), where, before, seconds);
+            io().err().printf(Locale.ROOT, "Exported %s interceptions%s%s in %.1fs.%n", Format.number(written), where, before, seconds);
         }
     }
 
