@@ -35,7 +35,7 @@ import java.util.Locale;
                 "",
                 "Exit codes: 0 ok; 1 usage error (bad flag or value, nothing was sent);",
                 "            2 error from the server (printed), or it could not be reached."})
-public class AibridgeCommand {
+public class AibridgeCommand extends GroupCommand {
 
     /** The query API when neither {@code --url} nor {@code AIBRIDGE_URL} names one: the local stack. */
     public static final String DEFAULT_URL = "http://localhost:8081";

@@ -66,6 +66,17 @@ class HelpTest {
     }
 
     @Test
+    void aGroupWithoutACommandPrintsItsHelp() {
+        Cli.Result bare = CLI.run();
+        Cli.Result group = CLI.run("keys");
+
+        assertThat(bare.exitCode()).isZero();
+        assertThat(bare.stdout()).isEqualTo(CLI.ok("--help").stdout());
+        assertThat(group.exitCode()).isZero();
+        assertThat(group.stdout()).startsWith("Usage: aibridge keys ").contains("create").contains("revoke");
+    }
+
+    @Test
     void versionPrintsTheVersion() {
         assertThat(CLI.ok("--version").stdout()).startsWith("aibridge ");
         assertThat(CLI.ok("sessions", "show", "--version").stdout()).startsWith("aibridge ");

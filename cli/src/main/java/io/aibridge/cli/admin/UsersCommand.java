@@ -1,5 +1,6 @@
 package io.aibridge.cli.admin;
 
+import io.aibridge.cli.GroupCommand;
 import picocli.CommandLine.Command;
 
 /** {@code aibridge users}: user administration (owners). */
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
                 "Roles: owner (reads everything, manages users and keys), auditor (reads everything),"
                         + " member (reads their own records). Status: active or suspended (a suspended user's keys stop working)."},
         subcommands = {UsersListCommand.class, UsersShowCommand.class, UsersCreateCommand.class, UsersUpdateCommand.class})
-public class UsersCommand {
+public class UsersCommand extends GroupCommand {
 
     static final String PATH = "/api/v2/users";
 
