@@ -49,7 +49,7 @@ public class AibridgeCommand extends GroupCommand {
     String token;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", scope = ScopeType.INHERIT, order = 92, defaultValue = "60",
-            description = "How long one request may take. Default: ${DEFAULT-VALUE}.")
+            description = "How long to wait for an answer, and for more of one that is arriving. Default: ${DEFAULT-VALUE}.")
     int timeoutSeconds;
 
     private final Io io;
