@@ -1,0 +1,94 @@
+package io.aibridge.cli.testing;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A stand-in HTTP server on a random port that records every request and answers with a fixed
+ * status and body: to see exactly what the CLI sends, to prove that it sent nothing, and to
+ * answer in ways the real service never does (plain-text 502s).
+ */
+public final class FakeApi implements AutoCloseable {
+
+    /** One request as received. */
+    public record Request(String method, URI uri, Map<String, List<String>> headers, String body) {
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+        }
+    }
+
+    private final HttpServer server;
+    private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private volatile int status = 200;
+    private volatile String contentType = "application/json";
+    private volatile String body = "{}";
+    private volatile long delayMillis;
+    private volatile String location;
+
+    public FakeApi() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.createContext("/", exchange -> {
+            String received = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI(), Map.copyOf(exchange.getRequestHeaders()), received));
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            byte[] answer = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", contentType);
+            if (location != null) {
+                exchange.getResponseHeaders().add("Location", location);
+            }
+            exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    public FakeApi answer(int status, String contentType, String body) {
+        this.status = status;
+        this.contentType = contentType;
+        this.body = body;
+        return this;
+    }
+
+    /** Answers only after this long. */
+    public FakeApi delay(long millis) {
+        this.delayMillis = millis;
+        return this;
+    }
+
+    public FakeApi location(String value) {
+        this.location = value;
+        return this;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
