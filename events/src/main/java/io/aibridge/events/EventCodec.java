@@ -3,7 +3,6 @@ package io.aibridge.events;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -34,6 +33,7 @@ public final class EventCodec {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .configure(EnumFeature.WRITE_ENUMS_TO_LOWERCASE, true)
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
@@ -101,17 +101,25 @@ public final class EventCodec {
         if (body == null || body.length == 0) {
             throw new InvalidEventException(type.ceType() + ": empty body");
         }
+        if (!startsWithObject(body)) {
+            throw new InvalidEventException(type.ceType() + ": body is not a JSON object");
+        }
         try {
-            JsonNode tree = JSON.readTree(body);
-            if (tree == null || !tree.isObject()) {
-                throw new InvalidEventException(type.ceType() + ": body is not a JSON object");
-            }
-            return JSON.treeToValue(tree, type.javaType());
-        } catch (InvalidEventException e) {
-            throw e;
+            // one pass straight into the record: the recorder decodes every event it consumes
+            return JSON.readValue(body, type.javaType());
         } catch (IOException | IllegalArgumentException e) {
             throw new InvalidEventException(type.ceType() + ": " + rootMessage(e), e);
         }
+    }
+
+    /** True when the first non-blank byte opens a JSON object. */
+    private static boolean startsWithObject(byte[] body) {
+        for (byte b : body) {
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return b == '{';
+            }
+        }
+        return false;
     }
 
     /** A new random event id. */

@@ -131,6 +131,9 @@ class EventContractTest {
                 .isInstanceOf(InvalidEventException.class);
         assertThatThrownBy(() -> codec.decode(EventType.INTERCEPTION_ENDED, "[1,2]".getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("not a JSON object");
+        byte[] withTrailingGarbage = (new String(body, StandardCharsets.UTF_8) + " {}").getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> codec.decode(EventType.INTERCEPTION_ENDED, withTrailingGarbage))
+                .isInstanceOf(InvalidEventException.class);
     }
 
     @Test
