@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
+import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.fake.Api;
 import io.aibridge.testing.fake.Fixture;
@@ -287,9 +288,13 @@ class McpInjectionTest {
         assertThat(mcp.calls()).extracting(McpTestServer.Call::tool).containsExactly("echo", "explode");
         JsonNode error = json(fake.requests("/v1/chat/completions").get(2).json().path("messages").get(4).path("content").asText());
         assertThat(error.path("error").asBoolean()).isTrue();
-        assertThat(error.path("message").asText()).contains("the tool exploded: testing");
-        assertThat(events(response).stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast))
-                .extracting(ToolUsageRecorded::tool).containsExactly("echo", "explode");
+        List<ToolUsageRecorded> tools = events(response).stream()
+                .filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast).toList();
+        assertThat(tools).extracting(ToolUsageRecorded::tool).containsExactly("echo", "explode");
+        // which text the failing server manages to send is racy (see aFailingToolIsRecorded...):
+        // the model is told exactly the error that is recorded
+        assertThat(tools.get(1).invocationError()).isNotBlank();
+        assertThat(error.path("message").asText()).contains(tools.get(1).invocationError());
     }
 
     @Test
@@ -343,8 +348,9 @@ class McpInjectionTest {
         assertThat(body.path("output")).hasSize(1);
         assertThat(body.path("output").get(0).path("type").asText()).isEqualTo("message");
         String output = fake.requests("/v1/responses").get(1).json().path("input").get(2).path("output").asText();
-        assertThat(output).startsWith("invocation error: \"").contains("the tool exploded: testing");
-        assertThat(single(events(response), ToolUsageRecorded.class).invocationError()).contains("the tool exploded: testing");
+        String recorded = single(events(response), ToolUsageRecorded.class).invocationError();
+        assertThat(recorded).isNotBlank();
+        assertThat(output).startsWith("invocation error: \"").contains(ProviderErrors.escape(recorded));
     }
 
     // ------------------------------------------------------------------------------- servers, users, filters
