@@ -135,7 +135,8 @@ class HelmChartTest {
         for (JsonNode deployment : chart.ofKind("Deployment")) {
             for (JsonNode variable : container(deployment).path("env")) {
                 String name = variable.path("name").asText();
-                if (name.matches(".*(KEY|PASSWORD|TOKEN|_USER|SECRET).*")) {
+                // *_USER_TOKEN is a flag (users bring their own MCP token), not a credential
+                if (name.matches(".*(KEY|PASSWORD|TOKEN|_USER|SECRET).*") && !name.endsWith("_USER_TOKEN")) {
                     assertThat(variable.has("value")).as("%s in %s has an inline value", name, name(deployment)).isFalse();
                     assertThat(variable.at("/valueFrom/secretKeyRef/name").asText()).as(name).isNotEmpty();
                     assertThat(variable.at("/valueFrom/secretKeyRef/key").asText()).as(name).isNotEmpty();
@@ -144,7 +145,7 @@ class HelmChartTest {
         }
         for (JsonNode configMap : chart.ofKind("ConfigMap")) {
             assertThat(fieldNames(configMap.path("data"))).as(name(configMap))
-                    .noneMatch(key -> key.matches(".*(KEY|PASSWORD|TOKEN|SECRET).*"));
+                    .noneMatch(key -> key.matches(".*(KEY|PASSWORD|TOKEN|SECRET).*") && !key.endsWith("_USER_TOKEN"));
         }
     }
 
@@ -307,6 +308,37 @@ class HelmChartTest {
     }
 
     @Test
+    void mcpServersReachTheProxyWithTheirTokensFromSecrets() {
+        JsonNode settings = production.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        JsonNode proxy = container(production.get("Deployment", PREFIX + "proxy-service"));
+
+        assertThat(settings.path("AIBRIDGE_MCP_SERVER_0_NAME").asText()).isEqualTo("docs");
+        assertThat(settings.path("AIBRIDGE_MCP_SERVER_0_URL").asText()).isEqualTo("https://docs-mcp.internal.example.com/mcp");
+        assertThat(settings.path("AIBRIDGE_MCP_SERVER_0_DENY").asText()).isEqualTo("^admin_");
+        assertThat(settings.has("AIBRIDGE_MCP_SERVER_0_ALLOW")).isFalse();
+        assertThat(settings.path("AIBRIDGE_MCP_SERVER_0_USER_TOKEN").asText()).isEqualTo("false");
+        assertThat(settings.path("AIBRIDGE_MCP_SERVER_1_NAME").asText()).isEqualTo("github");
+        assertThat(settings.path("AIBRIDGE_MCP_SERVER_1_USER_TOKEN").asText()).isEqualTo("true");
+        assertThat(settings.path("AIBRIDGE_MCP_EXCLUDED_MODELS").asText()).isEqualTo("haiku|mini");
+        assertThat(settings.path("AIBRIDGE_MCP_MAX_ROUNDS").asText()).isEqualTo("8");
+        assertThat(settings.path("AIBRIDGE_MCP_CALL_TIMEOUT").asText()).isEqualTo("90s");
+        assertSecretRef(env(proxy, "AIBRIDGE_MCP_SERVER_0_TOKEN"), "aibridge-mcp-tokens", "docs");
+        assertThat(env(proxy, "AIBRIDGE_MCP_SERVER_1_TOKEN").isMissingNode()).isTrue();
+        assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").path("data").has("AIBRIDGE_MCP_SERVER_0_NAME")).isFalse();
+        for (String service : List.of("query-service", "recorder-service", "retention-service")) {
+            assertThat(container(production.get("Deployment", PREFIX + service)).path("env").toString()).doesNotContain("AIBRIDGE_MCP_");
+        }
+    }
+
+    @Test
+    void twoMcpServersWithTheSameNameFailWithAClearMessage() {
+        assertThatThrownBy(() -> RenderedChart.render("duplicate MCP server", null, Map.of(
+                "mcp.servers[0].name", "docs", "mcp.servers[0].url", "https://a.example.com/mcp",
+                "mcp.servers[1].name", "docs", "mcp.servers[1].url", "https://b.example.com/mcp")))
+                .hasMessageContaining("mcp.servers: the name \"docs\" is used twice");
+    }
+
+    @Test
     void imagesComeFromTheConfiguredRegistryAndTag() {
         assertThat(container(production.get("Deployment", PREFIX + "query-service")).path("image").asText())
                 .isEqualTo("registry.example.com/platform/aibridge/query-service:1.4.2");
@@ -359,7 +391,13 @@ class HelmChartTest {
                 Arguments.of("a database URL that is not JDBC", Map.of("database.jdbcUrl", "postgres://db/aibridge"), "jdbcUrl"),
                 Arguments.of("an ingress path without a leading slash", Map.of("ingress.proxyPaths[0]", "api/v2/aibridge/openai"), "proxyPaths"),
                 Arguments.of("a target CPU above 100 percent", Map.of("proxy.autoscaling.targetCPUUtilizationPercentage", 150), "targetCPUUtilizationPercentage"),
-                Arguments.of("an HTTPRoute without a gateway", Map.of("httpRoute.enabled", true), "parentRefs"));
+                Arguments.of("an HTTPRoute without a gateway", Map.of("httpRoute.enabled", true), "parentRefs"),
+                Arguments.of("an MCP server name with capitals and spaces", Map.of("mcp.servers[0].name", "Docs Server",
+                        "mcp.servers[0].url", "https://docs.example.com/mcp"), "name"),
+                Arguments.of("an MCP server without a URL", Map.of("mcp.servers[0].name", "docs"), "url"),
+                Arguments.of("an MCP token written into the values", Map.of("mcp.servers[0].name", "docs",
+                        "mcp.servers[0].url", "https://docs.example.com/mcp", "mcp.servers[0].token", "ghp_secret"), "token"),
+                Arguments.of("zero MCP rounds", Map.of("mcp.maxRounds", 0), "maxRounds"));
     }
 
     @ParameterizedTest(name = "rejects {0}")
