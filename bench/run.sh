@@ -65,7 +65,8 @@ export AIBRIDGE_READY_TIMEOUT=${AIBRIDGE_READY_TIMEOUT:-240}
 "$REPO/deploy/local/stop.sh" >/dev/null 2>&1 || true
 rm -rf "$STACK_HOME"
 say "starting the stack in ${STACK_HOME#$REPO/} (ports $PORT_BASE-$((PORT_BASE + 8)); log: ${LOGS#$REPO/}/stack.log)"
-"$REPO/deploy/local/run.sh" --demo --no-build >"$LOGS/stack.log" 2>&1 &
+: >"$LOGS/stack.log" # before the background start: the wait below must not read the previous run's log
+"$REPO/deploy/local/run.sh" --demo --no-build >>"$LOGS/stack.log" 2>&1 &
 STACK_PID=$!
 stop_stack() {
   if kill -0 "$STACK_PID" 2>/dev/null; then
