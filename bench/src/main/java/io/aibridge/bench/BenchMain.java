@@ -19,8 +19,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -69,6 +71,9 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--search-start", description = "Maximum throughput: first rate tried (default 500).")
     Integer searchStart;
+
+    @Option(names = "--search-max", defaultValue = "50000", description = "Maximum throughput: highest rate tried (default ${DEFAULT-VALUE}).")
+    int searchMax;
 
     @Option(names = "--search-seconds", description = "Maximum throughput: measured seconds per step (default 15; --quick 5).")
     Integer searchSeconds;
@@ -142,17 +147,41 @@ public final class BenchMain implements Callable<Integer> {
         BenchOptions options = options(out);
         Stack stack = new Stack(repo, home, url(0), url(4), url(1), url(2), "127.0.0.1:" + (portBase + 5),
                 "jdbc:postgresql://127.0.0.1:" + (portBase + 7) + "/aibridge", "aibridge", "aibridge", portBase + 8);
-        Machine machine = Machine.describe(repo);
+        Outcome outcome = run(stack, options, Machine.describe(repo), selected);
+        if (!outcome.failed().isEmpty()) {
+            System.err.println("failed: " + outcome.failed());
+            return 1;
+        }
+        return 0;
+    }
+
+    /** What {@link #run} produced: the reports by benchmark name, and the benchmarks that failed. */
+    public record Outcome(Map<String, Report> reports, List<String> failed, Path markdown) {
+    }
+
+    /**
+     * Runs the selected benchmarks, in the order of {@link #ALL}, against a running stack: prints
+     * each table, appends it to {@code results-<stamp>.md} and writes {@code <name>-<stamp>.json} and
+     * {@code <name>-latest.json} under {@code options.results()}. A benchmark that fails is reported
+     * and the others still run. (The smoke test calls this with a stack of its own.)
+     */
+    public static Outcome run(Stack stack, BenchOptions options, Machine machine, Set<String> selected) throws Exception {
+        Path out = options.results();
+        Files.createDirectories(out);
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path markdown = out.resolve("results-" + stamp + ".md");
         String header = String.format(java.util.Locale.ROOT, "# AI Bridge benchmarks%s%n%n%d cores, %d MB, Java %s, commit %s%s; %s; started %s%n%n",
-                quick ? " (--quick: sizes too small for conclusions)" : "", machine.cores(), machine.memoryMb(), machine.javaVersion(),
+                options.quick() ? " (--quick: sizes too small for conclusions)" : "", machine.cores(), machine.memoryMb(), machine.javaVersion(),
                 machine.commit(), machine.dirty() ? " (with uncommitted changes)" : "", Machine.loadLine(), Instant.now());
         System.out.print(header);
         Files.writeString(markdown, header);
         SessionDataSet.Generated data = null;
+        Map<String, Report> reports = new LinkedHashMap<>();
         List<String> failed = new ArrayList<>();
-        for (String name : selected) {
+        for (String name : ALL) {
+            if (!selected.contains(name)) {
+                continue;
+            }
             System.out.printf("%n== %s (%s)%n", name, Machine.loadLine());
             Report report;
             try {
@@ -183,13 +212,10 @@ public final class BenchMain implements Callable<Integer> {
             System.out.print(text);
             Files.writeString(markdown, "## " + name + "\n\n" + text + "\n", StandardOpenOption.APPEND);
             write(out, name, stamp, report.toMap(machine, options.toMap()));
+            reports.put(name, report);
         }
         System.out.printf("%nTables: %s; JSON: %s/<benchmark>-latest.json%n", markdown, out);
-        if (!failed.isEmpty()) {
-            System.err.println("failed: " + failed);
-            return 1;
-        }
-        return 0;
+        return new Outcome(reports, failed, markdown);
     }
 
     private static SessionDataSet.Generated generate(Stack stack, BenchOptions options) throws Exception {
@@ -222,7 +248,7 @@ public final class BenchMain implements Callable<Integer> {
                 rates != null ? rates : quick ? List.of(100, 500) : List.of(100, 500, 1000),
                 modes != null ? modes : List.of("blocking", "streaming"),
                 or(seconds, 30, 6), or(warmup, 5, 2), ttfbMs, chunkDelayMs, bodyKb,
-                or(searchStart, 500, 500), or(searchSeconds, 15, 5), overheadLimitMs,
+                or(searchStart, 500, 500), searchMax, or(searchSeconds, 15, 5), overheadLimitMs,
                 or(backlog, 40_000, 5_000), or(lagRate, 1_000, 1_000), or(lagSeconds, 30, 8),
                 or(interceptions, 1_000_000, 100_000), or(sessions, 100_000, 10_000), users, days,
                 or(runs, 60, 15), or(rawRuns, 3, 2), purgeWriteRate, or(purgeBaseline, 20, 8));

@@ -23,6 +23,7 @@ public record BenchOptions(
         int chunkDelayMs,
         int padKb,
         int searchStartRate,
+        int searchMaxRate,
         int searchSeconds,
         double overheadLimitMs,
         // recorder ingest

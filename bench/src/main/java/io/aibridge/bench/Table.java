@@ -2,6 +2,7 @@ package io.aibridge.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +41,15 @@ public final class Table {
 
     public boolean isEmpty() {
         return rows.isEmpty();
+    }
+
+    public List<String> columns() {
+        return columns;
+    }
+
+    /** The rows as printed, each with one cell per column. */
+    public List<List<String>> rows() {
+        return Collections.unmodifiableList(rows);
     }
 
     /** The table in Markdown, title in bold above it, columns padded for reading in a terminal. */

@@ -95,7 +95,10 @@ public final class ProxyBenchmark {
     }
 
     private void warmUp(LoadGenerator generator) throws InterruptedException {
-        int seconds = options.quick() ? 3 : 10;
+        int seconds = 2 * options.warmupSeconds();
+        if (seconds == 0) {
+            return;
+        }
         System.out.printf("  warming up the proxy, the fake provider and this generator (%d s per target and mode)%n", seconds);
         for (String mode : options.modes()) {
             boolean streaming = mode.equals("streaming");
@@ -259,14 +262,14 @@ public final class ProxyBenchmark {
         int rate = options.searchStartRate();
         try (LoadGenerator generator = new LoadGenerator(16384)) {
             warmUp(generator);
-            while (bad < 0 && rate <= 50_000) {
+            while (bad < 0 && rate <= options.searchMaxRate()) {
                 Pair pair = measure(generator, "blocking", rate, warmup, measured);
                 boolean pass = passes(pair);
                 row(table, pair, pass);
                 raw.add(pairMap(pair));
                 if (pass) {
                     good = rate;
-                    rate = (int) Math.round(rate * 1.5 / 50) * 50;
+                    rate = Math.max(rate + 1, (int) Math.round(rate * 1.5 / 50) * 50);
                 } else {
                     bad = rate;
                 }
@@ -286,7 +289,7 @@ public final class ProxyBenchmark {
         }
         report.table(table);
         if (bad < 0) {
-            report.note("The overhead never passed the limit up to " + good + " req/s.");
+            report.note("The overhead never passed the limit up to " + good + " req/s (the highest rate tried; --search-max).");
         } else {
             report.note(String.format(Locale.ROOT, "Result: the proxy's p99 overhead stays under %.0f ms up to %d req/s and passes it at %d req/s "
                     + "(on this 2-core machine, with the fake provider, Kafka, the recorder, PostgreSQL and this generator on the same cores).",

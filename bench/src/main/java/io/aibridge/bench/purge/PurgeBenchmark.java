@@ -130,7 +130,7 @@ public final class PurgeBenchmark {
         Window base = windows.get(0);
         for (Window w : windows) {
             latency.row(w.name, Table.count(w.batches), Table.ms(w.p50), Table.ms(w.p99), Table.ms(w.mean),
-                    w == base ? "" : String.format(Locale.ROOT, "%+.0f %%", (w.mean - base.mean) / base.mean * 100));
+                    w == base || w.batches == 0 || base.batches == 0 ? "" : String.format(Locale.ROOT, "%+.0f %%", (w.mean - base.mean) / base.mean * 100));
         }
         report.table(latency);
         report.note("retention-service's log line: " + line);
@@ -139,10 +139,16 @@ public final class PurgeBenchmark {
                 : String.format(Locale.ROOT, "TARGET MISSED: purge %.2f s, target < 5 s: %.2f s over.", took, took - 5));
         Window during = windows.get(2);
         double rise = (during.mean - base.mean) / base.mean;
-        report.note(rise < 0.10
-                ? String.format(Locale.ROOT, "Target met: the recorder's mean batch write changed by %+.0f %% during the purge (target < +10 %%).", rise * 100)
-                : String.format(Locale.ROOT, "TARGET MISSED: the recorder's mean batch write rose %+.0f %% during the purge (target < +10 %%); "
-                + "p50 %.1f → %.1f ms, p99 %.1f → %.1f ms over %d batches.", rise * 100, base.p50, during.p50, base.p99, during.p99, during.batches));
+        if (during.batches == 0 || base.batches == 0) {
+            report.note(String.format(Locale.ROOT, "No recorder batch ended %s (the purge took %.2f s): nothing to compare.",
+                    during.batches == 0 ? "during the purge" : "before it", took));
+        } else if (rise < 0.10) {
+            report.note(String.format(Locale.ROOT, "Target met: the recorder's mean batch write changed by %+.0f %% during the purge (target < +10 %%).",
+                    rise * 100));
+        } else {
+            report.note(String.format(Locale.ROOT, "TARGET MISSED: the recorder's mean batch write rose %+.0f %% during the purge (target < +10 %%); "
+                    + "p50 %.1f → %.1f ms, p99 %.1f → %.1f ms over %d batches.", rise * 100, base.p50, during.p50, base.p99, during.p99, during.batches));
+        }
         report.note("Windows are cut at the recorder's scrapes (every 250 ms), so 'during' may hold up to a quarter second on either side.");
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("took_s", took);

@@ -145,7 +145,7 @@ public final class RecorderBenchmark {
                 + Table.count((long) storedAtPublished));
         table.row("**events stored per second, draining after the producer finished**", "**" + Table.count(Math.round(draining)) + "**");
         table.row("events stored per second, whole run (producer running at first)", Table.count(Math.round(overall)));
-        table.row("best 5 s of the drain", Table.count(Math.round(peak)) + " events/s");
+        table.row("best 5 s of the drain", Double.isNaN(peak) ? "– (drained in under 5 s)" : Table.count(Math.round(peak)) + " events/s");
         table.row("batches: count, mean size", Table.count((long) batches.count()) + ", " + Table.fixed(sizes.mean(), 0) + " records");
         table.row("batch write + commit p50 / p99 (histogram buckets)", Table.ms(batches.quantile(0.5) * 1000) + " / "
                 + Table.ms(batches.quantile(0.99) * 1000) + " ms");
@@ -182,9 +182,9 @@ public final class RecorderBenchmark {
         return data;
     }
 
-    /** The highest rate over any window of {@code seconds} in the samples. */
+    /** The highest rate over any window of {@code seconds} in the samples; NaN when they span less. */
     private static double peakRate(List<double[]> samples, double seconds) {
-        double best = 0;
+        double best = Double.NaN;
         int j = 0;
         for (int i = 0; i < samples.size(); i++) {
             while (samples.get(i)[0] - samples.get(j)[0] > seconds) {
@@ -192,7 +192,8 @@ public final class RecorderBenchmark {
             }
             double span = samples.get(i)[0] - samples.get(j)[0];
             if (span >= seconds * 0.8) {
-                best = Math.max(best, (samples.get(i)[1] - samples.get(j)[1]) / span);
+                double rate = (samples.get(i)[1] - samples.get(j)[1]) / span;
+                best = Double.isNaN(best) ? rate : Math.max(best, rate);
             }
         }
         return best;

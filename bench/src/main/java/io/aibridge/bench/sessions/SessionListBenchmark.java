@@ -9,6 +9,8 @@ import io.aibridge.bench.stack.Stack;
 import org.HdrHistogram.Histogram;
 
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -63,8 +65,10 @@ public final class SessionListBenchmark {
         for (SessionFilter filter : filters) {
             cases.add(prepare(filter));
         }
+        Map<String, URI> others = otherReads(data);
         // warm every path (JIT, connection pool, PostgreSQL's caches) before timing any
         for (int round = 0; round < 3; round++) {
+            others.values().forEach(api::getRaw);
             for (Case c : cases) {
                 api.getRaw(first(c));
                 if (c.deepParams != null) {
@@ -75,8 +79,15 @@ public final class SessionListBenchmark {
         }
         Map<String, Histogram> firstTimes = new LinkedHashMap<>();
         Map<String, Histogram> deepTimes = new LinkedHashMap<>();
+        Map<String, Histogram> otherTimes = new LinkedHashMap<>();
         Histogram floor = histogram();
         for (int run = 0; run < options.runs(); run++) {
+            for (var other : others.entrySet()) {
+                // usage aggregates token rows over its whole range: a tenth of the rounds is plenty
+                if (!other.getKey().startsWith("usage") || run % 10 == 0) {
+                    otherTimes.computeIfAbsent(other.getKey(), k -> histogram()).recordValue(time(other.getValue()));
+                }
+            }
             for (Case c : cases) {
                 firstTimes.computeIfAbsent(c.filter.name(), k -> histogram()).recordValue(time(first(c)));
                 if (c.deepParams != null) {
@@ -146,6 +157,14 @@ public final class SessionListBenchmark {
         }
         table.row("floor: GET /api/v2/users/me (HTTP + authentication, no database)", "", p5095(floor), "", "", "", "");
         report.table(table);
+        Table otherTable = new Table("Other reads over the same data set (admin, through HTTP): ms, p50 / p95", "request", "p50 / p95 ms", "runs");
+        Map<String, Object> otherRaw = new LinkedHashMap<>();
+        otherTimes.forEach((name, h) -> {
+            otherTable.row(name, p5095(h), Table.count(h.getTotalCount()));
+            otherRaw.put(name, percentiles(h));
+        });
+        report.table(otherTable);
+        report.data("other_reads_ms", otherRaw);
         report.data("cases", raw);
         report.data("floor_ms", percentiles(floor));
         report.data("data_set", Map.of("interceptions", data.interceptions(), "sessions", data.sessions(), "users", data.users(),
@@ -193,6 +212,22 @@ public final class SessionListBenchmark {
         filters.add(new SessionFilter("started_before (first 7 days)", Map.of("started_before", firstWeek.toString()), false, "v.started_at <= ?",
                 List.of(firstWeek)));
         return filters;
+    }
+
+    /** The query API's other lists over the same data, for query-service's README: what a dashboard asks besides sessions. */
+    private Map<String, URI> otherReads(SessionDataSet.Generated data) {
+        Instant lastDay = data.to().minus(Duration.ofDays(1));
+        Instant lastWeek = data.to().minus(Duration.ofDays(7));
+        Map<String, URI> reads = new LinkedHashMap<>();
+        reads.put("session detail (one session)", api.uri(SESSIONS + "/" + URLEncoder.encode(data.someSessionId(), StandardCharsets.UTF_8).replace("+", "%20"), Map.of()));
+        reads.put("interceptions, first page (exact count)", api.uri("/api/v2/aibridge/interceptions", Map.of()));
+        reads.put("interceptions, model=claude-opus-4-1", api.uri("/api/v2/aibridge/interceptions", Map.of("model", "claude-opus-4-1")));
+        reads.put("models", api.uri("/api/v2/aibridge/models", Map.of()));
+        reads.put("clients", api.uri("/api/v2/aibridge/clients", Map.of()));
+        reads.put("usage by user, last day", api.uri("/api/v2/aibridge/usage", Map.of("started_after", lastDay.toString())));
+        reads.put("usage by user, last 7 days", api.uri("/api/v2/aibridge/usage", Map.of("started_after", lastWeek.toString())));
+        reads.put("usage by model, all " + options.days() + " days", api.uri("/api/v2/aibridge/usage", Map.of("group_by", "model")));
+        return reads;
     }
 
     private Case prepare(SessionFilter filter) {
