@@ -4,7 +4,8 @@
 # runs the benchmarks, prints a Markdown table for each, writes them as JSON under bench/results/,
 # and stops the stack. Options after the script's own are the harness's: bench/run.sh --help.
 #
-#   bench/run.sh                     # everything, full size (about 45 minutes on 2 cores)
+#   bench/run.sh                     # everything at the default sizes (about 30 minutes on 2 cores)
+#   bench/run.sh --full              # the issue's sizes: 1,000,000 interceptions (about 75 minutes)
 #   bench/run.sh --quick             # every benchmark at a small size (about 8 minutes): does the harness work?
 #   bench/run.sh --only proxy,throughput --rates 500 --modes blocking
 set -euo pipefail
@@ -34,7 +35,7 @@ command -v jcmd >/dev/null || say "jcmd is not on the PATH: the profiled runs wi
 for help in "${ARGS[@]}"; do
   if [[ $help == -h || $help == --help ]]; then
     [[ -f $CLASSPATH_FILE ]] || die "build first: ./mvnw -B -pl bench -am package -DskipTests (or run bench/run.sh once)"
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     printf '\n  --no-build   do not run Maven; use what is built\n\n'
     exec java -cp "$REPO/bench/target/classes:$(<"$CLASSPATH_FILE")" io.aibridge.bench.BenchMain --help
   fi

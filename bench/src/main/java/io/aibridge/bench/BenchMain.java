@@ -41,6 +41,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--quick", description = "Small sizes and short runs: checks the harness in a few minutes; the numbers mean little.")
     boolean quick;
 
+    @Option(names = "--full", description = "The benchmark issue's sizes: 30 s per rate, 1,000,000 interceptions in 100,000 sessions "
+            + "(about 75 minutes on 2 shared cores).")
+    boolean full;
+
     @Option(names = "--only", split = ",", paramLabel = "NAME",
             description = "Benchmarks to run, comma-separated, from: proxy, throughput, recorder, sessions, purge (default: all, in that order).")
     List<String> only;
@@ -54,10 +58,10 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--modes", split = ",", description = "Proxy overhead: blocking, streaming or both (default both).")
     List<String> modes;
 
-    @Option(names = "--seconds", description = "Proxy overhead: measured seconds per run (default 30; --quick 6).")
+    @Option(names = "--seconds", description = "Proxy overhead: measured seconds per run (default 15; --full 30; --quick 6).")
     Integer seconds;
 
-    @Option(names = "--warmup", description = "Seconds before each measured run that are not counted (default 5; --quick 2).")
+    @Option(names = "--warmup", description = "Seconds before each measured run that are not counted (default 3; --full 5; --quick 2).")
     Integer warmup;
 
     @Option(names = "--ttfb-ms", defaultValue = "60", description = "Fake provider's time to first byte (default ${DEFAULT-VALUE}).")
@@ -75,7 +79,7 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--search-max", defaultValue = "50000", description = "Maximum throughput: highest rate tried (default ${DEFAULT-VALUE}).")
     int searchMax;
 
-    @Option(names = "--search-seconds", description = "Maximum throughput: measured seconds per step (default 15; --quick 5).")
+    @Option(names = "--search-seconds", description = "Maximum throughput: measured seconds per step (default 10; --full 15; --quick 5).")
     Integer searchSeconds;
 
     @Option(names = "--overhead-limit-ms", defaultValue = "10", description = "Maximum throughput: the p99 overhead limit (default ${DEFAULT-VALUE}).")
@@ -87,13 +91,13 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--lag-rate", description = "Recorder: interceptions per second for the lag run (default 1000).")
     Integer lagRate;
 
-    @Option(names = "--lag-seconds", description = "Recorder: seconds of the lag run (default 30; --quick 8).")
+    @Option(names = "--lag-seconds", description = "Recorder: seconds of the lag run (default 20; --full 30; --quick 8).")
     Integer lagSeconds;
 
-    @Option(names = "--interceptions", description = "Sessions and purge: interceptions in the data set (default 1000000; --quick 100000).")
+    @Option(names = "--interceptions", description = "Sessions and purge: interceptions in the data set (default 300000; --full 1000000; --quick 100000).")
     Integer interceptions;
 
-    @Option(names = "--sessions", description = "Sessions and purge: sessions in the data set (default 100000; --quick 10000).")
+    @Option(names = "--sessions", description = "Sessions and purge: sessions in the data set (default 30000; --full 100000; --quick 10000).")
     Integer sessions;
 
     @Option(names = "--users", defaultValue = "200", description = "Sessions and purge: users (default ${DEFAULT-VALUE}).")
@@ -102,16 +106,16 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--days", defaultValue = "90", description = "Sessions and purge: days the data set spans, ending now (default ${DEFAULT-VALUE}).")
     int days;
 
-    @Option(names = "--runs", description = "Sessions: timed rounds over every API case (default 60; --quick 15).")
+    @Option(names = "--runs", description = "Sessions: timed rounds over every API case (default 30; --full 60; --quick 15).")
     Integer runs;
 
-    @Option(names = "--raw-runs", description = "Sessions: runs of the raw aggregation per case (default 3; --quick 2).")
+    @Option(names = "--raw-runs", description = "Sessions: runs of the raw aggregation per case (default 2; --full 3; --quick 2).")
     Integer rawRuns;
 
     @Option(names = "--purge-write-rate", defaultValue = "200", description = "Purge: interceptions per second the recorder stores meanwhile (default ${DEFAULT-VALUE}).")
     int purgeWriteRate;
 
-    @Option(names = "--purge-baseline", description = "Purge: seconds of recorder writes measured before the purge (default 20; --quick 8).")
+    @Option(names = "--purge-baseline", description = "Purge: seconds of recorder writes measured before the purge (default 15; --full 20; --quick 8).")
     Integer purgeBaseline;
 
     @Option(names = "--repo", required = true, description = "The checkout (bench/run.sh sets it).")
@@ -171,7 +175,7 @@ public final class BenchMain implements Callable<Integer> {
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         Path markdown = out.resolve("results-" + stamp + ".md");
         String header = String.format(java.util.Locale.ROOT, "# AI Bridge benchmarks%s%n%n%d cores, %d MB, Java %s, commit %s%s; %s; started %s%n%n",
-                options.quick() ? " (--quick: sizes too small for conclusions)" : "", machine.cores(), machine.memoryMb(), machine.javaVersion(),
+                " (" + options.scale().label() + ")", machine.cores(), machine.memoryMb(), machine.javaVersion(),
                 machine.commit(), machine.dirty() ? " (with uncommitted changes)" : "", Machine.loadLine(), Instant.now());
         System.out.print(header);
         Files.writeString(markdown, header);
@@ -244,17 +248,22 @@ public final class BenchMain implements Callable<Integer> {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--modes takes blocking and/or streaming; got " + mode);
             }
         }
-        return new BenchOptions(quick, out, !noProfile,
+        if (quick && full) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--quick and --full exclude each other");
+        }
+        BenchOptions.Scale scale = quick ? BenchOptions.Scale.QUICK : full ? BenchOptions.Scale.FULL : BenchOptions.Scale.DEFAULT;
+        return new BenchOptions(scale, out, !noProfile,
                 rates != null ? rates : quick ? List.of(100, 500) : List.of(100, 500, 1000),
                 modes != null ? modes : List.of("blocking", "streaming"),
-                or(seconds, 30, 6), or(warmup, 5, 2), ttfbMs, chunkDelayMs, bodyKb,
-                or(searchStart, 500, 500), searchMax, or(searchSeconds, 15, 5), overheadLimitMs,
-                or(backlog, 40_000, 5_000), or(lagRate, 1_000, 1_000), or(lagSeconds, 30, 8),
-                or(interceptions, 1_000_000, 100_000), or(sessions, 100_000, 10_000), users, days,
-                or(runs, 60, 15), or(rawRuns, 3, 2), purgeWriteRate, or(purgeBaseline, 20, 8));
+                or(seconds, 30, 15, 6), or(warmup, 5, 3, 2), ttfbMs, chunkDelayMs, bodyKb,
+                or(searchStart, 500, 500, 500), searchMax, or(searchSeconds, 15, 10, 5), overheadLimitMs,
+                or(backlog, 40_000, 40_000, 5_000), or(lagRate, 1_000, 1_000, 1_000), or(lagSeconds, 30, 20, 8),
+                or(interceptions, 1_000_000, 300_000, 100_000), or(sessions, 100_000, 30_000, 10_000), users, days,
+                or(runs, 60, 30, 15), or(rawRuns, 3, 2, 2), purgeWriteRate, or(purgeBaseline, 20, 15, 8));
     }
 
-    private int or(Integer given, int full, int quickValue) {
-        return given != null ? given : quick ? quickValue : full;
+    /** A size given on the command line, or the default of the scale. */
+    private int or(Integer given, int fullValue, int defaultValue, int quickValue) {
+        return given != null ? given : quick ? quickValue : full ? fullValue : defaultValue;
     }
 }

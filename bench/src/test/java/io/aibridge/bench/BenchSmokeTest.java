@@ -34,7 +34,7 @@ class BenchSmokeTest {
     @BeforeAll
     void runEveryBenchmarkAtToySize() throws Exception {
         stack = SmokeStack.start(REPO, Path.of("target/smoke-stack").toAbsolutePath());
-        BenchOptions options = new BenchOptions(true, RESULTS, false,
+        BenchOptions options = new BenchOptions(BenchOptions.Scale.QUICK, RESULTS, false,
                 List.of(20), List.of("blocking", "streaming"), 1, 0, 20, 5, 0,
                 20, 30, 1, 10,
                 200, 50, 2,

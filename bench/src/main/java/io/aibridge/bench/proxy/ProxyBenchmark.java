@@ -215,6 +215,10 @@ public final class ProxyBenchmark {
     }
 
     static String verdict(String what, double value, double limit) {
+        if (value < 0) {
+            return String.format(Locale.ROOT, "Target met: %s %+.2f ms (target < %.0f ms); below zero, the direct run's tail was the worse: "
+                    + "noise of the shared machine larger than the proxy's overhead.", what, value, limit);
+        }
         return value <= limit
                 ? String.format(Locale.ROOT, "Target met: %s %+.2f ms (target < %.0f ms).", what, value, limit)
                 : String.format(Locale.ROOT, "TARGET MISSED: %s %+.2f ms, target < %.0f ms: %.2f ms (%.1f×) over.", what, value, limit,
@@ -290,6 +294,10 @@ public final class ProxyBenchmark {
         report.table(table);
         if (bad < 0) {
             report.note("The overhead never passed the limit up to " + good + " req/s (the highest rate tried; --search-max).");
+        } else if (good == 0) {
+            report.note(String.format(Locale.ROOT, "Result: the proxy's p99 overhead passed %.0f ms at every rate tried, down to %d req/s, "
+                    + "so no rate on this machine at this load stays under it; see the proxy CPU column for whether the proxy or the "
+                    + "machine's other work set the tail (start lower with --search-start).", options.overheadLimitMs(), bad));
         } else {
             report.note(String.format(Locale.ROOT, "Result: the proxy's p99 overhead stays under %.0f ms up to %d req/s and passes it at %d req/s "
                     + "(on this 2-core machine, with the fake provider, Kafka, the recorder, PostgreSQL and this generator on the same cores).",
