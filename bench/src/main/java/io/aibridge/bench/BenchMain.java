@@ -42,7 +42,7 @@ public final class BenchMain implements Callable<Integer> {
     boolean quick;
 
     @Option(names = "--full", description = "The benchmark issue's sizes: 30 s per rate, 1,000,000 interceptions in 100,000 sessions "
-            + "(about 75 minutes on 2 shared cores).")
+            + "(about 40 minutes on 2 shared cores).")
     boolean full;
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",

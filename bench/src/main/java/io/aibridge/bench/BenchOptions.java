@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * Every knob of a benchmark run (set from the command line by {@link BenchMain}, where each is
  * described). The scale picks the defaults: {@code --quick} shrinks durations and sizes for a check
- * that the harness works, not for numbers; the default sizes finish in about half an hour on two
+ * that the harness works, not for numbers; the default sizes finish in about a quarter of an hour on two
  * cores; {@code --full} uses the sizes of the benchmark issue (1,000,000 interceptions).
  */
 public record BenchOptions(
