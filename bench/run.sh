@@ -4,7 +4,7 @@
 # runs the benchmarks, prints a Markdown table for each, writes them as JSON under bench/results/,
 # and stops the stack. Options after the script's own are the harness's: bench/run.sh --help.
 #
-#   bench/run.sh                     # everything at the default sizes (about 30 minutes on 2 cores)
+#   bench/run.sh                     # everything at the default sizes (about 15 minutes on 2 cores)
 #   bench/run.sh --full              # the sizes: 1,000,000 interceptions (about 40 minutes)
 #   bench/run.sh --quick             # every benchmark at a small size (about 8 minutes): does the harness work?
 #   bench/run.sh --only proxy,throughput --rates 500 --modes blocking
