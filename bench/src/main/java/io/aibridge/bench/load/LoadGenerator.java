@@ -1,0 +1,181 @@
+package io.aibridge.bench.load;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An open-loop HTTP load generator: requests leave on a fixed schedule (request {@code i} is due at
+ * {@code start + i / rate}) whatever happened to the ones before, each on a pooled keep-alive
+ * connection of a Vert.x client (non-blocking, so thousands can be in flight from two threads).
+ * Latency and time to first byte are recorded in HdrHistograms from the request's <em>intended</em>
+ * start, the method of wrk2 and Gil Tene's "coordinated omission" talk: if the system under test
+ * (or this generator) stalls for 50 ms, every request that should have left during the stall is
+ * charged for its wait, instead of the stall hiding as a single slow sample.
+ *
+ * <p>Every response is checked: status 200 and the same number of bytes as the first good answer
+ * of the run (the proxy relays bodies unchanged, so a short or long body is an error).
+ */
+public final class LoadGenerator implements AutoCloseable {
+
+    /** Highest latency the histograms track: 2 minutes, in µs, at 3 significant digits. */
+    private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(2);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Vertx vertx;
+    private final HttpClient client;
+
+    /** @param maxConnections per target host: above the highest concurrency a run needs, so the pool never queues */
+    public LoadGenerator(int maxConnections) {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                .setBlockedThreadCheckInterval(10_000));
+        client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                        .setConnectTimeout(5_000).setIdleTimeout((int) REQUEST_TIMEOUT.toSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS),
+                new PoolOptions().setHttp1MaxSize(maxConnections).setMaxWaitQueueSize(-1));
+    }
+
+    /**
+     * Sends {@code rate} requests per second for {@code warmup + measured}; only requests whose
+     * intended start falls in the measured window are counted. Returns once every request of the
+     * run has completed (or timed out).
+     */
+    public LoadResult run(LoadTarget target, double rate, Duration warmup, Duration measured) throws InterruptedException {
+        long period = (long) (1e9 / rate);
+        long warmCount = warmup.toNanos() / period;
+        long total = warmCount + measured.toNanos() / period;
+        Run run = new Run(target);
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+        long maxLag = 0;
+        long windowStartNanos = start + warmCount * period;
+        Instant runStart = Instant.now().plusNanos(start - System.nanoTime());
+        for (long i = 0; i < total; i++) {
+            long intended = start + i * period;
+            long now = System.nanoTime();
+            while (now < intended) {
+                LockSupport.parkNanos(intended - now);
+                now = System.nanoTime();
+            }
+            maxLag = Math.max(maxLag, now - intended);
+            run.send(i, intended, i >= warmCount);
+        }
+        long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(5);
+        while (run.outstanding.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        long stuck = run.outstanding.get();
+        if (stuck > 0) {
+            run.errors.computeIfAbsent("no answer", k -> new LongAdder()).add(stuck);
+        }
+        long lastEnd = Math.max(run.lastEnd.get(), windowStartNanos + 1);
+        double seconds = Math.max(measured.toNanos(), lastEnd - windowStartNanos) / 1e9;
+        Map<String, Long> errors = new TreeMap<>();
+        run.errors.forEach((k, v) -> errors.put(k, v.sum()));
+        return new LoadResult(target.name(), rate, total - warmCount, run.ok.sum(), errors, run.latency, run.ttfb,
+                run.ok.sum() / seconds, maxLag / 1e6, total, runStart, runStart.plusNanos(lastEnd - start));
+    }
+
+    /** The state of one run, shared by the scheduler thread and the event loops. */
+    private final class Run {
+        final LoadTarget target;
+        final Buffer body;
+        final Histogram latency = new ConcurrentHistogram(1, HIGHEST_MICROS, 3);
+        final Histogram ttfb = new ConcurrentHistogram(1, HIGHEST_MICROS, 3);
+        final AtomicLong outstanding = new AtomicLong();
+        final AtomicLong expectedBytes = new AtomicLong(-1);
+        final AtomicLong lastEnd = new AtomicLong();
+        final LongAdder ok = new LongAdder();
+        final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+        Run(LoadTarget target) {
+            this.target = target;
+            this.body = Buffer.buffer(target.body());
+        }
+
+        void send(long index, long intended, boolean record) {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+            target.headers().forEach(headers::add);
+            if (target.sessionHeader() != null) {
+                headers.add(target.sessionHeader(), target.sessionPrefix() + (index % target.sessions()));
+            }
+            RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(target.url())
+                    .setHeaders(headers).setIdleTimeout(REQUEST_TIMEOUT.toMillis());
+            outstanding.incrementAndGet();
+            AtomicBoolean done = new AtomicBoolean();
+            client.request(options).compose(request -> request.send(body)).onComplete(sent -> {
+                if (sent.failed()) {
+                    finish(done, record, intended, 0, failure(sent.cause()));
+                    return;
+                }
+                HttpClientResponse response = sent.result();
+                int status = response.statusCode();
+                long[] firstByte = {0};
+                long[] bytes = {0};
+                response.handler(chunk -> {
+                    if (firstByte[0] == 0) {
+                        firstByte[0] = System.nanoTime();
+                    }
+                    bytes[0] += chunk.length();
+                });
+                response.exceptionHandler(error -> finish(done, record, intended, 0, failure(error)));
+                response.endHandler(end -> {
+                    String error = null;
+                    if (status != 200) {
+                        error = "http " + status;
+                    } else if (!expectedBytes.compareAndSet(-1, bytes[0]) && expectedBytes.get() != bytes[0]) {
+                        error = "body length";
+                    }
+                    finish(done, record, intended, firstByte[0], error);
+                });
+            });
+        }
+
+        private void finish(AtomicBoolean done, boolean record, long intended, long firstByte, String error) {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            long end = System.nanoTime();
+            lastEnd.accumulateAndGet(end, Math::max);
+            if (record) {
+                if (error == null) {
+                    ok.increment();
+                    latency.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, (end - intended) / 1000)));
+                    ttfb.recordValue(Math.min(HIGHEST_MICROS, Math.max(1, ((firstByte == 0 ? end : firstByte) - intended) / 1000)));
+                } else {
+                    errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+                }
+            }
+            outstanding.decrementAndGet();
+        }
+
+        private String failure(Throwable error) {
+            String name = error.getClass().getSimpleName();
+            return name.contains("Timeout") ? "timeout" : name.replace("Exception", "").toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+}

@@ -1,0 +1,185 @@
+package io.aibridge.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every benchmark's code path, run once at toy sizes against a real stack (the packaged services
+ * over in-JVM Kafka, embedded PostgreSQL and the fake provider), so that the harness cannot rot
+ * while nobody runs it: each must finish, print complete tables and write its JSON. It asserts
+ * what the benchmarks counted (everything sent was recorded, the raw aggregation agrees with the
+ * API, the purge removed what was due), never how fast anything was: the numbers of a run this
+ * small mean nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BenchSmokeTest {
+
+    private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    private static final Path RESULTS = Path.of("target/smoke-results").toAbsolutePath();
+
+    private SmokeStack stack;
+    private BenchMain.Outcome outcome;
+
+    @BeforeAll
+    void runEveryBenchmarkAtToySize() throws Exception {
+        stack = SmokeStack.start(REPO, Path.of("target/smoke-stack").toAbsolutePath());
+        BenchOptions options = new BenchOptions(BenchOptions.Scale.QUICK, RESULTS, false,
+                List.of(20), List.of("blocking", "streaming"), 1, 0, 20, 5, 0,
+                20, 30, 1, 10,
+                200, 50, 2,
+                3_000, 1_000, 20, 90, 3, 1, 20, 2);
+        outcome = BenchMain.run(stack.stack(), options, Machine.describe(REPO), new LinkedHashSet<>(BenchMain.ALL));
+    }
+
+    @AfterAll
+    void stopTheStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void everyBenchmarkFinishesAndWritesItsJsonWithTheMachineAndCommit() throws Exception {
+        assertThat(outcome.failed()).isEmpty();
+        assertThat(outcome.reports()).containsOnlyKeys(BenchMain.ALL);
+        for (String name : BenchMain.ALL) {
+            JsonNode json = new ObjectMapper().readTree(RESULTS.resolve(name + "-latest.json").toFile());
+            assertThat(json.path("machine").path("cores").asInt()).isPositive();
+            assertThat(json.path("machine").path("commit").asText()).isNotBlank();
+            assertThat(json.path("load_average_before")).hasSize(3);
+            assertThat(json.path("tables")).isNotEmpty();
+        }
+        String markdown = Files.readString(outcome.markdown());
+        for (String name : BenchMain.ALL) {
+            assertThat(markdown).contains("## " + name);
+        }
+    }
+
+    @Test
+    void proxyOverheadComparesDirectAndProxiedForEachModeAndRecordsEveryRequest() {
+        Report report = outcome.reports().get("proxy");
+        assertComplete(report);
+        Table blocking = table(report, "Proxy overhead, blocking");
+        Table streaming = table(report, "Proxy overhead, streaming");
+        for (Table t : List.of(blocking, streaming)) {
+            assertThat(t.rows()).hasSize(1);
+            List<String> row = t.rows().get(0);
+            assertThat(row.get(0)).isEqualTo("20");
+            assertThat(row.subList(1, 7)).allSatisfy(cell -> assertThat(cell).doesNotContain("–"));
+            assertThat(row.get(8)).isEqualTo("0 / 0");
+        }
+        Table resources = table(report, "Proxy overhead: the proxy's memory and CPU");
+        assertThat(resources.rows()).extracting(r -> r.get(0)).containsExactly("blocking, 20", "streaming, 20");
+        for (List<String> row : resources.rows()) {
+            String[] recordedSent = row.get(column(resources, "recorded / sent")).split(" / ");
+            assertThat(recordedSent[0]).isEqualTo(recordedSent[1]);
+            assertThat(Integer.parseInt(recordedSent[1].replace(",", ""))).isPositive();
+        }
+    }
+
+    @Test
+    void maxThroughputMeasuresEachRateItTriesAndNamesTheResult() {
+        Report report = outcome.reports().get("throughput");
+        assertComplete(report);
+        Table table = table(report, "Maximum throughput");
+        assertThat(table.rows()).isNotEmpty();
+        assertThat(table.rows().get(0).get(0)).isEqualTo("20");
+        assertThat(table.rows()).extracting(r -> r.get(r.size() - 1)).allSatisfy(v -> assertThat(v).isIn("under", "OVER"));
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).containsAnyOf("Result:", "never passed the limit"));
+    }
+
+    @Test
+    void recorderIngestStoresTheWholeBacklogAndSeesEveryLagProbe() {
+        Report report = outcome.reports().get("recorder");
+        assertComplete(report);
+        Table ingest = table(report, "Recorder ingest");
+        assertThat(cell(ingest, "**events stored per second, draining")).matches("\\*\\*[0-9,]+\\*\\*");
+        Table lag = table(report, "Recorder lag");
+        List<String> counts = row(lag, "events published / stored");
+        String[] publishedStored = counts.get(1).split(" / ");
+        assertThat(publishedStored[0]).isEqualTo(publishedStored[1]);
+        assertThat(counts.get(4)).as("probes never seen").isEqualTo("0");
+        assertThat(row(lag, "end → visible in the query API").get(1)).doesNotContain("–");
+    }
+
+    @Test
+    void sessionListTimesEveryFilterBesideARawAggregationThatFindsTheSameSessions() {
+        Report report = outcome.reports().get("sessions");
+        assertComplete(report);
+        Table table = table(report, "Sessions list");
+        assertThat(table.rows()).extracting(r -> r.get(0)).contains("no filter", "initiator (the busiest user)", "provider=openai",
+                "model=claude-opus-4-1", "client=Codex", "session_id", "started_after (last 7 days)", "started_before (first 7 days)");
+        List<String> unfiltered = row(table, "no filter");
+        assertThat(unfiltered.get(1)).isEqualTo("1,000");
+        assertThat(unfiltered.get(3)).as("deep page").contains("(500)").doesNotStartWith("–");
+        assertThat(unfiltered.get(5)).as("raw deep page").isNotEqualTo("–");
+        for (List<String> row : table.rows()) {
+            if (!row.get(0).startsWith("floor")) {
+                assertThat(row.get(2)).as(row.get(0) + ": API first page").doesNotContain("–");
+                assertThat(row.get(4)).as(row.get(0) + ": the raw aggregation finds as many sessions as the API").doesNotContain("≠");
+            }
+        }
+    }
+
+    @Test
+    void purgeRemovesEverythingOlderThanTheRetentionWhileTheRecorderWrites() {
+        Report report = outcome.reports().get("purge");
+        assertComplete(report);
+        Table purge = table(report, "Purge");
+        assertThat(cell(purge, "**purge duration**")).matches("\\*\\*[0-9.]+ s\\*\\*");
+        String[] beforeAfter = cell(purge, "interceptions older than 60 days").split(" / ");
+        assertThat(Integer.parseInt(beforeAfter[0].replace(",", ""))).isPositive();
+        assertThat(beforeAfter[1]).isEqualTo("0");
+        Table latency = table(report, "Recorder batch write");
+        assertThat(latency.rows()).extracting(r -> r.get(0)).contains("before (recorder alone)", "during the purge", "after the purge");
+        assertThat(row(latency, "before (recorder alone)").get(1)).isNotEqualTo("0");
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    /** Every table has rows, one cell per column, and no number that came out of an empty measurement. */
+    private static void assertComplete(Report report) {
+        assertThat(report).isNotNull();
+        assertThat(report.tables()).isNotEmpty();
+        for (Table t : report.tables()) {
+            assertThat(t.rows()).as(t.title()).isNotEmpty();
+            for (List<String> row : t.rows()) {
+                assertThat(row).as(t.title()).hasSize(t.columns().size());
+                assertThat(row.get(0)).as(t.title()).isNotBlank();
+                assertThat(row).as(t.title()).noneSatisfy(cell -> assertThat(cell).containsIgnoringCase("NaN"));
+            }
+        }
+        assertThat(report.toMarkdown()).contains("load average");
+    }
+
+    private static Table table(Report report, String titleStart) {
+        return report.tables().stream().filter(t -> t.title().startsWith(titleStart)).findFirst()
+                .orElseThrow(() -> new AssertionError("no table '" + titleStart + "…' in " + report.tables().stream().map(Table::title).toList()));
+    }
+
+    private static List<String> row(Table table, String firstCellStart) {
+        return table.rows().stream().filter(r -> r.get(0).startsWith(firstCellStart)).findFirst()
+                .orElseThrow(() -> new AssertionError("no row '" + firstCellStart + "…' in " + table.title()));
+    }
+
+    private static String cell(Table table, String firstCellStart) {
+        return row(table, firstCellStart).get(1);
+    }
+
+    private static int column(Table table, String name) {
+        int i = table.columns().indexOf(name);
+        assertThat(i).as("column " + name).isNotNegative();
+        return i;
+    }
+}
