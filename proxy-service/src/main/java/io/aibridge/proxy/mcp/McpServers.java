@@ -343,7 +343,7 @@ public class McpServers {
      * @param inputJson the arguments as the model wrote them, for the span
      */
     public Future<ToolCallOutcome> call(ToolSet.Entry entry, Map<String, Object> arguments, String inputJson, Context parent,
-                                        Map<String, String> interceptionAttributes) {
+                                        io.opentelemetry.api.common.Attributes interceptionAttributes) {
         InjectedTool tool = entry.tool();
         Span span = tracer.spanBuilder(McpSpans.TOOL_CALL).setParent(parent)
                 .setAttribute(McpSpans.TOOL_NAME, tool.name())
@@ -351,7 +351,7 @@ public class McpServers {
                 .setAttribute(McpSpans.SERVER_URL, tool.serverUrl())
                 .setAttribute(McpSpans.INPUT, McpSpans.truncate(inputJson))
                 .startSpan();
-        interceptionAttributes.forEach(span::setAttribute);
+        span.setAllAttributes(interceptionAttributes);
         long start = System.nanoTime();
         return workers.executeBlocking(() -> {
             try (Scope ignored = span.makeCurrent()) {
