@@ -400,8 +400,7 @@ public final class BatchConsumer<E extends Event> {
                     List<Rejected<E>> rejected = writeIsolating(events, true);
                     sample.stop(metrics.batchWrite());
                     stored = true;
-                    traced.stored(rejected.stream().map(Rejected::event).toList(), event -> rejected.stream()
-                            .filter(r -> r.event() == event).map(Rejected::reason).findFirst().orElse("refused"));
+                    traced.stored(rejected, Rejected::event, Rejected::reason);
                     if (attempts > 0) {
                         LOG.infof("%s: database available again; stored a batch of %d events after %d retries",
                                 name, events.size(), attempts);

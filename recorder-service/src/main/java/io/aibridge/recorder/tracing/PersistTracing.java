@@ -143,19 +143,20 @@ public class PersistTracing {
 
         /**
          * The batch was committed. The interceptions of {@code refused} events end failed with the
-         * database's reason; they went to the dead-letter topic instead.
+         * database's reason; those events went to the dead-letter topic instead.
          *
-         * @param reason why an event was refused
+         * @param event  the event a refusal is about
+         * @param reason why it was refused
          */
-        public void stored(Collection<E> refused, Function<E, String> reason) {
+        public <R> void stored(Collection<R> refused, Function<R, E> event, Function<R, String> reason) {
             if (spans.isEmpty()) {
                 return;
             }
             Map<UUID, List<String>> failures = new LinkedHashMap<>();
-            for (E event : refused) {
-                UUID id = owners.get(event);
+            for (R refusal : refused) {
+                UUID id = owners.get(event.apply(refusal));
                 if (id != null) {
-                    failures.computeIfAbsent(id, k -> new ArrayList<>()).add(reason.apply(event));
+                    failures.computeIfAbsent(id, k -> new ArrayList<>()).add(reason.apply(refusal));
                 }
             }
             spans.forEach((id, span) -> {
