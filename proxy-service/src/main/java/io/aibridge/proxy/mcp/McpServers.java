@@ -1,5 +1,6 @@
 package io.aibridge.proxy.mcp;
 
+import io.aibridge.proxy.tracing.InterceptionTracing;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
@@ -91,10 +92,10 @@ public class McpServers {
         long failedAtNanos = -1;
     }
 
-    public McpServers(McpConfig config, Vertx vertx, Tracer tracer) {
+    public McpServers(McpConfig config, Vertx vertx, InterceptionTracing tracing) {
         this.config = config;
         this.vertx = vertx;
-        this.tracer = tracer;
+        this.tracer = tracing.tracer();
         int max = config.userSessions().maxSessions();
         this.userSessions = new LinkedHashMap<>(16, 0.75f, true);
         Set<String> names = new HashSet<>();

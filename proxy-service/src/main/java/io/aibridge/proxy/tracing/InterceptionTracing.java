@@ -4,6 +4,7 @@ import io.aibridge.identity.Principal;
 import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.route.ProxyRoutes;
 import io.aibridge.telemetry.TracingConfigInterceptor;
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -28,12 +29,21 @@ public class InterceptionTracing {
     private final boolean enabled;
 
     public InterceptionTracing(Tracer tracer, @ConfigProperty(name = TracingConfigInterceptor.SDK_DISABLED) boolean sdkDisabled) {
-        this.tracer = tracer;
         this.enabled = !sdkDisabled;
+        // Quarkus' disabled SDK still hands out recording spans (they are dropped at the end): off, use a no-op tracer
+        this.tracer = enabled ? tracer : OpenTelemetry.noop().getTracer("io.aibridge.proxy");
     }
 
     public boolean enabled() {
         return enabled;
+    }
+
+    /**
+     * The tracer for spans outside an interception's trace object (MCP start-up, sessions and tool
+     * calls): the service's while tracing is on, a no-op one that builds nothing while it is off.
+     */
+    public Tracer tracer() {
+        return tracer;
     }
 
     /**
