@@ -32,6 +32,8 @@ final class EventTail implements AutoCloseable {
     private static final Map<String, EventTail> BY_BROKER = new ConcurrentHashMap<>();
 
     private final Map<UUID, List<InterceptionEvent>> events = new ConcurrentHashMap<>();
+    /** Event id → the record's headers other than the CloudEvents ones (e.g. {@code traceparent}). */
+    private final Map<UUID, Map<String, String>> extraHeaders = new ConcurrentHashMap<>();
     private final EventCodec codec = new EventCodec("/aibridge/tests");
     private final Thread thread;
     private volatile boolean running = true;
@@ -70,6 +72,13 @@ final class EventTail implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(50))) {
                     try {
                         Event event = codec.decode(name -> KafkaEvents.header(record, name), record.value());
+                        Map<String, String> extra = new java.util.HashMap<>();
+                        for (org.apache.kafka.common.header.Header h : record.headers()) {
+                            if (!h.key().startsWith("ce_") && !h.key().equals("content-type")) {
+                                extra.put(h.key(), new String(h.value(), java.nio.charset.StandardCharsets.UTF_8));
+                            }
+                        }
+                        extraHeaders.put(event.eventId(), Map.copyOf(extra));
                         if (event instanceof InterceptionEvent ie) {
                             // copy-on-write: tests iterate these lists while this thread appends
                             events.computeIfAbsent(ie.interceptionId(), k -> new CopyOnWriteArrayList<>()).add(ie);
@@ -110,6 +119,11 @@ final class EventTail implements AutoCloseable {
             ProxyClient.sleep(20);
         }
         throw new AssertionError("no matching interception started within " + timeout);
+    }
+
+    /** The record headers an event travelled with, besides the CloudEvents ones. */
+    Map<String, String> headers(UUID eventId) {
+        return extraHeaders.getOrDefault(eventId, Map.of());
     }
 
     /** Whatever arrived for the interception so far. */

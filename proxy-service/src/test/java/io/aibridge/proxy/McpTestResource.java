@@ -8,9 +8,11 @@ import java.util.Map;
 /**
  * MCP servers for the proxy under test. Default set: {@code tools} (the test server, shared
  * token), {@code filtered} (the same server, allow {@code echo|explode}, deny {@code explode}) and
- * {@code personal} (users' own tokens), a round limit of 3, and tracing on with an in-memory
- * exporter. Init arg {@code down=true}: only {@code late}, on a port where nothing listens yet
- * ({@link #latePort()}), retried every few hundred milliseconds.
+ * {@code personal} (users' own tokens), a round limit of 3, and tracing on
+ * ({@code AIBRIDGE_TRACE_ENABLE}, {@code AIBRIDGE_TRACE_LOGS}) with an in-memory exporter. Models
+ * containing {@code haiku} (the default exclusion) or starting with {@code untooled-} get no tools,
+ * so the plain relay is traced in the same boot. Init arg {@code down=true}: only {@code late}, on a
+ * port where nothing listens yet ({@link #latePort()}), retried every few hundred milliseconds.
  */
 public class McpTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -55,8 +57,10 @@ public class McpTestResource implements QuarkusTestResourceLifecycleManager {
             config.put("proxy.mcp.servers[2].name", "personal");
             config.put("proxy.mcp.servers[2].url", server.personalUrl());
             config.put("proxy.mcp.servers[2].user-token", "true");
-            config.put("quarkus.otel.sdk.disabled", "false");
+            config.put("aibridge.trace.enable", "true");
+            config.put("aibridge.trace.logs", "true");
             config.put("quarkus.otel.bsp.schedule.delay", "50ms");
+            config.put("proxy.mcp.excluded-models", "haiku|^untooled-");
         }
         config.put("proxy.mcp.max-rounds", String.valueOf(MAX_ROUNDS));
         config.put("proxy.mcp.init-timeout", "3s");

@@ -58,6 +58,7 @@ public final class MessagesObserver extends ResponseObserver {
                 JsonNode data = Json.parse(event);
                 if (data != null) {
                     mergeUsage(data.get("usage"));
+                    finishReason(text(data.get("delta"), "stop_reason"));
                 }
             }
             case "message_stop" -> {
@@ -88,6 +89,7 @@ public final class MessagesObserver extends ResponseObserver {
         usageSeen = false;
         usageRecorded = false;
         responseId = text(message, "id") == null ? "" : text(message, "id");
+        responseModel(text(message, "model"));
         recording.prompt(responseId);
         mergeUsage(message.get("usage"));
     }
@@ -199,6 +201,8 @@ public final class MessagesObserver extends ResponseObserver {
             return;
         }
         responseId = text(body, "id") == null ? "" : text(body, "id");
+        responseModel(text(body, "model"));
+        finishReason(text(body, "stop_reason"));
         recording.prompt(responseId);
         JsonNode content = body.get("content");
         if (content != null && content.isArray()) {

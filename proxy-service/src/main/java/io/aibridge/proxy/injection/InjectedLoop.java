@@ -17,7 +17,6 @@ import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
-import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -71,7 +70,6 @@ final class InjectedLoop {
     private final ObjectNode body;
     private final int maxRounds;
     private final long idleTimeoutMillis;
-    private final Context traceContext;
 
     private Mode mode = Mode.WAITING;
     private Round round;
@@ -93,7 +91,7 @@ final class InjectedLoop {
 
     InjectedLoop(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ProxyMetrics metrics, LoopApi api,
                  LoopState loop, McpServers mcp, UpstreamClient upstream, String url, MultiMap headers, ObjectNode body,
-                 int maxRounds, Context traceContext) {
+                 int maxRounds) {
         this.vertx = vertx;
         this.out = out;
         this.provider = provider;
@@ -108,7 +106,6 @@ final class InjectedLoop {
         this.body = body;
         this.maxRounds = maxRounds;
         this.idleTimeoutMillis = upstream.idleTimeoutMillis();
-        this.traceContext = traceContext;
     }
 
     void start() {
@@ -132,6 +129,7 @@ final class InjectedLoop {
         Buffer payload = Buffer.buffer(LoopApi.bytes(body));
         // Vert.x adds to the headers it is given; each round gets its own copy
         MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
+        recording.trace().upstreamStarted();
         upstream.request(HttpMethod.POST, url, roundHeaders).onComplete(ar -> {
             if (ar.failed()) {
                 upstreamFailed(ar.cause());
@@ -247,6 +245,9 @@ final class InjectedLoop {
             write(Buffer.buffer(rest));
         }
         if (observer.streamFailed() || !round.terminal() || status >= 400) {
+            if (observer.streamFailed()) {
+                recording.trace().providerError(observer.streamErrorType());
+            }
             // the provider's error event (or the cut stream) is the client's answer, as without injection
             if (!round.live()) {
                 write(Buffer.buffer(held.toByteArray()));
@@ -258,6 +259,7 @@ final class InjectedLoop {
             return;
         }
         if (round.loops()) {
+            recording.trace().upstreamCompleted(status);
             runTools(null);
             return;
         }
@@ -283,6 +285,7 @@ final class InjectedLoop {
         }
         round.inspect(json);
         if (json != null && status < 400 && round.loops()) {
+            recording.trace().upstreamCompleted(status);
             runTools(json);
             return;
         }
@@ -305,6 +308,7 @@ final class InjectedLoop {
     private void errorEnded() {
         byte[] raw = held.toByteArray();
         String message = errorMessage(raw);
+        recording.trace().providerError(Relay.errorType(raw));
         if (!out.headWritten()) {
             // nothing reached the client yet: it gets the provider's error as it is
             out.headers().clear();
@@ -330,8 +334,7 @@ final class InjectedLoop {
         toolsRunning = true;
         List<ToolCall> calls = round.injectedCalls();
         List<ToolResult> results = new ArrayList<>(calls.size());
-        Map<String, String> attributes = Map.of("interception_id", recording.id().toString(), "provider",
-                recording.context().provider(), "model", recording.context().model());
+        io.opentelemetry.api.common.Attributes attributes = recording.trace().attributes();
         Future<Void> chain = Future.succeededFuture();
         String responseId = round.responseId();
         for (ToolCall call : calls) {
@@ -360,13 +363,13 @@ final class InjectedLoop {
         });
     }
 
-    private Future<ToolCallOutcome> runOne(ToolCall call, String responseId, Map<String, String> attributes) {
+    private Future<ToolCallOutcome> runOne(ToolCall call, String responseId, io.opentelemetry.api.common.Attributes attributes) {
         ToolSet.Entry entry = loop.tools.get(call.name());
         String input = Json.normalize(call.arguments() == null || call.arguments().isBlank() ? "{}" : call.arguments());
         Map<String, Object> arguments = arguments(call.arguments());
         Future<ToolCallOutcome> outcome = arguments == null
                 ? Future.succeededFuture(ToolCallOutcome.failed("the arguments are not a JSON object: " + call.arguments()))
-                : mcp.call(entry, arguments, input, traceContext, attributes);
+                : mcp.call(entry, arguments, input, recording.trace().processContext(), attributes);
         return outcome.map(o -> {
             recording.injectedTool(responseId, call.id(), entry.tool().serverUrl(), entry.tool().name(), input, o.invocationError());
             return o;

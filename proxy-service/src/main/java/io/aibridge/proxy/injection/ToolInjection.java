@@ -10,7 +10,6 @@ import io.aibridge.proxy.mcp.ToolSet;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.BridgedRoute;
 import io.aibridge.proxy.upstream.UpstreamClient;
-import io.opentelemetry.context.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -77,7 +76,6 @@ public class ToolInjection {
      * the interception with them, or, when there are none, with {@code plainRelay}.
      */
     public void start(Request request, Runnable plainRelay) {
-        Context trace = Context.current();
         servers.tools(request.ctx().request().headers()).onComplete(ar -> {
             ToolSet tools = ar.succeeded() ? ar.result() : ToolSet.EMPTY;
             if (request.ctx().response().closed()) {
@@ -95,7 +93,7 @@ public class ToolInjection {
             request.recording().injectedTools(tools::contains);
             LoopState loop = new LoopState(tools, request.streaming(), request.clientAskedUsage());
             new InjectedLoop(request.ctx().vertx(), request.ctx().response(), request.route().provider(), request.recording(), metrics,
-                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, config.maxRounds(), trace).start();
+                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, config.maxRounds()).start();
         });
     }
 }

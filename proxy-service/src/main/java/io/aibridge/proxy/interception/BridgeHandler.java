@@ -14,6 +14,8 @@ import io.aibridge.proxy.openai.ResponsesObserver;
 import io.aibridge.proxy.route.BridgedRoute;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.tracing.InterceptionTrace;
+import io.aibridge.proxy.tracing.InterceptionTracing;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.vertx.core.MultiMap;
@@ -26,11 +28,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.UUID;
 
 /**
  * Handles a request on a bridged route: authenticates it, validates the body, reads what is
  * recorded from it, emits the interception's start, and hands the upstream exchange to a
- * {@link Relay}. Every refusal is answered in the provider's error JSON, before any event.
+ * {@link Relay}. Every refusal is answered in the provider's error JSON, before any event. Spans
+ * start once the caller is authenticated ({@code Intercept}, {@code Intercept.CreateInterceptor}).
  */
 @ApplicationScoped
 public class BridgeHandler {
@@ -45,15 +49,17 @@ public class BridgeHandler {
     private final ProxyMetrics metrics;
     private final ProxyConfig config;
     private final ToolInjection injection;
+    private final InterceptionTracing tracing;
 
     public BridgeHandler(CallerCredentials credentials, UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
-                         ProxyConfig config, ToolInjection injection) {
+                         ProxyConfig config, ToolInjection injection, InterceptionTracing tracing) {
         this.credentials = credentials;
         this.upstream = upstream;
         this.publisher = publisher;
         this.metrics = metrics;
         this.config = config;
         this.injection = injection;
+        this.tracing = tracing;
     }
 
     public void handle(RoutingContext ctx, BridgedRoute route) {
@@ -69,15 +75,15 @@ public class BridgeHandler {
         if (caller == null) {
             return;
         }
+        InterceptionTrace trace = tracing.intercept(provider, ctx.normalizedPath(), caller.authentication().principal());
         String contentType = request.getHeader("Content-Type");
         if (contentType != null && !isJson(contentType)) {
-            ProviderErrors.send(ctx.response(), provider, 400, "Content-Type must be application/json, not " + contentType,
-                    "invalid_content_type");
+            refuse(ctx, provider, trace, 400, "Content-Type must be application/json, not " + contentType, "invalid_content_type");
             return;
         }
         Buffer raw = ctx.body() == null ? null : ctx.body().buffer();
         if (raw == null || raw.length() == 0) {
-            ProviderErrors.send(ctx.response(), provider, 400, "the request body is empty; expected a JSON object", "invalid_json");
+            refuse(ctx, provider, trace, 400, "the request body is empty; expected a JSON object", "invalid_json");
             return;
         }
         byte[] bytes = raw.getBytes();
@@ -85,14 +91,22 @@ public class BridgeHandler {
             // a large context takes milliseconds to parse: keep it off the event loop
             ctx.vertx().executeBlocking(() -> parse(bytes), false).onComplete(ar -> {
                 if (ar.failed()) {
+                    trace.refused("the request body could not be parsed: " + ar.cause());
                     ctx.fail(ar.cause());
                 } else {
-                    proceed(ctx, route, caller, raw, bytes, ar.result());
+                    proceed(ctx, route, caller, trace, raw, bytes, ar.result());
                 }
             });
         } else {
-            proceed(ctx, route, caller, raw, bytes, parse(bytes));
+            proceed(ctx, route, caller, trace, raw, bytes, parse(bytes));
         }
+    }
+
+    /** Answers a refused request in the provider's error JSON; its spans end failed. */
+    private static void refuse(RoutingContext ctx, ProviderType provider, InterceptionTrace trace, int status, String message,
+                               String code) {
+        trace.refused(message);
+        ProviderErrors.send(ctx.response(), provider, status, message, code);
     }
 
     /** A parsed body, or the message explaining why it is not one. */
@@ -108,30 +122,31 @@ public class BridgeHandler {
         }
     }
 
-    private void proceed(RoutingContext ctx, BridgedRoute route, CallerCredentials.Caller caller, Buffer raw, byte[] bytes, Parsed parsed) {
+    private void proceed(RoutingContext ctx, BridgedRoute route, CallerCredentials.Caller caller, InterceptionTrace trace, Buffer raw,
+                         byte[] bytes, Parsed parsed) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = route.provider();
         Authentication auth = caller.authentication();
         if (ctx.response().closed()) {
-            return; // the client left while a large body was being parsed: nothing was started
+            trace.refused("the client left while its request body was being parsed");
+            return; // nothing was started
         }
         if (parsed.error() != null) {
-            ProviderErrors.send(ctx.response(), provider, 400, parsed.error(), "invalid_json");
+            refuse(ctx, provider, trace, 400, parsed.error(), "invalid_json");
             return;
         }
         JsonNode body = parsed.body();
         if (body == null || !body.isObject()) {
-            ProviderErrors.send(ctx.response(), provider, 400, "the request body must be a JSON object", "invalid_json");
+            refuse(ctx, provider, trace, 400, "the request body must be a JSON object", "invalid_json");
             return;
         }
         JsonNode model = body.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            ProviderErrors.send(ctx.response(), provider, 400, "\"model\" is required and must be a non-empty string", "missing_model");
+            refuse(ctx, provider, trace, 400, "\"model\" is required and must be a non-empty string", "missing_model");
             return;
         }
         if (route == BridgedRoute.OPENAI_RESPONSES && body.path("background").asBoolean(false)) {
-            ProviderErrors.send(ctx.response(), provider, 501, "background requests are currently not supported by AI Bridge",
-                    "unsupported_parameter");
+            refuse(ctx, provider, trace, 501, "background requests are currently not supported by AI Bridge", "unsupported_parameter");
             return;
         }
         boolean streaming = body.path("stream").asBoolean(false);
@@ -154,15 +169,19 @@ public class BridgeHandler {
             }
         }
 
+        String url = upstream.url(provider, route.upstreamPath(), request.query());
+        UUID id = UUID.randomUUID();
+        trace.created(id, model.asText(), streaming, sessionId,
+                route == BridgedRoute.OPENAI_RESPONSES ? textOrNull(body.get("previous_response_id")) : null, url);
+
         Recording.Context context = new Recording.Context(provider.wireName(), provider.wireName(), route.route(),
                 request.method().name(), model.asText(), client, streaming);
-        Recording recording = Recording.start(publisher, metrics, context, auth.principal(), sessionId, userAgent,
+        Recording recording = Recording.start(publisher, metrics, context, id, trace, auth.principal(), sessionId, userAgent,
                 facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         if (config.sendActorHeaders()) {
             ForwardedHeaders.addActor(headers, auth.principal());
         }
-        String url = upstream.url(provider, route.upstreamPath(), request.query());
         boolean hide = hideUsage;
         Buffer relayBody = upstreamBody;
         Runnable relay = () -> {
@@ -174,6 +193,7 @@ public class BridgeHandler {
             new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
                     .start(upstream.request(HttpMethod.POST, url, headers), relayBody);
         };
+        trace.processing();
         if (injection.wanted(route, body)) {
             // MCP tools: the request is edited and may take several upstream calls; without tools it falls back to the relay
             injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, streaming, !hideUsage, url, headers), relay);
@@ -205,6 +225,10 @@ public class BridgeHandler {
         } catch (IOException e) {
             throw new IllegalStateException("could not write a parsed body back", e);
         }
+    }
+
+    private static String textOrNull(JsonNode node) {
+        return node != null && node.isTextual() && !node.asText().isEmpty() ? node.asText() : null;
     }
 
     private static boolean isJson(String contentType) {

@@ -12,6 +12,8 @@ import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.identity.Principal;
 import io.aibridge.proxy.events.EventPublisher;
 import io.aibridge.proxy.metrics.ProxyMetrics;
+import io.aibridge.proxy.tracing.InterceptionSpans;
+import io.aibridge.proxy.tracing.InterceptionTrace;
 import io.aibridge.proxy.upstream.UpstreamCredential;
 
 import java.time.Instant;
@@ -23,7 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Everything recorded about one interception, as events, in order: started, then prompt, token
  * usage, tool usage and thoughts as observed, then exactly one ended. Timestamps are the bridge's
- * clock. Metrics are updated as the facts are emitted. Used from the request's event loop only.
+ * clock. Metrics are updated as the facts are emitted, and each event is handed over inside its
+ * {@code Intercept.Record*} span with the trace context of the {@code Intercept} span as record
+ * headers (none while tracing is off). Used from the request's event loop only.
  */
 public final class Recording {
 
@@ -35,7 +39,8 @@ public final class Recording {
     private final EventPublisher publisher;
     private final ProxyMetrics metrics;
     private final Context context;
-    private final UUID id = UUID.randomUUID();
+    private final UUID id;
+    private final InterceptionTrace trace;
     private final Instant startedAt;
     private final long startNanos;
     private final AtomicLong inflight;
@@ -46,9 +51,11 @@ public final class Recording {
     private boolean ended;
     private java.util.function.Predicate<String> injectedTools = name -> false;
 
-    private Recording(EventPublisher publisher, ProxyMetrics metrics, Context context, String prompt,
-                      Map<String, Object> promptMetadata) {
+    private Recording(EventPublisher publisher, ProxyMetrics metrics, Context context, UUID id, InterceptionTrace trace,
+                      String prompt, Map<String, Object> promptMetadata) {
         this.publisher = publisher;
+        this.id = id;
+        this.trace = trace;
         this.metrics = metrics;
         this.context = context;
         this.prompt = prompt;
@@ -61,10 +68,11 @@ public final class Recording {
     /**
      * Starts an interception: emits {@link InterceptionStarted} before the upstream call.
      *
+     * @param id     the interception id (also on its spans)
      * @param prompt the extracted prompt, recorded once the first upstream response id is known
      */
-    public static Recording start(EventPublisher publisher, ProxyMetrics metrics, Context context, Principal principal,
-                                  String clientSessionId, String userAgent, String correlatingToolCallId,
+    public static Recording start(EventPublisher publisher, ProxyMetrics metrics, Context context, UUID id, InterceptionTrace trace,
+                                  Principal principal, String clientSessionId, String userAgent, String correlatingToolCallId,
                                   UpstreamCredential credential, String prompt, int maxPromptChars) {
         Map<String, Object> promptMetadata = Map.of();
         String kept = prompt;
@@ -72,15 +80,16 @@ public final class Recording {
             kept = prompt.substring(0, maxPromptChars);
             promptMetadata = Map.of("truncated", true, "original_length", prompt.length());
         }
-        Recording r = new Recording(publisher, metrics, context, kept == null || kept.isEmpty() ? null : kept, promptMetadata);
+        Recording r = new Recording(publisher, metrics, context, id, trace, kept == null || kept.isEmpty() ? null : kept,
+                promptMetadata);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("Username", principal.username());
         if (userAgent != null) {
             metadata.put("request_user_agent", userAgent);
         }
-        publisher.publish(new InterceptionStarted(EventCodec.newEventId(), r.id, r.startedAt, principal.userId(),
-                principal.username(), principal.apiKeyId(), context.provider(), context.providerName(), context.model(),
-                context.client(), clientSessionId, userAgent, correlatingToolCallId, credential.kind(),
+        r.publish(InterceptionSpans.RECORD_INTERCEPTION, new InterceptionStarted(EventCodec.newEventId(), r.id, r.startedAt,
+                principal.userId(), principal.username(), principal.apiKeyId(), context.provider(), context.providerName(),
+                context.model(), context.client(), clientSessionId, userAgent, correlatingToolCallId, credential.kind(),
                 credential.hint(), context.streaming(), context.route(), metadata));
         return r;
     }
@@ -91,6 +100,18 @@ public final class Recording {
 
     public Context context() {
         return context;
+    }
+
+    /** The interception's spans ({@link InterceptionTrace#OFF} while tracing is off). */
+    public InterceptionTrace trace() {
+        return trace;
+    }
+
+    /** Hands one event to the publisher inside its record span, with the trace context as headers. */
+    private void publish(String spanName, io.aibridge.events.InterceptionEvent event) {
+        trace.recording(spanName);
+        publisher.publish(event, trace.eventHeaders());
+        trace.recorded();
     }
 
     public boolean ended() {
@@ -112,8 +133,8 @@ public final class Recording {
         }
         promptRecorded = true;
         if (prompt != null) {
-            publisher.publish(new PromptRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
-                    prompt, promptMetadata));
+            publish(InterceptionSpans.RECORD_PROMPT_USAGE, new PromptRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
+                    providerResponseId, prompt, promptMetadata));
             metrics.prompt(context.providerName(), context.model(), context.client());
         }
     }
@@ -122,8 +143,9 @@ public final class Recording {
         if (ended) {
             return;
         }
-        publisher.publish(new TokenUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
-                Math.max(0, input), Math.max(0, output), Math.max(0, cacheRead), Math.max(0, cacheWrite), extra));
+        publish(InterceptionSpans.RECORD_TOKEN_USAGE, new TokenUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
+                providerResponseId, Math.max(0, input), Math.max(0, output), Math.max(0, cacheRead), Math.max(0, cacheWrite), extra));
+        trace.usage(providerResponseId, input, output, cacheRead, cacheWrite, reasoning(extra));
         String p = context.providerName();
         metrics.tokens(p, context.model(), context.client(), "input", input);
         metrics.tokens(p, context.model(), context.client(), "output", output);
@@ -136,8 +158,8 @@ public final class Recording {
         if (ended || tool == null || tool.isEmpty() || injectedTools.test(tool)) {
             return;
         }
-        publisher.publish(new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
-                toolCallId, tool, input, false, null, null, Map.of()));
+        publish(InterceptionSpans.RECORD_TOOL_USAGE, new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
+                providerResponseId, toolCallId, tool, input, false, null, null, Map.of()));
         metrics.toolSelection(context.providerName(), context.model(), tool);
     }
 
@@ -160,8 +182,8 @@ public final class Recording {
         if (ended) {
             return;
         }
-        publisher.publish(new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
-                toolCallId, tool, input, true, serverUrl, invocationError, Map.of()));
+        publish(InterceptionSpans.RECORD_TOOL_USAGE, new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
+                providerResponseId, toolCallId, tool, input, true, serverUrl, invocationError, Map.of()));
         metrics.injectedToolInvocation(context.providerName(), context.model(), serverUrl, tool);
     }
 
@@ -169,8 +191,8 @@ public final class Recording {
         if (ended || content == null || content.isEmpty()) {
             return;
         }
-        publisher.publish(new ModelThoughtRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(), providerResponseId,
-                content, source, Map.of()));
+        publish(InterceptionSpans.RECORD_MODEL_THOUGHT, new ModelThoughtRecorded(EventCodec.newEventId(), id, startedAt,
+                Instant.now(), providerResponseId, content, source, Map.of()));
     }
 
     /** Ends the interception; only the first call counts. */
@@ -182,9 +204,21 @@ public final class Recording {
         long now = System.nanoTime();
         long durationNanos = now - startNanos;
         Long ttfb = firstByteNanos < 0 ? null : (firstByteNanos - startNanos) / 1_000_000;
-        publisher.publish(new InterceptionEnded(EventCodec.newEventId(), id, startedAt, Instant.now(), status, httpStatus,
-                errorType, errorMessage, durationNanos / 1_000_000, ttfb));
+        trace.processEnded(status, httpStatus, errorType, errorMessage);
+        publish(InterceptionSpans.RECORD_INTERCEPTION_ENDED, new InterceptionEnded(EventCodec.newEventId(), id, startedAt,
+                Instant.now(), status, httpStatus, errorType, errorMessage, durationNanos / 1_000_000, ttfb));
         metrics.ended(inflight, context.providerName(), context.model(), context.route(), context.method(), context.client(),
                 status == EndStatus.COMPLETED ? "completed" : status == EndStatus.CANCELLED ? "cancelled" : "failed", durationNanos);
+        trace.ended(status, httpStatus, errorMessage);
+    }
+
+    /** Reasoning output tokens from a usage's extra types (Chat and Responses report them), or -1. */
+    private static long reasoning(Map<String, Long> extra) {
+        Long chat = extra.get("completion_reasoning");
+        if (chat != null) {
+            return chat;
+        }
+        Long responses = extra.get("output_reasoning");
+        return responses != null ? responses : -1;
     }
 }

@@ -83,6 +83,7 @@ public final class Relay {
         out.putHeader(INTERCEPTION_HEADER, recording.id().toString());
         out.closeHandler(v -> clientGone());
         out.exceptionHandler(e -> clientGone());
+        recording.trace().upstreamStarted();
         opening.onComplete(ar -> {
             if (ar.failed()) {
                 upstreamFailed(ar.cause());
@@ -222,6 +223,7 @@ public final class Relay {
                 if (status >= 400) {
                     recording.end(EndStatus.FAILED, status, "upstream_error", "the provider answered " + status);
                 } else if (observer.streamFailed()) {
+                    recording.trace().providerError(observer.streamErrorType());
                     recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
                 } else if (!observer.terminalSeen()) {
                     recording.end(EndStatus.FAILED, status, "stream_truncated", "the provider's stream ended without its final event");
@@ -248,7 +250,9 @@ public final class Relay {
             }
             case ERROR -> {
                 out.end();
-                recording.end(EndStatus.FAILED, status, "upstream_error", errorMessage(copy == null ? new byte[0] : copy.toByteArray()));
+                byte[] error = copy == null ? new byte[0] : copy.toByteArray();
+                recording.trace().providerError(errorType(error));
+                recording.end(EndStatus.FAILED, status, "upstream_error", errorMessage(error));
             }
             default -> {
             }
@@ -369,6 +373,17 @@ public final class Relay {
             return type + error.path("message").asText();
         }
         return "the provider answered " + status;
+    }
+
+    /** The provider's error type from an error body ({@code error.type}, else {@code error.code}), or null. */
+    public static String errorType(byte[] body) {
+        JsonNode json = Json.parse(body);
+        JsonNode error = json == null ? null : json.get("error");
+        if (error == null || !error.isObject()) {
+            return null;
+        }
+        return error.path("type").isTextual() ? error.path("type").asText()
+                : error.path("code").isTextual() ? error.path("code").asText() : null;
     }
 
     private static long parseLength(HttpClientResponse response) {

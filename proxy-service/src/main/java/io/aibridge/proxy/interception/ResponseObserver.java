@@ -53,6 +53,16 @@ public abstract class ResponseObserver implements SseDecoder.Listener {
         return false;
     }
 
+    /** The model the provider says answered (for the upstream span). */
+    protected void responseModel(String model) {
+        recording.trace().responseModel(model);
+    }
+
+    /** Why the provider stopped (for the upstream span). */
+    protected void finishReason(String reason) {
+        recording.trace().finishReason(reason);
+    }
+
     protected static String text(JsonNode node, String field) {
         JsonNode n = node == null ? null : node.get(field);
         return n != null && n.isTextual() ? n.asText() : null;

@@ -1,5 +1,6 @@
 package io.aibridge.proxy.mcp;
 
+import io.aibridge.proxy.tracing.InterceptionTracing;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
@@ -91,10 +92,10 @@ public class McpServers {
         long failedAtNanos = -1;
     }
 
-    public McpServers(McpConfig config, Vertx vertx, Tracer tracer) {
+    public McpServers(McpConfig config, Vertx vertx, InterceptionTracing tracing) {
         this.config = config;
         this.vertx = vertx;
-        this.tracer = tracer;
+        this.tracer = tracing.tracer();
         int max = config.userSessions().maxSessions();
         this.userSessions = new LinkedHashMap<>(16, 0.75f, true);
         Set<String> names = new HashSet<>();
@@ -343,7 +344,7 @@ public class McpServers {
      * @param inputJson the arguments as the model wrote them, for the span
      */
     public Future<ToolCallOutcome> call(ToolSet.Entry entry, Map<String, Object> arguments, String inputJson, Context parent,
-                                        Map<String, String> interceptionAttributes) {
+                                        io.opentelemetry.api.common.Attributes interceptionAttributes) {
         InjectedTool tool = entry.tool();
         Span span = tracer.spanBuilder(McpSpans.TOOL_CALL).setParent(parent)
                 .setAttribute(McpSpans.TOOL_NAME, tool.name())
@@ -351,7 +352,7 @@ public class McpServers {
                 .setAttribute(McpSpans.SERVER_URL, tool.serverUrl())
                 .setAttribute(McpSpans.INPUT, McpSpans.truncate(inputJson))
                 .startSpan();
-        interceptionAttributes.forEach(span::setAttribute);
+        span.setAllAttributes(interceptionAttributes);
         long start = System.nanoTime();
         return workers.executeBlocking(() -> {
             try (Scope ignored = span.makeCurrent()) {

@@ -76,6 +76,7 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         if (!promptDone) {
             promptDone = true;
             responseId = text(chunk, "id") == null ? "" : text(chunk, "id");
+            responseModel(text(chunk, "model"));
             recording.prompt(responseId);
         }
         JsonNode choices = chunk.get("choices");
@@ -123,6 +124,7 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         }
         JsonNode finish = choice.get("finish_reason");
         if (finish != null && !finish.isNull()) {
+            finishReason(finish.asText());
             flushCalls(choiceIndex);
         }
     }
@@ -236,10 +238,12 @@ public final class ChatCompletionsObserver extends ResponseObserver {
             return;
         }
         responseId = text(body, "id") == null ? "" : text(body, "id");
+        responseModel(text(body, "model"));
         recording.prompt(responseId);
         JsonNode choices = body.get("choices");
         if (choices != null && choices.isArray()) {
             for (JsonNode choice : choices) {
+                finishReason(text(choice, "finish_reason"));
                 JsonNode toolCalls = choice.path("message").get("tool_calls");
                 if (toolCalls != null && toolCalls.isArray()) {
                     for (JsonNode call : toolCalls) {

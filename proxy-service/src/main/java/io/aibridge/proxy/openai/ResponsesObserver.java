@@ -95,6 +95,10 @@ public final class ResponsesObserver extends ResponseObserver {
         if (responseId.isEmpty() && text(response, "id") != null) {
             responseId = text(response, "id");
         }
+        responseModel(text(response, "model"));
+        // Responses has no finish reason: an incomplete response says why, otherwise its status does
+        String incomplete = text(response.get("incomplete_details"), "reason");
+        finishReason(incomplete != null ? incomplete : text(response, "status"));
         recording.prompt(responseId);
         JsonNode output = response.get("output");
         if (output != null && output.isArray()) {

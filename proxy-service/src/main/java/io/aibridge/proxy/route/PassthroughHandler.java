@@ -2,8 +2,10 @@ package io.aibridge.proxy.route;
 
 import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.metrics.ProxyMetrics;
+import io.aibridge.proxy.tracing.InterceptionTracing;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -16,7 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Reverse-proxies the allow-listed provider routes (models lists, token counting, ...) with the
  * provider key in place of the bridge token. Never recorded; counted in
- * {@code aibridge_passthrough_total}.
+ * {@code aibridge_passthrough_total} and traced as {@code Passthrough}.
  */
 @ApplicationScoped
 public class PassthroughHandler {
@@ -25,9 +27,11 @@ public class PassthroughHandler {
     private final UpstreamClient upstream;
     private final ProxyMetrics metrics;
     private final boolean sendActorHeaders;
+    private final InterceptionTracing tracing;
 
     public PassthroughHandler(CallerCredentials credentials, UpstreamClient upstream, ProxyMetrics metrics,
-                              io.aibridge.proxy.config.ProxyConfig config) {
+                              io.aibridge.proxy.config.ProxyConfig config, InterceptionTracing tracing) {
+        this.tracing = tracing;
         this.sendActorHeaders = config.sendActorHeaders();
         this.credentials = credentials;
         this.upstream = upstream;
@@ -70,33 +74,40 @@ public class PassthroughHandler {
         }
         Buffer body = ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
         String url = upstream.url(provider, path, request.query());
+        // the query stays off the span: it is the caller's, and some gateways put keys in it
+        Span span = tracing.passthrough(request.method().name(), path, upstream.url(provider, path, null));
         HttpClientRequest[] pending = new HttpClientRequest[1];
         out.closeHandler(v -> {
             if (pending[0] != null) {
                 pending[0].reset();
             }
+            InterceptionTracing.passthroughEnded(span, 0, null); // the client left first (after the end: nothing to do)
         });
         upstream.request(request.method(), url, headers)
                 .compose(req -> {
                     pending[0] = req;
                     return body.length() == 0 ? req.send() : req.send(body);
                 })
-                .onSuccess(response -> relay(response, out))
-                .onFailure(e -> ProviderErrors.send(out, provider, 502, "upstream proxy error: "
-                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), "upstream_unreachable"));
+                .onSuccess(response -> relay(response, out, span))
+                .onFailure(e -> {
+                    String message = "upstream proxy error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+                    InterceptionTracing.passthroughEnded(span, 502, message);
+                    ProviderErrors.send(out, provider, 502, message, "upstream_unreachable");
+                });
     }
 
-    private static void relay(HttpClientResponse response, HttpServerResponse out) {
+    private static void relay(HttpClientResponse response, HttpServerResponse out, Span span) {
         out.setStatusCode(response.statusCode());
         boolean hasLength = response.getHeader("Content-Length") != null;
         ForwardedHeaders.downstream(response.headers(), out.headers(), hasLength);
         if (!hasLength) {
             out.setChunked(true);
         }
-        response.pipeTo(out).onFailure(e -> {
-            if (!out.ended() && !out.closed()) {
+        response.pipeTo(out).onComplete(ar -> {
+            if (ar.failed() && !out.ended() && !out.closed()) {
                 out.reset();
             }
+            InterceptionTracing.passthroughEnded(span, response.statusCode(), ar.failed() ? "the answer broke off: " + ar.cause() : null);
         });
     }
 }

@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.tracing.TracingPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
@@ -42,7 +43,11 @@ public class UpstreamClient {
                 .setMaxHeaderSize(64 * 1024)
                 .setVerifyHost(true)
                 // providers sit behind CDNs that route TLS by server name
-                .setForceSni(true);
+                .setForceSni(true)
+                // No automatic client span and no traceparent header to the providers: the
+                // Intercept.ProcessRequest.Upstream span covers the call, and trace ids of our users'
+                // requests are not the providers' business.
+                .setTracingPolicy(TracingPolicy.IGNORE);
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(u.maxConnections()).setMaxWaitQueueSize(-1);
         this.client = vertx.createHttpClient(options, pool);
         for (ProviderType p : ProviderType.values()) {

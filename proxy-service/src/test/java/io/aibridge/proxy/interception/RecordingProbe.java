@@ -24,6 +24,7 @@ public final class RecordingProbe {
     public RecordingProbe(String prompt) {
         recording = Recording.start((event, headers) -> events.add(event), new ProxyMetrics(new SimpleMeterRegistry()),
                 new Recording.Context("openai", "openai", "/v1/chat/completions", "POST", "gpt-4o-mini", "Unknown", true),
+                UUID.randomUUID(), io.aibridge.proxy.tracing.InterceptionTrace.OFF,
                 new Principal(UUID.randomUUID(), "probe", "Probe", Role.MEMBER, "key1"), null, null, null,
                 UpstreamCredential.centralized(ProviderType.OPENAI, "sk-test-0123456789abcdef"), prompt, 1000);
     }

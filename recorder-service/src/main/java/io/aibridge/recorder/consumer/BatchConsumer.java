@@ -4,6 +4,7 @@ import io.aibridge.events.Event;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.InvalidEventException;
 import io.aibridge.recorder.sql.SqlFailures;
+import io.aibridge.recorder.tracing.PersistTracing;
 import io.micrometer.core.instrument.Timer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -82,6 +83,7 @@ public final class BatchConsumer<E extends Event> {
     private final Duration pollTimeout;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
+    private final PersistTracing tracing;
     private final EventCodec codec = new EventCodec(SOURCE);
     private final Thread thread;
     private final ExecutorService writerThread;
@@ -96,15 +98,26 @@ public final class BatchConsumer<E extends Event> {
     /** The batch being written, if any; only the consumer thread touches it. */
     private InFlight<E> inFlight;
 
-    /**
-     * @param name         thread and client id, e.g. {@code aibridge-recorder-interceptions-0}
-     * @param kafkaConfig  client settings (bootstrap servers, security, ...); group, deserializers,
-     *                     offset commits and the poll size are set here
-     */
+    /** A consumer that traces nothing. */
     public BatchConsumer(String name, String topic, String deadLetterTopic, Class<E> eventClass, EventWriter<E> writer,
                          DeadLetters deadLetters, ConsumerMetrics metrics, Map<String, Object> kafkaConfig,
                          String groupId, int batchSize, Duration pollTimeout, Duration initialBackoff,
                          Duration maxBackoff) {
+        this(name, topic, deadLetterTopic, eventClass, writer, deadLetters, metrics, PersistTracing.OFF, kafkaConfig, groupId,
+                batchSize, pollTimeout, initialBackoff, maxBackoff);
+    }
+
+    /**
+     * @param name         thread and client id, e.g. {@code aibridge-recorder-interceptions-0}
+     * @param tracing      the persist spans of traced interceptions ({@link PersistTracing#OFF} when tracing is off)
+     * @param kafkaConfig  client settings (bootstrap servers, security, ...); group, deserializers,
+     *                     offset commits and the poll size are set here
+     */
+    public BatchConsumer(String name, String topic, String deadLetterTopic, Class<E> eventClass, EventWriter<E> writer,
+                         DeadLetters deadLetters, ConsumerMetrics metrics, PersistTracing tracing, Map<String, Object> kafkaConfig,
+                         String groupId, int batchSize, Duration pollTimeout, Duration initialBackoff,
+                         Duration maxBackoff) {
+        this.tracing = tracing;
         this.name = name;
         this.topic = topic;
         this.deadLetterTopic = deadLetterTopic;
@@ -253,7 +266,7 @@ public final class BatchConsumer<E extends Event> {
         if (inFlight != null) {
             complete(c);
         }
-        inFlight = new InFlight<>(records, decoded, writerThread.submit(() -> writeUntilStored(decoded.events())));
+        inFlight = new InFlight<>(records, decoded, writerThread.submit(() -> writeUntilStored(decoded)));
     }
 
     private Decoded<E> decode(ConsumerRecords<String, byte[]> records) {
@@ -371,10 +384,13 @@ public final class BatchConsumer<E extends Event> {
      * On the writer thread: writes the events, retrying for as long as the database is unavailable;
      * returns what it refused for good.
      */
-    private List<Rejected<E>> writeUntilStored(List<E> events) {
+    private List<Rejected<E>> writeUntilStored(Decoded<E> decoded) {
+        List<E> events = decoded.events();
         if (events.isEmpty()) {
             return List.of();
         }
+        PersistTracing.Batch<E> traced = tracing.writing(topic, events, (event, header) -> header(decoded.origins().get(event), header));
+        boolean stored = false;
         Duration backoff = initialBackoff;
         int attempts = 0;
         try {
@@ -383,6 +399,8 @@ public final class BatchConsumer<E extends Event> {
                 try {
                     List<Rejected<E>> rejected = writeIsolating(events, true);
                     sample.stop(metrics.batchWrite());
+                    stored = true;
+                    traced.stored(rejected, Rejected::event, Rejected::reason);
                     if (attempts > 0) {
                         LOG.infof("%s: database available again; stored a batch of %d events after %d retries",
                                 name, events.size(), attempts);
@@ -392,6 +410,7 @@ public final class BatchConsumer<E extends Event> {
                     attempts++;
                     retrying = true;
                     metrics.retried();
+                    traced.retried();
                     if (attempts == 1 || attempts % 20 == 0) {
                         LOG.warnf("%s: cannot write a batch of %d events (%s); consumer paused, retry %d in %d ms",
                                 name, events.size(), SqlFailures.describe(failure.getCause()), attempts, backoff.toMillis());
@@ -410,6 +429,9 @@ public final class BatchConsumer<E extends Event> {
             }
         } finally {
             retrying = false;
+            if (!stored) {
+                traced.abandoned("not stored: the recorder stopped; the batch will be consumed again");
+            }
         }
     }
 

@@ -6,13 +6,17 @@ import io.aibridge.events.Topics;
 import io.aibridge.recorder.RecorderConfig;
 import io.aibridge.recorder.identity.IdentityWriter;
 import io.aibridge.recorder.interception.InterceptionWriter;
+import io.aibridge.recorder.tracing.PersistTracing;
+import io.aibridge.telemetry.TracingConfigInterceptor;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -37,11 +41,15 @@ public class RecorderConsumers {
     private final IdentityWriter identity;
     private final MeterRegistry registry;
     private final Map<String, Object> kafkaConfig;
+    private final PersistTracing tracing;
     private final List<BatchConsumer<?>> consumers = new ArrayList<>();
     private DeadLetters deadLetters;
 
     public RecorderConsumers(RecorderConfig config, InterceptionWriter interceptions, IdentityWriter identity,
-                             MeterRegistry registry, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+                             MeterRegistry registry, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+                             Tracer tracer, @ConfigProperty(name = TracingConfigInterceptor.SDK_DISABLED) boolean tracingOff) {
+        // AIBRIDGE_TRACE_ENABLE unset: no span is built and no trace header read
+        this.tracing = tracingOff ? PersistTracing.OFF : new PersistTracing(tracer);
         this.config = config;
         this.interceptions = interceptions;
         this.identity = identity;
@@ -74,7 +82,7 @@ public class RecorderConsumers {
     private <E extends io.aibridge.events.Event> BatchConsumer<E> consumer(String name, String topic, String deadLetterTopic,
                                                                             Class<E> type, EventWriter<E> writer,
                                                                             ConsumerMetrics metrics) {
-        return new BatchConsumer<>(name, topic, deadLetterTopic, type, writer, deadLetters, metrics, kafkaConfig,
+        return new BatchConsumer<>(name, topic, deadLetterTopic, type, writer, deadLetters, metrics, tracing, kafkaConfig,
                 config.groupId(), config.batchSize(), config.pollTimeout(), config.retry().initialBackoff(),
                 config.retry().maxBackoff());
     }

@@ -2,15 +2,24 @@ package io.aibridge.retention.schedule;
 
 import io.aibridge.retention.config.DurationSyntax;
 import io.aibridge.retention.config.RetentionConfig;
+import io.aibridge.retention.purge.PurgeReport;
 import io.aibridge.retention.purge.PurgeService;
+import io.aibridge.telemetry.TracingConfigInterceptor;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,22 +28,39 @@ import java.util.concurrent.TimeUnit;
  * Runs the purge once at start and then {@code AIBRIDGE_RETENTION_INTERVAL} after the end of each
  * run, on one thread of its own: runs of one replica never overlap, the blocking JDBC work never
  * occupies a Quarkus worker or event-loop thread, and the HTTP probes are up while a run is going.
- * With {@code AIBRIDGE_RETENTION=0} nothing is scheduled at all.
+ * With {@code AIBRIDGE_RETENTION=0} nothing is scheduled at all. With {@code AIBRIDGE_TRACE_ENABLE=true}
+ * each run is one {@value #PURGE_SPAN} span (a trace of its own) with what it removed.
  */
 @ApplicationScoped
 public class PurgeScheduler {
 
     private static final Logger LOG = Logger.getLogger(PurgeScheduler.class);
 
+    /** The span of one purge run. */
+    public static final String PURGE_SPAN = "Retention.Purge";
+    public static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("purge.outcome");
+    public static final AttributeKey<Boolean> DRY_RUN = AttributeKey.booleanKey("purge.dry_run");
+    public static final AttributeKey<String> CUTOFF = AttributeKey.stringKey("purge.cutoff");
+    /** Rows removed from the five interception tables (or that would be, in a dry run). */
+    public static final AttributeKey<Long> ROWS = AttributeKey.longKey("purge.rows");
+    public static final AttributeKey<Long> PARTITIONS_DROPPED = AttributeKey.longKey("purge.partitions_dropped");
+    public static final AttributeKey<Long> SESSIONS_REMOVED = AttributeKey.longKey("purge.sessions_removed");
+    public static final AttributeKey<Long> SESSIONS_REFRESHED = AttributeKey.longKey("purge.sessions_refreshed");
+
     private final PurgeService purge;
     private final RetentionConfig config;
     private final Clock clock;
+    private final Tracer tracer;
+    private final boolean tracing;
     private ScheduledExecutorService executor;
 
-    public PurgeScheduler(PurgeService purge, RetentionConfig config) {
+    public PurgeScheduler(PurgeService purge, RetentionConfig config, Tracer tracer,
+                          @ConfigProperty(name = TracingConfigInterceptor.SDK_DISABLED) boolean tracingOff) {
         this.purge = purge;
         this.config = config;
         this.clock = Clock.systemUTC();
+        this.tracer = tracer;
+        this.tracing = !tracingOff;
     }
 
     void start(@Observes StartupEvent started) {
@@ -65,14 +91,37 @@ public class PurgeScheduler {
     }
 
     private void runOnce() {
-        try {
-            purge.purge(clock.instant().truncatedTo(ChronoUnit.MILLIS), config.period(), config.dryRun());
+        Span span = tracing ? tracer.spanBuilder(PURGE_SPAN).setNoParent().startSpan() : Span.getInvalid();
+        try (Scope ignored = span.makeCurrent()) {
+            traced(span, purge.purge(clock.instant().truncatedTo(ChronoUnit.MILLIS), config.period(), config.dryRun()));
         } catch (InterruptedException e) {
+            span.setStatus(StatusCode.ERROR, "interrupted by shutdown");
             LOG.info("Retention purge interrupted by shutdown; the next start picks up where it stopped");
             Thread.currentThread().interrupt();
         } catch (Exception e) {
+            span.setStatus(StatusCode.ERROR, e.toString());
             // Never let an exception escape: the executor would cancel every later run.
             LOG.errorf(e, "Retention purge failed; trying again in %s", DurationSyntax.format(config.interval()));
+        } finally {
+            span.end();
+        }
+    }
+
+    private static void traced(Span span, PurgeReport report) {
+        if (!span.isRecording()) {
+            return;
+        }
+        span.setAttribute(OUTCOME, report.outcome().name().toLowerCase(Locale.ROOT));
+        span.setAttribute(DRY_RUN, report.dryRun());
+        if (report.cutoff() != null) {
+            span.setAttribute(CUTOFF, report.cutoff().toString());
+        }
+        span.setAttribute(ROWS, report.totalRows());
+        span.setAttribute(PARTITIONS_DROPPED, (long) report.totalPartitionsDropped());
+        span.setAttribute(SESSIONS_REMOVED, report.sessionsRemoved());
+        span.setAttribute(SESSIONS_REFRESHED, report.sessionsRefreshed());
+        if (report.outcome() == PurgeReport.Outcome.INCOMPLETE) {
+            span.setStatus(StatusCode.ERROR, "left for the next run: " + String.join("; ", report.leftForNextRun()));
         }
     }
 }

@@ -1,0 +1,102 @@
+package io.aibridge.proxy.tracing;
+
+import io.aibridge.identity.Principal;
+import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.route.ProxyRoutes;
+import io.aibridge.telemetry.TracingConfigInterceptor;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import static io.aibridge.proxy.tracing.InterceptionSpans.*;
+
+/**
+ * Starts the spans of interceptions and passthrough requests. With tracing off
+ * ({@code AIBRIDGE_TRACE_ENABLE} unset) it hands out {@link InterceptionTrace#OFF} and
+ * {@link Span#getInvalid()}: no span is built and nothing is allocated per request.
+ */
+@ApplicationScoped
+public class InterceptionTracing {
+
+    private final Tracer tracer;
+    private final boolean enabled;
+
+    public InterceptionTracing(Tracer tracer, @ConfigProperty(name = TracingConfigInterceptor.SDK_DISABLED) boolean sdkDisabled) {
+        this.enabled = !sdkDisabled;
+        // Quarkus' disabled SDK still hands out recording spans (they are dropped at the end): off, use a no-op tracer
+        this.tracer = enabled ? tracer : OpenTelemetry.noop().getTracer("io.aibridge.proxy");
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * The tracer for spans outside an interception's trace object (MCP start-up, sessions and tool
+     * calls): the service's while tracing is on, a no-op one that builds nothing while it is off.
+     */
+    public Tracer tracer() {
+        return tracer;
+    }
+
+    /**
+     * Starts {@code Intercept} and {@code Intercept.CreateInterceptor} for an authenticated request
+     * on a bridged route.
+     *
+     * @param path the request's path; the span gets it without the base path, e.g. {@code /anthropic/v1/messages}
+     */
+    public InterceptionTrace intercept(ProviderType provider, String path, Principal principal) {
+        if (!enabled) {
+            return InterceptionTrace.OFF;
+        }
+        AttributesBuilder attributes = Attributes.builder()
+                .put(REQUEST_PATH, path.startsWith(ProxyRoutes.BASE) ? path.substring(ProxyRoutes.BASE.length()) : path)
+                .put(USER_ID, principal.userId().toString())
+                .put(PROVIDER, provider.wireName());
+        if (principal.apiKeyId() != null) {
+            attributes.put(API_KEY_ID, principal.apiKeyId());
+        }
+        if (provider == ProviderType.ANTHROPIC) {
+            attributes.put(AWS_BEDROCK, false);
+        }
+        return new LiveInterceptionTrace(tracer, attributes.build(), provider.wireName());
+    }
+
+    /**
+     * Starts the {@code Passthrough} span of one forwarded request; the caller ends it.
+     *
+     * @param path        the path after the provider prefix, e.g. {@code /v1/models}
+     * @param upstreamUrl the URL it is forwarded to, without its query
+     */
+    public Span passthrough(String method, String path, String upstreamUrl) {
+        if (!enabled) {
+            return Span.getInvalid();
+        }
+        return tracer.spanBuilder(PASSTHROUGH).setParent(Context.current()).setSpanKind(SpanKind.CLIENT)
+                .setAttribute(PASSTHROUGH_METHOD, method)
+                .setAttribute(PASSTHROUGH_URL, path)
+                .setAttribute(PASSTHROUGH_UPSTREAM_URL, upstreamUrl)
+                .startSpan();
+    }
+
+    /** Ends a passthrough span with the provider's status, or failed when the proxy could not forward. */
+    public static void passthroughEnded(Span span, int status, String failure) {
+        if (!span.isRecording()) {
+            return;
+        }
+        if (status > 0) {
+            span.setAttribute(HTTP_STATUS, (long) status);
+        }
+        if (failure != null) {
+            span.setStatus(StatusCode.ERROR, failure);
+        }
+        span.end();
+    }
+}

@@ -1,0 +1,17 @@
+package io.aibridge.query.tracing;
+
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/** Finished spans kept in memory, for the test boot that switches tracing on ({@link TracingTestResource}). */
+@ApplicationScoped
+public class InMemorySpans {
+
+    @Produces
+    @Singleton
+    InMemorySpanExporter exporter() {
+        return InMemorySpanExporter.create();
+    }
+}
