@@ -154,6 +154,13 @@ public class BridgeHandler {
             }
         }
 
+        if (!publisher.acceptsNewInterceptions()) {
+            // fail-closed: the spool is full, so nothing more could be recorded
+            ctx.response().putHeader("Retry-After", "30");
+            ProviderErrors.send(ctx.response(), provider, 503, "AI Bridge cannot record new requests right now "
+                    + "(its event spool is full); try again later", "recording_unavailable");
+            return;
+        }
         Recording.Context context = new Recording.Context(provider.wireName(), provider.wireName(), route.route(),
                 request.method().name(), model.asText(), client, streaming);
         Recording recording = Recording.start(publisher, metrics, context, auth.principal(), sessionId, userAgent,
