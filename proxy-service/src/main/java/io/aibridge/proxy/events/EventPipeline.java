@@ -692,11 +692,14 @@ final class EventPipeline implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debugf("closing the producer: %s", e);
         }
+        // one line an operator (and the system tests) can read the publisher's whole life from
+        String summary = String.format("events since start: %.0f published, %.0f spooled, %.0f replayed, %.0f dropped; %d kept in the spool at %s",
+                published.count(), spooled.count(), replayed.count(), droppedQueueFull.count() + droppedSpoolFull.count()
+                        + droppedRejected.count() + droppedUnreadable.count(), spool.events(), spool.directory().toAbsolutePath());
         if (spool.events() > 0) {
-            LOG.warnf("events: %d events are kept in the spool at %s for the next start", spool.events(),
-                    spool.directory().toAbsolutePath());
+            LOG.warn(summary + " (published by the next start)");
         } else {
-            LOG.info("events: every event was published to Kafka");
+            LOG.info(summary);
         }
     }
 
