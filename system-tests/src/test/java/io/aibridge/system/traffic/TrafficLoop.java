@@ -26,6 +26,7 @@ public final class TrafficLoop implements AutoCloseable {
     private final Duration pause;
     private final AtomicInteger sequence = new AtomicInteger();
     private volatile boolean running = true;
+    private volatile boolean proxyRestarting;
 
     public TrafficLoop(SystemStack stack, String token, int threads, Duration pause) {
         this.clients = new Clients(stack, token);
@@ -45,7 +46,7 @@ public final class TrafficLoop implements AutoCloseable {
             try {
                 ledger.addAll(clients.run(kind));
             } catch (RuntimeException e) {
-                if (neverReachedTheProxy(e)) {
+                if (neverReachedTheProxy(e) || (proxyRestarting && ioFailure(e))) {
                     ledger.refused();
                 } else {
                     ledger.unexpected(kind + ": " + e);
@@ -73,6 +74,16 @@ public final class TrafficLoop implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * While the proxy process is being stopped and started, a request that fails at the connection
+     * level (the stopping proxy closed its idle keep-alive connection as the client reused it) is
+     * counted as never answered. That is checked, not assumed: had the proxy started an
+     * interception for it, the exact count would find that interception as one nobody sent.
+     */
+    public void proxyRestarting(boolean restarting) {
+        this.proxyRestarting = restarting;
     }
 
     public Ledger ledger() {
