@@ -101,7 +101,7 @@ public class BridgeHandler {
 
     private static Parsed parse(byte[] bytes) {
         try {
-            return new Parsed(Json.MAPPER.readTree(bytes), null);
+            return new Parsed(Json.REQUEST_BODY.readTree(bytes), null);
         } catch (IOException e) {
             return new Parsed(null, "the request body is not valid JSON: "
                     + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
