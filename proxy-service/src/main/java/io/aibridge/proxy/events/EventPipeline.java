@@ -5,6 +5,7 @@ import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -36,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -136,14 +138,14 @@ final class EventPipeline implements AutoCloseable {
     private final BlockingQueue<Entry> queue;
     private final ArrayDeque<Entry> window = new ArrayDeque<>();
     private final long spoolAfterNanos;
-    private final Counter published;
+    private final Tally published;
     private final Counter failed;
-    private final Counter spooled;
-    private final Counter replayed;
-    private final Counter droppedQueueFull;
-    private final Counter droppedSpoolFull;
-    private final Counter droppedRejected;
-    private final Counter droppedUnreadable;
+    private final Tally spooled;
+    private final Tally replayed;
+    private final Tally droppedQueueFull;
+    private final Tally droppedSpoolFull;
+    private final Tally droppedRejected;
+    private final Tally droppedUnreadable;
     private final Counter refused;
     private Spool spool;
     private Producer<String, byte[]> producer;
@@ -164,6 +166,9 @@ final class EventPipeline implements AutoCloseable {
     private long replayedSinceSpooling;
     /** The window's size, for other threads (metrics). */
     private volatile int windowSize;
+    private final MeterRegistry registry;
+    /** Gauges read this instance: removed on close, so that a later pipeline in the same registry (a restarted app) registers its own. */
+    private final List<Meter> gauges = new ArrayList<>();
 
     EventPipeline(Settings settings, MeterRegistry registry) {
         this(settings, registry, KafkaProducer::new);
@@ -174,32 +179,33 @@ final class EventPipeline implements AutoCloseable {
         this.producers = producers;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         this.spoolAfterNanos = settings.spoolAfter().toNanos();
-        this.published = Counter.builder("aibridge.events.published").description("Interception events acknowledged by Kafka (directly or replayed from the spool)").register(registry);
+        this.registry = registry;
+        this.published = new Tally(Counter.builder("aibridge.events.published").description("Interception events acknowledged by Kafka (directly or replayed from the spool)").register(registry));
         this.failed = Counter.builder("aibridge.events.failed").description("Sends Kafka did not acknowledge (the events went to the spool, or were dropped when Kafka refused them for good)").register(registry);
-        this.spooled = Counter.builder("aibridge.events.spooled").description("Interception events written to the on-disk spool").register(registry);
-        this.replayed = Counter.builder("aibridge.events.replayed").description("Spooled interception events acknowledged by Kafka and removed from the spool").register(registry);
+        this.spooled = new Tally(Counter.builder("aibridge.events.spooled").description("Interception events written to the on-disk spool").register(registry));
+        this.replayed = new Tally(Counter.builder("aibridge.events.replayed").description("Spooled interception events acknowledged by Kafka and removed from the spool").register(registry));
         this.droppedQueueFull = dropped(registry, "queue_full");
         this.droppedSpoolFull = dropped(registry, "spool_full");
         this.droppedRejected = dropped(registry, "rejected");
         this.droppedUnreadable = dropped(registry, "unreadable");
         this.refused = Counter.builder("aibridge.spool.refused.interceptions")
                 .description("Interceptions refused with 503 because the spool was full (fail-closed)").register(registry);
-        Gauge.builder("aibridge.events.waiting", this, EventPipeline::inMemory)
-                .description("Interception events in memory, not yet acknowledged by Kafka nor spooled").register(registry);
-        Gauge.builder("aibridge.spool.events", this, p -> p.spool == null ? 0 : p.spool.events())
-                .description("Interception events in the spool, waiting for Kafka").register(registry);
-        Gauge.builder("aibridge.spool.bytes", this, p -> p.spool == null ? 0 : p.spool.bytes())
-                .description("Size of the spool's files on disk").baseUnit("bytes").register(registry);
-        Gauge.builder("aibridge.spool.limit.bytes", this, p -> p.settings.spoolMaxBytes())
-                .description("Largest size of the spool (AIBRIDGE_SPOOL_MAX_SIZE)").baseUnit("bytes").register(registry);
-        Gauge.builder("aibridge.events.spooling", this, p -> p.mode == Mode.SPOOLING ? 1 : 0)
-                .description("1 while events go through the spool (Kafka slow or unavailable, or the spool still draining)").register(registry);
+        gauges.add(Gauge.builder("aibridge.events.waiting", this, EventPipeline::inMemory)
+                .description("Interception events in memory, not yet acknowledged by Kafka nor spooled").register(registry));
+        gauges.add(Gauge.builder("aibridge.spool.events", this, p -> p.spool == null ? 0 : p.spool.events())
+                .description("Interception events in the spool, waiting for Kafka").register(registry));
+        gauges.add(Gauge.builder("aibridge.spool.bytes", this, p -> p.spool == null ? 0 : p.spool.bytes())
+                .description("Size of the spool's files on disk").baseUnit("bytes").register(registry));
+        gauges.add(Gauge.builder("aibridge.spool.limit.bytes", this, p -> p.settings.spoolMaxBytes())
+                .description("Largest size of the spool (AIBRIDGE_SPOOL_MAX_SIZE)").baseUnit("bytes").register(registry));
+        gauges.add(Gauge.builder("aibridge.events.spooling", this, p -> p.mode == Mode.SPOOLING ? 1 : 0)
+                .description("1 while events go through the spool (Kafka slow or unavailable, or the spool still draining)").register(registry));
     }
 
-    private static Counter dropped(MeterRegistry registry, String reason) {
-        return Counter.builder("aibridge.events.dropped").tag("reason", reason)
+    private static Tally dropped(MeterRegistry registry, String reason) {
+        return new Tally(Counter.builder("aibridge.events.dropped").tag("reason", reason)
                 .description("Interception events lost: memory queue or spool full, refused by Kafka for good, or unreadable on disk")
-                .register(registry);
+                .register(registry));
     }
 
     /**
@@ -693,7 +699,7 @@ final class EventPipeline implements AutoCloseable {
             LOG.debugf("closing the producer: %s", e);
         }
         // one line an operator (and the system tests) can read the publisher's whole life from
-        String summary = String.format("events since start: %.0f published, %.0f spooled, %.0f replayed, %.0f dropped; %d kept in the spool at %s",
+        String summary = String.format("events since start: %d published, %d spooled, %d replayed, %d dropped; %d kept in the spool at %s",
                 published.count(), spooled.count(), replayed.count(), droppedQueueFull.count() + droppedSpoolFull.count()
                         + droppedRejected.count() + droppedUnreadable.count(), spool.events(), spool.directory().toAbsolutePath());
         if (spool.events() > 0) {
@@ -764,6 +770,7 @@ final class EventPipeline implements AutoCloseable {
         if (spool != null) {
             spool.close();
         }
+        gauges.forEach(registry::remove);
     }
 
     /** For tests: waits until nothing is in memory, the spool is empty and the state is direct. */
@@ -780,5 +787,28 @@ final class EventPipeline implements AutoCloseable {
 
     Spool spool() {
         return spool;
+    }
+
+    /**
+     * A Micrometer counter plus a total of our own: at shutdown Quarkus detaches the registries
+     * before the publisher's last summary, and the counters then read 0.
+     */
+    private static final class Tally {
+
+        private final Counter counter;
+        private final LongAdder total = new LongAdder();
+
+        Tally(Counter counter) {
+            this.counter = counter;
+        }
+
+        void increment() {
+            counter.increment();
+            total.increment();
+        }
+
+        long count() {
+            return total.sum();
+        }
     }
 }

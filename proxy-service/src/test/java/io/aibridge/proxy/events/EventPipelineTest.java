@@ -166,7 +166,8 @@ class EventPipelineTest {
         assertThat(eventIds(records, x)).containsExactlyElementsOf(ids(xs.subList(1, 3)));
         assertThat(eventIds(records, y)).containsExactlyElementsOf(ids(ys));
         assertThat(records).allSatisfy(r -> assertThat(KafkaEvents.header(r, "traceparent")).isEqualTo(TRACE.get("traceparent")));
-        assertThat(count(after, "aibridge.events.replayed")).isEqualTo(4);
+        // the 4 of the first run, plus the new event if it waited behind them longer than spoolAfter (a slow machine)
+        assertThat(count(after, "aibridge.events.replayed")).isEqualTo(4 + count(after, "aibridge.events.spooled"));
         assertThat(count(before, "aibridge.events.dropped") + count(after, "aibridge.events.dropped")).isZero();
         assertThat(segmentFiles()).as("a drained spool leaves no segment").isEmpty();
     }
