@@ -43,6 +43,7 @@ public final class IdentityTopicReader implements AutoCloseable {
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile boolean topicMissing;
     private volatile KafkaConsumer<String, byte[]> consumer;
 
     public IdentityTopicReader(String bootstrapServers, IdentityStore store) {
@@ -67,6 +68,11 @@ public final class IdentityTopicReader implements AutoCloseable {
     /** True once everything that was on the topic when the reader started has been applied. */
     public boolean caughtUp() {
         return caughtUp.getCount() == 0;
+    }
+
+    /** True while Kafka answers that the topic does not exist yet: there is nothing to catch up with. */
+    public boolean topicMissing() {
+        return topicMissing;
     }
 
     public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
@@ -95,6 +101,7 @@ public final class IdentityTopicReader implements AutoCloseable {
         while (running && partitions.isEmpty()) {
             partitions = c.partitionsFor(Topics.IDENTITY, Duration.ofSeconds(5)).stream()
                     .map(info -> new TopicPartition(Topics.IDENTITY, info.partition())).toList();
+            topicMissing = partitions.isEmpty();
             if (partitions.isEmpty()) {
                 LOG.debugf("topic %s does not exist yet; waiting", Topics.IDENTITY);
                 sleep(RETRY);

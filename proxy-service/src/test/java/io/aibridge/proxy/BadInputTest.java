@@ -72,6 +72,20 @@ class BadInputTest {
     }
 
     @Test
+    void rejectsDataAfterTheJsonObject() {
+        // a lenient parser would forward the first object and ignore the rest: the caller meant something else
+        HttpResponse<String> r = proxy.post(MESSAGES, "{\"model\":\"claude-sonnet-4-5-20250929\",\"max_tokens\":8,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}}", "x-api-key", TOKEN);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertAnthropicError(r, "invalid_request_error", "not valid JSON");
+        HttpResponse<String> chat = proxy.post(CHAT, "{\"model\":\"gpt-4o-mini\",\"messages\":[]} {\"model\":\"gpt-4o\"}",
+                "Authorization", "Bearer " + TOKEN);
+        assertThat(chat.statusCode()).isEqualTo(400);
+        assertOpenAiError(chat, "invalid_json", "not valid JSON");
+        assertNothingForwarded();
+    }
+
+    @Test
     void rejectsABodyThatIsNotAnObject() {
         HttpResponse<String> r = proxy.post(RESPONSES, "[{\"model\":\"gpt-5.3-codex\"}]", "Authorization", "Bearer " + TOKEN);
         assertThat(r.statusCode()).isEqualTo(400);

@@ -38,17 +38,19 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     @Override
     public Map<String, String> start() {
         fake = FakeProvider.start();
-        return Map.of(
-                "proxy.openai.base-url", openAiUnreachable ? "http://127.0.0.1:" + closedPort() + "/v1/" : fake.openAiBaseUrl(),
-                "proxy.anthropic.base-url", fake.anthropicBaseUrl(),
-                "proxy.openai.key", OPENAI_KEY,
-                "proxy.anthropic.key", ANTHROPIC_KEY,
-                "proxy.bootstrap-token", BOOTSTRAP_TOKEN,
-                "proxy.upstream.idle-timeout", "2s",
-                "proxy.max-request-body", String.valueOf(MAX_BODY),
-                "proxy.events.partitions", "2",
-                "proxy.allow-byok", allowByok,
-                "proxy.send-actor-headers", "true");
+        return Map.ofEntries(
+                // a spool of its own per Quarkus boot: what one test class left on disk is not replayed into the next
+                Map.entry("proxy.spool.dir", "target/test-spool/" + java.util.UUID.randomUUID()),
+                Map.entry("proxy.openai.base-url", openAiUnreachable ? "http://127.0.0.1:" + closedPort() + "/v1/" : fake.openAiBaseUrl()),
+                Map.entry("proxy.anthropic.base-url", fake.anthropicBaseUrl()),
+                Map.entry("proxy.openai.key", OPENAI_KEY),
+                Map.entry("proxy.anthropic.key", ANTHROPIC_KEY),
+                Map.entry("proxy.bootstrap-token", BOOTSTRAP_TOKEN),
+                Map.entry("proxy.upstream.idle-timeout", "2s"),
+                Map.entry("proxy.max-request-body", String.valueOf(MAX_BODY)),
+                Map.entry("proxy.events.partitions", "2"),
+                Map.entry("proxy.allow-byok", allowByok),
+                Map.entry("proxy.send-actor-headers", "true"));
     }
 
     private static int closedPort() {

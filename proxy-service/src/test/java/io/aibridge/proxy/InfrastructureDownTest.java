@@ -73,10 +73,17 @@ class InfrastructureDownTest {
     }
 
     @Test
-    void stillRefusesUnknownTokens() {
+    void stillRefusesUnknownTokensButAsRetryableWhileNoKeyCouldBeLoaded() {
+        // the identity topic cannot be read: the key may be valid, so the answer is "retry", not "invalid key"
         ProxyClient proxy = new ProxyClient(proxyUrl.toString());
         HttpResponse<String> r = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "text").request(false).toString(),
                 "Authorization", "Bearer aib_abcdefghijkl_" + "x".repeat(43));
-        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(r.body()).contains("\"code\":\"identity_loading\"");
+        assertThat(r.headers().firstValue(ProxyClient.INTERCEPTION_HEADER)).as("nothing was started").isEmpty();
+        assertThat(proxy.get("/q/health/ready").statusCode()).as("not ready: no key could be loaded").isEqualTo(503);
+        HttpResponse<String> none = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "text").request(false).toString());
+        assertThat(none.statusCode()).as("no token at all is refused at once").isEqualTo(401);
     }
 }

@@ -33,7 +33,7 @@ public class CallerCredentials {
         this.allowByok = config.allowByok();
     }
 
-    /** The caller, or null after answering 401/403 in the provider's error shape. */
+    /** The caller, or null after answering 401/403 (503 while the keys are still being loaded) in the provider's error shape. */
     public Caller authenticate(HttpServerRequest request, HttpServerResponse response, ProviderType provider) {
         String governance = request.getHeader(UpstreamCredential.GOVERNANCE_HEADER);
         boolean byok = governance != null && !governance.isBlank();
@@ -43,6 +43,13 @@ public class CallerCredentials {
             return null;
         }
         Authentication auth = byok ? identity.authenticateToken(governance) : identity.authenticate(request::getHeader);
+        if (!auth.authenticated() && !identity.ready() && (byok || identity.hasToken(request::getHeader))) {
+            // a starting proxy has not read every key yet: "try again" (SDKs and agents retry a 503), never "your key is invalid"
+            response.putHeader("Retry-After", "1");
+            ProviderErrors.send(response, provider, 503, "AI Bridge is starting and has not loaded its API keys yet; retry in a moment",
+                    "identity_loading");
+            return null;
+        }
         if (!auth.authenticated()) {
             ProviderErrors.send(response, provider, 401, "AI Bridge: " + auth.failure(), "invalid_api_key");
             return null;

@@ -56,4 +56,19 @@ public class IdentityService {
     public boolean caughtUp() {
         return reader != null && reader.caughtUp();
     }
+
+    /** True once an unknown token is really unknown: the topic was read to its end, or there is no topic yet. */
+    public boolean ready() {
+        return caughtUp() || topicMissing();
+    }
+
+    /** Whether the request carries a bridge token at all (in any of the headers {@link #authenticate} reads). */
+    public boolean hasToken(Function<String, String> header) {
+        return TokenHeaders.token(header) != null;
+    }
+
+    /** True while Kafka says the identity topic does not exist yet (no key but the bootstrap token can exist). */
+    public boolean topicMissing() {
+        return reader != null && reader.topicMissing();
+    }
 }

@@ -9,8 +9,8 @@ import java.util.Map;
  * event loop) and never throw: recording must not slow or break a response. Events of one
  * interception are published in the order they are handed over.
  *
- * <p>The seam for durability: an on-disk spool for when Kafka is unavailable goes behind this
- * interface, keeping the per-interception order and the extra headers of each event.
+ * <p>What is published is durable: events Kafka does not take in time are kept in an on-disk spool
+ * with their extra headers, in order, and published when Kafka is back ({@link KafkaEventPublisher}).
  */
 public interface EventPublisher {
 
@@ -24,4 +24,13 @@ public interface EventPublisher {
      * as the W3C trace context of the request that produced it; returns at once.
      */
     void publish(InterceptionEvent event, Map<String, String> headers);
+
+    /**
+     * Whether a new interception may start. False only when the spool is full and the proxy is set
+     * to refuse new interceptions then ({@code AIBRIDGE_SPOOL_WHEN_FULL=fail-closed}): the caller
+     * answers 503 before recording anything.
+     */
+    default boolean acceptsNewInterceptions() {
+        return true;
+    }
 }

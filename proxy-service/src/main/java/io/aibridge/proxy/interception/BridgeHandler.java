@@ -115,7 +115,7 @@ public class BridgeHandler {
 
     private static Parsed parse(byte[] bytes) {
         try {
-            return new Parsed(Json.MAPPER.readTree(bytes), null);
+            return new Parsed(Json.REQUEST_BODY.readTree(bytes), null);
         } catch (IOException e) {
             return new Parsed(null, "the request body is not valid JSON: "
                     + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
@@ -167,6 +167,14 @@ public class BridgeHandler {
             if (hideUsage) {
                 upstreamBody = withUsageRequested((ObjectNode) body, bytes);
             }
+        }
+
+        if (!publisher.acceptsNewInterceptions()) {
+            // fail-closed: the spool is full, so nothing more could be recorded
+            ctx.response().putHeader("Retry-After", "30");
+            ProviderErrors.send(ctx.response(), provider, 503, "AI Bridge cannot record new requests right now "
+                    + "(its event spool is full); try again later", "recording_unavailable");
+            return;
         }
 
         String url = upstream.url(provider, route.upstreamPath(), request.query());

@@ -1,0 +1,814 @@
+package io.aibridge.proxy.events;
+
+import io.aibridge.events.EventCodec;
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.events.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * The way from {@link #publish} to Kafka, through memory and, when Kafka does not keep up, the
+ * on-disk {@link Spool}. Callers never wait: events are put in a bounded in-memory queue and one
+ * publisher thread does the rest, so that neither a blocking producer call nor a disk write ever
+ * runs on the event loop.
+ *
+ * <p>The rule: <em>an event that Kafka has not acknowledged within {@code spoolAfter} of being
+ * published is written to the spool</em>, and stays there until Kafka acknowledges it. In detail,
+ * the publisher thread keeps the events it took from the queue in a <em>window</em>, in order:
+ * <ul>
+ *   <li><b>Direct</b> (the normal state): window events are sent to Kafka at once (idempotent
+ *       producer, {@code acks=all}, key = interception id) and leave the window when acknowledged.
+ *       If the oldest one is still unacknowledged after {@code spoolAfter}, or a send fails, every
+ *       unacknowledged window event is appended to the spool, in order, and the state becomes
+ *       spooling. (They may still be delivered by the producer later: they are then published
+ *       twice, which consumers de-duplicate on the event id.)</li>
+ *   <li><b>Spooling</b>: new window events are held in memory, not sent; when the oldest has been
+ *       held for {@code spoolAfter}, all held events are appended to the spool. Meanwhile the spool
+ *       is replayed in order, one batch at a time: a batch is sent, and once Kafka has acknowledged
+ *       it, it is committed (removed). When the spool is empty, the state is direct again and the
+ *       held events are sent.</li>
+ * </ul>
+ * So everything after the first spooled event goes through the spool (or waits behind it) until
+ * the spool is drained, and every interception's events reach Kafka in the order they were
+ * published. Appends are forced to disk once per batch taken from the queue (group commit).
+ *
+ * <p>On {@link #stop()} the thread drains what it can until the drain timeout: events in memory
+ * are published or spooled, the spool is replayed while Kafka acknowledges within
+ * {@code spoolAfter}; what is left stays on disk, forced, and is replayed first by the next start.
+ * When the spool is full, new events are dropped and counted; with {@code failClosed},
+ * {@link #acceptsNewInterceptions()} turns false once the spool is 90% full, so that the proxy
+ * refuses new interceptions while the last tenth holds the events of those already running.
+ */
+final class EventPipeline implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EventPipeline.class);
+    private static final String SOURCE = "/aibridge/proxy-service";
+    private static final int TAKE_BATCH = 1000;
+    private static final int REPLAY_RECORDS = 1000;
+    private static final long REPLAY_BYTES = 4L * 1024 * 1024;
+    private static final long INITIAL_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(15);
+    private static final Duration ENSURE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration ENSURE_RETRY = Duration.ofSeconds(5);
+    private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Share of the spool (and of the memory queue) that {@code fail-closed} keeps for interceptions already running. */
+    private static final double FAIL_CLOSED_RESERVE = 0.10;
+
+    /** Everything the pipeline needs to know. */
+    record Settings(String bootstrapServers, int partitions, short replicationFactor, long maxRequestSize, String compression,
+                    Duration deliveryTimeout, Duration drainTimeout, int queueCapacity, Path spoolDirectory,
+                    long spoolMaxBytes, Duration spoolAfter, boolean failClosed, Map<String, Object> producerOverrides) {
+    }
+
+    enum Mode { DIRECT, SPOOLING }
+
+    private static final int NEW = 0;
+    private static final int SENT = 1;
+    private static final int ACKED = 2;
+    private static final int FAILED = 3;
+
+    /** One event on its way. */
+    private static final class Entry {
+        final OutgoingEvent outgoing;
+        final long publishedNanos;
+        SpoolRecord record;
+        volatile int state = NEW;
+        volatile Exception error;
+
+        Entry(OutgoingEvent outgoing, long publishedNanos) {
+            this.outgoing = outgoing;
+            this.publishedNanos = publishedNanos;
+        }
+    }
+
+    /** A batch of spooled records sent to Kafka, waiting for its acknowledgements. */
+    private static final class Replay {
+        final List<Spool.Item> items;
+        final Exception[] errors;
+        final boolean[] done;
+        final AtomicInteger pending;
+        final long sentNanos;
+
+        Replay(List<Spool.Item> items, long sentNanos) {
+            this.items = items;
+            this.errors = new Exception[items.size()];
+            this.done = new boolean[items.size()];
+            this.pending = new AtomicInteger(items.size());
+            this.sentNanos = sentNanos;
+        }
+    }
+
+    private final Settings settings;
+    private final Function<Properties, Producer<String, byte[]>> producers;
+    private final EventCodec codec = new EventCodec(SOURCE);
+    private final BlockingQueue<Entry> queue;
+    private final ArrayDeque<Entry> window = new ArrayDeque<>();
+    private final long spoolAfterNanos;
+    private final Tally published;
+    private final Counter failed;
+    private final Tally spooled;
+    private final Tally replayed;
+    private final Tally droppedQueueFull;
+    private final Tally droppedSpoolFull;
+    private final Tally droppedRejected;
+    private final Tally droppedUnreadable;
+    private final Counter refused;
+    private Spool spool;
+    private Producer<String, byte[]> producer;
+    private Thread thread;
+    private Thread topicThread;
+    private volatile Mode mode = Mode.DIRECT;
+    private volatile boolean topicReady;
+    private volatile boolean stopping;
+    private volatile boolean stopped;
+    private volatile long stopDeadline;
+    private Replay replay;
+    private long nextReplayNanos;
+    private long backoffNanos = INITIAL_BACKOFF_NANOS;
+    private boolean gaveUp;
+    private boolean appendedSinceSync;
+    private long lastDropLog;
+    private long lastReplayFailureLog;
+    private long replayedSinceSpooling;
+    /** The window's size, for other threads (metrics). */
+    private volatile int windowSize;
+    private final MeterRegistry registry;
+    /** Gauges read this instance: removed on close, so that a later pipeline in the same registry (a restarted app) registers its own. */
+    private final List<Meter> gauges = new ArrayList<>();
+
+    EventPipeline(Settings settings, MeterRegistry registry) {
+        this(settings, registry, KafkaProducer::new);
+    }
+
+    EventPipeline(Settings settings, MeterRegistry registry, Function<Properties, Producer<String, byte[]>> producers) {
+        this.settings = settings;
+        this.producers = producers;
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        this.spoolAfterNanos = settings.spoolAfter().toNanos();
+        this.registry = registry;
+        this.published = new Tally(Counter.builder("aibridge.events.published").description("Interception events acknowledged by Kafka (directly or replayed from the spool)").register(registry));
+        this.failed = Counter.builder("aibridge.events.failed").description("Sends Kafka did not acknowledge (the events went to the spool, or were dropped when Kafka refused them for good)").register(registry);
+        this.spooled = new Tally(Counter.builder("aibridge.events.spooled").description("Interception events written to the on-disk spool").register(registry));
+        this.replayed = new Tally(Counter.builder("aibridge.events.replayed").description("Spooled interception events acknowledged by Kafka and removed from the spool").register(registry));
+        this.droppedQueueFull = dropped(registry, "queue_full");
+        this.droppedSpoolFull = dropped(registry, "spool_full");
+        this.droppedRejected = dropped(registry, "rejected");
+        this.droppedUnreadable = dropped(registry, "unreadable");
+        this.refused = Counter.builder("aibridge.spool.refused.interceptions")
+                .description("Interceptions refused with 503 because the spool was full (fail-closed)").register(registry);
+        gauges.add(Gauge.builder("aibridge.events.waiting", this, EventPipeline::inMemory)
+                .description("Interception events in memory, not yet acknowledged by Kafka nor spooled").register(registry));
+        gauges.add(Gauge.builder("aibridge.spool.events", this, p -> p.spool == null ? 0 : p.spool.events())
+                .description("Interception events in the spool, waiting for Kafka").register(registry));
+        gauges.add(Gauge.builder("aibridge.spool.bytes", this, p -> p.spool == null ? 0 : p.spool.bytes())
+                .description("Size of the spool's files on disk").baseUnit("bytes").register(registry));
+        gauges.add(Gauge.builder("aibridge.spool.limit.bytes", this, p -> p.settings.spoolMaxBytes())
+                .description("Largest size of the spool (AIBRIDGE_SPOOL_MAX_SIZE)").baseUnit("bytes").register(registry));
+        gauges.add(Gauge.builder("aibridge.events.spooling", this, p -> p.mode == Mode.SPOOLING ? 1 : 0)
+                .description("1 while events go through the spool (Kafka slow or unavailable, or the spool still draining)").register(registry));
+    }
+
+    private static Tally dropped(MeterRegistry registry, String reason) {
+        return new Tally(Counter.builder("aibridge.events.dropped").tag("reason", reason)
+                .description("Interception events lost: memory queue or spool full, refused by Kafka for good, or unreadable on disk")
+                .register(registry));
+    }
+
+    /**
+     * Opens the spool (recovering what a previous run left), creates the producer and starts the
+     * threads. Fails when the spool directory cannot be used: the proxy must not run without it.
+     */
+    synchronized void start() {
+        try {
+            spool = Spool.open(settings.spoolDirectory(), settings.spoolMaxBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot use the spool directory " + settings.spoolDirectory().toAbsolutePath()
+                    + " (AIBRIDGE_SPOOL_DIR): " + e.getMessage(), e);
+        }
+        Spool.Recovery recovery = spool.recovery();
+        if (recovery.events() > 0) {
+            mode = Mode.SPOOLING;
+            LOG.infof("spool: %d events (%d bytes) from a previous run wait in %s; they are published before anything new",
+                    recovery.events(), recovery.bytes(), spool.directory().toAbsolutePath());
+        }
+        producer = producers.apply(producerConfig());
+        topicThread = new Thread(this::ensureTopic, "aibridge-event-topic");
+        topicThread.setDaemon(true);
+        topicThread.start();
+        thread = new Thread(this::run, "aibridge-event-publisher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private Properties producerConfig() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, settings.compression());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, (int) settings.maxRequestSize());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(64 * 1024));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) settings.deliveryTimeout().toMillis());
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
+        // send() blocks the publisher thread at most this long (no metadata yet, buffer full); then the event is spooled
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
+        p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "aibridge-proxy-events");
+        p.putAll(settings.producerOverrides());
+        return p;
+    }
+
+    /** Creates the topic (our partitions and size limit rather than auto-creation's) before anything is sent to it. */
+    private void ensureTopic() {
+        while (!stopped) {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+            p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ENSURE_TIMEOUT.toMillis());
+            p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ENSURE_TIMEOUT.toMillis());
+            p.putAll(adminOverrides());
+            Admin admin = null;
+            try {
+                admin = Admin.create(p);
+                admin.createTopics(List.of(new NewTopic(Topics.INTERCEPTIONS, settings.partitions(), settings.replicationFactor())
+                                .configs(Map.of("max.message.bytes", String.valueOf(settings.maxRequestSize())))))
+                        .all().get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                topicReady = true;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    // e.g. not allowed to create topics: the producer finds out whether the topic is usable
+                    LOG.warnf("could not create topic %s (%s); publishing to it as it is", Topics.INTERCEPTIONS, e.getCause());
+                }
+                topicReady = true;
+            } catch (TimeoutException e) {
+                LOG.warnf("Kafka at %s is unreachable; events go to the spool until it answers (retrying in %s)",
+                        settings.bootstrapServers(), ENSURE_RETRY);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf("could not reach Kafka at %s to create topic %s: %s", settings.bootstrapServers(), Topics.INTERCEPTIONS, e);
+            } finally {
+                if (admin != null) {
+                    admin.close(Duration.ZERO); // never wait for a broker that does not answer
+                }
+            }
+            if (topicReady) {
+                return;
+            }
+            try {
+                Thread.sleep(ENSURE_RETRY.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Admin clients take the producer's security settings, not its producer-only ones. */
+    private Map<String, Object> adminOverrides() {
+        Map<String, Object> out = new java.util.HashMap<>();
+        settings.producerOverrides().forEach((k, v) -> {
+            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Queues the event; never blocks. When the memory queue is full it is dropped and counted. */
+    void publish(InterceptionEvent event, Map<String, String> headers) {
+        Entry entry = new Entry(new OutgoingEvent(event, headers), System.nanoTime());
+        if (stopped) {
+            late(entry);
+            return;
+        }
+        if (!queue.offer(entry)) {
+            droppedQueueFull.increment();
+            logDrop("the in-memory event queue is full (" + settings.queueCapacity() + ")", entry);
+        }
+    }
+
+    /** An event published after the publisher thread ended (a request that outlived shutdown): straight to disk. */
+    private void late(Entry entry) {
+        try {
+            entry.record = SpoolRecord.of(codec.encode(entry.outgoing.event()), entry.outgoing.headers());
+            if (spool.append(entry.record)) {
+                spool.sync();
+                spooled.increment();
+                return;
+            }
+            droppedSpoolFull.increment();
+            logDrop("the spool is full", entry);
+        } catch (IOException | RuntimeException e) {
+            droppedSpoolFull.increment();
+            logDrop("the publisher has stopped and the spool is closed (" + e.getMessage() + ")", entry);
+        }
+    }
+
+    /**
+     * False when new interceptions should be refused: only with {@code fail-closed}, once the spool
+     * (or the memory queue) is 90% full. Each refusal is counted.
+     */
+    boolean acceptsNewInterceptions() {
+        if (!settings.failClosed()) {
+            return true;
+        }
+        Spool s = spool;
+        boolean full = (s != null && s.bytes() >= settings.spoolMaxBytes() * (1 - FAIL_CLOSED_RESERVE))
+                || queue.remainingCapacity() <= settings.queueCapacity() * FAIL_CLOSED_RESERVE;
+        if (full) {
+            refused.increment();
+        }
+        return !full;
+    }
+
+    /** Events in memory: queued, or taken by the publisher thread and not yet acknowledged nor spooled. */
+    int inMemory() {
+        return queue.size() + windowSize;
+    }
+
+    long spoolEvents() {
+        return spool == null ? 0 : spool.events();
+    }
+
+    long spoolBytes() {
+        return spool == null ? 0 : spool.bytes();
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    // ------------------------------------------------------------------ the publisher thread
+
+    private void run() {
+        List<Entry> taken = new ArrayList<>(TAKE_BATCH);
+        try {
+            while (true) {
+                taken.clear();
+                Entry first;
+                try {
+                    first = queue.poll(waitMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (first != null) {
+                    taken.add(first);
+                    queue.drainTo(taken, TAKE_BATCH - 1);
+                }
+                for (Entry e : taken) {
+                    take(e);
+                }
+                long now = System.nanoTime();
+                if (mode == Mode.DIRECT) {
+                    sendWindow();
+                    settleDirect(now);
+                }
+                if (mode == Mode.SPOOLING) {
+                    settleHeld(now);
+                    replayStep(now);
+                }
+                syncIfAppended();
+                windowSize = window.size();
+                if (stopping && finishedStopping(now)) {
+                    break;
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.errorf(e, "the event publisher failed; moving what is in memory to the spool");
+        } finally {
+            finish();
+        }
+    }
+
+    private long waitMillis() {
+        if (replay != null) {
+            return 5;
+        }
+        return window.isEmpty() && !stopping ? 200 : 20;
+    }
+
+    private void take(Entry e) {
+        try {
+            e.record = SpoolRecord.of(codec.encode(e.outgoing.event()), e.outgoing.headers());
+        } catch (RuntimeException ex) {
+            droppedRejected.increment();
+            LOG.errorf("could not encode %s of interception %s (%s); it is dropped", e.outgoing.event().type().ceType(),
+                    e.outgoing.event().interceptionId(), ex.toString());
+            return;
+        }
+        window.addLast(e);
+    }
+
+    /** Direct: sends window events that were held until the topic was ready. */
+    private void sendWindow() {
+        if (!topicReady) {
+            return;
+        }
+        for (Entry e : window) {
+            if (e.state == NEW) {
+                send(e);
+            }
+        }
+    }
+
+    private void send(Entry e) {
+        e.state = SENT;
+        try {
+            producer.send(e.record.toProducerRecord(), (metadata, error) -> {
+                if (error == null) {
+                    e.state = ACKED;
+                    published.increment();
+                } else {
+                    e.error = error;
+                    e.state = FAILED;
+                    failed.increment();
+                }
+            });
+        } catch (RuntimeException ex) {
+            e.error = ex;
+            e.state = FAILED;
+            failed.increment();
+        }
+    }
+
+    /** Direct: acknowledged events leave the window; a failure or an event waiting too long starts the spool. */
+    private void settleDirect(long now) {
+        while (!window.isEmpty()) {
+            Entry head = window.peekFirst();
+            if (head.state == ACKED) {
+                window.removeFirst();
+            } else if (head.state == FAILED && permanent(head.error)) {
+                window.removeFirst();
+                rejected(head.record, head.error);
+            } else {
+                break;
+            }
+        }
+        if (window.isEmpty()) {
+            return;
+        }
+        Exception failure = null;
+        for (Entry e : window) {
+            if (e.state == FAILED && !permanent(e.error)) {
+                failure = e.error;
+                break;
+            }
+        }
+        boolean late = now - window.peekFirst().publishedNanos >= spoolAfterNanos;
+        if (failure != null || late || (stopping && now >= stopDeadline)) {
+            String why = failure != null ? "a send failed: " + failure.getMessage()
+                    : !topicReady ? "Kafka at " + settings.bootstrapServers() + " is unreachable"
+                    : "Kafka did not acknowledge within " + settings.spoolAfter().toMillis() + " ms";
+            LOG.warnf("%s; events go to the spool in %s until Kafka takes them again", why, spool.directory().toAbsolutePath());
+            mode = Mode.SPOOLING;
+            replayedSinceSpooling = 0;
+            spoolWindow();
+            nextReplayNanos = now;
+            backoffNanos = INITIAL_BACKOFF_NANOS;
+        }
+    }
+
+    /** Spooling: held events go to disk once the oldest has waited {@code spoolAfter}, or at once when stopping. */
+    private void settleHeld(long now) {
+        if (!window.isEmpty() && (stopping || now - window.peekFirst().publishedNanos >= spoolAfterNanos)) {
+            spoolWindow();
+        }
+    }
+
+    /** Appends every window event not yet acknowledged to the spool, in order, and empties the window. */
+    private void spoolWindow() {
+        for (Entry e : window) {
+            if (e.state == ACKED) {
+                continue;
+            }
+            if (e.state == FAILED && permanent(e.error)) {
+                rejected(e.record, e.error);
+                continue;
+            }
+            append(e.record, e);
+        }
+        window.clear();
+    }
+
+    private void append(SpoolRecord record, Entry entry) {
+        try {
+            if (spool.append(record)) {
+                spooled.increment();
+                appendedSinceSync = true;
+            } else {
+                droppedSpoolFull.increment();
+                logDrop("the spool is full (" + settings.spoolMaxBytes() + " bytes, AIBRIDGE_SPOOL_MAX_SIZE)", entry);
+            }
+        } catch (IOException e) {
+            droppedSpoolFull.increment();
+            logDrop("the spool could not be written (" + e.getMessage() + ")", entry);
+        }
+    }
+
+    private void syncIfAppended() {
+        if (appendedSinceSync) {
+            try {
+                spool.sync();
+            } catch (IOException e) {
+                LOG.errorf("spool: could not force %s to disk: %s", spool.directory(), e.toString());
+            }
+            appendedSinceSync = false;
+        }
+    }
+
+    /** Spooling: one batch of the spool at a time goes to Kafka, and is committed once acknowledged. */
+    private void replayStep(long now) {
+        if (replay != null) {
+            if (replay.pending.get() > 0) {
+                if (stopping && now - replay.sentNanos >= spoolAfterNanos) {
+                    gaveUp = true; // Kafka does not answer: keep the rest on disk rather than wait for the deadline
+                }
+                return;
+            }
+            settleReplay(now);
+        }
+        if (mode == Mode.SPOOLING && spool.isEmpty()) {
+            LOG.infof("spool drained (%d events replayed); publishing directly again", replayedSinceSpooling);
+            mode = Mode.DIRECT;
+            sendWindow();
+            return;
+        }
+        if (replay != null || !topicReady || gaveUp || now < nextReplayNanos) {
+            return;
+        }
+        syncIfAppended(); // what is sent is on disk first
+        List<Spool.Item> items;
+        try {
+            items = spool.read(REPLAY_RECORDS, REPLAY_BYTES);
+        } catch (IOException e) {
+            LOG.errorf("spool: could not read %s: %s", spool.directory(), e.toString());
+            nextReplayNanos = now + MAX_BACKOFF_NANOS;
+            return;
+        }
+        if (items.isEmpty()) {
+            return;
+        }
+        Replay r = new Replay(items, now);
+        replay = r;
+        for (int i = 0; i < items.size(); i++) {
+            Spool.Item item = items.get(i);
+            int index = i;
+            if (item.record() == null) {
+                complete(r, index, null);
+                continue;
+            }
+            try {
+                producer.send(item.record().toProducerRecord(), (metadata, error) -> complete(r, index, error));
+            } catch (RuntimeException e) {
+                complete(r, index, e);
+            }
+        }
+    }
+
+    private static void complete(Replay r, int index, Exception error) {
+        r.errors[index] = error;
+        r.done[index] = true;
+        r.pending.decrementAndGet();
+    }
+
+    /** Commits the acknowledged prefix of the finished batch; rewinds to the first retriable failure. */
+    private void settleReplay(long now) {
+        Replay r = replay;
+        replay = null;
+        Spool.Position upTo = null;
+        long count = 0;
+        Exception retry = null;
+        for (int i = 0; i < r.items.size(); i++) {
+            Spool.Item item = r.items.get(i);
+            Exception error = r.errors[i];
+            if (item.record() == null) {
+                droppedUnreadable.increment();
+                LOG.errorf("spool: skipped an unreadable record (%s)", item.unreadable());
+            } else if (error == null) {
+                replayed.increment();
+                published.increment();
+                replayedSinceSpooling++;
+            } else if (permanent(error)) {
+                failed.increment();
+                rejected(item.record(), error);
+            } else {
+                failed.increment();
+                retry = error;
+                break;
+            }
+            upTo = item.end();
+            count++;
+        }
+        try {
+            if (upTo != null) {
+                spool.commit(upTo, count);
+            }
+            if (retry != null) {
+                spool.rewind();
+            }
+        } catch (IOException e) {
+            LOG.errorf("spool: could not record progress in %s: %s", spool.directory(), e.toString());
+            spool.rewind();
+        }
+        if (retry != null) {
+            nextReplayNanos = now + backoffNanos;
+            backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
+            if (now - lastReplayFailureLog > LOG_EVERY_NANOS || lastReplayFailureLog == 0) {
+                lastReplayFailureLog = now;
+                LOG.warnf("spool: Kafka did not take %d waiting events yet (%s); retrying", spool.events(), retry.toString());
+            }
+            if (stopping) {
+                gaveUp = true;
+            }
+        } else {
+            backoffNanos = INITIAL_BACKOFF_NANOS;
+        }
+    }
+
+    private boolean finishedStopping(long now) {
+        if (!queue.isEmpty()) {
+            return false;
+        }
+        if (now >= stopDeadline || gaveUp) {
+            return true;
+        }
+        return window.isEmpty() && replay == null && (mode == Mode.DIRECT || spool.isEmpty());
+    }
+
+    /** Last steps of the thread: nothing stays only in memory; the spool is forced to disk. */
+    private void finish() {
+        List<Entry> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (Entry e : rest) {
+            take(e);
+        }
+        spoolWindow();
+        windowSize = 0;
+        try {
+            spool.sync();
+        } catch (IOException e) {
+            LOG.errorf("spool: could not force %s to disk: %s", spool.directory(), e.toString());
+        }
+        stopped = true;
+        // events published between the drain above and "stopped" becoming visible
+        rest.clear();
+        queue.drainTo(rest);
+        for (Entry e : rest) {
+            late(e);
+        }
+        try {
+            producer.close(Duration.ofMillis(200)); // an unacknowledged replay batch stays in the spool
+        } catch (RuntimeException e) {
+            LOG.debugf("closing the producer: %s", e);
+        }
+        // one line an operator (and the system tests) can read the publisher's whole life from
+        String summary = String.format("events since start: %d published, %d spooled, %d replayed, %d dropped; %d kept in the spool at %s",
+                published.count(), spooled.count(), replayed.count(), droppedQueueFull.count() + droppedSpoolFull.count()
+                        + droppedRejected.count() + droppedUnreadable.count(), spool.events(), spool.directory().toAbsolutePath());
+        if (spool.events() > 0) {
+            LOG.warn(summary + " (published by the next start)");
+        } else {
+            LOG.info(summary);
+        }
+    }
+
+    private static boolean permanent(Exception e) {
+        return e instanceof RecordTooLargeException || e instanceof RecordBatchTooLargeException
+                || e instanceof InvalidRecordException || e instanceof InvalidTopicException || e instanceof SerializationException;
+    }
+
+    private void rejected(SpoolRecord record, Exception error) {
+        droppedRejected.increment();
+        LOG.errorf("Kafka refused %s of interception %s for good (%s); it is dropped", record.header("ce_type"), record.key(),
+                error.toString());
+    }
+
+    private void logDrop(String why, Entry entry) {
+        long now = System.nanoTime();
+        if (lastDropLog == 0 || now - lastDropLog > LOG_EVERY_NANOS) {
+            lastDropLog = now;
+            LOG.errorf("%s: dropped %s of interception %s (counted in aibridge_events_dropped_total; later drops are logged every 10 s)",
+                    why, entry.outgoing.event().type().ceType(), entry.outgoing.event().interceptionId());
+        }
+    }
+
+    // ------------------------------------------------------------------ stopping
+
+    /**
+     * Stops taking events into the thread and drains until the drain timeout: events in memory are
+     * published or spooled, the spool is replayed while Kafka answers. Returns once everything is
+     * on Kafka or forced to disk. Events published afterwards are appended to the spool directly.
+     */
+    void stop() {
+        Thread t;
+        synchronized (this) {
+            if (thread == null || stopping) {
+                t = thread;
+            } else {
+                stopDeadline = System.nanoTime() + settings.drainTimeout().toNanos();
+                stopping = true;
+                t = thread;
+            }
+        }
+        if (t != null) {
+            try {
+                t.join(settings.drainTimeout().toMillis() + 5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        stopped = true;
+        if (topicThread != null) {
+            topicThread.interrupt();
+        }
+    }
+
+    /** Stops, then releases the spool directory. */
+    @Override
+    public void close() {
+        stop();
+        List<Entry> rest = new ArrayList<>();
+        queue.drainTo(rest); // published while stopping, after the thread's last look at the queue
+        rest.forEach(this::late);
+        if (spool != null) {
+            spool.close();
+        }
+        gauges.forEach(registry::remove);
+    }
+
+    /** For tests: waits until nothing is in memory, the spool is empty and the state is direct. */
+    boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (queue.isEmpty() && mode == Mode.DIRECT && spoolEvents() == 0 && inMemory() == 0) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    Spool spool() {
+        return spool;
+    }
+
+    /**
+     * A Micrometer counter plus a total of our own: at shutdown Quarkus detaches the registries
+     * before the publisher's last summary, and the counters then read 0.
+     */
+    private static final class Tally {
+
+        private final Counter counter;
+        private final LongAdder total = new LongAdder();
+
+        Tally(Counter counter) {
+            this.counter = counter;
+        }
+
+        void increment() {
+            counter.increment();
+            total.increment();
+        }
+
+        long count() {
+            return total.sum();
+        }
+    }
+}

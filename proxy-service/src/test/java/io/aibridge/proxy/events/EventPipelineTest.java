@@ -1,0 +1,234 @@
+package io.aibridge.proxy.events;
+
+import io.aibridge.events.CredentialKind;
+import io.aibridge.events.EndStatus;
+import io.aibridge.events.EventCodec;
+import io.aibridge.events.InterceptionEnded;
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.events.InterceptionStarted;
+import io.aibridge.events.TokenUsageRecorded;
+import io.aibridge.events.Topics;
+import io.aibridge.testing.KafkaBroker;
+import io.aibridge.testing.KafkaEvents;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The publisher against a real broker (Kafka's own test kit, in this JVM): direct publishing, the
+ * spool when Kafka stops, replay in order by the next start on the same directory, failed sends,
+ * and a full spool in both modes.
+ */
+class EventPipelineTest {
+
+    private static final Map<String, String> TRACE = Map.of("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+
+    @TempDir
+    Path spoolDir;
+
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = closeLater.size() - 1; i >= 0; i--) {
+            closeLater.get(i).close();
+        }
+    }
+
+    private EventPipeline pipeline(String bootstrap, MeterRegistry registry, Duration spoolAfter, long maxBytes, boolean failClosed,
+                                   Map<String, Object> overrides) {
+        EventPipeline p = new EventPipeline(new EventPipeline.Settings(bootstrap, 2, (short) 1, 16L * 1024 * 1024, "lz4",
+                Duration.ofMinutes(10), Duration.ofSeconds(3), 10_000, spoolDir, maxBytes, spoolAfter, failClosed, overrides), registry);
+        p.start();
+        closeLater.add(p);
+        return p;
+    }
+
+    private KafkaBroker broker() {
+        KafkaBroker broker = KafkaBroker.start();
+        closeLater.add(broker);
+        return broker;
+    }
+
+    private static String closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return "127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    /** One interception's events: started, one token usage, ended. */
+    static List<InterceptionEvent> interception(UUID id, String prompt) {
+        Instant started = Instant.now();
+        return List.of(
+                new InterceptionStarted(EventCodec.newEventId(), id, started, UUID.randomUUID(), "alice", "key1", "anthropic",
+                        "anthropic", "claude-sonnet-4-5", "Claude Code", null, "claude-cli/2.0", null, CredentialKind.CENTRALIZED,
+                        "sk-a...wxyz", true, "/v1/messages", Map.of("note", prompt)),
+                new TokenUsageRecorded(EventCodec.newEventId(), id, started, Instant.now(), "msg_1", 10, 20, 0, 0, Map.of()),
+                new InterceptionEnded(EventCodec.newEventId(), id, started, Instant.now(), EndStatus.COMPLETED, 200, null, null, 12L, 3L));
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> records(String bootstrap) {
+        try (KafkaEvents kafka = new KafkaEvents(bootstrap)) {
+            return kafka.records(Topics.INTERCEPTIONS);
+        }
+    }
+
+    private static List<String> eventIds(List<ConsumerRecord<String, byte[]>> records, UUID interception) {
+        return records.stream().filter(r -> interception.toString().equals(r.key())).map(r -> KafkaEvents.header(r, "ce_id")).toList();
+    }
+
+    private static List<String> ids(List<InterceptionEvent> events) {
+        return events.stream().map(e -> e.eventId().toString()).toList();
+    }
+
+    private static double count(MeterRegistry registry, String name) {
+        return registry.find(name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private static void await(String what, java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private List<Path> segmentFiles() throws Exception {
+        try (Stream<Path> files = Files.list(spoolDir)) {
+            return files.filter(f -> f.toString().endsWith(".spool")).toList();
+        }
+    }
+
+    @Test
+    void publishesStraightToKafkaWithTheExtraHeadersWhileKafkaIsUp() throws Exception {
+        KafkaBroker kafka = broker();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p = pipeline(kafka.bootstrapServers(), registry, Duration.ofSeconds(5), 1024 * 1024, false, Map.of());
+        UUID id = UUID.randomUUID();
+        List<InterceptionEvent> events = interception(id, "hello");
+        events.forEach(e -> p.publish(e, TRACE));
+        assertThat(p.awaitDrained(Duration.ofSeconds(30))).isTrue();
+        await("published", () -> count(registry, "aibridge.events.published") == 3, Duration.ofSeconds(10));
+
+        List<ConsumerRecord<String, byte[]>> records = records(kafka.bootstrapServers());
+        assertThat(eventIds(records, id)).containsExactlyElementsOf(ids(events));
+        assertThat(records).allSatisfy(r -> assertThat(KafkaEvents.header(r, "traceparent")).isEqualTo(TRACE.get("traceparent")));
+        assertThat(count(registry, "aibridge.events.spooled")).isZero();
+        assertThat(segmentFiles()).isEmpty();
+    }
+
+    @Test
+    void spoolsWhatKafkaDoesNotAcknowledgeAndTheNextStartReplaysItFirstInOrder() throws Exception {
+        KafkaBroker first = broker();
+        MeterRegistry before = new SimpleMeterRegistry();
+        EventPipeline p1 = pipeline(first.bootstrapServers(), before, Duration.ofMillis(300), 1024 * 1024, false, Map.of());
+        UUID x = UUID.randomUUID();
+        UUID y = UUID.randomUUID();
+        List<InterceptionEvent> xs = interception(x, "x");
+        List<InterceptionEvent> ys = interception(y, "y");
+        p1.publish(xs.get(0), TRACE);
+        await("x started on Kafka", () -> count(before, "aibridge.events.published") == 1, Duration.ofSeconds(30));
+
+        first.close(); // Kafka goes away while the interceptions go on
+        p1.publish(xs.get(1), TRACE);
+        p1.publish(xs.get(2), TRACE);
+        p1.publish(ys.get(0), TRACE);
+        p1.publish(ys.get(1), TRACE);
+        await("four events spooled", () -> p1.spoolEvents() == 4 && p1.inMemory() == 0, Duration.ofSeconds(10));
+        assertThat(p1.mode()).isEqualTo(EventPipeline.Mode.SPOOLING);
+        p1.close(); // stopped while Kafka is down: everything stays on disk
+        assertThat(segmentFiles()).isNotEmpty();
+        assertThat(count(before, "aibridge.events.spooled")).isEqualTo(4);
+
+        KafkaBroker second = broker();
+        MeterRegistry after = new SimpleMeterRegistry();
+        EventPipeline p2 = pipeline(second.bootstrapServers(), after, Duration.ofMillis(300), 1024 * 1024, false, Map.of());
+        p2.publish(ys.get(2), TRACE); // new, and published after the spooled events of the same interception
+        assertThat(p2.awaitDrained(Duration.ofSeconds(30))).isTrue();
+
+        List<ConsumerRecord<String, byte[]>> records = records(second.bootstrapServers());
+        assertThat(eventIds(records, x)).containsExactlyElementsOf(ids(xs.subList(1, 3)));
+        assertThat(eventIds(records, y)).containsExactlyElementsOf(ids(ys));
+        assertThat(records).allSatisfy(r -> assertThat(KafkaEvents.header(r, "traceparent")).isEqualTo(TRACE.get("traceparent")));
+        // the 4 of the first run, plus the new event if it waited behind them longer than spoolAfter (a slow machine)
+        assertThat(count(after, "aibridge.events.replayed")).isEqualTo(4 + count(after, "aibridge.events.spooled"));
+        assertThat(count(before, "aibridge.events.dropped") + count(after, "aibridge.events.dropped")).isZero();
+        assertThat(segmentFiles()).as("a drained spool leaves no segment").isEmpty();
+    }
+
+    @Test
+    void sendsThatFailAreSpooledNotLostAndGoOutOnceKafkaIsBack() throws Exception {
+        KafkaBroker first = broker();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        // the producer gives up on a record after 1.5 s, long before the spool's own 60 s rule
+        EventPipeline p1 = pipeline(first.bootstrapServers(), registry, Duration.ofSeconds(60), 1024 * 1024, false,
+                Map.of("request.timeout.ms", "1000", "delivery.timeout.ms", "1500"));
+        UUID x = UUID.randomUUID();
+        List<InterceptionEvent> xs = interception(x, "x");
+        p1.publish(xs.get(0), Map.of());
+        await("started on Kafka", () -> count(registry, "aibridge.events.published") == 1, Duration.ofSeconds(30));
+        first.close();
+        p1.publish(xs.get(1), Map.of());
+        p1.publish(xs.get(2), Map.of());
+        await("failed sends spooled", () -> p1.spoolEvents() == 2, Duration.ofSeconds(20));
+        assertThat(count(registry, "aibridge.events.failed")).isGreaterThanOrEqualTo(1);
+        p1.close();
+
+        KafkaBroker second = broker();
+        EventPipeline p2 = pipeline(second.bootstrapServers(), new SimpleMeterRegistry(), Duration.ofSeconds(60), 1024 * 1024, false, Map.of());
+        assertThat(p2.awaitDrained(Duration.ofSeconds(30))).isTrue();
+        assertThat(eventIds(records(second.bootstrapServers()), x)).containsExactlyElementsOf(ids(xs.subList(1, 3)));
+    }
+
+    @Test
+    void kafkaUnreachableFromTheStartFillsTheSpoolAndAFullSpoolDropsAndCountsWhileServingGoesOn() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p = pipeline(closedPort(), registry, Duration.ofMillis(50), 64 * 1024, false, Map.of());
+        int published = 0;
+        for (int i = 0; i < 40; i++) {
+            for (InterceptionEvent e : interception(UUID.randomUUID(), "x".repeat(1500))) {
+                p.publish(e, TRACE);
+                published++;
+            }
+        }
+        int total = published;
+        await("every event spooled or dropped", () -> p.inMemory() == 0
+                && count(registry, "aibridge.events.spooled") + count(registry, "aibridge.events.dropped") == total, Duration.ofSeconds(20));
+        assertThat(registry.get("aibridge.events.dropped").tag("reason", "spool_full").counter().count()).isPositive();
+        assertThat(p.spoolBytes()).isLessThanOrEqualTo(64 * 1024);
+        assertThat(p.acceptsNewInterceptions()).as("fail-open keeps serving").isTrue();
+    }
+
+    @Test
+    void failClosedRefusesNewInterceptionsOnceTheSpoolIsNearlyFull() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p = pipeline(closedPort(), registry, Duration.ofMillis(50), 64 * 1024, true, Map.of());
+        assertThat(p.acceptsNewInterceptions()).isTrue();
+        for (int i = 0; i < 40 && p.acceptsNewInterceptions(); i++) {
+            for (InterceptionEvent e : interception(UUID.randomUUID(), "x".repeat(1500))) {
+                p.publish(e, TRACE);
+            }
+            int expected = (i + 1) * 3;
+            await("spooled", () -> p.inMemory() == 0 && count(registry, "aibridge.events.spooled") == expected, Duration.ofSeconds(10));
+        }
+        assertThat(p.acceptsNewInterceptions()).isFalse();
+        assertThat(count(registry, "aibridge.spool.refused.interceptions")).isPositive();
+        assertThat(count(registry, "aibridge.events.dropped")).as("the reserve held every event of the admitted interceptions").isZero();
+    }
+}
