@@ -515,10 +515,12 @@ final class InjectedLoop {
             }
             long silentMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
             if (silentMillis >= idleTimeoutMillis) {
+                // end as timed out first: resetting the request can report its own "stream reset"
+                // failure at once, which must find the interception already ended
+                upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + silentMillis + " ms"));
                 if (upstreamRequest != null) {
                     upstreamRequest.reset();
                 }
-                upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + silentMillis + " ms"));
             } else {
                 armIdleTimer(idleTimeoutMillis - silentMillis);
             }
