@@ -18,6 +18,8 @@ import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.vertx.core.Future;
+import io.aibridge.proxy.interception.UpstreamExchange;
+import io.aibridge.proxy.interception.UpstreamExchange.Mode;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -30,7 +32,6 @@ import org.jboss.logging.Logger;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -45,7 +46,7 @@ import java.util.Map;
  * Blocking requests get one body, the last round's, with the summed usage. Runs on the request's
  * event loop; MCP calls run on the MCP worker pool.
  */
-final class InjectedLoop {
+final class InjectedLoop implements UpstreamExchange.Listener {
 
     private static final Logger LOG = Logger.getLogger(InjectedLoop.class);
     private static final int MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -53,8 +54,6 @@ final class InjectedLoop {
     private static final int MAX_HELD = 64 * 1024 * 1024;
     private static final int MAX_ERROR_COPY = 1024 * 1024;
     private static final long KEEP_ALIVE_MILLIS = 10_000;
-
-    private enum Mode { WAITING, STREAM, BLOCKING, ERROR }
 
     private final Vertx vertx;
     private final HttpServerResponse out;
@@ -130,40 +129,29 @@ final class InjectedLoop {
         // Vert.x adds to the headers it is given; each round gets its own copy
         MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
         recording.trace().upstreamStarted();
-        upstream.request(HttpMethod.POST, url, roundHeaders).onComplete(ar -> {
-            if (ar.failed()) {
-                upstreamFailed(ar.cause());
-                return;
-            }
-            upstreamRequest = ar.result();
-            if (finished) {
-                upstreamRequest.reset();
-                return;
-            }
-            upstreamRequest.send(payload).onComplete(r -> {
-                if (r.failed()) {
-                    if (mode == Mode.WAITING) {
-                        upstreamFailed(r.cause());
-                    } else {
-                        upstreamBroken(r.cause());
-                    }
-                } else {
-                    onResponse(r.result());
-                }
-            });
-        });
+        UpstreamExchange.send(upstream.request(HttpMethod.POST, url, roundHeaders), payload, this);
     }
 
-    private void onResponse(HttpClientResponse response) {
-        if (finished) {
-            response.request().reset();
-            return;
-        }
+    @Override
+    public boolean finished() {
+        return finished;
+    }
+
+    @Override
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public void opened(HttpClientRequest request) {
+        upstreamRequest = request;
+    }
+
+    @Override
+    public void onResponse(HttpClientResponse response) {
         upstreamResponse = response;
         status = response.statusCode();
-        String contentType = response.getHeader("Content-Type");
-        boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-        mode = status >= 400 && !sse ? Mode.ERROR : sse ? Mode.STREAM : Mode.BLOCKING;
+        mode = Mode.of(response);
         if (mode == Mode.STREAM) {
             if (!headPrepared && !out.headWritten()) {
                 out.setStatusCode(status);
@@ -450,7 +438,8 @@ final class InjectedLoop {
 
     // ---------------------------------------------------------------------------------- failures
 
-    private void upstreamFailed(Throwable cause) {
+    @Override
+    public void upstreamFailed(Throwable cause) {
         if (finished) {
             return;
         }
@@ -461,7 +450,8 @@ final class InjectedLoop {
         finishFailed(timeout ? 504 : 502, timeout ? "timeout" : "upstream_unreachable", message);
     }
 
-    private void upstreamBroken(Throwable cause) {
+    @Override
+    public void upstreamBroken(Throwable cause) {
         if (finished) {
             return;
         }

@@ -8,6 +8,7 @@ import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.vertx.core.Future;
+import io.aibridge.proxy.interception.UpstreamExchange.Mode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -31,7 +32,7 @@ import java.util.Locale;
  * so that tool usages are queued before the client has the whole answer. Runs on the request's
  * event loop.
  */
-public final class Relay {
+public final class Relay implements UpstreamExchange.Listener {
 
     private static final Logger LOG = Logger.getLogger(Relay.class);
     /** Largest SSE event the decoder reads (bigger ones are relayed but not recorded). */
@@ -43,8 +44,6 @@ public final class Relay {
 
     /** Response header naming the interception, so that a client or an operator can find its records. */
     public static final String INTERCEPTION_HEADER = "X-AIBridge-Interception-Id";
-
-    private enum Mode { WAITING, STREAM, BLOCKING, ERROR }
 
     private final HttpServerResponse out;
     private final ProviderType provider;
@@ -84,40 +83,29 @@ public final class Relay {
         out.closeHandler(v -> clientGone());
         out.exceptionHandler(e -> clientGone());
         recording.trace().upstreamStarted();
-        opening.onComplete(ar -> {
-            if (ar.failed()) {
-                upstreamFailed(ar.cause());
-                return;
-            }
-            upstreamRequest = ar.result();
-            if (finished) {
-                upstreamRequest.reset();
-                return;
-            }
-            upstreamRequest.send(body).onComplete(r -> {
-                if (r.failed()) {
-                    if (mode == Mode.WAITING) {
-                        upstreamFailed(r.cause());
-                    } else {
-                        upstreamBroken(r.cause());
-                    }
-                } else {
-                    onResponse(r.result());
-                }
-            });
-        });
+        UpstreamExchange.send(opening, body, this);
     }
 
-    private void onResponse(HttpClientResponse response) {
-        if (finished) {
-            response.request().reset();
-            return;
-        }
+    @Override
+    public boolean finished() {
+        return finished;
+    }
+
+    @Override
+    public Mode mode() {
+        return mode;
+    }
+
+    @Override
+    public void opened(HttpClientRequest request) {
+        upstreamRequest = request;
+    }
+
+    @Override
+    public void onResponse(HttpClientResponse response) {
         upstreamResponse = response;
         status = response.statusCode();
-        String contentType = response.getHeader("Content-Type");
-        boolean sse = contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-        mode = status >= 400 && !sse ? Mode.ERROR : sse ? Mode.STREAM : Mode.BLOCKING;
+        mode = Mode.of(response);
         rewrite = mode == Mode.STREAM && observer.rewritesStream();
         out.setStatusCode(status);
         if (response.statusMessage() != null) {
@@ -292,7 +280,8 @@ public final class Relay {
     }
 
     /** No answer from the provider at all: 502, or 504 on timeout, in the provider's error shape. */
-    private void upstreamFailed(Throwable cause) {
+    @Override
+    public void upstreamFailed(Throwable cause) {
         if (finished) {
             return;
         }
@@ -309,7 +298,8 @@ public final class Relay {
     }
 
     /** The provider's answer broke off (connection closed or idle timeout) after it started. */
-    private void upstreamBroken(Throwable cause) {
+    @Override
+    public void upstreamBroken(Throwable cause) {
         if (finished) {
             return;
         }
