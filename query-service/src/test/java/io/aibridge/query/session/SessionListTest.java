@@ -48,6 +48,8 @@ class SessionListTest {
     IdentityStore store;
     @Inject
     IdentityLifecycle identity;
+    @Inject
+    SessionRepository repository;
 
     Fixture fixture;
     RecordedData data;
@@ -289,6 +291,30 @@ class SessionListTest {
         assertThat(afterSecond).containsExactly(all.get(2), all.get(3));
         assertThat(list(Map.of("after_session_id", all.get(1), "limit", "2")).getLong("count")).isEqualTo(all.size());
         assertThat(ids(Map.of("offset", "4", "limit", "100"))).containsExactlyElementsOf(all.subList(4, all.size()));
+    }
+
+    @Test
+    void collectingTheMatchesAndWalkingTheActivityIndexGiveTheSamePages() {
+        List<String> all = ids(Map.of());
+        List<Map<String, String>> queries = List.of(Map.of(), Map.of("limit", "3"), Map.of("offset", "2", "limit", "3"),
+                Map.of("after_session_id", all.get(1), "limit", "2"), Map.of("provider", "openai"),
+                Map.of("model", "claude-opus-4"), Map.of("client", "Codex"),
+                Map.of("started_before", "2026-03-02T12:00:00Z"), Map.of("started_after", "2026-03-02T08:00:00Z", "limit", "2"),
+                Map.of("started_after", "2026-03-02T00:00:00Z", "started_before", "2026-03-03T12:00:00Z", "provider", "anthropic"),
+                Map.of("initiator", alice.id().toString(), "offset", "1"));
+        for (Map<String, String> query : queries) {
+            JsonPath collected = list(query); // few sessions: collected and sorted
+            JsonPath walked;
+            repository.collectBelow(0);
+            try {
+                walked = list(query);
+            } finally {
+                repository.collectBelow(SessionRepository.COLLECT_BELOW);
+            }
+            assertThat(walked.getLong("count")).as("count of %s", query).isEqualTo(collected.getLong("count"));
+            assertThat(walked.<Object>getList("sessions")).as("page of %s", query)
+                    .isEqualTo(collected.<Object>getList("sessions")).isNotEmpty();
+        }
     }
 
     private JsonPath list(Map<String, String> params) {
