@@ -16,7 +16,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -74,6 +76,26 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * The settings of a server that holds real data, not a test's: PostgreSQL's defaults (128 MB of
+     * shared buffers, a checkpoint every 1 GB of WAL) are sized for a small machine, and with them
+     * the recorder's index pages fall out of the buffer cache and sustained ingest checkpoints every
+     * few seconds, so that most WAL is full-page images. These are the usual first steps of tuning
+     * a database server: a quarter of RAM or less for shared buffers, checkpoints far apart.
+     *
+     * @param sharedBuffers PostgreSQL's {@code shared_buffers}, e.g. {@code 1GB}
+     */
+    public static Map<String, String> serverTuning(String sharedBuffers) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("shared_buffers", sharedBuffers);
+        config.put("max_wal_size", "8GB");
+        config.put("min_wal_size", "1GB");
+        config.put("checkpoint_timeout", "15min");
+        config.put("checkpoint_completion_target", "0.9");
+        config.put("effective_cache_size", "4GB");
+        return config;
+    }
+
     private LocalPostgres(EmbeddedPostgres server, Settings settings) {
         this.server = server;
         this.settings = settings;
@@ -93,6 +115,14 @@ public final class LocalPostgres implements AutoCloseable {
      * to {@code serverOutput}, e.g. {@link ProcessBuilder.Redirect#INHERIT} in a process of its own.
      */
     public static LocalPostgres start(Settings settings, ProcessBuilder.Redirect serverOutput) {
+        return start(settings, serverOutput, Map.of());
+    }
+
+    /**
+     * Same as {@link #start(Settings, ProcessBuilder.Redirect)}, with server settings (for example
+     * {@link #serverTuning(String)}) passed to PostgreSQL on every start.
+     */
+    public static LocalPostgres start(Settings settings, ProcessBuilder.Redirect serverOutput, Map<String, String> serverConfig) {
         // The embedded library only checks that *a* server answers on the port: with another
         // PostgreSQL already there it would "start" and we would create our role in a stranger's server.
         requireFreePort(settings.port());
@@ -100,7 +130,9 @@ public final class LocalPostgres implements AutoCloseable {
         try {
             Files.createDirectories(settings.dataDir().getParent());
             Files.createDirectories(settings.runtimeDir());
-            server = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            serverConfig.forEach(builder::setServerConfig);
+            server = builder
                     .setPort(settings.port())
                     .setDataDirectory(settings.dataDir())
                     .setCleanDataDirectory(false)

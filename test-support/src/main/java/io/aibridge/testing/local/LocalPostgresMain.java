@@ -55,7 +55,9 @@ public final class LocalPostgresMain {
         }
 
         // this process is PostgreSQL's launcher: its output is the server's log
-        LocalPostgres postgres = LocalPostgres.start(settings, ProcessBuilder.Redirect.INHERIT);
+        String sharedBuffers = System.getenv().getOrDefault("AIBRIDGE_PG_SHARED_BUFFERS", "1GB");
+        LocalPostgres postgres = LocalPostgres.start(settings, ProcessBuilder.Redirect.INHERIT,
+                LocalPostgres.serverTuning(sharedBuffers));
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);
