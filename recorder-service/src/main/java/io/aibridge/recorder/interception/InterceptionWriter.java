@@ -39,6 +39,8 @@ import java.util.function.Function;
  * statements whatever the batch size (each binds whole columns as arrays and {@code unnest}s them):
  * <ol>
  *   <li>make sure the batch's day partitions exist (cached; outside the transaction);</li>
+ *   <li>lock the tool-call ids the batch links by, so that concurrent writers find each other's
+ *       parents and children;</li>
  *   <li>insert prompts, token usages, tool usages and thoughts keyed by their event id
  *       ({@code ON CONFLICT DO NOTHING}: a redelivered event changes nothing);</li>
  *   <li>find the parents of the batch's starts that answer a stored tool call ({@link ThreadLinker});</li>
@@ -204,6 +206,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             connection.setAutoCommit(false);
             try {
                 noPartitionScans(connection);
+                lockToolCalls(connection, batch);
                 SessionSummaries.Changes changes = new SessionSummaries.Changes();
                 long t0 = System.nanoTime();
                 // Tool usages first: the batch's own starts may answer them.
@@ -252,6 +255,24 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
     private static void noPartitionScans(Connection connection) throws SQLException {
         try (java.sql.Statement statement = connection.createStatement()) {
             statement.execute("SET LOCAL enable_seqscan = off");
+        }
+    }
+
+    /**
+     * Locks every tool-call id the batch links by (its tool usages' ids and its starts' correlating
+     * ids) before anything is stored: a writer storing a parent's tool call and one storing the
+     * child that answers it, at the same time, are serialised, so the second one's look-ups see the
+     * first one's rows and the link is made (schema V42).
+     */
+    private static void lockToolCalls(Connection connection, InterceptionBatch batch) throws SQLException {
+        Set<String> callIds = new LinkedHashSet<>(batch.toolCallIds());
+        callIds.addAll(batch.correlatingToolCallIds());
+        if (callIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = connection.prepareStatement("SELECT aibridge_lock_tool_calls(?::text[])")) {
+            SqlArrays.texts(s, 1, callIds);
+            s.execute();
         }
     }
 

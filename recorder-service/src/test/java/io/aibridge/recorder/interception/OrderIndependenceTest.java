@@ -241,6 +241,72 @@ class OrderIndependenceTest {
         assertSummariesMatchTheirDefinition(bob);
     }
 
+    /**
+     * The parent's tool call and the child that answers it, stored by two writers at the same time:
+     * the parent's batch is held just before its commit (the test holds its session's lock) while
+     * the child's batch runs. Without the tool-call locks (V42) the child's batch found no parent
+     * and committed unlinked, and the parent's batch, which had looked for waiting children before
+     * the child committed, never linked it either.
+     */
+    @Test
+    void aParentAndTheChildAnsweringItStoredByTwoWritersAtOnceAreLinked() throws Exception {
+        UUID alice = UUID.randomUUID();
+        Instant start = Instant.now();
+        String call = "toolu_" + UUID.randomUUID();
+        TestEvents.Interception parent = new TestEvents.Interception(alice, start);
+        TestEvents.Interception child = new TestEvents.Interception(alice, start.plusSeconds(2)).answering(call);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (java.sql.Connection holder = java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password())) {
+            holder.setAutoCommit(false);
+            try (var lock = holder.prepareStatement("SELECT aibridge_lock_sessions(ARRAY[?], ARRAY[?::uuid])")) {
+                lock.setString(1, parent.id.toString());
+                lock.setString(2, alice.toString());
+                lock.execute();
+            }
+            var parentWrite = pool.submit(() -> {
+                writer.write(List.of(parent.started(), parent.toolCall(call, 1000), parent.ended(1100)));
+                return null;
+            });
+            awaitWaitingAdvisoryLocks(holder, 1, parentWrite);
+            var childWrite = pool.submit(() -> {
+                writer.write(List.of(child.started(), child.tokens(5, 1, 0, 0, 900), child.ended(1000)));
+                return null;
+            });
+            // the child's batch now waits for the parent's (or, unlocked, has already committed unlinked)
+            awaitWaitingAdvisoryLocks(holder, 2, childWrite);
+            holder.rollback();
+            parentWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            childWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(rows.interception(child.id)).containsEntry("thread_parent_id", parent.id.toString())
+                .containsEntry("thread_root_id", parent.id.toString())
+                .containsEntry("session_id", parent.id.toString());
+        assertThat(rows.sessions(List.of(alice))).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("interceptions", "2").containsEntry("threads", "1"));
+        assertSummariesMatchTheirDefinition(alice);
+    }
+
+    /** Waits until {@code count} advisory lock requests wait, or {@code write} has finished. */
+    private static void awaitWaitingAdvisoryLocks(java.sql.Connection c, int count, java.util.concurrent.Future<?> write)
+            throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!write.isDone()) {
+            try (var s = c.createStatement();
+                 var rs = s.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) {
+                rs.next();
+                if (rs.getInt(1) >= count) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no writer waited for a lock within 30 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** What a consumer does: a deadlock or other passing failure retries the batch. */
     private static Void writeRetryingTransientFailures(List<InterceptionEvent> events, int batchSize) throws SQLException {
         for (int from = 0; from < events.size(); from += batchSize) {
