@@ -17,6 +17,23 @@ public record Filters(UUID initiator, String sessionId, String provider, String 
         return provider != null || model != null || client != null || startedAfter != null || startedBefore != null;
     }
 
+    /**
+     * The one provider, model or client filter when it is the only filter on interceptions (an
+     * initiator or session filter may come with it), else null: {@code [kind, value]} as in
+     * {@code aibridge_session_values}.
+     */
+    public String[] singleValueFilter() {
+        if (hasTimeRange() || sessionId != null) {
+            return null;
+        }
+        int set = (provider != null ? 1 : 0) + (model != null ? 1 : 0) + (client != null ? 1 : 0);
+        if (set != 1) {
+            return null;
+        }
+        return provider != null ? new String[]{"provider", provider}
+                : model != null ? new String[]{"model", model} : new String[]{"client", client};
+    }
+
     public boolean hasTimeRange() {
         return startedAfter != null || startedBefore != null;
     }

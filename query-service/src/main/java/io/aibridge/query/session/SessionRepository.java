@@ -125,9 +125,24 @@ public class SessionRepository {
         }
     }
 
+    /**
+     * The number of matching sessions. A lone provider, model or client filter is counted from
+     * {@code aibridge_session_values} (V44), whose primary key holds exactly the sessions whose array
+     * has the value: an index-only range scan instead of a heap page per matching summary.
+     */
     private long count(Connection c, Caller caller, Filters filters) throws SQLException {
-        Sql sql = new Sql("SELECT count(*) FROM aibridge_sessions s WHERE TRUE");
-        where(sql, caller, filters);
+        String[] value = filters.singleValueFilter();
+        Sql sql = value != null
+                ? new Sql("SELECT count(*) FROM aibridge_session_values s WHERE s.kind = ? AND s.value = ?", value[0], value[1])
+                : new Sql("SELECT count(*) FROM aibridge_sessions s WHERE TRUE");
+        if (value != null) {
+            caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
+            if (filters.initiator() != null) {
+                sql.append(" AND s.initiator_id = ?", filters.initiator());
+            }
+        } else {
+            where(sql, caller, filters);
+        }
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             rs.next();
             return rs.getLong(1);
