@@ -39,6 +39,9 @@ import java.util.UUID;
  * the same. Every row whose lineage changed is returned with its session before and after, so
  * that the summaries it left and joined can be recomputed.
  *
+ * <p>The parent must have started at most {@link #LOOKBACK} before the child; a tool call answered
+ * later is not linked, whichever of the two arrives first.
+ *
  * <p>"Most recent" tool usage means the latest by (interception start, created_at, id): tool-call
  * ids are unique in practice, and this order lets PostgreSQL read the day partitions newest
  * first and stop at the first match.
@@ -51,6 +54,16 @@ final class ThreadLinker {
      */
     static final Duration CLOCK_SKEW = Duration.ofDays(1);
 
+    /**
+     * How long before its child a parent may have started: a tool call answered later than this is
+     * not linked. The look-ups of a parent's tool call are bounded by it from below, with a value
+     * that is the same for the whole batch, so that PostgreSQL prunes the day partitions before it
+     * runs them instead of visiting every older partition once per row (with 90 day partitions the
+     * linking took 93 ms of a batch, against 16 ms with one). Agent loops answer tool calls within
+     * minutes; a week also covers a conversation resumed days later.
+     */
+    static final Duration LOOKBACK = Duration.ofDays(7);
+
     private static final String FIND_LINKABLE = """
             SELECT x.id, x.started_at, x.session_id, x.initiator_id, x.ended_at IS NOT NULL AS visible,
                    p.interception_id AS parent_id, parent.thread_root_id AS parent_root
@@ -60,6 +73,8 @@ final class ThreadLinker {
                 FROM aibridge_tool_usages t
                 WHERE t.provider_tool_call_id = x.correlating_tool_call_id
                   AND t.interception_started_at <= x.started_at + interval '1 day'
+                  AND t.interception_started_at >= x.started_at - interval '%1$d days'
+                  AND t.interception_started_at >= ?::timestamptz
                   AND t.interception_id <> x.id
                 ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
                 LIMIT 1) p
@@ -67,11 +82,12 @@ final class ThreadLinker {
                 -- LIMIT keeps this a primary-key probe per row (a join could scan whole partitions)
                 SELECT i.thread_root_id FROM aibridge_interceptions i
                 WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
+                  AND i.started_at >= ?::timestamptz
                 LIMIT 1) parent ON true
             WHERE x.correlating_tool_call_id = ANY (?::text[])
               AND x.thread_parent_id IS NULL
               AND x.started_at >= ?::timestamptz
-            """;
+            """.formatted(LOOKBACK.toDays());
 
     /** The most recent tool usage answering each start, and the root stored on its interception. */
     private static final String FIND_PARENTS = """
@@ -82,14 +98,17 @@ final class ThreadLinker {
                 FROM aibridge_tool_usages t
                 WHERE t.provider_tool_call_id = c.call_id
                   AND t.interception_started_at <= c.started_at + interval '1 day'
+                  AND t.interception_started_at >= c.started_at - interval '%1$d days'
+                  AND t.interception_started_at >= ?::timestamptz
                   AND t.interception_id <> c.id
                 ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
                 LIMIT 1) p
             LEFT JOIN LATERAL (
                 SELECT i.thread_root_id FROM aibridge_interceptions i
                 WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
+                  AND i.started_at >= ?::timestamptz
                 LIMIT 1) parent ON true
-            """;
+            """.formatted(LOOKBACK.toDays());
 
     private static final String LINK = """
             UPDATE aibridge_interceptions i
@@ -170,6 +189,9 @@ final class ThreadLinker {
             SqlArrays.uuids(statement, 1, ids);
             SqlArrays.times(statement, 2, starts);
             SqlArrays.texts(statement, 3, callIds);
+            String notBefore = starts.stream().min(Instant::compareTo).orElseThrow().minus(LOOKBACK).toString();
+            statement.setString(4, notBefore);
+            statement.setString(5, notBefore);
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     InterceptionBatch.Row row = rows.get(rs.getObject("id", UUID.class));
@@ -230,8 +252,12 @@ final class ThreadLinker {
     private Map<UUID, Candidate> findLinkable(Connection connection, Set<String> callIds, Instant notBefore) throws SQLException {
         Map<UUID, Candidate> candidates = new LinkedHashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(FIND_LINKABLE)) {
-            SqlArrays.texts(statement, 1, callIds);
-            statement.setString(2, notBefore.toString());
+            // the parents of rows starting from notBefore started at most LOOKBACK earlier
+            String parentsFrom = notBefore.minus(LOOKBACK).toString();
+            statement.setString(1, parentsFrom);
+            statement.setString(2, parentsFrom);
+            SqlArrays.texts(statement, 3, callIds);
+            statement.setString(4, notBefore.toString());
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     Candidate candidate = new Candidate(

@@ -288,6 +288,38 @@ class OrderIndependenceTest {
         assertSummariesMatchTheirDefinition(alice);
     }
 
+    /**
+     * A tool call answered within {@link ThreadLinker#LOOKBACK} is linked, one answered later is not,
+     * whichever arrives first: the parent's tool call or the child's start.
+     */
+    @Test
+    void aToolCallIsLinkedWithinTheLookBackAndNotBeyondItInEitherOrder() throws SQLException {
+        for (boolean parentsFirst : new boolean[]{true, false}) {
+            UUID alice = UUID.randomUUID();
+            Instant now = Instant.now();
+            String recentCall = "toolu_" + UUID.randomUUID();
+            String staleCall = "toolu_" + UUID.randomUUID();
+            TestEvents.Interception recent = new TestEvents.Interception(alice,
+                    now.minus(ThreadLinker.LOOKBACK).plus(java.time.Duration.ofHours(1)));
+            TestEvents.Interception stale = new TestEvents.Interception(alice,
+                    now.minus(ThreadLinker.LOOKBACK).minus(java.time.Duration.ofHours(1)));
+            TestEvents.Interception answersRecent = new TestEvents.Interception(alice, now).answering(recentCall);
+            TestEvents.Interception answersStale = new TestEvents.Interception(alice, now).answering(staleCall);
+            List<InterceptionEvent> parents = List.of(recent.started(), recent.toolCall(recentCall, 1000), recent.ended(1100),
+                    stale.started(), stale.toolCall(staleCall, 1000), stale.ended(1100));
+            List<InterceptionEvent> children = List.of(answersRecent.started(), answersRecent.ended(100),
+                    answersStale.started(), answersStale.ended(100));
+            writer.write(parentsFirst ? parents : children);
+            writer.write(parentsFirst ? children : parents);
+
+            assertThat(rows.interception(answersRecent.id)).as("parents first: %s", parentsFirst)
+                    .containsEntry("thread_parent_id", recent.id.toString());
+            assertThat(rows.interception(answersStale.id)).as("parents first: %s", parentsFirst)
+                    .containsEntry("thread_parent_id", null).containsEntry("thread_root_id", null);
+            assertSummariesMatchTheirDefinition(alice);
+        }
+    }
+
     /** Waits until {@code count} advisory lock requests wait, or {@code write} has finished. */
     private static void awaitWaitingAdvisoryLocks(java.sql.Connection c, int count, java.util.concurrent.Future<?> write)
             throws Exception {
