@@ -20,7 +20,7 @@ public record Filters(UUID initiator, String sessionId, String provider, String 
     /**
      * The one provider, model or client filter when it is the only filter on interceptions (an
      * initiator or session filter may come with it), else null: {@code [kind, value]} as in
-     * {@code aibridge_session_values}.
+     * {@code aibridge_session_value_counts}.
      */
     public String[] singleValueFilter() {
         if (hasTimeRange() || sessionId != null) {

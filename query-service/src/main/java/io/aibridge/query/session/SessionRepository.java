@@ -126,14 +126,15 @@ public class SessionRepository {
     }
 
     /**
-     * The number of matching sessions. A lone provider, model or client filter is counted from
-     * {@code aibridge_session_values} (V44), whose primary key holds exactly the sessions whose array
-     * has the value: an index-only range scan instead of a heap page per matching summary.
+     * The number of matching sessions. A lone provider, model or client filter is the sum of
+     * {@code aibridge_session_value_counts} (V44), kept by triggers on the summaries: at most one row
+     * per user instead of a table page per matching summary.
      */
     private long count(Connection c, Caller caller, Filters filters) throws SQLException {
         String[] value = filters.singleValueFilter();
         Sql sql = value != null
-                ? new Sql("SELECT count(*) FROM aibridge_session_values s WHERE s.kind = ? AND s.value = ?", value[0], value[1])
+                ? new Sql("SELECT coalesce(sum(s.sessions), 0) FROM aibridge_session_value_counts s WHERE s.kind = ? AND s.value = ?",
+                        value[0], value[1])
                 : new Sql("SELECT count(*) FROM aibridge_sessions s WHERE TRUE");
         if (value != null) {
             caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
