@@ -33,26 +33,15 @@ UNION ALL SELECT 'model', m FROM unnest(models) AS m
 UNION ALL SELECT 'client', c FROM unnest(clients) AS c
 $$;
 
-CREATE FUNCTION aibridge_session_values_inserted() RETURNS trigger
+-- Summaries inserted (+1 for each of their values) or deleted (-1): the two triggers name their
+-- transition table alike.
+CREATE FUNCTION aibridge_session_values_added_or_removed() RETURNS trigger
     LANGUAGE plpgsql AS
 $$
 BEGIN
     INSERT INTO aibridge_session_value_counts AS c (kind, value, initiator_id, sessions)
-    SELECT v.kind, v.value, n.initiator_id, count(*)
-    FROM new_rows n CROSS JOIN LATERAL aibridge_session_value_rows(n.providers, n.models, n.clients) v
-    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-    ON CONFLICT (kind, value, initiator_id) DO UPDATE SET sessions = c.sessions + excluded.sessions;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION aibridge_session_values_deleted() RETURNS trigger
-    LANGUAGE plpgsql AS
-$$
-BEGIN
-    INSERT INTO aibridge_session_value_counts AS c (kind, value, initiator_id, sessions)
-    SELECT v.kind, v.value, o.initiator_id, -count(*)
-    FROM old_rows o CROSS JOIN LATERAL aibridge_session_value_rows(o.providers, o.models, o.clients) v
+    SELECT v.kind, v.value, r.initiator_id, CASE TG_OP WHEN 'INSERT' THEN count(*) ELSE -count(*) END
+    FROM changed_rows r CROSS JOIN LATERAL aibridge_session_value_rows(r.providers, r.models, r.clients) v
     GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (kind, value, initiator_id) DO UPDATE SET sessions = c.sessions + excluded.sessions;
     RETURN NULL;
@@ -95,9 +84,9 @@ END
 $$;
 
 CREATE TRIGGER aibridge_session_values_insert AFTER INSERT ON aibridge_sessions
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aibridge_session_values_inserted();
+    REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION aibridge_session_values_added_or_removed();
 CREATE TRIGGER aibridge_session_values_delete AFTER DELETE ON aibridge_sessions
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION aibridge_session_values_deleted();
+    REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION aibridge_session_values_added_or_removed();
 CREATE TRIGGER aibridge_session_values_update AFTER UPDATE ON aibridge_sessions
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION aibridge_session_values_updated();
 CREATE TRIGGER aibridge_session_values_truncate AFTER TRUNCATE ON aibridge_sessions
