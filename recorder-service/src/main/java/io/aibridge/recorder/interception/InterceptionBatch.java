@@ -124,6 +124,16 @@ final class InterceptionBatch {
         return days;
     }
 
+    /**
+     * Every tool-call id the batch links by: its starts' correlating ids and its tool usages' ids.
+     * The linker looks these up, and the writer locks them first.
+     */
+    Set<String> linkingCallIds() {
+        Set<String> ids = correlatingToolCallIds();
+        ids.addAll(toolCallIds());
+        return ids;
+    }
+
     /** Correlating tool-call ids of the batch's starts. */
     Set<String> correlatingToolCallIds() {
         Set<String> ids = new LinkedHashSet<>();

@@ -265,8 +265,7 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
      * first one's rows and the link is made (schema V42).
      */
     private static void lockToolCalls(Connection connection, InterceptionBatch batch) throws SQLException {
-        Set<String> callIds = new LinkedHashSet<>(batch.toolCallIds());
-        callIds.addAll(batch.correlatingToolCallIds());
+        Set<String> callIds = batch.linkingCallIds();
         if (callIds.isEmpty()) {
             return;
         }

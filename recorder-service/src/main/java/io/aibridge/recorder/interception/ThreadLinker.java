@@ -209,8 +209,7 @@ final class ThreadLinker {
      * batch's tool calls complete, and re-roots the descendants of everything linked now.
      */
     Result link(Connection connection, InterceptionBatch batch, PreLinks prelinks) throws SQLException {
-        Set<String> callIds = new LinkedHashSet<>(batch.correlatingToolCallIds());
-        callIds.addAll(batch.toolCallIds());
+        Set<String> callIds = batch.linkingCallIds();
         Instant earliest = batch.earliestLinkStart();
         Map<UUID, Candidate> candidates = callIds.isEmpty() || earliest == null ? Map.of()
                 : findLinkable(connection, callIds, earliest.minus(CLOCK_SKEW));
