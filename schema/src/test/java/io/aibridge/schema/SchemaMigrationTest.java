@@ -235,6 +235,52 @@ class SchemaMigrationTest {
         }
     }
 
+    /**
+     * The summary update of a batch (V45) plans its look-ups for the batch's days: it reads and
+     * locks only their partitions, however many days are kept, on every call (a cached generic
+     * plan would lock them all), and it still adds every interception, token usage and prompt.
+     */
+    @Test
+    void theSummaryUpdateOfABatchLocksOnlyTheDaysOfItsRows() throws SQLException {
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT aibridge_ensure_day_partitions('2026-05-01', '2026-05-20')");
+            UUID user = UUID.randomUUID();
+            Instant day = Instant.parse("2026-05-20T08:00:00Z");
+            c.setAutoCommit(false);
+            for (int call = 0; call < 8; call++) { // past the five custom plans of PostgreSQL's plan cache
+                UUID id = UUID.randomUUID();
+                Instant started = day.plusSeconds(call);
+                s.execute(insert(id, started, user, "anthropic", "claude-sonnet-4-5", "Claude Code", null, true));
+                s.execute(tokens(id, started, 100, 20, 5, 1));
+                s.execute("INSERT INTO aibridge_user_prompts (id, interception_id, interception_started_at, prompt, created_at)"
+                        + " VALUES (gen_random_uuid(), '" + id + "', '" + started + "', 'prompt " + call + "', now())");
+                c.commit();
+                s.execute("SELECT aibridge_update_sessions('{}', '{}', '{}', '{}', ARRAY['" + id + "'::uuid], ARRAY['"
+                        + started + "'::timestamptz], '{}', '{}', '{}', '{}')");
+                List<String> lockedDays = new ArrayList<>();
+                try (ResultSet rs = s.executeQuery("SELECT DISTINCT d.day FROM pg_locks l JOIN pg_class r ON r.oid = l.relation"
+                        + " JOIN aibridge_day_partitions d ON r.relname = ANY (d.partitions)"
+                        + " WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' ORDER BY 1")) {
+                    while (rs.next()) {
+                        lockedDays.add(rs.getString(1));
+                    }
+                }
+                c.commit();
+                assertThat(lockedDays).as("day partitions locked by call %d", call).containsExactly("2026-05-20");
+            }
+            c.setAutoCommit(true);
+            try (ResultSet rs = s.executeQuery("SELECT interceptions, input_tokens, output_tokens, last_prompt FROM aibridge_sessions"
+                    + " WHERE initiator_id = '" + user + "'")) {
+                List<String> summaries = new ArrayList<>();
+                while (rs.next()) {
+                    summaries.add(rs.getLong(1) + "/" + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getString(4));
+                }
+                // every interception is its own session (no client session id, no thread)
+                assertThat(summaries).hasSize(8).allMatch(row -> row.startsWith("1/100/20/prompt "));
+            }
+        }
+    }
+
     /** The table's non-zero counts as kind/value/last digit of the initiator=count. */
     private static List<String> counts(Statement s) throws SQLException {
         return rows(s, "SELECT kind, value, initiator_id, sessions FROM aibridge_session_value_counts WHERE sessions <> 0");
