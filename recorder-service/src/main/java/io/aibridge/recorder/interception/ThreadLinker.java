@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,7 +75,7 @@ final class ThreadLinker {
                 WHERE t.provider_tool_call_id = x.correlating_tool_call_id
                   AND t.interception_started_at <= x.started_at + interval '1 day'
                   AND t.interception_started_at >= x.started_at - interval '%1$d days'
-                  AND t.interception_started_at >= ?::timestamptz
+                  AND t.interception_started_at >= {parents_from}
                   AND t.interception_id <> x.id
                 ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
                 LIMIT 1) p
@@ -82,11 +83,11 @@ final class ThreadLinker {
                 -- LIMIT keeps this a primary-key probe per row (a join could scan whole partitions)
                 SELECT i.thread_root_id FROM aibridge_interceptions i
                 WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
-                  AND i.started_at >= ?::timestamptz
+                  AND i.started_at >= {parents_from}
                 LIMIT 1) parent ON true
             WHERE x.correlating_tool_call_id = ANY (?::text[])
               AND x.thread_parent_id IS NULL
-              AND x.started_at >= ?::timestamptz
+              AND x.started_at >= {rows_from}
             """.formatted(LOOKBACK.toDays());
 
     /** The most recent tool usage answering each start, and the root stored on its interception. */
@@ -99,14 +100,14 @@ final class ThreadLinker {
                 WHERE t.provider_tool_call_id = c.call_id
                   AND t.interception_started_at <= c.started_at + interval '1 day'
                   AND t.interception_started_at >= c.started_at - interval '%1$d days'
-                  AND t.interception_started_at >= ?::timestamptz
+                  AND t.interception_started_at >= {parents_from}
                   AND t.interception_id <> c.id
                 ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
                 LIMIT 1) p
             LEFT JOIN LATERAL (
                 SELECT i.thread_root_id FROM aibridge_interceptions i
                 WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
-                  AND i.started_at >= ?::timestamptz
+                  AND i.started_at >= {parents_from}
                 LIMIT 1) parent ON true
             """.formatted(LOOKBACK.toDays());
 
@@ -115,7 +116,7 @@ final class ThreadLinker {
             SET thread_parent_id = u.parent_id, thread_root_id = u.root_id
             FROM unnest(?::uuid[], ?::timestamptz[], ?::uuid[], ?::uuid[]) AS u(id, started_at, parent_id, root_id)
             WHERE i.id = u.id AND i.started_at = u.started_at
-              AND i.started_at >= ?::timestamptz AND i.started_at <= ?::timestamptz
+              AND i.started_at >= {rows_from} AND i.started_at < {rows_until}
             RETURNING i.id, i.session_id
             """;
 
@@ -125,7 +126,7 @@ final class ThreadLinker {
             FROM unnest(?::uuid[], ?::uuid[]) AS m(old_root, new_root)
             WHERE d.thread_root_id = m.old_root
               AND d.id <> m.new_root
-              AND d.started_at >= ?::timestamptz
+              AND d.started_at >= {rows_from}
             RETURNING d.id, COALESCE(NULLIF(d.client_session_id, ''), m.old_root::text) AS old_session_id,
                       d.session_id, d.initiator_id, d.ended_at IS NOT NULL AND d.initiator_id IS NOT NULL AS visible
             """;
@@ -185,13 +186,12 @@ final class ThreadLinker {
             return PreLinks.NONE;
         }
         Map<UUID, Candidate> candidates = new LinkedHashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(FIND_PARENTS)) {
+        Instant parentsFrom = starts.stream().min(Instant::compareTo).orElseThrow().minus(LOOKBACK);
+        try (PreparedStatement statement = connection.prepareStatement(
+                FIND_PARENTS.replace("{parents_from}", fromDay(parentsFrom)))) {
             SqlArrays.uuids(statement, 1, ids);
             SqlArrays.times(statement, 2, starts);
             SqlArrays.texts(statement, 3, callIds);
-            String notBefore = starts.stream().min(Instant::compareTo).orElseThrow().minus(LOOKBACK).toString();
-            statement.setString(4, notBefore);
-            statement.setString(5, notBefore);
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     InterceptionBatch.Row row = rows.get(rs.getObject("id", UUID.class));
@@ -248,15 +248,29 @@ final class ThreadLinker {
         return a == null || b.isBefore(a) ? b : a;
     }
 
+    /**
+     * A batch-wide lower bound, written into the statement as a literal at the start of its UTC
+     * day. As a literal, PostgreSQL prunes the day partitions when it plans the statement, also in
+     * the generic plan it caches: the plan holds, opens and locks only the days from the bound on,
+     * instead of all the days kept (and re-planning it, after the retention detached a day, costs
+     * a few milliseconds instead of tens). Whole days keep the statement's text the same all day,
+     * so its prepared plan is reused; every row's own condition is the exact one.
+     */
+    static String fromDay(Instant bound) {
+        return "'" + bound.truncatedTo(ChronoUnit.DAYS) + "'::timestamptz";
+    }
+
+    /** A batch-wide upper bound, as {@link #fromDay}: the start of the next UTC day, exclusive. */
+    static String untilDay(Instant bound) {
+        return "'" + bound.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS) + "'::timestamptz";
+    }
+
     private Map<UUID, Candidate> findLinkable(Connection connection, Set<String> callIds, Instant notBefore) throws SQLException {
         Map<UUID, Candidate> candidates = new LinkedHashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(FIND_LINKABLE)) {
-            // the parents of rows starting from notBefore started at most LOOKBACK earlier
-            String parentsFrom = notBefore.minus(LOOKBACK).toString();
-            statement.setString(1, parentsFrom);
-            statement.setString(2, parentsFrom);
-            SqlArrays.texts(statement, 3, callIds);
-            statement.setString(4, notBefore.toString());
+        // the parents of rows starting from notBefore started at most LOOKBACK earlier
+        try (PreparedStatement statement = connection.prepareStatement(FIND_LINKABLE
+                .replace("{parents_from}", fromDay(notBefore.minus(LOOKBACK))).replace("{rows_from}", fromDay(notBefore)))) {
+            SqlArrays.texts(statement, 1, callIds);
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     Candidate candidate = new Candidate(
@@ -324,13 +338,12 @@ final class ThreadLinker {
             last = last == null || candidate.startedAt().isAfter(last) ? candidate.startedAt() : last;
         }
         Map<UUID, String> sessions = new HashMap<>();
-        try (PreparedStatement statement = connection.prepareStatement(LINK)) {
+        try (PreparedStatement statement = connection.prepareStatement(
+                LINK.replace("{rows_from}", fromDay(first)).replace("{rows_until}", untilDay(last)))) {
             SqlArrays.uuids(statement, 1, ids);
             SqlArrays.times(statement, 2, starts);
             SqlArrays.uuids(statement, 3, parents);
             SqlArrays.uuids(statement, 4, rootIds);
-            statement.setString(5, first.toString());
-            statement.setString(6, last.toString());
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     sessions.put(rs.getObject(1, UUID.class), rs.getString(2));
@@ -346,10 +359,9 @@ final class ThreadLinker {
         List<Moved> moved = new ArrayList<>();
         List<UUID> oldRoots = new ArrayList<>(roots.keySet());
         List<UUID> newRoots = oldRoots.stream().map(roots::get).toList();
-        try (PreparedStatement statement = connection.prepareStatement(REROOT)) {
+        try (PreparedStatement statement = connection.prepareStatement(REROOT.replace("{rows_from}", fromDay(notBefore)))) {
             SqlArrays.uuids(statement, 1, oldRoots);
             SqlArrays.uuids(statement, 2, newRoots);
-            statement.setString(3, notBefore.toString());
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
                     UUID initiator = rs.getObject("initiator_id", UUID.class);

@@ -320,6 +320,67 @@ class OrderIndependenceTest {
         }
     }
 
+    /**
+     * A batch reads and locks only the days it can touch: its own, and for linking the look-back
+     * before them, however many days are kept. The check runs once the statements' plans are the
+     * cached ones (after five runs on the connection), which hold every day partition unless the
+     * bounds prune them while planning; it looks at the locks of a batch held inside its summary
+     * update, after all its linking statements ran.
+     */
+    @Test
+    void aBatchLocksNoDayBeforeItsLookBack() throws Exception {
+        UUID alice = UUID.randomUUID();
+        Instant now = Instant.now();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+             var s = c.createStatement()) {
+            s.execute("SELECT aibridge_ensure_day_partitions((now() - interval '30 days')::date, now()::date)");
+        }
+        java.time.LocalDate oldestAllowed = java.time.LocalDate.ofInstant(
+                now.minus(ThreadLinker.LOOKBACK).minus(ThreadLinker.CLOCK_SKEW), java.time.ZoneOffset.UTC);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (int loop = 0; loop < 7; loop++) {
+                String call = "toolu_" + UUID.randomUUID();
+                TestEvents.Interception parent = new TestEvents.Interception(alice, now.plusSeconds(10L * loop));
+                TestEvents.Interception child = new TestEvents.Interception(alice, now.plusSeconds(10L * loop + 2)).answering(call);
+                writer.write(List.of(parent.started(), parent.toolCall(call, 1000), parent.ended(1100)));
+                if (loop < 6) {
+                    writer.write(List.of(child.started(), child.tokens(5, 1, 0, 0, 900), child.ended(1000)));
+                    continue;
+                }
+                try (java.sql.Connection holder = java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password())) {
+                    holder.setAutoCommit(false);
+                    try (var lock = holder.prepareStatement("SELECT aibridge_lock_sessions(ARRAY[?], ARRAY[?::uuid])")) {
+                        lock.setString(1, parent.id.toString());
+                        lock.setString(2, alice.toString());
+                        lock.execute();
+                    }
+                    var childWrite = pool.submit(() -> {
+                        writer.write(List.of(child.started(), child.tokens(5, 1, 0, 0, 900), child.ended(1000)));
+                        return null;
+                    });
+                    awaitWaitingAdvisoryLocks(holder, 1, childWrite);
+                    List<java.time.LocalDate> lockedDays = new ArrayList<>();
+                    try (var days = holder.createStatement().executeQuery("SELECT DISTINCT d.day FROM pg_locks l"
+                            + " JOIN pg_class r ON r.oid = l.relation JOIN aibridge_day_partitions d ON r.relname = ANY (d.partitions)"
+                            + " WHERE l.pid = (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted LIMIT 1)"
+                            + " ORDER BY 1")) {
+                        while (days.next()) {
+                            lockedDays.add(days.getObject(1, java.time.LocalDate.class));
+                        }
+                    }
+                    holder.rollback();
+                    childWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    assertThat(lockedDays).isNotEmpty().allSatisfy(day -> assertThat(day).isAfterOrEqualTo(oldestAllowed));
+                }
+                assertThat(rows.interception(child.id)).containsEntry("thread_parent_id", parent.id.toString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertSummariesMatchTheirDefinition(alice);
+    }
+
     /** Waits until {@code count} advisory lock requests wait, or {@code write} has finished. */
     private static void awaitWaitingAdvisoryLocks(java.sql.Connection c, int count, java.util.concurrent.Future<?> write)
             throws Exception {
