@@ -207,14 +207,15 @@ launch() {
 if [[ -z $KAFKA_EXTERNAL ]]; then
   mkdir -p "$KAFKA_DIR/data"
   if [[ ! -f $KAFKA_DIR/cluster-id ]]; then
-    # any 16 random bytes in URL-safe base64 (22 characters) is a valid KRaft cluster id
-    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22 >"$KAFKA_DIR/cluster-id"
+    # any 16 random bytes in URL-safe base64 (22 characters) is a valid KRaft cluster id; one in 64
+    # would start with '-' and be taken for an option, so its first character is replaced
+    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22 | sed 's/^-/A/' >"$KAFKA_DIR/cluster-id"
   fi
   sed -e "s#@DATA_DIR@#$KAFKA_DIR/data#" -e "s#@PORT@#$KAFKA_PORT#g" \
     -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" "$REPO/deploy/kafka/server.properties" >"$KAFKA_DIR/server.properties"
   if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
     java -cp "$KAFKA_LIB/*" -Dlog4j2.configurationFile="$REPO/deploy/kafka/log4j2.properties" \
-      kafka.tools.StorageTool format --ignore-formatted -t "$(<"$KAFKA_DIR/cluster-id")" \
+      kafka.tools.StorageTool format --ignore-formatted --cluster-id="$(<"$KAFKA_DIR/cluster-id")" \
       -c "$KAFKA_DIR/server.properties" >"$LOG_DIR/kafka-format.log" 2>&1 \
       || { cat "$LOG_DIR/kafka-format.log" >&2; die "could not format the Kafka data directory $KAFKA_DIR/data"; }
   fi

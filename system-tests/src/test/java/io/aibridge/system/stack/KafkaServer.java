@@ -88,7 +88,8 @@ public final class KafkaServer {
             format.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
                     "-Dlogging.configuration=file:" + dir.resolve("logging.properties"),
                     "kafka.tools.StorageTool", "format", "--ignore-formatted",
-                    "-t", clusterId(),
+                    // one id in 64 starts with '-': in the separate-argument form it would be taken for an option
+                    "--cluster-id=" + clusterId(),
                     "-c", dir.resolve("server.properties").toString()));
             Process p = new ProcessBuilder(format).directory(dir.toFile()).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
