@@ -49,6 +49,15 @@ public class PurgeService {
     private final PartitionRepository partitions;
     private final ExpiredDayDropper expiredDays;
     private final BoundaryDayRepository boundaryDay;
+    /**
+     * At most this many emptied summaries are deleted per statement. Each delete also takes the
+     * deleted sessions away from their users' value counts (schema V44), whose rows the recorder
+     * updates whenever it stores a new session; the delete holds those rows until it commits, so
+     * its statements are kept short (about 15 ms for 1,000 summaries) and the recorder never
+     * waits long behind one.
+     */
+    static final int EMPTIED_SUMMARIES_PER_STATEMENT = 1_000;
+
     private final SessionSummaryRepository sessions;
     private final LockRetry retry;
     private final PurgeMetrics metrics;
@@ -188,13 +197,14 @@ public class PurgeService {
         if (work.complete()) {
             // Everything that started before the cutoff is gone, so a session whose latest visible
             // interception started before it has nothing left: its summary goes, set-based.
-            int batchSize = config.batchSize();
-            long removed;
+            int batchSize = Math.min(config.batchSize(), EMPTIED_SUMMARIES_PER_STATEMENT);
+            SessionSummaryRepository.Emptied removed = new SessionSummaryRepository.Emptied(0, Instant.EPOCH);
             do {
                 PurgeSession.checkInterrupted();
-                removed = retry.run("remove emptied session summaries", () -> sessions.deleteEmptied(connection, cutoff, batchSize));
-                work.sessionsRemoved(removed);
-            } while (removed == batchSize);
+                Instant from = removed.lastStartedAt();
+                removed = retry.run("remove emptied session summaries", () -> sessions.deleteEmptied(connection, cutoff, from, batchSize));
+                work.sessionsRemoved(removed.deleted());
+            } while (removed.deleted() == batchSize);
         }
         // The rest (all of them after an incomplete purge) are recomputed from what is left.
         List<SessionKey> touched = sessions.startedBefore(connection, cutoff);

@@ -33,28 +33,45 @@ public class SessionSummaryRepository {
     public record Affected(long touched, long emptied) {
     }
 
+    /** What one delete of emptied summaries did: how many it deleted, and the latest start among them. */
+    public record Emptied(long deleted, Instant lastStartedAt) {
+    }
+
     /**
      * Deletes up to {@code limit} summaries of sessions whose interceptions all started before the
      * cutoff, once the purge has removed every interception that did. That is what
      * aibridge_refresh_sessions would conclude for them ("nothing visible left"), without probing
-     * every remaining partition per session. A summary the recorder updates in between is kept: its
-     * new row version has another ctid (and, if extended, a later last_started_at).
-     *
-     * @return summaries deleted
+     * every remaining partition per session. A summary's {@code last_started_at} is its latest
+     * start, so these are the summaries with {@code last_started_at} before the cutoff, taken in
+     * that order from {@code from} on: each call starts where the previous one stopped instead of
+     * stepping again over the index entries of the summaries already deleted (they stay in the
+     * index until vacuumed). A summary the recorder updates in between is kept: its new row
+     * version has another ctid (and, if extended, a later last_started_at).
      */
-    public long deleteEmptied(Connection connection, Instant cutoff, int limit) throws SQLException {
+    public Emptied deleteEmptied(Connection connection, Instant cutoff, Instant from, int limit) throws SQLException {
         String sql = """
                 DELETE FROM aibridge_sessions
                 WHERE ctid = ANY (ARRAY(SELECT ctid FROM aibridge_sessions
-                                        WHERE started_at < ? AND last_started_at < ? LIMIT ?))
+                                        WHERE last_started_at >= ? AND last_started_at < ?
+                                        ORDER BY last_started_at LIMIT ?))
                   AND last_started_at < ?
+                RETURNING last_started_at
                 """;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setObject(1, utc(cutoff));
+            statement.setObject(1, utc(from));
             statement.setObject(2, utc(cutoff));
             statement.setInt(3, limit);
             statement.setObject(4, utc(cutoff));
-            return statement.executeUpdate();
+            long deleted = 0;
+            Instant last = from;
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    deleted++;
+                    Instant started = rows.getObject(1, java.time.OffsetDateTime.class).toInstant();
+                    last = started.isAfter(last) ? started : last;
+                }
+            }
+            return new Emptied(deleted, last);
         }
     }
 
