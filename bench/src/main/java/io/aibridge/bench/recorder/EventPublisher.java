@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Publishes interception events to {@code aibridge.interceptions.v1} exactly as the proxy does:
  * CloudEvents binary mode through the contract's {@link EventCodec}, key = interception id, an
- * idempotent producer with {@code acks=all} and lz4.
+ * idempotent producer with {@code acks=all} and snappy.
  */
 public final class EventPublisher implements AutoCloseable {
 
@@ -32,7 +32,7 @@ public final class EventPublisher implements AutoCloseable {
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName(),
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "snappy",
                 ProducerConfig.LINGER_MS_CONFIG, "5",
                 ProducerConfig.CLIENT_ID_CONFIG, "aibridge-bench"));
     }

@@ -84,7 +84,7 @@ public final class RecorderBenchmark {
         }
         report.note("The realistic mix: 200 users in client sessions of ~200 interceptions; prompts followed by agentic loops of 1–6 requests "
                 + "(start with the correlating tool-call id, prompt on the first, token usage, a tool call on all but the last, a thought on half, end): "
-                + "about 4.5 events per interception, published by an idempotent lz4 producer like the proxy's.");
+                + "about 4.5 events per interception, published by an idempotent snappy producer like the proxy's.");
         return report;
     }
 

@@ -53,7 +53,7 @@ class EventPipelineTest {
 
     private EventPipeline pipeline(String bootstrap, MeterRegistry registry, Duration spoolAfter, long maxBytes, boolean failClosed,
                                    Map<String, Object> overrides) {
-        EventPipeline p = new EventPipeline(new EventPipeline.Settings(bootstrap, 2, (short) 1, 16L * 1024 * 1024, "lz4",
+        EventPipeline p = new EventPipeline(new EventPipeline.Settings(bootstrap, 2, (short) 1, 16L * 1024 * 1024, "snappy",
                 Duration.ofMinutes(10), Duration.ofSeconds(3), 10_000, spoolDir, maxBytes, spoolAfter, failClosed, overrides), registry);
         p.start();
         closeLater.add(p);
