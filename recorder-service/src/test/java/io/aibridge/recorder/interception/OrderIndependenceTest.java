@@ -256,13 +256,7 @@ class OrderIndependenceTest {
         TestEvents.Interception parent = new TestEvents.Interception(alice, start);
         TestEvents.Interception child = new TestEvents.Interception(alice, start.plusSeconds(2)).answering(call);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        try (java.sql.Connection holder = java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password())) {
-            holder.setAutoCommit(false);
-            try (var lock = holder.prepareStatement("SELECT aibridge_lock_sessions(ARRAY[?], ARRAY[?::uuid])")) {
-                lock.setString(1, parent.id.toString());
-                lock.setString(2, alice.toString());
-                lock.execute();
-            }
+        try (java.sql.Connection holder = holdingSession(parent.id, alice)) {
             var parentWrite = pool.submit(() -> {
                 writer.write(List.of(parent.started(), parent.toolCall(call, 1000), parent.ended(1100)));
                 return null;
@@ -348,13 +342,7 @@ class OrderIndependenceTest {
                     writer.write(List.of(child.started(), child.tokens(5, 1, 0, 0, 900), child.ended(1000)));
                     continue;
                 }
-                try (java.sql.Connection holder = java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password())) {
-                    holder.setAutoCommit(false);
-                    try (var lock = holder.prepareStatement("SELECT aibridge_lock_sessions(ARRAY[?], ARRAY[?::uuid])")) {
-                        lock.setString(1, parent.id.toString());
-                        lock.setString(2, alice.toString());
-                        lock.execute();
-                    }
+                try (java.sql.Connection holder = holdingSession(parent.id, alice)) {
                     var childWrite = pool.submit(() -> {
                         writer.write(List.of(child.started(), child.tokens(5, 1, 0, 0, 900), child.ended(1000)));
                         return null;
@@ -379,6 +367,25 @@ class OrderIndependenceTest {
             pool.shutdownNow();
         }
         assertSummariesMatchTheirDefinition(alice);
+    }
+
+    /**
+     * A connection whose open transaction holds the advisory lock of one session (the thread rooted
+     * at {@code root}): a writer storing into that session waits inside its summary update until
+     * the connection rolls back.
+     */
+    private static java.sql.Connection holdingSession(UUID root, UUID initiator) throws SQLException {
+        java.sql.Connection holder = java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+        try (var lock = holder.prepareStatement("SELECT aibridge_lock_sessions(ARRAY[?], ARRAY[?::uuid])")) {
+            holder.setAutoCommit(false);
+            lock.setString(1, root.toString());
+            lock.setString(2, initiator.toString());
+            lock.execute();
+            return holder;
+        } catch (SQLException | RuntimeException e) {
+            holder.close();
+            throw e;
+        }
     }
 
     /** Waits until {@code count} advisory lock requests wait, or {@code write} has finished. */

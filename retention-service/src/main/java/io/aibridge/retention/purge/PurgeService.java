@@ -44,11 +44,6 @@ public class PurgeService {
 
     private static final Logger LOG = Logger.getLogger(PurgeService.class);
 
-    private final DataSource dataSource;
-    private final RetentionConfig config;
-    private final PartitionRepository partitions;
-    private final ExpiredDayDropper expiredDays;
-    private final BoundaryDayRepository boundaryDay;
     /**
      * At most this many emptied summaries are deleted per statement. Each delete also takes the
      * deleted sessions away from their users' value counts (schema V44), whose rows the recorder
@@ -58,6 +53,11 @@ public class PurgeService {
      */
     static final int EMPTIED_SUMMARIES_PER_STATEMENT = 1_000;
 
+    private final DataSource dataSource;
+    private final RetentionConfig config;
+    private final PartitionRepository partitions;
+    private final ExpiredDayDropper expiredDays;
+    private final BoundaryDayRepository boundaryDay;
     private final SessionSummaryRepository sessions;
     private final LockRetry retry;
     private final PurgeMetrics metrics;

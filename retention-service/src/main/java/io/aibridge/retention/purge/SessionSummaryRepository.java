@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -67,7 +68,7 @@ public class SessionSummaryRepository {
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     deleted++;
-                    Instant started = rows.getObject(1, java.time.OffsetDateTime.class).toInstant();
+                    Instant started = rows.getObject(1, OffsetDateTime.class).toInstant();
                     last = started.isAfter(last) ? started : last;
                 }
             }
