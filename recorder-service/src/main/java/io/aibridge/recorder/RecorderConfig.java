@@ -22,10 +22,14 @@ public interface RecorderConfig {
     /**
      * Most records one poll returns, and so the most events one database transaction writes
      * ({@code AIBRIDGE_RECORDER_BATCH_SIZE}). Every event of a batch becomes visible at the same
-     * commit; on the project machine batches of 500 to 2,000 stored events equally fast, and
-     * smaller ones made ended interceptions visible sooner.
+     * commit. A poll returns what has arrived, so under light traffic batches stay small whatever
+     * the limit; under heavy traffic a batch's fixed cost (planning and round trips, the same for
+     * 50 events as for 1,000) is what limits the recorder. On the project machine, with the
+     * summary update bounded to the batch's days, 3,000 stored 11,500–13,100 events/s against
+     * 9,000–10,000 with 1,000, and ended interceptions at 1,000 interceptions/s became visible
+     * within 2.1 s at p99 against 3.5–4.0 s (two runs each).
      */
-    @WithDefault("1000")
+    @WithDefault("3000")
     int batchSize();
 
     /**
