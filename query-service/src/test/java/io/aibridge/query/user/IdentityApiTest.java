@@ -124,7 +124,7 @@ class IdentityApiTest {
                 .body("count", equalTo(1)).body("keys[0].id", equalTo(keyId)).body("keys[0]", org.hamcrest.Matchers.not(
                         org.hamcrest.Matchers.hasKey("token")));
         admin().get("/api/v2/users/ia-carol/keys/" + keyId).then().statusCode(200).body("name", equalTo("laptop"));
-        String secret = token.substring(token.lastIndexOf('_') + 1);
+        String secret = ApiKeys.parse(token).orElseThrow().secret();
         assertThat(kafka.records(Topics.IDENTITY)).noneSatisfy(r ->
                 assertThat(new String(r.value(), StandardCharsets.UTF_8)).contains(secret));
         assertThat(kafka.records(Topics.IDENTITY)).anySatisfy(r -> {
