@@ -75,7 +75,7 @@ public interface ProxyConfig {
         @WithDefault("600s")
         Duration idleTimeout();
 
-        /** Pooled keep-alive connections per provider host. */
+        /** Pooled keep-alive connections per provider host, shared out evenly between the event loops. */
         @WithDefault("500")
         int maxConnections();
 

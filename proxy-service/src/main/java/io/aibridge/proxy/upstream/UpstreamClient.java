@@ -2,6 +2,7 @@ package io.aibridge.proxy.upstream;
 
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.route.ProviderType;
+import io.netty.util.concurrent.EventExecutor;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -18,9 +19,20 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * The pooled keep-alive HTTP client for provider calls (Vert.x, non-blocking). Compression is
+ * The pooled keep-alive HTTP clients for provider calls (Vert.x, non-blocking). Compression is
  * never requested: the proxy asks for identity encoding so that it can read what it relays.
+ *
+ * <p>One client per event loop. A request is handled on the event loop of the caller's connection,
+ * and a pooled connection lives on the event loop that opened it; with one pool for all loops the
+ * pool hands out its most recently used connection, which mostly belongs to another loop, and then
+ * the request's bytes and every chunk of the answer cross between two threads (a queued task and
+ * a wake-up each way). With a pool per loop, a request and its upstream connection share one
+ * thread from the client's bytes in to the last byte out. The connection limit is shared out
+ * between the loops.
  */
 @ApplicationScoped
 public class UpstreamClient {
@@ -28,7 +40,11 @@ public class UpstreamClient {
     private static final Logger LOG = Logger.getLogger(UpstreamClient.class);
 
     private final ProxyConfig config;
-    private final HttpClient client;
+    /** The event loops, and at the same index the client whose connections live on each. */
+    private final EventExecutor[] loops;
+    private final HttpClient[] clients;
+    /** For calls from a thread that is no event loop (a worker): connections on the caller context's loop. */
+    private final HttpClient offLoop;
 
     public UpstreamClient(Vertx vertx, ProxyConfig config) {
         this.config = config;
@@ -48,8 +64,16 @@ public class UpstreamClient {
                 // Intercept.ProcessRequest.Upstream span covers the call, and trace ids of our users'
                 // requests are not the providers' business.
                 .setTracingPolicy(TracingPolicy.IGNORE);
-        PoolOptions pool = new PoolOptions().setHttp1MaxSize(u.maxConnections()).setMaxWaitQueueSize(-1);
-        this.client = vertx.createHttpClient(options, pool);
+        List<EventExecutor> eventLoops = new ArrayList<>();
+        vertx.nettyEventLoopGroup().forEach(eventLoops::add);
+        this.loops = eventLoops.toArray(EventExecutor[]::new);
+        int perLoop = Math.max(1, (u.maxConnections() + loops.length - 1) / Math.max(1, loops.length));
+        PoolOptions pool = new PoolOptions().setHttp1MaxSize(perLoop).setMaxWaitQueueSize(-1);
+        this.clients = new HttpClient[loops.length];
+        for (int i = 0; i < loops.length; i++) {
+            clients[i] = vertx.createHttpClient(options, pool);
+        }
+        this.offLoop = vertx.createHttpClient(options, pool);
         for (ProviderType p : ProviderType.values()) {
             if (key(p) == null) {
                 LOG.warnf("no provider key configured for %s: requests are forwarded without one", p.wireName());
@@ -83,10 +107,20 @@ public class UpstreamClient {
                     .setHeaders(headers)
                     .setConnectTimeout(config.upstream().connectTimeout().toMillis())
                     .setIdleTimeout(config.upstream().idleTimeout().toMillis());
-            return client.request(options);
+            return client().request(options);
         } catch (RuntimeException e) {
             return Future.failedFuture(new IllegalStateException("invalid provider base URL", e));
         }
+    }
+
+    /** The client of the calling event loop. */
+    private HttpClient client() {
+        for (int i = 0; i < loops.length; i++) {
+            if (loops[i].inEventLoop()) {
+                return clients[i];
+            }
+        }
+        return offLoop;
     }
 
     public long idleTimeoutMillis() {
@@ -94,6 +128,9 @@ public class UpstreamClient {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        client.close();
+        for (HttpClient client : clients) {
+            client.close();
+        }
+        offLoop.close();
     }
 }
