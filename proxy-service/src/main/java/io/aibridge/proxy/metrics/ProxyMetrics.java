@@ -1,14 +1,16 @@
 package io.aibridge.proxy.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,7 +28,19 @@ public class ProxyMetrics {
             Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
     private final MeterRegistry registry;
-    private final Map<Tags, AtomicLong> inflight = new ConcurrentHashMap<>();
+    // Meters by their label values. Looking a meter up in the registry builds and sorts its tags
+    // and, for timers, their buckets: 7 % of the event loops' CPU at 500 requests/s, for some ten
+    // meters per interception. A map keyed by the values costs one hash of a short list.
+    private final Map<List<String>, AtomicLong> inflight = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> interceptions = new ConcurrentHashMap<>();
+    private final Map<List<String>, Timer> durations = new ConcurrentHashMap<>();
+    private final Map<List<String>, Timer> ttfbs = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> passthroughs = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> prompts = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> tokens = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> toolSelections = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> injectedToolInvocations = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> upstreamErrors = new ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -34,10 +48,10 @@ public class ProxyMetrics {
 
     /** One more interception in flight; returns what {@link #ended} needs to undo it. */
     public AtomicLong started(String provider, String model, String route) {
-        AtomicLong gauge = inflight.computeIfAbsent(Tags.of("provider", provider, "model", model, "route", route), tags -> {
+        AtomicLong gauge = inflight.computeIfAbsent(List.of(provider, model, route), k -> {
             AtomicLong value = new AtomicLong();
-            io.micrometer.core.instrument.Gauge.builder("aibridge.interceptions.inflight", value, AtomicLong::get)
-                    .description("Interceptions in flight").tags(tags).strongReference(true).register(registry);
+            Gauge.builder("aibridge.interceptions.inflight", value, AtomicLong::get).description("Interceptions in flight")
+                    .tags("provider", provider, "model", model, "route", route).strongReference(true).register(registry);
             return value;
         });
         gauge.incrementAndGet();
@@ -47,52 +61,62 @@ public class ProxyMetrics {
     public void ended(AtomicLong inflightGauge, String provider, String model, String route, String method, String client,
                       String status, long durationNanos) {
         inflightGauge.decrementAndGet();
-        Counter.builder("aibridge.interceptions").description("Interceptions by outcome")
-                .tags("provider", provider, "model", model, "status", status, "route", route, "method", method, "client", client)
-                .register(registry).increment();
-        Timer.builder("aibridge.interceptions.duration").description("Interception duration")
-                .tags("provider", provider, "model", model)
-                .serviceLevelObjectives(DURATION_BUCKETS)
-                .register(registry).record(Duration.ofNanos(durationNanos));
+        interceptions.computeIfAbsent(List.of(provider, model, status, route, method, client), k ->
+                Counter.builder("aibridge.interceptions").description("Interceptions by outcome")
+                        .tags("provider", provider, "model", model, "status", status, "route", route, "method", method, "client", client)
+                        .register(registry)).increment();
+        durations.computeIfAbsent(List.of(provider, model), k ->
+                Timer.builder("aibridge.interceptions.duration").description("Interception duration")
+                        .tags("provider", provider, "model", model).serviceLevelObjectives(DURATION_BUCKETS)
+                        .register(registry)).record(durationNanos, TimeUnit.NANOSECONDS);
     }
 
     public void timeToFirstByte(String provider, String route, long nanos) {
-        Timer.builder("aibridge.interceptions.ttfb").description("Time from the start of an interception to its first byte relayed to the client")
-                .tags("provider", provider, "route", route)
-                .serviceLevelObjectives(TTFB_BUCKETS)
-                .register(registry).record(Duration.ofNanos(nanos));
+        ttfbs.computeIfAbsent(List.of(provider, route), k ->
+                Timer.builder("aibridge.interceptions.ttfb")
+                        .description("Time from the start of an interception to its first byte relayed to the client")
+                        .tags("provider", provider, "route", route).serviceLevelObjectives(TTFB_BUCKETS)
+                        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void passthrough(String provider, String route, String method) {
-        Counter.builder("aibridge.passthrough").description("Passthrough requests (forwarded, not recorded)")
-                .tags("provider", provider, "route", route, "method", method).register(registry).increment();
+        passthroughs.computeIfAbsent(List.of(provider, route, method), k ->
+                Counter.builder("aibridge.passthrough").description("Passthrough requests (forwarded, not recorded)")
+                        .tags("provider", provider, "route", route, "method", method).register(registry)).increment();
     }
 
     public void prompt(String provider, String model, String client) {
-        Counter.builder("aibridge.prompts").description("Recorded non-empty prompts")
-                .tags("provider", provider, "model", model, "client", client).register(registry).increment();
+        prompts.computeIfAbsent(List.of(provider, model, client), k ->
+                Counter.builder("aibridge.prompts").description("Recorded non-empty prompts")
+                        .tags("provider", provider, "model", model, "client", client).register(registry)).increment();
     }
 
     public void tokens(String provider, String model, String client, String type, long count) {
         if (count > 0) {
-            Counter.builder("aibridge.tokens").description("Tokens by type")
-                    .tags("provider", provider, "model", model, "type", type, "client", client).register(registry).increment(count);
+            tokens.computeIfAbsent(List.of(provider, model, type, client), k ->
+                    Counter.builder("aibridge.tokens").description("Tokens by type")
+                            .tags("provider", provider, "model", model, "type", type, "client", client).register(registry))
+                    .increment(count);
         }
     }
 
     public void toolSelection(String provider, String model, String name) {
-        Counter.builder("aibridge.non_injected_tool_selections").description("Tool calls the model made to the client's own tools")
-                .tags("provider", provider, "model", model, "name", name).register(registry).increment();
+        toolSelections.computeIfAbsent(List.of(provider, model, name), k ->
+                Counter.builder("aibridge.non_injected_tool_selections").description("Tool calls the model made to the client's own tools")
+                        .tags("provider", provider, "model", model, "name", name).register(registry)).increment();
     }
 
     /** One injected MCP tool invocation ({@code server} is the server's URL). */
     public void injectedToolInvocation(String provider, String model, String server, String name) {
-        Counter.builder("aibridge.injected_tool_invocations").description("Injected MCP tool invocations run by the bridge")
-                .tags("provider", provider, "model", model, "server", server, "name", name).register(registry).increment();
+        injectedToolInvocations.computeIfAbsent(List.of(provider, model, server, name), k ->
+                Counter.builder("aibridge.injected_tool_invocations").description("Injected MCP tool invocations run by the bridge")
+                        .tags("provider", provider, "model", model, "server", server, "name", name).register(registry)).increment();
     }
 
     public void upstreamError(String provider, String route, int status) {
-        Counter.builder("aibridge.upstream.errors").description("Upstream answers with an error status, or no answer (status 0)")
-                .tags("provider", provider, "route", route, "status", String.valueOf(status)).register(registry).increment();
+        String code = String.valueOf(status);
+        upstreamErrors.computeIfAbsent(List.of(provider, route, code), k ->
+                Counter.builder("aibridge.upstream.errors").description("Upstream answers with an error status, or no answer (status 0)")
+                        .tags("provider", provider, "route", route, "status", code).register(registry)).increment();
     }
 }
