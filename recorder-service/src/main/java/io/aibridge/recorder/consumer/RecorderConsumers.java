@@ -16,11 +16,13 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,6 +37,8 @@ public class RecorderConsumers {
 
     private static final Logger LOG = Logger.getLogger(RecorderConsumers.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+    /** Bytes of interception events a fetch waits for (up to {@code recorder.batch-wait}): some thousands of events. */
+    static final int GATHER_BYTES = 1024 * 1024;
 
     private final RecorderConfig config;
     private final InterceptionWriter interceptions;
@@ -62,10 +66,11 @@ public class RecorderConsumers {
         ConsumerMetrics interceptionMetrics = new ConsumerMetrics(registry, Topics.INTERCEPTIONS);
         for (int i = 0; i < Math.max(1, config.consumers()); i++) {
             consumers.add(consumer("aibridge-recorder-interceptions-" + i, Topics.INTERCEPTIONS,
-                    Topics.INTERCEPTIONS_DEAD_LETTER, InterceptionEvent.class, interceptions, interceptionMetrics));
+                    Topics.INTERCEPTIONS_DEAD_LETTER, InterceptionEvent.class, interceptions, interceptionMetrics,
+                    gathering(kafkaConfig, config.batchWait())));
         }
         consumers.add(consumer("aibridge-recorder-identity-0", Topics.IDENTITY, Topics.IDENTITY_DEAD_LETTER,
-                IdentityEvent.class, identity, new ConsumerMetrics(registry, Topics.IDENTITY)));
+                IdentityEvent.class, identity, new ConsumerMetrics(registry, Topics.IDENTITY), kafkaConfig));
         for (String topic : List.of(Topics.INTERCEPTIONS, Topics.IDENTITY)) {
             Gauge.builder("aibridge.recorder.consumer.lag", this, r -> r.lag(topic))
                     .description("Records not yet consumed on the partitions this replica consumes")
@@ -75,14 +80,30 @@ public class RecorderConsumers {
                     .tag("topic", topic).register(registry);
         }
         consumers.forEach(BatchConsumer::start);
-        LOG.infof("recording %s with %d consumer(s) and %s in group %s, batches of up to %d records",
-                Topics.INTERCEPTIONS, Math.max(1, config.consumers()), Topics.IDENTITY, config.groupId(), config.batchSize());
+        LOG.infof("recording %s with %d consumer(s) and %s in group %s, batches of up to %d records gathered for up to %d ms",
+                Topics.INTERCEPTIONS, Math.max(1, config.consumers()), Topics.IDENTITY, config.groupId(), config.batchSize(),
+                config.batchWait().toMillis());
+    }
+
+    /**
+     * The Kafka settings of a consumer whose fetches the broker holds for up to {@code wait} until
+     * {@link #GATHER_BYTES} are ready, so that events arriving a few at a time are written in
+     * batches of many. Settings given as {@code kafka.fetch.*} win.
+     */
+    static Map<String, Object> gathering(Map<String, Object> kafkaConfig, Duration wait) {
+        if (wait.isZero() || wait.isNegative()) {
+            return kafkaConfig;
+        }
+        Map<String, Object> c = new HashMap<>(kafkaConfig);
+        c.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(GATHER_BYTES));
+        c.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(wait.toMillis()));
+        return c;
     }
 
     private <E extends io.aibridge.events.Event> BatchConsumer<E> consumer(String name, String topic, String deadLetterTopic,
                                                                             Class<E> type, EventWriter<E> writer,
-                                                                            ConsumerMetrics metrics) {
-        return new BatchConsumer<>(name, topic, deadLetterTopic, type, writer, deadLetters, metrics, tracing, kafkaConfig,
+                                                                            ConsumerMetrics metrics, Map<String, Object> kafka) {
+        return new BatchConsumer<>(name, topic, deadLetterTopic, type, writer, deadLetters, metrics, tracing, kafka,
                 config.groupId(), config.batchSize(), config.pollTimeout(), config.retry().initialBackoff(),
                 config.retry().maxBackoff());
     }
