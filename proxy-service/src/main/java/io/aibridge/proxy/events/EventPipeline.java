@@ -244,7 +244,11 @@ final class EventPipeline implements AutoCloseable {
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, settings.compression());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, (int) settings.maxRequestSize());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        // Keys (interception ids) spread events over every partition, so each linger window opens a
+        // batch (and a produce request, and broker work) per partition: 20 ms gathers four times
+        // as many events into each as the producer's 5 ms default; 15 ms more before the recorder
+        // sees an event is little beside the recorder's own gathering (AIBRIDGE_RECORDER_BATCH_WAIT)
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(64 * 1024));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) settings.deliveryTimeout().toMillis());
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
