@@ -94,6 +94,9 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--lag-seconds", description = "Recorder: seconds of the lag run (default 20; --full 30; --quick 8).")
     Integer lagSeconds;
 
+    @Option(names = "--lag-warmup", description = "Recorder: seconds of the same paced load before the lag run, not counted (default 10; --quick 3).")
+    Integer lagWarmup;
+
     @Option(names = "--interceptions", description = "Sessions and purge: interceptions in the data set (default 300000; --full 1000000; --quick 100000).")
     Integer interceptions;
 
@@ -257,7 +260,7 @@ public final class BenchMain implements Callable<Integer> {
                 modes != null ? modes : List.of("blocking", "streaming"),
                 or(seconds, 30, 15, 6), or(warmup, 5, 3, 2), ttfbMs, chunkDelayMs, bodyKb,
                 or(searchStart, 500, 500, 500), searchMax, or(searchSeconds, 15, 10, 5), overheadLimitMs,
-                or(backlog, 40_000, 40_000, 5_000), or(lagRate, 1_000, 1_000, 1_000), or(lagSeconds, 30, 20, 8),
+                or(backlog, 40_000, 40_000, 5_000), or(lagRate, 1_000, 1_000, 1_000), or(lagSeconds, 30, 20, 8), or(lagWarmup, 10, 10, 3),
                 or(interceptions, 1_000_000, 300_000, 100_000), or(sessions, 100_000, 30_000, 10_000), users, days,
                 or(runs, 60, 30, 15), or(rawRuns, 3, 2, 2), purgeWriteRate, or(purgeBaseline, 20, 15, 8));
     }

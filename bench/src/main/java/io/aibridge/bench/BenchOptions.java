@@ -31,6 +31,7 @@ public record BenchOptions(
         int backlogInterceptions,
         int lagRate,
         int lagSeconds,
+        int lagWarmupSeconds,
         // session list and purge
         int interceptions,
         int sessions,

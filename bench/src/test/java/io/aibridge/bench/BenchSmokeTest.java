@@ -37,7 +37,7 @@ class BenchSmokeTest {
         BenchOptions options = new BenchOptions(BenchOptions.Scale.QUICK, RESULTS, false,
                 List.of(20), List.of("blocking", "streaming"), 1, 0, 20, 5, 0,
                 20, 30, 1, 10,
-                200, 50, 2,
+                200, 50, 2, 1,
                 3_000, 1_000, 20, 90, 3, 1, 20, 2);
         outcome = BenchMain.run(stack.stack(), options, Machine.describe(REPO), new LinkedHashSet<>(BenchMain.ALL));
     }

@@ -11,6 +11,7 @@ import io.aibridge.events.ThoughtSource;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -33,6 +34,12 @@ public final class InterceptionWorkload {
 
     /** The {@code client} of lag probes: the sessions list filtered on it shows only them. */
     public static final String PROBE_CLIENT = "bench-lag-probe";
+
+    /**
+     * How long every probe ran: fixed, so that a probe's start follows from its end and the lag
+     * watcher can ask only for the sessions started since the oldest probe it still waits for.
+     */
+    public static final Duration PROBE_DURATION = Duration.ofMillis(1_500);
 
     private static final String[][] PROFILES = {
             // client, user agent, provider, model, request path
@@ -99,7 +106,7 @@ public final class InterceptionWorkload {
         String[] p = PROFILES[profile[u]];
         UUID id = new UUID(random.nextLong(), random.nextLong());
         Instant ended = endedAt.truncatedTo(ChronoUnit.MICROS);
-        long durationMs = 1_500 + random.nextInt(20_000);
+        long durationMs = probe ? PROBE_DURATION.toMillis() : 1_500 + random.nextInt(20_000);
         Instant started = ended.minusMillis(durationMs);
         String responseId = "msg_" + Long.toHexString(random.nextLong());
         Map<String, String> metadata = new LinkedHashMap<>();

@@ -206,44 +206,25 @@ public final class RecorderBenchmark {
     /** Paced interceptions with probes; see the class comment. */
     Map<String, Object> lag(Table table) throws Exception {
         InterceptionWorkload workload = new InterceptionWorkload(System.nanoTime(), 200, 200);
-        Map<String, Instant> pending = new ConcurrentHashMap<>();
+        int probeEvery = Math.max(1, options.lagRate() / 20);
+        // the same load first, not counted: the query-service has served nothing yet and the
+        // recorder has not met batches of this size, and their JIT compilers took a core between them
+        pace(workload, options.lagWarmupSeconds(), probeEvery, new Histogram(1, TimeUnit.MINUTES.toMillis(10), 3),
+                new Histogram(1, TimeUnit.MINUTES.toMillis(10), 3));
+        Thread.sleep(1_000); // the warm-up's last events, after its last probe, are committed before "before"
         Histogram visible = new Histogram(1, TimeUnit.MINUTES.toMillis(10), 3);
         Histogram pollTimes = new Histogram(1, TimeUnit.MINUTES.toMillis(10), 3);
-        AtomicBoolean publishing = new AtomicBoolean(true);
-        int probeEvery = Math.max(1, options.lagRate() / 20);
-        long total = (long) options.lagRate() * options.lagSeconds();
         Prometheus.Scrape before = Prometheus.scrape(stack.recorderUrl());
         double stored0 = stored(before);
-        Thread watcher = new Thread(() -> watchProbes(pending, visible, pollTimes, publishing), "bench-lag-probes");
-        watcher.start();
-        long published = 0;
-        long maxSendLag = 0;
+        Paced run;
         Map<String, Resources.Usage> usage;
-        try (Resources resources = new Resources(stack); EventPublisher publisher = new EventPublisher(stack.kafka())) {
-            long period = (long) (1e9 / options.lagRate());
-            long start = System.nanoTime();
-            for (long i = 0; i < total; i++) {
-                long due = start + i * period;
-                long now = System.nanoTime();
-                while (now < due) {
-                    LockSupport.parkNanos(due - now);
-                    now = System.nanoTime();
-                }
-                maxSendLag = Math.max(maxSendLag, now - due);
-                boolean probe = i % probeEvery == 0;
-                Instant ended = Instant.now();
-                List<InterceptionEvent> events = workload.next(ended, probe);
-                if (probe) {
-                    pending.put("lag-" + events.get(0).interceptionId(), ended);
-                }
-                published += publisher.send(events);
-            }
-            publisher.flush();
-            publishing.set(false);
-            watcher.join(TimeUnit.SECONDS.toMillis(60));
+        try (Resources resources = new Resources(stack)) {
+            run = pace(workload, options.lagSeconds(), probeEvery, visible, pollTimes);
             usage = resources.usage();
         }
-        watcher.interrupt();
+        Map<String, Instant> pending = run.pending();
+        long published = run.published();
+        long maxSendLag = run.maxSendLag();
         // every event stored? (the counter lags the commit by nothing: it counts after the commit)
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         double storedNow;
@@ -282,22 +263,75 @@ public final class RecorderBenchmark {
         return data;
     }
 
+    /** What one paced run published, and the probes it never saw. */
+    private record Paced(long published, long maxSendLag, Map<String, Instant> pending) {
+    }
+
+    /**
+     * Publishes {@code seconds} of interceptions at the lag rate, every {@code probeEvery}th a probe,
+     * while a watcher records when each probe becomes visible; returns once every probe was seen
+     * (or 30 s after the last send).
+     */
+    private Paced pace(InterceptionWorkload workload, int seconds, int probeEvery, Histogram visible, Histogram pollTimes)
+            throws InterruptedException {
+        Map<String, Instant> pending = new ConcurrentHashMap<>();
+        AtomicBoolean publishing = new AtomicBoolean(true);
+        long total = (long) options.lagRate() * seconds;
+        Thread watcher = new Thread(() -> watchProbes(pending, visible, pollTimes, publishing), "bench-lag-probes");
+        watcher.start();
+        long published = 0;
+        long maxSendLag = 0;
+        try (EventPublisher publisher = new EventPublisher(stack.kafka())) {
+            long period = (long) (1e9 / options.lagRate());
+            long start = System.nanoTime();
+            for (long i = 0; i < total; i++) {
+                long due = start + i * period;
+                long now = System.nanoTime();
+                while (now < due) {
+                    LockSupport.parkNanos(due - now);
+                    now = System.nanoTime();
+                }
+                maxSendLag = Math.max(maxSendLag, now - due);
+                boolean probe = i % probeEvery == 0;
+                Instant ended = Instant.now();
+                List<InterceptionEvent> events = workload.next(ended, probe);
+                if (probe) {
+                    pending.put("lag-" + events.get(0).interceptionId(), ended);
+                }
+                published += publisher.send(events);
+            }
+            publisher.flush();
+            publishing.set(false);
+            watcher.join(TimeUnit.SECONDS.toMillis(60));
+        } finally {
+            watcher.interrupt();
+        }
+        return new Paced(published, maxSendLag, pending);
+    }
+
     private static double ms(Histogram h, double percentile) {
         return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile);
     }
 
     /**
-     * Asks the sessions list, filtered on the probes' client, for the newest probe sessions every
-     * {@link #PROBE_POLL}; a probe counts as visible at the start of the first poll that returns it.
+     * Asks the sessions list, filtered on the probes' client, for the probe sessions started since
+     * the oldest probe still awaited, every {@link #PROBE_POLL}; a probe counts as visible at the
+     * start of the first poll that returns it. The page holds the probes of the last second or two,
+     * not every probe of the run: a page that grew to hundreds of sessions, 40 times a second, cost
+     * the query-service and this generator most of a core between them, taken from the recorder
+     * and PostgreSQL on the same two cores, and so lengthened the lag it measured.
      */
     private void watchProbes(Map<String, Instant> pending, Histogram visible, Histogram pollTimes, AtomicBoolean publishing) {
-        Map<String, String> params = Map.of("client", InterceptionWorkload.PROBE_CLIENT, "limit", "1000");
-        java.net.URI uri = api.uri("/api/v2/aibridge/sessions", params);
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
         long quietSince = 0;
         while (!Thread.currentThread().isInterrupted()) {
             long pollStart = System.nanoTime();
             Instant pollInstant = Instant.now();
+            // only the sessions of probes that started since the oldest one still awaited (and a second's margin)
+            Instant oldest = pending.values().stream().min(Instant::compareTo).orElse(pollInstant);
+            Instant startedAfter = oldest.minus(InterceptionWorkload.PROBE_DURATION).minusSeconds(1);
+            java.net.URI uri = api.uri("/api/v2/aibridge/sessions", Map.of("client", InterceptionWorkload.PROBE_CLIENT,
+                    "started_after", startedAfter.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(), "limit", "1000"));
             try {
                 JsonNode page = json.readTree(api.getRaw(uri));
                 pollTimes.recordValue(Math.max(1, (System.nanoTime() - pollStart) / 1_000_000));
