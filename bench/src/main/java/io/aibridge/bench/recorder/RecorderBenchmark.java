@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Point 3 of the benchmark issue, against the stack's own recorder-service process (its shipped
- * defaults: one consumer, batches of up to 3,000 records):
+ * defaults: one consumer, batches of up to 6,000 records):
  *
  * <ol>
  *   <li><b>Ingest</b>: a backlog of the realistic event mix is published to Kafka as fast as the
@@ -58,7 +58,7 @@ public final class RecorderBenchmark {
 
     public Report run() throws Exception {
         Report report = new Report("recorder-ingest");
-        Table ingest = new Table("Recorder ingest: a backlog drained from Kafka into PostgreSQL (recorder defaults: 1 consumer, batches ≤ 3,000)",
+        Table ingest = new Table("Recorder ingest: a backlog drained from Kafka into PostgreSQL (recorder defaults: 1 consumer, batches ≤ 6,000)",
                 "what", "value");
         Map<String, Object> drain = drain(ingest, options.backlogInterceptions(), 1);
         report.table(ingest);
