@@ -39,6 +39,19 @@ import java.util.concurrent.locks.LockSupport;
 public final class LoadGenerator implements AutoCloseable {
 
     /** Highest latency the histograms track: 2 minutes, in µs, at 3 significant digits. */
+    /**
+     * Parks until {@link System#nanoTime()} reaches {@code due}: the open-loop schedule of every paced
+     * sender here. Returns the time it woke, so that the caller can see how late it was.
+     */
+    public static long awaitNanoTime(long due) {
+        long now = System.nanoTime();
+        while (now < due) {
+            LockSupport.parkNanos(due - now);
+            now = System.nanoTime();
+        }
+        return now;
+    }
+
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -70,11 +83,7 @@ public final class LoadGenerator implements AutoCloseable {
         Instant runStart = Instant.now().plusNanos(start - System.nanoTime());
         for (long i = 0; i < total; i++) {
             long intended = start + i * period;
-            long now = System.nanoTime();
-            while (now < intended) {
-                LockSupport.parkNanos(intended - now);
-                now = System.nanoTime();
-            }
+            long now = awaitNanoTime(intended);
             maxLag = Math.max(maxLag, now - intended);
             run.send(i, intended, i >= warmCount);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.bench.BenchOptions;
 import io.aibridge.bench.Report;
 import io.aibridge.bench.Table;
+import io.aibridge.bench.load.LoadGenerator;
 import io.aibridge.bench.stack.Jfr;
 import io.aibridge.bench.stack.Prometheus;
 import io.aibridge.bench.stack.QueryApi;
@@ -286,12 +287,7 @@ public final class RecorderBenchmark {
             long start = System.nanoTime();
             for (long i = 0; i < total; i++) {
                 long due = start + i * period;
-                long now = System.nanoTime();
-                while (now < due) {
-                    LockSupport.parkNanos(due - now);
-                    now = System.nanoTime();
-                }
-                maxSendLag = Math.max(maxSendLag, now - due);
+                maxSendLag = Math.max(maxSendLag, LoadGenerator.awaitNanoTime(due) - due);
                 boolean probe = i % probeEvery == 0;
                 Instant ended = Instant.now();
                 List<InterceptionEvent> events = workload.next(ended, probe);
