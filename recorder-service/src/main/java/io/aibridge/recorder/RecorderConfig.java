@@ -27,7 +27,7 @@ public interface RecorderConfig {
      * 50 events as for 1,000) is what limits the recorder. On the project machine, draining a
      * backlog, 6,000 stored 15,100 events/s (best 5 s: 16,500) against 12,900–13,400 with 3,000
      * and 9,000–10,000 with 1,000; 12,000 added little (15,500: a fetch then rarely holds more than
-     * 5,000 records). At 1,000 interceptions/s batches are a few hundred events whatever the limit.
+     * 5,000 records). At 1,000 interceptions/s a batch holds under a thousand events whatever the limit.
      */
     @WithDefault("6000")
     int batchSize();

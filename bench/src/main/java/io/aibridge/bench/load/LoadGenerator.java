@@ -39,19 +39,6 @@ import java.util.concurrent.locks.LockSupport;
 public final class LoadGenerator implements AutoCloseable {
 
     /** Highest latency the histograms track: 2 minutes, in µs, at 3 significant digits. */
-    /**
-     * Parks until {@link System#nanoTime()} reaches {@code due}: the open-loop schedule of every paced
-     * sender here. Returns the time it woke, so that the caller can see how late it was.
-     */
-    public static long awaitNanoTime(long due) {
-        long now = System.nanoTime();
-        while (now < due) {
-            LockSupport.parkNanos(due - now);
-            now = System.nanoTime();
-        }
-        return now;
-    }
-
     private static final long HIGHEST_MICROS = TimeUnit.MINUTES.toMicros(2);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
@@ -186,5 +173,18 @@ public final class LoadGenerator implements AutoCloseable {
     public void close() {
         client.close();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /**
+     * Parks until {@link System#nanoTime()} reaches {@code due}: the open-loop schedule of every paced
+     * sender here. Returns the time it woke, so that the caller can see how late it was.
+     */
+    public static long awaitNanoTime(long due) {
+        long now = System.nanoTime();
+        while (now < due) {
+            LockSupport.parkNanos(due - now);
+            now = System.nanoTime();
+        }
+        return now;
     }
 }

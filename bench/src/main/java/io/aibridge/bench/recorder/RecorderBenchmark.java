@@ -208,8 +208,8 @@ public final class RecorderBenchmark {
     Map<String, Object> lag(Table table) throws Exception {
         InterceptionWorkload workload = new InterceptionWorkload(System.nanoTime(), 200, 200);
         int probeEvery = Math.max(1, options.lagRate() / 20);
-        // the same load first, not counted: the query-service has served nothing yet and the
-        // recorder has not met batches of this size, and their JIT compilers took a core between them
+        // the same load first, not counted: the query-service has served nothing yet, and cold, its
+        // JIT compiler took a third of a core or more through the whole run
         pace(workload, options.lagWarmupSeconds(), probeEvery, new Histogram(1, TimeUnit.MINUTES.toMillis(10), 3),
                 new Histogram(1, TimeUnit.MINUTES.toMillis(10), 3));
         Thread.sleep(1_000); // the warm-up's last events, after its last probe, are committed before "before"
@@ -313,9 +313,9 @@ public final class RecorderBenchmark {
      * Asks the sessions list, filtered on the probes' client, for the probe sessions started since
      * the oldest probe still awaited, every {@link #PROBE_POLL}; a probe counts as visible at the
      * start of the first poll that returns it. The page holds the probes of the last second or two,
-     * not every probe of the run: a page that grew to hundreds of sessions, 40 times a second, cost
-     * the query-service and this generator most of a core between them, taken from the recorder
-     * and PostgreSQL on the same two cores, and so lengthened the lag it measured.
+     * not every probe of the run: a page that grew to hundreds of sessions, 40 times a second, was
+     * work for the query-service and this generator on the two cores the recorder and PostgreSQL
+     * use, and so lengthened the lag it measured.
      */
     private void watchProbes(Map<String, Instant> pending, Histogram visible, Histogram pollTimes, AtomicBoolean publishing) {
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
