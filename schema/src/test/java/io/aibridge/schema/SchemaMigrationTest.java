@@ -227,6 +227,16 @@ class SchemaMigrationTest {
             s.execute("UPDATE aibridge_sessions SET clients = '{}' WHERE session_id = 's1' AND initiator_id = '00000000-0000-0000-0000-000000000002'");
             assertThat(counts(s)).doesNotContain("client/Unknown/2=1").containsExactlyInAnyOrderElementsOf(derived(s));
 
+            // one transaction: an update that changes an array between two that change none (V46 marks
+            // the transaction only for the middle one, and its statement trigger clears the mark)
+            c.setAutoCommit(false);
+            s.execute("UPDATE aibridge_sessions SET threads = threads + 1");
+            s.execute("UPDATE aibridge_sessions SET models = '{gpt-5,gpt-5-mini}' WHERE session_id = 's3'");
+            s.execute("UPDATE aibridge_sessions SET threads = threads - 1");
+            c.commit();
+            c.setAutoCommit(true);
+            assertThat(counts(s)).contains("model/gpt-5-mini/2=1").containsExactlyInAnyOrderElementsOf(derived(s));
+
             s.execute("DELETE FROM aibridge_sessions WHERE session_id = 's2'");
             assertThat(counts(s)).contains("client/Claude Code/1=1").containsExactlyInAnyOrderElementsOf(derived(s));
 
