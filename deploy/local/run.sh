@@ -29,7 +29,9 @@ AIBRIDGE_QUERY_PORT (8081), AIBRIDGE_RECORDER_PORT (8082), AIBRIDGE_RETENTION_PO
 AIBRIDGE_KAFKA_PORT (9092), AIBRIDGE_KAFKA_CONTROLLER_PORT (9093), AIBRIDGE_PG_PORT (15432),
 AIBRIDGE_FAKE_PROVIDER_PORT (9099). The embedded PostgreSQL's shared_buffers: AIBRIDGE_PG_SHARED_BUFFERS
 (1GB). Data and logs: AIBRIDGE_HOME (.aibridge in the repository).
-JVM options for the services: AIBRIDGE_JAVA_OPTS. Time to wait for readiness: AIBRIDGE_READY_TIMEOUT (s, 120).
+JVM options for the services: AIBRIDGE_JAVA_OPTS (-Xmx512m), or per service AIBRIDGE_PROXY_JAVA_OPTS,
+AIBRIDGE_QUERY_JAVA_OPTS, AIBRIDGE_RECORDER_JAVA_OPTS, AIBRIDGE_RETENTION_JAVA_OPTS, which replace it.
+Time to wait for readiness: AIBRIDGE_READY_TIMEOUT (s, 120).
 EOF
 }
 
@@ -289,9 +291,11 @@ if [[ -n $DEMO ]]; then
   export AIBRIDGE_OPENAI_KEY=demo-openai-key AIBRIDGE_ANTHROPIC_KEY=demo-anthropic-key
 fi
 
-read -r -a JAVA_OPTS <<<"${AIBRIDGE_JAVA_OPTS:--Xmx512m}"
 for name in "${SERVICES[@]}"; do
-  launch "$name" "${JAVA_OPTS[@]}" -jar "$REPO/$name/target/quarkus-app/quarkus-run.jar"
+  # proxy-service -> AIBRIDGE_PROXY_JAVA_OPTS; when unset, AIBRIDGE_JAVA_OPTS
+  own_opts=AIBRIDGE_$(tr 'a-z' 'A-Z' <<<"${name%-service}")_JAVA_OPTS
+  read -r -a java_opts <<<"${!own_opts:-${AIBRIDGE_JAVA_OPTS:--Xmx512m}}"
+  launch "$name" "${java_opts[@]}" -jar "$REPO/$name/target/quarkus-app/quarkus-run.jar"
 done
 service_ready() { [[ $(http_status "$(service_port "$1")" /q/health/ready) == 200 ]]; }
 for name in "${SERVICES[@]}"; do
