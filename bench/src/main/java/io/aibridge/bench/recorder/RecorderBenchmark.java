@@ -1,6 +1,7 @@
 package io.aibridge.bench.recorder;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aibridge.bench.BenchOptions;
 import io.aibridge.bench.Report;
 import io.aibridge.bench.Table;
@@ -13,9 +14,11 @@ import io.aibridge.bench.stack.Stack;
 import io.aibridge.events.InterceptionEvent;
 import org.HdrHistogram.Histogram;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -318,7 +321,7 @@ public final class RecorderBenchmark {
      * use, and so lengthened the lag it measured.
      */
     private void watchProbes(Map<String, Instant> pending, Histogram visible, Histogram pollTimes, AtomicBoolean publishing) {
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ObjectMapper json = new ObjectMapper();
         long quietSince = 0;
         while (!Thread.currentThread().isInterrupted()) {
             long pollStart = System.nanoTime();
@@ -326,8 +329,8 @@ public final class RecorderBenchmark {
             // only the sessions of probes that started since the oldest one still awaited (and a second's margin)
             Instant oldest = pending.values().stream().min(Instant::compareTo).orElse(pollInstant);
             Instant startedAfter = oldest.minus(InterceptionWorkload.PROBE_DURATION).minusSeconds(1);
-            java.net.URI uri = api.uri("/api/v2/aibridge/sessions", Map.of("client", InterceptionWorkload.PROBE_CLIENT,
-                    "started_after", startedAfter.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString(), "limit", "1000"));
+            URI uri = api.uri("/api/v2/aibridge/sessions", Map.of("client", InterceptionWorkload.PROBE_CLIENT,
+                    "started_after", startedAfter.truncatedTo(ChronoUnit.MILLIS).toString(), "limit", "1000"));
             try {
                 JsonNode page = json.readTree(api.getRaw(uri));
                 pollTimes.recordValue(Math.max(1, (System.nanoTime() - pollStart) / 1_000_000));
