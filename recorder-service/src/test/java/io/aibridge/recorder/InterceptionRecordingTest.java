@@ -6,6 +6,7 @@ import io.aibridge.recorder.consumer.BatchConsumer;
 import io.aibridge.recorder.consumer.ConsumerMetrics;
 import io.aibridge.recorder.consumer.DeadLetters;
 import io.aibridge.recorder.interception.InterceptionWriter;
+import io.aibridge.recorder.sql.SqlArrays;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -17,8 +18,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.jdbc.PgConnection;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -144,6 +148,16 @@ class InterceptionRecordingTest {
                 .containsEntry("input_tokens", "12").containsEntry("output_tokens", "417")
                 .containsEntry("cache_read_input_tokens", "20480").containsEntry("cache_write_input_tokens", "1536")
                 .containsEntry("last_prompt", "Why does the build fail on CI but not locally?"));
+    }
+
+    @Test
+    void theDataSourceSendsEveryArrayTheWriterBindsInBinary() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            PgConnection postgres = connection.unwrap(PgConnection.class);
+            for (String oid : SqlArrays.BINARY_TRANSFER_OIDS.split(",")) {
+                assertThat(postgres.binaryTransferSend(Integer.parseInt(oid))).as("array type oid %s", oid).isTrue();
+            }
+        }
     }
 
     @Test

@@ -1,7 +1,5 @@
 package io.aibridge.recorder.sql;
 
-import java.sql.Array;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -11,41 +9,47 @@ import java.util.UUID;
 /**
  * Binds Java collections as PostgreSQL arrays, so that one statement with {@code unnest(...)}
  * writes a whole batch: one round trip and one plan instead of one per row. Every array element
- * may be null.
+ * may be null. Arrays travel in PostgreSQL's binary format where the connection allows it
+ * ({@link BinaryArray}).
  */
 public final class SqlArrays {
+
+    /**
+     * The array types {@link SqlArrays} binds, by oid, for the driver's {@code binaryTransferEnable}
+     * property: uuid[], timestamptz[], int8[], int4[], bool[] and text[].
+     */
+    public static final String BINARY_TRANSFER_OIDS = "2951,1185,1016,1007,1000,1009";
 
     private SqlArrays() {
     }
 
     public static void uuids(PreparedStatement statement, int index, Collection<UUID> values) throws SQLException {
-        bind(statement, index, "uuid", values.toArray());
+        bind(statement, index, BinaryArray.Type.UUID, values);
     }
 
     public static void texts(PreparedStatement statement, int index, Collection<String> values) throws SQLException {
-        bind(statement, index, "text", values.stream().map(Text::storable).toArray());
+        bind(statement, index, BinaryArray.Type.TEXT, values.stream().map(Text::storable).toList());
     }
 
-    /** Times travel as RFC 3339 text; bind them to {@code ?::timestamptz[]}. Exact to the microsecond. */
+    /** Bind to {@code ?::timestamptz[]}. Exact to the microsecond. */
     public static void times(PreparedStatement statement, int index, Collection<Instant> values) throws SQLException {
-        bind(statement, index, "text", values.stream().map(t -> t == null ? null : t.toString()).toArray());
+        bind(statement, index, BinaryArray.Type.TIMESTAMPTZ, values);
     }
 
     public static void longs(PreparedStatement statement, int index, Collection<Long> values) throws SQLException {
-        bind(statement, index, "int8", values.toArray());
+        bind(statement, index, BinaryArray.Type.INT8, values);
     }
 
     public static void ints(PreparedStatement statement, int index, Collection<Integer> values) throws SQLException {
-        bind(statement, index, "int4", values.toArray());
+        bind(statement, index, BinaryArray.Type.INT4, values);
     }
 
     public static void booleans(PreparedStatement statement, int index, Collection<Boolean> values) throws SQLException {
-        bind(statement, index, "bool", values.toArray());
+        bind(statement, index, BinaryArray.Type.BOOL, values);
     }
 
-    private static void bind(PreparedStatement statement, int index, String type, Object[] values) throws SQLException {
-        Connection connection = statement.getConnection();
-        Array array = connection.createArrayOf(type, values);
-        statement.setArray(index, array);
+    private static void bind(PreparedStatement statement, int index, BinaryArray.Type type, Collection<?> values)
+            throws SQLException {
+        statement.setObject(index, new BinaryArray(type, values));
     }
 }
