@@ -122,9 +122,9 @@ public final class EventCodec {
         return false;
     }
 
-    /** A new random event id. */
+    /** A new event id: unique, and ordered by time ({@link TimeOrderedIds}). */
     public static UUID newEventId() {
-        return UUID.randomUUID();
+        return TimeOrderedIds.next();
     }
 
     private static String rootMessage(Throwable e) {

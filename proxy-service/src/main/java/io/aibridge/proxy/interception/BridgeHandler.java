@@ -2,6 +2,7 @@ package io.aibridge.proxy.interception;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.events.TimeOrderedIds;
 import io.aibridge.identity.Authentication;
 import io.aibridge.proxy.anthropic.MessagesObserver;
 import io.aibridge.proxy.auth.CallerCredentials;
@@ -178,7 +179,7 @@ public class BridgeHandler {
         }
 
         String url = upstream.url(provider, route.upstreamPath(), request.query());
-        UUID id = UUID.randomUUID();
+        UUID id = TimeOrderedIds.next();
         trace.created(id, model.asText(), streaming, sessionId,
                 route == BridgedRoute.OPENAI_RESPONSES ? textOrNull(body.get("previous_response_id")) : null, url);
 
