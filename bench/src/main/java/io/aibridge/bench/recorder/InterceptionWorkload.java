@@ -8,6 +8,7 @@ import io.aibridge.events.InterceptionStarted;
 import io.aibridge.events.ModelThoughtRecorded;
 import io.aibridge.events.PromptRecorded;
 import io.aibridge.events.ThoughtSource;
+import io.aibridge.events.TimeOrderedIds;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
 
@@ -104,40 +105,43 @@ public final class InterceptionWorkload {
         }
         loopLeft[u]--;
         String[] p = PROFILES[profile[u]];
-        UUID id = new UUID(random.nextLong(), random.nextLong());
         Instant ended = endedAt.truncatedTo(ChronoUnit.MICROS);
         long durationMs = probe ? PROBE_DURATION.toMillis() : 1_500 + random.nextInt(20_000);
         Instant started = ended.minusMillis(durationMs);
+        UUID id = idAt(started);
         String responseId = "msg_" + Long.toHexString(random.nextLong());
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("Username", "bench-user-" + u);
         metadata.put("request_user_agent", p[1]);
         List<InterceptionEvent> events = new ArrayList<>(6);
-        events.add(new InterceptionStarted(eventId(), id, started, userIds[u], "bench-user-" + u, "benchkey" + (u % 97),
+        events.add(new InterceptionStarted(idAt(started), id, started, userIds[u], "bench-user-" + u, "benchkey" + (u % 97),
                 p[2], p[2], p[3], probe ? PROBE_CLIENT : p[0], probe ? "lag-" + id : sessions[u], p[1], probe ? null : pendingCall[u],
                 CredentialKind.CENTRALIZED, "sk-a...wxyz", true, p[4], metadata));
         if (first) {
-            events.add(new PromptRecorded(eventId(), id, started, started.plusMillis(900), responseId,
+            events.add(new PromptRecorded(idAt(started.plusMillis(900)), id, started, started.plusMillis(900), responseId,
                     "The integration tests fail since the last merge; find out why and fix it.", Map.of()));
         }
         long input = 1_000 + random.nextInt(4_000);
-        events.add(new TokenUsageRecorded(eventId(), id, started, ended.minusMillis(5), responseId, input, 150 + random.nextInt(600),
+        events.add(new TokenUsageRecorded(idAt(ended.minusMillis(5)), id, started, ended.minusMillis(5), responseId, input, 150 + random.nextInt(600),
                 20_000 + random.nextInt(60_000), first ? 2_000 : 0, Map.of("cache_ephemeral_5m_input", first ? 2_000L : 0L)));
         if (loopLeft[u] > 0) {
             pendingCall[u] = "toolu_" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
-            events.add(new ToolUsageRecorded(eventId(), id, started, ended.minusMillis(10), responseId, pendingCall[u], "Bash",
+            events.add(new ToolUsageRecorded(idAt(ended.minusMillis(10)), id, started, ended.minusMillis(10), responseId, pendingCall[u], "Bash",
                     "{\"command\":\"./mvnw -B -pl recorder-service verify -Dtest=InterceptionRecordingTest\"}", false, null, null, Map.of()));
         }
         if (random.nextBoolean()) {
-            events.add(new ModelThoughtRecorded(eventId(), id, started, ended.minusMillis(200), responseId,
+            events.add(new ModelThoughtRecorded(idAt(ended.minusMillis(200)), id, started, ended.minusMillis(200), responseId,
                     "The failure is in the ordering of the batch; check how starts and ends are merged.", ThoughtSource.THINKING, Map.of()));
         }
-        events.add(new InterceptionEnded(eventId(), id, started, ended, EndStatus.COMPLETED, 200, null, null, durationMs, 420L));
+        events.add(new InterceptionEnded(idAt(ended), id, started, ended, EndStatus.COMPLETED, 200, null, null, durationMs, 420L));
         return events;
     }
 
-    private UUID eventId() {
-        // version-4 layout is not required by the contract; random bits from the seeded generator keep runs repeatable
-        return new UUID(random.nextLong(), random.nextLong());
+    /**
+     * An interception or event id as the proxy makes them: time-ordered, for the moment the
+     * proxy would have made it. The random bits come from the seeded generator, so runs repeat.
+     */
+    private UUID idAt(Instant at) {
+        return TimeOrderedIds.of(at.toEpochMilli(), random.nextLong(), random.nextLong());
     }
 }
