@@ -10,8 +10,9 @@ import java.util.UUID;
  * column of a B-tree index (the primary keys of the interception tables, the children's
  * interception ids). Ids that grow with time are inserted at the right edge of those indexes,
  * into pages that are already in memory, where PostgreSQL can even skip the descent from the root;
- * random ids land on a random page each. Inserting 700,000 rows in batches of 700 into a table with
- * two uuid indexes took 7.9 s with ordered ids and 13.3 s with random ones (bench README).
+ * random ids land on a random page each. Inserting 2,800,000 rows in batches of 700 into a table
+ * with two uuid indexes took 34 s with ordered ids and 60 s with random ones, and the gap grew with
+ * the table (bench README).
  *
  * <p>The 74 random bits come from {@link UUID#randomUUID()} (a cryptographically strong
  * generator), so ids made in the same millisecond by different proxies do not collide. Consumers
