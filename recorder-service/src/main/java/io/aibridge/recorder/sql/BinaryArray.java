@@ -28,14 +28,12 @@ final class BinaryArray extends PGobject implements PGBinaryObject {
     /** Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01T00:00:00Z. */
     private static final long POSTGRES_EPOCH_MICROS = 946_684_800L * 1_000_000L;
 
+    /** The length of a type whose elements differ in size. */
+    private static final int VARIABLE_LENGTH = -1;
+
     /** The element types the recorder binds, with their oids and binary encodings. */
     enum Type {
-        UUID("uuid", 2950, 2951) {
-            @Override
-            int length(Object value) {
-                return 16;
-            }
-
+        UUID("uuid", 2950, 2951, 16) {
             @Override
             void write(ByteBuffer out, Object value) {
                 java.util.UUID uuid = (java.util.UUID) value;
@@ -43,12 +41,7 @@ final class BinaryArray extends PGobject implements PGBinaryObject {
             }
         },
         /** Rounded to the microsecond, PostgreSQL's precision, as its text input does. */
-        TIMESTAMPTZ("timestamptz", 1184, 1185) {
-            @Override
-            int length(Object value) {
-                return 8;
-            }
-
+        TIMESTAMPTZ("timestamptz", 1184, 1185, 8) {
             @Override
             void write(ByteBuffer out, Object value) {
                 Instant instant = (Instant) value;
@@ -57,41 +50,26 @@ final class BinaryArray extends PGobject implements PGBinaryObject {
                 out.putLong(micros - POSTGRES_EPOCH_MICROS);
             }
         },
-        INT8("int8", 20, 1016) {
-            @Override
-            int length(Object value) {
-                return 8;
-            }
-
+        INT8("int8", 20, 1016, 8) {
             @Override
             void write(ByteBuffer out, Object value) {
                 out.putLong(((Number) value).longValue());
             }
         },
-        INT4("int4", 23, 1007) {
-            @Override
-            int length(Object value) {
-                return 4;
-            }
-
+        INT4("int4", 23, 1007, 4) {
             @Override
             void write(ByteBuffer out, Object value) {
                 out.putInt(((Number) value).intValue());
             }
         },
-        BOOL("bool", 16, 1000) {
-            @Override
-            int length(Object value) {
-                return 1;
-            }
-
+        BOOL("bool", 16, 1000, 1) {
             @Override
             void write(ByteBuffer out, Object value) {
                 out.put((byte) (((Boolean) value) ? 1 : 0));
             }
         },
         /** Elements are the UTF-8 bytes of the text (the driver's connections always use UTF-8). */
-        TEXT("text", 25, 1009) {
+        TEXT("text", 25, 1009, VARIABLE_LENGTH) {
             @Override
             Object prepare(Object value) {
                 return value.toString().getBytes(StandardCharsets.UTF_8);
@@ -116,11 +94,13 @@ final class BinaryArray extends PGobject implements PGBinaryObject {
         final String name;
         final int elementOid;
         final int arrayOid;
+        private final int fixedLength;
 
-        Type(String name, int elementOid, int arrayOid) {
+        Type(String name, int elementOid, int arrayOid, int fixedLength) {
             this.name = name;
             this.elementOid = elementOid;
             this.arrayOid = arrayOid;
+            this.fixedLength = fixedLength;
         }
 
         /** What is kept of a non-null element until it is written (the text's bytes are made once). */
@@ -128,7 +108,10 @@ final class BinaryArray extends PGobject implements PGBinaryObject {
             return value;
         }
 
-        abstract int length(Object value);
+        /** The byte length of a prepared non-null element. */
+        int length(Object value) {
+            return fixedLength;
+        }
 
         abstract void write(ByteBuffer out, Object value);
 
