@@ -3,8 +3,10 @@ package io.aibridge.recorder.sql;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Binds Java collections as PostgreSQL arrays, so that one statement with {@code unnest(...)}
@@ -18,7 +20,8 @@ public final class SqlArrays {
      * The array types {@link SqlArrays} binds, by oid, for the driver's {@code binaryTransferEnable}
      * property: uuid[], timestamptz[], int8[], int4[], bool[] and text[].
      */
-    public static final String BINARY_TRANSFER_OIDS = "2951,1185,1016,1007,1000,1009";
+    public static final String BINARY_TRANSFER_OIDS = Arrays.stream(BinaryArray.Type.values())
+            .map(type -> String.valueOf(type.arrayOid)).collect(Collectors.joining(","));
 
     private SqlArrays() {
     }
