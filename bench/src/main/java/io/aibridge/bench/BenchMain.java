@@ -135,7 +135,21 @@ public final class BenchMain implements Callable<Integer> {
     Path results;
 
     public static void main(String[] args) {
+        quietLibraries();
         System.exit(new CommandLine(new BenchMain()).execute(args));
+    }
+
+    /**
+     * The Kafka and PostgreSQL clients log through SLF4J to JBoss LogManager, which nothing
+     * configures in this process: every level was on and no handler printed anything, so each
+     * record sent formatted a trace message with its bytes spelled out for nobody, which made the
+     * purge benchmark's writer of 200 interceptions a second take a third of a core. Installed as
+     * the JDK's log manager with its root at WARNING, the libraries skip their debug and trace
+     * messages. Must run before anything logs.
+     */
+    private static void quietLibraries() {
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
     }
 
     @Override
