@@ -29,7 +29,8 @@ AIBRIDGE_QUERY_PORT (8081), AIBRIDGE_RECORDER_PORT (8082), AIBRIDGE_RETENTION_PO
 AIBRIDGE_KAFKA_PORT (9092), AIBRIDGE_KAFKA_CONTROLLER_PORT (9093), AIBRIDGE_PG_PORT (15432),
 AIBRIDGE_FAKE_PROVIDER_PORT (9099). The embedded PostgreSQL's shared_buffers: AIBRIDGE_PG_SHARED_BUFFERS
 (1GB). Data and logs: AIBRIDGE_HOME (.aibridge in the repository).
-JVM options for the services: AIBRIDGE_JAVA_OPTS (-Xmx512m), or per service AIBRIDGE_PROXY_JAVA_OPTS,
+JVM options for the services: AIBRIDGE_JAVA_OPTS (-Xmx512m; the retention-service adds
+-XX:TieredStopAtLevel=1 -XX:+UseSerialGC), or per service AIBRIDGE_PROXY_JAVA_OPTS,
 AIBRIDGE_QUERY_JAVA_OPTS, AIBRIDGE_RECORDER_JAVA_OPTS, AIBRIDGE_RETENTION_JAVA_OPTS, which replace it.
 Time to wait for readiness: AIBRIDGE_READY_TIMEOUT (s, 120).
 EOF
@@ -294,7 +295,13 @@ fi
 for name in "${SERVICES[@]}"; do
   # proxy-service -> AIBRIDGE_PROXY_JAVA_OPTS; when unset, AIBRIDGE_JAVA_OPTS
   own_opts=AIBRIDGE_$(tr 'a-z' 'A-Z' <<<"${name%-service}")_JAVA_OPTS
-  read -r -a java_opts <<<"${!own_opts:-${AIBRIDGE_JAVA_OPTS:--Xmx512m}}"
+  default_opts=-Xmx512m
+  if [[ $name == retention-service ]]; then
+    # it waits on PostgreSQL nearly all the time: the C1 compiler alone and the serial collector
+    # keep its start and its purges off the cores the recorder and PostgreSQL need
+    default_opts+=" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+  fi
+  read -r -a java_opts <<<"${!own_opts:-${AIBRIDGE_JAVA_OPTS:-$default_opts}}"
   launch "$name" "${java_opts[@]}" -jar "$REPO/$name/target/quarkus-app/quarkus-run.jar"
 done
 service_ready() { [[ $(http_status "$(service_port "$1")" /q/health/ready) == 200 ]]; }
