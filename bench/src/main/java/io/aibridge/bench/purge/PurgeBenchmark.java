@@ -85,7 +85,9 @@ public final class PurgeBenchmark {
         long purgeEndNanos;
         double took;
         try {
-            Thread.sleep(TimeUnit.SECONDS.toMillis(options.quick() ? 5 : 10)); // the recorder settles on the new traffic
+            // The recorder, Kafka and this writer compile their paths of the new traffic for about 20 s
+            // (half a core each at first): the baseline starts once they are done.
+            Thread.sleep(TimeUnit.SECONDS.toMillis(options.quick() ? 5 : 30));
             Thread.sleep(TimeUnit.SECONDS.toMillis(options.purgeBaselineSeconds()));
             launchedNanos = System.nanoTime();
             retention = launch(log);
@@ -192,9 +194,11 @@ public final class PurgeBenchmark {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build with ./mvnw -B -pl bench -am package -DskipTests");
         }
-        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx512m", "-Daibridge.component=bench-retention",
-                "-Djava.io.tmpdir=" + stack.home().resolve("tmp"), "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        List<String> command = new ArrayList<>(List.of("java", "-Daibridge.component=bench-retention",
+                "-Djava.io.tmpdir=" + stack.home().resolve("tmp")));
+        command.addAll(shippedJvmOptions());
+        command.addAll(List.of("-jar", jar.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("AIBRIDGE_DB_URL", stack.jdbcUrl());
         env.put("AIBRIDGE_DB_USER", stack.dbUser());
@@ -204,6 +208,23 @@ public final class PurgeBenchmark {
         env.put("AIBRIDGE_RETENTION_PORT", Integer.toString(stack.retentionPort()));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         return builder.start();
+    }
+
+    /**
+     * The JVM options the stack started its own retention-service with ({@code deploy/local/run.sh}'s
+     * choice, or {@code AIBRIDGE_RETENTION_JAVA_OPTS}), so that the purge runs in the JVM it ships in.
+     * The stack's markers ({@code -Daibridge.*}) and its temporary directory are left out.
+     */
+    private List<String> shippedJvmOptions() throws IOException {
+        long pid = stack.requirePid("retention-service");
+        String[] args = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0");
+        List<String> options = new ArrayList<>();
+        for (int i = 1; i < args.length && !args[i].equals("-jar"); i++) {
+            if (!args[i].startsWith("-Daibridge.") && !args[i].startsWith("-Djava.io.tmpdir=")) {
+                options.add(args[i]);
+            }
+        }
+        return options;
     }
 
     private static String awaitLogLine(Path log, Process process, Duration timeout) throws IOException, InterruptedException {
