@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -213,11 +214,15 @@ public final class PurgeBenchmark {
     /**
      * The JVM options the stack started its own retention-service with ({@code deploy/local/run.sh}'s
      * choice, or {@code AIBRIDGE_RETENTION_JAVA_OPTS}), so that the purge runs in the JVM it ships in.
-     * The stack's markers ({@code -Daibridge.*}) and its temporary directory are left out.
+     * The stack's markers ({@code -Daibridge.*}) and its temporary directory are left out. A stack
+     * without a retention-service (the smoke test's) gets a heap limit only.
      */
     private List<String> shippedJvmOptions() throws IOException {
-        long pid = stack.requirePid("retention-service");
-        String[] args = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline")).split("\0");
+        OptionalLong running = stack.pid("retention-service");
+        if (running.isEmpty()) {
+            return List.of("-Xmx512m");
+        }
+        String[] args = Files.readString(Path.of("/proc", Long.toString(running.getAsLong()), "cmdline")).split("\0");
         List<String> options = new ArrayList<>();
         for (int i = 1; i < args.length && !args[i].equals("-jar"); i++) {
             if (!args[i].startsWith("-Daibridge.") && !args[i].startsWith("-Djava.io.tmpdir=")) {
