@@ -142,11 +142,10 @@ public final class BenchMain implements Callable<Integer> {
     /**
      * The Kafka and PostgreSQL clients log through SLF4J to JBoss LogManager, which nothing
      * configures in this process: every level was on and no handler printed anything, so each
-     * record sent formatted a trace message with its bytes spelled out for nobody: the purge
+     * record sent formatted a trace message with its bytes spelled out for nobody (the purge
      * benchmark's writer of 200 interceptions a second took a third of a core instead of a fifth,
-     * on the cores it measures. Installed as
-     * the JDK's log manager with its root at WARNING, the libraries skip their debug and trace
-     * messages. Must run before anything logs.
+     * on the cores it measures). Installed as the JDK's log manager with its root at WARNING, the
+     * libraries skip their debug and trace messages. Must run before anything logs.
      */
     private static void quietLibraries() {
         System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
