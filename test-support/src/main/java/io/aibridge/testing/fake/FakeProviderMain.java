@@ -1,5 +1,7 @@
 package io.aibridge.testing.fake;
 
+import io.aibridge.testing.QuietLogs;
+
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -14,6 +16,7 @@ public final class FakeProviderMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        QuietLogs.inProcessOfItsOwn();
         FakeProvider.Options options = FakeProvider.Options.defaults().port(9099).maxRecorded(100);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];

@@ -1,5 +1,7 @@
 package io.aibridge.testing.local;
 
+import io.aibridge.testing.QuietLogs;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,6 +33,7 @@ public final class LocalPostgresMain {
     }
 
     public static void main(String[] args) throws Exception {
+        QuietLogs.inProcessOfItsOwn();
         Map<String, String> options;
         LocalPostgres.Settings settings;
         try {
