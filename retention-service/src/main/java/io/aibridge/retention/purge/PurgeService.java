@@ -16,6 +16,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -45,11 +46,11 @@ public class PurgeService {
     private static final Logger LOG = Logger.getLogger(PurgeService.class);
 
     /**
-     * At most this many emptied summaries are deleted per statement. Each delete also takes the
-     * deleted sessions away from their users' value counts (schema V44), whose rows the recorder
-     * updates whenever it stores a new session; the delete holds those rows until it commits, so
-     * its statements are kept short (about 15 ms for 1,000 summaries) and the recorder never
-     * waits long behind one.
+     * At most this many emptied summaries are deleted per statement, all of one user. Each delete
+     * also takes the deleted sessions away from their user's value counts (schema V44), whose rows
+     * the recorder updates whenever it stores a new session for that user; the delete holds those
+     * rows until it commits, so its statements are kept short and the recorder never waits long
+     * behind one.
      */
     static final int EMPTIED_SUMMARIES_PER_STATEMENT = 1_000;
 
@@ -196,15 +197,17 @@ public class PurgeService {
         Instant cutoff = work.cutoff();
         if (work.complete()) {
             // Everything that started before the cutoff is gone, so a session whose latest visible
-            // interception started before it has nothing left: its summary goes, set-based.
+            // interception started before it has nothing left: its summary goes, set-based, user by user.
             int batchSize = Math.min(config.batchSize(), EMPTIED_SUMMARIES_PER_STATEMENT);
-            SessionSummaryRepository.Emptied removed = new SessionSummaryRepository.Emptied(0, Instant.EPOCH);
-            do {
-                PurgeSession.checkInterrupted();
-                Instant from = removed.lastStartedAt();
-                removed = retry.run("remove emptied session summaries", () -> sessions.deleteEmptied(connection, cutoff, from, batchSize));
-                work.sessionsRemoved(removed.deleted());
-            } while (removed.deleted() == batchSize);
+            for (UUID initiator : sessions.initiatorsWithEmptied(connection, cutoff)) {
+                long removed;
+                do {
+                    PurgeSession.checkInterrupted();
+                    removed = retry.run("remove emptied session summaries",
+                            () -> sessions.deleteEmptied(connection, initiator, cutoff, batchSize));
+                    work.sessionsRemoved(removed);
+                } while (removed == batchSize);
+            }
         }
         // The rest (all of them after an incomplete purge) are recomputed from what is left.
         List<SessionKey> touched = sessions.startedBefore(connection, cutoff);

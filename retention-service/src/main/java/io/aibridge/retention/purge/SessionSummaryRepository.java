@@ -8,7 +8,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -34,45 +33,52 @@ public class SessionSummaryRepository {
     public record Affected(long touched, long emptied) {
     }
 
-    /** What one delete of emptied summaries did: how many it deleted, and the latest start among them. */
-    public record Emptied(long deleted, Instant lastStartedAt) {
+    /**
+     * The users with summaries whose interceptions all started before the cutoff, the ones
+     * {@link #deleteEmptied} removes once the purge has removed every interception that did.
+     */
+    public List<UUID> initiatorsWithEmptied(Connection connection, Instant cutoff) throws SQLException {
+        List<UUID> initiators = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT DISTINCT initiator_id FROM aibridge_sessions WHERE last_started_at < ? ORDER BY initiator_id")) {
+            statement.setObject(1, utc(cutoff));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    initiators.add(rows.getObject(1, UUID.class));
+                }
+            }
+        }
+        return initiators;
     }
 
     /**
-     * Deletes up to {@code limit} summaries of sessions whose interceptions all started before the
-     * cutoff, once the purge has removed every interception that did. That is what
-     * aibridge_refresh_sessions would conclude for them ("nothing visible left"), without probing
-     * every remaining partition per session. A summary's {@code last_started_at} is its latest
-     * start, so these are the summaries with {@code last_started_at} before the cutoff, taken in
-     * that order from {@code from} on: each call starts where the previous one stopped instead of
-     * stepping again over the index entries of the summaries already deleted (they stay in the
-     * index until vacuumed). A summary the recorder updates in between is kept: its new row
-     * version has another ctid (and, if extended, a later last_started_at).
+     * Deletes up to {@code limit} of one user's summaries of sessions whose interceptions all
+     * started before the cutoff, once the purge has removed every interception that did. That is
+     * what aibridge_refresh_sessions would conclude for them ("nothing visible left"), without
+     * probing every remaining partition per session. A summary's {@code last_started_at} is its
+     * latest start, so these are the user's summaries with {@code last_started_at} before the
+     * cutoff (found through the user's entries in {@code aibridge_sessions_initiator_activity_covering}).
+     * One user at a time, because each delete also takes the deleted sessions away from their
+     * user's value counts (schema V44): a statement over many users updated most count rows every
+     * time, and held them, against the recorder, until it committed. A summary the recorder updates
+     * in between is kept: its new row version has another ctid.
+     *
+     * @return how many summaries it deleted; fewer than {@code limit} when the user has no more
      */
-    public Emptied deleteEmptied(Connection connection, Instant cutoff, Instant from, int limit) throws SQLException {
+    public long deleteEmptied(Connection connection, UUID initiator, Instant cutoff, int limit) throws SQLException {
         String sql = """
                 DELETE FROM aibridge_sessions
                 WHERE ctid = ANY (ARRAY(SELECT ctid FROM aibridge_sessions
-                                        WHERE last_started_at >= ? AND last_started_at < ?
-                                        ORDER BY last_started_at LIMIT ?))
+                                        WHERE initiator_id = ? AND last_started_at < ?
+                                        LIMIT ?))
                   AND last_started_at < ?
-                RETURNING last_started_at
                 """;
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setObject(1, utc(from));
+            statement.setObject(1, initiator);
             statement.setObject(2, utc(cutoff));
             statement.setInt(3, limit);
             statement.setObject(4, utc(cutoff));
-            long deleted = 0;
-            Instant last = from;
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    deleted++;
-                    Instant started = rows.getObject(1, OffsetDateTime.class).toInstant();
-                    last = started.isAfter(last) ? started : last;
-                }
-            }
-            return new Emptied(deleted, last);
+            return statement.executeUpdate();
         }
     }
 
