@@ -38,17 +38,8 @@ public class SessionSummaryRepository {
      * {@link #deleteEmptied} removes once the purge has removed every interception that did.
      */
     public List<UUID> initiatorsWithEmptied(Connection connection, Instant cutoff) throws SQLException {
-        List<UUID> initiators = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT DISTINCT initiator_id FROM aibridge_sessions WHERE last_started_at < ? ORDER BY initiator_id")) {
-            statement.setObject(1, utc(cutoff));
-            try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    initiators.add(rows.getObject(1, UUID.class));
-                }
-            }
-        }
-        return initiators;
+        return listBefore(connection, "SELECT DISTINCT initiator_id FROM aibridge_sessions WHERE last_started_at < ? ORDER BY initiator_id",
+                cutoff, rows -> rows.getObject(1, UUID.class));
     }
 
     /**
@@ -84,17 +75,26 @@ public class SessionSummaryRepository {
 
     /** The sessions whose summary still covers something that started before the cutoff. */
     public List<SessionKey> startedBefore(Connection connection, Instant cutoff) throws SQLException {
-        List<SessionKey> keys = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT session_id, initiator_id FROM aibridge_sessions WHERE started_at < ?")) {
+        return listBefore(connection, "SELECT session_id, initiator_id FROM aibridge_sessions WHERE started_at < ?",
+                cutoff, rows -> new SessionKey(rows.getString(1), rows.getObject(2, UUID.class)));
+    }
+
+    /** Reads one value of each row of a query whose only parameter is the cutoff. */
+    private interface Row<T> {
+        T read(ResultSet rows) throws SQLException;
+    }
+
+    private static <T> List<T> listBefore(Connection connection, String sql, Instant cutoff, Row<T> row) throws SQLException {
+        List<T> values = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setObject(1, utc(cutoff));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    keys.add(new SessionKey(rows.getString(1), rows.getObject(2, UUID.class)));
+                    values.add(row.read(rows));
                 }
             }
         }
-        return keys;
+        return values;
     }
 
     /**
