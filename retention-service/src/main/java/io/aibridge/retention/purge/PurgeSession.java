@@ -37,6 +37,10 @@ final class PurgeSession {
      * next run). Asynchronous commit is safe because every step is idempotent: a commit lost in a
      * crash is simply redone by the next run; commits that drop tables flush the WAL regardless.
      * Autocommit, because a concurrent detach cannot run inside a transaction block.
+     * <p>
+     * A purge is background work beside the recorder and the API: no parallel workers (a count of a
+     * day's partition would otherwise take two more backends, and their cores) and no JIT (compiling
+     * a count or a refresh costs more CPU than it saves on a day's rows, where the server has it on).
      */
     static void prepare(Connection connection, RetentionConfig config) throws SQLException {
         connection.setAutoCommit(true);
@@ -44,6 +48,8 @@ final class PurgeSession {
             statement.execute("SET lock_timeout = '" + Math.max(1, config.lockTimeout().toMillis()) + "ms'");
             statement.execute("SET synchronous_commit = off");
             statement.execute("SET application_name = 'aibridge-retention'");
+            statement.execute("SET max_parallel_workers_per_gather = 0");
+            statement.execute("SET jit = off");
         }
     }
 
@@ -53,6 +59,8 @@ final class PurgeSession {
             statement.execute("RESET lock_timeout");
             statement.execute("RESET synchronous_commit");
             statement.execute("RESET application_name");
+            statement.execute("RESET max_parallel_workers_per_gather");
+            statement.execute("RESET jit");
             if (purgeLock) {
                 statement.execute("SELECT pg_advisory_unlock(" + PURGE_LOCK + ")");
             }

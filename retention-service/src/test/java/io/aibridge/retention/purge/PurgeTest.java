@@ -1,5 +1,6 @@
 package io.aibridge.retention.purge;
 
+import io.aibridge.retention.config.RetentionConfig;
 import io.aibridge.retention.testdata.DatabaseState;
 import io.aibridge.retention.testdata.NinetyDaysOfData;
 import io.aibridge.retention.testdata.RecorderStyleWriter;
@@ -18,6 +19,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
@@ -49,6 +54,8 @@ class PurgeTest {
     DataSource dataSource;
     @Inject
     MeterRegistry registry;
+    @Inject
+    RetentionConfig config;
 
     private DatabaseState database;
     private NinetyDaysOfData data;
@@ -237,6 +244,34 @@ class PurgeTest {
         assertThat(second.totalPartitionsDropped()).isZero();
         assertThat(second.sessionsRemoved() + second.sessionsRefreshed()).isZero();
         assertThat(database.sessions()).isEqualTo(sessions);
+    }
+
+    @Test
+    @Order(11)
+    void purgeConnectionsStayOnOneCoreAndGoBackToThePoolAsTheyCame() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            Map<String, String> server = settings(connection);
+            PurgeSession.prepare(connection, config);
+            Map<String, String> purging = settings(connection);
+            assertThat(purging).containsEntry("max_parallel_workers_per_gather", "0").containsEntry("jit", "off")
+                    .containsEntry("synchronous_commit", "off").containsEntry("application_name", "aibridge-retention");
+            assertThat(purging.get("lock_timeout")).isNotEqualTo(server.get("lock_timeout"));
+            PurgeSession.release(connection, false);
+            assertThat(settings(connection)).isEqualTo(server);
+        }
+    }
+
+    private static Map<String, String> settings(Connection connection) throws SQLException {
+        Map<String, String> settings = new HashMap<>();
+        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(
+                "SELECT name, setting FROM pg_settings WHERE name IN ('max_parallel_workers_per_gather', 'jit', "
+                        + "'synchronous_commit', 'application_name', 'lock_timeout')")) {
+            while (rows.next()) {
+                settings.put(rows.getString(1), rows.getString(2));
+            }
+        }
+        assertThat(settings).hasSize(5);
+        return settings;
     }
 
     /** The one purge of this class, run by whichever test needs it first. */
