@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
 /** Settings and locks of the connections a purge run works on, and how it hands them back to the pool. */
 final class PurgeSession {
@@ -18,6 +19,13 @@ final class PurgeSession {
      * single bigint keys of the per-session locks, so the two can never collide.
      */
     private static final String PURGE_LOCK = "hashtext('aibridge'), hashtext('retention-purge')";
+
+    /** The purge settings besides lock_timeout (which comes from the configuration); {@link #release} resets each. */
+    private static final Map<String, String> FIXED_SETTINGS = Map.of(
+            "synchronous_commit", "off",
+            "application_name", "'aibridge-retention'",
+            "max_parallel_workers_per_gather", "0",
+            "jit", "off");
 
     private PurgeSession() {
     }
@@ -46,10 +54,9 @@ final class PurgeSession {
         connection.setAutoCommit(true);
         try (Statement statement = connection.createStatement()) {
             statement.execute("SET lock_timeout = '" + Math.max(1, config.lockTimeout().toMillis()) + "ms'");
-            statement.execute("SET synchronous_commit = off");
-            statement.execute("SET application_name = 'aibridge-retention'");
-            statement.execute("SET max_parallel_workers_per_gather = 0");
-            statement.execute("SET jit = off");
+            for (Map.Entry<String, String> setting : FIXED_SETTINGS.entrySet()) {
+                statement.execute("SET " + setting.getKey() + " = " + setting.getValue());
+            }
         }
     }
 
@@ -57,10 +64,9 @@ final class PurgeSession {
     static void release(Connection connection, boolean purgeLock) {
         try (Statement statement = connection.createStatement()) {
             statement.execute("RESET lock_timeout");
-            statement.execute("RESET synchronous_commit");
-            statement.execute("RESET application_name");
-            statement.execute("RESET max_parallel_workers_per_gather");
-            statement.execute("RESET jit");
+            for (String name : FIXED_SETTINGS.keySet()) {
+                statement.execute("RESET " + name);
+            }
             if (purgeLock) {
                 statement.execute("SELECT pg_advisory_unlock(" + PURGE_LOCK + ")");
             }
