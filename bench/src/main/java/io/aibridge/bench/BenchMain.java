@@ -2,6 +2,7 @@ package io.aibridge.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.aibridge.bench.proxy.MemoryBenchmark;
 import io.aibridge.bench.proxy.ProxyBenchmark;
 import io.aibridge.bench.purge.PurgeBenchmark;
 import io.aibridge.bench.recorder.RecorderBenchmark;
@@ -33,10 +34,10 @@ import java.util.concurrent.Callable;
  * {@code bench/results/}, with the machine's core count, the git commit and the load average.
  */
 @Command(name = "bench/run.sh", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "AI Bridge benchmarks: proxy overhead, maximum throughput, recorder ingest and lag, session-list latency, purge cost.")
+        description = "AI Bridge benchmarks: proxy overhead, maximum throughput, proxy memory, recorder ingest and lag, session-list latency, purge cost.")
 public final class BenchMain implements Callable<Integer> {
 
-    static final List<String> ALL = List.of("proxy", "throughput", "recorder", "sessions", "purge");
+    static final List<String> ALL = List.of("proxy", "throughput", "memory", "recorder", "sessions", "purge");
 
     @Option(names = "--quick", description = "Small sizes and short runs: checks the harness in a few minutes; the numbers mean little.")
     boolean quick;
@@ -46,7 +47,7 @@ public final class BenchMain implements Callable<Integer> {
     boolean full;
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",
-            description = "Benchmarks to run, comma-separated, from: proxy, throughput, recorder, sessions, purge (default: all, in that order).")
+            description = "Benchmarks to run, comma-separated, from: proxy, throughput, memory, recorder, sessions, purge (default: all, in that order).")
     List<String> only;
 
     @Option(names = "--no-profile", description = "Skip the profiled extra runs (JFR on the proxy and on the recorder).")
@@ -84,6 +85,13 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--overhead-limit-ms", defaultValue = "10", description = "Maximum throughput: the p99 overhead limit (default ${DEFAULT-VALUE}).")
     double overheadLimitMs;
+
+    @Option(names = "--memory-streams", description = "Proxy memory: streamed interceptions measured, after a fifth as many "
+            + "for warm-up (default 10000; --quick 1000).")
+    Integer memoryStreams;
+
+    @Option(names = "--memory-rate", defaultValue = "200", description = "Proxy memory: streams started per second (default ${DEFAULT-VALUE}).")
+    int memoryRate;
 
     @Option(names = "--backlog", description = "Recorder: interceptions in the backlog drained (default 40000, about 180,000 events; --quick 5000).")
     Integer backlog;
@@ -209,6 +217,7 @@ public final class BenchMain implements Callable<Integer> {
                 switch (name) {
                     case "proxy" -> report = new ProxyBenchmark(stack, options).overhead();
                     case "throughput" -> report = new ProxyBenchmark(stack, options).maxThroughput();
+                    case "memory" -> report = new MemoryBenchmark(stack, options).run();
                     case "recorder" -> report = new RecorderBenchmark(stack, options).run();
                     case "sessions" -> {
                         data = generate(stack, options);
@@ -274,6 +283,7 @@ public final class BenchMain implements Callable<Integer> {
                 modes != null ? modes : List.of("blocking", "streaming"),
                 or(seconds, 30, 15, 6), or(warmup, 5, 3, 2), ttfbMs, chunkDelayMs, bodyKb,
                 or(searchStart, 500, 500, 500), searchMax, or(searchSeconds, 15, 10, 5), overheadLimitMs,
+                or(memoryStreams, 10_000, 10_000, 1_000), memoryRate,
                 or(backlog, 40_000, 40_000, 5_000), or(lagRate, 1_000, 1_000, 1_000), or(lagSeconds, 30, 20, 8), or(lagWarmup, 10, 10, 3),
                 or(interceptions, 1_000_000, 300_000, 100_000), or(sessions, 100_000, 30_000, 10_000), users, days,
                 or(runs, 60, 30, 15), or(rawRuns, 3, 2, 2), purgeWriteRate, or(purgeBaseline, 20, 15, 8));

@@ -27,6 +27,9 @@ public record BenchOptions(
         int searchMaxRate,
         int searchSeconds,
         double overheadLimitMs,
+        // proxy memory
+        int memoryStreams,
+        int memoryRate,
         // recorder ingest
         int backlogInterceptions,
         int lagRate,

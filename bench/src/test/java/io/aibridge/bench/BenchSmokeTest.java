@@ -37,6 +37,7 @@ class BenchSmokeTest {
         BenchOptions options = new BenchOptions(BenchOptions.Scale.QUICK, RESULTS, false,
                 List.of(20), List.of("blocking", "streaming"), 1, 0, 20, 5, 0,
                 20, 30, 1, 10,
+                200, 50,
                 200, 50, 2, 1,
                 3_000, 1_000, 20, 90, 3, 1, 20, 2);
         outcome = BenchMain.run(stack.stack(), options, Machine.describe(REPO), new LinkedHashSet<>(BenchMain.ALL));
@@ -97,6 +98,23 @@ class BenchSmokeTest {
         assertThat(table.rows().get(0).get(0)).isEqualTo("20");
         assertThat(table.rows()).extracting(r -> r.get(r.size() - 1)).allSatisfy(v -> assertThat(v).isIn("under", "OVER"));
         assertThat(report.notes()).anySatisfy(n -> assertThat(n).containsAnyOf("Result:", "never passed the limit"));
+    }
+
+    @Test
+    void proxyMemoryIsMeasuredAfterTheWarmUpAndEverySegmentWithAbandonedStreamsRecordedToo() {
+        Report report = outcome.reports().get("memory");
+        assertComplete(report);
+        Table samples = table(report, "Proxy memory across 200 streamed interceptions");
+        assertThat(samples.rows()).extracting(r -> r.get(0)).containsExactly("0 (after 100 warm-up streams)", "100", "200");
+        int segment = column(samples, "segment: completed / abandoned / errors");
+        for (List<String> row : samples.rows().subList(1, 3)) {
+            assertThat(Double.parseDouble(row.get(column(samples, "live heap after full GC, MB")))).isPositive();
+            assertThat(Integer.parseInt(row.get(column(samples, "open files")))).isPositive();
+            assertThat(row.get(segment)).as("every 10th stream abandoned by the client, none failed").isEqualTo("90 / 10 / 0");
+        }
+        String[] recordedSent = cell(table(report, "Proxy memory: the trend"), "interceptions recorded / streams sent").split(" / ");
+        assertThat(recordedSent[0]).as("abandoned streams are recorded as interceptions too").isEqualTo(recordedSent[1]).isEqualTo("300");
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).containsAnyOf("Target met: memory flat", "TARGET MISSED"));
     }
 
     @Test

@@ -86,7 +86,7 @@ public final class LoadGenerator implements AutoCloseable {
         double seconds = Math.max(measured.toNanos(), lastEnd - windowStartNanos) / 1e9;
         Map<String, Long> errors = new TreeMap<>();
         run.errors.forEach((k, v) -> errors.put(k, v.sum()));
-        return new LoadResult(target.name(), rate, total - warmCount, run.ok.sum(), errors, run.latency, run.ttfb,
+        return new LoadResult(target.name(), rate, total - warmCount, run.ok.sum(), errors, run.hungUp.sum(), run.latency, run.ttfb,
                 run.ok.sum() / seconds, maxLag / 1e6, total, runStart, runStart.plusNanos(lastEnd - start));
     }
 
@@ -100,6 +100,7 @@ public final class LoadGenerator implements AutoCloseable {
         final AtomicLong expectedBytes = new AtomicLong(-1);
         final AtomicLong lastEnd = new AtomicLong();
         final LongAdder ok = new LongAdder();
+        final LongAdder hungUp = new LongAdder();
         final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
         Run(LoadTarget target) {
@@ -117,6 +118,7 @@ public final class LoadGenerator implements AutoCloseable {
                     .setHeaders(headers).setIdleTimeout(REQUEST_TIMEOUT.toMillis());
             outstanding.incrementAndGet();
             AtomicBoolean done = new AtomicBoolean();
+            boolean hangUp = target.hangUpEvery() > 0 && index % target.hangUpEvery() == 0;
             client.request(options).compose(request -> request.send(body)).onComplete(sent -> {
                 if (sent.failed()) {
                     finish(done, record, intended, 0, failure(sent.cause()));
@@ -129,6 +131,10 @@ public final class LoadGenerator implements AutoCloseable {
                 response.handler(chunk -> {
                     if (firstByte[0] == 0) {
                         firstByte[0] = System.nanoTime();
+                        if (hangUp && status == 200) {
+                            abandon(done, record, response);
+                            return;
+                        }
                     }
                     bytes[0] += chunk.length();
                 });
@@ -143,6 +149,19 @@ public final class LoadGenerator implements AutoCloseable {
                     finish(done, record, intended, firstByte[0], error);
                 });
             });
+        }
+
+        /** The client walks away mid-answer: the connection is closed under the response (and not reused). */
+        private void abandon(AtomicBoolean done, boolean record, HttpClientResponse response) {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            lastEnd.accumulateAndGet(System.nanoTime(), Math::max);
+            if (record) {
+                hungUp.increment();
+            }
+            outstanding.decrementAndGet();
+            response.request().connection().close();
         }
 
         private void finish(AtomicBoolean done, boolean record, long intended, long firstByte, String error) {

@@ -14,7 +14,9 @@ import java.util.Map;
  * @param rate           the scheduled rate, requests per second
  * @param sent           requests scheduled in the measured window
  * @param ok             of those, answered 200 with the expected body
- * @param errors         the others by kind ("http 502", "timeout", "body length", ...)
+ * @param errors         the others by kind ("http 502", "timeout", "body length", ...), abandoned ones excepted
+ * @param hungUp         of those, abandoned by the client after their first body byte, as the target asked
+ *                       ({@link LoadTarget#hangUpEvery()}); in neither {@code ok} nor the histograms
  * @param latency        intended start to last byte, µs
  * @param ttfb           intended start to first body byte, µs
  * @param achieved       successful responses per second over the window
@@ -23,11 +25,16 @@ import java.util.Map;
  * @param runStart       first intended start of the run, warm-up included (wall clock)
  * @param runEnd         last response of the run (wall clock)
  */
-public record LoadResult(String target, double rate, long sent, long ok, Map<String, Long> errors, Histogram latency, Histogram ttfb,
+public record LoadResult(String target, double rate, long sent, long ok, Map<String, Long> errors, long hungUp, Histogram latency, Histogram ttfb,
                          double achieved, double maxSendLagMs, long sentAll, Instant runStart, Instant runEnd) {
 
     public long errorCount() {
         return errors.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** "0", or the count and the kinds: "3 {http 502=2, timeout=1}". */
+    public String errorSummary() {
+        return errorCount() == 0 ? "0" : errorCount() + " " + errors;
     }
 
     /** A latency percentile in milliseconds. */

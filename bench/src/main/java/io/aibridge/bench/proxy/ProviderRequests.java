@@ -59,7 +59,7 @@ public final class ProviderRequests {
     public static LoadTarget direct(String fakeUrl, boolean streaming, int padKb, int ttfbMs, int chunkDelayMs) {
         Map<String, String> headers = common(ttfbMs, chunkDelayMs);
         headers.put("x-api-key", "bench-direct-key");
-        return new LoadTarget("direct", fakeUrl + "/v1/messages", headers, body(streaming, padKb), null, null, 1);
+        return new LoadTarget("direct", fakeUrl + "/v1/messages", headers, body(streaming, padKb), null, null, 1, 0);
     }
 
     /**
@@ -70,6 +70,6 @@ public final class ProviderRequests {
         Map<String, String> headers = common(ttfbMs, chunkDelayMs);
         headers.put("x-api-key", token);
         return new LoadTarget("proxy", proxyUrl + "/api/v2/aibridge/anthropic/v1/messages", headers, body(streaming, padKb),
-                "X-Claude-Code-Session-Id", "bench-" + run + "-", 100);
+                "X-Claude-Code-Session-Id", "bench-" + run + "-", 100, 0);
     }
 }

@@ -13,7 +13,6 @@ import io.aibridge.bench.stack.Stack;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,29 +133,9 @@ public final class ProxyBenchmark {
         return new Pair(mode, rate, direct, proxy, proxyUsage, directUsage, recorded, (System.nanoTime() - waitStart) / 1e9);
     }
 
-    /**
-     * Counts the interceptions of a proxied run through the query API until all are there, or the
-     * count has not moved for 15 s (then what is missing is reported as missing).
-     */
+    /** Waits until the recorder has stored every interception of a proxied run (or stopped storing them). */
     private long waitForRecording(LoadResult run) throws InterruptedException {
-        Instant from = run.runStart().minusSeconds(1);
-        Instant to = run.runEnd().plusSeconds(1);
-        long last = -1;
-        long unchangedSince = System.nanoTime();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (true) {
-            long count = api.interceptionCount(from, to);
-            if (count >= run.sentAll() || System.nanoTime() > deadline) {
-                return count;
-            }
-            if (count != last) {
-                last = count;
-                unchangedSince = System.nanoTime();
-            } else if (System.nanoTime() - unchangedSince > Duration.ofSeconds(15).toNanos()) {
-                return count;
-            }
-            Thread.sleep(250);
-        }
+        return api.awaitInterceptions(run.runStart().minusSeconds(1), run.runEnd().plusSeconds(1), run.sentAll());
     }
 
     private Table latencyTable(String mode, List<Pair> pairs) {
@@ -172,7 +151,7 @@ public final class ProxyBenchmark {
                     Table.ms(p.proxy.ttfbMs(50)) + " / " + Table.ms(p.proxy.ttfbMs(99)),
                     Table.deltaMs(p.ttfbOverhead(50)) + " / " + Table.deltaMs(p.ttfbOverhead(99)),
                     Table.fixed(p.direct.achieved(), 0) + " / " + Table.fixed(p.proxy.achieved(), 0),
-                    errors(p.direct) + " / " + errors(p.proxy));
+                    p.direct.errorSummary() + " / " + p.proxy.errorSummary());
         }
         return table;
     }
@@ -194,10 +173,6 @@ public final class ProxyBenchmark {
                     p.recorded >= p.proxy.sentAll() ? Table.fixed(p.recordedAfterSeconds, 1) + " s" : "missing " + (p.proxy.sentAll() - p.recorded));
         }
         return table;
-    }
-
-    private static String errors(LoadResult r) {
-        return r.errorCount() == 0 ? "0" : r.errorCount() + " " + r.errors();
     }
 
     private void targets(Report report, List<Pair> pairs) {
@@ -322,7 +297,7 @@ public final class ProxyBenchmark {
         table.row(p.rate, Table.ms(p.direct.latencyMs(99)), Table.ms(p.proxy.latencyMs(99)),
                 Table.deltaMs(p.overhead(50)) + " / " + Table.deltaMs(p.overhead(99)),
                 Table.fixed(p.direct.achieved(), 0) + " / " + Table.fixed(p.proxy.achieved(), 0),
-                errors(p.direct) + " / " + errors(p.proxy),
+                p.direct.errorSummary() + " / " + p.proxy.errorSummary(),
                 Table.fixed(p.proxyUsage.get("proxy-service").cpuCores(), 2), Table.fixed(all, 2),
                 Table.fixed(Math.max(p.direct.maxSendLagMs(), p.proxy.maxSendLagMs()), 1), pass ? "under" : "OVER");
         System.out.printf(Locale.ROOT, "  %d req/s: overhead p99 %+.2f ms, proxy CPU %.2f cores: %s%n", p.rate, p.overhead(99),

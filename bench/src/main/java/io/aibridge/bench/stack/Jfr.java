@@ -7,7 +7,6 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -15,10 +14,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Profiles a running service with Java Flight Recorder, started and stopped through {@code jcmd}
+ * Profiles a running service with Java Flight Recorder, started and stopped through {@link Jcmd}
  * (no restart, no JVM flag), and sums up where its CPU went: the hottest methods (the frame on top
  * of each execution sample), the same by library, the hottest of our own methods anywhere on the
  * stack, the biggest allocators, and time in GC pauses.
@@ -31,11 +29,11 @@ public final class Jfr {
     }
 
     public static void start(long pid) {
-        jcmd(pid, "JFR.start", "name=" + RECORDING, "settings=profile");
+        Jcmd.run(pid, "JFR.start", "name=" + RECORDING, "settings=profile");
     }
 
     public static void stop(long pid, Path file) {
-        jcmd(pid, "JFR.stop", "name=" + RECORDING, "filename=" + file.toAbsolutePath());
+        Jcmd.run(pid, "JFR.stop", "name=" + RECORDING, "filename=" + file.toAbsolutePath());
     }
 
     /** What a recording shows. */
@@ -130,24 +128,5 @@ public final class Jfr {
         counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()).thenComparing(Map.Entry.comparingByKey()))
                 .limit(n).forEach(e -> out.put(e.getKey(), e.getValue()));
         return out;
-    }
-
-    private static void jcmd(long pid, String... command) {
-        String[] args = new String[command.length + 2];
-        args[0] = "jcmd";
-        args[1] = Long.toString(pid);
-        System.arraycopy(command, 0, args, 2, command.length);
-        try {
-            Process process = new ProcessBuilder(args).redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0 || out.contains("Exception")) {
-                throw new IllegalStateException(String.join(" ", args) + " failed: " + out.trim());
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("could not run jcmd (is a JDK on the PATH?): " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

@@ -69,4 +69,28 @@ public final class QueryApi {
         return get("/api/v2/aibridge/interceptions", Map.of("started_after", from.toString(), "started_before", to.toString(),
                 "limit", "1")).path("count").asLong();
     }
+
+    /**
+     * Counts the interceptions started in [from, to] until there are {@code expected}, or the count
+     * has not moved for 15 s, or two minutes have passed; returns the last count (what is missing
+     * is then reported as missing).
+     */
+    public long awaitInterceptions(java.time.Instant from, java.time.Instant to, long expected) throws InterruptedException {
+        long last = -1;
+        long unchangedSince = System.nanoTime();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(120).toNanos();
+        while (true) {
+            long count = interceptionCount(from, to);
+            if (count >= expected || System.nanoTime() > deadline) {
+                return count;
+            }
+            if (count != last) {
+                last = count;
+                unchangedSince = System.nanoTime();
+            } else if (System.nanoTime() - unchangedSince > java.time.Duration.ofSeconds(15).toNanos()) {
+                return count;
+            }
+            Thread.sleep(250);
+        }
+    }
 }
