@@ -61,6 +61,7 @@ public final class MemoryBenchmark {
     }
 
     public Report run() throws Exception {
+        Report report = new Report("proxy-memory"); // its start and the load average before the run
         long pid = stack.requirePid("proxy-service");
         int streams = options.memoryStreams();
         int rate = options.memoryRate();
@@ -102,7 +103,6 @@ public final class MemoryBenchmark {
         JvmMemory first = samples.get(0).memory();
         JvmMemory last = samples.get(samples.size() - 1).memory();
 
-        Report report = new Report("proxy-memory");
         Table table = new Table(String.format(Locale.ROOT, "Proxy memory across %,d streamed interceptions (every %dth abandoned by its client "
                         + "at the first byte): after each segment, a full GC in the proxy, then what it holds", measured, HANG_UP_EVERY),
                 "streams through the proxy", "live heap after full GC, MB", "metaspace MB", "RSS MB", "threads", "open files",
