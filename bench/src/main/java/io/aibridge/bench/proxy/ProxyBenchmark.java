@@ -6,6 +6,7 @@ import io.aibridge.bench.Table;
 import io.aibridge.bench.load.LoadGenerator;
 import io.aibridge.bench.load.LoadResult;
 import io.aibridge.bench.load.LoadTarget;
+import io.aibridge.bench.stack.DatabaseHousekeeping;
 import io.aibridge.bench.stack.Jfr;
 import io.aibridge.bench.stack.QueryApi;
 import io.aibridge.bench.stack.Resources;
@@ -44,9 +45,15 @@ public final class ProxyBenchmark {
         this.api = new QueryApi(stack.queryUrl(), token);
     }
 
-    /** One rate, both targets. */
+    /**
+     * One rate, both targets.
+     *
+     * @param directHousekeeping tables PostgreSQL's autovacuum vacuumed or analyzed while the direct run was measured
+     * @param proxyHousekeeping  the same while the proxied run was measured ({@link DatabaseHousekeeping})
+     */
     record Pair(String mode, int rate, LoadResult direct, LoadResult proxy, Map<String, Resources.Usage> proxyUsage,
-                Map<String, Resources.Usage> directUsage, long recorded, double recordedAfterSeconds) {
+                Map<String, Resources.Usage> directUsage, long recorded, double recordedAfterSeconds,
+                List<String> directHousekeeping, List<String> proxyHousekeeping) {
 
         double overhead(double percentile) {
             return proxy.latencyMs(percentile) - direct.latencyMs(percentile);
@@ -128,9 +135,12 @@ public final class ProxyBenchmark {
             proxy = generator.run(proxied(streaming, "r" + (++runNumber)), rate, warmup, measured);
             proxyUsage = resources.usage();
         }
+        List<String> directHousekeeping = DatabaseHousekeeping.during(stack, direct.runStart().plus(warmup), direct.runEnd());
+        List<String> proxyHousekeeping = DatabaseHousekeeping.during(stack, proxy.runStart().plus(warmup), proxy.runEnd());
         long waitStart = System.nanoTime();
         long recorded = waitForRecording(proxy);
-        return new Pair(mode, rate, direct, proxy, proxyUsage, directUsage, recorded, (System.nanoTime() - waitStart) / 1e9);
+        return new Pair(mode, rate, direct, proxy, proxyUsage, directUsage, recorded, (System.nanoTime() - waitStart) / 1e9,
+                directHousekeeping, proxyHousekeeping);
     }
 
     /** Waits until the recorder has stored every interception of a proxied run (or stopped storing them). */
@@ -183,6 +193,16 @@ public final class ProxyBenchmark {
         for (Pair p : pairs) {
             if (p.mode.equals("streaming")) {
                 report.note(verdict("streaming TTFB overhead p99 at " + p.rate + " req/s", p.ttfbOverhead(99), 2.0));
+            }
+        }
+        for (Pair p : pairs) {
+            if (!p.proxyHousekeeping.isEmpty() || !p.directHousekeeping.isEmpty()) {
+                report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran while %s %d req/s was measured (%s): on the same two cores it "
+                                + "leaves the proxy and the fake provider no idle CPU for a few seconds, so that run's tail is the database's "
+                                + "housekeeping as much as the proxy's.", p.mode, p.rate,
+                        (p.proxyHousekeeping.isEmpty() ? "" : "proxied run: " + String.join(", ", p.proxyHousekeeping))
+                                + (p.proxyHousekeeping.isEmpty() || p.directHousekeeping.isEmpty() ? "" : "; ")
+                                + (p.directHousekeeping.isEmpty() ? "" : "direct run: " + String.join(", ", p.directHousekeeping))));
             }
         }
         pairs.stream().filter(p -> p.recorded < p.proxy.sentAll()).forEach(p -> report.note(String.format(Locale.ROOT,
@@ -321,6 +341,8 @@ public final class ProxyBenchmark {
         map.put("interceptions_recorded", p.recorded);
         map.put("requests_sent", p.proxy.sentAll());
         map.put("recorded_after_s", p.recordedAfterSeconds);
+        map.put("autovacuum_during_direct_run", p.directHousekeeping);
+        map.put("autovacuum_during_proxied_run", p.proxyHousekeeping);
         return map;
     }
 

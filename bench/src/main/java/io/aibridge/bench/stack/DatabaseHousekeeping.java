@@ -1,0 +1,59 @@
+package io.aibridge.bench.stack;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * PostgreSQL's own housekeeping in a time window: the tables its autovacuum daemon vacuumed or
+ * analyzed. On two shared cores an autovacuum and autoanalyze of the day's interception partitions
+ * takes a few seconds at half a core or more, and leaves the proxy no idle CPU: a run with one in it
+ * has a tail that is the database's as much as the proxy's, and the benchmark says so.
+ * {@code pg_stat_user_tables} keeps the end of each table's last run, which is enough for a window
+ * that has just ended.
+ */
+public final class DatabaseHousekeeping {
+
+    private static final String QUERY = """
+            SELECT relname,
+                   last_autovacuum BETWEEN ? AND ? AS vacuumed,
+                   last_autoanalyze BETWEEN ? AND ? AS analyzed
+            FROM pg_stat_user_tables
+            WHERE last_autovacuum BETWEEN ? AND ? OR last_autoanalyze BETWEEN ? AND ?
+            ORDER BY relname
+            """;
+
+    private DatabaseHousekeeping() {
+    }
+
+    /**
+     * "aibridge_interceptions_p20261129 (vacuum, analyze)" for each table autovacuum finished with in
+     * [from, to]; empty when there was none, or the database cannot be asked (never fails a benchmark).
+     */
+    public static List<String> during(Stack stack, Instant from, Instant to) {
+        List<String> tables = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(stack.jdbcUrl(), stack.dbUser(), stack.dbPassword());
+             PreparedStatement statement = c.prepareStatement(QUERY)) {
+            for (int i = 1; i <= 8; i += 2) {
+                statement.setTimestamp(i, Timestamp.from(from));
+                statement.setTimestamp(i + 1, Timestamp.from(to));
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    boolean vacuumed = rows.getBoolean("vacuumed");
+                    boolean analyzed = rows.getBoolean("analyzed");
+                    tables.add(rows.getString("relname") + " (" + (vacuumed && analyzed ? "vacuum, analyze" : vacuumed ? "vacuum" : "analyze") + ")");
+                }
+            }
+        } catch (SQLException e) {
+            return List.of();
+        }
+        return tables;
+    }
+}
