@@ -6,6 +6,7 @@ import io.aibridge.bench.Table;
 import io.aibridge.bench.recorder.EventPublisher;
 import io.aibridge.bench.recorder.InterceptionWorkload;
 import io.aibridge.bench.sessions.SessionDataSet;
+import io.aibridge.bench.stack.DatabaseHousekeeping;
 import io.aibridge.bench.stack.Prometheus;
 import io.aibridge.bench.stack.Stack;
 
@@ -156,6 +157,17 @@ public final class PurgeBenchmark {
                     + "p50 %.1f → %.1f ms, p99 %.1f → %.1f ms over %d batches.", rise * 100, base.p50, during.p50, base.p99, during.p99, during.batches));
         }
         report.note("Windows are cut at the recorder's scrapes (every 250 ms), so 'during' may hold up to a quarter second on either side.");
+        // the database's own housekeeping slows the recorder's batches as much as a purge can: say when it ran
+        long nowNanos = System.nanoTime();
+        Instant nowWall = Instant.now();
+        for (long[] window : List.of(new long[]{launchedNanos - baselineNanos, launchedNanos}, new long[]{purgeStartNanos, purgeEndNanos})) {
+            List<String> housekeeping = DatabaseHousekeeping.during(stack, nowWall.minusNanos(nowNanos - window[0]), nowWall.minusNanos(nowNanos - window[1]));
+            if (!housekeeping.isEmpty()) {
+                report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran %s (%s): it competes with the recorder's batches "
+                        + "for the same two cores.", window[1] == launchedNanos ? "before the retention-service started" : "during the purge",
+                        String.join(", ", housekeeping)));
+            }
+        }
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("took_s", took);
         raw.put("log_line", line);
