@@ -196,13 +196,17 @@ public final class ProxyBenchmark {
             }
         }
         for (Pair p : pairs) {
-            if (!p.proxyHousekeeping.isEmpty() || !p.directHousekeeping.isEmpty()) {
+            List<String> runs = new ArrayList<>();
+            if (!p.proxyHousekeeping.isEmpty()) {
+                runs.add("proxied run: " + String.join(", ", p.proxyHousekeeping));
+            }
+            if (!p.directHousekeeping.isEmpty()) {
+                runs.add("direct run: " + String.join(", ", p.directHousekeeping));
+            }
+            if (!runs.isEmpty()) {
                 report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran while %s %d req/s was measured (%s): on the same two cores it "
-                                + "leaves the proxy and the fake provider no idle CPU for a few seconds, so that run's tail is the database's "
-                                + "housekeeping as much as the proxy's.", p.mode, p.rate,
-                        (p.proxyHousekeeping.isEmpty() ? "" : "proxied run: " + String.join(", ", p.proxyHousekeeping))
-                                + (p.proxyHousekeeping.isEmpty() || p.directHousekeeping.isEmpty() ? "" : "; ")
-                                + (p.directHousekeeping.isEmpty() ? "" : "direct run: " + String.join(", ", p.directHousekeeping))));
+                        + "leaves the proxy and the fake provider no idle CPU for a few seconds, so that run's tail is the database's "
+                        + "housekeeping as much as the proxy's.", p.mode, p.rate, String.join("; ", runs)));
             }
         }
         pairs.stream().filter(p -> p.recorded < p.proxy.sentAll()).forEach(p -> report.note(String.format(Locale.ROOT,

@@ -1,12 +1,8 @@
 package io.aibridge.bench.stack;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * What a running JVM holds, measured so that two moments compare: a full collection first
@@ -33,7 +29,7 @@ public record JvmMemory(double heapLiveMb, double metaspaceMb, double rssMb, int
         Jcmd.run(pid, "GC.run");
         String heapInfo = Jcmd.run(pid, "GC.heap_info");
         return new JvmMemory(heapUsedMb(heapInfo), metaspaceUsedMb(heapInfo), ProcessStats.rssMb(pid),
-                statusField(pid, "Threads:"), openFiles(pid));
+                ProcessStats.threads(pid), ProcessStats.openFiles(pid));
     }
 
     /** The heap's "used" amounts of a {@code GC.heap_info} answer (both generations of the serial collector), in MiB. */
@@ -63,26 +59,5 @@ public record JvmMemory(double heapLiveMb, double metaspaceMb, double rssMb, int
         }
         boolean first = m.group(1) != null;
         return Long.parseLong(first ? m.group(1) : m.group(3)) * MIB_PER_UNIT.get(first ? m.group(2) : m.group(4));
-    }
-
-    private static int statusField(long pid, String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith(field)) {
-                    return Integer.parseInt(line.substring(field.length()).trim());
-                }
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // gone
-        }
-        return 0;
-    }
-
-    private static int openFiles(long pid) {
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            return (int) fds.count();
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
     }
 }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * CPU time and resident memory of processes, from Linux's {@code /proc}: what the proxy (and its
@@ -45,10 +46,29 @@ public final class ProcessStats {
 
     /** Resident set size in MiB (0 if the process is gone). */
     public static double rssMb(long pid) {
+        return statusField(pid, "VmRSS:") / 1024.0;
+    }
+
+    /** Threads of a process (0 if it is gone). */
+    public static int threads(long pid) {
+        return (int) statusField(pid, "Threads:");
+    }
+
+    /** Open file descriptors of a process, sockets included (0 if it is gone). */
+    public static int openFiles(long pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return (int) fds.count();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** The number in a line of {@code /proc/<pid>/status} ("VmRSS:   12345 kB" gives 12345); 0 if there is none. */
+    private static long statusField(long pid, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException | RuntimeException ignored) {
