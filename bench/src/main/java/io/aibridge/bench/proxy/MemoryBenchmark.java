@@ -78,7 +78,6 @@ public final class MemoryBenchmark {
 
         List<Sample> samples = new ArrayList<>();
         LoadResult warmup;
-        List<LoadResult> runs = new ArrayList<>();
         try (LoadGenerator generator = new LoadGenerator(connections)) {
             System.out.printf(Locale.ROOT, "  %,d streams through the proxy at %d/s (warm-up, not measured)%n", warmupStreams, rate);
             warmup = generator.run(target, rate, Duration.ZERO, forStreams(warmupStreams, rate));
@@ -86,7 +85,6 @@ public final class MemoryBenchmark {
             long done = 0;
             for (int s = 0; s < segments; s++) {
                 LoadResult segment = generator.run(target, rate, Duration.ZERO, forStreams(perSegment, rate));
-                runs.add(segment);
                 done += segment.sentAll();
                 JvmMemory memory = JvmMemory.afterFullGc(pid);
                 samples.add(new Sample(done, memory, segment));
@@ -94,14 +92,15 @@ public final class MemoryBenchmark {
                         done, memory.heapLiveMb(), memory.rssMb(), memory.threads(), memory.openFiles());
             }
         }
-        long sent = warmup.sentAll() + runs.stream().mapToLong(LoadResult::sentAll).sum();
-        long recorded = api.awaitInterceptions(warmup.runStart(), runs.get(runs.size() - 1).runEnd().plusSeconds(1), sent);
+        Sample lastSample = samples.get(samples.size() - 1);
+        long measured = lastSample.streams();
+        long sent = warmup.sentAll() + measured;
+        long recorded = api.awaitInterceptions(warmup.runStart(), lastSample.segment().runEnd().plusSeconds(1), sent);
 
-        long measured = samples.get(samples.size() - 1).streams();
         double slopeMbPerStream = slope(samples);
         double fittedGrowthMb = slopeMbPerStream * measured;
         JvmMemory first = samples.get(0).memory();
-        JvmMemory last = samples.get(samples.size() - 1).memory();
+        JvmMemory last = lastSample.memory();
 
         Table table = new Table(String.format(Locale.ROOT, "Proxy memory across %,d streamed interceptions (every %dth abandoned by its client "
                         + "at the first byte): after each segment, a full GC in the proxy, then what it holds", measured, HANG_UP_EVERY),

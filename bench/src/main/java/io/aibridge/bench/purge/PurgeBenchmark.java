@@ -158,16 +158,8 @@ public final class PurgeBenchmark {
         }
         report.note("Windows are cut at the recorder's scrapes (every 250 ms), so 'during' may hold up to a quarter second on either side.");
         // the database's own housekeeping slows the recorder's batches as much as a purge can: say when it ran
-        long nowNanos = System.nanoTime();
-        Instant nowWall = Instant.now();
-        for (long[] window : List.of(new long[]{launchedNanos - baselineNanos, launchedNanos}, new long[]{purgeStartNanos, purgeEndNanos})) {
-            List<String> housekeeping = DatabaseHousekeeping.during(stack, nowWall.minusNanos(nowNanos - window[0]), nowWall.minusNanos(nowNanos - window[1]));
-            if (!housekeeping.isEmpty()) {
-                report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran %s (%s): it competes with the recorder's batches "
-                        + "for the same two cores.", window[1] == launchedNanos ? "before the retention-service started" : "during the purge",
-                        String.join(", ", housekeeping)));
-            }
-        }
+        noteHousekeeping(report, "before the retention-service started", launchedNanos - baselineNanos, launchedNanos);
+        noteHousekeeping(report, "during the purge", purgeStartNanos, purgeEndNanos);
         Map<String, Object> raw = new LinkedHashMap<>();
         raw.put("took_s", took);
         raw.put("log_line", line);
@@ -267,6 +259,19 @@ public final class PurgeBenchmark {
     }
 
     /** The batches whose writes ended between two moments: the difference of the scrapes around them. */
+    private void noteHousekeeping(Report report, String when, long fromNanos, long toNanos) {
+        List<String> housekeeping = DatabaseHousekeeping.during(stack, wallClock(fromNanos), wallClock(toNanos));
+        if (!housekeeping.isEmpty()) {
+            report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran %s (%s): it competes with the recorder's batches "
+                    + "for the same two cores.", when, String.join(", ", housekeeping)));
+        }
+    }
+
+    /** The wall-clock time of a {@link System#nanoTime()} reading. */
+    private static Instant wallClock(long nanos) {
+        return Instant.now().minusNanos(System.nanoTime() - nanos);
+    }
+
     private static Window window(String name, List<Prometheus.Scrape> scrapes, long fromNanos, long toNanos) {
         Prometheus.Scrape start = null;
         Prometheus.Scrape end = null;

@@ -21,11 +21,12 @@ import java.util.List;
 public final class DatabaseHousekeeping {
 
     private static final String QUERY = """
-            SELECT relname,
-                   last_autovacuum BETWEEN ? AND ? AS vacuumed,
-                   last_autoanalyze BETWEEN ? AND ? AS analyzed
-            FROM pg_stat_user_tables
-            WHERE last_autovacuum BETWEEN ? AND ? OR last_autoanalyze BETWEEN ? AND ?
+            SELECT relname, vacuumed, analyzed
+            FROM (SELECT relname,
+                         coalesce(last_autovacuum BETWEEN w.since AND w.until, false) AS vacuumed,
+                         coalesce(last_autoanalyze BETWEEN w.since AND w.until, false) AS analyzed
+                  FROM pg_stat_user_tables, (SELECT ?::timestamptz AS since, ?::timestamptz AS until) AS w) AS t
+            WHERE vacuumed OR analyzed
             ORDER BY relname
             """;
 
@@ -40,10 +41,8 @@ public final class DatabaseHousekeeping {
         List<String> tables = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(stack.jdbcUrl(), stack.dbUser(), stack.dbPassword());
              PreparedStatement statement = c.prepareStatement(QUERY)) {
-            for (int i = 1; i <= 8; i += 2) {
-                statement.setTimestamp(i, Timestamp.from(from));
-                statement.setTimestamp(i + 1, Timestamp.from(to));
-            }
+            statement.setTimestamp(1, Timestamp.from(from));
+            statement.setTimestamp(2, Timestamp.from(to));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     boolean vacuumed = rows.getBoolean("vacuumed");
