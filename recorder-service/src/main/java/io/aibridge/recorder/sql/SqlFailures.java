@@ -16,6 +16,9 @@ public final class SqlFailures {
     /** SQLSTATE of "no partition of relation ... found for row": retention dropped a day we had made sure of. */
     private static final String CHECK_VIOLATION = "23514";
 
+    /** SQLSTATE of a duplicate key in a unique index: the row was stored already. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
     private SqlFailures() {
     }
 
@@ -42,6 +45,12 @@ public final class SqlFailures {
         SQLException sql = sqlException(failure);
         return sql != null && CHECK_VIOLATION.equals(sqlState(sql))
                 && sql.getMessage() != null && sql.getMessage().contains("no partition of relation");
+    }
+
+    /** True when an insert was refused because a row with its key exists (a unique violation). */
+    public static boolean isUniqueViolation(Throwable failure) {
+        SQLException sql = sqlException(failure);
+        return sql != null && UNIQUE_VIOLATION.equals(sqlState(sql));
     }
 
     /** A short description for logs and dead-letter headers: SQLSTATE and the first line of the message. */

@@ -141,6 +141,31 @@ class OrderIndependenceTest {
                 .containsEntry("threads", "1").containsEntry("input_tokens", "80"));
     }
 
+    /**
+     * The writer inserts a batch's rows as new ones first and falls back to skipping and merging
+     * stored rows only when one exists. Every split of a tool loop into "stored before" and "the
+     * whole loop redelivered" takes the fallback for the children, the interceptions or both, and
+     * must store what the first batch lacked, change nothing it stored, and count nothing twice.
+     */
+    @Test
+    void aRedeliveredBatchWhosePrefixWasStoredStoresTheRestAndCountsNothingTwice() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.ToolLoop loop = new TestEvents.ToolLoop(alice, Instant.now(), null);
+        List<UUID> ids = List.of(loop.first.id, loop.second.id, loop.third.id);
+        int size = loop.events.size();
+        Map<String, List<Map<String, String>>> reference = writeInBatches(loop.events, ids, alice, new int[]{size});
+
+        Random random = new Random(7);
+        for (int stored = 1; stored <= size; stored++) {
+            List<InterceptionEvent> shuffled = new ArrayList<>(loop.events);
+            Collections.shuffle(shuffled, random);
+            List<InterceptionEvent> prefixThenAll = new ArrayList<>(shuffled.subList(0, stored));
+            prefixThenAll.addAll(shuffled);
+            assertSameRows(writeInBatches(prefixThenAll, ids, alice, new int[]{stored, size}), reference, prefixThenAll,
+                    stored, size);
+        }
+    }
+
     @Test
     void anInterceptionIsInvisibleUntilBothItsStartAndItsEndAreStored() throws SQLException {
         UUID alice = UUID.randomUUID();
