@@ -258,7 +258,7 @@ public final class PurgeBenchmark {
         throw new IllegalStateException("no purge within " + timeout + "; see " + log);
     }
 
-    /** The batches whose writes ended between two moments: the difference of the scrapes around them. */
+    /** Notes the tables PostgreSQL's autovacuum vacuumed or analyzed between two moments of the run. */
     private void noteHousekeeping(Report report, String when, long fromNanos, long toNanos) {
         List<String> housekeeping = DatabaseHousekeeping.during(stack, wallClock(fromNanos), wallClock(toNanos));
         if (!housekeeping.isEmpty()) {
@@ -272,6 +272,7 @@ public final class PurgeBenchmark {
         return Instant.now().minusNanos(System.nanoTime() - nanos);
     }
 
+    /** The batches whose writes ended between two moments: the difference of the scrapes around them. */
     private static Window window(String name, List<Prometheus.Scrape> scrapes, long fromNanos, long toNanos) {
         Prometheus.Scrape start = null;
         Prometheus.Scrape end = null;

@@ -6,6 +6,7 @@ import io.aibridge.bench.BenchOptions;
 import io.aibridge.bench.Report;
 import io.aibridge.bench.Table;
 import io.aibridge.bench.load.LoadGenerator;
+import io.aibridge.bench.stack.DatabaseHousekeeping;
 import io.aibridge.bench.stack.Jfr;
 import io.aibridge.bench.stack.Prometheus;
 import io.aibridge.bench.stack.QueryApi;
@@ -72,6 +73,7 @@ public final class RecorderBenchmark {
                 ? String.format(Locale.ROOT, "Target met: %.0f events/s stored (target ≥ 20,000).", rate)
                 : String.format(Locale.ROOT, "TARGET MISSED: %.0f events/s stored, target ≥ 20,000: %.0f events/s (%.0f %%) short.",
                 rate, 20_000 - rate, (20_000 - rate) / 20_000 * 100));
+        noteHousekeeping(report, "the drain (publishing included)", drain);
 
         Table lag = new Table(String.format(Locale.ROOT, "Recorder lag at %,d interceptions/s (about %,d events/s) for %d s: interception ended → visible",
                 options.lagRate(), Math.round(options.lagRate() * 4.5), options.lagSeconds()), "what", "p50 ms", "p99 ms", "max ms", "count");
@@ -83,6 +85,7 @@ public final class RecorderBenchmark {
                 ? String.format(Locale.ROOT, "Target met: end → visible in the query API p99 %.0f ms at %d interceptions/s (target < 1 s).", p99, options.lagRate())
                 : String.format(Locale.ROOT, "TARGET MISSED: end → visible p99 %.0f ms at %d interceptions/s, target < 1,000 ms: %.0f ms over.",
                 p99, options.lagRate(), p99 - 1000));
+        noteHousekeeping(report, "the lag run", lagData);
         if (options.profile()) {
             profile(report);
         }
@@ -101,6 +104,7 @@ public final class RecorderBenchmark {
         Map<String, Resources.Usage> usage;
         List<double[]> samples = new ArrayList<>(); // {seconds since publish start, stored since start}
         long start = System.nanoTime();
+        Instant startedAt = Instant.now();
         long publishedAt;
         double storedAtPublished;
         long drainedAt;
@@ -133,6 +137,7 @@ public final class RecorderBenchmark {
             drainedAt = System.nanoTime();
             usage = resources.usage();
         }
+        List<String> housekeeping = DatabaseHousekeeping.during(stack, startedAt, Instant.now());
         Prometheus.Scrape after = Prometheus.scrape(stack.recorderUrl());
         Prometheus.Histogram batches = after.histogram("aibridge_recorder_batch_write_seconds", l -> TOPIC_LABEL.equals(l.get("topic")))
                 .minus(before.histogram("aibridge_recorder_batch_write_seconds", l -> TOPIC_LABEL.equals(l.get("topic"))));
@@ -183,7 +188,22 @@ public final class RecorderBenchmark {
         Map<String, Object> cpu = new LinkedHashMap<>();
         usage.forEach((k, v) -> cpu.put(k, v.cpuCores()));
         data.put("cpu_cores", cpu);
+        data.put("autovacuum", housekeeping);
         return data;
+    }
+
+    /**
+     * Notes the tables PostgreSQL's autovacuum vacuumed or analyzed in a run: on a fresh stack the
+     * young day partitions reach autoanalyze's threshold every few thousand rows, and each run of it
+     * takes PostgreSQL a second or more at half a core, beside the recorder's one busy backend.
+     */
+    private static void noteHousekeeping(Report report, String run, Map<String, Object> data) {
+        @SuppressWarnings("unchecked")
+        List<String> housekeeping = (List<String>) data.get("autovacuum");
+        if (!housekeeping.isEmpty()) {
+            report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran during %s (%s): it takes the cores the recorder's "
+                    + "writes need.", run, String.join(", ", housekeeping)));
+        }
     }
 
     /** The highest rate over any window of {@code seconds} in the samples; NaN when they span less. */
@@ -222,6 +242,7 @@ public final class RecorderBenchmark {
         double stored0 = stored(before);
         Paced run;
         Map<String, Resources.Usage> usage;
+        Instant startedAt = Instant.now();
         try (Resources resources = new Resources(stack)) {
             run = pace(workload, options.lagSeconds(), probeEvery, visible, pollTimes);
             usage = resources.usage();
@@ -264,6 +285,7 @@ public final class RecorderBenchmark {
         data.put("committed_p99_ms", commit.quantile(0.99) * 1000);
         data.put("poll_p50_ms", ms(pollTimes, 50));
         data.put("publisher_max_send_lag_ms", maxSendLag / 1e6);
+        data.put("autovacuum", DatabaseHousekeeping.during(stack, startedAt, Instant.now()));
         return data;
     }
 
