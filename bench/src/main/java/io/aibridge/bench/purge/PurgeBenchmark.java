@@ -260,11 +260,8 @@ public final class PurgeBenchmark {
 
     /** Notes the tables PostgreSQL's autovacuum vacuumed or analyzed between two moments of the run. */
     private void noteHousekeeping(Report report, String when, long fromNanos, long toNanos) {
-        List<String> housekeeping = DatabaseHousekeeping.during(stack, wallClock(fromNanos), wallClock(toNanos));
-        if (!housekeeping.isEmpty()) {
-            report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran %s (%s): it competes with the recorder's batches "
-                    + "for the same two cores.", when, String.join(", ", housekeeping)));
-        }
+        DatabaseHousekeeping.recorderNote(when, DatabaseHousekeeping.during(stack, wallClock(fromNanos), wallClock(toNanos)))
+                .ifPresent(report::note);
     }
 
     /** The wall-clock time of a {@link System#nanoTime()} reading. */

@@ -73,7 +73,7 @@ public final class RecorderBenchmark {
                 ? String.format(Locale.ROOT, "Target met: %.0f events/s stored (target ≥ 20,000).", rate)
                 : String.format(Locale.ROOT, "TARGET MISSED: %.0f events/s stored, target ≥ 20,000: %.0f events/s (%.0f %%) short.",
                 rate, 20_000 - rate, (20_000 - rate) / 20_000 * 100));
-        noteHousekeeping(report, "the drain (publishing included)", drain);
+        DatabaseHousekeeping.recorderNote("during the drain (publishing included)", autovacuum(drain)).ifPresent(report::note);
 
         Table lag = new Table(String.format(Locale.ROOT, "Recorder lag at %,d interceptions/s (about %,d events/s) for %d s: interception ended → visible",
                 options.lagRate(), Math.round(options.lagRate() * 4.5), options.lagSeconds()), "what", "p50 ms", "p99 ms", "max ms", "count");
@@ -85,7 +85,7 @@ public final class RecorderBenchmark {
                 ? String.format(Locale.ROOT, "Target met: end → visible in the query API p99 %.0f ms at %d interceptions/s (target < 1 s).", p99, options.lagRate())
                 : String.format(Locale.ROOT, "TARGET MISSED: end → visible p99 %.0f ms at %d interceptions/s, target < 1,000 ms: %.0f ms over.",
                 p99, options.lagRate(), p99 - 1000));
-        noteHousekeeping(report, "the lag run", lagData);
+        DatabaseHousekeeping.recorderNote("during the lag run", autovacuum(lagData)).ifPresent(report::note);
         if (options.profile()) {
             profile(report);
         }
@@ -192,18 +192,10 @@ public final class RecorderBenchmark {
         return data;
     }
 
-    /**
-     * Notes the tables PostgreSQL's autovacuum vacuumed or analyzed in a run: on a fresh stack the
-     * young day partitions reach autoanalyze's threshold every few thousand rows, and each run of it
-     * takes PostgreSQL a second or more at half a core, beside the recorder's one busy backend.
-     */
-    private static void noteHousekeeping(Report report, String run, Map<String, Object> data) {
-        @SuppressWarnings("unchecked")
-        List<String> housekeeping = (List<String>) data.get("autovacuum");
-        if (!housekeeping.isEmpty()) {
-            report.note(String.format(Locale.ROOT, "PostgreSQL's autovacuum ran during %s (%s): it takes the cores the recorder's "
-                    + "writes need.", run, String.join(", ", housekeeping)));
-        }
+    /** The tables autovacuum vacuumed or analyzed during a run, as its data holds them. */
+    @SuppressWarnings("unchecked")
+    private static List<String> autovacuum(Map<String, Object> run) {
+        return (List<String>) run.get("autovacuum");
     }
 
     /** The highest rate over any window of {@code seconds} in the samples; NaN when they span less. */

@@ -9,6 +9,8 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * PostgreSQL's own housekeeping in a time window: the tables its autovacuum daemon vacuumed or
@@ -54,5 +56,14 @@ public final class DatabaseHousekeeping {
             return List.of();
         }
         return tables;
+    }
+
+    /**
+     * The note a benchmark of the recorder's writes prints when autovacuum ran {@code when} (e.g.
+     * "during the purge") on {@code tables} (from {@link #during}); empty when it did not run.
+     */
+    public static Optional<String> recorderNote(String when, List<String> tables) {
+        return tables.isEmpty() ? Optional.empty() : Optional.of(String.format(Locale.ROOT,
+                "PostgreSQL's autovacuum ran %s (%s): it takes the cores the recorder's writes need.", when, String.join(", ", tables)));
     }
 }

@@ -411,6 +411,10 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
      */
     private static void insertChildren(Connection connection, InterceptionBatch batch, SessionSummaries.Changes changes)
             throws SQLException {
+        if (batch.tokenUsages().isEmpty() && batch.prompts().isEmpty() && batch.toolUsages().isEmpty()
+                && batch.thoughts().isEmpty()) {
+            return;
+        }
         boolean allNew = insertedAsNew(connection, () -> {
             insertTokenUsages(connection, batch.tokenUsages(), false, null);
             insertPrompts(connection, batch.prompts(), false, null);
