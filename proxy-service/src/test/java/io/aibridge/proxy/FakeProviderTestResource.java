@@ -20,6 +20,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     private static volatile FakeProvider fake;
     private String allowByok = "true";
     private boolean openAiUnreachable;
+    private String maxConcurrency = "0";
 
     public static FakeProvider fake() {
         return fake;
@@ -27,12 +28,14 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
 
     /**
      * Init args: {@code byok=false} leaves bring-your-own-key at its default (off);
-     * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens.
+     * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
+     * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY}).
      */
     @Override
     public void init(Map<String, String> initArgs) {
         allowByok = initArgs.getOrDefault("byok", "true");
         openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
+        maxConcurrency = initArgs.getOrDefault("max-concurrency", "0");
     }
 
     @Override
@@ -50,6 +53,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.max-request-body", String.valueOf(MAX_BODY)),
                 Map.entry("proxy.events.partitions", "2"),
                 Map.entry("proxy.allow-byok", allowByok),
+                Map.entry("proxy.max-concurrency", maxConcurrency),
                 Map.entry("proxy.send-actor-headers", "true"));
     }
 

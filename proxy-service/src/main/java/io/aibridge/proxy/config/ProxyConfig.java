@@ -48,6 +48,14 @@ public interface ProxyConfig {
     @WithDefault("false")
     boolean sendActorHeaders();
 
+    /**
+     * Requests on the provider routes (bridged and passthrough) this replica serves at once; one
+     * more is refused at once with 503 in the provider's error JSON and {@code Retry-After}, which
+     * the providers' SDKs retry. 0: no limit.
+     */
+    @WithDefault("0")
+    int maxConcurrency();
+
     /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
     Optional<String> bootstrapToken();
 

@@ -25,20 +25,33 @@ public class ProxyRoutes {
 
     private final BridgeHandler bridge;
     private final PassthroughHandler passthrough;
+    private final CapacityLimit capacity;
     private final long maxBody;
 
-    public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, ProxyConfig config) {
+    public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, CapacityLimit capacity, ProxyConfig config) {
         this.bridge = bridge;
         this.passthrough = passthrough;
+        this.capacity = capacity;
         this.maxBody = config.maxRequestBody().asLongValue();
     }
 
     void register(@Observes Router router) {
+        // first, in a route of its own before the body is read: a replica at capacity refuses without buffering anything
+        router.route(BASE + "/*").handler(this::admit);
         router.route(BASE + "/*")
                 .handler(BodyHandler.create(false).setBodyLimit(maxBody).setHandleFileUploads(false)
                         .setMergeFormAttributes(false).setPreallocateBodyBuffer(false))
                 .handler(this::dispatch)
                 .failureHandler(this::failure);
+    }
+
+    private void admit(RoutingContext ctx) {
+        if (capacity.admit(ctx)) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("Retry-After", CapacityLimit.RETRY_AFTER_SECONDS);
+        ProviderErrors.send(ctx.response(), providerOf(ctx), 503, CapacityLimit.MESSAGE, "service_unavailable");
     }
 
     private void dispatch(RoutingContext ctx) {
@@ -73,8 +86,13 @@ public class ProxyRoutes {
                 "route not supported: " + ctx.request().method().name() + " " + ctx.request().path(), "unknown_url");
     }
 
+    /** Whose error JSON a request under the base path gets: Anthropic's under its prefix, OpenAI's elsewhere. */
+    private static ProviderType providerOf(RoutingContext ctx) {
+        return ctx.normalizedPath().startsWith(ANTHROPIC) ? ProviderType.ANTHROPIC : ProviderType.OPENAI;
+    }
+
     private void failure(RoutingContext ctx) {
-        ProviderType provider = ctx.normalizedPath().startsWith(ANTHROPIC) ? ProviderType.ANTHROPIC : ProviderType.OPENAI;
+        ProviderType provider = providerOf(ctx);
         if (ctx.statusCode() == 413) {
             ProviderErrors.send(ctx.response(), provider, 413,
                     "the request body is larger than the limit of " + maxBody + " bytes", "request_too_large");
