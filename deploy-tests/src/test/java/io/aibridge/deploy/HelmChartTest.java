@@ -365,6 +365,13 @@ class HelmChartTest {
     }
 
     @Test
+    void theProxysCapacityIsUnboundedByDefaultAndSetFromItsValue() {
+        assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").at("/data/AIBRIDGE_MAX_CONCURRENCY").asText()).isEqualTo("0");
+        RenderedChart bounded = RenderedChart.render("bounded proxy", null, Map.of("proxy.maxConcurrency", 400));
+        assertThat(bounded.get("ConfigMap", PREFIX + "proxy-service").at("/data/AIBRIDGE_MAX_CONCURRENCY").asText()).isEqualTo("400");
+    }
+
+    @Test
     void theRecorderHasTimeToMigrateBeforeItsStartupProbeGivesUp() {
         JsonNode recorder = container(defaults.get("Deployment", PREFIX + "recorder-service"));
         JsonNode proxy = container(defaults.get("Deployment", PREFIX + "proxy-service"));
@@ -397,7 +404,8 @@ class HelmChartTest {
                 Arguments.of("an MCP server without a URL", Map.of("mcp.servers[0].name", "docs"), "url"),
                 Arguments.of("an MCP token written into the values", Map.of("mcp.servers[0].name", "docs",
                         "mcp.servers[0].url", "https://docs.example.com/mcp", "mcp.servers[0].token", "ghp_secret"), "token"),
-                Arguments.of("zero MCP rounds", Map.of("mcp.maxRounds", 0), "maxRounds"));
+                Arguments.of("zero MCP rounds", Map.of("mcp.maxRounds", 0), "maxRounds"),
+                Arguments.of("a negative proxy capacity", Map.of("proxy.maxConcurrency", -1), "maxConcurrency"));
     }
 
     @ParameterizedTest(name = "rejects {0}")
