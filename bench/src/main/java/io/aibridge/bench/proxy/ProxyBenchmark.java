@@ -8,6 +8,7 @@ import io.aibridge.bench.load.LoadResult;
 import io.aibridge.bench.load.LoadTarget;
 import io.aibridge.bench.stack.DatabaseHousekeeping;
 import io.aibridge.bench.stack.Jfr;
+import io.aibridge.bench.stack.Prometheus;
 import io.aibridge.bench.stack.QueryApi;
 import io.aibridge.bench.stack.Resources;
 import io.aibridge.bench.stack.Stack;
@@ -52,8 +53,13 @@ public final class ProxyBenchmark {
      * @param proxyHousekeeping  the same while the proxied run was measured ({@link DatabaseHousekeeping})
      */
     record Pair(String mode, int rate, LoadResult direct, LoadResult proxy, Map<String, Resources.Usage> proxyUsage,
-                Map<String, Resources.Usage> directUsage, long recorded, double recordedAfterSeconds,
+                Map<String, Resources.Usage> directUsage, long refused, long recorded, double recordedAfterSeconds,
                 List<String> directHousekeeping, List<String> proxyHousekeeping) {
+
+        /** Interceptions the run should leave: every request sent but those the proxy refused at its capacity (never recorded). */
+        long expected() {
+            return proxy.sentAll() - refused;
+        }
 
         double overhead(double percentile) {
             return proxy.latencyMs(percentile) - direct.latencyMs(percentile);
@@ -131,21 +137,28 @@ public final class ProxyBenchmark {
         }
         LoadResult proxy;
         Map<String, Resources.Usage> proxyUsage;
+        double refusedBefore = refusedAtCapacity();
         try (Resources resources = new Resources(stack)) {
             proxy = generator.run(proxied(streaming, "r" + (++runNumber)), rate, warmup, measured);
             proxyUsage = resources.usage();
         }
+        long refused = Math.round(refusedAtCapacity() - refusedBefore);
         List<String> directHousekeeping = DatabaseHousekeeping.during(stack, direct.runStart().plus(warmup), direct.runEnd());
         List<String> proxyHousekeeping = DatabaseHousekeeping.during(stack, proxy.runStart().plus(warmup), proxy.runEnd());
         long waitStart = System.nanoTime();
-        long recorded = waitForRecording(proxy);
-        return new Pair(mode, rate, direct, proxy, proxyUsage, directUsage, recorded, (System.nanoTime() - waitStart) / 1e9,
+        long recorded = waitForRecording(proxy, proxy.sentAll() - refused);
+        return new Pair(mode, rate, direct, proxy, proxyUsage, directUsage, refused, recorded, (System.nanoTime() - waitStart) / 1e9,
                 directHousekeeping, proxyHousekeeping);
     }
 
-    /** Waits until the recorder has stored every interception of a proxied run (or stopped storing them). */
-    private long waitForRecording(LoadResult run) throws InterruptedException {
-        return api.awaitInterceptions(run.runStart().minusSeconds(1), run.runEnd().plusSeconds(1), run.sentAll());
+    /** Waits until the recorder has stored the {@code expected} interceptions of a proxied run (or stopped storing them). */
+    private long waitForRecording(LoadResult run, long expected) throws InterruptedException {
+        return api.awaitInterceptions(run.runStart().minusSeconds(1), run.runEnd().plusSeconds(1), expected);
+    }
+
+    /** Requests the proxy has refused at {@code AIBRIDGE_MAX_CONCURRENCY} since it started (0 when it sets none). */
+    private double refusedAtCapacity() {
+        return Prometheus.scrape(stack.proxyUrl()).sum("aibridge_capacity_refused_total");
     }
 
     private Table latencyTable(String mode, List<Pair> pairs) {
@@ -179,8 +192,9 @@ public final class ProxyBenchmark {
                     Table.fixed(p.proxyUsage.get("postgres").cpuCores(), 2),
                     Table.fixed(p.directUsage.get("fake-provider").cpuCores(), 2) + " / " + Table.fixed(p.proxyUsage.get("fake-provider").cpuCores(), 2),
                     Table.fixed(p.directUsage.get("bench").cpuCores(), 2) + " / " + Table.fixed(p.proxyUsage.get("bench").cpuCores(), 2),
-                    Table.count(p.recorded) + " / " + Table.count(p.proxy.sentAll()),
-                    p.recorded >= p.proxy.sentAll() ? Table.fixed(p.recordedAfterSeconds, 1) + " s" : "missing " + (p.proxy.sentAll() - p.recorded));
+                    Table.count(p.recorded) + " / " + Table.count(p.proxy.sentAll())
+                            + (p.refused > 0 ? " (" + Table.count(p.refused) + " refused at capacity)" : ""),
+                    p.recorded >= p.expected() ? Table.fixed(p.recordedAfterSeconds, 1) + " s" : "missing " + (p.expected() - p.recorded));
         }
         return table;
     }
@@ -209,8 +223,11 @@ public final class ProxyBenchmark {
                         + "housekeeping as much as the proxy's.", p.mode, p.rate, String.join("; ", runs)));
             }
         }
-        pairs.stream().filter(p -> p.recorded < p.proxy.sentAll()).forEach(p -> report.note(String.format(Locale.ROOT,
-                "NOT ALL RECORDED: %s %d req/s: %d of %d interceptions visible in the query API", p.mode, p.rate, p.recorded, p.proxy.sentAll())));
+        pairs.stream().filter(p -> p.recorded < p.expected()).forEach(p -> report.note(String.format(Locale.ROOT,
+                "NOT ALL RECORDED: %s %d req/s: %d of %d interceptions visible in the query API", p.mode, p.rate, p.recorded, p.expected())));
+        pairs.stream().filter(p -> p.refused > 0).forEach(p -> report.note(String.format(Locale.ROOT,
+                "%s %d req/s: the proxy refused %d requests at its AIBRIDGE_MAX_CONCURRENCY (503, counted as errors, not recorded);"
+                        + " the latencies are those of the requests it served", p.mode, p.rate, p.refused)));
     }
 
     static String verdict(String what, double value, double limit) {
@@ -343,6 +360,7 @@ public final class ProxyBenchmark {
         p.directUsage.forEach((k, v) -> directUsage.put(k, Map.of("cpu_cores", v.cpuCores(), "peak_rss_mb", v.peakRssMb())));
         map.put("usage_during_direct_run", directUsage);
         map.put("interceptions_recorded", p.recorded);
+        map.put("refused_at_capacity", p.refused);
         map.put("requests_sent", p.proxy.sentAll());
         map.put("recorded_after_s", p.recordedAfterSeconds);
         map.put("autovacuum_during_direct_run", p.directHousekeeping);
