@@ -365,10 +365,14 @@ class HelmChartTest {
     }
 
     @Test
-    void theProxysCapacityIsUnboundedByDefaultAndSetFromItsValue() {
-        assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").at("/data/AIBRIDGE_MAX_CONCURRENCY").asText()).isEqualTo("0");
-        RenderedChart bounded = RenderedChart.render("bounded proxy", null, Map.of("proxy.maxConcurrency", 400));
-        assertThat(bounded.get("ConfigMap", PREFIX + "proxy-service").at("/data/AIBRIDGE_MAX_CONCURRENCY").asText()).isEqualTo("400");
+    void theProxysCapacityAndRateLimitAreOffByDefaultAndSetFromTheirValues() {
+        JsonNode unbounded = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(unbounded.path("AIBRIDGE_MAX_CONCURRENCY").asText()).isEqualTo("0");
+        assertThat(unbounded.path("AIBRIDGE_RATE_LIMIT").asText()).isEqualTo("0");
+        JsonNode bounded = RenderedChart.render("bounded proxy", null, Map.of("proxy.maxConcurrency", 400, "proxy.rateLimit", 20))
+                .get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(bounded.path("AIBRIDGE_MAX_CONCURRENCY").asText()).isEqualTo("400");
+        assertThat(bounded.path("AIBRIDGE_RATE_LIMIT").asText()).isEqualTo("20");
     }
 
     @Test
@@ -405,7 +409,8 @@ class HelmChartTest {
                 Arguments.of("an MCP token written into the values", Map.of("mcp.servers[0].name", "docs",
                         "mcp.servers[0].url", "https://docs.example.com/mcp", "mcp.servers[0].token", "ghp_secret"), "token"),
                 Arguments.of("zero MCP rounds", Map.of("mcp.maxRounds", 0), "maxRounds"),
-                Arguments.of("a negative proxy capacity", Map.of("proxy.maxConcurrency", -1), "maxConcurrency"));
+                Arguments.of("a negative proxy capacity", Map.of("proxy.maxConcurrency", -1), "maxConcurrency"),
+                Arguments.of("a rate limit that is not a whole number", Map.of("proxy.rateLimit", 2.5), "rateLimit"));
     }
 
     @ParameterizedTest(name = "rejects {0}")

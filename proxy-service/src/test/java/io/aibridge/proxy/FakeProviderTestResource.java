@@ -21,6 +21,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     private String allowByok = "true";
     private boolean openAiUnreachable;
     private String maxConcurrency = "0";
+    private String rateLimit = "0";
 
     public static FakeProvider fake() {
         return fake;
@@ -29,13 +30,15 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     /**
      * Init args: {@code byok=false} leaves bring-your-own-key at its default (off);
      * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
-     * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY}).
+     * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY});
+     * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT}).
      */
     @Override
     public void init(Map<String, String> initArgs) {
         allowByok = initArgs.getOrDefault("byok", "true");
         openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
         maxConcurrency = initArgs.getOrDefault("max-concurrency", "0");
+        rateLimit = initArgs.getOrDefault("rate-limit", "0");
     }
 
     @Override
@@ -54,6 +57,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.events.partitions", "2"),
                 Map.entry("proxy.allow-byok", allowByok),
                 Map.entry("proxy.max-concurrency", maxConcurrency),
+                Map.entry("proxy.rate-limit", rateLimit),
                 Map.entry("proxy.send-actor-headers", "true"));
     }
 

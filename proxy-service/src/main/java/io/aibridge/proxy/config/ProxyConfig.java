@@ -56,6 +56,14 @@ public interface ProxyConfig {
     @WithDefault("0")
     int maxConcurrency();
 
+    /**
+     * Requests per second one caller may send to this replica (per bridge token, or per client IP
+     * for a request without one), with bursts of as many; one more gets 429 in the provider's error
+     * JSON and {@code Retry-After}. 0: no limit.
+     */
+    @WithDefault("0")
+    int rateLimit();
+
     /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
     Optional<String> bootstrapToken();
 

@@ -26,17 +26,21 @@ public class ProxyRoutes {
     private final BridgeHandler bridge;
     private final PassthroughHandler passthrough;
     private final CapacityLimit capacity;
+    private final RateLimit rateLimit;
     private final long maxBody;
 
-    public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, CapacityLimit capacity, ProxyConfig config) {
+    public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, CapacityLimit capacity, RateLimit rateLimit,
+                       ProxyConfig config) {
         this.bridge = bridge;
         this.passthrough = passthrough;
         this.capacity = capacity;
+        this.rateLimit = rateLimit;
         this.maxBody = config.maxRequestBody().asLongValue();
     }
 
     void register(@Observes Router router) {
-        // first, in a route of its own before the body is read: a replica at capacity refuses without buffering anything
+        // first, in a route of its own before the body is read: a replica at capacity, or a caller over its
+        // rate, is refused without buffering anything
         router.route(BASE + "/*").handler(this::admit);
         router.route(BASE + "/*")
                 .handler(BodyHandler.create(false).setBodyLimit(maxBody).setHandleFileUploads(false)
@@ -45,13 +49,19 @@ public class ProxyRoutes {
                 .failureHandler(this::failure);
     }
 
+    /** The reference's order: the replica's capacity first, then the caller's rate. */
     private void admit(RoutingContext ctx) {
-        if (capacity.admit(ctx)) {
+        if (!capacity.admit(ctx)) {
+            ctx.response().putHeader("Retry-After", CapacityLimit.RETRY_AFTER_SECONDS);
+            ProviderErrors.send(ctx.response(), providerOf(ctx), 503, CapacityLimit.MESSAGE, "service_unavailable");
+        } else if (!rateLimit.admit(ctx.request())) {
+            ctx.response().putHeader("Retry-After", RateLimit.RETRY_AFTER_SECONDS);
+            ProviderErrors.send(ctx.response(), providerOf(ctx), 429,
+                    "AI Bridge: more than " + rateLimit.rate() + " requests per second from this API key; retry in a second",
+                    "rate_limit_exceeded");
+        } else {
             ctx.next();
-            return;
         }
-        ctx.response().putHeader("Retry-After", CapacityLimit.RETRY_AFTER_SECONDS);
-        ProviderErrors.send(ctx.response(), providerOf(ctx), 503, CapacityLimit.MESSAGE, "service_unavailable");
     }
 
     private void dispatch(RoutingContext ctx) {
