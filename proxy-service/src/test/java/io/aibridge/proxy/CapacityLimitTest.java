@@ -25,7 +25,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -139,7 +138,7 @@ class CapacityLimitTest {
                 "x-api-key", TOKEN).statusCode()).as("a whole stream").isEqualTo(200);
         assertThat(proxy.get("/api/v2/aibridge/anthropic/v1/models", "x-api-key", TOKEN).statusCode()).isEqualTo(200);
         try (Socket socket = open(Api.ANTHROPIC_MESSAGES, FakeProvider.CHUNK_DELAY_HEADER, "400")) {
-            readUntil(socket.getInputStream(), "content_block_delta"); // the client hangs up mid-stream
+            ProxyClient.readUntil(socket.getInputStream(), "content_block_delta"); // the client hangs up mid-stream
         }
         try (Socket socket = open(Api.ANTHROPIC_MESSAGES, FakeProvider.TTFB_HEADER, "1000")) {
             Thread.sleep(200); // and before the answer started
@@ -196,7 +195,7 @@ class CapacityLimitTest {
         for (int i = 0; i < 2; i++) {
             Socket socket = open(Api.ANTHROPIC_MESSAGES, FakeProvider.CHUNK_DELAY_HEADER, "1000");
             held.add(socket);
-            assertThat(readUntil(socket.getInputStream(), "\r\n\r\n")).startsWith("HTTP/1.1 200");
+            assertThat(ProxyClient.readUntil(socket.getInputStream(), "\r\n\r\n")).startsWith("HTTP/1.1 200");
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> capacity.inFlight() == 2);
     }
@@ -216,19 +215,6 @@ class CapacityLimitTest {
         out.write(body);
         out.flush();
         return socket;
-    }
-
-    private static String readUntil(InputStream in, String marker) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        byte[] buffer = new byte[1024];
-        while (!got.toString(StandardCharsets.UTF_8).contains(marker)) {
-            int n = in.read(buffer);
-            if (n < 0) {
-                break;
-            }
-            got.write(buffer, 0, n);
-        }
-        return got.toString(StandardCharsets.UTF_8);
     }
 
     private PrometheusScrape scrape() {

@@ -11,11 +11,14 @@ import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.testing.fake.Api;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,6 +85,20 @@ public final class ProxyClient {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Reads a raw socket's bytes until {@code marker} appears (or the stream ends); what was read. */
+    public static String readUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buffer = new byte[1024];
+        while (!got.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                break;
+            }
+            got.write(buffer, 0, n);
+        }
+        return got.toString(StandardCharsets.UTF_8);
     }
 
     public static UUID interceptionId(HttpResponse<?> response) {

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -224,7 +223,7 @@ class StreamingBehaviourTest {
         String value = api == Api.ANTHROPIC_MESSAGES ? TOKEN : "Bearer " + TOKEN;
         String received;
         try (Socket socket = open(api, body, auth, value, FakeProvider.CHUNK_DELAY_HEADER, "400")) {
-            received = readUntil(socket.getInputStream(), marker);
+            received = ProxyClient.readUntil(socket.getInputStream(), marker);
         }
         int at = received.toLowerCase().indexOf(ProxyClient.INTERCEPTION_HEADER.toLowerCase() + ": ");
         assertThat(at).as("interception header in " + received).isPositive();
@@ -252,18 +251,5 @@ class StreamingBehaviourTest {
         out.write(bytes);
         out.flush();
         return socket;
-    }
-
-    private static String readUntil(InputStream in, String marker) throws IOException {
-        ByteArrayOutputStream got = new ByteArrayOutputStream();
-        byte[] buffer = new byte[1024];
-        while (!got.toString(StandardCharsets.UTF_8).contains(marker)) {
-            int n = in.read(buffer);
-            if (n < 0) {
-                break;
-            }
-            got.write(buffer, 0, n);
-        }
-        return got.toString(StandardCharsets.UTF_8);
     }
 }
