@@ -45,8 +45,7 @@ public class CallerCredentials {
         Authentication auth = byok ? identity.authenticateToken(governance) : identity.authenticate(request::getHeader);
         if (!auth.authenticated() && !identity.ready() && (byok || identity.hasToken(request::getHeader))) {
             // a starting proxy has not read every key yet: "try again" (SDKs and agents retry a 503), never "your key is invalid"
-            response.putHeader("Retry-After", "1");
-            ProviderErrors.send(response, provider, 503, "AI Bridge is starting and has not loaded its API keys yet; retry in a moment",
+            ProviderErrors.sendRetryLater(response, provider, 503, 1, "AI Bridge is starting and has not loaded its API keys yet; retry in a moment",
                     "identity_loading");
             return null;
         }

@@ -172,8 +172,7 @@ public class BridgeHandler {
 
         if (!publisher.acceptsNewInterceptions()) {
             // fail-closed: the spool is full, so nothing more could be recorded
-            ctx.response().putHeader("Retry-After", "30");
-            ProviderErrors.send(ctx.response(), provider, 503, "AI Bridge cannot record new requests right now "
+            ProviderErrors.sendRetryLater(ctx.response(), provider, 503, 30, "AI Bridge cannot record new requests right now "
                     + "(its event spool is full); try again later", "recording_unavailable");
             return;
         }

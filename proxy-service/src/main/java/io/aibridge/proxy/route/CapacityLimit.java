@@ -28,7 +28,7 @@ public class CapacityLimit {
     /** The reference's message for a request over the limit. */
     public static final String MESSAGE = "AI Bridge is currently at capacity. Please try again later.";
     /** Seconds a refused caller is asked to wait: a slot frees as soon as any request in flight ends. */
-    public static final String RETRY_AFTER_SECONDS = "1";
+    public static final int RETRY_AFTER_SECONDS = 1;
 
     private final int limit;
     private final AtomicInteger inFlight = new AtomicInteger();

@@ -48,6 +48,19 @@ public final class ProviderErrors {
                 .end(Buffer.buffer(body(provider, status, message, openAiCode)));
     }
 
+    /**
+     * Ends the response with an error the caller should retry: the status (429 or 503) with
+     * {@code Retry-After}, which the providers' SDKs honour before their next attempt.
+     */
+    public static void sendRetryLater(HttpServerResponse response, ProviderType provider, int status, int retryAfterSeconds,
+                                      String message, String openAiCode) {
+        if (response.headWritten() || response.ended() || response.closed()) {
+            return;
+        }
+        response.putHeader("Retry-After", Integer.toString(retryAfterSeconds));
+        send(response, provider, status, message, openAiCode);
+    }
+
     public static String escape(String s) {
         StringBuilder b = new StringBuilder(s.length() + 8);
         for (int i = 0; i < s.length(); i++) {

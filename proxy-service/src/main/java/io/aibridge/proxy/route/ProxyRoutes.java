@@ -52,11 +52,10 @@ public class ProxyRoutes {
     /** The reference's order: the replica's capacity first, then the caller's rate. */
     private void admit(RoutingContext ctx) {
         if (!capacity.admit(ctx)) {
-            ctx.response().putHeader("Retry-After", CapacityLimit.RETRY_AFTER_SECONDS);
-            ProviderErrors.send(ctx.response(), providerOf(ctx), 503, CapacityLimit.MESSAGE, "service_unavailable");
+            ProviderErrors.sendRetryLater(ctx.response(), providerOf(ctx), 503, CapacityLimit.RETRY_AFTER_SECONDS,
+                    CapacityLimit.MESSAGE, "service_unavailable");
         } else if (!rateLimit.admit(ctx.request())) {
-            ctx.response().putHeader("Retry-After", RateLimit.RETRY_AFTER_SECONDS);
-            ProviderErrors.send(ctx.response(), providerOf(ctx), 429,
+            ProviderErrors.sendRetryLater(ctx.response(), providerOf(ctx), 429, RateLimit.RETRY_AFTER_SECONDS,
                     "AI Bridge: more than " + rateLimit.rate() + " requests per second from this API key; retry in a second",
                     "rate_limit_exceeded");
         } else {

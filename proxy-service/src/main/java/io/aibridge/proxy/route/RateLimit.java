@@ -32,7 +32,7 @@ import java.util.function.LongSupplier;
 public class RateLimit {
 
     /** Seconds a refused caller is asked to wait: at any rate of one or more, a request's worth refills within it. */
-    public static final String RETRY_AFTER_SECONDS = "1";
+    public static final int RETRY_AFTER_SECONDS = 1;
     private static final long SECOND = 1_000_000_000L;
 
     private final int rate;
