@@ -121,7 +121,8 @@ class CapacityLimitTest {
         HttpResponse<String> after = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES),
                 Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString(), "x-api-key", TOKEN);
         assertThat(after.statusCode()).as("served again once the held streams are gone").isEqualTo(200);
-        assertThat(capacity.inFlight()).isZero();
+        // the place comes back when the server has finished writing, which may be just after the client has read it all
+        await().atMost(Duration.ofSeconds(5)).until(() -> capacity.inFlight() == 0);
     }
 
     @Test
