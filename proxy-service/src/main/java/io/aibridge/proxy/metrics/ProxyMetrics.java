@@ -2,14 +2,17 @@ package io.aibridge.proxy.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -41,17 +44,32 @@ public class ProxyMetrics {
     private final Map<List<String>, Counter> toolSelections = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> injectedToolInvocations = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> upstreamErrors = new ConcurrentHashMap<>();
+    /** The gauges bound to this instance's values, removed with it (see {@link #unregister}). */
+    private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * Takes this instance's gauges away with it: a registry that outlives the application (a restart
+     * in dev mode or between test classes) would otherwise keep reporting the old instance's counts,
+     * and hand the old gauge back to the new instance's registration. Counters and timers need no
+     * such care: the new instance counts on in the ones it is handed back.
+     */
+    @PreDestroy
+    void unregister() {
+        gauges.forEach(registry::remove);
+        gauges.clear();
+        inflight.clear();
     }
 
     /** One more interception in flight; returns what {@link #ended} needs to undo it. */
     public AtomicLong started(String provider, String model, String route) {
         AtomicLong gauge = inflight.computeIfAbsent(List.of(provider, model, route), k -> {
             AtomicLong value = new AtomicLong();
-            Gauge.builder("aibridge.interceptions.inflight", value, AtomicLong::get).description("Interceptions in flight")
-                    .tags("provider", provider, "model", model, "route", route).strongReference(true).register(registry);
+            gauges.add(Gauge.builder("aibridge.interceptions.inflight", value, AtomicLong::get).description("Interceptions in flight")
+                    .tags("provider", provider, "model", model, "route", route).strongReference(true).register(registry));
             return value;
         });
         gauge.incrementAndGet();
