@@ -22,6 +22,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     private boolean openAiUnreachable;
     private String maxConcurrency = "0";
     private String rateLimit = "0";
+    private final Map<String, String> settings = new java.util.HashMap<>();
 
     public static FakeProvider fake() {
         return fake;
@@ -31,7 +32,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
      * Init args: {@code byok=false} leaves bring-your-own-key at its default (off);
      * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
      * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY});
-     * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT}).
+     * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT});
+     * any argument named after a setting ({@code proxy.*}) sets it.
      */
     @Override
     public void init(Map<String, String> initArgs) {
@@ -39,12 +41,17 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
         maxConcurrency = initArgs.getOrDefault("max-concurrency", "0");
         rateLimit = initArgs.getOrDefault("rate-limit", "0");
+        initArgs.forEach((name, value) -> {
+            if (name.startsWith("proxy.")) {
+                settings.put(name, value);
+            }
+        });
     }
 
     @Override
     public Map<String, String> start() {
         fake = FakeProvider.start();
-        return Map.ofEntries(
+        Map<String, String> config = new java.util.HashMap<>(Map.ofEntries(
                 // a spool of its own per Quarkus boot: what one test class left on disk is not replayed into the next
                 Map.entry("proxy.spool.dir", "target/test-spool/" + java.util.UUID.randomUUID()),
                 Map.entry("proxy.openai.base-url", openAiUnreachable ? "http://127.0.0.1:" + closedPort() + "/v1/" : fake.openAiBaseUrl()),
@@ -58,7 +65,9 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.allow-byok", allowByok),
                 Map.entry("proxy.max-concurrency", maxConcurrency),
                 Map.entry("proxy.rate-limit", rateLimit),
-                Map.entry("proxy.send-actor-headers", "true"));
+                Map.entry("proxy.send-actor-headers", "true")));
+        config.putAll(settings);
+        return config;
     }
 
     private static int closedPort() {

@@ -64,6 +64,9 @@ public interface ProxyConfig {
     @WithDefault("0")
     int rateLimit();
 
+    /** The circuit breakers per provider, endpoint and model ({@code AIBRIDGE_CIRCUIT_BREAKER_*}). */
+    CircuitBreaker circuitBreaker();
+
     /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
     Optional<String> bootstrapToken();
 
@@ -75,6 +78,34 @@ public interface ProxyConfig {
 
         /** The company's provider key, sent upstream in place of the caller's bridge token. */
         Optional<String> key();
+    }
+
+    /**
+     * The reference's circuit breaker: after {@code failureThreshold} answers in a row with 429, 503
+     * or 504 (529 from Anthropic) for one provider, endpoint and model, requests for it are refused
+     * with 503 for {@code timeout}, then {@code maxRequests} probes decide whether it closes again.
+     */
+    interface CircuitBreaker {
+
+        /** Off by default, as in the reference. */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Failures in a row that open a closed breaker. */
+        @WithDefault("5")
+        int failureThreshold();
+
+        /** How often a closed breaker's count starts over; 0: never. */
+        @WithDefault("10s")
+        Duration interval();
+
+        /** How long an open breaker refuses requests before it lets probes through. */
+        @WithDefault("30s")
+        Duration timeout();
+
+        /** Requests let through while half-open; as many successes in a row close the breaker. */
+        @WithDefault("3")
+        int maxRequests();
     }
 
     /** HTTP client settings for provider calls. */

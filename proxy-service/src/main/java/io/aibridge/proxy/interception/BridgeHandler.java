@@ -12,7 +12,9 @@ import io.aibridge.proxy.injection.ToolInjection;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.openai.ChatCompletionsObserver;
 import io.aibridge.proxy.openai.ResponsesObserver;
+import io.aibridge.events.EndStatus;
 import io.aibridge.proxy.route.BridgedRoute;
+import io.aibridge.proxy.route.CircuitBreakers;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.tracing.InterceptionTrace;
@@ -51,9 +53,10 @@ public class BridgeHandler {
     private final ProxyConfig config;
     private final ToolInjection injection;
     private final InterceptionTracing tracing;
+    private final CircuitBreakers breakers;
 
     public BridgeHandler(CallerCredentials credentials, UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
-                         ProxyConfig config, ToolInjection injection, InterceptionTracing tracing) {
+                         ProxyConfig config, ToolInjection injection, InterceptionTracing tracing, CircuitBreakers breakers) {
         this.credentials = credentials;
         this.upstream = upstream;
         this.publisher = publisher;
@@ -61,6 +64,7 @@ public class BridgeHandler {
         this.config = config;
         this.injection = injection;
         this.tracing = tracing;
+        this.breakers = breakers;
     }
 
     public void handle(RoutingContext ctx, BridgedRoute route) {
@@ -186,6 +190,17 @@ public class BridgeHandler {
                 request.method().name(), model.asText(), client, streaming);
         Recording recording = Recording.start(publisher, metrics, context, id, trace, auth.principal(), sessionId, userAgent,
                 facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
+        CircuitBreakers.Permit permit = breakers.admit(provider, provider.wireName(), route.route(), model.asText());
+        if (permit.refused()) {
+            // recorded, as the reference does: a failed interception that never reached the provider
+            ctx.response().putHeader(Relay.INTERCEPTION_HEADER, id.toString());
+            ProviderErrors.sendRetryLater(ctx.response(), provider, 503, permit.retryAfterSeconds(), CircuitBreakers.MESSAGE,
+                    "service_unavailable");
+            recording.end(EndStatus.FAILED, 503, "circuit_open", CircuitBreakers.MESSAGE + " for " + provider.wireName() + " "
+                    + route.route() + " " + model.asText());
+            return;
+        }
+        recording.onEnd(permit::done);
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         if (config.sendActorHeaders()) {
             ForwardedHeaders.addActor(headers, auth.principal());

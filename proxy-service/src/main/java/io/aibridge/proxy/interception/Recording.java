@@ -50,6 +50,14 @@ public final class Recording {
     private long firstByteNanos = -1;
     private boolean ended;
     private java.util.function.Predicate<String> injectedTools = name -> false;
+    private EndListener endListener;
+
+    /** Told how the interception ended, once, after its end was emitted. */
+    @FunctionalInterface
+    public interface EndListener {
+        /** @param httpStatus the status written to the client; null when none was */
+        void ended(EndStatus status, Integer httpStatus);
+    }
 
     private Recording(EventPublisher publisher, ProxyMetrics metrics, Context context, UUID id, InterceptionTrace trace,
                       String prompt, Map<String, Object> promptMetadata) {
@@ -195,6 +203,11 @@ public final class Recording {
                 Instant.now(), providerResponseId, content, source, Map.of()));
     }
 
+    /** Sets who is told of the end (one listener; the circuit breaker's). */
+    public void onEnd(EndListener listener) {
+        this.endListener = listener;
+    }
+
     /** Ends the interception; only the first call counts. */
     public void end(EndStatus status, Integer httpStatus, String errorType, String errorMessage) {
         if (ended) {
@@ -210,6 +223,9 @@ public final class Recording {
         metrics.ended(inflight, context.providerName(), context.model(), context.route(), context.method(), context.client(),
                 status == EndStatus.COMPLETED ? "completed" : status == EndStatus.CANCELLED ? "cancelled" : "failed", durationNanos);
         trace.ended(status, httpStatus, errorMessage);
+        if (endListener != null) {
+            endListener.ended(status, httpStatus);
+        }
     }
 
     /** Reasoning output tokens from a usage's extra types (Chat and Responses report them), or -1. */
