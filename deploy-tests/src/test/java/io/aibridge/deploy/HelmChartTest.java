@@ -376,6 +376,23 @@ class HelmChartTest {
     }
 
     @Test
+    void theProxysCircuitBreakersAreOffByDefaultWithTheReferencesSettingsAndSetFromTheirValues() {
+        JsonNode off = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_ENABLED").asText()).isEqualTo("false");
+        assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_FAILURE_THRESHOLD").asText()).isEqualTo("5");
+        assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_INTERVAL").asText()).isEqualTo("10s");
+        assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_TIMEOUT").asText()).isEqualTo("30s");
+        assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_MAX_REQUESTS").asText()).isEqualTo("3");
+        JsonNode set = RenderedChart.render("circuit breakers", null, Map.of("proxy.circuitBreaker.enabled", true,
+                        "proxy.circuitBreaker.failureThreshold", 10, "proxy.circuitBreaker.interval", "0", "proxy.circuitBreaker.timeout", "1m"))
+                .get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_ENABLED").asText()).isEqualTo("true");
+        assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_FAILURE_THRESHOLD").asText()).isEqualTo("10");
+        assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_INTERVAL").asText()).isEqualTo("0");
+        assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_TIMEOUT").asText()).isEqualTo("1m");
+    }
+
+    @Test
     void theRecorderHasTimeToMigrateBeforeItsStartupProbeGivesUp() {
         JsonNode recorder = container(defaults.get("Deployment", PREFIX + "recorder-service"));
         JsonNode proxy = container(defaults.get("Deployment", PREFIX + "proxy-service"));
@@ -410,7 +427,11 @@ class HelmChartTest {
                         "mcp.servers[0].url", "https://docs.example.com/mcp", "mcp.servers[0].token", "ghp_secret"), "token"),
                 Arguments.of("zero MCP rounds", Map.of("mcp.maxRounds", 0), "maxRounds"),
                 Arguments.of("a negative proxy capacity", Map.of("proxy.maxConcurrency", -1), "maxConcurrency"),
-                Arguments.of("a rate limit that is not a whole number", Map.of("proxy.rateLimit", 2.5), "rateLimit"));
+                Arguments.of("a rate limit that is not a whole number", Map.of("proxy.rateLimit", 2.5), "rateLimit"),
+                Arguments.of("a circuit breaker that opens at zero failures", Map.of("proxy.circuitBreaker.failureThreshold", 0),
+                        "failureThreshold"),
+                Arguments.of("a circuit breaker timeout without a unit", Map.of("proxy.circuitBreaker.timeout", "30"), "timeout"),
+                Arguments.of("a misspelt circuit breaker setting", Map.of("proxy.circuitBreaker.enable", true), "enable"));
     }
 
     @ParameterizedTest(name = "rejects {0}")

@@ -15,6 +15,7 @@ import com.openai.errors.RateLimitException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.aibridge.events.InterceptionStarted;
 import io.aibridge.proxy.route.CircuitBreakers;
+import io.aibridge.testing.GrafanaDashboard;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PrometheusScrape;
 import io.aibridge.testing.fake.Api;
@@ -188,6 +189,16 @@ class CircuitBreakerTest {
             assertThat(e.apiMessage()).hasValue(CircuitBreakers.MESSAGE);
             assertThat(e.headers().values("Retry-After")).isNotEmpty();
         });
+    }
+
+    @Test
+    void theDashboardChartsTheBreakersMetrics() {
+        String model = "claude-breaker-dashboard";
+        anthropic(model, "error-429");
+        java.util.Set<String> charted = GrafanaDashboard.load().metricNames();
+        assertThat(charted).contains("aibridge_circuit_breaker_state", "aibridge_circuit_breaker_rejects_total");
+        assertThat(charted.stream().filter(name -> name.startsWith("aibridge_circuit_breaker_")))
+                .allSatisfy(name -> assertThat(scrape().names()).as("exported by proxy-service").contains(name));
     }
 
     private PrometheusScrape scrape() {
