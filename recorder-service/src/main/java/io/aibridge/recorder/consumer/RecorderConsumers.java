@@ -9,6 +9,7 @@ import io.aibridge.recorder.interception.InterceptionWriter;
 import io.aibridge.recorder.tracing.PersistTracing;
 import io.aibridge.telemetry.TracingConfigInterceptor;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.ShutdownEvent;
@@ -47,6 +48,8 @@ public class RecorderConsumers {
     private final Map<String, Object> kafkaConfig;
     private final PersistTracing tracing;
     private final List<BatchConsumer<?>> consumers = new ArrayList<>();
+    /** The gauges bound to this instance, removed when it stops (see {@link #stop}). */
+    private final List<Meter> gauges = new ArrayList<>();
     private DeadLetters deadLetters;
 
     public RecorderConsumers(RecorderConfig config, InterceptionWriter interceptions, IdentityWriter identity,
@@ -72,12 +75,12 @@ public class RecorderConsumers {
         consumers.add(consumer("aibridge-recorder-identity-0", Topics.IDENTITY, Topics.IDENTITY_DEAD_LETTER,
                 IdentityEvent.class, identity, new ConsumerMetrics(registry, Topics.IDENTITY), kafkaConfig));
         for (String topic : List.of(Topics.INTERCEPTIONS, Topics.IDENTITY)) {
-            Gauge.builder("aibridge.recorder.consumer.lag", this, r -> r.lag(topic))
+            gauges.add(Gauge.builder("aibridge.recorder.consumer.lag", this, r -> r.lag(topic))
                     .description("Records not yet consumed on the partitions this replica consumes")
-                    .tag("topic", topic).register(registry);
-            Gauge.builder("aibridge.recorder.consumer.paused", this, r -> r.paused(topic))
+                    .tag("topic", topic).strongReference(true).register(registry));
+            gauges.add(Gauge.builder("aibridge.recorder.consumer.paused", this, r -> r.paused(topic))
                     .description("1 while the consumers of the topic are paused because writes fail, else 0")
-                    .tag("topic", topic).register(registry);
+                    .tag("topic", topic).strongReference(true).register(registry));
         }
         consumers.forEach(BatchConsumer::start);
         LOG.infof("recording %s with %d consumer(s) and %s in group %s, batches of up to %d records gathered for up to %d ms",
@@ -108,7 +111,14 @@ public class RecorderConsumers {
                 config.retry().maxBackoff());
     }
 
+    /**
+     * Stops the consumers and takes this instance's gauges away: a registry that outlives the
+     * application (dev mode's reload, one test class after another) would otherwise keep them bound
+     * to the stopped consumers, and hand them back to the next instance's registration.
+     */
     synchronized void stop(@Observes ShutdownEvent ignored) {
+        gauges.forEach(registry::remove);
+        gauges.clear();
         consumers.forEach(c -> c.stop(STOP_TIMEOUT));
         if (deadLetters != null) {
             deadLetters.close();

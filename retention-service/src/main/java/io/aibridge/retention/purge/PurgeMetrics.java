@@ -2,13 +2,17 @@ package io.aibridge.retention.purge;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,8 +34,12 @@ public class PurgeMetrics {
     private final Timer succeeded;
     private final Timer failed;
     private final AtomicLong lastSuccessEpochSeconds = new AtomicLong();
+    private final MeterRegistry registry;
+    /** The gauges bound to this instance's values, removed with it (see {@link #unregister}). */
+    private final List<Meter> gauges = new ArrayList<>();
 
     public PurgeMetrics(MeterRegistry registry) {
+        this.registry = registry;
         for (PartitionedTable table : PartitionedTable.values()) {
             recordsPurged.put(table, Counter.builder("aibridge.dbpurge.records.purged")
                     .description("Rows deleted by the retention purge (dropped partitions and the boundary day)")
@@ -41,9 +49,9 @@ public class PurgeMetrics {
                     .tag("record_type", table.tableName()).register(registry));
             AtomicLong wouldPurge = new AtomicLong();
             dryRunRecords.put(table, wouldPurge);
-            Gauge.builder("aibridge.dbpurge.dry.run.records", wouldPurge, AtomicLong::get)
+            gauges.add(Gauge.builder("aibridge.dbpurge.dry.run.records", wouldPurge, AtomicLong::get)
                     .description("Rows the last dry run found past the retention period (AIBRIDGE_RETENTION_DRY_RUN=true)")
-                    .tag("record_type", table.tableName()).register(registry);
+                    .tag("record_type", table.tableName()).strongReference(true).register(registry));
         }
         sessionsRemoved = Counter.builder("aibridge.dbpurge.sessions.removed")
                 .description("Session summaries deleted because nothing of the session was left").register(registry);
@@ -54,9 +62,20 @@ public class PurgeMetrics {
                 .tag("reason", "lock_held").register(registry);
         succeeded = iterationTimer(registry, true);
         failed = iterationTimer(registry, false);
-        Gauge.builder("aibridge.dbpurge.last.success.timestamp", lastSuccessEpochSeconds, AtomicLong::get)
+        gauges.add(Gauge.builder("aibridge.dbpurge.last.success.timestamp", lastSuccessEpochSeconds, AtomicLong::get)
                 .description("Unix time at which the last purge run that left nothing past the retention period finished (0: none yet)")
-                .baseUnit("seconds").register(registry);
+                .baseUnit("seconds").strongReference(true).register(registry));
+    }
+
+    /**
+     * Takes this instance's gauges away with it: a registry that outlives the application (dev
+     * mode's reload, one test class after another) would otherwise keep reporting the old
+     * instance's values, and hand the old gauges back to the new instance's registration.
+     */
+    @PreDestroy
+    void unregister() {
+        gauges.forEach(registry::remove);
+        gauges.clear();
     }
 
     private static Timer iterationTimer(MeterRegistry registry, boolean success) {
