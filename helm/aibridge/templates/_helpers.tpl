@@ -86,3 +86,14 @@ app.kubernetes.io/component: {{ index (include "aibridge.components" .root | fro
 {{- .Values.proxy.replicaCount -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The path prefixes proxy-service serves, as JSON: ingress.proxyPaths and one per provider instance.
+*/}}
+{{- define "aibridge.proxyPaths" -}}
+{{- $paths := .Values.ingress.proxyPaths }}
+{{- range .Values.providers.instances }}
+{{- $paths = append $paths (printf "/api/v2/aibridge/%s" .name) }}
+{{- end }}
+{{- toJson $paths }}
+{{- end }}

@@ -331,6 +331,49 @@ class HelmChartTest {
     }
 
     @Test
+    void providerInstancesReachTheProxyWithTheirKeysFromSecretsAndTheirPrefixesAreRoutedToIt() {
+        RenderedChart chart = RenderedChart.render("provider instances", null, Map.of(
+                "providers.instances[0].name", "anthropic-corp", "providers.instances[0].type", "anthropic",
+                "providers.instances[0].apiKey.secretName", "anthropic-corp", "providers.instances[0].apiKey.key", "api-key",
+                "providers.instances[1].name", "openai-eu", "providers.instances[1].type", "openai",
+                "providers.instances[1].baseUrl", "https://eu.llm-gateway.example.com/v1/",
+                "ingress.enabled", true, "httpRoute.enabled", true, "httpRoute.parentRefs[0].name", "gateway"));
+        JsonNode settings = chart.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(settings.path("AIBRIDGE_PROVIDER_0_TYPE").asText()).isEqualTo("anthropic");
+        assertThat(settings.path("AIBRIDGE_PROVIDER_0_NAME").asText()).isEqualTo("anthropic-corp");
+        assertThat(settings.has("AIBRIDGE_PROVIDER_0_BASE_URL")).as("the type's public API").isFalse();
+        assertThat(settings.path("AIBRIDGE_PROVIDER_1_BASE_URL").asText()).isEqualTo("https://eu.llm-gateway.example.com/v1/");
+        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_KEY"), "anthropic-corp", "api-key");
+        assertThat(env(proxy, "AIBRIDGE_PROVIDER_1_KEY").isMissingNode()).isTrue();
+
+        List<String> ingressPaths = new java.util.ArrayList<>();
+        chart.get("Ingress", "bridge-aibridge").at("/spec/rules/0/http/paths").forEach(path -> {
+            if (path.at("/backend/service/name").asText().equals(PREFIX + "proxy-service")) {
+                ingressPaths.add(path.path("path").asText());
+            }
+        });
+        assertThat(ingressPaths).containsExactlyInAnyOrder("/api/v2/aibridge/openai", "/api/v2/aibridge/anthropic",
+                "/api/v2/aibridge/anthropic-corp", "/api/v2/aibridge/openai-eu");
+        List<String> routePaths = new java.util.ArrayList<>();
+        chart.get("HTTPRoute", "bridge-aibridge").at("/spec/rules").forEach(rule -> {
+            if (rule.at("/backendRefs/0/name").asText().equals(PREFIX + "proxy-service")) {
+                rule.path("matches").forEach(match -> routePaths.add(match.at("/path/value").asText()));
+            }
+        });
+        assertThat(routePaths).containsExactlyInAnyOrderElementsOf(ingressPaths);
+        assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").path("data").has("AIBRIDGE_PROVIDER_0_TYPE")).isFalse();
+    }
+
+    @Test
+    void twoProviderInstancesWithTheSameNameFailWithAClearMessage() {
+        assertThatThrownBy(() -> RenderedChart.render("duplicate provider", null, Map.of(
+                "providers.instances[0].name", "corp", "providers.instances[0].type", "anthropic",
+                "providers.instances[1].name", "corp", "providers.instances[1].type", "openai")))
+                .hasMessageContaining("providers.instances: the name \"corp\" is used twice");
+    }
+
+    @Test
     void twoMcpServersWithTheSameNameFailWithAClearMessage() {
         assertThatThrownBy(() -> RenderedChart.render("duplicate MCP server", null, Map.of(
                 "mcp.servers[0].name", "docs", "mcp.servers[0].url", "https://a.example.com/mcp",
@@ -431,7 +474,15 @@ class HelmChartTest {
                 Arguments.of("a circuit breaker that opens at zero failures", Map.of("proxy.circuitBreaker.failureThreshold", 0),
                         "failureThreshold"),
                 Arguments.of("a circuit breaker timeout without a unit", Map.of("proxy.circuitBreaker.timeout", "30"), "timeout"),
-                Arguments.of("a misspelt circuit breaker setting", Map.of("proxy.circuitBreaker.enable", true), "enable"));
+                Arguments.of("a misspelt circuit breaker setting", Map.of("proxy.circuitBreaker.enable", true), "enable"),
+                Arguments.of("a provider instance of an unknown type", Map.of("providers.instances[0].name", "gh",
+                        "providers.instances[0].type", "copilot"), "type"),
+                Arguments.of("a provider instance named like a query API path", Map.of("providers.instances[0].name", "sessions",
+                        "providers.instances[0].type", "openai"), "name"),
+                Arguments.of("a provider instance name with capitals", Map.of("providers.instances[0].name", "Corp",
+                        "providers.instances[0].type", "openai"), "name"),
+                Arguments.of("a provider key written into the instance", Map.of("providers.instances[0].name", "corp",
+                        "providers.instances[0].type", "openai", "providers.instances[0].apiKey", "sk-live-1234"), "apiKey"));
     }
 
     @ParameterizedTest(name = "rejects {0}")

@@ -27,11 +27,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URL;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -203,19 +201,11 @@ class CapacityLimitTest {
 
     /** A raw HTTP/1.1 streaming request, so that the test decides when the client hangs up. */
     private Socket open(Api api, String... headers) throws IOException {
-        byte[] body = Fixture.load(api, "text").request(true).toString().getBytes(StandardCharsets.UTF_8);
-        Socket socket = new Socket(proxyUrl.getHost(), proxyUrl.getPort());
-        socket.setSoTimeout(10_000);
-        StringBuilder head = new StringBuilder("POST " + ProxyClient.path(api) + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Content-Type: application/json\r\nx-api-key: " + TOKEN + "\r\nContent-Length: " + body.length + "\r\n");
-        for (int i = 0; i < headers.length; i += 2) {
-            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
-        }
-        OutputStream out = socket.getOutputStream();
-        out.write(head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
-        out.write(body);
-        out.flush();
-        return socket;
+        String[] all = new String[headers.length + 2];
+        all[0] = "x-api-key";
+        all[1] = TOKEN;
+        System.arraycopy(headers, 0, all, 2, headers.length);
+        return proxy.openPost(ProxyClient.path(api), Fixture.load(api, "text").request(true).toString(), all);
     }
 
     private PrometheusScrape scrape() {

@@ -33,7 +33,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
      * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
      * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY});
      * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT});
-     * any argument named after a setting ({@code proxy.*}) sets it.
+     * any argument named after a setting ({@code proxy.*}) sets it, with {@code {fake}} in its value
+     * replaced by the fake provider's base URL.
      */
     @Override
     public void init(Map<String, String> initArgs) {
@@ -66,7 +67,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.max-concurrency", maxConcurrency),
                 Map.entry("proxy.rate-limit", rateLimit),
                 Map.entry("proxy.send-actor-headers", "true")));
-        config.putAll(settings);
+        settings.forEach((name, value) -> config.put(name, value.replace("{fake}", fake.baseUrl())));
         return config;
     }
 

@@ -14,6 +14,8 @@ import io.aibridge.testing.fake.Api;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,6 +87,27 @@ public final class ProxyClient {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A raw HTTP/1.1 JSON POST on a socket of its own, so that the test decides when the client hangs
+     * up; headers as name, value pairs. The caller closes the socket.
+     */
+    public Socket openPost(String path, String body, String... headers) throws IOException {
+        URI uri = URI.create(baseUrl);
+        Socket socket = new Socket(uri.getHost(), uri.getPort());
+        socket.setSoTimeout(10_000);
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        OutputStream out = socket.getOutputStream();
+        out.write(head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
+        out.write(bytes);
+        out.flush();
+        return socket;
     }
 
     /** Reads a raw socket's bytes until {@code marker} appears (or the stream ends); what was read. */

@@ -19,11 +19,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URL;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -232,24 +230,16 @@ class StreamingBehaviourTest {
     }
 
     private Socket open(Api api, String body, String... headers) throws IOException {
-        Socket socket = new Socket(proxyUrl.getHost(), proxyUrl.getPort());
-        socket.setSoTimeout(10_000);
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder("POST " + ProxyClient.path(api) + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n");
         boolean hasAuth = false;
         for (int i = 0; i < headers.length; i += 2) {
-            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
             hasAuth |= headers[i].equalsIgnoreCase("x-api-key") || headers[i].equalsIgnoreCase("authorization");
         }
-        if (!hasAuth) {
-            head.append("x-api-key: ").append(TOKEN).append("\r\n");
+        if (hasAuth) {
+            return proxy.openPost(ProxyClient.path(api), body, headers);
         }
-        head.append("\r\n");
-        OutputStream out = socket.getOutputStream();
-        out.write(head.toString().getBytes(StandardCharsets.UTF_8));
-        out.write(bytes);
-        out.flush();
-        return socket;
+        String[] all = java.util.Arrays.copyOf(headers, headers.length + 2);
+        all[headers.length] = "x-api-key";
+        all[headers.length + 1] = TOKEN;
+        return proxy.openPost(ProxyClient.path(api), body, all);
     }
 }

@@ -3,8 +3,8 @@ package io.aibridge.proxy.auth;
 import io.aibridge.identity.Authentication;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.route.ProviderInstance;
 import io.aibridge.proxy.route.ProviderType;
-import io.aibridge.proxy.upstream.UpstreamClient;
 import io.aibridge.proxy.upstream.UpstreamCredential;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,17 +24,16 @@ public class CallerCredentials {
     }
 
     private final IdentityService identity;
-    private final UpstreamClient upstream;
     private final boolean allowByok;
 
-    public CallerCredentials(IdentityService identity, UpstreamClient upstream, ProxyConfig config) {
+    public CallerCredentials(IdentityService identity, ProxyConfig config) {
         this.identity = identity;
-        this.upstream = upstream;
         this.allowByok = config.allowByok();
     }
 
     /** The caller, or null after answering 401/403 (503 while the keys are still being loaded) in the provider's error shape. */
-    public Caller authenticate(HttpServerRequest request, HttpServerResponse response, ProviderType provider) {
+    public Caller authenticate(HttpServerRequest request, HttpServerResponse response, ProviderInstance instance) {
+        ProviderType provider = instance.type();
         String governance = request.getHeader(UpstreamCredential.GOVERNANCE_HEADER);
         boolean byok = governance != null && !governance.isBlank();
         if (byok && !allowByok) {
@@ -54,8 +53,8 @@ public class CallerCredentials {
             return null;
         }
         UpstreamCredential credential = byok
-                ? UpstreamCredential.byok(provider, request.headers(), upstream.key(provider))
-                : UpstreamCredential.centralized(provider, upstream.key(provider));
+                ? UpstreamCredential.byok(provider, request.headers(), instance.key())
+                : UpstreamCredential.centralized(provider, instance.key());
         return new Caller(auth, credential);
     }
 }

@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,6 +20,12 @@ public interface ProxyConfig {
 
     /** The Anthropic provider (Messages). */
     Provider anthropic();
+
+    /**
+     * More provider instances, from {@code AIBRIDGE_PROVIDER_<N>_*} (see {@code upstream.Providers}):
+     * each under its own route prefix, with its own base URL and key.
+     */
+    List<Instance> providers();
 
     /** Connections to the providers. */
     Upstream upstream();
@@ -69,6 +76,22 @@ public interface ProxyConfig {
 
     /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
     Optional<String> bootstrapToken();
+
+    /** One provider instance of {@code AIBRIDGE_PROVIDER_<N>_*}. */
+    interface Instance {
+
+        /** {@code openai} or {@code anthropic}. */
+        String type();
+
+        /** The route prefix and the {@code provider} label; the type when absent. */
+        Optional<String> name();
+
+        /** The provider key sent upstream. */
+        Optional<String> key();
+
+        /** The type's public API when absent. */
+        Optional<String> baseUrl();
+    }
 
     /** One upstream provider. */
     interface Provider {

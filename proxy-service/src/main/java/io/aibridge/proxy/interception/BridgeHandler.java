@@ -16,6 +16,7 @@ import io.aibridge.events.EndStatus;
 import io.aibridge.proxy.route.BridgedRoute;
 import io.aibridge.proxy.route.CircuitBreakers;
 import io.aibridge.proxy.route.ProviderErrors;
+import io.aibridge.proxy.route.ProviderInstance;
 import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.tracing.InterceptionTrace;
 import io.aibridge.proxy.tracing.InterceptionTracing;
@@ -67,7 +68,7 @@ public class BridgeHandler {
         this.breakers = breakers;
     }
 
-    public void handle(RoutingContext ctx, BridgedRoute route) {
+    public void handle(RoutingContext ctx, ProviderInstance instance, BridgedRoute route) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = route.provider();
         if (request.method() != HttpMethod.POST) {
@@ -76,7 +77,7 @@ public class BridgeHandler {
                     + route.route() + "; use POST", "method_not_allowed");
             return;
         }
-        CallerCredentials.Caller caller = credentials.authenticate(request, ctx.response(), provider);
+        CallerCredentials.Caller caller = credentials.authenticate(request, ctx.response(), instance);
         if (caller == null) {
             return;
         }
@@ -99,11 +100,11 @@ public class BridgeHandler {
                     trace.refused("the request body could not be parsed: " + ar.cause());
                     ctx.fail(ar.cause());
                 } else {
-                    proceed(ctx, route, caller, trace, raw, bytes, ar.result());
+                    proceed(ctx, instance, route, caller, trace, raw, bytes, ar.result());
                 }
             });
         } else {
-            proceed(ctx, route, caller, trace, raw, bytes, parse(bytes));
+            proceed(ctx, instance, route, caller, trace, raw, bytes, parse(bytes));
         }
     }
 
@@ -127,7 +128,7 @@ public class BridgeHandler {
         }
     }
 
-    private void proceed(RoutingContext ctx, BridgedRoute route, CallerCredentials.Caller caller, InterceptionTrace trace, Buffer raw,
+    private void proceed(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller caller, InterceptionTrace trace, Buffer raw,
                          byte[] bytes, Parsed parsed) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = route.provider();
@@ -181,22 +182,22 @@ public class BridgeHandler {
             return;
         }
 
-        String url = upstream.url(provider, route.upstreamPath(), request.query());
+        String url = instance.url(route.upstreamPath(), request.query());
         UUID id = TimeOrderedIds.next();
         trace.created(id, model.asText(), streaming, sessionId,
                 route == BridgedRoute.OPENAI_RESPONSES ? textOrNull(body.get("previous_response_id")) : null, url);
 
-        Recording.Context context = new Recording.Context(provider.wireName(), provider.wireName(), route.route(),
+        Recording.Context context = new Recording.Context(provider.wireName(), instance.name(), route.route(),
                 request.method().name(), model.asText(), client, streaming);
         Recording recording = Recording.start(publisher, metrics, context, id, trace, auth.principal(), sessionId, userAgent,
                 facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
-        CircuitBreakers.Permit permit = breakers.admit(provider, provider.wireName(), route.route(), model.asText());
+        CircuitBreakers.Permit permit = breakers.admit(provider, instance.name(), route.route(), model.asText());
         if (permit.refused()) {
             // recorded, as the reference does: a failed interception that never reached the provider
             ctx.response().putHeader(Relay.INTERCEPTION_HEADER, id.toString());
             ProviderErrors.sendRetryLater(ctx.response(), provider, 503, permit.retryAfterSeconds(), CircuitBreakers.MESSAGE,
                     "service_unavailable");
-            recording.end(EndStatus.FAILED, 503, "circuit_open", CircuitBreakers.MESSAGE + " for " + provider.wireName() + " "
+            recording.end(EndStatus.FAILED, 503, "circuit_open", CircuitBreakers.MESSAGE + " for " + instance.name() + " "
                     + route.route() + " " + model.asText());
             return;
         }

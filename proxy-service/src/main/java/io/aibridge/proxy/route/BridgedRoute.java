@@ -20,6 +20,24 @@ public enum BridgedRoute {
         this.upstreamPath = upstreamPath;
     }
 
+    /**
+     * The bridged route of a provider type at this path after the instance's prefix
+     * ({@code /v1/messages} for Anthropic, {@code /chat/completions} or {@code /responses} for
+     * OpenAI, whose prefix holds the {@code /v1}), or null.
+     */
+    public static BridgedRoute of(ProviderType provider, String pathAfterPrefix) {
+        for (BridgedRoute r : values()) {
+            if (r.provider == provider && pathAfterPrefix.equals(r.pathAfterPrefix())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private String pathAfterPrefix() {
+        return provider == ProviderType.OPENAI ? route.substring("/v1".length()) : route;
+    }
+
     public ProviderType provider() {
         return provider;
     }

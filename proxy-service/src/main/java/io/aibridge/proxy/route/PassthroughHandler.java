@@ -52,14 +52,15 @@ public class PassthroughHandler {
      * @param path  the path after the provider prefix
      * @param route the metric label
      */
-    public void handle(RoutingContext ctx, ProviderType provider, String path, String route) {
+    public void handle(RoutingContext ctx, ProviderInstance instance, String path, String route) {
+        ProviderType provider = instance.type();
         HttpServerRequest request = ctx.request();
         HttpServerResponse out = ctx.response();
-        CallerCredentials.Caller caller = credentials.authenticate(request, out, provider);
+        CallerCredentials.Caller caller = credentials.authenticate(request, out, instance);
         if (caller == null) {
             return;
         }
-        metrics.passthrough(provider.wireName(), route, request.method().name());
+        metrics.passthrough(instance.name(), route, request.method().name());
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         if (sendActorHeaders) {
             ForwardedHeaders.addActor(headers, caller.authentication().principal());
@@ -73,9 +74,9 @@ public class PassthroughHandler {
             headers.set("User-Agent", "aibridge");
         }
         Buffer body = ctx.body() == null || ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer();
-        String url = upstream.url(provider, path, request.query());
+        String url = instance.url(path, request.query());
         // the query stays off the span: it is the caller's, and some gateways put keys in it
-        Span span = tracing.passthrough(request.method().name(), path, upstream.url(provider, path, null));
+        Span span = tracing.passthrough(request.method().name(), path, instance.url(path, null));
         HttpClientRequest[] pending = new HttpClientRequest[1];
         out.closeHandler(v -> {
             if (pending[0] != null) {

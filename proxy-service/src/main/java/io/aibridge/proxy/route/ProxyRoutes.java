@@ -19,18 +19,18 @@ import org.jboss.logging.Logger;
 public class ProxyRoutes {
 
     public static final String BASE = "/api/v2/aibridge";
-    private static final String ANTHROPIC = BASE + "/anthropic";
-    private static final String OPENAI = BASE + "/openai/v1";
     private static final Logger LOG = Logger.getLogger(ProxyRoutes.class);
 
     private final BridgeHandler bridge;
     private final PassthroughHandler passthrough;
     private final CapacityLimit capacity;
     private final RateLimit rateLimit;
+    private final Providers providers;
     private final long maxBody;
 
     public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, CapacityLimit capacity, RateLimit rateLimit,
-                       ProxyConfig config) {
+                       Providers providers, ProxyConfig config) {
+        this.providers = providers;
         this.bridge = bridge;
         this.passthrough = passthrough;
         this.capacity = capacity;
@@ -63,30 +63,28 @@ public class ProxyRoutes {
         }
     }
 
+    /** {@code BASE/<provider name><rest>}: a bridged route, an allowed passthrough, or 404 in the provider's error JSON. */
     private void dispatch(RoutingContext ctx) {
-        String path = ctx.normalizedPath();
-        if (path.equals(ANTHROPIC) || path.startsWith(ANTHROPIC + "/")) {
-            String rest = path.substring(ANTHROPIC.length());
-            if (rest.equals(BridgedRoute.ANTHROPIC_MESSAGES.route())) {
-                bridge.handle(ctx, BridgedRoute.ANTHROPIC_MESSAGES);
-            } else if (PassthroughHandler.allowed(ProviderType.ANTHROPIC, rest)) {
-                passthrough.handle(ctx, ProviderType.ANTHROPIC, rest, rest);
-            } else {
-                notFound(ctx, ProviderType.ANTHROPIC);
-            }
-        } else if (path.equals(OPENAI) || path.startsWith(OPENAI + "/")) {
-            String rest = path.substring(OPENAI.length());
-            if (rest.equals("/chat/completions")) {
-                bridge.handle(ctx, BridgedRoute.OPENAI_CHAT_COMPLETIONS);
-            } else if (rest.equals("/responses")) {
-                bridge.handle(ctx, BridgedRoute.OPENAI_RESPONSES);
-            } else if (PassthroughHandler.allowed(ProviderType.OPENAI, rest)) {
-                passthrough.handle(ctx, ProviderType.OPENAI, rest, "/v1" + rest);
-            } else {
-                notFound(ctx, ProviderType.OPENAI);
-            }
-        } else {
+        String afterBase = ctx.normalizedPath().substring(BASE.length());
+        ProviderInstance provider = providers.of(afterBase);
+        if (provider == null) {
             notFound(ctx, ProviderType.OPENAI);
+            return;
+        }
+        String prefix = provider.prefix();
+        if (!afterBase.startsWith(prefix + "/")) {
+            notFound(ctx, provider.type());
+            return;
+        }
+        String rest = afterBase.substring(prefix.length());
+        BridgedRoute route = BridgedRoute.of(provider.type(), rest);
+        if (route != null) {
+            bridge.handle(ctx, provider, route);
+        } else if (PassthroughHandler.allowed(provider.type(), rest)) {
+            // the metric's route is the path after /<name>, as the reference labels it
+            passthrough.handle(ctx, provider, rest, provider.type() == ProviderType.OPENAI ? "/v1" + rest : rest);
+        } else {
+            notFound(ctx, provider.type());
         }
     }
 
@@ -95,9 +93,10 @@ public class ProxyRoutes {
                 "route not supported: " + ctx.request().method().name() + " " + ctx.request().path(), "unknown_url");
     }
 
-    /** Whose error JSON a request under the base path gets: Anthropic's under its prefix, OpenAI's elsewhere. */
-    private static ProviderType providerOf(RoutingContext ctx) {
-        return ctx.normalizedPath().startsWith(ANTHROPIC) ? ProviderType.ANTHROPIC : ProviderType.OPENAI;
+    /** Whose error JSON a request under the base path gets: its provider's under a provider's prefix, OpenAI's elsewhere. */
+    private ProviderType providerOf(RoutingContext ctx) {
+        ProviderInstance provider = providers.of(ctx.normalizedPath().substring(BASE.length()));
+        return provider == null ? ProviderType.OPENAI : provider.type();
     }
 
     private void failure(RoutingContext ctx) {

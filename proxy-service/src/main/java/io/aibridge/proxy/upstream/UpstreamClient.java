@@ -1,7 +1,6 @@
 package io.aibridge.proxy.upstream;
 
 import io.aibridge.proxy.config.ProxyConfig;
-import io.aibridge.proxy.route.ProviderType;
 import io.netty.util.concurrent.EventExecutor;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Future;
@@ -17,7 +16,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.tracing.TracingPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +34,6 @@ import java.util.List;
  */
 @ApplicationScoped
 public class UpstreamClient {
-
-    private static final Logger LOG = Logger.getLogger(UpstreamClient.class);
 
     private final ProxyConfig config;
     /** The event loops, and at the same index the client whose connections live on each. */
@@ -74,28 +70,6 @@ public class UpstreamClient {
             clients[i] = vertx.createHttpClient(options, pool);
         }
         this.offLoop = vertx.createHttpClient(options, pool);
-        for (ProviderType p : ProviderType.values()) {
-            if (key(p) == null) {
-                LOG.warnf("no provider key configured for %s: requests are forwarded without one", p.wireName());
-            }
-        }
-    }
-
-    public String baseUrl(ProviderType provider) {
-        return provider == ProviderType.ANTHROPIC ? config.anthropic().baseUrl() : config.openai().baseUrl();
-    }
-
-    /** The configured provider key, or null. */
-    public String key(ProviderType provider) {
-        return (provider == ProviderType.ANTHROPIC ? config.anthropic().key() : config.openai().key())
-                .filter(k -> !k.isBlank()).orElse(null);
-    }
-
-    /** The upstream URL: the provider's base URL + the path after the provider prefix + the query. */
-    public String url(ProviderType provider, String pathAfterPrefix, String query) {
-        String base = baseUrl(provider);
-        String path = pathAfterPrefix.startsWith("/") ? pathAfterPrefix.substring(1) : pathAfterPrefix;
-        return (base.endsWith("/") ? base : base + "/") + path + (query == null || query.isEmpty() ? "" : "?" + query);
     }
 
     /** Opens an upstream request; a bad base URL fails the future (never throws), so the caller answers 502. */

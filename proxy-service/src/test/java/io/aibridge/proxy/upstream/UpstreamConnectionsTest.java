@@ -1,7 +1,7 @@
 package io.aibridge.proxy.upstream;
 
 import io.aibridge.proxy.FakeProviderTestResource;
-import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.route.Providers;
 import io.aibridge.testing.KafkaTestResource;
 import io.netty.channel.EventLoop;
 import io.quarkus.test.common.WithTestResource;
@@ -35,6 +35,8 @@ class UpstreamConnectionsTest {
     UpstreamClient upstream;
     @Inject
     Vertx vertx;
+    @Inject
+    Providers providers;
 
     @Test
     void everyCallGetsAConnectionOfItsOwnEventLoop() throws Exception {
@@ -53,7 +55,7 @@ class UpstreamConnectionsTest {
 
     private EventLoop connectionLoopOfACallFrom(ContextInternal caller) throws Exception {
         CompletableFuture<EventLoop> loop = new CompletableFuture<>();
-        caller.runOnContext(v -> upstream.request(HttpMethod.GET, upstream.url(ProviderType.ANTHROPIC, "v1/models", null),
+        caller.runOnContext(v -> upstream.request(HttpMethod.GET, providers.named("anthropic").url("v1/models", null),
                         MultiMap.caseInsensitiveMultiMap())
                 .compose(request -> {
                     EventLoop connectionLoop = ((ConnectionBase) request.connection()).channel().eventLoop();

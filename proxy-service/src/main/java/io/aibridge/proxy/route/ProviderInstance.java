@@ -1,0 +1,30 @@
+package io.aibridge.proxy.route;
+
+/**
+ * One configured provider: its name (the route prefix and the {@code provider} label of metrics
+ * and events, e.g. {@code anthropic-corp}), its type (the API it speaks), where it is and the key
+ * sent to it. The key never appears in {@link #toString()}.
+ *
+ * @param key the provider key, or null when none is configured
+ */
+public record ProviderInstance(String name, ProviderType type, String baseUrl, String key) {
+
+    /**
+     * The path under {@link ProxyRoutes#BASE} that the instance's routes follow: {@code /<name>/v1}
+     * for OpenAI (its SDKs' base URL includes the version), {@code /<name>} for Anthropic.
+     */
+    public String prefix() {
+        return "/" + name + (type == ProviderType.OPENAI ? "/v1" : "");
+    }
+
+    /** The upstream URL: the base URL + the path after the prefix + the query. */
+    public String url(String pathAfterPrefix, String query) {
+        String path = pathAfterPrefix.startsWith("/") ? pathAfterPrefix.substring(1) : pathAfterPrefix;
+        return (baseUrl.endsWith("/") ? baseUrl : baseUrl + "/") + path + (query == null || query.isEmpty() ? "" : "?" + query);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + type.wireName() + ", " + baseUrl + (key == null ? ", no key" : "") + ")";
+    }
+}

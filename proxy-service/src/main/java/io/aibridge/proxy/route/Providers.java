@@ -1,0 +1,143 @@
+package io.aibridge.proxy.route;
+
+import io.aibridge.proxy.config.ProxyConfig;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The provider instances the proxy bridges, by name. {@code openai} and {@code anthropic} come from
+ * {@code AIBRIDGE_OPENAI_*} and {@code AIBRIDGE_ANTHROPIC_*}; more come from the reference's
+ * {@code AIBRIDGE_PROVIDER_<N>_TYPE / NAME / KEY / BASE_URL}, each under its own prefix
+ * ({@code /api/v2/aibridge/anthropic-corp/v1/messages}) with its own base URL and key, and
+ * recorded and counted under its name. An indexed provider may take the name {@code openai} or
+ * {@code anthropic} (its type's default name) and so replace the built-in one, unless that one's
+ * key is configured too. A bad list stops the service at start with a message naming the variable.
+ */
+@Startup
+@ApplicationScoped
+public class Providers {
+
+    private static final Logger LOG = Logger.getLogger(Providers.class);
+    /** The reference's rule for names: groups of lower-case letters and digits joined by single hyphens. */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+    /** Paths under the base path that belong to query-service (the reference refuses these names too). */
+    static final Set<String> RESERVED = Set.of("sessions", "interceptions", "models", "clients");
+    static final String OPENAI_BASE_URL = "https://api.openai.com/v1/";
+    static final String ANTHROPIC_BASE_URL = "https://api.anthropic.com/";
+
+    private final Map<String, ProviderInstance> byName;
+
+    @Inject
+    public Providers(ProxyConfig config) {
+        this(resolve(config.openai(), config.anthropic(), config.providers()));
+        for (ProviderInstance p : byName.values()) {
+            if (p.key() == null) {
+                LOG.warnf("no provider key configured for %s: requests are forwarded without one", p.name());
+            }
+        }
+        if (byName.size() > 2 || !byName.containsKey("openai") || !byName.containsKey("anthropic")) {
+            LOG.infof("providers: %s", byName.values());
+        }
+    }
+
+    Providers(List<ProviderInstance> instances) {
+        Map<String, ProviderInstance> map = new LinkedHashMap<>();
+        instances.forEach(p -> map.put(p.name(), p));
+        this.byName = Map.copyOf(map);
+    }
+
+    /** The instance of this name, or null. */
+    public ProviderInstance named(String name) {
+        return byName.get(name);
+    }
+
+    /** The instance whose name is the first segment of a path under the base path ({@code /<name>/...}), or null. */
+    public ProviderInstance of(String pathAfterBase) {
+        if (pathAfterBase.length() < 2 || pathAfterBase.charAt(0) != '/') {
+            return null;
+        }
+        int slash = pathAfterBase.indexOf('/', 1);
+        return byName.get(slash < 0 ? pathAfterBase.substring(1) : pathAfterBase.substring(1, slash));
+    }
+
+    public Collection<ProviderInstance> all() {
+        return byName.values();
+    }
+
+    /** The built-in two and the indexed ones, checked. */
+    static List<ProviderInstance> resolve(ProxyConfig.Provider openai, ProxyConfig.Provider anthropic, List<ProxyConfig.Instance> indexed) {
+        Map<String, ProviderInstance> out = new LinkedHashMap<>();
+        out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openai.baseUrl(), key(openai.key())));
+        out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(), key(anthropic.key())));
+        Map<String, Integer> indices = new LinkedHashMap<>();
+        for (int i = 0; i < indexed.size(); i++) {
+            ProxyConfig.Instance instance = indexed.get(i);
+            String variable = "AIBRIDGE_PROVIDER_" + i + "_";
+            ProviderType type = type(instance.type(), variable + "TYPE");
+            String name = instance.name().map(String::trim).filter(n -> !n.isEmpty()).orElse(type.wireName());
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(variable + "NAME is \"" + name + "\"; a provider name is lower-case letters and "
+                        + "digits in groups joined by single hyphens, such as anthropic-corp");
+            }
+            if (RESERVED.contains(name)) {
+                throw new IllegalArgumentException(variable + "NAME is \"" + name + "\", which is a path of the query API under "
+                        + "/api/v2/aibridge; choose another name");
+            }
+            Integer earlier = indices.put(name, i);
+            if (earlier != null) {
+                throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + earlier + "_* and AIBRIDGE_PROVIDER_" + i
+                        + "_* are both named \"" + name + "\"; every provider needs a name of its own (it is its route prefix)");
+            }
+            ProviderInstance builtIn = out.get(name);
+            if (builtIn != null && builtIn.key() != null) {
+                throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_"
+                        + name.toUpperCase(Locale.ROOT) + "_KEY configures already; remove one of them or give " + variable
+                        + "NAME another name");
+            }
+            String baseUrl = instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty())
+                    .orElse(type == ProviderType.OPENAI ? OPENAI_BASE_URL : ANTHROPIC_BASE_URL);
+            checkUrl(baseUrl, variable + "BASE_URL");
+            out.put(name, new ProviderInstance(name, type, baseUrl, key(instance.key())));
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    private static ProviderType type(String value, String variable) {
+        String type = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+        for (ProviderType t : ProviderType.values()) {
+            if (t.wireName().equals(type)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(variable + " is \"" + value + "\"; AI Bridge's proxy bridges the types openai and "
+                + "anthropic" + (type.equals("copilot") ? " (not copilot)" : ""));
+    }
+
+    private static void checkUrl(String url, String variable) {
+        try {
+            URI uri = new URI(url);
+            if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                throw new IllegalArgumentException(variable + " must be an http(s) URL with a host, not " + url);
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(variable + " is not a URL: " + url, e);
+        }
+    }
+
+    private static String key(Optional<String> key) {
+        return key.map(String::trim).filter(k -> !k.isEmpty()).orElse(null);
+    }
+}

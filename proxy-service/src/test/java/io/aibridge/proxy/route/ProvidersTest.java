@@ -1,0 +1,114 @@
+package io.aibridge.proxy.route;
+
+import io.aibridge.proxy.config.ProvidersEnvConfigSource;
+import io.aibridge.proxy.config.ProxyConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The provider instances: the indexed variables, their defaults, the start-up checks, and finding one by path. */
+class ProvidersTest {
+
+    record Legacy(String baseUrl, Optional<String> key) implements ProxyConfig.Provider {
+    }
+
+    record Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl) implements ProxyConfig.Instance {
+        static Indexed of(String type, String name) {
+            return new Indexed(type, Optional.ofNullable(name), Optional.empty(), Optional.empty());
+        }
+    }
+
+    private static final Legacy OPENAI = new Legacy("https://api.openai.com/v1/", Optional.of("sk-proj-company"));
+    private static final Legacy ANTHROPIC_WITHOUT_KEY = new Legacy("https://api.anthropic.com/", Optional.empty());
+
+    private static List<ProviderInstance> resolve(Indexed... indexed) {
+        return Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, List.of(indexed));
+    }
+
+    @Test
+    void indexedVariablesBecomeProviderPropertiesAndWhatCannotBeHonouredIsRefusedByName() {
+        assertThat(ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_TYPE", "anthropic",
+                "AIBRIDGE_PROVIDER_0_NAME", "anthropic-corp", "AIBRIDGE_PROVIDER_0_KEY", "sk-ant-corp",
+                "AIBRIDGE_PROVIDER_1_TYPE", "openai", "AIBRIDGE_PROVIDER_1_BASE_URL", "https://llm.example.com/v1/",
+                "AIBRIDGE_OPENAI_KEY", "not mine")))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("proxy.providers[0].type", "anthropic",
+                        "proxy.providers[0].name", "anthropic-corp", "proxy.providers[0].key", "sk-ant-corp",
+                        "proxy.providers[1].type", "openai", "proxy.providers[1].base-url", "https://llm.example.com/v1/"));
+        assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_1_TYPE", "openai")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_1_* is set but AIBRIDGE_PROVIDER_0_* is not");
+        assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_BASEURL", "x")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_BASEURL is not a known provider setting");
+        assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_BEDROCK_REGION", "us-east-1")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_BEDROCK_REGION is not supported").hasMessageContaining("Bedrock");
+        assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_KEYS", "a,b")))
+                .hasMessageContaining("give one provider key in AIBRIDGE_PROVIDER_0_KEY");
+    }
+
+    @Test
+    void theBuiltInTwoComeFirstAndAnIndexedProviderGetsItsTypesDefaults() {
+        List<ProviderInstance> all = resolve(new Indexed("Anthropic", Optional.of("anthropic-corp"), Optional.of(" sk-ant-corp "),
+                Optional.empty()), Indexed.of("openai", "openai-eu"));
+        assertThat(all).extracting(ProviderInstance::name).containsExactly("openai", "anthropic", "anthropic-corp", "openai-eu");
+        ProviderInstance corp = all.get(2);
+        assertThat(corp.type()).isEqualTo(ProviderType.ANTHROPIC);
+        assertThat(corp.baseUrl()).isEqualTo(Providers.ANTHROPIC_BASE_URL);
+        assertThat(corp.key()).isEqualTo("sk-ant-corp");
+        assertThat(corp.prefix()).isEqualTo("/anthropic-corp");
+        assertThat(corp.toString()).doesNotContain("sk-ant-corp");
+        ProviderInstance eu = all.get(3);
+        assertThat(eu.baseUrl()).isEqualTo(Providers.OPENAI_BASE_URL);
+        assertThat(eu.prefix()).isEqualTo("/openai-eu/v1");
+        assertThat(eu.key()).isNull();
+        assertThat(eu.url("/chat/completions", "a=1")).isEqualTo("https://api.openai.com/v1/chat/completions?a=1");
+    }
+
+    @Test
+    void anIndexedProviderMayReplaceABuiltInOneWhoseKeyIsNotSet() {
+        List<ProviderInstance> all = resolve(new Indexed("anthropic", Optional.empty(), Optional.of("sk-ant-gateway"),
+                Optional.of("https://gateway.example.com/anthropic/")));
+        assertThat(all).extracting(ProviderInstance::name).containsExactly("openai", "anthropic");
+        assertThat(all.get(1).baseUrl()).isEqualTo("https://gateway.example.com/anthropic/");
+        assertThatThrownBy(() -> resolve(Indexed.of("openai", null)))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_* is named \"openai\", which AIBRIDGE_OPENAI_KEY configures already");
+    }
+
+    @Test
+    void badListsStopTheStartNamingTheVariable() {
+        assertThatThrownBy(() -> resolve(Indexed.of("copilot", "gh"))).hasMessageContaining("AIBRIDGE_PROVIDER_0_TYPE is \"copilot\"")
+                .hasMessageContaining("(not copilot)");
+        assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "Anthropic_Corp")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_NAME is \"Anthropic_Corp\"");
+        assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "corp--a"))).hasMessageContaining("single hyphens");
+        assertThatThrownBy(() -> resolve(Indexed.of("openai", "sessions"))).hasMessageContaining("a path of the query API");
+        assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "corp"), Indexed.of("openai", "corp")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_* and AIBRIDGE_PROVIDER_1_* are both named \"corp\"");
+        assertThatThrownBy(() -> resolve(new Indexed("openai", Optional.of("local"), Optional.empty(), Optional.of("localhost:8000/v1"))))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_BASE_URL must be an http(s) URL with a host");
+    }
+
+    @Test
+    void aPathUnderTheBasePathNamesItsProviderByItsFirstSegment() {
+        Providers providers = new Providers(resolve(Indexed.of("anthropic", "anthropic-corp")));
+        assertThat(providers.of("/anthropic-corp/v1/messages").name()).isEqualTo("anthropic-corp");
+        assertThat(providers.of("/anthropic/v1/messages").name()).isEqualTo("anthropic");
+        assertThat(providers.of("/openai").name()).isEqualTo("openai");
+        assertThat(providers.of("/anthropic-corporate/v1/messages")).isNull();
+        assertThat(providers.of("/")).isNull();
+        assertThat(providers.of("")).isNull();
+    }
+
+    @Test
+    void eachTypeHasItsBridgedRoutesAfterItsPrefix() {
+        assertThat(BridgedRoute.of(ProviderType.ANTHROPIC, "/v1/messages")).isEqualTo(BridgedRoute.ANTHROPIC_MESSAGES);
+        assertThat(BridgedRoute.of(ProviderType.OPENAI, "/chat/completions")).isEqualTo(BridgedRoute.OPENAI_CHAT_COMPLETIONS);
+        assertThat(BridgedRoute.of(ProviderType.OPENAI, "/responses")).isEqualTo(BridgedRoute.OPENAI_RESPONSES);
+        assertThat(BridgedRoute.of(ProviderType.OPENAI, "/v1/messages")).isNull();
+        assertThat(BridgedRoute.of(ProviderType.ANTHROPIC, "/chat/completions")).isNull();
+        assertThat(BridgedRoute.of(ProviderType.OPENAI, "/responses/resp_1")).isNull();
+    }
+}
