@@ -26,8 +26,9 @@ import java.util.Locale;
  * exactly once: completed, failed (upstream error, unreachable, timeout, broken or truncated
  * stream) or cancelled (the client went away; the upstream call is then reset).
  *
- * <p>Streams are relayed frame-agnostically, chunk by chunk, except when the observer rewrites
- * them (Chat without client-requested usage), where whole frames are relayed. Blocking bodies are
+ * <p>Streams are relayed frame-agnostically, chunk by chunk, each chunk written before its copy
+ * is read (so the events it yields are not on the client's path), except when the observer
+ * rewrites them (Chat without client-requested usage), where whole frames are relayed once read. Blocking bodies are
  * relayed chunk by chunk too, holding back the last chunk until the provider's answer has ended
  * (a body of one chunk that breaks off is then still answered with a clean error); their copy is
  * read once that chunk is on its way to the client, as a stream's last events are: reading it
@@ -170,6 +171,11 @@ public final class Relay implements UpstreamExchange.Listener {
         lastActivityNanos = System.nanoTime();
         switch (mode) {
             case STREAM -> {
+                boolean unchanged = !rewrite;
+                if (unchanged) {
+                    // the client first: the copy is read (and its events emitted) once the bytes are on their way
+                    write(chunk);
+                }
                 byte[] relay;
                 try {
                     relay = decoder.feed(chunk.getBytes());
@@ -180,7 +186,9 @@ public final class Relay implements UpstreamExchange.Listener {
                     rewrite = false;
                     decoder = new SseDecoder(event -> null, false, 1);
                 }
-                write(rewrite ? Buffer.buffer(relay) : chunk);
+                if (!unchanged) {
+                    write(relay == null ? chunk : Buffer.buffer(relay));
+                }
             }
             case BLOCKING -> {
                 keepCopy(chunk, MAX_BODY_COPY);
