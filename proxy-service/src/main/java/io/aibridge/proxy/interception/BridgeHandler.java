@@ -2,6 +2,7 @@ package io.aibridge.proxy.interception;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.events.EndStatus;
 import io.aibridge.events.TimeOrderedIds;
 import io.aibridge.identity.Authentication;
 import io.aibridge.proxy.anthropic.MessagesObserver;
@@ -12,7 +13,6 @@ import io.aibridge.proxy.injection.ToolInjection;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.openai.ChatCompletionsObserver;
 import io.aibridge.proxy.openai.ResponsesObserver;
-import io.aibridge.events.EndStatus;
 import io.aibridge.proxy.route.BridgedRoute;
 import io.aibridge.proxy.route.CircuitBreakers;
 import io.aibridge.proxy.route.ProviderErrors;
@@ -128,8 +128,8 @@ public class BridgeHandler {
         }
     }
 
-    private void proceed(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller caller, InterceptionTrace trace, Buffer raw,
-                         byte[] bytes, Parsed parsed) {
+    private void proceed(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller caller,
+                         InterceptionTrace trace, Buffer raw, byte[] bytes, Parsed parsed) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = route.provider();
         Authentication auth = caller.authentication();

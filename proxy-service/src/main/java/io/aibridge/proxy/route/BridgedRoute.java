@@ -13,11 +13,14 @@ public enum BridgedRoute {
     private final ProviderType provider;
     private final String route;
     private final String upstreamPath;
+    /** The path after the instance's prefix: OpenAI's prefix holds the {@code /v1}. */
+    private final String pathAfterPrefix;
 
     BridgedRoute(ProviderType provider, String route, String upstreamPath) {
         this.provider = provider;
         this.route = route;
         this.upstreamPath = upstreamPath;
+        this.pathAfterPrefix = provider == ProviderType.OPENAI ? route.substring("/v1".length()) : route;
     }
 
     /**
@@ -27,15 +30,11 @@ public enum BridgedRoute {
      */
     public static BridgedRoute of(ProviderType provider, String pathAfterPrefix) {
         for (BridgedRoute r : values()) {
-            if (r.provider == provider && pathAfterPrefix.equals(r.pathAfterPrefix())) {
+            if (r.provider == provider && pathAfterPrefix.equals(r.pathAfterPrefix)) {
                 return r;
             }
         }
         return null;
-    }
-
-    private String pathAfterPrefix() {
-        return provider == ProviderType.OPENAI ? route.substring("/v1".length()) : route;
     }
 
     public ProviderType provider() {
