@@ -288,6 +288,8 @@ export AIBRIDGE_RECORDER_PORT=$RECORDER_PORT AIBRIDGE_RETENTION_PORT=$RETENTION_
 if [[ -n $DEMO ]]; then
   export AIBRIDGE_OPENAI_BASE_URL=http://127.0.0.1:$FAKE_PROVIDER_PORT/v1/
   export AIBRIDGE_ANTHROPIC_BASE_URL=http://127.0.0.1:$FAKE_PROVIDER_PORT/
+  # Copilot speaks OpenAI's API; the fake serves it under /v1
+  export AIBRIDGE_COPILOT_BASE_URL=http://127.0.0.1:$FAKE_PROVIDER_PORT/v1
   # the fake accepts any key; never send a real one to it
   export AIBRIDGE_OPENAI_KEY=demo-openai-key AIBRIDGE_ANTHROPIC_KEY=demo-anthropic-key
 fi

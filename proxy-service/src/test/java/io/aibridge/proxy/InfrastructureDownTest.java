@@ -45,7 +45,7 @@ class InfrastructureDownTest {
     }
 
     @Test
-    void refusesTheByokHeaderWith403WhenByokIsNotEnabled() {
+    void refusesTheByokHeaderAndCopilotWith403WhenByokIsNotEnabled() {
         ProxyClient proxy = new ProxyClient(proxyUrl.toString());
         HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES),
                 Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString(),
@@ -54,6 +54,13 @@ class InfrastructureDownTest {
         assertThat(ProxyClient.json(r.body()).path("error").path("type").asText()).isEqualTo("permission_error");
         assertThat(ProxyClient.json(r.body()).path("error").path("message").asText())
                 .contains("Bring Your Own Key (BYOK) mode is not enabled", "AIBRIDGE_ALLOW_BYOK");
+
+        // GitHub Copilot is always called with the user's own token, so without BYOK it cannot be bridged at all
+        HttpResponse<String> copilot = proxy.post("/api/v2/aibridge/copilot/chat/completions",
+                Fixture.load(Api.OPENAI_CHAT, "text").request(false).toString(), "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        assertThat(copilot.statusCode()).isEqualTo(403);
+        assertThat(ProxyClient.json(copilot.body()).path("error").path("code").asText()).isEqualTo("byok_disabled");
+        assertThat(ProxyClient.json(copilot.body()).path("error").path("message").asText()).contains("GitHub Copilot", "AIBRIDGE_ALLOW_BYOK=true");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.aibridge.proxy.auth;
 
+import io.aibridge.events.CredentialKind;
 import io.aibridge.identity.Authentication;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.route.ProviderErrors;
@@ -15,6 +16,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * token is in {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Coder-Session-Token} and
  * the configured provider key is sent. BYOK mode ({@code AIBRIDGE_ALLOW_BYOK=true}): the bridge
  * token is in {@code X-Coder-AI-Governance-Token} and the caller's own provider credential is sent.
+ * GitHub Copilot is always called the BYOK way, with the caller's Copilot token from
+ * {@code Authorization: Bearer}; a Copilot request without both is refused before it is recorded.
  */
 @ApplicationScoped
 public class CallerCredentials {
@@ -22,6 +25,10 @@ public class CallerCredentials {
     /** The authenticated caller and the upstream credential. */
     public record Caller(Authentication authentication, UpstreamCredential credential) {
     }
+
+    /** What a Copilot request lacks when it does not carry both tokens (the reference answers 500; it is the caller's to fix). */
+    static final String COPILOT_NEEDS_BOTH = "GitHub Copilot through AI Bridge needs two tokens: your AI Bridge key in "
+            + UpstreamCredential.GOVERNANCE_HEADER + " and your GitHub Copilot token in Authorization: Bearer";
 
     private final IdentityService identity;
     private final boolean allowByok;
@@ -36,6 +43,13 @@ public class CallerCredentials {
         ProviderType provider = instance.type();
         String governance = request.getHeader(UpstreamCredential.GOVERNANCE_HEADER);
         boolean byok = governance != null && !governance.isBlank();
+        if (provider == ProviderType.COPILOT && (!byok || !allowByok)) {
+            // Copilot is always called with the caller's own token, so the bridge token has to travel beside it
+            ProviderErrors.send(response, provider, allowByok ? 401 : 403, allowByok ? COPILOT_NEEDS_BOTH
+                    : "GitHub Copilot through AI Bridge needs Bring Your Own Key (BYOK) mode, which is not enabled. "
+                    + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true.", allowByok ? "invalid_api_key" : "byok_disabled");
+            return null;
+        }
         if (byok && !allowByok) {
             ProviderErrors.send(response, provider, 403, "Bring Your Own Key (BYOK) mode is not enabled. "
                     + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true, or send your AI Bridge key as the API key.", "byok_disabled");
@@ -55,6 +69,10 @@ public class CallerCredentials {
         UpstreamCredential credential = byok
                 ? UpstreamCredential.byok(provider, request.headers(), instance.key())
                 : UpstreamCredential.centralized(provider, instance.key());
+        if (provider == ProviderType.COPILOT && credential.kind() != CredentialKind.BYOK) {
+            ProviderErrors.send(response, provider, 401, COPILOT_NEEDS_BOTH, "invalid_api_key");
+            return null;
+        }
         return new Caller(auth, credential);
     }
 }

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Maps the reference's indexed provider variables {@code AIBRIDGE_PROVIDER_<N>_<KEY>} onto
- * {@code proxy.providers[N].<key>}: {@code TYPE} ({@code openai} or {@code anthropic}), {@code NAME}
+ * {@code proxy.providers[N].<key>}: {@code TYPE} ({@code openai}, {@code anthropic} or {@code copilot}), {@code NAME}
  * (the route prefix and the {@code provider} label; the type by default), {@code KEY} and
  * {@code BASE_URL}. The reference's {@code KEYS} and AWS Bedrock settings are refused at start by
  * name: this proxy cannot honour them, and ignoring them would send requests somewhere the

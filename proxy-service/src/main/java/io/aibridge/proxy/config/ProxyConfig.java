@@ -21,6 +21,9 @@ public interface ProxyConfig {
     /** The Anthropic provider (Messages). */
     Provider anthropic();
 
+    /** GitHub Copilot: only where it is, as every caller brings their own Copilot token. */
+    Copilot copilot();
+
     /**
      * More provider instances, from {@code AIBRIDGE_PROVIDER_<N>_*} (see {@code upstream.Providers}):
      * each under its own route prefix, with its own base URL and key.
@@ -80,7 +83,7 @@ public interface ProxyConfig {
     /** One provider instance of {@code AIBRIDGE_PROVIDER_<N>_*}. */
     interface Instance {
 
-        /** {@code openai} or {@code anthropic}. */
+        /** {@code openai}, {@code anthropic} or {@code copilot}. */
         String type();
 
         /** The route prefix and the {@code provider} label; the type when absent. */
@@ -101,6 +104,16 @@ public interface ProxyConfig {
 
         /** The company's provider key, sent upstream in place of the caller's bridge token. */
         Optional<String> key();
+    }
+
+    /** The built-in GitHub Copilot instance. */
+    interface Copilot {
+
+        /**
+         * Copilot's API for individual plans; {@code https://api.business.githubcopilot.com} or
+         * {@code https://api.enterprise.githubcopilot.com} for the others.
+         */
+        String baseUrl();
     }
 
     /**

@@ -70,11 +70,11 @@ public class BridgeHandler {
 
     public void handle(RoutingContext ctx, ProviderInstance instance, BridgedRoute route) {
         HttpServerRequest request = ctx.request();
-        ProviderType provider = route.provider();
+        ProviderType provider = instance.type();
         if (request.method() != HttpMethod.POST) {
             ctx.response().putHeader("Allow", "POST");
             ProviderErrors.send(ctx.response(), provider, 405, request.method().name() + " is not supported on "
-                    + route.route() + "; use POST", "method_not_allowed");
+                    + instance.route(route.pathAfterPrefix()) + "; use POST", "method_not_allowed");
             return;
         }
         CallerCredentials.Caller caller = credentials.authenticate(request, ctx.response(), instance);
@@ -131,7 +131,8 @@ public class BridgeHandler {
     private void proceed(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller caller,
                          InterceptionTrace trace, Buffer raw, byte[] bytes, Parsed parsed) {
         HttpServerRequest request = ctx.request();
-        ProviderType provider = route.provider();
+        ProviderType provider = instance.type();
+        String routeLabel = instance.route(route.pathAfterPrefix());
         Authentication auth = caller.authentication();
         if (ctx.response().closed()) {
             trace.refused("the client left while its request body was being parsed");
@@ -187,18 +188,18 @@ public class BridgeHandler {
         trace.created(id, model.asText(), streaming, sessionId,
                 route == BridgedRoute.OPENAI_RESPONSES ? textOrNull(body.get("previous_response_id")) : null, url);
 
-        Recording.Context context = new Recording.Context(provider.wireName(), instance.name(), route.route(),
+        Recording.Context context = new Recording.Context(provider.wireName(), instance.name(), routeLabel,
                 request.method().name(), model.asText(), client, streaming);
         Recording recording = Recording.start(publisher, metrics, context, id, trace, auth.principal(), sessionId, userAgent,
                 facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
-        CircuitBreakers.Permit permit = breakers.admit(provider, instance.name(), route.route(), model.asText());
+        CircuitBreakers.Permit permit = breakers.admit(provider, instance.name(), routeLabel, model.asText());
         if (permit.refused()) {
             // recorded, as the reference does: a failed interception that never reached the provider
             ctx.response().putHeader(Relay.INTERCEPTION_HEADER, id.toString());
             ProviderErrors.sendRetryLater(ctx.response(), provider, 503, permit.retryAfterSeconds(), CircuitBreakers.MESSAGE,
                     "service_unavailable");
             recording.end(EndStatus.FAILED, 503, "circuit_open", CircuitBreakers.MESSAGE + " for " + instance.name() + " "
-                    + route.route() + " " + model.asText());
+                    + routeLabel + " " + model.asText());
             return;
         }
         recording.onEnd(permit::done);

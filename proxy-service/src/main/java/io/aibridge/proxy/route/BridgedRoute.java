@@ -1,48 +1,47 @@
 package io.aibridge.proxy.route;
 
 /**
- * The recorded routes. {@code route} is the metric and event label (the path with the provider
- * prefix removed, as the reference does); {@code upstreamPath} is appended to the provider's base
- * URL (OpenAI's base URL includes {@code /v1}, Anthropic's does not).
+ * The recorded routes, one per provider API. {@code pathAfterPrefix} follows an instance's prefix
+ * ({@code /anthropic}, {@code /openai/v1}, {@code /copilot}); {@code upstreamPath} is appended to
+ * the instance's base URL (OpenAI's base URL includes {@code /v1}, Anthropic's does not, and
+ * Copilot's API has none).
  */
 public enum BridgedRoute {
     ANTHROPIC_MESSAGES(ProviderType.ANTHROPIC, "/v1/messages", "v1/messages"),
-    OPENAI_CHAT_COMPLETIONS(ProviderType.OPENAI, "/v1/chat/completions", "chat/completions"),
-    OPENAI_RESPONSES(ProviderType.OPENAI, "/v1/responses", "responses");
+    OPENAI_CHAT_COMPLETIONS(ProviderType.OPENAI, "/chat/completions", "chat/completions"),
+    OPENAI_RESPONSES(ProviderType.OPENAI, "/responses", "responses");
 
-    private final ProviderType provider;
-    private final String route;
-    private final String upstreamPath;
-    /** The path after the instance's prefix: OpenAI's prefix holds the {@code /v1}. */
+    private final ProviderType api;
     private final String pathAfterPrefix;
+    private final String upstreamPath;
 
-    BridgedRoute(ProviderType provider, String route, String upstreamPath) {
-        this.provider = provider;
-        this.route = route;
+    BridgedRoute(ProviderType api, String pathAfterPrefix, String upstreamPath) {
+        this.api = api;
+        this.pathAfterPrefix = pathAfterPrefix;
         this.upstreamPath = upstreamPath;
-        this.pathAfterPrefix = provider == ProviderType.OPENAI ? route.substring("/v1".length()) : route;
     }
 
     /**
      * The bridged route of a provider type at this path after the instance's prefix
      * ({@code /v1/messages} for Anthropic, {@code /chat/completions} or {@code /responses} for
-     * OpenAI, whose prefix holds the {@code /v1}), or null.
+     * OpenAI, whose prefix holds the {@code /v1}, and for Copilot), or null.
      */
     public static BridgedRoute of(ProviderType provider, String pathAfterPrefix) {
         for (BridgedRoute r : values()) {
-            if (r.provider == provider && pathAfterPrefix.equals(r.pathAfterPrefix)) {
+            if (r.api == provider.api() && pathAfterPrefix.equals(r.pathAfterPrefix)) {
                 return r;
             }
         }
         return null;
     }
 
+    /** The API: Anthropic's or OpenAI's (which Copilot speaks too). */
     public ProviderType provider() {
-        return provider;
+        return api;
     }
 
-    public String route() {
-        return route;
+    public String pathAfterPrefix() {
+        return pathAfterPrefix;
     }
 
     public String upstreamPath() {

@@ -44,6 +44,10 @@ public class PassthroughHandler {
             return path.equals("/v1/models") || path.startsWith("/v1/models/") || path.equals("/v1/messages/count_tokens")
                     || path.startsWith("/api/event_logging/");
         }
+        if (provider == ProviderType.COPILOT) {
+            return path.equals("/models") || path.startsWith("/models/") || path.startsWith("/agents/") || path.startsWith("/mcp/")
+                    || path.startsWith("/.well-known/");
+        }
         return path.equals("/models") || path.startsWith("/models/") || path.equals("/conversations")
                 || path.startsWith("/conversations/") || path.startsWith("/responses/");
     }

@@ -11,10 +11,20 @@ public record ProviderInstance(String name, ProviderType type, String baseUrl, S
 
     /**
      * The path under {@link ProxyRoutes#BASE} that the instance's routes follow: {@code /<name>/v1}
-     * for OpenAI (its SDKs' base URL includes the version), {@code /<name>} for Anthropic.
+     * for OpenAI (its SDKs' base URL includes the version), {@code /<name>} for Anthropic and
+     * Copilot.
      */
     public String prefix() {
         return "/" + name + (type == ProviderType.OPENAI ? "/v1" : "");
+    }
+
+    /**
+     * The metric and event label of a path after the prefix: the path after {@code /<name>}, as
+     * the reference labels routes ({@code /v1/chat/completions} for OpenAI, {@code /v1/messages}
+     * for Anthropic, {@code /chat/completions} for Copilot).
+     */
+    public String route(String pathAfterPrefix) {
+        return type == ProviderType.OPENAI ? "/v1" + pathAfterPrefix : pathAfterPrefix;
     }
 
     /** The upstream URL: the base URL + the path after the prefix + the query. */
@@ -25,6 +35,6 @@ public record ProviderInstance(String name, ProviderType type, String baseUrl, S
 
     @Override
     public String toString() {
-        return name + " (" + type.wireName() + ", " + baseUrl + (key == null ? ", no key" : "") + ")";
+        return name + " (" + type.wireName() + ", " + baseUrl + (key == null && type != ProviderType.COPILOT ? ", no key" : "") + ")";
     }
 }

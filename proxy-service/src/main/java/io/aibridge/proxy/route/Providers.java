@@ -19,12 +19,13 @@ import java.util.regex.Pattern;
 
 /**
  * The provider instances the proxy bridges, by name. {@code openai} and {@code anthropic} come from
- * {@code AIBRIDGE_OPENAI_*} and {@code AIBRIDGE_ANTHROPIC_*}; more come from the reference's
+ * {@code AIBRIDGE_OPENAI_*} and {@code AIBRIDGE_ANTHROPIC_*}, {@code copilot} from
+ * {@code AIBRIDGE_COPILOT_BASE_URL} (no key: every Copilot caller sends their own token); more come from the reference's
  * {@code AIBRIDGE_PROVIDER_<N>_TYPE / NAME / KEY / BASE_URL}, each under its own prefix
  * ({@code /api/v2/aibridge/anthropic-corp/v1/messages}) with its own base URL and key, and
- * recorded and counted under its name. An indexed provider may take the name {@code openai} or
- * {@code anthropic} (its type's default name) and so replace the built-in one, unless that one's
- * key is configured too. A bad list stops the service at start with a message naming the variable.
+ * recorded and counted under its name. An indexed provider may take the name {@code openai},
+ * {@code anthropic} or {@code copilot} (its type's default name) and so replace the built-in one,
+ * unless that one's key is configured too. A bad list stops the service at start with a message naming the variable.
  */
 @Startup
 @ApplicationScoped
@@ -37,18 +38,22 @@ public class Providers {
     static final Set<String> RESERVED = Set.of("sessions", "interceptions", "models", "clients");
     static final String OPENAI_BASE_URL = "https://api.openai.com/v1/";
     static final String ANTHROPIC_BASE_URL = "https://api.anthropic.com/";
+    static final String COPILOT_BASE_URL = "https://api.individual.githubcopilot.com";
+
+    /** The instances that exist without any {@code AIBRIDGE_PROVIDER_<N>_*}. */
+    static final Set<String> BUILT_IN = Set.of("openai", "anthropic", "copilot");
 
     private final Map<String, ProviderInstance> byName;
 
     @Inject
     public Providers(ProxyConfig config) {
-        this(resolve(config.openai(), config.anthropic(), config.providers()));
+        this(resolve(config.openai(), config.anthropic(), config.copilot().baseUrl(), config.providers()));
         for (ProviderInstance p : byName.values()) {
-            if (p.key() == null) {
+            if (p.key() == null && p.type() != ProviderType.COPILOT) {
                 LOG.warnf("no provider key configured for %s: requests are forwarded without one", p.name());
             }
         }
-        if (byName.size() > 2 || !byName.containsKey("openai") || !byName.containsKey("anthropic")) {
+        if (byName.size() > BUILT_IN.size() || !byName.keySet().containsAll(BUILT_IN)) {
             LOG.infof("providers: %s", byName.values());
         }
     }
@@ -77,11 +82,14 @@ public class Providers {
         return byName.values();
     }
 
-    /** The built-in two and the indexed ones, checked. */
-    static List<ProviderInstance> resolve(ProxyConfig.Provider openai, ProxyConfig.Provider anthropic, List<ProxyConfig.Instance> indexed) {
+    /** The built-in three and the indexed ones, checked. */
+    static List<ProviderInstance> resolve(ProxyConfig.Provider openai, ProxyConfig.Provider anthropic, String copilotBaseUrl,
+                                          List<ProxyConfig.Instance> indexed) {
         Map<String, ProviderInstance> out = new LinkedHashMap<>();
         out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openai.baseUrl(), key(openai.key())));
         out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(), key(anthropic.key())));
+        checkUrl(copilotBaseUrl, "AIBRIDGE_COPILOT_BASE_URL");
+        out.put("copilot", new ProviderInstance("copilot", ProviderType.COPILOT, copilotBaseUrl.trim(), null));
         Map<String, Integer> indices = new LinkedHashMap<>();
         for (int i = 0; i < indexed.size(); i++) {
             ProxyConfig.Instance instance = indexed.get(i);
@@ -107,10 +115,18 @@ public class Providers {
                         + name.toUpperCase(Locale.ROOT) + "_KEY configures already; remove one of them or give " + variable
                         + "NAME another name");
             }
-            String baseUrl = instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty())
-                    .orElse(type == ProviderType.OPENAI ? OPENAI_BASE_URL : ANTHROPIC_BASE_URL);
+            String key = key(instance.key());
+            if (type == ProviderType.COPILOT && key != null) {
+                throw new IllegalArgumentException(variable + "KEY is set for a copilot provider; Copilot is always called with "
+                        + "each caller's own Copilot token (BYOK), so remove " + variable + "KEY");
+            }
+            String baseUrl = instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty()).orElse(switch (type) {
+                case OPENAI -> OPENAI_BASE_URL;
+                case ANTHROPIC -> ANTHROPIC_BASE_URL;
+                case COPILOT -> COPILOT_BASE_URL;
+            });
             checkUrl(baseUrl, variable + "BASE_URL");
-            out.put(name, new ProviderInstance(name, type, baseUrl, key(instance.key())));
+            out.put(name, new ProviderInstance(name, type, baseUrl, key));
         }
         return new ArrayList<>(out.values());
     }
@@ -122,8 +138,8 @@ public class Providers {
                 return t;
             }
         }
-        throw new IllegalArgumentException(variable + " is \"" + value + "\"; AI Bridge's proxy bridges the types openai and "
-                + "anthropic" + (type.equals("copilot") ? " (not copilot)" : ""));
+        throw new IllegalArgumentException(variable + " is \"" + value + "\"; AI Bridge's proxy bridges the types openai, "
+                + "anthropic and copilot");
     }
 
     private static void checkUrl(String url, String variable) {

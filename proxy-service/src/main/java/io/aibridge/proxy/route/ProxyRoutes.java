@@ -11,8 +11,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The provider routes, on the Vert.x router (not JAX-RS) so that upstream status, headers and SSE
- * frames pass through untouched. OpenAI's prefix includes {@code /v1}, Anthropic's does not:
- * clients set {@code OPENAI_BASE_URL=.../openai/v1} and {@code ANTHROPIC_BASE_URL=.../anthropic}.
+ * frames pass through untouched. OpenAI's prefix includes {@code /v1}, Anthropic's and Copilot's
+ * do not: clients set {@code OPENAI_BASE_URL=.../openai/v1} and {@code ANTHROPIC_BASE_URL=.../anthropic}.
  * Anything else under the base path is a 404 in the provider's error JSON.
  */
 @ApplicationScoped
@@ -81,8 +81,7 @@ public class ProxyRoutes {
         if (route != null) {
             bridge.handle(ctx, provider, route);
         } else if (PassthroughHandler.allowed(provider.type(), rest)) {
-            // the metric's route is the path after /<name>, as the reference labels it
-            passthrough.handle(ctx, provider, rest, provider.type() == ProviderType.OPENAI ? "/v1" + rest : rest);
+            passthrough.handle(ctx, provider, rest, provider.route(rest));
         } else {
             notFound(ctx, provider.type());
         }

@@ -27,7 +27,7 @@ class ProvidersTest {
     private static final Legacy ANTHROPIC_WITHOUT_KEY = new Legacy("https://api.anthropic.com/", Optional.empty());
 
     private static List<ProviderInstance> resolve(Indexed... indexed) {
-        return Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, List.of(indexed));
+        return Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, Providers.COPILOT_BASE_URL, List.of(indexed));
     }
 
     @Test
@@ -50,37 +50,51 @@ class ProvidersTest {
     }
 
     @Test
-    void theBuiltInTwoComeFirstAndAnIndexedProviderGetsItsTypesDefaults() {
+    void theBuiltInThreeComeFirstAndAnIndexedProviderGetsItsTypesDefaults() {
         List<ProviderInstance> all = resolve(new Indexed("Anthropic", Optional.of("anthropic-corp"), Optional.of(" sk-ant-corp "),
                 Optional.empty()), Indexed.of("openai", "openai-eu"));
-        assertThat(all).extracting(ProviderInstance::name).containsExactly("openai", "anthropic", "anthropic-corp", "openai-eu");
-        ProviderInstance corp = all.get(2);
+        assertThat(all).extracting(ProviderInstance::name).containsExactly("openai", "anthropic", "copilot", "anthropic-corp", "openai-eu");
+        ProviderInstance copilot = all.get(2);
+        assertThat(copilot.type()).isEqualTo(ProviderType.COPILOT);
+        assertThat(copilot.prefix()).as("Copilot's clients add no /v1").isEqualTo("/copilot");
+        assertThat(copilot.key()).as("every Copilot caller brings their own token").isNull();
+        assertThat(copilot.url("/chat/completions", null)).isEqualTo("https://api.individual.githubcopilot.com/chat/completions");
+        assertThat(copilot.route("/chat/completions")).isEqualTo("/chat/completions");
+        ProviderInstance corp = all.get(3);
         assertThat(corp.type()).isEqualTo(ProviderType.ANTHROPIC);
         assertThat(corp.baseUrl()).isEqualTo(Providers.ANTHROPIC_BASE_URL);
         assertThat(corp.key()).isEqualTo("sk-ant-corp");
         assertThat(corp.prefix()).isEqualTo("/anthropic-corp");
         assertThat(corp.toString()).doesNotContain("sk-ant-corp");
-        ProviderInstance eu = all.get(3);
+        ProviderInstance eu = all.get(4);
         assertThat(eu.baseUrl()).isEqualTo(Providers.OPENAI_BASE_URL);
         assertThat(eu.prefix()).isEqualTo("/openai-eu/v1");
         assertThat(eu.key()).isNull();
         assertThat(eu.url("/chat/completions", "a=1")).isEqualTo("https://api.openai.com/v1/chat/completions?a=1");
+        assertThat(eu.route("/chat/completions")).as("the path after /<name>, as the reference labels it").isEqualTo("/v1/chat/completions");
     }
 
     @Test
     void anIndexedProviderMayReplaceABuiltInOneWhoseKeyIsNotSet() {
         List<ProviderInstance> all = resolve(new Indexed("anthropic", Optional.empty(), Optional.of("sk-ant-gateway"),
                 Optional.of("https://gateway.example.com/anthropic/")));
-        assertThat(all).extracting(ProviderInstance::name).containsExactly("openai", "anthropic");
+        assertThat(all).extracting(ProviderInstance::name).containsExactly("openai", "anthropic", "copilot");
         assertThat(all.get(1).baseUrl()).isEqualTo("https://gateway.example.com/anthropic/");
+        List<ProviderInstance> enterprise = resolve(new Indexed("copilot", Optional.empty(), Optional.empty(),
+                Optional.of("https://api.enterprise.githubcopilot.com")));
+        assertThat(enterprise.get(2).baseUrl()).isEqualTo("https://api.enterprise.githubcopilot.com");
         assertThatThrownBy(() -> resolve(Indexed.of("openai", null)))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_* is named \"openai\", which AIBRIDGE_OPENAI_KEY configures already");
     }
 
     @Test
     void badListsStopTheStartNamingTheVariable() {
-        assertThatThrownBy(() -> resolve(Indexed.of("copilot", "gh"))).hasMessageContaining("AIBRIDGE_PROVIDER_0_TYPE is \"copilot\"")
-                .hasMessageContaining("(not copilot)");
+        assertThatThrownBy(() -> resolve(Indexed.of("bedrock", "aws"))).hasMessageContaining("AIBRIDGE_PROVIDER_0_TYPE is \"bedrock\"")
+                .hasMessageContaining("openai, anthropic and copilot");
+        assertThatThrownBy(() -> resolve(new Indexed("copilot", Optional.of("copilot-business"), Optional.of("ghu_company"), Optional.empty())))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_KEY is set for a copilot provider").hasMessageNotContaining("ghu_company");
+        assertThatThrownBy(() -> Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, "api.business.githubcopilot.com", List.of()))
+                .hasMessageContaining("AIBRIDGE_COPILOT_BASE_URL must be an http(s) URL with a host");
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "Anthropic_Corp")))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_NAME is \"Anthropic_Corp\"");
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "corp--a"))).hasMessageContaining("single hyphens");
@@ -97,6 +111,7 @@ class ProvidersTest {
         assertThat(providers.of("/anthropic-corp/v1/messages").name()).isEqualTo("anthropic-corp");
         assertThat(providers.of("/anthropic/v1/messages").name()).isEqualTo("anthropic");
         assertThat(providers.of("/openai").name()).isEqualTo("openai");
+        assertThat(providers.of("/copilot/chat/completions").type()).isEqualTo(ProviderType.COPILOT);
         assertThat(providers.of("/anthropic-corporate/v1/messages")).isNull();
         assertThat(providers.of("/")).isNull();
         assertThat(providers.of("")).isNull();
@@ -110,5 +125,20 @@ class ProvidersTest {
         assertThat(BridgedRoute.of(ProviderType.OPENAI, "/v1/messages")).isNull();
         assertThat(BridgedRoute.of(ProviderType.ANTHROPIC, "/chat/completions")).isNull();
         assertThat(BridgedRoute.of(ProviderType.OPENAI, "/responses/resp_1")).isNull();
+        assertThat(BridgedRoute.of(ProviderType.COPILOT, "/chat/completions")).as("Copilot speaks OpenAI's APIs")
+                .isEqualTo(BridgedRoute.OPENAI_CHAT_COMPLETIONS);
+        assertThat(BridgedRoute.of(ProviderType.COPILOT, "/responses")).isEqualTo(BridgedRoute.OPENAI_RESPONSES);
+        assertThat(BridgedRoute.of(ProviderType.COPILOT, "/v1/messages")).isNull();
+    }
+
+    @Test
+    void copilotsPassthroughRoutesAreTheReferencesAndNotOpenAis() {
+        for (String path : List.of("/models", "/models/gpt-4.1", "/agents/github", "/mcp/readonly", "/.well-known/oauth-authorization-server")) {
+            assertThat(PassthroughHandler.allowed(ProviderType.COPILOT, path)).as(path).isTrue();
+        }
+        for (String path : List.of("/conversations", "/responses/resp_1", "/agents", "/v1/models", "/embeddings")) {
+            assertThat(PassthroughHandler.allowed(ProviderType.COPILOT, path)).as(path).isFalse();
+        }
+        assertThat(PassthroughHandler.allowed(ProviderType.OPENAI, "/agents/github")).isFalse();
     }
 }
