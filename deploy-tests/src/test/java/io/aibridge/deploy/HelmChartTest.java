@@ -200,6 +200,7 @@ class HelmChartTest {
         assertThat(backends).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "/api/v2/aibridge/openai", PREFIX + "proxy-service:http",
                 "/api/v2/aibridge/anthropic", PREFIX + "proxy-service:http",
+                "/api/v2/aibridge/copilot", PREFIX + "proxy-service:http",
                 "/api/v2", PREFIX + "query-service:http"));
         // the named port exists on each target Service
         for (String service : List.of("proxy-service", "query-service")) {
@@ -236,6 +237,7 @@ class HelmChartTest {
         assertThat(backends).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "/api/v2/aibridge/openai", PREFIX + "proxy-service:8080",
                 "/api/v2/aibridge/anthropic", PREFIX + "proxy-service:8080",
+                "/api/v2/aibridge/copilot", PREFIX + "proxy-service:8080",
                 "/api/v2", PREFIX + "query-service:8081"));
         assertThat(defaults.ofKind("HTTPRoute")).isEmpty();
     }
@@ -354,7 +356,7 @@ class HelmChartTest {
             }
         });
         assertThat(ingressPaths).containsExactlyInAnyOrder("/api/v2/aibridge/openai", "/api/v2/aibridge/anthropic",
-                "/api/v2/aibridge/anthropic-corp", "/api/v2/aibridge/openai-eu");
+                "/api/v2/aibridge/copilot", "/api/v2/aibridge/anthropic-corp", "/api/v2/aibridge/openai-eu");
         List<String> routePaths = new java.util.ArrayList<>();
         chart.get("HTTPRoute", "bridge-aibridge").at("/spec/rules").forEach(rule -> {
             if (rule.at("/backendRefs/0/name").asText().equals(PREFIX + "proxy-service")) {
@@ -363,6 +365,28 @@ class HelmChartTest {
         });
         assertThat(routePaths).containsExactlyInAnyOrderElementsOf(ingressPaths);
         assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").path("data").has("AIBRIDGE_PROVIDER_0_TYPE")).isFalse();
+    }
+
+    @Test
+    void copilotNeedsNoKeyAndTakesItsPlanFromItsBaseUrlWithByokSwitchedOn() {
+        JsonNode settings = production.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(settings.path("AIBRIDGE_COPILOT_BASE_URL").asText()).isEqualTo("https://api.business.githubcopilot.com");
+        assertThat(settings.path("AIBRIDGE_ALLOW_BYOK").asText()).isEqualTo("true");
+        JsonNode defaultSettings = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(defaultSettings.path("AIBRIDGE_COPILOT_BASE_URL").asText()).isEqualTo("https://api.individual.githubcopilot.com");
+        assertThat(defaultSettings.path("AIBRIDGE_ALLOW_BYOK").asText()).as("off, as the service's own default").isEqualTo("false");
+        assertThat(container(production.get("Deployment", PREFIX + "proxy-service")).path("env").toString()).doesNotContain("COPILOT");
+
+        RenderedChart enterprise = RenderedChart.render("copilot instance", null, Map.of(
+                "providers.instances[0].name", "copilot-enterprise", "providers.instances[0].type", "copilot",
+                "providers.instances[0].baseUrl", "https://api.enterprise.githubcopilot.com"));
+        JsonNode instance = enterprise.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(instance.path("AIBRIDGE_PROVIDER_0_TYPE").asText()).isEqualTo("copilot");
+        assertThat(instance.path("AIBRIDGE_PROVIDER_0_BASE_URL").asText()).isEqualTo("https://api.enterprise.githubcopilot.com");
+        assertThatThrownBy(() -> RenderedChart.render("copilot instance with a key", null, Map.of(
+                "providers.instances[0].name", "copilot-enterprise", "providers.instances[0].type", "copilot",
+                "providers.instances[0].apiKey.secretName", "copilot", "providers.instances[0].apiKey.key", "token")))
+                .hasMessageContaining("\"copilot-enterprise\" is a copilot provider, which takes no apiKey");
     }
 
     @Test
@@ -475,8 +499,11 @@ class HelmChartTest {
                         "failureThreshold"),
                 Arguments.of("a circuit breaker timeout without a unit", Map.of("proxy.circuitBreaker.timeout", "30"), "timeout"),
                 Arguments.of("a misspelt circuit breaker setting", Map.of("proxy.circuitBreaker.enable", true), "enable"),
-                Arguments.of("a provider instance of an unknown type", Map.of("providers.instances[0].name", "gh",
-                        "providers.instances[0].type", "copilot"), "type"),
+                Arguments.of("a provider instance of an unknown type", Map.of("providers.instances[0].name", "aws",
+                        "providers.instances[0].type", "bedrock"), "type"),
+                Arguments.of("a Copilot base URL without a scheme", Map.of("providers.copilot.baseUrl", "api.business.githubcopilot.com"),
+                        "baseUrl"),
+                Arguments.of("BYOK as a string", Map.of("proxy.allowByok", "yes"), "allowByok"),
                 Arguments.of("a provider instance named like a query API path", Map.of("providers.instances[0].name", "sessions",
                         "providers.instances[0].type", "openai"), "name"),
                 Arguments.of("a provider instance name with capitals", Map.of("providers.instances[0].name", "Corp",
