@@ -61,6 +61,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.anthropic.key", ANTHROPIC_KEY),
                 Map.entry("proxy.bootstrap-token", BOOTSTRAP_TOKEN),
                 Map.entry("proxy.upstream.idle-timeout", "2s"),
+                // one upstream call per request, as the tests count them (UpstreamRetryTest turns retries on)
+                Map.entry("proxy.upstream.max-retries", "0"),
                 Map.entry("proxy.max-request-body", String.valueOf(MAX_BODY)),
                 Map.entry("proxy.events.partitions", "2"),
                 Map.entry("proxy.allow-byok", allowByok),

@@ -165,6 +165,14 @@ public interface ProxyConfig {
         /** How long an unused pooled connection is kept. */
         @WithDefault("60s")
         Duration keepAliveTimeout();
+
+        /**
+         * Further attempts at a bridged call whose provider could not be reached or answered 408,
+         * 409, 429 or 5xx before anything reached the client, as the providers' SDKs (and so the
+         * reference) retry; 0 = none.
+         */
+        @WithDefault("2")
+        int maxRetries();
     }
 
     /** The Kafka producer behind the event publisher. */

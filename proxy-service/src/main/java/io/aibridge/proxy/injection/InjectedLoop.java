@@ -8,6 +8,7 @@ import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.Relay;
 import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.interception.SlowClient;
 import io.aibridge.proxy.mcp.McpServers;
 import io.aibridge.proxy.mcp.ToolCallOutcome;
 import io.aibridge.proxy.mcp.ToolSet;
@@ -83,6 +84,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private boolean finished;
     private boolean toolsRunning;
     private boolean cancelledWhileTools;
+    private final SlowClient slowClient;
     private long lastActivityNanos;
     private long lastWriteNanos = System.nanoTime();
     private long idleTimer = -1;
@@ -105,6 +107,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         this.body = body;
         this.maxRounds = maxRounds;
         this.idleTimeoutMillis = upstream.idleTimeoutMillis();
+        this.slowClient = new SlowClient(recording);
     }
 
     void start() {
@@ -129,7 +132,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         // Vert.x adds to the headers it is given; each round gets its own copy
         MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
         recording.trace().upstreamStarted();
-        UpstreamExchange.send(upstream.request(HttpMethod.POST, url, roundHeaders), payload, this);
+        UpstreamExchange.send(() -> upstream.request(HttpMethod.POST, url, roundHeaders), payload, this, upstream.retries());
     }
 
     @Override
@@ -402,7 +405,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         if (out.writeQueueFull() && upstreamResponse != null && mode == Mode.STREAM) {
             HttpClientResponse paused = upstreamResponse;
             paused.pause();
+            slowClient.paused();
             out.drainHandler(v -> {
+                slowClient.drained();
                 if (!finished) {
                     lastActivityNanos = System.nanoTime();
                     paused.resume();
@@ -448,6 +453,13 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         String message = timeout ? "the provider did not answer within " + idleTimeoutMillis / 1000 + " s"
                 : "could not reach the provider: " + describe(cause);
         finishFailed(timeout ? 504 : 502, timeout ? "timeout" : "upstream_unreachable", message);
+    }
+
+    @Override
+    public void retrying(int retry, int status, Throwable cause, long delayMillis) {
+        metrics.upstreamError(recording.context().providerName(), recording.context().route(), status);
+        metrics.upstreamRetry(recording.context().providerName(), recording.context().route(), status);
+        recording.trace().upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
     }
 
     @Override

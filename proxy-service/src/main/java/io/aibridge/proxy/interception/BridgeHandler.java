@@ -216,7 +216,7 @@ public class BridgeHandler {
                 case OPENAI_RESPONSES -> new ResponsesObserver(recording);
             };
             new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
-                    .start(upstream.request(HttpMethod.POST, url, headers), relayBody);
+                    .start(() -> upstream.request(HttpMethod.POST, url, headers), relayBody, upstream.retries());
         };
         trace.processing();
         if (injection.wanted(route, body)) {

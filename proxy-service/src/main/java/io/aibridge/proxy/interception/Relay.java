@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * One upstream exchange of a bridged request: relays the provider's status, headers and body to
@@ -55,6 +56,7 @@ public final class Relay implements UpstreamExchange.Listener {
     private final ProxyMetrics metrics;
     private final long idleTimeoutMillis;
     private final Vertx vertx;
+    private final SlowClient slowClient;
     private long lastActivityNanos;
     private long idleTimer = -1;
 
@@ -78,15 +80,26 @@ public final class Relay implements UpstreamExchange.Listener {
         this.observer = observer;
         this.metrics = metrics;
         this.idleTimeoutMillis = idleTimeoutMillis;
+        this.slowClient = new SlowClient(recording);
     }
 
-    /** Sends the request upstream and relays the answer. */
-    public void start(Future<HttpClientRequest> opening, Buffer body) {
+    /** Sends the request upstream (on a request {@code open} yields, again for each retry) and relays the answer. */
+    public void start(Supplier<Future<HttpClientRequest>> open, Buffer body, UpstreamExchange.Retries retries) {
         out.putHeader(INTERCEPTION_HEADER, recording.id().toString());
         out.closeHandler(v -> clientGone());
         out.exceptionHandler(e -> clientGone());
         recording.trace().upstreamStarted();
-        UpstreamExchange.send(opening, body, this);
+        UpstreamExchange.send(open, body, this, retries);
+    }
+
+    @Override
+    public void retrying(int retry, int status, Throwable cause, long delayMillis) {
+        metrics.upstreamError(recording.context().providerName(), recording.context().route(), status);
+        metrics.upstreamRetry(recording.context().providerName(), recording.context().route(), status);
+        recording.trace().upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
+        LOG.infof("interception %s: %s %s: %s; retry %d in %d ms", recording.id(), recording.context().provider(),
+                recording.context().route(), status == 0 ? "could not reach the provider: " + describe(cause)
+                        : "the provider answered " + status, retry, delayMillis);
     }
 
     @Override
@@ -268,7 +281,9 @@ public final class Relay implements UpstreamExchange.Listener {
         out.write(chunk);
         if (out.writeQueueFull() && upstreamResponse != null) {
             upstreamResponse.pause();
+            slowClient.paused();
             out.drainHandler(v -> {
+                slowClient.drained();
                 if (!finished) {
                     // a silence while the slow client was catching up is not the provider's
                     lastActivityNanos = System.nanoTime();

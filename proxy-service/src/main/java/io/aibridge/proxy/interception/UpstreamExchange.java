@@ -1,16 +1,31 @@
 package io.aibridge.proxy.interception;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * One call to the provider, shared by the plain relay ({@link Relay}) and the injected-tool loop
  * (which makes one per round): open the request, send the body, and tell the caller whether it got
  * a response, failed before one, or broke after one.
+ *
+ * <p>Transient failures are retried as the providers' SDKs retry them (and so the reference): a
+ * connection that could not be made or closed before the status line, and the statuses 408, 409,
+ * 429 and 5xx (unless the provider says {@code x-should-retry: false}; {@code true} retries any),
+ * up to {@link Retries#max()} more attempts. The wait is the provider's {@code retry-after-ms} or
+ * {@code Retry-After} when it names 60 s or less, else 0.5 s doubling up to 8 s, less up to a
+ * quarter at random. Only before the caller has seen anything: the retried answer's status and body
+ * are dropped, and a call that waited the whole idle timeout is not made again.
  */
 public final class UpstreamExchange {
 
@@ -51,16 +66,45 @@ public final class UpstreamExchange {
 
         /** The exchange failed after the response had started. */
         void upstreamBroken(Throwable cause);
+
+        /**
+         * A failed attempt is made again after {@code delayMillis}.
+         *
+         * @param retry  1 for the first retry
+         * @param status the status the provider answered, 0 when there was no answer
+         * @param cause  why there was no answer, or null
+         */
+        void retrying(int retry, int status, Throwable cause, long delayMillis);
     }
+
+    /** How many more attempts a failed call gets, and the timers that space them. */
+    public record Retries(Vertx vertx, int max) {
+
+        public static final Retries NONE = new Retries(null, 0);
+    }
+
+    /** Longest wait the provider may ask for and still be retried (the SDKs' limit). */
+    static final long MAX_RETRY_AFTER_MILLIS = 60_000;
+    static final long INITIAL_BACKOFF_MILLIS = 500;
+    static final long MAX_BACKOFF_MILLIS = 8_000;
 
     private UpstreamExchange() {
     }
 
-    /** Sends {@code body} on the request {@code opening} yields, and reports to {@code listener}. */
-    public static void send(Future<HttpClientRequest> opening, Buffer body, Listener listener) {
-        opening.onComplete(ar -> {
+    /**
+     * Sends {@code body} on the request {@code open} yields, and reports to {@code listener};
+     * retries as {@code retries} allow, each attempt on a request {@code open} yields anew.
+     */
+    public static void send(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries) {
+        attempt(open, body, listener, retries, 0);
+    }
+
+    private static void attempt(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries, int retried) {
+        open.get().onComplete(ar -> {
             if (ar.failed()) {
-                listener.upstreamFailed(ar.cause());
+                if (!retryLater(open, body, listener, retries, retried, 0, ar.cause(), -1)) {
+                    listener.upstreamFailed(ar.cause());
+                }
                 return;
             }
             HttpClientRequest request = ar.result();
@@ -71,17 +115,99 @@ public final class UpstreamExchange {
             }
             request.send(body).onComplete(r -> {
                 if (r.failed()) {
-                    if (listener.mode() == Mode.WAITING) {
-                        listener.upstreamFailed(r.cause());
-                    } else {
+                    if (listener.mode() != Mode.WAITING) {
                         listener.upstreamBroken(r.cause());
+                    } else if (!retryLater(open, body, listener, retries, retried, 0, r.cause(), -1)) {
+                        listener.upstreamFailed(r.cause());
                     }
-                } else if (listener.finished()) {
-                    r.result().request().reset();
+                    return;
+                }
+                HttpClientResponse response = r.result();
+                if (listener.finished()) {
+                    response.request().reset();
+                } else if (retried < retries.max() && retryable(response)) {
+                    long delay = delayMillis(response.getHeader("retry-after-ms"), response.getHeader("Retry-After"), retried,
+                            ThreadLocalRandom.current().nextDouble());
+                    discard(response).onComplete(done -> retryLater(open, body, listener, retries, retried, response.statusCode(), null, delay));
                 } else {
-                    listener.onResponse(r.result());
+                    listener.onResponse(response);
                 }
             });
         });
+    }
+
+    /** Schedules the next attempt, or says there is none: no retries left, the caller gone, or a call that timed out. */
+    private static boolean retryLater(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries,
+                                      int retried, int status, Throwable cause, long delay) {
+        if (retried >= retries.max() || listener.finished() || (cause != null && Relay.isTimeout(cause))) {
+            return false;
+        }
+        long wait = delay >= 0 ? delay : delayMillis(null, null, retried, ThreadLocalRandom.current().nextDouble());
+        listener.retrying(retried + 1, status, cause, wait);
+        retries.vertx().setTimer(Math.max(1, wait), t -> {
+            if (!listener.finished()) {
+                attempt(open, body, listener, retries, retried + 1);
+            }
+        });
+        return true;
+    }
+
+    /** The SDKs' rule: the provider's {@code x-should-retry} first, else 408, 409, 429 and 5xx. */
+    static boolean retryable(HttpClientResponse response) {
+        String should = response.getHeader("x-should-retry");
+        if ("true".equalsIgnoreCase(should)) {
+            return true;
+        }
+        if ("false".equalsIgnoreCase(should)) {
+            return false;
+        }
+        int status = response.statusCode();
+        return status == 408 || status == 409 || status == 429 || status >= 500;
+    }
+
+    /**
+     * The wait before retry number {@code retried + 1}: what the provider asked for when that is
+     * over 0 and at most 60 s, else the SDKs' backoff of 0.5 s doubling up to 8 s, less up to a
+     * quarter ({@code random} in [0, 1)).
+     */
+    static long delayMillis(String retryAfterMillis, String retryAfter, int retried, double random) {
+        long asked = asked(retryAfterMillis, retryAfter);
+        if (asked > 0 && asked <= MAX_RETRY_AFTER_MILLIS) {
+            return asked;
+        }
+        double backoff = Math.min(INITIAL_BACKOFF_MILLIS * Math.pow(2, retried), MAX_BACKOFF_MILLIS);
+        return Math.round(backoff * (1 - 0.25 * random));
+    }
+
+    /** The provider's wait in milliseconds ({@code retry-after-ms}, else {@code Retry-After} in seconds or as a date), or -1. */
+    private static long asked(String retryAfterMillis, String retryAfter) {
+        try {
+            if (retryAfterMillis != null) {
+                return Math.round(Double.parseDouble(retryAfterMillis.trim()));
+            }
+            if (retryAfter != null) {
+                String value = retryAfter.trim();
+                if (!value.isEmpty() && Character.isDigit(value.charAt(0))) {
+                    return Math.round(Double.parseDouble(value) * 1000);
+                }
+                Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                return at.toEpochMilli() - System.currentTimeMillis();
+            }
+        } catch (NumberFormatException | DateTimeParseException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Reads a retried answer to its end so that its connection goes back to the pool; a stream is cut instead. */
+    private static Future<?> discard(HttpClientResponse response) {
+        String contentType = response.getHeader("Content-Type");
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+            response.exceptionHandler(e -> {
+            });
+            response.request().reset();
+            return Future.succeededFuture();
+        }
+        return response.body().recover(e -> Future.succeededFuture());
     }
 }

@@ -44,6 +44,7 @@ public class ProxyMetrics {
     private final Map<List<String>, Counter> toolSelections = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> injectedToolInvocations = new ConcurrentHashMap<>();
     private final Map<List<String>, Counter> upstreamErrors = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> upstreamRetries = new ConcurrentHashMap<>();
     /** The gauges bound to this instance's values, removed with it (see {@link #unregister}). */
     private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
@@ -129,6 +130,15 @@ public class ProxyMetrics {
         injectedToolInvocations.computeIfAbsent(List.of(provider, model, server, name), k ->
                 Counter.builder("aibridge.injected_tool_invocations").description("Injected MCP tool invocations run by the bridge")
                         .tags("provider", provider, "model", model, "server", server, "name", name).register(registry)).increment();
+    }
+
+    /** A bridged call made again after a transient failure ({@code status} 0: the provider could not be reached). */
+    public void upstreamRetry(String provider, String route, int status) {
+        String code = String.valueOf(status);
+        upstreamRetries.computeIfAbsent(List.of(provider, route, code), k ->
+                Counter.builder("aibridge.upstream.retries").description("Bridged provider calls made again after a transient failure "
+                                + "(status 0: no answer)")
+                        .tags("provider", provider, "route", route, "status", code).register(registry)).increment();
     }
 
     public void upstreamError(String provider, String route, int status) {

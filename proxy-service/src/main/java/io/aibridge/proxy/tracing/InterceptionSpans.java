@@ -38,6 +38,9 @@ public final class InterceptionSpans {
     // how the interception ended (Intercept span only)
     public static final AttributeKey<String> END_STATUS = AttributeKey.stringKey("end_status");
     public static final AttributeKey<Long> HTTP_STATUS = AttributeKey.longKey("http.response.status_code");
+    /** OpenTelemetry's HTTP client attribute: how many times the request was sent again. */
+    public static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
+    public static final AttributeKey<Long> RETRY_DELAY_MS = AttributeKey.longKey("aibridge.retry.delay_ms");
 
     // passthrough
     public static final AttributeKey<String> PASSTHROUGH_URL = AttributeKey.stringKey("passthrough_url");

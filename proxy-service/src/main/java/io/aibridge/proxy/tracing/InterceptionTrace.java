@@ -77,6 +77,15 @@ public class InterceptionTrace {
     public void upstreamStarted() {
     }
 
+    /**
+     * The current upstream call failed and is made again after {@code delayMillis} (on the same
+     * span: the client sees one call).
+     *
+     * @param status the provider's status, 0 when it could not be reached ({@code reason} says why)
+     */
+    public void upstreamRetry(int retry, int status, String reason, long delayMillis) {
+    }
+
     /** The model that answered, as the provider names it. */
     public void responseModel(String model) {
     }

@@ -3,6 +3,7 @@ package io.aibridge.proxy.tracing;
 import io.aibridge.events.EndStatus;
 import io.aibridge.telemetry.TraceHeaders;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -182,6 +183,21 @@ final class LiveInterceptionTrace extends InterceptionTrace {
         upstream = builder.startSpan();
         finishReasons.clear();
         providerErrorType = null;
+    }
+
+    @Override
+    public void upstreamRetry(int retry, int status, String reason, long delayMillis) {
+        if (upstream == null || ended) {
+            return;
+        }
+        AttributesBuilder event = Attributes.builder().put(RESEND_COUNT, retry).put(RETRY_DELAY_MS, delayMillis);
+        if (status > 0) {
+            event.put(HTTP_STATUS, status).put(ERROR_TYPE, Integer.toString(status));
+        } else {
+            event.put(ERROR_TYPE, reason == null ? "unreachable" : reason);
+        }
+        upstream.addEvent("upstream retry", event.build());
+        upstream.setAttribute(RESEND_COUNT, retry);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.aibridge.proxy.upstream;
 
 import io.aibridge.proxy.config.ProxyConfig;
+import io.aibridge.proxy.interception.UpstreamExchange;
 import io.netty.util.concurrent.EventExecutor;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Future;
@@ -41,6 +42,7 @@ public class UpstreamClient {
     private final HttpClient[] clients;
     /** For calls from a thread that is no event loop (a worker): connections on the caller context's loop. */
     private final HttpClient offLoop;
+    private final UpstreamExchange.Retries retries;
 
     public UpstreamClient(Vertx vertx, ProxyConfig config) {
         this.config = config;
@@ -70,6 +72,7 @@ public class UpstreamClient {
             clients[i] = vertx.createHttpClient(options, pool);
         }
         this.offLoop = vertx.createHttpClient(options, pool);
+        this.retries = new UpstreamExchange.Retries(vertx, Math.max(0, u.maxRetries()));
     }
 
     /** Opens an upstream request; a bad base URL fails the future (never throws), so the caller answers 502. */
@@ -95,6 +98,11 @@ public class UpstreamClient {
             }
         }
         return offLoop;
+    }
+
+    /** The further attempts a failed provider call gets ({@code AIBRIDGE_UPSTREAM_MAX_RETRIES}). */
+    public UpstreamExchange.Retries retries() {
+        return retries;
     }
 
     public long idleTimeoutMillis() {

@@ -47,6 +47,13 @@ public final class FakeProvider implements AutoCloseable {
     public static final String CHUNK_DELAY_HEADER = "X-Fake-Chunk-Delay-Ms";
     /** Writes the stream in slices of this many bytes, splitting frames and UTF-8 characters. */
     public static final String SPLIT_BYTES_HEADER = "X-Fake-Split-Bytes";
+    /**
+     * {@code <key>,<n>,<status>[,<retry-after-ms>]}: the first {@code n} requests carrying this
+     * header with this key fail with {@code status} (an error body in the API's shape, and
+     * {@code retry-after-ms} when given), or, with the status {@code close}, have their connection
+     * closed without an answer; later ones are answered as usual. For retry tests.
+     */
+    public static final String FLAKY_HEADER = "X-Fake-Flaky";
     public static final String DEFAULT_SCENARIO = "text";
 
     private static final Pattern MARKER = Pattern.compile("\\[scenario:([A-Za-z0-9_-]+)]");
@@ -91,6 +98,8 @@ public final class FakeProvider implements AutoCloseable {
     private final HttpServer server;
     private final Deque<RecordedRequest> recorded = new ArrayDeque<>();
     private final Map<String, Fixture> fixtures = new ConcurrentHashMap<>();
+    /** Failures served so far per {@link #FLAKY_HEADER} key. */
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> flaky = new ConcurrentHashMap<>();
 
     private FakeProvider(Options options, Vertx vertx, HttpServer server) {
         this.options = options;
@@ -232,6 +241,9 @@ public final class FakeProvider implements AutoCloseable {
         }
         if (json == null || !json.isObject()) {
             badRequest(request, api, "request body is not a JSON object");
+            return;
+        }
+        if (failsFlakily(request, api)) {
             return;
         }
         String scenario = scenario(request, api, json);
@@ -453,6 +465,36 @@ public final class FakeProvider implements AutoCloseable {
             }
         }
         return fallback.toMillis();
+    }
+
+    /** Answers a request of a {@link #FLAKY_HEADER} key whose failures are not used up yet; false when it is to be answered. */
+    private boolean failsFlakily(HttpServerRequest request, Api api) {
+        String spec = request.getHeader(FLAKY_HEADER);
+        if (spec == null) {
+            return false;
+        }
+        String[] parts = spec.split(",");
+        if (flaky.computeIfAbsent(parts[0].trim(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet()
+                > Integer.parseInt(parts[1].trim())) {
+            return false;
+        }
+        String status = parts[2].trim();
+        if (status.equals("close")) {
+            request.connection().close();
+            return true;
+        }
+        if (parts.length > 3) {
+            request.response().putHeader("retry-after-ms", parts[3].trim());
+        }
+        int code = Integer.parseInt(status);
+        if (api == Api.ANTHROPIC_MESSAGES) {
+            json(request.response(), code, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"flaky: "
+                    + code + "\"}}");
+        } else {
+            json(request.response(), code, "{\"error\":{\"message\":\"flaky: " + code + "\",\"type\":\"server_error\",\"param\":null,"
+                    + "\"code\":null}}");
+        }
+        return true;
     }
 
     private static void badRequest(HttpServerRequest request, Api api, String message) {
