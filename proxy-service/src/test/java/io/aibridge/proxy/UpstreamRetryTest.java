@@ -103,6 +103,8 @@ class UpstreamRetryTest {
         Map<String, String> labels = Map.of("provider", "openai", "route", "/v1/chat/completions", "status", "503");
         assertThat(after.delta(before, "aibridge_upstream_retries_total", labels)).isEqualTo(2.0);
         assertThat(after.delta(before, "aibridge_upstream_errors_total", labels)).isEqualTo(2.0);
+        assertThat(io.aibridge.testing.GrafanaDashboard.load().metricNames()).as("the dashboard charts the retries")
+                .contains("aibridge_upstream_retries_total");
     }
 
     @Test
