@@ -139,6 +139,17 @@ class UpstreamRetryTest {
     }
 
     @Test
+    void aRateLimitThatAsksForALongWaitIsRelayedAtOnceForTheClientToWait() {
+        HttpResponse<String> r = proxy.post("/api/v2/aibridge/openai/v1/chat/completions",
+                "{\"model\":\"gpt-long-wait\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}",
+                "Authorization", "Bearer " + TOKEN, FakeProvider.FLAKY_HEADER, "long-wait,1,429,20000");
+        assertThat(r.statusCode()).isEqualTo(429);
+        assertThat(r.headers().firstValue("retry-after-ms")).as("the provider's wait reaches the client's SDK").contains("20000");
+        assertThat(FakeProviderTestResource.fake().requests()).as("not retried: the client waits, once").hasSize(1);
+        assertThat(ended(events("gpt-long-wait")).httpStatus()).isEqualTo(429);
+    }
+
+    @Test
     void aClientErrorIsNeverRetried() {
         String request = Fixture.load(Api.OPENAI_CHAT, "error-400").request(false).toString();
         HttpResponse<String> r = proxy.post("/api/v2/aibridge/openai/v1/chat/completions", request, "Authorization", "Bearer " + TOKEN);

@@ -28,7 +28,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /**
  * Fault 6: the upstream answers 429 and 500, hangs (the proxy's 3 s upstream timeout turns it into a
  * 504), and breaks streams in the middle. The client gets the provider's status and error; each
- * request is one interception that ended {@code failed}.
+ * request is one interception that ended {@code failed}. The proxy retries with its shipped settings:
+ * the 500 and the 529 twice each before relaying them, the 429s (which ask for 20 and 7 s) not at
+ * all, for the client to wait, and neither the hangs nor the broken streams.
  */
 @Order(8)
 @ExtendWith(StackExtension.class)
@@ -39,6 +41,7 @@ class UpstreamFailureSystemTest {
     @Test
     void upstreamErrorsTimeoutsAndBrokenStreamsAreEachOneFailedInterception(SystemStack stack) {
         QueryApi.User user = Faults.user(stack, "upstream-failures");
+        double retriesBefore = stack.proxy().metric("aibridge_upstream_retries_total");
         List<Expected> expected = new ArrayList<>();
         try (Clients clients = new Clients(stack, user.token())) {
             expected.add(openAiError(clients, "chat 429", 429, () -> clients.openai().chat().completions()
@@ -76,6 +79,8 @@ class UpstreamFailureSystemTest {
             // the proxy is unharmed
             expected.add(clients.chatBlocking("When does the contract renew? [scenario:cache-tokens]"));
         }
+        assertThat(stack.proxy().metric("aibridge_upstream_retries_total") - retriesBefore)
+                .as("the proxy's retries: the 500 and the 529, twice each").isEqualTo(4.0);
         Verify.exactly(stack, "upstream-failures", user.username(), expected, Faults.SETTLE);
         Faults.assertNothingDropped(stack, "upstream-failures");
     }

@@ -457,9 +457,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     @Override
     public void retrying(int retry, int status, Throwable cause, long delayMillis) {
-        metrics.upstreamError(recording.context().providerName(), recording.context().route(), status);
-        metrics.upstreamRetry(recording.context().providerName(), recording.context().route(), status);
-        recording.trace().upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
+        recording.upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
     }
 
     @Override

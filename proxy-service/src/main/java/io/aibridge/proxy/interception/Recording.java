@@ -16,6 +16,8 @@ import io.aibridge.proxy.tracing.InterceptionSpans;
 import io.aibridge.proxy.tracing.InterceptionTrace;
 import io.aibridge.proxy.upstream.UpstreamCredential;
 
+import org.jboss.logging.Logger;
+
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +37,8 @@ public final class Recording {
     public record Context(String provider, String providerName, String route, String method, String model, String client,
                           boolean streaming) {
     }
+
+    private static final Logger LOG = Logger.getLogger(Recording.class);
 
     private final EventPublisher publisher;
     private final ProxyMetrics metrics;
@@ -124,6 +128,20 @@ public final class Recording {
 
     public boolean ended() {
         return ended;
+    }
+
+    /**
+     * A provider call failed and is made again after {@code delayMillis} ({@code retry} 1 for the
+     * first): counted as an upstream error and a retry, noted on the upstream span, and logged.
+     *
+     * @param status the provider's status, 0 when it could not be reached ({@code reason} says why)
+     */
+    public void upstreamRetry(int retry, int status, String reason, long delayMillis) {
+        metrics.upstreamError(context.providerName(), context.route(), status);
+        metrics.upstreamRetry(context.providerName(), context.route(), status);
+        trace.upstreamRetry(retry, status, reason, delayMillis);
+        LOG.infof("interception %s: %s %s: %s; retry %d in %d ms", id, context.providerName(), context.route(),
+                status == 0 ? "could not reach the provider: " + reason : "the provider answered " + status, retry, delayMillis);
     }
 
     /** The first byte went to the client now. */

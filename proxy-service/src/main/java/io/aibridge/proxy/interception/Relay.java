@@ -94,12 +94,7 @@ public final class Relay implements UpstreamExchange.Listener {
 
     @Override
     public void retrying(int retry, int status, Throwable cause, long delayMillis) {
-        metrics.upstreamError(recording.context().providerName(), recording.context().route(), status);
-        metrics.upstreamRetry(recording.context().providerName(), recording.context().route(), status);
-        recording.trace().upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
-        LOG.infof("interception %s: %s %s: %s; retry %d in %d ms", recording.id(), recording.context().provider(),
-                recording.context().route(), status == 0 ? "could not reach the provider: " + describe(cause)
-                        : "the provider answered " + status, retry, delayMillis);
+        recording.upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
     }
 
     @Override

@@ -23,9 +23,11 @@ import java.util.function.Supplier;
  * connection that could not be made or closed before the status line, and the statuses 408, 409,
  * 429 and 5xx (unless the provider says {@code x-should-retry: false}; {@code true} retries any),
  * up to {@link Retries#max()} more attempts. The wait is the provider's {@code retry-after-ms} or
- * {@code Retry-After} when it names 60 s or less, else 0.5 s doubling up to 8 s, less up to a
- * quarter at random. Only before the caller has seen anything: the retried answer's status and body
- * are dropped, and a call that waited the whole idle timeout is not made again.
+ * {@code Retry-After} when it names one, else 0.5 s doubling up to 8 s, less up to a quarter at
+ * random. Only before the caller has seen anything: the retried answer's status and body are
+ * dropped. Unlike the SDKs, an answer that asks for more than 5 s is relayed at once (the caller's
+ * SDK waits it, once, instead of the caller waiting in silence for two waits and then a third of
+ * its own), and a call that waited the whole idle timeout is not made again.
  */
 public final class UpstreamExchange {
 
@@ -79,12 +81,10 @@ public final class UpstreamExchange {
 
     /** How many more attempts a failed call gets, and the timers that space them. */
     public record Retries(Vertx vertx, int max) {
-
-        public static final Retries NONE = new Retries(null, 0);
     }
 
-    /** Longest wait the provider may ask for and still be retried (the SDKs' limit). */
-    static final long MAX_RETRY_AFTER_MILLIS = 60_000;
+    /** Longest wait the provider may ask for and still be retried here; a longer one is the caller's to wait. */
+    static final long MAX_RETRY_AFTER_MILLIS = 5_000;
     static final long INITIAL_BACKOFF_MILLIS = 500;
     static final long MAX_BACKOFF_MILLIS = 8_000;
 
@@ -125,9 +125,11 @@ public final class UpstreamExchange {
                 HttpClientResponse response = r.result();
                 if (listener.finished()) {
                     response.request().reset();
-                } else if (retried < retries.max() && retryable(response)) {
-                    long delay = delayMillis(response.getHeader("retry-after-ms"), response.getHeader("Retry-After"), retried,
-                            ThreadLocalRandom.current().nextDouble());
+                    return;
+                }
+                long delay = retried < retries.max() && retryable(response) ? delayMillis(response.getHeader("retry-after-ms"),
+                        response.getHeader("Retry-After"), retried, ThreadLocalRandom.current().nextDouble()) : -1;
+                if (delay >= 0) {
                     discard(response).onComplete(done -> retryLater(open, body, listener, retries, retried, response.statusCode(), null, delay));
                 } else {
                     listener.onResponse(response);
@@ -167,12 +169,15 @@ public final class UpstreamExchange {
 
     /**
      * The wait before retry number {@code retried + 1}: what the provider asked for when that is
-     * over 0 and at most 60 s, else the SDKs' backoff of 0.5 s doubling up to 8 s, less up to a
-     * quarter ({@code random} in [0, 1)).
+     * over 0, else the SDKs' backoff of 0.5 s doubling up to 8 s, less up to a quarter
+     * ({@code random} in [0, 1)); -1 when the provider asked for more than 5 s (no retry here).
      */
     static long delayMillis(String retryAfterMillis, String retryAfter, int retried, double random) {
         long asked = asked(retryAfterMillis, retryAfter);
-        if (asked > 0 && asked <= MAX_RETRY_AFTER_MILLIS) {
+        if (asked > MAX_RETRY_AFTER_MILLIS) {
+            return -1;
+        }
+        if (asked > 0) {
             return asked;
         }
         double backoff = Math.min(INITIAL_BACKOFF_MILLIS * Math.pow(2, retried), MAX_BACKOFF_MILLIS);

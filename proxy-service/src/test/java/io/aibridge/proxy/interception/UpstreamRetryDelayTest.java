@@ -9,18 +9,22 @@ import java.time.format.DateTimeFormatter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** The wait before a retry: the provider's own when it names one within 60 s, else the SDKs' backoff with jitter. */
+/** The wait before a retry: the provider's own when it names one of at most 5 s (a longer one: no retry), else the SDKs' backoff with jitter. */
 class UpstreamRetryDelayTest {
 
     @Test
-    void theProvidersWaitIsHonouredUpToAMinute() {
+    void theProvidersWaitIsHonouredUpToFiveSecondsAndALongerOneIsLeftToTheCaller() {
         assertThat(UpstreamExchange.delayMillis("250", "7", 0, 0.9)).as("retry-after-ms first").isEqualTo(250);
-        assertThat(UpstreamExchange.delayMillis(null, "7", 0, 0.9)).isEqualTo(7_000);
+        assertThat(UpstreamExchange.delayMillis(null, "2", 0, 0.9)).isEqualTo(2_000);
         assertThat(UpstreamExchange.delayMillis(null, "1.5", 1, 0.9)).isEqualTo(1_500);
-        String inTwentySeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(20));
-        assertThat(UpstreamExchange.delayMillis(null, inTwentySeconds, 0, 0)).isCloseTo(20_000L, within(1_500L));
-        assertThat(UpstreamExchange.delayMillis(null, "600", 0, 0)).as("longer than a minute: the backoff instead").isEqualTo(500);
-        assertThat(UpstreamExchange.delayMillis("0", null, 0, 0)).isEqualTo(500);
+        assertThat(UpstreamExchange.delayMillis(null, "5", 1, 0.9)).isEqualTo(5_000);
+        String inThreeSeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(3));
+        assertThat(UpstreamExchange.delayMillis(null, inThreeSeconds, 0, 0)).isCloseTo(3_000L, within(1_100L));
+        assertThat(UpstreamExchange.delayMillis(null, "7", 0, 0)).as("the caller's SDK waits that").isEqualTo(-1);
+        assertThat(UpstreamExchange.delayMillis("20000", null, 0, 0)).isEqualTo(-1);
+        String inAMinute = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(60));
+        assertThat(UpstreamExchange.delayMillis(null, inAMinute, 0, 0)).isEqualTo(-1);
+        assertThat(UpstreamExchange.delayMillis("0", null, 0, 0)).as("no wait asked: the backoff").isEqualTo(500);
         assertThat(UpstreamExchange.delayMillis(null, "soon", 1, 0)).isEqualTo(1_000);
     }
 
