@@ -7,14 +7,9 @@ import io.aibridge.testing.fake.Api;
 import io.aibridge.testing.fake.Fixture;
 import io.aibridge.testing.fake.RecordedRequest;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
@@ -28,28 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
 @WithTestResource(FakeProviderTestResource.class)
-class ByokTest {
+class ByokTest extends ProxyTestBase {
 
     private static final String GOVERNANCE = "X-Coder-AI-Governance-Token";
-
-    @TestHTTPResource("/")
-    URL proxyUrl;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private ProxyClient proxy;
-
-    @BeforeEach
-    void setUp() {
-        proxy = new ProxyClient(proxyUrl.toString());
-        FakeProviderTestResource.fake().clear();
-    }
-
-    @AfterAll
-    static void stopTail() {
-        EventTail.closeAll();
-    }
 
     private InterceptionStarted started(HttpResponse<String> r) {
         return (InterceptionStarted) EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20)).get(0);

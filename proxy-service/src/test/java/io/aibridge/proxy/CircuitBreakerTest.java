@@ -23,14 +23,9 @@ import io.aibridge.testing.fake.FakeProvider;
 import io.aibridge.testing.fake.Fixture;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -56,28 +51,9 @@ import static org.awaitility.Awaitility.await;
         @ResourceArg(name = "proxy.circuit-breaker.interval", value = "0"),
         @ResourceArg(name = "proxy.circuit-breaker.timeout", value = "2s"),
         @ResourceArg(name = "proxy.circuit-breaker.max-requests", value = "1")})
-class CircuitBreakerTest {
+class CircuitBreakerTest extends ProxyTestBase {
 
     private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
-
-    @TestHTTPResource("/")
-    URL proxyUrl;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private ProxyClient proxy;
-
-    @BeforeEach
-    void setUp() {
-        proxy = new ProxyClient(proxyUrl.toString());
-        FakeProviderTestResource.fake().clear();
-    }
-
-    @AfterAll
-    static void stopTail() {
-        EventTail.closeAll();
-    }
 
     private HttpResponse<String> anthropic(String model, String scenario) {
         ObjectNode body = (ObjectNode) Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false);
@@ -201,7 +177,4 @@ class CircuitBreakerTest {
                 .allSatisfy(name -> assertThat(scrape().names()).as("exported by proxy-service").contains(name));
     }
 
-    private PrometheusScrape scrape() {
-        return PrometheusScrape.parse(proxy.get("/q/metrics").body());
-    }
 }

@@ -20,16 +20,10 @@ import io.aibridge.testing.fake.Fixture;
 import io.aibridge.testing.fake.RecordedRequest;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,31 +47,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         @ResourceArg(name = "proxy.providers[0].type", value = "copilot"),
         @ResourceArg(name = "proxy.providers[0].name", value = "copilot-business"),
         @ResourceArg(name = "proxy.providers[0].base-url", value = "{fake}/v1/")})
-class CopilotTest {
+class CopilotTest extends ProxyTestBase {
 
     private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
     private static final String GOVERNANCE = "X-Coder-AI-Governance-Token";
     /** A user's Copilot token (the shape VS Code's GitHub sign-in gives). */
     private static final String COPILOT_TOKEN = "ghu_users0own0copilot0token0abcdefghijklm";
-
-    @TestHTTPResource("/")
-    URL proxyUrl;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private ProxyClient proxy;
-
-    @BeforeEach
-    void setUp() {
-        proxy = new ProxyClient(proxyUrl.toString());
-        FakeProviderTestResource.fake().clear();
-    }
-
-    @AfterAll
-    static void stopTail() {
-        EventTail.closeAll();
-    }
 
     private OpenAIClient copilot(String name) {
         return OpenAIOkHttpClient.builder().baseUrl(proxy.baseUrl() + "/api/v2/aibridge/" + name).apiKey(COPILOT_TOKEN)
@@ -89,17 +64,6 @@ class CopilotTest {
                 .maxRetries(0).build();
     }
 
-    private RecordedRequest onlyRequest() {
-        List<RecordedRequest> requests = FakeProviderTestResource.fake().requests();
-        assertThat(requests).hasSize(1);
-        return requests.get(0);
-    }
-
-    private List<InterceptionEvent> events(String model) {
-        EventTail tail = EventTail.of(bootstrapServers);
-        return tail.awaitEnded(tail.awaitStart(s -> model.equals(s.model()), Duration.ofSeconds(20)), Duration.ofSeconds(20));
-    }
-
     @Test
     void copilotChatInVsCodeGoesUpstreamWithTheUsersOwnTokenAndIsRecordedAsCopilot() {
         PrometheusScrape before = scrape();
@@ -107,14 +71,14 @@ class CopilotTest {
                 .model("gpt-4.1-copilot").addUserMessage("Explain this regex.").build());
         assertThat(answer.choices()).isNotEmpty();
 
-        RecordedRequest upstream = onlyRequest();
+        RecordedRequest upstream = onlyUpstreamRequest();
         assertThat(upstream.path()).isEqualTo("/v1/chat/completions");
         assertThat(upstream.header("Authorization")).isEqualTo("Bearer " + COPILOT_TOKEN);
         assertThat(upstream.header(GOVERNANCE)).as("the bridge token never leaves the proxy").isNull();
         assertThat(upstream.header("Editor-Version")).isEqualTo("vscode/1.99.3");
         assertThat(upstream.header("Copilot-Integration-Id")).isEqualTo("vscode-chat");
 
-        InterceptionStarted started = (InterceptionStarted) events("gpt-4.1-copilot").get(0);
+        InterceptionStarted started = (InterceptionStarted) eventsOfModel("gpt-4.1-copilot").get(0);
         assertThat(started.provider()).isEqualTo("copilot");
         assertThat(started.providerName()).isEqualTo("copilot");
         assertThat(started.requestPath()).as("the path after /copilot, as the reference labels it").isEqualTo("/chat/completions");
@@ -135,11 +99,11 @@ class CopilotTest {
             stream.stream().forEach(streamed::add);
         }
         assertThat(streamed.get(streamed.size() - 1).isCompleted()).isTrue();
-        RecordedRequest upstream = onlyRequest();
+        RecordedRequest upstream = onlyUpstreamRequest();
         assertThat(upstream.path()).isEqualTo("/v1/responses");
         assertThat(upstream.header("Authorization")).isEqualTo("Bearer " + COPILOT_TOKEN);
 
-        List<InterceptionEvent> events = events("gpt-5-codex-copilot");
+        List<InterceptionEvent> events = eventsOfModel("gpt-5-codex-copilot");
         InterceptionStarted started = (InterceptionStarted) events.get(0);
         assertThat(started.provider()).isEqualTo("copilot");
         assertThat(started.providerName()).isEqualTo("copilot-business");
@@ -156,14 +120,14 @@ class CopilotTest {
         HttpResponse<String> models = proxy.get("/api/v2/aibridge/copilot/models", GOVERNANCE, TOKEN,
                 "Authorization", "Bearer " + COPILOT_TOKEN);
         assertThat(models.statusCode()).isEqualTo(200);
-        RecordedRequest upstream = onlyRequest();
+        RecordedRequest upstream = onlyUpstreamRequest();
         assertThat(upstream.path()).isEqualTo("/v1/models");
         assertThat(upstream.header("Authorization")).isEqualTo("Bearer " + COPILOT_TOKEN);
         assertThat(upstream.header(GOVERNANCE)).isNull();
 
         FakeProviderTestResource.fake().clear();
         proxy.get("/api/v2/aibridge/copilot/agents/github", GOVERNANCE, TOKEN, "Authorization", "Bearer " + COPILOT_TOKEN);
-        assertThat(onlyRequest().path()).as("the agents subtree is forwarded").isEqualTo("/v1/agents/github");
+        assertThat(onlyUpstreamRequest().path()).as("the agents subtree is forwarded").isEqualTo("/v1/agents/github");
         assertThat(scrape().delta(before, "aibridge_passthrough_total", Map.of("provider", "copilot", "route", "/models")))
                 .isEqualTo(1.0);
 
@@ -206,7 +170,4 @@ class CopilotTest {
         assertThat(scrape().delta(before, "aibridge_interceptions_total", Map.of("provider", "copilot"))).isEqualTo(0.0);
     }
 
-    private PrometheusScrape scrape() {
-        return PrometheusScrape.parse(proxy.get("/q/metrics").body());
-    }
 }

@@ -9,7 +9,6 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
-import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.InterceptionStarted;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PrometheusScrape;
@@ -18,17 +17,10 @@ import io.aibridge.testing.fake.Fixture;
 import io.aibridge.testing.fake.RecordedRequest;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,42 +43,14 @@ import static org.assertj.core.api.Assertions.assertThat;
         @ResourceArg(name = "proxy.providers[1].name", value = "openai-eu"),
         @ResourceArg(name = "proxy.providers[1].key", value = ProviderInstancesTest.EU_KEY),
         @ResourceArg(name = "proxy.providers[1].base-url", value = "{fake}/v1/")})
-class ProviderInstancesTest {
+class ProviderInstancesTest extends ProxyTestBase {
 
     static final String CORP_KEY = "sk-ant-api03-corp-account-key-0123456789";
     static final String EU_KEY = "sk-proj-eu-region-key-0123456789abcdef";
     private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
 
-    @TestHTTPResource("/")
-    URL proxyUrl;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private ProxyClient proxy;
-
-    @BeforeEach
-    void setUp() {
-        proxy = new ProxyClient(proxyUrl.toString());
-        FakeProviderTestResource.fake().clear();
-    }
-
-    @AfterAll
-    static void stopTail() {
-        EventTail.closeAll();
-    }
-
-    private RecordedRequest onlyRequest() {
-        List<RecordedRequest> requests = FakeProviderTestResource.fake().requests();
-        assertThat(requests).hasSize(1);
-        return requests.get(0);
-    }
-
     private InterceptionStarted started(String model) {
-        EventTail tail = EventTail.of(bootstrapServers);
-        List<InterceptionEvent> events = tail.awaitEnded(tail.awaitStart(s -> model.equals(s.model()), Duration.ofSeconds(20)),
-                Duration.ofSeconds(20));
-        return (InterceptionStarted) events.get(0);
+        return (InterceptionStarted) eventsOfModel(model).get(0);
     }
 
     @Test
@@ -98,7 +62,7 @@ class ProviderInstancesTest {
                 .addUserMessage("Say hello in French.").build());
         assertThat(answer.content()).isNotEmpty();
 
-        RecordedRequest upstream = onlyRequest();
+        RecordedRequest upstream = onlyUpstreamRequest();
         assertThat(upstream.path()).isEqualTo("/v1/messages");
         assertThat(upstream.header("x-api-key")).isEqualTo(CORP_KEY);
         InterceptionStarted started = started("claude-corp-model");
@@ -120,7 +84,7 @@ class ProviderInstancesTest {
             chunks = stream.stream().count();
         }
         assertThat(chunks).isPositive();
-        RecordedRequest upstream = onlyRequest();
+        RecordedRequest upstream = onlyUpstreamRequest();
         assertThat(upstream.path()).isEqualTo("/v1/chat/completions");
         assertThat(upstream.header("Authorization")).isEqualTo("Bearer " + EU_KEY);
         InterceptionStarted started = started("gpt-eu-model");
@@ -131,7 +95,7 @@ class ProviderInstancesTest {
         FakeProviderTestResource.fake().clear();
         HttpResponse<String> models = proxy.get("/api/v2/aibridge/openai-eu/v1/models", "Authorization", "Bearer " + TOKEN);
         assertThat(models.statusCode()).isEqualTo(200);
-        assertThat(onlyRequest().header("Authorization")).isEqualTo("Bearer " + EU_KEY);
+        assertThat(onlyUpstreamRequest().header("Authorization")).isEqualTo("Bearer " + EU_KEY);
         PrometheusScrape after = scrape();
         assertThat(after.delta(before, "aibridge_interceptions_total", Map.of("provider", "openai-eu"))).isEqualTo(1.0);
         assertThat(after.delta(before, "aibridge_passthrough_total", Map.of("provider", "openai-eu", "route", "/v1/models"))).isEqualTo(1.0);
@@ -141,7 +105,7 @@ class ProviderInstancesTest {
     void theBuiltInProvidersKeepTheirOwnKeys() {
         String request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString();
         assertThat(proxy.post("/api/v2/aibridge/anthropic/v1/messages", request, "x-api-key", TOKEN).statusCode()).isEqualTo(200);
-        assertThat(onlyRequest().header("x-api-key")).isEqualTo(FakeProviderTestResource.ANTHROPIC_KEY);
+        assertThat(onlyUpstreamRequest().header("x-api-key")).isEqualTo(FakeProviderTestResource.ANTHROPIC_KEY);
     }
 
     @Test
@@ -160,7 +124,4 @@ class ProviderInstancesTest {
         assertThat(FakeProviderTestResource.fake().requests()).isEmpty();
     }
 
-    private PrometheusScrape scrape() {
-        return PrometheusScrape.parse(proxy.get("/q/metrics").body());
-    }
 }

@@ -8,11 +8,7 @@ import io.aibridge.testing.PrometheusScrape;
 import io.aibridge.testing.fake.Api;
 import io.aibridge.testing.fake.Fixture;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
@@ -35,30 +31,11 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(KafkaTestResource.class)
 @WithTestResource(FakeProviderTestResource.class)
 @WithTestResource(McpTestResource.class)
-class ProxyMetricsTest {
+class ProxyMetricsTest extends ProxyTestBase {
 
     private static final String SESSION = "5f0c8d8e-3f0e-4a8e-9a55-2c1e8b7a6d41";
     private static final String ANTHROPIC_MODEL = "claude-haiku-4-5";
     private static final String OPENAI_MODEL = "untooled-metrics-gpt-4o-mini";
-
-    @TestHTTPResource("/")
-    URL proxyUrl;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private ProxyClient proxy;
-
-    @BeforeEach
-    void setUp() {
-        proxy = new ProxyClient(proxyUrl.toString());
-        FakeProviderTestResource.fake().clear();
-    }
-
-    @AfterAll
-    static void stopTail() {
-        EventTail.closeAll();
-    }
 
     @Test
     void everyProxyMetricCountsKnownTrafficWithTheReferenceLabelsAndNoUserOrSession() {
@@ -178,12 +155,6 @@ class ProxyMetricsTest {
     }
 
     // ------------------------------------------------------------------------------- helpers
-
-    private PrometheusScrape scrape() {
-        HttpResponse<String> metrics = proxy.get("/q/metrics");
-        assertThat(metrics.statusCode()).isEqualTo(200);
-        return PrometheusScrape.parse(metrics.body());
-    }
 
     private static Map<String, String> with(Map<String, String> labels, String... more) {
         Map<String, String> all = new java.util.HashMap<>(labels);

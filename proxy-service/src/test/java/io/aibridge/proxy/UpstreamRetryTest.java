@@ -21,15 +21,10 @@ import io.aibridge.testing.fake.Fixture;
 import io.aibridge.testing.fake.RecordedRequest;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.Socket;
-import java.net.URL;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -48,33 +43,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
 @WithTestResource(value = FakeProviderTestResource.class, initArgs = @ResourceArg(name = "proxy.upstream.max-retries", value = "2"))
-class UpstreamRetryTest {
+class UpstreamRetryTest extends ProxyTestBase {
 
     private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
-
-    @TestHTTPResource("/")
-    URL proxyUrl;
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    private ProxyClient proxy;
-
-    @BeforeEach
-    void setUp() {
-        proxy = new ProxyClient(proxyUrl.toString());
-        FakeProviderTestResource.fake().clear();
-    }
-
-    @AfterAll
-    static void stopTail() {
-        EventTail.closeAll();
-    }
-
-    private List<InterceptionEvent> events(String model) {
-        EventTail tail = EventTail.of(bootstrapServers);
-        return tail.awaitEnded(tail.awaitStart(s -> model.equals(s.model()), Duration.ofSeconds(20)), Duration.ofSeconds(20));
-    }
 
     private static InterceptionEnded ended(List<InterceptionEvent> events) {
         return events.stream().filter(InterceptionEnded.class::isInstance).map(InterceptionEnded.class::cast).findFirst().orElseThrow();
@@ -95,7 +66,7 @@ class UpstreamRetryTest {
         assertThat(calls.get(2).header("Authorization")).isEqualTo("Bearer " + FakeProviderTestResource.OPENAI_KEY);
         assertThat(calls.get(2).headers().get("content-length")).as("headers are not doubled on a retry").hasSize(1);
 
-        List<InterceptionEvent> events = events("gpt-retried");
+        List<InterceptionEvent> events = eventsOfModel("gpt-retried");
         assertThat(events.stream().filter(e -> e instanceof io.aibridge.events.InterceptionStarted)).as("one interception").hasSize(1);
         assertThat(ended(events).status()).isEqualTo(EndStatus.COMPLETED);
         assertThat(ended(events).httpStatus()).isEqualTo(200);
@@ -119,7 +90,7 @@ class UpstreamRetryTest {
         }
         assertThat(events).isPositive();
         assertThat(FakeProviderTestResource.fake().requests()).hasSize(2);
-        assertThat(ended(events("claude-retried")).status()).isEqualTo(EndStatus.COMPLETED);
+        assertThat(ended(eventsOfModel("claude-retried")).status()).isEqualTo(EndStatus.COMPLETED);
         assertThat(scrape().delta(before, "aibridge_upstream_retries_total",
                 Map.of("provider", "anthropic", "route", "/v1/messages", "status", "0"))).isEqualTo(1.0);
     }
@@ -133,7 +104,7 @@ class UpstreamRetryTest {
                 .isInstanceOfSatisfying(AnthropicServiceException.class, e -> assertThat(e.statusCode()).isEqualTo(529))
                 .hasMessageContaining("flaky: 529");
         assertThat(FakeProviderTestResource.fake().requests()).as("the first call and two retries").hasSize(3);
-        InterceptionEnded end = ended(events("claude-overloaded"));
+        InterceptionEnded end = ended(eventsOfModel("claude-overloaded"));
         assertThat(end.status()).isEqualTo(EndStatus.FAILED);
         assertThat(end.httpStatus()).isEqualTo(529);
     }
@@ -146,7 +117,7 @@ class UpstreamRetryTest {
         assertThat(r.statusCode()).isEqualTo(429);
         assertThat(r.headers().firstValue("retry-after-ms")).as("the provider's wait reaches the client's SDK").contains("20000");
         assertThat(FakeProviderTestResource.fake().requests()).as("not retried: the client waits, once").hasSize(1);
-        assertThat(ended(events("gpt-long-wait")).httpStatus()).isEqualTo(429);
+        assertThat(ended(eventsOfModel("gpt-long-wait")).httpStatus()).isEqualTo(429);
     }
 
     @Test
@@ -168,13 +139,10 @@ class UpstreamRetryTest {
             }
             assertThat(FakeProviderTestResource.fake().requests()).hasSize(1);
         }
-        InterceptionEnded end = ended(events("gpt-left-waiting"));
+        InterceptionEnded end = ended(eventsOfModel("gpt-left-waiting"));
         assertThat(end.status()).isEqualTo(EndStatus.CANCELLED);
         ProxyClient.sleep(2_000);
         assertThat(FakeProviderTestResource.fake().requests()).as("the retry due after 1.5 s was never sent").hasSize(1);
     }
 
-    private PrometheusScrape scrape() {
-        return PrometheusScrape.parse(proxy.get("/q/metrics").body());
-    }
 }
