@@ -84,7 +84,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private boolean finished;
     private boolean toolsRunning;
     private boolean cancelledWhileTools;
-    private final SlowClient slowClient;
+    /** Made when the client first falls behind: most never do. */
+    private SlowClient slowClient;
     private long lastActivityNanos;
     private long lastWriteNanos = System.nanoTime();
     private long idleTimer = -1;
@@ -107,7 +108,6 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         this.body = body;
         this.maxRounds = maxRounds;
         this.idleTimeoutMillis = upstream.idleTimeoutMillis();
-        this.slowClient = new SlowClient(recording);
     }
 
     void start() {
@@ -405,6 +405,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         if (out.writeQueueFull() && upstreamResponse != null && mode == Mode.STREAM) {
             HttpClientResponse paused = upstreamResponse;
             paused.pause();
+            if (slowClient == null) {
+                slowClient = new SlowClient(recording);
+            }
             slowClient.paused();
             out.drainHandler(v -> {
                 slowClient.drained();

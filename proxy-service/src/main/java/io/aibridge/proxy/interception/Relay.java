@@ -56,7 +56,8 @@ public final class Relay implements UpstreamExchange.Listener {
     private final ProxyMetrics metrics;
     private final long idleTimeoutMillis;
     private final Vertx vertx;
-    private final SlowClient slowClient;
+    /** Made when the client first falls behind: most never do. */
+    private SlowClient slowClient;
     private long lastActivityNanos;
     private long idleTimer = -1;
 
@@ -80,7 +81,6 @@ public final class Relay implements UpstreamExchange.Listener {
         this.observer = observer;
         this.metrics = metrics;
         this.idleTimeoutMillis = idleTimeoutMillis;
-        this.slowClient = new SlowClient(recording);
     }
 
     /** Sends the request upstream (on a request {@code open} yields, again for each retry) and relays the answer. */
@@ -276,6 +276,9 @@ public final class Relay implements UpstreamExchange.Listener {
         out.write(chunk);
         if (out.writeQueueFull() && upstreamResponse != null) {
             upstreamResponse.pause();
+            if (slowClient == null) {
+                slowClient = new SlowClient(recording);
+            }
             slowClient.paused();
             out.drainHandler(v -> {
                 slowClient.drained();
