@@ -390,6 +390,18 @@ class HelmChartTest {
     }
 
     @Test
+    void theProxysUpstreamTimeoutAndRetriesComeFromTheirValues() {
+        JsonNode shipped = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(shipped.path("AIBRIDGE_UPSTREAM_TIMEOUT").asText()).as("the service's own default").isEqualTo("600s");
+        assertThat(shipped.path("AIBRIDGE_UPSTREAM_MAX_RETRIES").asText()).isEqualTo("2");
+        JsonNode tuned = production.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(tuned.path("AIBRIDGE_UPSTREAM_TIMEOUT").asText()).isEqualTo("900s");
+        assertThat(tuned.path("AIBRIDGE_UPSTREAM_MAX_RETRIES").asText()).isEqualTo("1");
+        assertThat(env(container(production.get("Deployment", PREFIX + "proxy-service")), "AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT")
+                .path("value").asText()).as("extraEnv still reaches the container").isEqualTo("5s");
+    }
+
+    @Test
     void twoProviderInstancesWithTheSameNameFailWithAClearMessage() {
         assertThatThrownBy(() -> RenderedChart.render("duplicate provider", null, Map.of(
                 "providers.instances[0].name", "corp", "providers.instances[0].type", "anthropic",
@@ -504,6 +516,8 @@ class HelmChartTest {
                 Arguments.of("a Copilot base URL without a scheme", Map.of("providers.copilot.baseUrl", "api.business.githubcopilot.com"),
                         "baseUrl"),
                 Arguments.of("BYOK as a string", Map.of("proxy.allowByok", "yes"), "allowByok"),
+                Arguments.of("an upstream timeout in words", Map.of("proxy.upstream.timeout", "ten minutes"), "timeout"),
+                Arguments.of("negative upstream retries", Map.of("proxy.upstream.maxRetries", -1), "maxRetries"),
                 Arguments.of("a provider instance named like a query API path", Map.of("providers.instances[0].name", "sessions",
                         "providers.instances[0].type", "openai"), "name"),
                 Arguments.of("a provider instance name with capitals", Map.of("providers.instances[0].name", "Corp",
