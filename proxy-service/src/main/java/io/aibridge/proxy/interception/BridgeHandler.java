@@ -74,7 +74,7 @@ public class BridgeHandler {
         if (request.method() != HttpMethod.POST) {
             ctx.response().putHeader("Allow", "POST");
             ProviderErrors.send(ctx.response(), provider, 405, request.method().name() + " is not supported on "
-                    + instance.route(route.pathAfterPrefix()) + "; use POST", "method_not_allowed");
+                    + route.route(instance.type()) + "; use POST", "method_not_allowed");
             return;
         }
         CallerCredentials.Caller caller = credentials.authenticate(request, ctx.response(), instance);
@@ -132,7 +132,7 @@ public class BridgeHandler {
                          InterceptionTrace trace, Buffer raw, byte[] bytes, Parsed parsed) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = instance.type();
-        String routeLabel = instance.route(route.pathAfterPrefix());
+        String routeLabel = route.route(instance.type());
         Authentication auth = caller.authentication();
         if (ctx.response().closed()) {
             trace.refused("the client left while its request body was being parsed");

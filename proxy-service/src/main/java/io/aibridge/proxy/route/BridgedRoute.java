@@ -14,11 +14,14 @@ public enum BridgedRoute {
     private final ProviderType api;
     private final String pathAfterPrefix;
     private final String upstreamPath;
+    /** The label under an OpenAI-type prefix, which holds the {@code /v1}. */
+    private final String openAiRoute;
 
     BridgedRoute(ProviderType api, String pathAfterPrefix, String upstreamPath) {
         this.api = api;
         this.pathAfterPrefix = pathAfterPrefix;
         this.upstreamPath = upstreamPath;
+        this.openAiRoute = "/v1" + pathAfterPrefix;
     }
 
     /**
@@ -42,6 +45,14 @@ public enum BridgedRoute {
 
     public String pathAfterPrefix() {
         return pathAfterPrefix;
+    }
+
+    /**
+     * The metric and event label of this route under an instance of {@code type}: the path after
+     * {@code /<name>}, as {@link ProviderInstance#route(String)} gives it, without building it per request.
+     */
+    public String route(ProviderType type) {
+        return type == ProviderType.OPENAI ? openAiRoute : pathAfterPrefix;
     }
 
     public String upstreamPath() {

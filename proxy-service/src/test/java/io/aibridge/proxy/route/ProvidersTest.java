@@ -129,6 +129,12 @@ class ProvidersTest {
                 .isEqualTo(BridgedRoute.OPENAI_CHAT_COMPLETIONS);
         assertThat(BridgedRoute.of(ProviderType.COPILOT, "/responses")).isEqualTo(BridgedRoute.OPENAI_RESPONSES);
         assertThat(BridgedRoute.of(ProviderType.COPILOT, "/v1/messages")).isNull();
+        for (BridgedRoute route : BridgedRoute.values()) {
+            for (ProviderType type : ProviderType.values()) {
+                assertThat(route.route(type)).as("%s under %s", route, type)
+                        .isEqualTo(new ProviderInstance("x", type, "https://example.com/", null).route(route.pathAfterPrefix()));
+            }
+        }
     }
 
     @Test
