@@ -13,6 +13,7 @@ import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.InterceptionStarted;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.proxy.upstream.CredentialHint;
+import io.aibridge.proxy.upstream.UpstreamCredential;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PrometheusScrape;
 import io.aibridge.testing.fake.Api;
@@ -50,7 +51,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class CopilotTest extends ProxyTestBase {
 
     private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
-    private static final String GOVERNANCE = "X-Coder-AI-Governance-Token";
+    private static final String GOVERNANCE = UpstreamCredential.GOVERNANCE_HEADER;
     /** A user's Copilot token (the shape VS Code's GitHub sign-in gives). */
     private static final String COPILOT_TOKEN = "ghu_users0own0copilot0token0abcdefghijklm";
 
