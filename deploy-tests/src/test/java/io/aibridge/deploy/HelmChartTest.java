@@ -11,8 +11,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -390,6 +392,111 @@ class HelmChartTest {
     }
 
     @Test
+    void bedrockInstancesReachTheProxyWithTheirModelsAndTheirAwsKeysFromSecretsInsteadOfAKey() {
+        RenderedChart chart = RenderedChart.render("Bedrock instances", null, Map.ofEntries(
+                Map.entry("providers.instances[0].name", "claude-aws"), Map.entry("providers.instances[0].type", "anthropic"),
+                Map.entry("providers.instances[0].bedrock.region", "us-east-1"),
+                Map.entry("providers.instances[0].bedrock.model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                Map.entry("providers.instances[0].bedrock.smallFastModel", "us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+                Map.entry("providers.instances[0].bedrock.credentials.secretName", "aibridge-bedrock"),
+                Map.entry("providers.instances[0].bedrock.credentials.sessionTokenKey", "session-token"),
+                Map.entry("providers.instances[1].name", "claude-vpc"), Map.entry("providers.instances[1].type", "anthropic"),
+                Map.entry("providers.instances[1].bedrock.baseUrl", "https://vpce-0a1b2c3d.bedrock-runtime.eu-west-1.vpce.amazonaws.com"),
+                Map.entry("providers.instances[1].bedrock.model", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                Map.entry("providers.instances[1].bedrock.smallFastModel", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"),
+                Map.entry("providers.instances[1].bedrock.credentials.secretName", "bedrock-eu"),
+                Map.entry("providers.instances[1].bedrock.credentials.accessKeyIdKey", "id"),
+                Map.entry("providers.instances[1].bedrock.credentials.secretAccessKeyKey", "secret"),
+                Map.entry("providers.instances[2].name", "claude-irsa"), Map.entry("providers.instances[2].type", "anthropic"),
+                Map.entry("providers.instances[2].bedrock.region", "us-west-2"),
+                Map.entry("providers.instances[2].bedrock.model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                Map.entry("providers.instances[2].bedrock.smallFastModel", "us.anthropic.claude-haiku-4-5-20251001-v1:0")));
+        JsonNode settings = chart.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(settings.path("AIBRIDGE_PROVIDER_0_TYPE").asText()).isEqualTo("anthropic");
+        assertThat(settings.path("AIBRIDGE_PROVIDER_0_BEDROCK_REGION").asText()).isEqualTo("us-east-1");
+        assertThat(settings.path("AIBRIDGE_PROVIDER_0_BEDROCK_MODEL").asText()).isEqualTo("us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assertThat(settings.path("AIBRIDGE_PROVIDER_0_BEDROCK_SMALL_FAST_MODEL").asText()).isEqualTo("us.anthropic.claude-haiku-4-5-20251001-v1:0");
+        assertThat(settings.has("AIBRIDGE_PROVIDER_0_BEDROCK_BASE_URL")).isFalse();
+        assertThat(settings.has("AIBRIDGE_PROVIDER_0_BASE_URL")).isFalse();
+        assertThat(settings.path("AIBRIDGE_PROVIDER_1_BEDROCK_BASE_URL").asText())
+                .isEqualTo("https://vpce-0a1b2c3d.bedrock-runtime.eu-west-1.vpce.amazonaws.com");
+        assertThat(settings.has("AIBRIDGE_PROVIDER_1_BEDROCK_REGION")).as("taken from the endpoint's host name").isFalse();
+        assertThat(settings.path("AIBRIDGE_PROVIDER_1_BEDROCK_MODEL").asText()).isEqualTo("eu.anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assertThat(settings.path("AIBRIDGE_PROVIDER_2_BEDROCK_REGION").asText()).isEqualTo("us-west-2");
+        assertThat(fieldNames(settings)).noneMatch(key -> key.contains("ACCESS_KEY") || key.contains("SESSION_TOKEN"));
+
+        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY"), "aibridge-bedrock", "access-key-id");
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY_SECRET"), "aibridge-bedrock", "secret-access-key");
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_BEDROCK_SESSION_TOKEN"), "aibridge-bedrock", "session-token");
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_1_BEDROCK_ACCESS_KEY"), "bedrock-eu", "id");
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_1_BEDROCK_ACCESS_KEY_SECRET"), "bedrock-eu", "secret");
+        assertThat(env(proxy, "AIBRIDGE_PROVIDER_1_BEDROCK_SESSION_TOKEN").isMissingNode()).isTrue();
+        // without credentials, the pod's AWS identity (IRSA, Pod Identity)
+        assertThat(env(proxy, "AIBRIDGE_PROVIDER_2_BEDROCK_ACCESS_KEY").isMissingNode()).isTrue();
+        assertThat(env(proxy, "AIBRIDGE_PROVIDER_2_BEDROCK_ACCESS_KEY_SECRET").isMissingNode()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThat(env(proxy, "AIBRIDGE_PROVIDER_" + i + "_KEY").isMissingNode()).as("instance %d's KEY", i).isTrue();
+        }
+        for (String service : List.of("query-service", "recorder-service", "retention-service")) {
+            assertThat(container(chart.get("Deployment", PREFIX + service)).path("env").toString()).doesNotContain("BEDROCK");
+        }
+    }
+
+    @Test
+    void theProxyTakesItsAwsIdentityFromItsServiceAccountForIrsa(@TempDir Path dir) throws Exception {
+        Path values = dir.resolve("irsa.yaml");
+        Files.writeString(values, """
+                serviceAccount:
+                  annotations:
+                    eks.amazonaws.com/role-arn: arn:aws:iam::123456789012:role/aibridge-bedrock
+                """);
+
+        RenderedChart chart = RenderedChart.render("IRSA", values, Map.of());
+
+        JsonNode account = chart.get("ServiceAccount", "bridge-aibridge");
+        assertThat(account.at("/metadata/annotations").path("eks.amazonaws.com/role-arn").asText())
+                .isEqualTo("arn:aws:iam::123456789012:role/aibridge-bedrock");
+        assertThat(chart.get("Deployment", PREFIX + "proxy-service").at("/spec/template/spec/serviceAccountName").asText())
+                .isEqualTo("bridge-aibridge");
+    }
+
+    static Stream<Arguments> bedrockInstancesThatCannotWork() {
+        return Stream.of(
+                Arguments.of("on an openai provider", bedrockInstance("providers.instances[0].type", "openai"),
+                        "\"claude-aws\" has bedrock settings but is of type openai; only anthropic providers can call Claude on AWS Bedrock"),
+                Arguments.of("on a copilot provider", bedrockInstance("providers.instances[0].type", "copilot"),
+                        "\"claude-aws\" has bedrock settings but is of type copilot"),
+                Arguments.of("with an apiKey", bedrockInstance("providers.instances[0].apiKey.secretName", "anthropic",
+                                "providers.instances[0].apiKey.key", "api-key"),
+                        "\"claude-aws\" calls AWS Bedrock, which takes no apiKey"),
+                Arguments.of("without a model", bedrockInstance("providers.instances[0].bedrock.model", null),
+                        "\"claude-aws\" calls AWS Bedrock and needs bedrock.model"),
+                Arguments.of("without a small, fast model", bedrockInstance("providers.instances[0].bedrock.smallFastModel", null),
+                        "\"claude-aws\" calls AWS Bedrock and needs bedrock.smallFastModel"),
+                Arguments.of("without a region or an endpoint", bedrockInstance("providers.instances[0].bedrock.region", null),
+                        "\"claude-aws\" calls AWS Bedrock and needs bedrock.region or bedrock.baseUrl"));
+    }
+
+    @ParameterizedTest(name = "a Bedrock instance {0}")
+    @MethodSource("bedrockInstancesThatCannotWork")
+    void aBedrockInstanceThatCannotWorkFailsWithAClearMessage(String what, Map<String, Object> set, String message) {
+        assertThatThrownBy(() -> RenderedChart.render("Bedrock instance " + what, null, set))
+                .hasMessageContaining("providers.instances: " + message);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void theShippedValuesCallNoBedrock(RenderedChart chart) {
+        for (JsonNode configMap : chart.ofKind("ConfigMap")) {
+            assertThat(fieldNames(configMap.path("data"))).as(name(configMap)).noneMatch(key -> key.contains("BEDROCK"));
+        }
+        for (JsonNode deployment : chart.ofKind("Deployment")) {
+            assertThat(container(deployment).path("env").toString()).as(name(deployment)).doesNotContain("BEDROCK");
+        }
+    }
+
+    @Test
     void theProxysUpstreamTimeoutAndRetriesComeFromTheirValues() {
         JsonNode shipped = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(shipped.path("AIBRIDGE_UPSTREAM_TIMEOUT").asText()).as("the service's own default").isEqualTo("600s");
@@ -523,7 +630,20 @@ class HelmChartTest {
                 Arguments.of("a provider instance name with capitals", Map.of("providers.instances[0].name", "Corp",
                         "providers.instances[0].type", "openai"), "name"),
                 Arguments.of("a provider key written into the instance", Map.of("providers.instances[0].name", "corp",
-                        "providers.instances[0].type", "openai", "providers.instances[0].apiKey", "sk-live-1234"), "apiKey"));
+                        "providers.instances[0].type", "openai", "providers.instances[0].apiKey", "sk-live-1234"), "apiKey"),
+                Arguments.of("a misspelt Bedrock setting", bedrockInstance("providers.instances[0].bedrock.accessKeyId", "access-key-id"),
+                        "accessKeyId"),
+                Arguments.of("a Bedrock region that is no AWS region", bedrockInstance("providers.instances[0].bedrock.region", "us-east"),
+                        "region"),
+                Arguments.of("a Bedrock endpoint without a scheme", bedrockInstance("providers.instances[0].bedrock.baseUrl",
+                        "bedrock-runtime.us-east-1.amazonaws.com"), "baseUrl"),
+                Arguments.of("AWS keys written into the values", bedrockInstance("providers.instances[0].bedrock.credentials",
+                        "AKIAIOSFODNN7EXAMPLE"), "credentials"),
+                Arguments.of("Bedrock credentials without a Secret", bedrockInstance(
+                        "providers.instances[0].bedrock.credentials.sessionTokenKey", "session-token"), "secretName"),
+                Arguments.of("a misspelt Bedrock credentials setting", bedrockInstance(
+                        "providers.instances[0].bedrock.credentials.secretName", "aibridge-bedrock",
+                        "providers.instances[0].bedrock.credentials.accessKeyKey", "id"), "accessKeyKey"));
     }
 
     @ParameterizedTest(name = "rejects {0}")
@@ -553,6 +673,23 @@ class HelmChartTest {
 
     private static String name(JsonNode object) {
         return object.path("kind").asText() + " " + object.at("/metadata/name").asText();
+    }
+
+    /** A working Bedrock instance's --set pairs, changed by key-value pairs (a null value removes the key). */
+    private static Map<String, Object> bedrockInstance(Object... changes) {
+        Map<String, Object> set = new HashMap<>(Map.of(
+                "providers.instances[0].name", "claude-aws", "providers.instances[0].type", "anthropic",
+                "providers.instances[0].bedrock.region", "us-east-1",
+                "providers.instances[0].bedrock.model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "providers.instances[0].bedrock.smallFastModel", "us.anthropic.claude-haiku-4-5-20251001-v1:0"));
+        for (int i = 0; i < changes.length; i += 2) {
+            if (changes[i + 1] == null) {
+                set.remove((String) changes[i]);
+            } else {
+                set.put((String) changes[i], changes[i + 1]);
+            }
+        }
+        return set;
     }
 
     private static void assertSecretRef(JsonNode variable, String secret, String key) {
