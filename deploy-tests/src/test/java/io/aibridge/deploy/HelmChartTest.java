@@ -470,6 +470,8 @@ class HelmChartTest {
                 Arguments.of("with an apiKey", bedrockInstance("providers.instances[0].apiKey.secretName", "anthropic",
                                 "providers.instances[0].apiKey.key", "api-key"),
                         "\"claude-aws\" calls AWS Bedrock, which takes no apiKey"),
+                Arguments.of("with a baseUrl of its own", bedrockInstance("providers.instances[0].baseUrl", "https://api.anthropic.com/"),
+                        "\"claude-aws\" calls AWS Bedrock, whose endpoint is bedrock.baseUrl (or its region's); remove its baseUrl"),
                 Arguments.of("without a model", bedrockInstance("providers.instances[0].bedrock.model", null),
                         "\"claude-aws\" calls AWS Bedrock and needs bedrock.model"),
                 Arguments.of("without a small, fast model", bedrockInstance("providers.instances[0].bedrock.smallFastModel", null),
