@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  * {@code POST /v1/messages}, {@code POST /v1/messages/count_tokens} (Anthropic),
  * {@code POST /v1/chat/completions}, {@code POST /v1/responses}, {@code GET /v1/responses/{id}} (OpenAI),
  * {@code GET /v1/models} and {@code GET /v1/models/{id}} (Anthropic's shape when the request has an
- * {@code anthropic-version} header, OpenAI's otherwise).
+ * {@code anthropic-version} header, OpenAI's otherwise), and AWS Bedrock Runtime for Anthropic models,
+ * {@code POST /model/{modelId}/invoke} and {@code POST /model/{modelId}/invoke-with-response-stream}
+ * (SigV4-signed with {@link #BEDROCK_ACCESS_KEY}; see {@link FakeBedrock}).
  *
  * <p>Scenario: header {@value #SCENARIO_HEADER}, else a {@code [scenario:<name>]} marker in the last
  * message of the request, else {@code text}. Every request is recorded ({@link #requests()}).
@@ -55,6 +57,10 @@ public final class FakeProvider implements AutoCloseable {
      */
     public static final String FLAKY_HEADER = "X-Fake-Flaky";
     public static final String DEFAULT_SCENARIO = "text";
+    /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
+    public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
+    /** The secret access key that goes with {@link #BEDROCK_ACCESS_KEY}. */
+    public static final String BEDROCK_SECRET_KEY = "fakeBedrockSecretKey000000000000000000/0";
 
     private static final Pattern MARKER = Pattern.compile("\\[scenario:([A-Za-z0-9_-]+)]");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -100,6 +106,7 @@ public final class FakeProvider implements AutoCloseable {
     private final Map<String, Fixture> fixtures = new ConcurrentHashMap<>();
     /** Failures served so far per {@link #FLAKY_HEADER} key. */
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> flaky = new ConcurrentHashMap<>();
+    private final FakeBedrock bedrock = new FakeBedrock(this, new SigV4Check(Map.of(BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY)));
 
     private FakeProvider(Options options, Vertx vertx, HttpServer server) {
         this.options = options;
@@ -144,6 +151,11 @@ public final class FakeProvider implements AutoCloseable {
     /** The value for {@code AIBRIDGE_ANTHROPIC_BASE_URL}. */
     public String anthropicBaseUrl() {
         return baseUrl() + "/";
+    }
+
+    /** The Bedrock Runtime endpoint (the proxy appends {@code /model/{modelId}/invoke...}): the same as {@link #baseUrl()}. */
+    public String bedrockBaseUrl() {
+        return baseUrl();
     }
 
     /** Every request received so far (at most {@link Options#maxRecorded()}), oldest first. */
@@ -203,7 +215,9 @@ public final class FakeProvider implements AutoCloseable {
         String path = request.path();
         String method = request.method().name();
         boolean anthropicClient = request.getHeader("anthropic-version") != null;
-        if (method.equals("POST") && path.equals("/v1/messages")) {
+        if (path.startsWith(FakeBedrock.PATH_PREFIX)) {
+            bedrock.handle(request, body);
+        } else if (method.equals("POST") && path.equals("/v1/messages")) {
             answer(request, Api.ANTHROPIC_MESSAGES, body);
         } else if (method.equals("POST") && path.equals("/v1/chat/completions")) {
             answer(request, Api.OPENAI_CHAT, body);
