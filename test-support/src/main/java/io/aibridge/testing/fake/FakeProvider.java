@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  * {@code POST /v1/messages}, {@code POST /v1/messages/count_tokens} (Anthropic),
  * {@code POST /v1/chat/completions}, {@code POST /v1/responses}, {@code GET /v1/responses/{id}} (OpenAI),
  * {@code GET /v1/models} and {@code GET /v1/models/{id}} (Anthropic's shape when the request has an
- * {@code anthropic-version} header, OpenAI's otherwise).
+ * {@code anthropic-version} header, OpenAI's otherwise), and AWS Bedrock Runtime for Anthropic models,
+ * {@code POST /model/{modelId}/invoke} and {@code POST /model/{modelId}/invoke-with-response-stream}
+ * (SigV4-signed with {@link #BEDROCK_ACCESS_KEY}; see {@link FakeBedrock}).
  *
  * <p>Scenario: header {@value #SCENARIO_HEADER}, else a {@code [scenario:<name>]} marker in the last
  * message of the request, else {@code text}. Every request is recorded ({@link #requests()}).
@@ -55,6 +57,10 @@ public final class FakeProvider implements AutoCloseable {
      */
     public static final String FLAKY_HEADER = "X-Fake-Flaky";
     public static final String DEFAULT_SCENARIO = "text";
+    /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
+    public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
+    /** The secret access key that goes with {@link #BEDROCK_ACCESS_KEY}. */
+    public static final String BEDROCK_SECRET_KEY = "fakeBedrockSecretKey000000000000000000/0";
 
     private static final Pattern MARKER = Pattern.compile("\\[scenario:([A-Za-z0-9_-]+)]");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -100,6 +106,7 @@ public final class FakeProvider implements AutoCloseable {
     private final Map<String, Fixture> fixtures = new ConcurrentHashMap<>();
     /** Failures served so far per {@link #FLAKY_HEADER} key. */
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> flaky = new ConcurrentHashMap<>();
+    private final FakeBedrock bedrock = new FakeBedrock(this, new SigV4Check(Map.of(BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY)));
 
     private FakeProvider(Options options, Vertx vertx, HttpServer server) {
         this.options = options;
@@ -144,6 +151,11 @@ public final class FakeProvider implements AutoCloseable {
     /** The value for {@code AIBRIDGE_ANTHROPIC_BASE_URL}. */
     public String anthropicBaseUrl() {
         return baseUrl() + "/";
+    }
+
+    /** The Bedrock Runtime endpoint (the proxy appends {@code /model/{modelId}/invoke...}): the same as {@link #baseUrl()}. */
+    public String bedrockBaseUrl() {
+        return baseUrl();
     }
 
     /** Every request received so far (at most {@link Options#maxRecorded()}), oldest first. */
@@ -203,7 +215,9 @@ public final class FakeProvider implements AutoCloseable {
         String path = request.path();
         String method = request.method().name();
         boolean anthropicClient = request.getHeader("anthropic-version") != null;
-        if (method.equals("POST") && path.equals("/v1/messages")) {
+        if (path.startsWith(FakeBedrock.PATH_PREFIX)) {
+            bedrock.handle(request, body);
+        } else if (method.equals("POST") && path.equals("/v1/messages")) {
             answer(request, Api.ANTHROPIC_MESSAGES, body);
         } else if (method.equals("POST") && path.equals("/v1/chat/completions")) {
             answer(request, Api.OPENAI_CHAT, body);
@@ -260,8 +274,8 @@ public final class FakeProvider implements AutoCloseable {
         }
         String model = json.path("model").isTextual() ? json.get("model").asText() : null;
         boolean stream = json.path("stream").asBoolean(false);
-        long ttfb = millis(request, TTFB_HEADER, options.timeToFirstByte());
-        long chunkDelay = millis(request, CHUNK_DELAY_HEADER, options.chunkDelay());
+        long ttfb = ttfb(request);
+        long chunkDelay = chunkDelay(request);
         HttpServerResponse response = request.response();
         fixture.headers().forEach(response::putHeader);
         response.putHeader("request-id", "req_fake_" + Long.toHexString(System.nanoTime()));
@@ -277,7 +291,7 @@ public final class FakeProvider implements AutoCloseable {
             return;
         }
         boolean includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
-        List<String> frames = new ArrayList<>();
+        List<Buffer> frames = new ArrayList<>();
         for (String frame : SseFrames.split(echoModel(fixture.stream(), fixture.model(), model))) {
             if (api == Api.OPENAI_CHAT && !includeUsage) {
                 frame = SseFrames.withoutUsage(frame);
@@ -285,9 +299,9 @@ public final class FakeProvider implements AutoCloseable {
                     continue;
                 }
             }
-            frames.add(frame);
+            frames.add(Buffer.buffer(frame));
         }
-        List<Buffer> pieces = slices(frames, request.getHeader(SPLIT_BYTES_HEADER));
+        List<Buffer> pieces = slices(frames, request);
         later(ttfb, () -> {
             response.setStatusCode(200).setChunked(true)
                     .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -296,7 +310,7 @@ public final class FakeProvider implements AutoCloseable {
         });
     }
 
-    private void writePieces(HttpServerRequest request, List<Buffer> pieces, int from, long delay, boolean breaks) {
+    void writePieces(HttpServerRequest request, List<Buffer> pieces, int from, long delay, boolean breaks) {
         HttpServerResponse response = request.response();
         int i = from;
         while (i < pieces.size()) {
@@ -322,9 +336,9 @@ public final class FakeProvider implements AutoCloseable {
         }
     }
 
-    /** The stream in frames, or in fixed-size byte slices when asked (splitting frames and characters). */
-    private static List<Buffer> slices(List<String> frames, String splitHeader) {
-        List<Buffer> out = new ArrayList<>();
+    /** The stream in frames, or in fixed-size byte slices when asked ({@link #SPLIT_BYTES_HEADER}: splitting frames and characters). */
+    static List<Buffer> slices(List<Buffer> frames, HttpServerRequest request) {
+        String splitHeader = request.getHeader(SPLIT_BYTES_HEADER);
         int split = 0;
         if (splitHeader != null) {
             try {
@@ -334,17 +348,19 @@ public final class FakeProvider implements AutoCloseable {
             }
         }
         if (split <= 0) {
-            frames.forEach(f -> out.add(Buffer.buffer(f)));
-            return out;
+            return frames;
         }
-        byte[] all = String.join("", frames).getBytes(StandardCharsets.UTF_8);
+        Buffer joined = Buffer.buffer();
+        frames.forEach(joined::appendBuffer);
+        byte[] all = joined.getBytes();
+        List<Buffer> out = new ArrayList<>();
         for (int i = 0; i < all.length; i += split) {
             out.add(Buffer.buffer(java.util.Arrays.copyOfRange(all, i, Math.min(all.length, i + split))));
         }
         return out;
     }
 
-    private void breakBlocking(HttpServerRequest request, int status, String text) {
+    static void breakBlocking(HttpServerRequest request, int status, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         HttpServerResponse response = request.response();
         response.setStatusCode(status).putHeader("Content-Type", "application/json")
@@ -353,7 +369,7 @@ public final class FakeProvider implements AutoCloseable {
                 .onComplete(ar -> request.connection().close());
     }
 
-    private String scenario(HttpServerRequest request, Api api, JsonNode body) {
+    String scenario(HttpServerRequest request, Api api, JsonNode body) {
         String header = request.getHeader(SCENARIO_HEADER);
         if (header != null && !header.isBlank()) {
             return header.trim();
@@ -378,7 +394,7 @@ public final class FakeProvider implements AutoCloseable {
      * last message is the n-th tool result of the conversation gets the n-th {@code then} scenario
      * (the last one repeats).
      */
-    private Fixture scripted(Api api, JsonNode body, Fixture fixture) {
+    Fixture scripted(Api api, JsonNode body, Fixture fixture) {
         if (fixture.withoutTools() != null && toolChoiceNone(body)) {
             return fixture(api, fixture.withoutTools());
         }
@@ -430,7 +446,7 @@ public final class FakeProvider implements AutoCloseable {
         return list.isArray() && !list.isEmpty() ? list.get(list.size() - 1) : null;
     }
 
-    private Fixture fixture(Api api, String scenario) {
+    Fixture fixture(Api api, String scenario) {
         if (!scenario.matches("[A-Za-z0-9_-]+")) {
             throw new IllegalArgumentException("bad scenario name");
         }
@@ -447,12 +463,22 @@ public final class FakeProvider implements AutoCloseable {
                 .replace("\"model\": \"" + fixtureModel + "\"", "\"model\": \"" + escaped + "\"");
     }
 
-    private void later(long millis, Runnable action) {
+    void later(long millis, Runnable action) {
         if (millis <= 0) {
             action.run();
         } else {
             vertx.setTimer(millis, t -> action.run());
         }
+    }
+
+    /** The delay before the status line: {@link #TTFB_HEADER}, else {@link Options#timeToFirstByte()}. */
+    long ttfb(HttpServerRequest request) {
+        return millis(request, TTFB_HEADER, options.timeToFirstByte());
+    }
+
+    /** The delay between two frames (or slices): {@link #CHUNK_DELAY_HEADER}, else {@link Options#chunkDelay()}. */
+    long chunkDelay(HttpServerRequest request) {
+        return millis(request, CHUNK_DELAY_HEADER, options.chunkDelay());
     }
 
     private static long millis(HttpServerRequest request, String header, Duration fallback) {
@@ -469,22 +495,13 @@ public final class FakeProvider implements AutoCloseable {
 
     /** Answers a request of a {@link #FLAKY_HEADER} key whose failures are not used up yet; false when it is to be answered. */
     private boolean failsFlakily(HttpServerRequest request, Api api) {
-        String spec = request.getHeader(FLAKY_HEADER);
-        if (spec == null) {
+        String status = flakyFailure(request);
+        if (status == null) {
             return false;
         }
-        String[] parts = spec.split(",");
-        if (flaky.computeIfAbsent(parts[0].trim(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet()
-                > Integer.parseInt(parts[1].trim())) {
-            return false;
-        }
-        String status = parts[2].trim();
         if (status.equals("close")) {
             request.connection().close();
             return true;
-        }
-        if (parts.length > 3) {
-            request.response().putHeader("retry-after-ms", parts[3].trim());
         }
         int code = Integer.parseInt(status);
         if (api == Api.ANTHROPIC_MESSAGES) {
@@ -495,6 +512,26 @@ public final class FakeProvider implements AutoCloseable {
                     + "\"code\":null}}");
         }
         return true;
+    }
+
+    /**
+     * Counts a {@link #FLAKY_HEADER} request: null when it is to be answered as usual, else the status it
+     * fails with ({@code close} included), with {@code retry-after-ms} already on the response when asked.
+     */
+    String flakyFailure(HttpServerRequest request) {
+        String spec = request.getHeader(FLAKY_HEADER);
+        if (spec == null) {
+            return null;
+        }
+        String[] parts = spec.split(",");
+        if (flaky.computeIfAbsent(parts[0].trim(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet()
+                > Integer.parseInt(parts[1].trim())) {
+            return null;
+        }
+        if (parts.length > 3) {
+            request.response().putHeader("retry-after-ms", parts[3].trim());
+        }
+        return parts[2].trim();
     }
 
     private static void badRequest(HttpServerRequest request, Api api, String message) {
@@ -517,7 +554,7 @@ public final class FakeProvider implements AutoCloseable {
         }
     }
 
-    private static void json(HttpServerResponse response, int status, String body) {
+    static void json(HttpServerResponse response, int status, String body) {
         if (!response.closed() && !response.ended()) {
             response.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
         }
