@@ -18,7 +18,8 @@ import java.util.Set;
  * builds Anthropic's error JSON {@code {"type":"error","error":{"type":...,"message":...}}}, which
  * the caller's SDK parses.
  *
- * <p>Bedrock Runtime speaks AWS's restJson1 protocol: an error's type is in the
+ * <p>Bedrock Runtime speaks AWS's
+ * <a href="https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html">restJson1</a> protocol: an error's type is in the
  * {@code x-amzn-ErrorType} response header, possibly followed by {@code :} and a namespace URL, and
  * its text in the body's {@code message} (or {@code Message}) member.
  */

@@ -18,10 +18,10 @@ import java.util.zip.CRC32;
  * the body of Bedrock's {@code InvokeModelWithResponseStream}. Chunks may be cut anywhere; each call
  * returns the messages the chunk completed.
  *
- * <p>The framing (see the "Event stream encoding" page of the Amazon S3 and Transcribe streaming
- * documentation): a 12-byte prelude holds the total length and the headers length (both uint32,
- * big-endian) and a CRC32 of those 8 bytes; then the headers, then the payload, then a CRC32 of
- * everything before it. The smallest message (no headers, no payload) is 16 bytes.
+ * <p>The framing (<a href="https://docs.aws.amazon.com/transcribe/latest/dg/event-stream.html">event
+ * stream encoding</a>): a 12-byte prelude holds the total length and the headers length (both
+ * uint32, big-endian) and a CRC32 of those 8 bytes; then the headers, then the payload, then a CRC32
+ * of everything before it. The smallest message (no headers, no payload) is 16 bytes.
  *
  * <p>Complete messages are decoded straight from the chunk; only the bytes of an unfinished message
  * are copied, into a buffer that always starts with that message and so never needs compacting. A
