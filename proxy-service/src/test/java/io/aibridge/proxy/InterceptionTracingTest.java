@@ -15,6 +15,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -45,7 +46,15 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
-@WithTestResource(FakeProviderTestResource.class)
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = {
+        @ResourceArg(name = "proxy.providers[0].type", value = "anthropic"),
+        @ResourceArg(name = "proxy.providers[0].name", value = "claude-aws"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.base-url", value = "{fake}"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.region", value = "us-east-1"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.access-key", value = FakeProvider.BEDROCK_ACCESS_KEY),
+        @ResourceArg(name = "proxy.providers[0].bedrock.access-key-secret", value = FakeProvider.BEDROCK_SECRET_KEY),
+        @ResourceArg(name = "proxy.providers[0].bedrock.model", value = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.small-fast-model", value = "us.anthropic.claude-haiku-4-5-20251001-v1:0")})
 @WithTestResource(McpTestResource.class)
 class InterceptionTracingTest {
 
@@ -189,6 +198,26 @@ class InterceptionTracingTest {
         assertThat(genAi.get(GEN_AI_REASONING)).isEqualTo(tokens.metadata().get("output_reasoning"));
         assertThat(genAi.get(GEN_AI_PREVIOUS_RESPONSE)).isEqualTo("resp_previous0123");
         assertThat(genAi.get(GEN_AI_FINISH_REASONS)).containsExactly("completed");
+    }
+
+    @Test
+    void claudeOnBedrockIsTracedAsAwsBedrockWithTheBedrockModel() {
+        ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true);
+        request.put("model", "claude-3-5-haiku-20241022");
+        HttpResponse<String> response = proxy.post("/api/v2/aibridge/claude-aws/v1/messages", request.toString(),
+                "x-api-key", FakeProviderTestResource.BOOTSTRAP_TOKEN, "anthropic-version", "2023-06-01");
+        assertThat(response.statusCode()).isEqualTo(200);
+
+        Trace trace = awaitTrace(ProxyClient.interceptionId(response), RECORD_INTERCEPTION_ENDED);
+        assertThat(trace.spans()).allSatisfy(s -> {
+            assertThat(s.getAttributes().get(AWS_BEDROCK)).as("on %s", s.getName()).isTrue();
+            assertThat(s.getAttributes().get(PROVIDER)).isEqualTo("anthropic");
+        });
+        assertThat(trace.one(INTERCEPT).getAttributes().get(MODEL)).isEqualTo("us.anthropic.claude-haiku-4-5-20251001-v1:0");
+        Attributes genAi = trace.one(UPSTREAM).getAttributes();
+        assertThat(genAi.get(GEN_AI_PROVIDER)).isEqualTo("aws.bedrock");
+        assertThat(genAi.get(GEN_AI_REQUEST_MODEL)).isEqualTo("us.anthropic.claude-haiku-4-5-20251001-v1:0");
+        assertThat(genAi.get(GEN_AI_OUTPUT_TOKENS)).isPositive();
     }
 
     @Test

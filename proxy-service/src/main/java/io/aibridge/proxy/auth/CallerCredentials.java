@@ -18,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * token is in {@code X-Coder-AI-Governance-Token} and the caller's own provider credential is sent.
  * GitHub Copilot is always called the BYOK way, with the caller's Copilot token from
  * {@code Authorization: Bearer}; a Copilot request without both is refused before it is recorded.
+ * An instance on AWS Bedrock is always called with AI Bridge's AWS credentials: BYOK is refused there.
  */
 @ApplicationScoped
 public class CallerCredentials {
@@ -50,6 +51,12 @@ public class CallerCredentials {
                     + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true.", allowByok ? "invalid_api_key" : "byok_disabled");
             return null;
         }
+        if (byok && instance.isBedrock()) {
+            ProviderErrors.send(response, provider, 403, "Bring Your Own Key (BYOK) is not possible on " + instance.name()
+                    + ": it calls Claude on AWS Bedrock with AI Bridge's AWS credentials. Send your AI Bridge key as the API key "
+                    + "instead of " + UpstreamCredential.GOVERNANCE_HEADER + ".", "byok_not_supported");
+            return null;
+        }
         if (byok && !allowByok) {
             ProviderErrors.send(response, provider, 403, "Bring Your Own Key (BYOK) mode is not enabled. "
                     + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true, or send your AI Bridge key as the API key.", "byok_disabled");
@@ -66,13 +73,19 @@ public class CallerCredentials {
             ProviderErrors.send(response, provider, 401, "AI Bridge: " + auth.failure(), "invalid_api_key");
             return null;
         }
-        UpstreamCredential credential = byok
-                ? UpstreamCredential.byok(provider, request.headers(), instance.key())
+        UpstreamCredential credential = instance.isBedrock() ? bedrockCredential(instance)
+                : byok ? UpstreamCredential.byok(provider, request.headers(), instance.key())
                 : UpstreamCredential.centralized(provider, instance.key());
         if (provider == ProviderType.COPILOT && credential.kind() != CredentialKind.BYOK) {
             ProviderErrors.send(response, provider, 401, COPILOT_NEEDS_BOTH, "invalid_api_key");
             return null;
         }
         return new Caller(auth, credential);
+    }
+
+    /** The hint of a Bedrock instance's current AWS credentials (none yet: the request is refused before it goes out). */
+    private static UpstreamCredential bedrockCredential(ProviderInstance instance) {
+        io.aibridge.proxy.bedrock.AwsCredentials current = instance.bedrock().credentials().current();
+        return UpstreamCredential.aws(current == null ? null : current.accessKeyId());
     }
 }

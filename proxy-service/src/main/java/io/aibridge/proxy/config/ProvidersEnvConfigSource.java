@@ -7,14 +7,21 @@ import java.util.Map;
  * Maps the reference's indexed provider variables {@code AIBRIDGE_PROVIDER_<N>_<KEY>} onto
  * {@code proxy.providers[N].<key>}: {@code TYPE} ({@code openai}, {@code anthropic} or {@code copilot}), {@code NAME}
  * (the route prefix and the {@code provider} label; the type by default), {@code KEY} and
- * {@code BASE_URL}. The reference's {@code KEYS} and AWS Bedrock settings are refused at start by
- * name: this proxy cannot honour them, and ignoring them would send requests somewhere the
- * operator did not mean.
+ * {@code BASE_URL}, and the AWS Bedrock keys {@code BEDROCK_REGION}, {@code BEDROCK_BASE_URL},
+ * {@code BEDROCK_ACCESS_KEY}, {@code BEDROCK_ACCESS_KEY_SECRET}, {@code BEDROCK_SESSION_TOKEN},
+ * {@code BEDROCK_MODEL} and {@code BEDROCK_SMALL_FAST_MODEL}. The reference's {@code KEYS} is
+ * refused at start by name: this proxy cannot honour it, and ignoring it would send requests with
+ * a key the operator did not mean.
  */
 public final class ProvidersEnvConfigSource extends IndexedEnvConfigSource {
 
     static final String PREFIX = "AIBRIDGE_PROVIDER_";
-    private static final Map<String, String> KEYS = Map.of("TYPE", "type", "NAME", "name", "KEY", "key", "BASE_URL", "base-url");
+    private static final Map<String, String> KEYS = Map.ofEntries(Map.entry("TYPE", "type"), Map.entry("NAME", "name"),
+            Map.entry("KEY", "key"), Map.entry("BASE_URL", "base-url"),
+            Map.entry("BEDROCK_REGION", "bedrock.region"), Map.entry("BEDROCK_BASE_URL", "bedrock.base-url"),
+            Map.entry("BEDROCK_ACCESS_KEY", "bedrock.access-key"), Map.entry("BEDROCK_ACCESS_KEY_SECRET", "bedrock.access-key-secret"),
+            Map.entry("BEDROCK_SESSION_TOKEN", "bedrock.session-token"), Map.entry("BEDROCK_MODEL", "bedrock.model"),
+            Map.entry("BEDROCK_SMALL_FAST_MODEL", "bedrock.small-fast-model"));
 
     /** Reads the process environment (the service loader's constructor). */
     public ProvidersEnvConfigSource() {
@@ -27,11 +34,9 @@ public final class ProvidersEnvConfigSource extends IndexedEnvConfigSource {
 
     public static Map<String, String> map(Map<String, String> environment) {
         for (String name : environment.keySet()) {
-            if (name.startsWith(PREFIX) && name.matches(PREFIX + "\\d+_(KEYS|BEDROCK_[A-Z_]+)")) {
-                throw new IllegalArgumentException(name + " is not supported by AI Bridge's proxy: "
-                        + (name.endsWith("_KEYS") ? "give one provider key in " + name.substring(0, name.length() - 1)
-                        : "AWS Bedrock is not bridged; point " + name.substring(0, name.indexOf("_BEDROCK")) + "_BASE_URL at an "
-                        + "Anthropic-compatible endpoint instead"));
+            if (name.startsWith(PREFIX) && name.matches(PREFIX + "\\d+_KEYS")) {
+                throw new IllegalArgumentException(name + " is not supported by AI Bridge's proxy: give one provider key in "
+                        + name.substring(0, name.length() - 1));
             }
         }
         return IndexedEnvConfigSource.map(environment, PREFIX, KEYS, "proxy.providers", "provider");

@@ -25,6 +25,12 @@ public interface ProxyConfig {
     Copilot copilot();
 
     /**
+     * {@code AIBRIDGE_BEDROCK_*}: when a region or a base URL is set, the built-in {@code anthropic}
+     * instance calls Claude on AWS Bedrock instead of Anthropic's API.
+     */
+    Bedrock bedrock();
+
+    /**
      * More provider instances, from {@code AIBRIDGE_PROVIDER_<N>_*} (see {@code upstream.Providers}):
      * each under its own route prefix, with its own base URL and key.
      */
@@ -94,6 +100,38 @@ public interface ProxyConfig {
 
         /** The type's public API when absent. */
         Optional<String> baseUrl();
+
+        /** {@code AIBRIDGE_PROVIDER_<N>_BEDROCK_*}: an {@code anthropic} instance that calls Claude on AWS Bedrock. */
+        Bedrock bedrock();
+    }
+
+    /**
+     * Claude on AWS Bedrock (the reference's Bedrock keys): callers keep speaking Anthropic's
+     * Messages API; the proxy calls Bedrock Runtime, signed with AWS credentials. Unset unless a
+     * region or a base URL is given.
+     */
+    interface Bedrock {
+
+        /** The AWS region, e.g. {@code us-east-1}: Bedrock Runtime's endpoint is {@code bedrock-runtime.<region>.amazonaws.com}. */
+        Optional<String> region();
+
+        /** Another Bedrock Runtime endpoint (a VPC endpoint, a gateway); the region still names the signing scope. */
+        Optional<String> baseUrl();
+
+        /** The AWS access key id; without it, AWS's usual sources ({@code AWS_ACCESS_KEY_ID}, EKS Pod Identity, IRSA). */
+        Optional<String> accessKey();
+
+        /** The secret of {@link #accessKey()}. */
+        Optional<String> accessKeySecret();
+
+        /** The session token of temporary keys. */
+        Optional<String> sessionToken();
+
+        /** The Bedrock model id (or inference profile) requests are sent to. */
+        Optional<String> model();
+
+        /** The one requests for a model whose name contains {@code haiku} are sent to. */
+        Optional<String> smallFastModel();
     }
 
     /** One upstream provider. */

@@ -7,6 +7,8 @@ import io.aibridge.events.TimeOrderedIds;
 import io.aibridge.identity.Authentication;
 import io.aibridge.proxy.anthropic.MessagesObserver;
 import io.aibridge.proxy.auth.CallerCredentials;
+import io.aibridge.proxy.bedrock.BedrockRequest;
+import io.aibridge.proxy.bedrock.BedrockSettings;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.events.EventPublisher;
 import io.aibridge.proxy.injection.ToolInjection;
@@ -22,8 +24,10 @@ import io.aibridge.proxy.tracing.InterceptionTrace;
 import io.aibridge.proxy.tracing.InterceptionTracing;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -33,6 +37,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Handles a request on a bridged route: authenticates it, validates the body, reads what is
@@ -81,7 +86,8 @@ public class BridgeHandler {
         if (caller == null) {
             return;
         }
-        InterceptionTrace trace = tracing.intercept(provider, ctx.normalizedPath(), caller.authentication().principal());
+        InterceptionTrace trace = tracing.intercept(provider, instance.isBedrock(), ctx.normalizedPath(),
+                caller.authentication().principal());
         String contentType = request.getHeader("Content-Type");
         if (contentType != null && !isJson(contentType)) {
             refuse(ctx, provider, trace, 400, "Content-Type must be application/json, not " + contentType, "invalid_content_type");
@@ -157,6 +163,14 @@ public class BridgeHandler {
             return;
         }
         boolean streaming = body.path("stream").asBoolean(false);
+        BedrockSettings bedrock = instance.bedrock();
+        // on Bedrock, the model is the Bedrock model id the request goes to, and that is what is recorded
+        String modelName = bedrock == null ? model.asText() : bedrock.modelFor(model.asText());
+        if (bedrock != null && bedrock.credentials().current() == null) {
+            refuse(ctx, provider, trace, 503, "AI Bridge has no valid AWS credentials for " + instance.name()
+                    + " right now (see its log); try again later", "aws_credentials_unavailable");
+            return;
+        }
         RequestFacts facts = switch (route) {
             case ANTHROPIC_MESSAGES -> RequestFacts.anthropic(body);
             case OPENAI_CHAT_COMPLETIONS -> RequestFacts.chat(body);
@@ -183,23 +197,27 @@ public class BridgeHandler {
             return;
         }
 
-        String url = instance.url(route.upstreamPath(), request.query());
+        String url = bedrock == null ? instance.url(route.upstreamPath(), request.query()) : bedrock.url(modelName, streaming);
+        if (bedrock != null) {
+            upstreamBody = Buffer.buffer(BedrockRequest.body((ObjectNode) body,
+                    BedrockRequest.betas(request.headers().getAll("anthropic-beta"), modelName), modelName));
+        }
         UUID id = TimeOrderedIds.next();
-        trace.created(id, model.asText(), streaming, sessionId,
+        trace.created(id, modelName, streaming, sessionId,
                 route == BridgedRoute.OPENAI_RESPONSES ? textOrNull(body.get("previous_response_id")) : null, url);
 
         Recording.Context context = new Recording.Context(provider.wireName(), instance.name(), routeLabel,
-                request.method().name(), model.asText(), client, streaming);
+                request.method().name(), modelName, client, streaming);
         Recording recording = Recording.start(publisher, metrics, context, id, trace, auth.principal(), sessionId, userAgent,
                 facts.correlatingToolCallId(), caller.credential(), facts.prompt(), config.events().maxPromptChars());
-        CircuitBreakers.Permit permit = breakers.admit(provider, instance.name(), routeLabel, model.asText());
+        CircuitBreakers.Permit permit = breakers.admit(provider, instance.name(), routeLabel, modelName);
         if (permit.refused()) {
             // recorded, as the reference does: a failed interception that never reached the provider
             ctx.response().putHeader(Relay.INTERCEPTION_HEADER, id.toString());
             ProviderErrors.sendRetryLater(ctx.response(), provider, 503, permit.retryAfterSeconds(), CircuitBreakers.MESSAGE,
                     "service_unavailable");
             recording.end(EndStatus.FAILED, 503, "circuit_open", CircuitBreakers.MESSAGE + " for " + instance.name() + " "
-                    + routeLabel + " " + model.asText());
+                    + routeLabel + " " + modelName);
             return;
         }
         recording.onEnd(permit::done);
@@ -209,22 +227,47 @@ public class BridgeHandler {
         }
         boolean hide = hideUsage;
         Buffer relayBody = upstreamBody;
+        Supplier<Future<HttpClientRequest>> open = bedrock == null ? () -> upstream.request(HttpMethod.POST, url, headers)
+                : bedrockCall(bedrock, url, headers, relayBody, streaming);
         Runnable relay = () -> {
             ResponseObserver observer = switch (route) {
                 case ANTHROPIC_MESSAGES -> new MessagesObserver(recording);
                 case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hide);
                 case OPENAI_RESPONSES -> new ResponsesObserver(recording);
             };
-            new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis())
-                    .start(() -> upstream.request(HttpMethod.POST, url, headers), relayBody, upstream.retries());
+            new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis(), bedrock != null)
+                    .start(open, relayBody, upstream.retries());
         };
         trace.processing();
-        if (injection.wanted(route, body)) {
+        if (bedrock == null && injection.wanted(route, body)) {
             // MCP tools: the request is edited and may take several upstream calls; without tools it falls back to the relay
             injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, streaming, !hideUsage, url, headers), relay);
         } else {
             relay.run();
         }
+    }
+
+    /**
+     * Opens a call to Bedrock Runtime: the client's headers without Anthropic's version and beta
+     * headers (both travel in the body now), and signed with AWS Signature Version 4 for every
+     * attempt, with the credentials current at that moment.
+     */
+    private Supplier<Future<HttpClientRequest>> bedrockCall(BedrockSettings bedrock, String url, MultiMap headers, Buffer body,
+                                                            boolean streaming) {
+        headers.remove("anthropic-version");
+        headers.remove("anthropic-beta");
+        headers.set("Content-Type", "application/json");
+        headers.set("Accept", streaming ? BedrockSettings.EVENT_STREAM : "application/json");
+        byte[] bytes = body.getBytes();
+        return () -> {
+            MultiMap signed = MultiMap.caseInsensitiveMultiMap().addAll(headers);
+            try {
+                bedrock.signature("POST", url, bytes).forEach(signed::set);
+            } catch (IllegalStateException e) {
+                return Future.failedFuture(e);
+            }
+            return upstream.request(HttpMethod.POST, url, signed);
+        };
     }
 
     /**

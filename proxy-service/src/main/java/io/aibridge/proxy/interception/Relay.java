@@ -2,6 +2,9 @@ package io.aibridge.proxy.interception;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.events.EndStatus;
+import io.aibridge.proxy.bedrock.BedrockErrors;
+import io.aibridge.proxy.bedrock.BedrockSettings;
+import io.aibridge.proxy.bedrock.BedrockStreamTranslator;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
@@ -35,6 +38,11 @@ import java.util.function.Supplier;
  * read once that chunk is on its way to the client, as a stream's last events are: reading it
  * first would add its parsing and the events it yields (some hundred microseconds under load) to
  * every answer's latency. Runs on the request's event loop.
+ *
+ * <p>From AWS Bedrock ({@code bedrock}), a streamed answer comes in AWS's binary event stream:
+ * each complete frame is unwrapped into the Anthropic SSE event it carries, which is then relayed
+ * and read as on Anthropic's own API; an error answer is held whole and answered in Anthropic's
+ * error JSON with Bedrock's status.
  */
 public final class Relay implements UpstreamExchange.Listener {
 
@@ -56,6 +64,8 @@ public final class Relay implements UpstreamExchange.Listener {
     private final ProxyMetrics metrics;
     private final long idleTimeoutMillis;
     private final Vertx vertx;
+    /** The provider is AWS Bedrock: its event stream becomes Anthropic's SSE, its error JSON Anthropic's. */
+    private final boolean bedrock;
     /** Made when the client first falls behind: most never do. */
     private SlowClient slowClient;
     private long lastActivityNanos;
@@ -65,6 +75,10 @@ public final class Relay implements UpstreamExchange.Listener {
     private HttpClientRequest upstreamRequest;
     private HttpClientResponse upstreamResponse;
     private SseDecoder decoder;
+    /** Bedrock's event stream to Anthropic's SSE, for a streamed Bedrock answer. */
+    private BedrockStreamTranslator translator;
+    /** A Bedrock error answer: held whole and answered in Anthropic's error JSON. */
+    private boolean bedrockError;
     private boolean rewrite;
     private Buffer held;
     private ByteArrayOutputStream copy;
@@ -74,6 +88,13 @@ public final class Relay implements UpstreamExchange.Listener {
 
     public Relay(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
                  ProxyMetrics metrics, long idleTimeoutMillis) {
+        this(vertx, out, provider, recording, observer, metrics, idleTimeoutMillis, false);
+    }
+
+    /** @param bedrock the answer comes from AWS Bedrock's Runtime API, and is given to the client as Anthropic's */
+    public Relay(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
+                 ProxyMetrics metrics, long idleTimeoutMillis, boolean bedrock) {
+        this.bedrock = bedrock;
         this.vertx = vertx;
         this.out = out;
         this.provider = provider;
@@ -116,19 +137,28 @@ public final class Relay implements UpstreamExchange.Listener {
     public void onResponse(HttpClientResponse response) {
         upstreamResponse = response;
         status = response.statusCode();
-        mode = Mode.of(response);
+        boolean eventStream = bedrock && status < 400 && isEventStream(response);
+        mode = eventStream ? Mode.STREAM : Mode.of(response);
+        bedrockError = bedrock && mode == Mode.ERROR;
         rewrite = mode == Mode.STREAM && observer.rewritesStream();
         out.setStatusCode(status);
         if (response.statusMessage() != null) {
             out.setStatusMessage(response.statusMessage());
         }
         boolean hasLength = response.getHeader("Content-Length") != null;
-        ForwardedHeaders.downstream(response.headers(), out.headers(), mode != Mode.STREAM && hasLength);
+        ForwardedHeaders.downstream(response.headers(), out.headers(), mode != Mode.STREAM && hasLength && !bedrockError);
         out.putHeader(INTERCEPTION_HEADER, recording.id().toString());
         if (mode == Mode.STREAM) {
             out.setChunked(true);
             out.putHeader("X-Accel-Buffering", "no");
             decoder = new SseDecoder(observer, rewrite, MAX_EVENT_BYTES);
+            if (eventStream) {
+                translator = new BedrockStreamTranslator(MAX_EVENT_BYTES);
+                out.headers().set("Content-Type", "text/event-stream; charset=utf-8");
+            }
+        } else if (bedrockError) {
+            out.headers().set("Content-Type", "application/json");
+            copy = new ByteArrayOutputStream(1024);
         } else {
             if (!hasLength) {
                 out.setChunked(true);
@@ -179,6 +209,18 @@ public final class Relay implements UpstreamExchange.Listener {
         lastActivityNanos = System.nanoTime();
         switch (mode) {
             case STREAM -> {
+                if (translator != null) {
+                    try {
+                        byte[] sse = translator.feed(chunk.getBytes());
+                        if (sse.length == 0) {
+                            return;
+                        }
+                        chunk = Buffer.buffer(sse);
+                    } catch (RuntimeException e) {
+                        unreadableEventStream(e);
+                        return;
+                    }
+                }
                 boolean unchanged = !rewrite;
                 if (unchanged) {
                     // the client first: the copy is read (and its events emitted) once the bytes are on their way
@@ -207,7 +249,9 @@ public final class Relay implements UpstreamExchange.Listener {
             }
             case ERROR -> {
                 keepCopy(chunk, MAX_ERROR_COPY);
-                write(chunk);
+                if (!bedrockError) {
+                    write(chunk);
+                }
             }
             default -> {
             }
@@ -222,6 +266,13 @@ public final class Relay implements UpstreamExchange.Listener {
         cancelIdleTimer();
         switch (mode) {
             case STREAM -> {
+                if (translator != null) {
+                    byte[] last = translator.finish(); // an event stream cut off inside a message leaves the stream without its end
+                    if (last.length > 0) {
+                        write(Buffer.buffer(last));
+                        decoder.feed(last);
+                    }
+                }
                 byte[] rest = decoder.finish();
                 if (rewrite && rest.length > 0) {
                     write(Buffer.buffer(rest));
@@ -258,8 +309,14 @@ public final class Relay implements UpstreamExchange.Listener {
                         status < 400 ? null : "upstream_error", status < 400 ? null : "the provider answered " + status);
             }
             case ERROR -> {
-                out.end();
                 byte[] error = copy == null ? new byte[0] : copy.toByteArray();
+                if (bedrockError) {
+                    error = BedrockErrors.toAnthropic(status, upstreamResponse.getHeader("x-amzn-ErrorType"), error);
+                    recording.firstByte();
+                    out.end(Buffer.buffer(error));
+                } else {
+                    out.end();
+                }
                 recording.trace().providerError(errorType(error));
                 recording.end(EndStatus.FAILED, status, "upstream_error", errorMessage(error));
             }
@@ -354,6 +411,27 @@ public final class Relay implements UpstreamExchange.Listener {
             out.reset();
             recording.end(EndStatus.FAILED, status, type, message);
         }
+    }
+
+    /** Bedrock's event stream broke its own framing (a bad checksum or length): the relay cannot go on. */
+    private void unreadableEventStream(RuntimeException e) {
+        finished = true;
+        cancelIdleTimer();
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        String message = "AWS Bedrock's event stream could not be read: " + describe(e);
+        LOG.warnf("interception %s: %s %s: %s", recording.id(), recording.context().provider(), recording.context().route(), message);
+        observeStreamEnd();
+        recording.firstByte();
+        out.write(Buffer.buffer(observer.brokenStreamFrame(message)));
+        out.end();
+        recording.end(EndStatus.FAILED, status, "stream_broken", message);
+    }
+
+    private static boolean isEventStream(HttpClientResponse response) {
+        String type = response.getHeader("Content-Type");
+        return type != null && type.toLowerCase(Locale.ROOT).startsWith(BedrockSettings.EVENT_STREAM);
     }
 
     /** The client closed the connection before the answer ended: cancel the upstream call. */

@@ -1,13 +1,25 @@
 package io.aibridge.proxy.route;
 
+import io.aibridge.proxy.bedrock.BedrockSettings;
+
 /**
  * One configured provider: its name (the route prefix and the {@code provider} label of metrics
  * and events, e.g. {@code anthropic-corp}), its type (the API it speaks), where it is and the key
  * sent to it. The key never appears in {@link #toString()}.
  *
- * @param key the provider key, or null when none is configured
+ * @param key     the provider key, or null when none is configured
+ * @param bedrock for an {@code anthropic} instance that calls Claude on AWS Bedrock, how; else null
  */
-public record ProviderInstance(String name, ProviderType type, String baseUrl, String key) {
+public record ProviderInstance(String name, ProviderType type, String baseUrl, String key, BedrockSettings bedrock) {
+
+    public ProviderInstance(String name, ProviderType type, String baseUrl, String key) {
+        this(name, type, baseUrl, key, null);
+    }
+
+    /** True when this instance calls Claude on AWS Bedrock. */
+    public boolean isBedrock() {
+        return bedrock != null;
+    }
 
     /**
      * The path under {@link ProxyRoutes#BASE} that the instance's routes follow: {@code /<name>/v1}
@@ -35,6 +47,9 @@ public record ProviderInstance(String name, ProviderType type, String baseUrl, S
 
     @Override
     public String toString() {
+        if (bedrock != null) {
+            return name + " (" + type.wireName() + ", " + bedrock + ")";
+        }
         return name + " (" + type.wireName() + ", " + baseUrl + (key == null && type != ProviderType.COPILOT ? ", no key" : "") + ")";
     }
 }

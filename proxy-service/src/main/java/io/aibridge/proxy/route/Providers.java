@@ -1,5 +1,6 @@
 package io.aibridge.proxy.route;
 
+import io.aibridge.proxy.bedrock.BedrockSettings;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,13 +48,15 @@ public class Providers {
 
     @Inject
     public Providers(ProxyConfig config) {
-        this(resolve(config.openai(), config.anthropic(), config.copilot().baseUrl(), config.providers()));
+        this(resolve(config.openai(), config.anthropic(), config.copilot().baseUrl(), config.providers(), config.bedrock(),
+                System.getenv(), java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build()));
         for (ProviderInstance p : byName.values()) {
-            if (p.key() == null && p.type() != ProviderType.COPILOT) {
+            if (p.key() == null && p.type() != ProviderType.COPILOT && !p.isBedrock()) {
                 LOG.warnf("no provider key configured for %s: requests are forwarded without one", p.name());
             }
         }
-        if (byName.size() > BUILT_IN.size() || !byName.keySet().containsAll(BUILT_IN)) {
+        if (byName.size() > BUILT_IN.size() || !byName.keySet().containsAll(BUILT_IN)
+                || byName.values().stream().anyMatch(ProviderInstance::isBedrock)) {
             LOG.infof("providers: %s", byName.values());
         }
     }
@@ -82,12 +85,26 @@ public class Providers {
         return byName.values();
     }
 
-    /** The built-in three and the indexed ones, checked. */
+    /**
+     * The built-in three and the indexed ones, checked.
+     *
+     * @param bedrock     {@code AIBRIDGE_BEDROCK_*}, for the built-in {@code anthropic}
+     * @param environment AWS's own variables (region, credentials) for Bedrock instances
+     * @param http        for AWS credentials fetched at start (EKS Pod Identity, IRSA)
+     */
     static List<ProviderInstance> resolve(ProxyConfig.Provider openai, ProxyConfig.Provider anthropic, String copilotBaseUrl,
-                                          List<ProxyConfig.Instance> indexed) {
+                                          List<ProxyConfig.Instance> indexed, ProxyConfig.Bedrock bedrock,
+                                          Map<String, String> environment, java.net.http.HttpClient http) {
         Map<String, ProviderInstance> out = new LinkedHashMap<>();
         out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openai.baseUrl(), key(openai.key())));
-        out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(), key(anthropic.key())));
+        BedrockSettings builtInBedrock = BedrockSettings.of(bedrock, "AIBRIDGE_BEDROCK_", environment, http).orElse(null);
+        if (builtInBedrock != null && key(anthropic.key()) != null) {
+            throw new IllegalArgumentException("AIBRIDGE_ANTHROPIC_KEY and AIBRIDGE_BEDROCK_* are both set: the built-in anthropic "
+                    + "provider calls either Anthropic's API with that key or AWS Bedrock; remove one of them, or configure the other "
+                    + "as AIBRIDGE_PROVIDER_<N>_*");
+        }
+        out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(), key(anthropic.key()),
+                builtInBedrock));
         checkUrl(copilotBaseUrl, "AIBRIDGE_COPILOT_BASE_URL");
         out.put("copilot", new ProviderInstance("copilot", ProviderType.COPILOT, copilotBaseUrl.trim(), null));
         Map<String, Integer> indices = new LinkedHashMap<>();
@@ -110,6 +127,10 @@ public class Providers {
                         + "_* are both named \"" + name + "\"; every provider needs a name of its own (it is its route prefix)");
             }
             ProviderInstance builtIn = out.get(name);
+            if (builtIn != null && builtIn.isBedrock()) {
+                throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_BEDROCK_* "
+                        + "configures already; remove one of them or give " + variable + "NAME another name");
+            }
             if (builtIn != null && builtIn.key() != null) {
                 throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_"
                         + name.toUpperCase(Locale.ROOT) + "_KEY configures already; remove one of them or give " + variable
@@ -126,7 +147,21 @@ public class Providers {
                 case COPILOT -> COPILOT_BASE_URL;
             });
             checkUrl(baseUrl, variable + "BASE_URL");
-            out.put(name, new ProviderInstance(name, type, baseUrl, key));
+            BedrockSettings onBedrock = BedrockSettings.of(instance.bedrock(), variable + "BEDROCK_", environment, http).orElse(null);
+            if (onBedrock != null && type != ProviderType.ANTHROPIC) {
+                throw new IllegalArgumentException(variable + "BEDROCK_* is set for a " + type.wireName() + " provider; AWS Bedrock "
+                        + "serves Claude through Anthropic's Messages API, so it needs " + variable + "TYPE=anthropic");
+            }
+            if (onBedrock != null && instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty()).isPresent()) {
+                throw new IllegalArgumentException(variable + "BASE_URL and " + variable + "BEDROCK_* are both set: a Bedrock "
+                        + "provider's endpoint is " + variable + "BEDROCK_BASE_URL (or its region's); remove " + variable + "BASE_URL");
+            }
+            if (onBedrock != null && key != null) {
+                throw new IllegalArgumentException(variable + "KEY and " + variable + "BEDROCK_* are both set: a Bedrock provider is "
+                        + "called with AWS credentials (" + variable + "BEDROCK_ACCESS_KEY and _SECRET, or AWS's own sources); remove "
+                        + variable + "KEY");
+            }
+            out.put(name, new ProviderInstance(name, type, baseUrl, key, onBedrock));
         }
         return new ArrayList<>(out.values());
     }

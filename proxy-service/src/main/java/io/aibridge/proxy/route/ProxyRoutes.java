@@ -80,6 +80,10 @@ public class ProxyRoutes {
         BridgedRoute route = BridgedRoute.of(provider.type(), rest);
         if (route != null) {
             bridge.handle(ctx, provider, route);
+        } else if (PassthroughHandler.allowed(provider.type(), rest) && provider.isBedrock()) {
+            // Anthropic's other endpoints have no Bedrock counterpart behind the same credentials
+            ProviderErrors.send(ctx.response(), provider.type(), 404, ctx.request().method().name() + " " + rest + " is not available on "
+                    + provider.name() + ", which calls Claude on AWS Bedrock; only /v1/messages is", "unknown_url");
         } else if (PassthroughHandler.allowed(provider.type(), rest)) {
             passthrough.handle(ctx, provider, rest, provider.route(rest));
         } else {

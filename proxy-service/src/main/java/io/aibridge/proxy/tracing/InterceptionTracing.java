@@ -53,6 +53,14 @@ public class InterceptionTracing {
      * @param path the request's path; the span gets it without the base path, e.g. {@code /anthropic/v1/messages}
      */
     public InterceptionTrace intercept(ProviderType provider, String path, Principal principal) {
+        return intercept(provider, false, path, principal);
+    }
+
+    /**
+     * As {@link #intercept(ProviderType, String, Principal)}, for an instance that may call Claude
+     * on AWS Bedrock: {@code aws_bedrock} true and {@code gen_ai.provider.name} {@code aws.bedrock}.
+     */
+    public InterceptionTrace intercept(ProviderType provider, boolean bedrock, String path, Principal principal) {
         if (!enabled) {
             return InterceptionTrace.OFF;
         }
@@ -64,9 +72,9 @@ public class InterceptionTracing {
             attributes.put(API_KEY_ID, principal.apiKeyId());
         }
         if (provider == ProviderType.ANTHROPIC) {
-            attributes.put(AWS_BEDROCK, false);
+            attributes.put(AWS_BEDROCK, bedrock);
         }
-        return new LiveInterceptionTrace(tracer, attributes.build(), provider.wireName());
+        return new LiveInterceptionTrace(tracer, attributes.build(), bedrock ? "aws.bedrock" : provider.wireName());
     }
 
     /**

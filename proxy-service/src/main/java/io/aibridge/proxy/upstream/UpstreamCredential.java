@@ -31,6 +31,14 @@ public record UpstreamCredential(String header, String value, String secret, Cre
     }
 
     /**
+     * AI Bridge's AWS credentials for a Bedrock instance: no header here (every request is signed
+     * on its way out), the access key id for the hint.
+     */
+    public static UpstreamCredential aws(String accessKeyId) {
+        return new UpstreamCredential(null, null, accessKeyId, CredentialKind.CENTRALIZED);
+    }
+
+    /**
      * BYOK: Anthropic takes the caller's {@code X-Api-Key}, else its {@code Authorization: Bearer}
      * (e.g. a Claude subscription token); OpenAI its {@code Authorization: Bearer}. Without either,
      * the configured key is used (centralized).

@@ -1,5 +1,6 @@
 package io.aibridge.proxy.route;
 
+import io.aibridge.proxy.bedrock.TestBedrockConfig;
 import io.aibridge.proxy.config.ProvidersEnvConfigSource;
 import io.aibridge.proxy.config.ProxyConfig;
 import org.junit.jupiter.api.Test;
@@ -17,7 +18,13 @@ class ProvidersTest {
     record Legacy(String baseUrl, Optional<String> key) implements ProxyConfig.Provider {
     }
 
-    record Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl) implements ProxyConfig.Instance {
+    record Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl, ProxyConfig.Bedrock bedrock)
+            implements ProxyConfig.Instance {
+
+        Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl) {
+            this(type, name, key, baseUrl, TestBedrockConfig.none());
+        }
+
         static Indexed of(String type, String name) {
             return new Indexed(type, Optional.ofNullable(name), Optional.empty(), Optional.empty());
         }
@@ -27,7 +34,12 @@ class ProvidersTest {
     private static final Legacy ANTHROPIC_WITHOUT_KEY = new Legacy("https://api.anthropic.com/", Optional.empty());
 
     private static List<ProviderInstance> resolve(Indexed... indexed) {
-        return Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, Providers.COPILOT_BASE_URL, List.of(indexed));
+        return resolve(TestBedrockConfig.none(), indexed);
+    }
+
+    private static List<ProviderInstance> resolve(ProxyConfig.Bedrock builtInBedrock, Indexed... indexed) {
+        return Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, Providers.COPILOT_BASE_URL, List.of(indexed), builtInBedrock, Map.of(),
+                null);
     }
 
     @Test
@@ -43,8 +55,16 @@ class ProvidersTest {
                 .hasMessageContaining("AIBRIDGE_PROVIDER_1_* is set but AIBRIDGE_PROVIDER_0_* is not");
         assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_BASEURL", "x")))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_BASEURL is not a known provider setting");
-        assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_BEDROCK_REGION", "us-east-1")))
-                .hasMessageContaining("AIBRIDGE_PROVIDER_0_BEDROCK_REGION is not supported").hasMessageContaining("Bedrock");
+        assertThat(ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_TYPE", "anthropic",
+                "AIBRIDGE_PROVIDER_0_BEDROCK_REGION", "us-east-1", "AIBRIDGE_PROVIDER_0_BEDROCK_BASE_URL", "https://vpce.example",
+                "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY", "AKID", "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY_SECRET", "s",
+                "AIBRIDGE_PROVIDER_0_BEDROCK_SESSION_TOKEN", "t", "AIBRIDGE_PROVIDER_0_BEDROCK_MODEL", "m",
+                "AIBRIDGE_PROVIDER_0_BEDROCK_SMALL_FAST_MODEL", "h")))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("proxy.providers[0].type", "anthropic",
+                        "proxy.providers[0].bedrock.region", "us-east-1", "proxy.providers[0].bedrock.base-url", "https://vpce.example",
+                        "proxy.providers[0].bedrock.access-key", "AKID", "proxy.providers[0].bedrock.access-key-secret", "s",
+                        "proxy.providers[0].bedrock.session-token", "t", "proxy.providers[0].bedrock.model", "m",
+                        "proxy.providers[0].bedrock.small-fast-model", "h"));
         assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_KEYS", "a,b")))
                 .hasMessageContaining("give one provider key in AIBRIDGE_PROVIDER_0_KEY");
     }
@@ -93,7 +113,8 @@ class ProvidersTest {
                 .hasMessageContaining("openai, anthropic and copilot");
         assertThatThrownBy(() -> resolve(new Indexed("copilot", Optional.of("copilot-business"), Optional.of("ghu_company"), Optional.empty())))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_KEY is set for a copilot provider").hasMessageNotContaining("ghu_company");
-        assertThatThrownBy(() -> Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, "api.business.githubcopilot.com", List.of()))
+        assertThatThrownBy(() -> Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, "api.business.githubcopilot.com", List.of(),
+                TestBedrockConfig.none(), Map.of(), null))
                 .hasMessageContaining("AIBRIDGE_COPILOT_BASE_URL must be an http(s) URL with a host");
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "Anthropic_Corp")))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_NAME is \"Anthropic_Corp\"");
@@ -103,6 +124,34 @@ class ProvidersTest {
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_* and AIBRIDGE_PROVIDER_1_* are both named \"corp\"");
         assertThatThrownBy(() -> resolve(new Indexed("openai", Optional.of("local"), Optional.empty(), Optional.of("localhost:8000/v1"))))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_BASE_URL must be an http(s) URL with a host");
+    }
+
+    @Test
+    void anAnthropicInstanceWithBedrockSettingsCallsBedrockAndContradictionsStopTheStart() {
+        TestBedrockConfig bedrock = TestBedrockConfig.of("us-east-1", null, "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0");
+        List<ProviderInstance> all = resolve(new Indexed("anthropic", Optional.of("claude-aws"), Optional.empty(), Optional.empty(), bedrock));
+        ProviderInstance aws = all.get(3);
+        assertThat(aws.isBedrock()).isTrue();
+        assertThat(aws.type()).as("it speaks Anthropic's Messages API to its callers").isEqualTo(ProviderType.ANTHROPIC);
+        assertThat(aws.prefix()).isEqualTo("/claude-aws");
+        assertThat(aws.bedrock().baseUrl()).isEqualTo("https://bedrock-runtime.us-east-1.amazonaws.com");
+        assertThat(aws.toString()).contains("AWS Bedrock us-east-1").doesNotContain(TestBedrockConfig.SECRET);
+        assertThat(all.get(1).isBedrock()).isFalse();
+
+        List<ProviderInstance> builtIn = resolve(bedrock);
+        assertThat(builtIn.get(1).name()).isEqualTo("anthropic");
+        assertThat(builtIn.get(1).isBedrock()).as("AIBRIDGE_BEDROCK_* makes the built-in anthropic a Bedrock one").isTrue();
+
+        assertThatThrownBy(() -> resolve(new Indexed("openai", Optional.of("gpt-aws"), Optional.empty(), Optional.empty(), bedrock)))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_BEDROCK_* is set for a openai provider");
+        assertThatThrownBy(() -> resolve(new Indexed("anthropic", Optional.of("claude-aws"), Optional.of("sk-ant"), Optional.empty(),
+                bedrock))).hasMessageContaining("AIBRIDGE_PROVIDER_0_KEY and AIBRIDGE_PROVIDER_0_BEDROCK_* are both set");
+        assertThatThrownBy(() -> resolve(bedrock, Indexed.of("anthropic", null)))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_* is named \"anthropic\", which AIBRIDGE_BEDROCK_* configures already");
+        assertThatThrownBy(() -> Providers.resolve(OPENAI, new Legacy("https://api.anthropic.com/", Optional.of("sk-ant-company")),
+                Providers.COPILOT_BASE_URL, List.of(), bedrock, Map.of(), null))
+                .hasMessageContaining("AIBRIDGE_ANTHROPIC_KEY and AIBRIDGE_BEDROCK_* are both set");
     }
 
     @Test
