@@ -207,6 +207,19 @@ class BedrockTest extends ProxyTestBase {
     }
 
     @Test
+    void aCorruptedEventStreamFrameEndsTheStreamWithAnErrorEventAndIsRecordedBroken() {
+        HttpResponse<String> response = proxy.post(PREFIX + "/v1/messages", Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true)
+                .toString(), "x-api-key", TOKEN, "anthropic-version", "2023-06-01", FakeProvider.CORRUPT_MESSAGE_HEADER, "2");
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<JsonNode> got = SseFrames.data(response.body()).stream().map(ProxyClient::json).toList();
+        assertThat(got).extracting(e -> e.path("type").asText())
+                .as("the two good frames, then the end the relay writes").containsExactly("message_start", "content_block_start", "error");
+        assertThat(got.get(2).path("error").path("message").asText()).contains("AWS Bedrock's event stream could not be read");
+        List<String> summary = summary(events(interceptionId(response)));
+        assertThat(summary.get(summary.size() - 1)).isEqualTo("ended failed 200 stream_broken");
+    }
+
+    @Test
     void credentialsBedrockRefusesAreAnsweredAsAnthropicsPermissionErrorAndRecordedFailed() {
         assertThatThrownBy(() -> client("claude-aws-stale").messages().create(MessageCreateParams.builder().model("claude-sonnet-4-5")
                 .maxTokens(64).addUserMessage("Hello").build()))

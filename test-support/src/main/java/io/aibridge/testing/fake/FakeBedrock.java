@@ -197,7 +197,15 @@ final class FakeBedrock {
     private void stream(HttpServerRequest request, Fixture fixture) {
         long ttfb = fake.ttfb(request);
         long chunkDelay = fake.chunkDelay(request);
-        List<Buffer> pieces = FakeProvider.slices(BedrockEventStream.messages(fixture.stream(), ttfb, chunkDelay), request);
+        List<Buffer> messages = BedrockEventStream.messages(fixture.stream(), ttfb, chunkDelay);
+        String corrupt = request.getHeader(FakeProvider.CORRUPT_MESSAGE_HEADER);
+        if (corrupt != null) {
+            int n = Integer.parseInt(corrupt.trim());
+            Buffer message = messages.get(n).copy();
+            message.setByte(message.length() - 1, (byte) ~message.getByte(message.length() - 1));
+            messages.set(n, message);
+        }
+        List<Buffer> pieces = FakeProvider.slices(messages, request);
         fake.later(ttfb, () -> {
             request.response().setStatusCode(200).setChunked(true)
                     .putHeader("Content-Type", "application/vnd.amazon.eventstream")

@@ -56,6 +56,11 @@ public final class FakeProvider implements AutoCloseable {
      * closed without an answer; later ones are answered as usual. For retry tests.
      */
     public static final String FLAKY_HEADER = "X-Fake-Flaky";
+    /**
+     * On a Bedrock stream: the n-th event-stream message (from 0) goes out with a wrong message
+     * checksum, as a corrupted transfer would have it; for tests of a client's decoding failure.
+     */
+    public static final String CORRUPT_MESSAGE_HEADER = "X-Fake-Corrupt-Message";
     public static final String DEFAULT_SCENARIO = "text";
     /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
     public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
