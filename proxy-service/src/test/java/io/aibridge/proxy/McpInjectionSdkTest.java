@@ -8,6 +8,7 @@ import com.anthropic.models.messages.ContentBlock;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.helpers.ChatCompletionAccumulator;
@@ -20,6 +21,8 @@ import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.fake.FakeProvider;
+import io.aibridge.testing.fake.RecordedRequest;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -39,9 +42,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
-@WithTestResource(FakeProviderTestResource.class)
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = {
+        @ResourceArg(name = "proxy.providers[0].type", value = "anthropic"),
+        @ResourceArg(name = "proxy.providers[0].name", value = "claude-aws"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.base-url", value = "{fake}"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.region", value = "us-east-1"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.access-key", value = FakeProvider.BEDROCK_ACCESS_KEY),
+        @ResourceArg(name = "proxy.providers[0].bedrock.access-key-secret", value = FakeProvider.BEDROCK_SECRET_KEY),
+        @ResourceArg(name = "proxy.providers[0].bedrock.model", value = McpInjectionSdkTest.BEDROCK_MODEL),
+        @ResourceArg(name = "proxy.providers[0].bedrock.small-fast-model", value = McpInjectionSdkTest.BEDROCK_MODEL)})
 @WithTestResource(McpTestResource.class)
 class McpInjectionSdkTest {
+
+    static final String BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
     @TestHTTPResource("/")
     URL proxyUrl;
@@ -55,7 +68,11 @@ class McpInjectionSdkTest {
     }
 
     private AnthropicClient anthropic(String scenario) {
-        return AnthropicOkHttpClient.builder().apiKey(FakeProviderTestResource.BOOTSTRAP_TOKEN).baseUrl(base + "/api/v2/aibridge/anthropic")
+        return anthropic("anthropic", scenario);
+    }
+
+    private AnthropicClient anthropic(String instance, String scenario) {
+        return AnthropicOkHttpClient.builder().apiKey(FakeProviderTestResource.BOOTSTRAP_TOKEN).baseUrl(base + "/api/v2/aibridge/" + instance)
                 .putHeader(FakeProvider.SCENARIO_HEADER, scenario).maxRetries(0).build();
     }
 
@@ -82,6 +99,34 @@ class McpInjectionSdkTest {
         assertThat(message.usage().outputTokens()).isEqualTo(18 + 20 + 12);
         assertThat(message.usage().inputTokens()).isEqualTo(380 + 420 + 450);
         assertThat(FakeProviderTestResource.fake().requests("/v1/messages")).hasSize(3);
+    }
+
+    @Test
+    void onAwsBedrockEveryRoundIsBedrocksCallAndTheSdkGetsOneMessage() {
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = anthropic("claude-aws", "mcp-chain").messages()
+                .createStreaming(anthropicParams())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message message = accumulator.message();
+        assertThat(message.content().stream().filter(ContentBlock::isText).map(b -> b.asText().text()).toList())
+                .containsExactly("The tool answered: all good.");
+        assertThat(message.usage().outputTokens()).isEqualTo(18 + 20 + 12);
+        List<RecordedRequest> rounds = FakeProviderTestResource.fake().requests(
+                "/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke-with-response-stream");
+        assertThat(rounds).hasSize(3);
+        for (RecordedRequest round : rounds) {
+            JsonNode body = ProxyClient.json(new String(round.body(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(body.has("model")).isFalse();
+            assertThat(body.path("anthropic_version").asText()).isEqualTo("bedrock-2023-05-31");
+            assertThat(body.path("tools").findValuesAsText("name")).as("the injected tools").isNotEmpty();
+        }
+
+        Message blocking = anthropic("claude-aws", "mcp-echo").messages().create(anthropicParams());
+        assertThat(blocking.content()).hasSize(1);
+        assertThat(blocking.content().get(0).asText().text()).isEqualTo("The tool answered: all good.");
+        assertThat(FakeProviderTestResource.fake().requests("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke"))
+                .hasSizeGreaterThan(1);
     }
 
     @Test

@@ -15,6 +15,9 @@ import io.aibridge.proxy.mcp.ToolSet;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.bedrock.BedrockCall;
+import io.aibridge.proxy.bedrock.BedrockErrors;
+import io.aibridge.proxy.bedrock.BedrockStreamTranslator;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.UpstreamClient;
@@ -46,6 +49,9 @@ import java.util.Map;
  * back-pressure, the provider's idle timeout per call, and keep-alive frames while tools run.
  * Blocking requests get one body, the last round's, with the summed usage. Runs on the request's
  * event loop; MCP calls run on the MCP worker pool.
+ *
+ * <p>On AWS Bedrock ({@code bedrock}) each round is a Bedrock call: the edited request as Bedrock's
+ * body, signed when it is opened, and a streamed answer's event stream read as Anthropic's SSE.
  */
 final class InjectedLoop implements UpstreamExchange.Listener {
 
@@ -70,6 +76,10 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private final ObjectNode body;
     private final int maxRounds;
     private final long idleTimeoutMillis;
+    /** The calls to Claude on AWS Bedrock; null for every other provider. */
+    private final BedrockCall bedrock;
+    /** Bedrock's event stream as Anthropic's SSE, for the round being read. */
+    private BedrockStreamTranslator translator;
 
     private Mode mode = Mode.WAITING;
     private Round round;
@@ -93,7 +103,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     InjectedLoop(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ProxyMetrics metrics, LoopApi api,
                  LoopState loop, McpServers mcp, UpstreamClient upstream, String url, MultiMap headers, ObjectNode body,
-                 int maxRounds) {
+                 int maxRounds, BedrockCall bedrock) {
+        this.bedrock = bedrock;
         this.vertx = vertx;
         this.out = out;
         this.provider = provider;
@@ -128,11 +139,13 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         held = null;
         heldOverflow = false;
         upstreamResponse = null;
-        Buffer payload = Buffer.buffer(LoopApi.bytes(body));
+        translator = null;
+        Buffer payload = bedrock == null ? Buffer.buffer(LoopApi.bytes(body)) : bedrock.body(body);
         // Vert.x adds to the headers it is given; each round gets its own copy
         MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
         recording.trace().upstreamStarted();
-        UpstreamExchange.send(() -> upstream.request(HttpMethod.POST, url, roundHeaders), payload, this, upstream.retries());
+        UpstreamExchange.send(bedrock == null ? () -> upstream.request(HttpMethod.POST, url, roundHeaders)
+                : bedrock.open(upstream, roundHeaders, payload), payload, this, upstream.retries());
     }
 
     @Override
@@ -154,11 +167,18 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     public void onResponse(HttpClientResponse response) {
         upstreamResponse = response;
         status = response.statusCode();
-        mode = Mode.of(response);
+        boolean eventStream = bedrock != null && status < 400 && BedrockCall.isEventStream(response);
+        mode = eventStream ? Mode.STREAM : Mode.of(response);
+        if (eventStream) {
+            translator = new BedrockStreamTranslator(MAX_EVENT_BYTES);
+        }
         if (mode == Mode.STREAM) {
             if (!headPrepared && !out.headWritten()) {
                 out.setStatusCode(status);
                 ForwardedHeaders.downstream(response.headers(), out.headers(), false);
+                if (eventStream) {
+                    out.headers().set("Content-Type", "text/event-stream; charset=utf-8");
+                }
                 out.putHeader(Relay.INTERCEPTION_HEADER, recording.id().toString());
                 out.putHeader("X-Accel-Buffering", "no");
                 out.setChunked(true);
@@ -187,6 +207,17 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             return;
         }
         lastActivityNanos = System.nanoTime();
+        if (mode == Mode.STREAM && translator != null) {
+            try {
+                chunk = Buffer.buffer(translator.feed(chunk.getBytes())); // from here on, the round reads Anthropic's SSE
+            } catch (RuntimeException e) {
+                if (upstreamRequest != null) {
+                    upstreamRequest.reset();
+                }
+                upstreamBroken(new IllegalStateException("AWS Bedrock's event stream could not be read: " + e.getMessage(), e));
+                return;
+            }
+        }
         if (mode == Mode.STREAM) {
             byte[] relay = decoder.feed(chunk.getBytes());
             if (round.live()) {
@@ -297,7 +328,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     }
 
     private void errorEnded() {
-        byte[] raw = held.toByteArray();
+        byte[] raw = bedrock == null ? held.toByteArray()
+                : BedrockErrors.toAnthropic(status, upstreamResponse.getHeader("x-amzn-ErrorType"), held.toByteArray());
         String message = errorMessage(raw);
         recording.trace().providerError(Relay.errorType(raw));
         if (!out.headWritten()) {

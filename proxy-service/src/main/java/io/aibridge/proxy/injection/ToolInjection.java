@@ -2,6 +2,7 @@ package io.aibridge.proxy.injection;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.proxy.bedrock.BedrockCall;
 import io.aibridge.events.EndStatus;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.mcp.McpConfig;
@@ -54,8 +55,9 @@ public class ToolInjection {
      *
      * @param clientAskedUsage Chat streams: the client set {@code stream_options.include_usage} itself
      */
+    /** @param bedrock the calls to Claude on AWS Bedrock, for an instance on Bedrock; else null */
     public record Request(RoutingContext ctx, BridgedRoute route, Recording recording, ObjectNode body, boolean streaming,
-                          boolean clientAskedUsage, String url, MultiMap upstreamHeaders) {
+                          boolean clientAskedUsage, String url, MultiMap upstreamHeaders, BedrockCall bedrock) {
     }
 
     /** Cheap check on the event loop: could this request get tools at all? */
@@ -93,7 +95,8 @@ public class ToolInjection {
             request.recording().injectedTools(tools::contains);
             LoopState loop = new LoopState(tools, request.streaming(), request.clientAskedUsage());
             new InjectedLoop(request.ctx().vertx(), request.ctx().response(), request.route().provider(), request.recording(), metrics,
-                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, config.maxRounds()).start();
+                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, config.maxRounds(), request.bedrock())
+                    .start();
         });
     }
 }

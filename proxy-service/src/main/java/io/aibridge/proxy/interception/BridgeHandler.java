@@ -7,7 +7,7 @@ import io.aibridge.events.TimeOrderedIds;
 import io.aibridge.identity.Authentication;
 import io.aibridge.proxy.anthropic.MessagesObserver;
 import io.aibridge.proxy.auth.CallerCredentials;
-import io.aibridge.proxy.bedrock.BedrockRequest;
+import io.aibridge.proxy.bedrock.BedrockCall;
 import io.aibridge.proxy.bedrock.BedrockSettings;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.events.EventPublisher;
@@ -163,14 +163,16 @@ public class BridgeHandler {
             return;
         }
         boolean streaming = body.path("stream").asBoolean(false);
-        BedrockSettings bedrock = instance.bedrock();
-        // on Bedrock, the model is the Bedrock model id the request goes to, and that is what is recorded
-        String modelName = bedrock == null ? model.asText() : bedrock.modelFor(model.asText());
-        if (bedrock != null && bedrock.credentials().current() == null) {
+        BedrockSettings onBedrock = instance.bedrock();
+        if (onBedrock != null && onBedrock.credentials().current() == null) {
             refuse(ctx, provider, trace, 503, "AI Bridge has no valid AWS credentials for " + instance.name()
                     + " right now (see its log); try again later", "aws_credentials_unavailable");
             return;
         }
+        BedrockCall bedrock = onBedrock == null ? null
+                : BedrockCall.of(onBedrock, model.asText(), request.headers().getAll("anthropic-beta"), streaming);
+        // on Bedrock, the model is the Bedrock model id the request goes to, and that is what is recorded
+        String modelName = bedrock == null ? model.asText() : bedrock.model();
         RequestFacts facts = switch (route) {
             case ANTHROPIC_MESSAGES -> RequestFacts.anthropic(body);
             case OPENAI_CHAT_COMPLETIONS -> RequestFacts.chat(body);
@@ -197,11 +199,7 @@ public class BridgeHandler {
             return;
         }
 
-        String url = bedrock == null ? instance.url(route.upstreamPath(), request.query()) : bedrock.url(modelName, streaming);
-        if (bedrock != null) {
-            upstreamBody = Buffer.buffer(BedrockRequest.body((ObjectNode) body,
-                    BedrockRequest.betas(request.headers().getAll("anthropic-beta"), modelName), modelName));
-        }
+        String url = bedrock == null ? instance.url(route.upstreamPath(), request.query()) : bedrock.url();
         UUID id = TimeOrderedIds.next();
         trace.created(id, modelName, streaming, sessionId,
                 route == BridgedRoute.OPENAI_RESPONSES ? textOrNull(body.get("previous_response_id")) : null, url);
@@ -225,11 +223,16 @@ public class BridgeHandler {
         if (config.sendActorHeaders()) {
             ForwardedHeaders.addActor(headers, auth.principal());
         }
+        if (bedrock != null) {
+            bedrock.prepare(headers);
+        }
         boolean hide = hideUsage;
-        Buffer relayBody = upstreamBody;
-        Supplier<Future<HttpClientRequest>> open = bedrock == null ? () -> upstream.request(HttpMethod.POST, url, headers)
-                : bedrockCall(bedrock, url, headers, relayBody, streaming);
+        Buffer plainBody = upstreamBody;
         Runnable relay = () -> {
+            // on Bedrock, the body Bedrock takes, made from the request as it is (a tool loop that found no tools left it alone)
+            Buffer relayBody = bedrock == null ? plainBody : bedrock.body((ObjectNode) body);
+            Supplier<Future<HttpClientRequest>> open = bedrock == null ? () -> upstream.request(HttpMethod.POST, url, headers)
+                    : bedrock.open(upstream, headers, relayBody);
             ResponseObserver observer = switch (route) {
                 case ANTHROPIC_MESSAGES -> new MessagesObserver(recording);
                 case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hide);
@@ -239,35 +242,13 @@ public class BridgeHandler {
                     .start(open, relayBody, upstream.retries());
         };
         trace.processing();
-        if (bedrock == null && injection.wanted(route, body)) {
+        if (injection.wanted(route, body)) {
             // MCP tools: the request is edited and may take several upstream calls; without tools it falls back to the relay
-            injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, streaming, !hideUsage, url, headers), relay);
+            injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, streaming, !hideUsage, url, headers,
+                    bedrock), relay);
         } else {
             relay.run();
         }
-    }
-
-    /**
-     * Opens a call to Bedrock Runtime: the client's headers without Anthropic's version and beta
-     * headers (both travel in the body now), and signed with AWS Signature Version 4 for every
-     * attempt, with the credentials current at that moment.
-     */
-    private Supplier<Future<HttpClientRequest>> bedrockCall(BedrockSettings bedrock, String url, MultiMap headers, Buffer body,
-                                                            boolean streaming) {
-        headers.remove("anthropic-version");
-        headers.remove("anthropic-beta");
-        headers.set("Content-Type", "application/json");
-        headers.set("Accept", streaming ? BedrockSettings.EVENT_STREAM : "application/json");
-        byte[] bytes = body.getBytes();
-        return () -> {
-            MultiMap signed = MultiMap.caseInsensitiveMultiMap().addAll(headers);
-            try {
-                bedrock.signature("POST", url, bytes).forEach(signed::set);
-            } catch (IllegalStateException e) {
-                return Future.failedFuture(e);
-            }
-            return upstream.request(HttpMethod.POST, url, signed);
-        };
     }
 
     /**

@@ -2,8 +2,8 @@ package io.aibridge.proxy.interception;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.events.EndStatus;
+import io.aibridge.proxy.bedrock.BedrockCall;
 import io.aibridge.proxy.bedrock.BedrockErrors;
-import io.aibridge.proxy.bedrock.BedrockSettings;
 import io.aibridge.proxy.bedrock.BedrockStreamTranslator;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.ProviderErrors;
@@ -137,7 +137,7 @@ public final class Relay implements UpstreamExchange.Listener {
     public void onResponse(HttpClientResponse response) {
         upstreamResponse = response;
         status = response.statusCode();
-        boolean eventStream = bedrock && status < 400 && isEventStream(response);
+        boolean eventStream = bedrock && status < 400 && BedrockCall.isEventStream(response);
         mode = eventStream ? Mode.STREAM : Mode.of(response);
         bedrockError = bedrock && mode == Mode.ERROR;
         rewrite = mode == Mode.STREAM && observer.rewritesStream();
@@ -427,11 +427,6 @@ public final class Relay implements UpstreamExchange.Listener {
         out.write(Buffer.buffer(observer.brokenStreamFrame(message)));
         out.end();
         recording.end(EndStatus.FAILED, status, "stream_broken", message);
-    }
-
-    private static boolean isEventStream(HttpClientResponse response) {
-        String type = response.getHeader("Content-Type");
-        return type != null && type.toLowerCase(Locale.ROOT).startsWith(BedrockSettings.EVENT_STREAM);
     }
 
     /** The client closed the connection before the answer ended: cancel the upstream call. */
