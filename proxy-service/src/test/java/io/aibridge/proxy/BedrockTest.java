@@ -54,14 +54,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
 @WithTestResource(value = FakeProviderTestResource.class, initArgs = {
-        @ResourceArg(name = "proxy.providers[0].type", value = "anthropic"),
-        @ResourceArg(name = "proxy.providers[0].name", value = "claude-aws"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.base-url", value = "{fake}"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.region", value = "us-east-1"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.access-key", value = FakeProvider.BEDROCK_ACCESS_KEY),
-        @ResourceArg(name = "proxy.providers[0].bedrock.access-key-secret", value = FakeProvider.BEDROCK_SECRET_KEY),
-        @ResourceArg(name = "proxy.providers[0].bedrock.model", value = BedrockTest.MODEL),
-        @ResourceArg(name = "proxy.providers[0].bedrock.small-fast-model", value = BedrockTest.SMALL_FAST),
+        @ResourceArg(name = "bedrock-instance", value = "0:claude-aws"),
         @ResourceArg(name = "proxy.providers[1].type", value = "anthropic"),
         @ResourceArg(name = "proxy.providers[1].name", value = "claude-aws-stale"),
         @ResourceArg(name = "proxy.providers[1].bedrock.base-url", value = "{fake}"),
@@ -69,12 +62,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         @ResourceArg(name = "proxy.providers[1].bedrock.access-key", value = FakeProvider.BEDROCK_ACCESS_KEY),
         @ResourceArg(name = "proxy.providers[1].bedrock.access-key-secret", value = "a-secret-that-was-rotated-away-0123456789"),
         @ResourceArg(name = "proxy.providers[1].bedrock.model", value = BedrockTest.STALE_MODEL),
-        @ResourceArg(name = "proxy.providers[1].bedrock.small-fast-model", value = BedrockTest.STALE_MODEL),
-        @ResourceArg(name = "proxy.allow-byok", value = "true")})
+        @ResourceArg(name = "proxy.providers[1].bedrock.small-fast-model", value = BedrockTest.STALE_MODEL)})
 class BedrockTest extends ProxyTestBase {
 
-    static final String MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
-    static final String SMALL_FAST = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
+    private static final String MODEL = FakeProviderTestResource.BEDROCK_MODEL;
+    private static final String SMALL_FAST = FakeProviderTestResource.BEDROCK_SMALL_FAST_MODEL;
     static final String STALE_MODEL = "anthropic.claude-3-7-sonnet-20250219-v1:0";
     private static final String PREFIX = "/api/v2/aibridge/claude-aws";
     private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;

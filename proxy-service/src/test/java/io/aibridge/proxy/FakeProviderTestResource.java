@@ -14,6 +14,9 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     public static final String OPENAI_KEY = "sk-proj-test-openai-key-0123456789wxyz";
     public static final String ANTHROPIC_KEY = "sk-ant-api03-test-anthropic-key-0123456789abcd";
     public static final String BOOTSTRAP_TOKEN = "bootstrap-token-for-proxy-tests-0123456789";
+    /** The Bedrock model ids of a {@code bedrock-instance}: the main one, and the one for Haiku models. */
+    public static final String BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    public static final String BEDROCK_SMALL_FAST_MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
     /** Body limit in tests, small so that the 413 test stays cheap. */
     public static final int MAX_BODY = 2 * 1024 * 1024;
 
@@ -33,8 +36,11 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
      * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
      * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY});
      * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT});
-     * any argument named after a setting ({@code proxy.*}) sets it, with {@code {fake}} in its value
-     * replaced by the fake provider's base URL.
+     * {@code bedrock-instance=<N>:<name>} makes {@code AIBRIDGE_PROVIDER_<N>_*} an {@code anthropic}
+     * instance on the fake provider's AWS Bedrock, with its keys, in {@code us-east-1}, and
+     * {@link #BEDROCK_MODEL} / {@link #BEDROCK_SMALL_FAST_MODEL};
+     * any argument named after a setting ({@code proxy.*}) sets it (over those too), with
+     * {@code {fake}} in its value replaced by the fake provider's base URL.
      */
     @Override
     public void init(Map<String, String> initArgs) {
@@ -42,6 +48,16 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
         maxConcurrency = initArgs.getOrDefault("max-concurrency", "0");
         rateLimit = initArgs.getOrDefault("rate-limit", "0");
+        String bedrock = initArgs.get("bedrock-instance");
+        if (bedrock != null) {
+            String[] indexAndName = bedrock.split(":", 2);
+            String instance = "proxy.providers[" + indexAndName[0] + "].";
+            settings.putAll(Map.of(instance + "type", "anthropic", instance + "name", indexAndName[1],
+                    instance + "bedrock.base-url", "{fake}", instance + "bedrock.region", "us-east-1",
+                    instance + "bedrock.access-key", FakeProvider.BEDROCK_ACCESS_KEY,
+                    instance + "bedrock.access-key-secret", FakeProvider.BEDROCK_SECRET_KEY,
+                    instance + "bedrock.model", BEDROCK_MODEL, instance + "bedrock.small-fast-model", BEDROCK_SMALL_FAST_MODEL));
+        }
         initArgs.forEach((name, value) -> {
             if (name.startsWith("proxy.")) {
                 settings.put(name, value);

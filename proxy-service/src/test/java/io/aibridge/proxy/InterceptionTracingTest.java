@@ -46,15 +46,7 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
-@WithTestResource(value = FakeProviderTestResource.class, initArgs = {
-        @ResourceArg(name = "proxy.providers[0].type", value = "anthropic"),
-        @ResourceArg(name = "proxy.providers[0].name", value = "claude-aws"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.base-url", value = "{fake}"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.region", value = "us-east-1"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.access-key", value = FakeProvider.BEDROCK_ACCESS_KEY),
-        @ResourceArg(name = "proxy.providers[0].bedrock.access-key-secret", value = FakeProvider.BEDROCK_SECRET_KEY),
-        @ResourceArg(name = "proxy.providers[0].bedrock.model", value = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.small-fast-model", value = "us.anthropic.claude-haiku-4-5-20251001-v1:0")})
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = @ResourceArg(name = "bedrock-instance", value = "0:claude-aws"))
 @WithTestResource(McpTestResource.class)
 class InterceptionTracingTest {
 
@@ -213,10 +205,10 @@ class InterceptionTracingTest {
             assertThat(s.getAttributes().get(AWS_BEDROCK)).as("on %s", s.getName()).isTrue();
             assertThat(s.getAttributes().get(PROVIDER)).isEqualTo("anthropic");
         });
-        assertThat(trace.one(INTERCEPT).getAttributes().get(MODEL)).isEqualTo("us.anthropic.claude-haiku-4-5-20251001-v1:0");
+        assertThat(trace.one(INTERCEPT).getAttributes().get(MODEL)).isEqualTo(FakeProviderTestResource.BEDROCK_SMALL_FAST_MODEL);
         Attributes genAi = trace.one(UPSTREAM).getAttributes();
         assertThat(genAi.get(GEN_AI_PROVIDER)).isEqualTo("aws.bedrock");
-        assertThat(genAi.get(GEN_AI_REQUEST_MODEL)).isEqualTo("us.anthropic.claude-haiku-4-5-20251001-v1:0");
+        assertThat(genAi.get(GEN_AI_REQUEST_MODEL)).isEqualTo(FakeProviderTestResource.BEDROCK_SMALL_FAST_MODEL);
         assertThat(genAi.get(GEN_AI_OUTPUT_TOKENS)).isPositive();
     }
 

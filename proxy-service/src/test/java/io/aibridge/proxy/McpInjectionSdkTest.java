@@ -42,19 +42,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
-@WithTestResource(value = FakeProviderTestResource.class, initArgs = {
-        @ResourceArg(name = "proxy.providers[0].type", value = "anthropic"),
-        @ResourceArg(name = "proxy.providers[0].name", value = "claude-aws"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.base-url", value = "{fake}"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.region", value = "us-east-1"),
-        @ResourceArg(name = "proxy.providers[0].bedrock.access-key", value = FakeProvider.BEDROCK_ACCESS_KEY),
-        @ResourceArg(name = "proxy.providers[0].bedrock.access-key-secret", value = FakeProvider.BEDROCK_SECRET_KEY),
-        @ResourceArg(name = "proxy.providers[0].bedrock.model", value = McpInjectionSdkTest.BEDROCK_MODEL),
-        @ResourceArg(name = "proxy.providers[0].bedrock.small-fast-model", value = McpInjectionSdkTest.BEDROCK_MODEL)})
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = @ResourceArg(name = "bedrock-instance", value = "0:claude-aws"))
 @WithTestResource(McpTestResource.class)
 class McpInjectionSdkTest {
-
-    static final String BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
     @TestHTTPResource("/")
     URL proxyUrl;
