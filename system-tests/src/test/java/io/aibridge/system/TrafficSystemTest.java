@@ -46,7 +46,17 @@ class TrafficSystemTest {
             JsonNode i = found.get(e.id());
             assertThat(i.path("initiator").path("username").asText()).isEqualTo("traffic");
             assertThat(i.path("credential_kind").asText()).isEqualTo("centralized");
-            assertThat(i.path("credential_hint").asText()).as("a masked hint, never the key").matches("^sk-.\\.\\.\\..{4}$|^sk-a\\.\\.\\..{4}$|^.{4}\\.\\.\\..{4}$");
+            if (e.kind().startsWith("bedrock")) {
+                assertThat(i.path("credential_hint").asText()).as("the masked AWS access key id").isEqualTo("AK...01");
+            } else {
+                assertThat(i.path("credential_hint").asText()).as("a masked hint, never the key")
+                        .matches("^sk-.\\.\\.\\..{4}$|^sk-a\\.\\.\\..{4}$|^.{4}\\.\\.\\..{4}$");
+            }
+            if (e.kind().startsWith("bedrock")) {
+                assertThat(i.path("provider").asText()).isEqualTo("anthropic");
+                assertThat(i.path("provider_name").asText()).isEqualTo(SystemStack.BEDROCK_INSTANCE);
+                assertThat(i.path("model").asText()).as("the Bedrock model called").isEqualTo(SystemStack.BEDROCK_MODEL);
+            }
             if (!e.kind().endsWith("turn 2")) {
                 assertThat(i.path("user_prompts")).as("prompt of %s", e.kind()).hasSize(1);
             }

@@ -36,6 +36,10 @@ import java.util.stream.Stream;
  */
 public final class SystemStack implements AutoCloseable {
 
+    /** The proxy's anthropic instance on the fake provider's AWS Bedrock, and the Bedrock model it calls. */
+    public static final String BEDROCK_INSTANCE = "claude-aws";
+    public static final String BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration READY = Duration.ofSeconds(240);
     /** The local stack's fixed ports (deploy/local): never used here, whatever the OS hands out. */
@@ -137,6 +141,16 @@ public final class SystemStack implements AutoCloseable {
                 "AIBRIDGE_MAX_REQUEST_BODY", "2M",
                 "AIBRIDGE_EVENTS_PARTITIONS", "3",
                 "AIBRIDGE_SHUTDOWN_TIMEOUT", "15s"));
+        // Claude on the fake provider's AWS Bedrock, under /claude-aws
+        proxyEnv.putAll(Map.of(
+                "AIBRIDGE_PROVIDER_0_TYPE", "anthropic",
+                "AIBRIDGE_PROVIDER_0_NAME", BEDROCK_INSTANCE,
+                "AIBRIDGE_PROVIDER_0_BEDROCK_BASE_URL", fake.bedrockBaseUrl(),
+                "AIBRIDGE_PROVIDER_0_BEDROCK_REGION", "us-east-1",
+                "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY", FakeProvider.BEDROCK_ACCESS_KEY,
+                "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY_SECRET", FakeProvider.BEDROCK_SECRET_KEY,
+                "AIBRIDGE_PROVIDER_0_BEDROCK_MODEL", BEDROCK_MODEL,
+                "AIBRIDGE_PROVIDER_0_BEDROCK_SMALL_FAST_MODEL", BEDROCK_MODEL));
         Map<String, String> recorderEnv = new LinkedHashMap<>(shared);
         // small batches, so that a kill -9 lands in the middle of a backlog's batches; quick retries after an outage
         recorderEnv.putAll(Map.of("AIBRIDGE_RECORDER_BATCH_SIZE", "100", "AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF", "2s"));
@@ -223,6 +237,11 @@ public final class SystemStack implements AutoCloseable {
     /** Base URL of the Anthropic routes (the SDK appends {@code /v1/messages}). */
     public String anthropicBaseUrl() {
         return proxy.baseUrl() + "/api/v2/aibridge/anthropic";
+    }
+
+    /** The Anthropic SDKs' base URL for the proxy's instance on (the fake provider's) AWS Bedrock. */
+    public String bedrockBaseUrl() {
+        return proxy.baseUrl() + "/api/v2/aibridge/" + BEDROCK_INSTANCE;
     }
 
     /**

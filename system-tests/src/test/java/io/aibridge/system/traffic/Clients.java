@@ -51,11 +51,15 @@ public final class Clients implements AutoCloseable {
 
     private final OpenAIClient openai;
     private final AnthropicClient anthropic;
+    /** Claude on AWS Bedrock, which callers reach with Anthropic's API all the same. */
+    private final AnthropicClient bedrock;
 
     public Clients(SystemStack stack, String token) {
         this.openai = OpenAIOkHttpClient.builder().apiKey(token).baseUrl(stack.openAiBaseUrl()).maxRetries(0)
                 .timeout(Duration.ofSeconds(30)).build();
         this.anthropic = AnthropicOkHttpClient.builder().apiKey(token).baseUrl(stack.anthropicBaseUrl()).maxRetries(0)
+                .timeout(Duration.ofSeconds(30)).build();
+        this.bedrock = AnthropicOkHttpClient.builder().apiKey(token).baseUrl(stack.bedrockBaseUrl()).maxRetries(0)
                 .timeout(Duration.ofSeconds(30)).build();
     }
 
@@ -70,7 +74,7 @@ public final class Clients implements AutoCloseable {
     /** The kinds of request in the steady traffic, in the order a loop cycles through them. */
     public enum Kind {
         CHAT_BLOCKING, CHAT_STREAMING, RESPONSES_BLOCKING, RESPONSES_STREAMING, MESSAGES_BLOCKING_THINKING,
-        MESSAGES_STREAMING, MESSAGES_TOOL_LOOP, CHAT_TOOL_LOOP
+        MESSAGES_STREAMING, MESSAGES_TOOL_LOOP, CHAT_TOOL_LOOP, BEDROCK_STREAMING
     }
 
     public List<Expected> run(Kind kind) {
@@ -83,6 +87,7 @@ public final class Clients implements AutoCloseable {
             case MESSAGES_STREAMING -> List.of(messagesStreaming("When does the contract renew? [scenario:cache-tokens]"));
             case MESSAGES_TOOL_LOOP -> messagesToolLoop();
             case CHAT_TOOL_LOOP -> chatToolLoop();
+            case BEDROCK_STREAMING -> List.of(bedrockStreaming("When does the contract renew? [scenario:cache-tokens]"));
         };
     }
 
@@ -167,6 +172,17 @@ public final class Clients implements AutoCloseable {
         return Expected.completed(id(r.headers()), "messages streaming", tokens(accumulator.message().usage()));
     }
 
+    /** Claude on AWS Bedrock, streamed: AWS's event stream reaches the SDK as Anthropic's SSE. */
+    public Expected bedrockStreaming(String prompt) {
+        HttpResponseFor<StreamResponse<RawMessageStreamEvent>> r = bedrock.messages().withRawResponse()
+                .createStreaming(MessageCreateParams.builder().model(CLAUDE).maxTokens(1024).addUserMessage(prompt).build());
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = r.parse()) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        return Expected.completed(id(r.headers()), "bedrock streaming", tokens(accumulator.message().usage()));
+    }
+
     /** Claude calls two tools (streamed); the client answers with both results (blocking): two interceptions. */
     public List<Expected> messagesToolLoop() {
         MessageCreateParams first = MessageCreateParams.builder().model(CLAUDE).maxTokens(1024)
@@ -224,5 +240,6 @@ public final class Clients implements AutoCloseable {
     public void close() {
         openai.close();
         anthropic.close();
+        bedrock.close();
     }
 }
