@@ -13,7 +13,8 @@ Usage: deploy/local/run.sh [options]
 Starts Kafka, PostgreSQL and the four AI Bridge services in the foreground; Ctrl-C stops them all.
 
   --demo               use the fake provider (test-support) as the OpenAI and Anthropic upstream,
-                       so the stack works without provider keys
+                       so the stack works without provider keys; it also plays AWS Bedrock behind
+                       a claude-aws provider instance
   --db-url JDBC_URL    use this PostgreSQL instead of the embedded one (or set AIBRIDGE_DB_URL);
                        credentials from --db-user/--db-password or AIBRIDGE_DB_USER/AIBRIDGE_DB_PASSWORD
   --kafka HOST:PORT    use this Kafka instead of starting a broker (or set KAFKA_BOOTSTRAP_SERVERS)
@@ -292,6 +293,16 @@ if [[ -n $DEMO ]]; then
   export AIBRIDGE_COPILOT_BASE_URL=http://127.0.0.1:$FAKE_PROVIDER_PORT/v1
   # the fake accepts any key; never send a real one to it
   export AIBRIDGE_OPENAI_KEY=demo-openai-key AIBRIDGE_ANTHROPIC_KEY=demo-anthropic-key
+  # Claude on AWS Bedrock, played by the fake too, as the next provider instance: claude-aws. Its keys
+  # are the ones the fake checks signatures with (FakeProvider.BEDROCK_ACCESS_KEY / _SECRET_KEY).
+  n=0
+  while [[ -n $(printenv "AIBRIDGE_PROVIDER_${n}_TYPE") ]]; do n=$((n + 1)); done
+  export "AIBRIDGE_PROVIDER_${n}_TYPE=anthropic" "AIBRIDGE_PROVIDER_${n}_NAME=claude-aws" \
+    "AIBRIDGE_PROVIDER_${n}_BEDROCK_BASE_URL=http://127.0.0.1:$FAKE_PROVIDER_PORT" "AIBRIDGE_PROVIDER_${n}_BEDROCK_REGION=us-east-1" \
+    "AIBRIDGE_PROVIDER_${n}_BEDROCK_ACCESS_KEY=AKIDFAKEBEDROCK0001" \
+    "AIBRIDGE_PROVIDER_${n}_BEDROCK_ACCESS_KEY_SECRET=fakeBedrockSecretKey000000000000000000/0" \
+    "AIBRIDGE_PROVIDER_${n}_BEDROCK_MODEL=us.anthropic.claude-sonnet-4-5-20250929-v1:0" \
+    "AIBRIDGE_PROVIDER_${n}_BEDROCK_SMALL_FAST_MODEL=us.anthropic.claude-haiku-4-5-20251001-v1:0"
 fi
 
 for name in "${SERVICES[@]}"; do
@@ -327,7 +338,8 @@ AI Bridge is ready: all four services in $READY_IN s after the start ($(elapsed 
   PostgreSQL     $AIBRIDGE_DB_URL (user $AIBRIDGE_DB_USER)
 EOF
 if [[ -n $DEMO ]]; then
-  say "  upstream       fake provider on http://127.0.0.1:$FAKE_PROVIDER_PORT (--demo)"
+  say "  upstream       fake provider on http://127.0.0.1:$FAKE_PROVIDER_PORT (--demo); also as AWS Bedrock behind"
+  say "                 $BASE/api/v2/aibridge/claude-aws (Claude Code: ANTHROPIC_BASE_URL set to that)"
 else
   say "  upstream       ${AIBRIDGE_OPENAI_BASE_URL:-https://api.openai.com/v1/} and ${AIBRIDGE_ANTHROPIC_BASE_URL:-https://api.anthropic.com/}"
   [[ -z ${AIBRIDGE_OPENAI_KEY:-}${AIBRIDGE_ANTHROPIC_KEY:-} ]] &&

@@ -64,7 +64,7 @@ public class Providers {
     Providers(List<ProviderInstance> instances) {
         Map<String, ProviderInstance> map = new LinkedHashMap<>();
         instances.forEach(p -> map.put(p.name(), p));
-        this.byName = Map.copyOf(map);
+        this.byName = java.util.Collections.unmodifiableMap(map); // in configuration order, for the start-up line
     }
 
     /** The instance of this name, or null. */
