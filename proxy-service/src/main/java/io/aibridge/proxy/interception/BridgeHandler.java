@@ -165,8 +165,10 @@ public class BridgeHandler {
         boolean streaming = body.path("stream").asBoolean(false);
         BedrockSettings onBedrock = instance.bedrock();
         if (onBedrock != null && onBedrock.credentials().current() == null) {
-            refuse(ctx, provider, trace, 503, "AI Bridge has no valid AWS credentials for " + instance.name()
-                    + " right now (see its log); try again later", "aws_credentials_unavailable");
+            // temporary credentials expired and could not be renewed yet: the SDKs retry a 503 after its Retry-After
+            String message = "AI Bridge has no valid AWS credentials for " + instance.name() + " right now (see its log); try again later";
+            trace.refused(message);
+            ProviderErrors.sendRetryLater(ctx.response(), provider, 503, 5, message, "aws_credentials_unavailable");
             return;
         }
         BedrockCall bedrock = onBedrock == null ? null
