@@ -2,8 +2,8 @@ package io.aibridge.proxy.injection;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aibridge.proxy.bedrock.BedrockCall;
 import io.aibridge.events.EndStatus;
+import io.aibridge.proxy.bedrock.BedrockCall;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.mcp.McpConfig;
 import io.aibridge.proxy.mcp.McpServers;
@@ -49,13 +49,12 @@ public class ToolInjection {
         }
     }
 
-    /** A bridged request, as the handler has prepared it. */
     /**
      * A bridged request, as the handler has prepared it.
      *
      * @param clientAskedUsage Chat streams: the client set {@code stream_options.include_usage} itself
+     * @param bedrock          the calls to Claude on AWS Bedrock, for an instance on Bedrock; else null
      */
-    /** @param bedrock the calls to Claude on AWS Bedrock, for an instance on Bedrock; else null */
     public record Request(RoutingContext ctx, BridgedRoute route, Recording recording, ObjectNode body, boolean streaming,
                           boolean clientAskedUsage, String url, MultiMap upstreamHeaders, BedrockCall bedrock) {
     }
