@@ -63,6 +63,11 @@ public record BedrockSettings(String region, String baseUrl, String model, Strin
                 java.time.Instant.now());
     }
 
+    /** True when these settings ask for Bedrock at all: a region or a base URL is set. */
+    public static boolean requested(ProxyConfig.Bedrock config) {
+        return trimmed(config.region()).isPresent() || trimmed(config.baseUrl()).isPresent();
+    }
+
     /**
      * The settings of one instance, or empty when neither a region nor a base URL is configured
      * (the instance then speaks to Anthropic's API). Anything missing or contradictory stops the

@@ -97,12 +97,12 @@ public class Providers {
                                           Map<String, String> environment, java.net.http.HttpClient http) {
         Map<String, ProviderInstance> out = new LinkedHashMap<>();
         out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openai.baseUrl(), key(openai.key())));
-        BedrockSettings builtInBedrock = BedrockSettings.of(bedrock, "AIBRIDGE_BEDROCK_", environment, http).orElse(null);
-        if (builtInBedrock != null && key(anthropic.key()) != null) {
+        if (BedrockSettings.requested(bedrock) && key(anthropic.key()) != null) {
             throw new IllegalArgumentException("AIBRIDGE_ANTHROPIC_KEY and AIBRIDGE_BEDROCK_* are both set: the built-in anthropic "
                     + "provider calls either Anthropic's API with that key or AWS Bedrock; remove one of them, or configure the other "
                     + "as AIBRIDGE_PROVIDER_<N>_*");
         }
+        BedrockSettings builtInBedrock = BedrockSettings.of(bedrock, "AIBRIDGE_BEDROCK_", environment, http).orElse(null);
         out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(), key(anthropic.key()),
                 builtInBedrock));
         checkUrl(copilotBaseUrl, "AIBRIDGE_COPILOT_BASE_URL");
@@ -147,21 +147,23 @@ public class Providers {
                 case COPILOT -> COPILOT_BASE_URL;
             });
             checkUrl(baseUrl, variable + "BASE_URL");
-            BedrockSettings onBedrock = BedrockSettings.of(instance.bedrock(), variable + "BEDROCK_", environment, http).orElse(null);
-            if (onBedrock != null && type != ProviderType.ANTHROPIC) {
+            // the contradictions first: resolving AWS credentials may take a call to STS or the container endpoint
+            boolean onBedrock = BedrockSettings.requested(instance.bedrock());
+            if (onBedrock && type != ProviderType.ANTHROPIC) {
                 throw new IllegalArgumentException(variable + "BEDROCK_* is set for a " + type.wireName() + " provider; AWS Bedrock "
                         + "serves Claude through Anthropic's Messages API, so it needs " + variable + "TYPE=anthropic");
             }
-            if (onBedrock != null && instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty()).isPresent()) {
+            if (onBedrock && instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty()).isPresent()) {
                 throw new IllegalArgumentException(variable + "BASE_URL and " + variable + "BEDROCK_* are both set: a Bedrock "
                         + "provider's endpoint is " + variable + "BEDROCK_BASE_URL (or its region's); remove " + variable + "BASE_URL");
             }
-            if (onBedrock != null && key != null) {
+            if (onBedrock && key != null) {
                 throw new IllegalArgumentException(variable + "KEY and " + variable + "BEDROCK_* are both set: a Bedrock provider is "
                         + "called with AWS credentials (" + variable + "BEDROCK_ACCESS_KEY and _SECRET, or AWS's own sources); remove "
                         + variable + "KEY");
             }
-            out.put(name, new ProviderInstance(name, type, baseUrl, key, onBedrock));
+            out.put(name, new ProviderInstance(name, type, baseUrl, key,
+                    BedrockSettings.of(instance.bedrock(), variable + "BEDROCK_", environment, http).orElse(null)));
         }
         return new ArrayList<>(out.values());
     }
