@@ -212,6 +212,19 @@ class BedrockTest extends ProxyTestBase {
     }
 
     @Test
+    void aLargeContextIsMadeIntoBedrocksBodyAndSignedCompletely() {
+        String context = "x".repeat(600 * 1024);
+        ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false);
+        request.withArray("messages").insertObject(0).put("role", "user").put("content", context);
+        HttpResponse<String> response = proxy.post(PREFIX + "/v1/messages", request.toString(), "x-api-key", TOKEN,
+                "anthropic-version", "2023-06-01");
+        assertThat(response.statusCode()).as("the fake checked the signature over the whole body").isEqualTo(200);
+        JsonNode sent = json(new String(onlyUpstreamRequest().body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(sent.path("messages").get(0).path("content").asText()).isEqualTo(context);
+        assertThat(sent.has("model")).isFalse();
+    }
+
+    @Test
     void credentialsBedrockRefusesAreAnsweredAsAnthropicsPermissionErrorAndRecordedFailed() {
         assertThatThrownBy(() -> client("claude-aws-stale").messages().create(MessageCreateParams.builder().model("claude-sonnet-4-5")
                 .maxTokens(64).addUserMessage("Hello").build()))

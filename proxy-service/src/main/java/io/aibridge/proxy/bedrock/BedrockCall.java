@@ -53,9 +53,17 @@ public final class BedrockCall {
         return url;
     }
 
-    /** The body Bedrock takes for this (possibly edited) Anthropic request. */
-    public Buffer body(ObjectNode request) {
-        return Buffer.buffer(BedrockRequest.body(request, betas, model));
+    /** A call's body, and its SHA-256 for the signatures of its attempts. */
+    public record Payload(Buffer body, String sha256) {
+    }
+
+    /**
+     * The body Bedrock takes for this (possibly edited) Anthropic request, hashed: one pass over
+     * the request each, which for a large context is worth doing off the event loop.
+     */
+    public Payload payload(ObjectNode request) {
+        byte[] body = BedrockRequest.body(request, betas, model);
+        return new Payload(Buffer.buffer(body), SigV4.payloadHash(body));
     }
 
     /**
@@ -70,15 +78,14 @@ public final class BedrockCall {
     }
 
     /**
-     * Opens the call with {@code body} and the {@link #prepare prepared} headers, signed with the
+     * Opens the call of {@code payload} with the {@link #prepare prepared} headers, signed with the
      * credentials current when it is opened; fails (the caller answers 502) when there are none.
      */
-    public Supplier<Future<HttpClientRequest>> open(UpstreamClient upstream, MultiMap headers, Buffer body) {
-        byte[] bytes = body.getBytes();
+    public Supplier<Future<HttpClientRequest>> open(UpstreamClient upstream, MultiMap headers, Payload payload) {
         return () -> {
             MultiMap signed = MultiMap.caseInsensitiveMultiMap().addAll(headers);
             try {
-                settings.signature("POST", url, bytes).forEach(signed::set);
+                settings.signature("POST", url, payload.sha256()).forEach(signed::set);
             } catch (IllegalStateException e) {
                 return Future.failedFuture(e);
             }

@@ -48,19 +48,19 @@ public record BedrockSettings(String region, String baseUrl, String model, Strin
     }
 
     /**
-     * The headers that sign a request to {@code url} with this body: {@code x-amz-date},
+     * The headers that sign a request to {@code url} with a body of this {@link SigV4#payloadHash}: {@code x-amz-date},
      * {@code x-amz-security-token} for temporary credentials, and {@code authorization}; the
      * content type and the host are part of the signature.
      *
      * @throws IllegalStateException when no valid AWS credentials are at hand
      */
-    public Map<String, String> signature(String method, String url, byte[] body) {
+    public Map<String, String> signature(String method, String url, String payloadHash) {
         AwsCredentials current = credentials.current();
         if (current == null) {
             throw new IllegalStateException("no valid AWS credentials for Bedrock (" + credentials.describe() + ")");
         }
-        return SigV4.sign(method, URI.create(url), Map.of("content-type", "application/json"), body, current, region, SERVICE,
-                java.time.Instant.now());
+        return SigV4.signHashed(method, URI.create(url), Map.of("content-type", "application/json"), payloadHash, current, region,
+                SERVICE, java.time.Instant.now());
     }
 
     /** True when these settings ask for Bedrock at all: a region or a base URL is set. */

@@ -85,6 +85,20 @@ public final class SigV4 {
      */
     public static Map<String, String> sign(String method, URI url, Map<String, String> headers, byte[] body,
                                            AwsCredentials credentials, String region, String service, Instant now) {
+        return signHashed(method, url, headers, payloadHash(body), credentials, region, service, now);
+    }
+
+    /** The hex SHA-256 of a body (null: none), which {@link #signHashed} takes. */
+    public static String payloadHash(byte[] body) {
+        return hexSha256(body == null ? new byte[0] : body);
+    }
+
+    /**
+     * As {@link #sign}, with the body's {@link #payloadHash} computed beforehand: a body signed again
+     * (each retry signs anew) is not hashed again.
+     */
+    public static Map<String, String> signHashed(String method, URI url, Map<String, String> headers, String payloadHash,
+                                                 AwsCredentials credentials, String region, String service, Instant now) {
         String amzDate = AMZ_DATE.format(now);
         String date = amzDate.substring(0, 8);
         String scope = date + '/' + region + '/' + service + "/aws4_request";
@@ -117,8 +131,7 @@ public final class SigV4 {
             }
             signedNames.append(header.getKey());
         }
-        canonical.append('\n').append(signedNames).append('\n')
-                .append(hexSha256(body == null ? new byte[0] : body));
+        canonical.append('\n').append(signedNames).append('\n').append(payloadHash);
 
         String stringToSign = ALGORITHM + '\n' + amzDate + '\n' + scope + '\n'
                 + hexSha256(canonical.toString().getBytes(StandardCharsets.UTF_8));

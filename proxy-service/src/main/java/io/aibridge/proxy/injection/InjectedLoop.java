@@ -140,12 +140,16 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         heldOverflow = false;
         upstreamResponse = null;
         translator = null;
-        Buffer payload = bedrock == null ? Buffer.buffer(LoopApi.bytes(body)) : bedrock.body(body);
         // Vert.x adds to the headers it is given; each round gets its own copy
         MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
         recording.trace().upstreamStarted();
-        UpstreamExchange.send(bedrock == null ? () -> upstream.request(HttpMethod.POST, url, roundHeaders)
-                : bedrock.open(upstream, roundHeaders, payload), payload, this, upstream.retries());
+        if (bedrock == null) {
+            UpstreamExchange.send(() -> upstream.request(HttpMethod.POST, url, roundHeaders), Buffer.buffer(LoopApi.bytes(body)), this,
+                    upstream.retries());
+        } else {
+            BedrockCall.Payload payload = bedrock.payload(body);
+            UpstreamExchange.send(bedrock.open(upstream, roundHeaders, payload), payload.body(), this, upstream.retries());
+        }
     }
 
     @Override

@@ -27,7 +27,6 @@ import io.aibridge.proxy.upstream.UpstreamClient;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -37,7 +36,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 /**
  * Handles a request on a bridged route: authenticates it, validates the body, reads what is
@@ -231,17 +229,26 @@ public class BridgeHandler {
         boolean hide = hideUsage;
         Buffer plainBody = upstreamBody;
         Runnable relay = () -> {
-            // on Bedrock, the body Bedrock takes, made from the request as it is (a tool loop that found no tools left it alone)
-            Buffer relayBody = bedrock == null ? plainBody : bedrock.body((ObjectNode) body);
-            Supplier<Future<HttpClientRequest>> open = bedrock == null ? () -> upstream.request(HttpMethod.POST, url, headers)
-                    : bedrock.open(upstream, headers, relayBody);
             ResponseObserver observer = switch (route) {
                 case ANTHROPIC_MESSAGES -> new MessagesObserver(recording);
                 case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hide);
                 case OPENAI_RESPONSES -> new ResponsesObserver(recording);
             };
-            new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis(), bedrock != null)
-                    .start(open, relayBody, upstream.retries());
+            Relay relayed = new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis(),
+                    bedrock != null);
+            if (bedrock == null) {
+                relayed.start(() -> upstream.request(HttpMethod.POST, url, headers), plainBody, upstream.retries());
+            } else {
+                // Bedrock's body is made from the request as it is (a tool loop that found no tools left it alone)
+                bedrockPayload(ctx, bedrock, (ObjectNode) body, bytes.length).onSuccess(payload -> {
+                    if (ctx.response().closed()) {
+                        recording.end(EndStatus.CANCELLED, null, "client_disconnected",
+                                "the client closed the connection before the request was sent");
+                    } else {
+                        relayed.start(bedrock.open(upstream, headers, payload), payload.body(), upstream.retries());
+                    }
+                }).onFailure(ctx::fail);
+            }
         };
         trace.processing();
         if (injection.wanted(route, body)) {
@@ -251,6 +258,12 @@ public class BridgeHandler {
         } else {
             relay.run();
         }
+    }
+
+    /** Bedrock's body and its hash: made on a worker thread for a large request, as its parsing was. */
+    private static Future<BedrockCall.Payload> bedrockPayload(RoutingContext ctx, BedrockCall bedrock, ObjectNode body, int size) {
+        return size > PARSE_ON_WORKER_BYTES ? ctx.vertx().executeBlocking(() -> bedrock.payload(body), false)
+                : Future.succeededFuture(bedrock.payload(body));
     }
 
     /**
