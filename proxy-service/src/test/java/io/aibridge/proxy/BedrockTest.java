@@ -225,6 +225,16 @@ class BedrockTest extends ProxyTestBase {
     }
 
     @Test
+    void eachBedrockInstancesCredentialsAreGauged() {
+        io.aibridge.testing.PrometheusScrape metrics = scrape();
+        assertThat(metrics.value("aibridge_bedrock_credentials_valid", java.util.Map.of("provider", "claude-aws"))).isEqualTo(1.0);
+        assertThat(metrics.value("aibridge_bedrock_credentials_expiry_seconds", java.util.Map.of("provider", "claude-aws")))
+                .as("configured keys do not expire").isNaN();
+        assertThat(metrics.series("aibridge_bedrock_credentials_valid")).extracting(s -> s.labels().get("provider"))
+                .containsExactlyInAnyOrder("claude-aws", "claude-aws-stale");
+    }
+
+    @Test
     void credentialsBedrockRefusesAreAnsweredAsAnthropicsPermissionErrorAndRecordedFailed() {
         assertThatThrownBy(() -> client("claude-aws-stale").messages().create(MessageCreateParams.builder().model("claude-sonnet-4-5")
                 .maxTokens(64).addUserMessage("Hello").build()))

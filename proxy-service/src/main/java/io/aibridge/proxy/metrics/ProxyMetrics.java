@@ -65,6 +65,25 @@ public class ProxyMetrics {
         inflight.clear();
     }
 
+    /**
+     * An instance's AWS credentials for Bedrock, for alerts before requests start failing:
+     * {@code aibridge_bedrock_credentials_valid} (1 while there are valid ones, else 0: its requests
+     * get 503) and {@code aibridge_bedrock_credentials_expiry_seconds} (until the current ones expire;
+     * NaN for keys that do not, renewal starts five minutes before).
+     */
+    public void bedrockCredentials(String provider, io.aibridge.proxy.bedrock.AwsCredentialsProvider credentials) {
+        gauges.add(Gauge.builder("aibridge.bedrock.credentials.valid", credentials, c -> c.current() == null ? 0 : 1)
+                .description("Whether the provider instance has valid AWS credentials for Bedrock (1) or not (0)")
+                .tags("provider", provider).strongReference(true).register(registry));
+        gauges.add(Gauge.builder("aibridge.bedrock.credentials.expiry", credentials, c -> {
+                    io.aibridge.proxy.bedrock.AwsCredentials current = c.current();
+                    return current == null ? 0 : current.expiration() == null ? Double.NaN
+                            : Math.max(0, Duration.between(java.time.Instant.now(), current.expiration()).toMillis() / 1000.0);
+                })
+                .description("Seconds until the provider instance's AWS credentials for Bedrock expire (NaN: they do not)")
+                .baseUnit("seconds").tags("provider", provider).strongReference(true).register(registry));
+    }
+
     /** One more interception in flight; returns what {@link #ended} needs to undo it. */
     public AtomicLong started(String provider, String model, String route) {
         AtomicLong gauge = inflight.computeIfAbsent(List.of(provider, model, route), k -> {

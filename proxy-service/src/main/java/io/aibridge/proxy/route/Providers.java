@@ -47,7 +47,7 @@ public class Providers {
     private final Map<String, ProviderInstance> byName;
 
     @Inject
-    public Providers(ProxyConfig config) {
+    public Providers(ProxyConfig config, io.aibridge.proxy.metrics.ProxyMetrics metrics) {
         this(resolve(config.openai(), config.anthropic(), config.copilot().baseUrl(), config.providers(), config.bedrock(),
                 System.getenv(), java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build()));
         for (ProviderInstance p : byName.values()) {
@@ -55,6 +55,8 @@ public class Providers {
                 LOG.warnf("no provider key configured for %s: requests are forwarded without one", p.name());
             }
         }
+        byName.values().stream().filter(ProviderInstance::isBedrock)
+                .forEach(p -> metrics.bedrockCredentials(p.name(), p.bedrock().credentials()));
         if (byName.size() > BUILT_IN.size() || !byName.keySet().containsAll(BUILT_IN)
                 || byName.values().stream().anyMatch(ProviderInstance::isBedrock)) {
             LOG.infof("providers: %s", byName.values());
