@@ -2,6 +2,7 @@ package io.aibridge.proxy.auth;
 
 import io.aibridge.events.CredentialKind;
 import io.aibridge.identity.Authentication;
+import io.aibridge.proxy.bedrock.AwsCredentials;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderInstance;
@@ -85,7 +86,7 @@ public class CallerCredentials {
 
     /** The hint of a Bedrock instance's current AWS credentials (none yet: the request is refused before it goes out). */
     private static UpstreamCredential bedrockCredential(ProviderInstance instance) {
-        io.aibridge.proxy.bedrock.AwsCredentials current = instance.bedrock().credentials().current();
+        AwsCredentials current = instance.bedrock().credentials().current();
         return UpstreamCredential.aws(current == null ? null : current.accessKeyId());
     }
 }

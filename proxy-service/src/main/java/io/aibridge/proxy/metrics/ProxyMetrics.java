@@ -1,5 +1,7 @@
 package io.aibridge.proxy.metrics;
 
+import io.aibridge.proxy.bedrock.AwsCredentials;
+import io.aibridge.proxy.bedrock.AwsCredentialsProvider;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -9,6 +11,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,14 +74,14 @@ public class ProxyMetrics {
      * get 503) and {@code aibridge_bedrock_credentials_expiry_seconds} (until the current ones expire;
      * NaN for keys that do not, renewal starts five minutes before).
      */
-    public void bedrockCredentials(String provider, io.aibridge.proxy.bedrock.AwsCredentialsProvider credentials) {
+    public void bedrockCredentials(String provider, AwsCredentialsProvider credentials) {
         gauges.add(Gauge.builder("aibridge.bedrock.credentials.valid", credentials, c -> c.current() == null ? 0 : 1)
                 .description("Whether the provider instance has valid AWS credentials for Bedrock (1) or not (0)")
                 .tags("provider", provider).strongReference(true).register(registry));
         gauges.add(Gauge.builder("aibridge.bedrock.credentials.expiry", credentials, c -> {
-                    io.aibridge.proxy.bedrock.AwsCredentials current = c.current();
+                    AwsCredentials current = c.current();
                     return current == null ? 0 : current.expiration() == null ? Double.NaN
-                            : Math.max(0, Duration.between(java.time.Instant.now(), current.expiration()).toMillis() / 1000.0);
+                            : Math.max(0, Duration.between(Instant.now(), current.expiration()).toMillis() / 1000.0);
                 })
                 .description("Seconds until the provider instance's AWS credentials for Bedrock expire (NaN: they do not)")
                 .baseUnit("seconds").tags("provider", provider).strongReference(true).register(registry));

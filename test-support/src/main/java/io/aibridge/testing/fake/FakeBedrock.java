@@ -152,22 +152,14 @@ final class FakeBedrock {
 
     /** {@link FakeProvider#FLAKY_HEADER} on Bedrock: the failure in Bedrock's shape. */
     private boolean failsFlakily(HttpServerRequest request) {
-        String status = fake.flakyFailure(request);
-        if (status == null) {
-            return false;
-        }
-        if (status.equals("close")) {
-            request.connection().close();
-            return true;
-        }
-        int code = Integer.parseInt(status);
-        String type = switch (code) {
-            case 429 -> "ThrottlingException";
-            case 503 -> "ServiceUnavailableException";
-            default -> "InternalServerException";
-        };
-        new BedrockError(code, type, "flaky: " + code, BedrockError.BEDROCK, "message").send(request.response());
-        return true;
+        return fake.failedFlakily(request, code -> {
+            String type = switch (code) {
+                case 429 -> "ThrottlingException";
+                case 503 -> "ServiceUnavailableException";
+                default -> "InternalServerException";
+            };
+            new BedrockError(code, type, "flaky: " + code, BedrockError.BEDROCK, "message").send(request.response());
+        });
     }
 
     /** An error fixture: its Anthropic message, with the Bedrock type of its status. */

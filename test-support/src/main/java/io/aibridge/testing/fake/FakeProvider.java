@@ -500,43 +500,42 @@ public final class FakeProvider implements AutoCloseable {
 
     /** Answers a request of a {@link #FLAKY_HEADER} key whose failures are not used up yet; false when it is to be answered. */
     private boolean failsFlakily(HttpServerRequest request, Api api) {
-        String status = flakyFailure(request);
-        if (status == null) {
-            return false;
-        }
-        if (status.equals("close")) {
-            request.connection().close();
-            return true;
-        }
-        int code = Integer.parseInt(status);
-        if (api == Api.ANTHROPIC_MESSAGES) {
-            json(request.response(), code, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"flaky: "
-                    + code + "\"}}");
-        } else {
-            json(request.response(), code, "{\"error\":{\"message\":\"flaky: " + code + "\",\"type\":\"server_error\",\"param\":null,"
-                    + "\"code\":null}}");
-        }
-        return true;
+        return failedFlakily(request, code -> {
+            if (api == Api.ANTHROPIC_MESSAGES) {
+                json(request.response(), code, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"flaky: "
+                        + code + "\"}}");
+            } else {
+                json(request.response(), code, "{\"error\":{\"message\":\"flaky: " + code + "\",\"type\":\"server_error\",\"param\":null,"
+                        + "\"code\":null}}");
+            }
+        });
     }
 
     /**
-     * Counts a {@link #FLAKY_HEADER} request: null when it is to be answered as usual, else the status it
-     * fails with ({@code close} included), with {@code retry-after-ms} already on the response when asked.
+     * Counts a {@link #FLAKY_HEADER} request: false when it is to be answered as usual; else it fails,
+     * by a closed connection or by {@code answer} with the status (the protocol's error body), with
+     * {@code retry-after-ms} already on the response when asked.
      */
-    String flakyFailure(HttpServerRequest request) {
+    boolean failedFlakily(HttpServerRequest request, java.util.function.IntConsumer answer) {
         String spec = request.getHeader(FLAKY_HEADER);
         if (spec == null) {
-            return null;
+            return false;
         }
         String[] parts = spec.split(",");
         if (flaky.computeIfAbsent(parts[0].trim(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet()
                 > Integer.parseInt(parts[1].trim())) {
-            return null;
+            return false;
+        }
+        String status = parts[2].trim();
+        if (status.equals("close")) {
+            request.connection().close();
+            return true;
         }
         if (parts.length > 3) {
             request.response().putHeader("retry-after-ms", parts[3].trim());
         }
-        return parts[2].trim();
+        answer.accept(Integer.parseInt(status));
+        return true;
     }
 
     private static void badRequest(HttpServerRequest request, Api api, String message) {
