@@ -7,6 +7,7 @@ import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderInstance;
 import io.aibridge.proxy.route.ProviderType;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.aibridge.proxy.upstream.UpstreamCredential;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -24,8 +25,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class CallerCredentials {
 
-    /** The authenticated caller and the upstream credential. */
-    public record Caller(Authentication authentication, UpstreamCredential credential) {
+    /**
+     * The authenticated caller and the upstream credential.
+     *
+     * @param credential the credential of the first attempt (its kind and hint are recorded)
+     * @param keys       the configured keys this request walks when it is sent with them; {@link ProviderKeys.Walk#NONE}
+     *                   when it carries the caller's own credential or goes to Bedrock
+     */
+    public record Caller(Authentication authentication, UpstreamCredential credential, ProviderKeys.Walk keys) {
     }
 
     /** What a Copilot request lacks when it does not carry both tokens (the reference answers 500; it is the caller's to fix). */
@@ -74,14 +81,18 @@ public class CallerCredentials {
             ProviderErrors.send(response, provider, 401, "AI Bridge: " + auth.failure(), "invalid_api_key");
             return null;
         }
+        ProviderKeys.Walk keys = ProviderKeys.Walk.NONE;
         UpstreamCredential credential = instance.isBedrock() ? bedrockCredential(instance)
-                : byok ? UpstreamCredential.byok(provider, request.headers(), instance.key())
-                : UpstreamCredential.centralized(provider, instance.key());
+                : byok ? UpstreamCredential.byok(provider, request.headers()) : null;
+        if (credential == null) {
+            keys = instance.keys().walk();
+            credential = keys == ProviderKeys.Walk.NONE ? UpstreamCredential.centralized(provider, null) : keys.credential();
+        }
         if (provider == ProviderType.COPILOT && credential.kind() != CredentialKind.BYOK) {
             ProviderErrors.send(response, provider, 401, COPILOT_NEEDS_BOTH, "invalid_api_key");
             return null;
         }
-        return new Caller(auth, credential);
+        return new Caller(auth, credential, keys);
     }
 
     /** The hint of a Bedrock instance's current AWS credentials (none yet: the request is refused before it goes out). */

@@ -6,18 +6,16 @@ import java.util.Map;
 /**
  * Maps the reference's indexed provider variables {@code AIBRIDGE_PROVIDER_<N>_<KEY>} onto
  * {@code proxy.providers[N].<key>}: {@code TYPE} ({@code openai}, {@code anthropic} or {@code copilot}), {@code NAME}
- * (the route prefix and the {@code provider} label; the type by default), {@code KEY} and
- * {@code BASE_URL}, and the AWS Bedrock keys {@code BEDROCK_REGION}, {@code BEDROCK_BASE_URL},
+ * (the route prefix and the {@code provider} label; the type by default), {@code KEY} (or
+ * {@code KEYS}, several comma-separated) and {@code BASE_URL}, and the AWS Bedrock keys {@code BEDROCK_REGION}, {@code BEDROCK_BASE_URL},
  * {@code BEDROCK_ACCESS_KEY}, {@code BEDROCK_ACCESS_KEY_SECRET}, {@code BEDROCK_SESSION_TOKEN},
- * {@code BEDROCK_MODEL} and {@code BEDROCK_SMALL_FAST_MODEL}. The reference's {@code KEYS} is
- * refused at start by name: this proxy cannot honour it, and ignoring it would send requests with
- * a key the operator did not mean.
+ * {@code BEDROCK_MODEL} and {@code BEDROCK_SMALL_FAST_MODEL}.
  */
 public final class ProvidersEnvConfigSource extends IndexedEnvConfigSource {
 
     static final String PREFIX = "AIBRIDGE_PROVIDER_";
     private static final Map<String, String> KEYS = Map.ofEntries(Map.entry("TYPE", "type"), Map.entry("NAME", "name"),
-            Map.entry("KEY", "key"), Map.entry("BASE_URL", "base-url"),
+            Map.entry("KEY", "key"), Map.entry("KEYS", "keys"), Map.entry("BASE_URL", "base-url"),
             Map.entry("BEDROCK_REGION", "bedrock.region"), Map.entry("BEDROCK_BASE_URL", "bedrock.base-url"),
             Map.entry("BEDROCK_ACCESS_KEY", "bedrock.access-key"), Map.entry("BEDROCK_ACCESS_KEY_SECRET", "bedrock.access-key-secret"),
             Map.entry("BEDROCK_SESSION_TOKEN", "bedrock.session-token"), Map.entry("BEDROCK_MODEL", "bedrock.model"),
@@ -33,12 +31,6 @@ public final class ProvidersEnvConfigSource extends IndexedEnvConfigSource {
     }
 
     public static Map<String, String> map(Map<String, String> environment) {
-        for (String name : environment.keySet()) {
-            if (name.startsWith(PREFIX) && name.matches(PREFIX + "\\d+_KEYS")) {
-                throw new IllegalArgumentException(name + " is not supported by AI Bridge's proxy: give one provider key in "
-                        + name.substring(0, name.length() - 1));
-            }
-        }
         return IndexedEnvConfigSource.map(environment, PREFIX, KEYS, "proxy.providers", "provider");
     }
 }

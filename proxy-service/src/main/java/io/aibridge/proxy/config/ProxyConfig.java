@@ -98,6 +98,9 @@ public interface ProxyConfig {
         /** The provider key sent upstream. */
         Optional<String> key();
 
+        /** Several provider keys, comma-separated, tried in order ({@code upstream.ProviderKeys}); not with {@link #key()}. */
+        Optional<String> keys();
+
         /** The type's public API when absent. */
         Optional<String> baseUrl();
 
@@ -142,6 +145,9 @@ public interface ProxyConfig {
 
         /** The company's provider key, sent upstream in place of the caller's bridge token. */
         Optional<String> key();
+
+        /** Several provider keys, comma-separated, tried in order ({@code upstream.ProviderKeys}); not with {@link #key()}. */
+        Optional<String> keys();
     }
 
     /** The built-in GitHub Copilot instance. */

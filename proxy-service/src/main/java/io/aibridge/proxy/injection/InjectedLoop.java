@@ -20,6 +20,7 @@ import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.vertx.core.Future;
 import io.aibridge.proxy.interception.UpstreamExchange;
@@ -78,6 +79,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private final long idleTimeoutMillis;
     /** The calls to Claude on AWS Bedrock; null for every other provider. */
     private final BedrockCall bedrock;
+    /** The configured keys every round walks (one walk per interception: a key set aside in one round stays so). */
+    private final ProviderKeys.Walk keys;
     /** Bedrock's event stream as Anthropic's SSE, for the round being read. */
     private BedrockStreamTranslator translator;
 
@@ -103,8 +106,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     InjectedLoop(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ProxyMetrics metrics, LoopApi api,
                  LoopState loop, McpServers mcp, UpstreamClient upstream, String url, MultiMap headers, ObjectNode body,
-                 int maxRounds, BedrockCall bedrock) {
+                 int maxRounds, BedrockCall bedrock, ProviderKeys.Walk keys) {
         this.bedrock = bedrock;
+        this.keys = keys;
         this.vertx = vertx;
         this.out = out;
         this.provider = provider;
@@ -144,11 +148,12 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
         recording.trace().upstreamStarted();
         if (bedrock == null) {
-            UpstreamExchange.send(() -> upstream.request(HttpMethod.POST, url, roundHeaders), Buffer.buffer(LoopApi.bytes(body)), this,
-                    upstream.retries());
+            UpstreamExchange.send(() -> upstream.request(HttpMethod.POST, url, keys.applyTo(roundHeaders)),
+                    Buffer.buffer(LoopApi.bytes(body)), this, upstream.retries(), keys);
         } else {
             BedrockCall.Payload payload = bedrock.payload(body);
-            UpstreamExchange.send(bedrock.open(upstream, roundHeaders, payload), payload.body(), this, upstream.retries());
+            UpstreamExchange.send(bedrock.open(upstream, roundHeaders, payload), payload.body(), this, upstream.retries(),
+                    ProviderKeys.Walk.NONE);
         }
     }
 
@@ -497,6 +502,11 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     @Override
     public void retrying(int retry, int status, Throwable cause, long delayMillis) {
         recording.upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
+    }
+
+    @Override
+    public void failedOver(int status, String fromHint, String toHint) {
+        recording.upstreamKeyFailover(status, fromHint, toHint);
     }
 
     @Override

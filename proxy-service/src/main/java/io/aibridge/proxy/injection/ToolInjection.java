@@ -10,6 +10,7 @@ import io.aibridge.proxy.mcp.McpServers;
 import io.aibridge.proxy.mcp.ToolSet;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.BridgedRoute;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
@@ -56,7 +57,8 @@ public class ToolInjection {
      * @param bedrock          the calls to Claude on AWS Bedrock, for an instance on Bedrock; else null
      */
     public record Request(RoutingContext ctx, BridgedRoute route, Recording recording, ObjectNode body, boolean streaming,
-                          boolean clientAskedUsage, String url, MultiMap upstreamHeaders, BedrockCall bedrock) {
+                          boolean clientAskedUsage, String url, MultiMap upstreamHeaders, BedrockCall bedrock,
+                          ProviderKeys.Walk keys) {
     }
 
     /** Cheap check on the event loop: could this request get tools at all? */
@@ -94,7 +96,8 @@ public class ToolInjection {
             request.recording().injectedTools(tools::contains);
             LoopState loop = new LoopState(tools, request.streaming(), request.clientAskedUsage());
             new InjectedLoop(request.ctx().vertx(), request.ctx().response(), request.route().provider(), request.recording(), metrics,
-                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, config.maxRounds(), request.bedrock())
+                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, config.maxRounds(), request.bedrock(),
+                    request.keys())
                     .start();
         });
     }

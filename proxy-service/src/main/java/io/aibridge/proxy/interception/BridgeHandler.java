@@ -23,6 +23,7 @@ import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.tracing.InterceptionTrace;
 import io.aibridge.proxy.tracing.InterceptionTracing;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -237,7 +238,8 @@ public class BridgeHandler {
             Relay relayed = new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis(),
                     bedrock != null);
             if (bedrock == null) {
-                relayed.start(() -> upstream.request(HttpMethod.POST, url, headers), plainBody, upstream.retries());
+                relayed.start(() -> upstream.request(HttpMethod.POST, url, caller.keys().applyTo(headers)), plainBody, upstream.retries(),
+                        caller.keys());
             } else {
                 // Bedrock's body is made from the request as it is (a tool loop that found no tools left it alone)
                 bedrockPayload(ctx, bedrock, (ObjectNode) body, bytes.length).onSuccess(payload -> {
@@ -245,7 +247,7 @@ public class BridgeHandler {
                         recording.end(EndStatus.CANCELLED, null, "client_disconnected",
                                 "the client closed the connection before the request was sent");
                     } else {
-                        relayed.start(bedrock.open(upstream, headers, payload), payload.body(), upstream.retries());
+                        relayed.start(bedrock.open(upstream, headers, payload), payload.body(), upstream.retries(), ProviderKeys.Walk.NONE);
                     }
                 }).onFailure(ctx::fail);
             }
@@ -254,7 +256,7 @@ public class BridgeHandler {
         if (injection.wanted(route, body)) {
             // MCP tools: the request is edited and may take several upstream calls; without tools it falls back to the relay
             injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, streaming, !hideUsage, url, headers,
-                    bedrock), relay);
+                    bedrock, caller.keys()), relay);
         } else {
             relay.run();
         }

@@ -144,6 +144,17 @@ public final class Recording {
                 status == 0 ? "could not reach the provider: " + reason : "the provider answered " + status, retry, delayMillis);
     }
 
+    /**
+     * The provider turned the configured key {@code fromHint} away with {@code status}: the call is
+     * made again at once with {@code toHint} (the interception keeps the first key's hint).
+     */
+    public void upstreamKeyFailover(int status, String fromHint, String toHint) {
+        metrics.upstreamError(context.providerName(), context.route(), status);
+        trace.upstreamKeyFailover(status, fromHint, toHint);
+        LOG.infof("interception %s: %s %s: the provider answered %d for key %s; sent again with key %s", id, context.providerName(),
+                context.route(), status, fromHint, toHint);
+    }
+
     /** The first byte went to the client now. */
     public void firstByte() {
         if (firstByteNanos < 0) {

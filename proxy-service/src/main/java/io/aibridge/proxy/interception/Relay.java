@@ -10,6 +10,7 @@ import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.vertx.core.Future;
 import io.aibridge.proxy.interception.UpstreamExchange.Mode;
 import io.vertx.core.Vertx;
@@ -104,18 +105,27 @@ public final class Relay implements UpstreamExchange.Listener {
         this.idleTimeoutMillis = idleTimeoutMillis;
     }
 
-    /** Sends the request upstream (on a request {@code open} yields, again for each retry) and relays the answer. */
-    public void start(Supplier<Future<HttpClientRequest>> open, Buffer body, UpstreamExchange.Retries retries) {
+    /**
+     * Sends the request upstream (on a request {@code open} yields, again for each retry) and relays the answer.
+     *
+     * @param keys the configured keys the call walks ({@link UpstreamExchange#send})
+     */
+    public void start(Supplier<Future<HttpClientRequest>> open, Buffer body, UpstreamExchange.Retries retries, ProviderKeys.Walk keys) {
         out.putHeader(INTERCEPTION_HEADER, recording.id().toString());
         out.closeHandler(v -> clientGone());
         out.exceptionHandler(e -> clientGone());
         recording.trace().upstreamStarted();
-        UpstreamExchange.send(open, body, this, retries);
+        UpstreamExchange.send(open, body, this, retries, keys);
     }
 
     @Override
     public void retrying(int retry, int status, Throwable cause, long delayMillis) {
         recording.upstreamRetry(retry, status, cause == null ? null : describe(cause), delayMillis);
+    }
+
+    @Override
+    public void failedOver(int status, String fromHint, String toHint) {
+        recording.upstreamKeyFailover(status, fromHint, toHint);
     }
 
     @Override

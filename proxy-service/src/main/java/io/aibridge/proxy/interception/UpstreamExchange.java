@@ -1,5 +1,7 @@
 package io.aibridge.proxy.interception;
 
+import io.aibridge.proxy.upstream.CredentialHint;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -28,6 +30,10 @@ import java.util.function.Supplier;
  * dropped. Unlike the SDKs, an answer that asks for more than 5 s is relayed at once (the caller's
  * SDK waits it, once, instead of the caller waiting in silence for two waits and then a third of
  * its own), and a call that waited the whole idle timeout is not made again.
+ *
+ * <p>Before any of that, an answer that turns the configured key away (429, 401, 403) is sent again
+ * at once with the instance's next key when it has one that is not cooling down
+ * ({@link ProviderKeys}); such a move is not one of the retries.
  */
 public final class UpstreamExchange {
 
@@ -77,6 +83,12 @@ public final class UpstreamExchange {
          * @param cause  why there was no answer, or null
          */
         void retrying(int retry, int status, Throwable cause, long delayMillis);
+
+        /**
+         * The provider answered {@code status} for the configured key {@code fromHint}: the call is
+         * made again at once with the key {@code toHint}.
+         */
+        void failedOver(int status, String fromHint, String toHint);
     }
 
     /** How many more attempts a failed call gets, and the timers that space them. */
@@ -94,64 +106,87 @@ public final class UpstreamExchange {
     /**
      * Sends {@code body} on the request {@code open} yields, and reports to {@code listener};
      * retries as {@code retries} allow, each attempt on a request {@code open} yields anew.
+     *
+     * @param keys the configured keys the call walks: {@code open} writes {@link ProviderKeys.Walk#key()} into each attempt
+     *             ({@link ProviderKeys.Walk#applyTo}); {@link ProviderKeys.Walk#NONE} for a call that does not use them
      */
-    public static void send(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries) {
-        attempt(open, body, listener, retries, 0);
+    public static void send(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries,
+                            ProviderKeys.Walk keys) {
+        new Call(open, body, listener, retries, keys).attempt(0);
     }
 
-    private static void attempt(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries, int retried) {
-        open.get().onComplete(ar -> {
-            if (ar.failed()) {
-                if (!retryLater(open, body, listener, retries, retried, 0, ar.cause(), -1)) {
-                    listener.upstreamFailed(ar.cause());
-                }
-                return;
-            }
-            HttpClientRequest request = ar.result();
-            listener.opened(request);
-            if (listener.finished()) {
-                request.reset();
-                return;
-            }
-            request.send(body).onComplete(r -> {
-                if (r.failed()) {
-                    if (listener.mode() != Mode.WAITING) {
-                        listener.upstreamBroken(r.cause());
-                    } else if (!retryLater(open, body, listener, retries, retried, 0, r.cause(), -1)) {
-                        listener.upstreamFailed(r.cause());
+    /** One call's attempts. */
+    private record Call(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries,
+                        ProviderKeys.Walk keys) {
+
+        void attempt(int retried) {
+            open.get().onComplete(ar -> {
+                if (ar.failed()) {
+                    if (!retryLater(retried, 0, ar.cause(), -1)) {
+                        listener.upstreamFailed(ar.cause());
                     }
                     return;
                 }
-                HttpClientResponse response = r.result();
+                HttpClientRequest request = ar.result();
+                listener.opened(request);
                 if (listener.finished()) {
-                    response.request().reset();
+                    request.reset();
                     return;
                 }
-                long delay = retried < retries.max() && retryable(response) ? delayMillis(response.getHeader("retry-after-ms"),
-                        response.getHeader("Retry-After"), retried, ThreadLocalRandom.current().nextDouble()) : -1;
-                if (delay >= 0) {
-                    discard(response).onComplete(done -> retryLater(open, body, listener, retries, retried, response.statusCode(), null, delay));
-                } else {
-                    listener.onResponse(response);
+                request.send(body).onComplete(r -> {
+                    if (r.failed()) {
+                        if (listener.mode() != Mode.WAITING) {
+                            listener.upstreamBroken(r.cause());
+                        } else if (!retryLater(retried, 0, r.cause(), -1)) {
+                            listener.upstreamFailed(r.cause());
+                        }
+                        return;
+                    }
+                    answered(r.result(), retried);
+                });
+            });
+        }
+
+        private void answered(HttpClientResponse response, int retried) {
+            if (listener.finished()) {
+                response.request().reset();
+                return;
+            }
+            int status = response.statusCode();
+            String from = keys.key();
+            if (ProviderKeys.turnsKeyAway(status)
+                    && keys.failover(status, askedMillis(response.getHeader("retry-after-ms"), response.getHeader("Retry-After")))) {
+                listener.failedOver(status, CredentialHint.of(from), CredentialHint.of(keys.key()));
+                discard(response).onComplete(done -> {
+                    if (!listener.finished()) {
+                        attempt(retried);
+                    }
+                });
+                return;
+            }
+            long delay = retried < retries.max() && retryable(response) ? delayMillis(response.getHeader("retry-after-ms"),
+                    response.getHeader("Retry-After"), retried, ThreadLocalRandom.current().nextDouble()) : -1;
+            if (delay >= 0) {
+                discard(response).onComplete(done -> retryLater(retried, response.statusCode(), null, delay));
+            } else {
+                listener.onResponse(response);
+            }
+        }
+
+        /** Schedules the next attempt, or says there is none: no retries left, the caller gone, or a call that timed out. */
+        private boolean retryLater(int retried, int status, Throwable cause, long delay) {
+            if (retried >= retries.max() || listener.finished() || (cause != null && Relay.isTimeout(cause))) {
+                return false;
+            }
+            long wait = delay >= 0 ? delay : delayMillis(null, null, retried, ThreadLocalRandom.current().nextDouble());
+            listener.retrying(retried + 1, status, cause, wait);
+            retries.vertx().setTimer(Math.max(1, wait), t -> {
+                if (!listener.finished()) {
+                    attempt(retried + 1);
                 }
             });
-        });
-    }
-
-    /** Schedules the next attempt, or says there is none: no retries left, the caller gone, or a call that timed out. */
-    private static boolean retryLater(Supplier<Future<HttpClientRequest>> open, Buffer body, Listener listener, Retries retries,
-                                      int retried, int status, Throwable cause, long delay) {
-        if (retried >= retries.max() || listener.finished() || (cause != null && Relay.isTimeout(cause))) {
-            return false;
+            return true;
         }
-        long wait = delay >= 0 ? delay : delayMillis(null, null, retried, ThreadLocalRandom.current().nextDouble());
-        listener.retrying(retried + 1, status, cause, wait);
-        retries.vertx().setTimer(Math.max(1, wait), t -> {
-            if (!listener.finished()) {
-                attempt(open, body, listener, retries, retried + 1);
-            }
-        });
-        return true;
     }
 
     /** The SDKs' rule: the provider's {@code x-should-retry} first, else 408, 409, 429 and 5xx. */
@@ -173,7 +208,7 @@ public final class UpstreamExchange {
      * ({@code random} in [0, 1)); -1 when the provider asked for more than 5 s (no retry here).
      */
     static long delayMillis(String retryAfterMillis, String retryAfter, int retried, double random) {
-        long asked = asked(retryAfterMillis, retryAfter);
+        long asked = askedMillis(retryAfterMillis, retryAfter);
         if (asked > MAX_RETRY_AFTER_MILLIS) {
             return -1;
         }
@@ -185,7 +220,7 @@ public final class UpstreamExchange {
     }
 
     /** The provider's wait in milliseconds ({@code retry-after-ms}, else {@code Retry-After} in seconds or as a date), or -1. */
-    private static long asked(String retryAfterMillis, String retryAfter) {
+    public static long askedMillis(String retryAfterMillis, String retryAfter) {
         try {
             if (retryAfterMillis != null) {
                 return Math.round(Double.parseDouble(retryAfterMillis.trim()));

@@ -2,6 +2,7 @@ package io.aibridge.proxy.metrics;
 
 import io.aibridge.proxy.bedrock.AwsCredentials;
 import io.aibridge.proxy.bedrock.AwsCredentialsProvider;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -85,6 +86,34 @@ public class ProxyMetrics {
                 })
                 .description("Seconds until the provider instance's AWS credentials for Bedrock expire (NaN: they do not)")
                 .baseUnit("seconds").tags("provider", provider).strongReference(true).register(registry));
+    }
+
+    /**
+     * An instance's provider keys ({@code upstream.ProviderKeys}): {@code aibridge_provider_keys}
+     * by {@code state} ({@code available}; cooling down after a 429 as {@code rate_limited}, after a
+     * 401 or 403 as {@code refused}), so an alert fires when an instance is down to its last key;
+     * and {@code aibridge_provider_key_failovers_total} by {@code reason}, each request sent again
+     * with the next key.
+     */
+    public void providerKeys(String provider, ProviderKeys keys) {
+        String described = "The provider instance's keys a request may start with now, or cooling down (state)";
+        gauges.add(Gauge.builder("aibridge.provider.keys", keys, ProviderKeys::available)
+                .description(described)
+                .tags("provider", provider, "state", "available").strongReference(true).register(registry));
+        gauges.add(Gauge.builder("aibridge.provider.keys", keys, k -> k.cooling(ProviderKeys.Reason.RATE_LIMITED))
+                .description(described)
+                .tags("provider", provider, "state", "rate_limited").strongReference(true).register(registry));
+        gauges.add(Gauge.builder("aibridge.provider.keys", keys,
+                        k -> k.cooling(ProviderKeys.Reason.UNAUTHORIZED) + k.cooling(ProviderKeys.Reason.FORBIDDEN))
+                .description(described)
+                .tags("provider", provider, "state", "refused").strongReference(true).register(registry));
+        Map<ProviderKeys.Reason, Counter> failovers = new java.util.EnumMap<>(ProviderKeys.Reason.class);
+        for (ProviderKeys.Reason reason : ProviderKeys.Reason.values()) {
+            failovers.put(reason, Counter.builder("aibridge.provider.key.failovers")
+                    .description("Requests sent again with the provider instance's next key after the provider turned one away")
+                    .tags("provider", provider, "reason", reason.label()).register(registry));
+        }
+        keys.listener((p, reason) -> failovers.get(reason).increment());
     }
 
     /** One more interception in flight; returns what {@link #ended} needs to undo it. */

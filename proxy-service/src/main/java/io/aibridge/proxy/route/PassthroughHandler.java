@@ -3,25 +3,34 @@ package io.aibridge.proxy.route;
 import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.tracing.InterceptionTracing;
+import io.aibridge.proxy.interception.UpstreamExchange;
+import io.aibridge.proxy.upstream.CredentialHint;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 /**
  * Reverse-proxies the allow-listed provider routes (models lists, token counting, ...) with the
  * provider key in place of the bridge token. Never recorded; counted in
- * {@code aibridge_passthrough_total} and traced as {@code Passthrough}.
+ * {@code aibridge_passthrough_total} and traced as {@code Passthrough}. Like a bridged call, one
+ * that the provider answers 429, 401 or 403 is sent again at once with the instance's next key
+ * ({@link ProviderKeys}); nothing else is retried.
  */
 @ApplicationScoped
 public class PassthroughHandler {
+
+    private static final Logger LOG = Logger.getLogger(PassthroughHandler.class);
 
     private final CallerCredentials credentials;
     private final UpstreamClient upstream;
@@ -57,7 +66,6 @@ public class PassthroughHandler {
      * @param route the metric label
      */
     public void handle(RoutingContext ctx, ProviderInstance instance, String path, String route) {
-        ProviderType provider = instance.type();
         HttpServerRequest request = ctx.request();
         HttpServerResponse out = ctx.response();
         CallerCredentials.Caller caller = credentials.authenticate(request, out, instance);
@@ -88,16 +96,33 @@ public class PassthroughHandler {
             }
             InterceptionTracing.passthroughEnded(span, 0, null); // the client left first (after the end: nothing to do)
         });
-        upstream.request(request.method(), url, headers)
+        send(request.method(), url, headers, body, caller.keys(), pending, out, span, instance);
+    }
+
+    /** One attempt, and another with the next key when the provider turns this one away. */
+    private void send(HttpMethod method, String url, MultiMap headers, Buffer body, ProviderKeys.Walk keys,
+                      HttpClientRequest[] pending, HttpServerResponse out, Span span, ProviderInstance instance) {
+        upstream.request(method, url, keys.applyTo(headers))
                 .compose(req -> {
                     pending[0] = req;
                     return body.length() == 0 ? req.send() : req.send(body);
                 })
-                .onSuccess(response -> relay(response, out, span))
+                .onSuccess(response -> {
+                    int status = response.statusCode();
+                    String from = keys.key();
+                    if (!out.closed() && ProviderKeys.turnsKeyAway(status) && keys.failover(status,
+                            UpstreamExchange.askedMillis(response.getHeader("retry-after-ms"), response.getHeader("Retry-After")))) {
+                        LOG.infof("passthrough %s %s: the provider answered %d for key %s; sent again with key %s", instance.name(),
+                                method, status, CredentialHint.of(from), CredentialHint.of(keys.key()));
+                        response.body().onComplete(drained -> send(method, url, headers, body, keys, pending, out, span, instance));
+                    } else {
+                        relay(response, out, span);
+                    }
+                })
                 .onFailure(e -> {
                     String message = "upstream proxy error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                     InterceptionTracing.passthroughEnded(span, 502, message);
-                    ProviderErrors.send(out, provider, 502, message, "upstream_unreachable");
+                    ProviderErrors.send(out, instance.type(), 502, message, "upstream_unreachable");
                 });
     }
 

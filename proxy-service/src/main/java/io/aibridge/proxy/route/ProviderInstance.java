@@ -1,19 +1,23 @@
 package io.aibridge.proxy.route;
 
 import io.aibridge.proxy.bedrock.BedrockSettings;
+import io.aibridge.proxy.upstream.ProviderKeys;
+
+import java.util.List;
 
 /**
  * One configured provider: its name (the route prefix and the {@code provider} label of metrics
- * and events, e.g. {@code anthropic-corp}), its type (the API it speaks), where it is and the key
- * sent to it. The key never appears in {@link #toString()}.
+ * and events, e.g. {@code anthropic-corp}), its type (the API it speaks), where it is and the keys
+ * sent to it. No key ever appears in {@link #toString()}.
  *
- * @param key     the provider key, or null when none is configured
+ * @param keys    the provider keys, in the order they are tried; {@link ProviderKeys#NONE} when none is configured
  * @param bedrock for an {@code anthropic} instance that calls Claude on AWS Bedrock, how; else null
  */
-public record ProviderInstance(String name, ProviderType type, String baseUrl, String key, BedrockSettings bedrock) {
+public record ProviderInstance(String name, ProviderType type, String baseUrl, ProviderKeys keys, BedrockSettings bedrock) {
 
+    /** An instance with one key, or none when {@code key} is null. */
     public ProviderInstance(String name, ProviderType type, String baseUrl, String key) {
-        this(name, type, baseUrl, key, null);
+        this(name, type, baseUrl, ProviderKeys.of(name, type, key == null ? List.of() : List.of(key)), null);
     }
 
     /** True when this instance calls Claude on AWS Bedrock. */
@@ -50,6 +54,6 @@ public record ProviderInstance(String name, ProviderType type, String baseUrl, S
         if (bedrock != null) {
             return name + " (" + type.wireName() + ", " + bedrock + ")";
         }
-        return name + " (" + type.wireName() + ", " + baseUrl + (key == null && type != ProviderType.COPILOT ? ", no key" : "") + ")";
+        return name + " (" + type.wireName() + ", " + baseUrl + (type == ProviderType.COPILOT ? "" : keys.isEmpty() ? ", no key" : keys.size() > 1 ? ", " + keys : "") + ")";
     }
 }

@@ -2,6 +2,7 @@ package io.aibridge.proxy.route;
 
 import io.aibridge.proxy.bedrock.BedrockSettings;
 import io.aibridge.proxy.config.ProxyConfig;
+import io.aibridge.proxy.upstream.ProviderKeys;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -22,7 +23,7 @@ import java.util.regex.Pattern;
  * The provider instances the proxy bridges, by name. {@code openai} and {@code anthropic} come from
  * {@code AIBRIDGE_OPENAI_*} and {@code AIBRIDGE_ANTHROPIC_*}, {@code copilot} from
  * {@code AIBRIDGE_COPILOT_BASE_URL} (no key: every Copilot caller sends their own token); more come from the reference's
- * {@code AIBRIDGE_PROVIDER_<N>_TYPE / NAME / KEY / BASE_URL}, each under its own prefix
+ * {@code AIBRIDGE_PROVIDER_<N>_TYPE / NAME / KEY (or KEYS) / BASE_URL}, each under its own prefix
  * ({@code /api/v2/aibridge/anthropic-corp/v1/messages}) with its own base URL and key, and
  * recorded and counted under its name. An indexed provider may take the name {@code openai},
  * {@code anthropic} or {@code copilot} (its type's default name) and so replace the built-in one,
@@ -51,14 +52,15 @@ public class Providers {
         this(resolve(config.openai(), config.anthropic(), config.copilot().baseUrl(), config.providers(), config.bedrock(),
                 System.getenv(), java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build()));
         for (ProviderInstance p : byName.values()) {
-            if (p.key() == null && p.type() != ProviderType.COPILOT && !p.isBedrock()) {
+            if (p.keys().isEmpty() && p.type() != ProviderType.COPILOT && !p.isBedrock()) {
                 LOG.warnf("no provider key configured for %s: requests are forwarded without one", p.name());
             }
         }
         byName.values().stream().filter(ProviderInstance::isBedrock)
                 .forEach(p -> metrics.bedrockCredentials(p.name(), p.bedrock().credentials()));
+        byName.values().stream().filter(p -> !p.keys().isEmpty()).forEach(p -> metrics.providerKeys(p.name(), p.keys()));
         if (byName.size() > BUILT_IN.size() || !byName.keySet().containsAll(BUILT_IN)
-                || byName.values().stream().anyMatch(ProviderInstance::isBedrock)) {
+                || byName.values().stream().anyMatch(p -> p.isBedrock() || p.keys().size() > 1)) {
             LOG.infof("providers: %s", byName.values());
         }
     }
@@ -98,15 +100,17 @@ public class Providers {
                                           List<ProxyConfig.Instance> indexed, ProxyConfig.Bedrock bedrock,
                                           Map<String, String> environment, java.net.http.HttpClient http) {
         Map<String, ProviderInstance> out = new LinkedHashMap<>();
-        out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openai.baseUrl(), key(openai.key())));
-        if (BedrockSettings.requested(bedrock) && key(anthropic.key()) != null) {
-            throw new IllegalArgumentException("AIBRIDGE_ANTHROPIC_KEY and AIBRIDGE_BEDROCK_* are both set: the built-in anthropic "
-                    + "provider calls either Anthropic's API with that key or AWS Bedrock; remove one of them, or configure the other "
-                    + "as AIBRIDGE_PROVIDER_<N>_*");
+        out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openai.baseUrl(),
+                ProviderKeys.of("openai", ProviderType.OPENAI, keys(openai.key(), openai.keys(), "AIBRIDGE_OPENAI_")), null));
+        List<String> anthropicKeys = keys(anthropic.key(), anthropic.keys(), "AIBRIDGE_ANTHROPIC_");
+        if (BedrockSettings.requested(bedrock) && !anthropicKeys.isEmpty()) {
+            throw new IllegalArgumentException("AIBRIDGE_ANTHROPIC_KEY" + (anthropicKeys.size() > 1 ? "S" : "") + " and "
+                    + "AIBRIDGE_BEDROCK_* are both set: the built-in anthropic provider calls either Anthropic's API with its key "
+                    + "or AWS Bedrock; remove one of them, or configure the other as AIBRIDGE_PROVIDER_<N>_*");
         }
         BedrockSettings builtInBedrock = BedrockSettings.of(bedrock, "AIBRIDGE_BEDROCK_", environment, http).orElse(null);
-        out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(), key(anthropic.key()),
-                builtInBedrock));
+        out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(),
+                ProviderKeys.of("anthropic", ProviderType.ANTHROPIC, anthropicKeys), builtInBedrock));
         checkUrl(copilotBaseUrl, "AIBRIDGE_COPILOT_BASE_URL");
         out.put("copilot", new ProviderInstance("copilot", ProviderType.COPILOT, copilotBaseUrl.trim(), null));
         Map<String, Integer> indices = new LinkedHashMap<>();
@@ -133,15 +137,16 @@ public class Providers {
                 throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_BEDROCK_* "
                         + "configures already; remove one of them or give " + variable + "NAME another name");
             }
-            if (builtIn != null && builtIn.key() != null) {
+            if (builtIn != null && !builtIn.keys().isEmpty()) {
                 throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_"
-                        + name.toUpperCase(Locale.ROOT) + "_KEY configures already; remove one of them or give " + variable
-                        + "NAME another name");
+                        + name.toUpperCase(Locale.ROOT) + "_KEY" + (builtIn.keys().size() > 1 ? "S" : "") + " configures already; "
+                        + "remove one of them or give " + variable + "NAME another name");
             }
-            String key = key(instance.key());
-            if (type == ProviderType.COPILOT && key != null) {
-                throw new IllegalArgumentException(variable + "KEY is set for a copilot provider; Copilot is always called with "
-                        + "each caller's own Copilot token (BYOK), so remove " + variable + "KEY");
+            List<String> keys = keys(instance.key(), instance.keys(), variable);
+            String keyVariable = variable + (instance.keys().map(String::trim).filter(k -> !k.isEmpty()).isPresent() ? "KEYS" : "KEY");
+            if (type == ProviderType.COPILOT && !keys.isEmpty()) {
+                throw new IllegalArgumentException(keyVariable + " is set for a copilot provider; Copilot is always called with "
+                        + "each caller's own Copilot token (BYOK), so remove " + keyVariable);
             }
             String baseUrl = instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty()).orElse(switch (type) {
                 case OPENAI -> OPENAI_BASE_URL;
@@ -159,12 +164,12 @@ public class Providers {
                 throw new IllegalArgumentException(variable + "BASE_URL and " + variable + "BEDROCK_* are both set: a Bedrock "
                         + "provider's endpoint is " + variable + "BEDROCK_BASE_URL (or its region's); remove " + variable + "BASE_URL");
             }
-            if (onBedrock && key != null) {
-                throw new IllegalArgumentException(variable + "KEY and " + variable + "BEDROCK_* are both set: a Bedrock provider is "
+            if (onBedrock && !keys.isEmpty()) {
+                throw new IllegalArgumentException(keyVariable + " and " + variable + "BEDROCK_* are both set: a Bedrock provider is "
                         + "called with AWS credentials (" + variable + "BEDROCK_ACCESS_KEY and _SECRET, or AWS's own sources); remove "
-                        + variable + "KEY");
+                        + keyVariable);
             }
-            out.put(name, new ProviderInstance(name, type, baseUrl, key,
+            out.put(name, new ProviderInstance(name, type, baseUrl, ProviderKeys.of(name, type, keys),
                     BedrockSettings.of(instance.bedrock(), variable + "BEDROCK_", environment, http).orElse(null)));
         }
         return new ArrayList<>(out.values());
@@ -192,7 +197,14 @@ public class Providers {
         }
     }
 
-    private static String key(Optional<String> key) {
-        return key.map(String::trim).filter(k -> !k.isEmpty()).orElse(null);
+    /** The keys of {@code <variable>KEY} or {@code <variable>KEYS} (not both), checked: none when neither is set. */
+    private static List<String> keys(Optional<String> key, Optional<String> keys, String variable) {
+        String one = key.map(String::trim).filter(k -> !k.isEmpty()).orElse(null);
+        String several = keys.map(String::trim).filter(k -> !k.isEmpty()).orElse(null);
+        if (one != null && several != null) {
+            throw new IllegalArgumentException(variable + "KEY and " + variable + "KEYS are both set; give one key in " + variable
+                    + "KEY or several, comma-separated, in " + variable + "KEYS");
+        }
+        return several != null ? ProviderKeys.parse(several, variable + "KEYS") : one != null ? List.of(one) : List.of();
     }
 }

@@ -41,6 +41,9 @@ public final class InterceptionSpans {
     /** OpenTelemetry's HTTP client attribute: how many times the request was sent again. */
     public static final AttributeKey<Long> RESEND_COUNT = AttributeKey.longKey("http.request.resend_count");
     public static final AttributeKey<Long> RETRY_DELAY_MS = AttributeKey.longKey("aibridge.retry.delay_ms");
+    /** The masked hints of the configured key a provider turned away and of the one the call went on with. */
+    public static final AttributeKey<String> KEY_FROM = AttributeKey.stringKey("aibridge.key_failover.from");
+    public static final AttributeKey<String> KEY_TO = AttributeKey.stringKey("aibridge.key_failover.to");
 
     // passthrough
     public static final AttributeKey<String> PASSTHROUGH_URL = AttributeKey.stringKey("passthrough_url");

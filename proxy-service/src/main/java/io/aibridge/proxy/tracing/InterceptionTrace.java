@@ -86,6 +86,13 @@ public class InterceptionTrace {
     public void upstreamRetry(int retry, int status, String reason, long delayMillis) {
     }
 
+    /**
+     * The provider turned the configured key {@code fromHint} away with {@code status}; the call is
+     * made again at once with {@code toHint} (on the same span).
+     */
+    public void upstreamKeyFailover(int status, String fromHint, String toHint) {
+    }
+
     /** The model that answered, as the provider names it. */
     public void responseModel(String model) {
     }

@@ -201,6 +201,15 @@ final class LiveInterceptionTrace extends InterceptionTrace {
     }
 
     @Override
+    public void upstreamKeyFailover(int status, String fromHint, String toHint) {
+        if (upstream == null || ended) {
+            return;
+        }
+        upstream.addEvent("upstream key failover", Attributes.builder().put(HTTP_STATUS, status)
+                .put(ERROR_TYPE, Integer.toString(status)).put(KEY_FROM, fromHint).put(KEY_TO, toHint).build());
+    }
+
+    @Override
     public void responseModel(String model) {
         if (upstream != null && model != null && !model.isEmpty()) {
             upstream.setAttribute(GEN_AI_RESPONSE_MODEL, model);

@@ -40,10 +40,10 @@ public record UpstreamCredential(String header, String value, String secret, Cre
 
     /**
      * BYOK: Anthropic takes the caller's {@code X-Api-Key}, else its {@code Authorization: Bearer}
-     * (e.g. a Claude subscription token); OpenAI its {@code Authorization: Bearer}. Without either,
-     * the configured key is used (centralized).
+     * (e.g. a Claude subscription token); OpenAI its {@code Authorization: Bearer}. Null without
+     * either: the configured keys are used then (centralized).
      */
-    public static UpstreamCredential byok(ProviderType provider, MultiMap client, String configuredKey) {
+    public static UpstreamCredential byok(ProviderType provider, MultiMap client) {
         String apiKey = client.get("X-Api-Key");
         if (provider == ProviderType.ANTHROPIC && apiKey != null && !apiKey.isBlank()) {
             return new UpstreamCredential("x-api-key", apiKey.trim(), apiKey.trim(), CredentialKind.BYOK);
@@ -52,7 +52,7 @@ public record UpstreamCredential(String header, String value, String secret, Cre
         if (bearer != null) {
             return new UpstreamCredential("Authorization", "Bearer " + bearer, bearer, CredentialKind.BYOK);
         }
-        return centralized(provider, configuredKey);
+        return null;
     }
 
     /** The masked form of the secret, e.g. {@code sk-a...wxyz}; empty when nothing is sent. */

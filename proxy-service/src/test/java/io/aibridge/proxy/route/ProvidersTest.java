@@ -15,14 +15,27 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The provider instances: the indexed variables, their defaults, the start-up checks, and finding one by path. */
 class ProvidersTest {
 
-    record Legacy(String baseUrl, Optional<String> key) implements ProxyConfig.Provider {
+    record Legacy(String baseUrl, Optional<String> key, Optional<String> keys) implements ProxyConfig.Provider {
+
+        Legacy(String baseUrl, Optional<String> key) {
+            this(baseUrl, key, Optional.empty());
+        }
     }
 
-    record Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl, ProxyConfig.Bedrock bedrock)
-            implements ProxyConfig.Instance {
+    record Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl, ProxyConfig.Bedrock bedrock,
+                   Optional<String> keys) implements ProxyConfig.Instance {
+
+        Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl, ProxyConfig.Bedrock bedrock) {
+            this(type, name, key, baseUrl, bedrock, Optional.empty());
+        }
 
         Indexed(String type, Optional<String> name, Optional<String> key, Optional<String> baseUrl) {
             this(type, name, key, baseUrl, TestBedrockConfig.none());
+        }
+
+        static Indexed withKeys(String type, String name, String keys) {
+            return new Indexed(type, Optional.ofNullable(name), Optional.empty(), Optional.empty(), TestBedrockConfig.none(),
+                    Optional.of(keys));
         }
 
         static Indexed of(String type, String name) {
@@ -65,8 +78,8 @@ class ProvidersTest {
                         "proxy.providers[0].bedrock.access-key", "AKID", "proxy.providers[0].bedrock.access-key-secret", "s",
                         "proxy.providers[0].bedrock.session-token", "t", "proxy.providers[0].bedrock.model", "m",
                         "proxy.providers[0].bedrock.small-fast-model", "h"));
-        assertThatThrownBy(() -> ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_KEYS", "a,b")))
-                .hasMessageContaining("give one provider key in AIBRIDGE_PROVIDER_0_KEY");
+        assertThat(ProvidersEnvConfigSource.map(Map.of("AIBRIDGE_PROVIDER_0_TYPE", "openai", "AIBRIDGE_PROVIDER_0_KEYS", "a,b")))
+                .containsEntry("proxy.providers[0].keys", "a,b");
     }
 
     @Test
@@ -77,19 +90,19 @@ class ProvidersTest {
         ProviderInstance copilot = all.get(2);
         assertThat(copilot.type()).isEqualTo(ProviderType.COPILOT);
         assertThat(copilot.prefix()).as("Copilot's clients add no /v1").isEqualTo("/copilot");
-        assertThat(copilot.key()).as("every Copilot caller brings their own token").isNull();
+        assertThat(copilot.keys().isEmpty()).as("every Copilot caller brings their own token").isTrue();
         assertThat(copilot.url("/chat/completions", null)).isEqualTo("https://api.individual.githubcopilot.com/chat/completions");
         assertThat(copilot.route("/chat/completions")).isEqualTo("/chat/completions");
         ProviderInstance corp = all.get(3);
         assertThat(corp.type()).isEqualTo(ProviderType.ANTHROPIC);
         assertThat(corp.baseUrl()).isEqualTo(Providers.ANTHROPIC_BASE_URL);
-        assertThat(corp.key()).isEqualTo("sk-ant-corp");
+        assertThat(corp.keys().primary()).isEqualTo("sk-ant-corp");
         assertThat(corp.prefix()).isEqualTo("/anthropic-corp");
         assertThat(corp.toString()).doesNotContain("sk-ant-corp");
         ProviderInstance eu = all.get(4);
         assertThat(eu.baseUrl()).isEqualTo(Providers.OPENAI_BASE_URL);
         assertThat(eu.prefix()).isEqualTo("/openai-eu/v1");
-        assertThat(eu.key()).isNull();
+        assertThat(eu.keys().isEmpty()).isTrue();
         assertThat(eu.url("/chat/completions", "a=1")).isEqualTo("https://api.openai.com/v1/chat/completions?a=1");
         assertThat(eu.route("/chat/completions")).as("the path after /<name>, as the reference labels it").isEqualTo("/v1/chat/completions");
     }
@@ -147,6 +160,11 @@ class ProvidersTest {
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_BEDROCK_* is set for a openai provider");
         assertThatThrownBy(() -> resolve(new Indexed("anthropic", Optional.of("claude-aws"), Optional.of("sk-ant"), Optional.empty(),
                 bedrock))).hasMessageContaining("AIBRIDGE_PROVIDER_0_KEY and AIBRIDGE_PROVIDER_0_BEDROCK_* are both set");
+        assertThatThrownBy(() -> resolve(new Indexed("anthropic", Optional.of("claude-aws"), Optional.empty(), Optional.empty(),
+                bedrock, Optional.of("sk-ant-a,sk-ant-b")))).hasMessageContaining("AIBRIDGE_PROVIDER_0_KEYS and AIBRIDGE_PROVIDER_0_BEDROCK_* are both set");
+        assertThatThrownBy(() -> Providers.resolve(OPENAI, new Legacy("https://api.anthropic.com/", Optional.empty(), Optional.of("sk-a,sk-b")),
+                Providers.COPILOT_BASE_URL, List.of(), bedrock, Map.of(), null))
+                .hasMessageContaining("AIBRIDGE_ANTHROPIC_KEYS and AIBRIDGE_BEDROCK_* are both set");
         assertThatThrownBy(() -> resolve(bedrock, Indexed.of("anthropic", null)))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_* is named \"anthropic\", which AIBRIDGE_BEDROCK_* configures already");
         assertThatThrownBy(() -> Providers.resolve(OPENAI, new Legacy("https://api.anthropic.com/", Optional.of("sk-ant-company")),
@@ -195,5 +213,37 @@ class ProvidersTest {
             assertThat(PassthroughHandler.allowed(ProviderType.COPILOT, path)).as(path).isFalse();
         }
         assertThat(PassthroughHandler.allowed(ProviderType.OPENAI, "/agents/github")).isFalse();
+    }
+
+    @Test
+    void severalKeysAreTakenInOrderFromKeysAndABadListStopsTheStartWithoutShowingAKey() {
+        List<ProviderInstance> all = resolve(Indexed.withKeys("openai", "openai-pool", " sk-proj-primary-0001 , sk-proj-second-0002,sk-3-0003"));
+        ProviderInstance pool = all.get(3);
+        assertThat(pool.keys().size()).isEqualTo(3);
+        assertThat(pool.keys().primary()).isEqualTo("sk-proj-primary-0001");
+        assertThat(pool.toString()).contains("3 keys").doesNotContain("sk-proj");
+        List<ProviderInstance> builtIn = Providers.resolve(new Legacy("https://api.openai.com/v1/", Optional.empty(), Optional.of("sk-a-00001,sk-b-00002")),
+                new Legacy("https://api.anthropic.com/", Optional.empty(), Optional.of("sk-ant-only-0001")), Providers.COPILOT_BASE_URL,
+                List.of(), TestBedrockConfig.none(), Map.of(), null);
+        assertThat(builtIn.get(0).keys().size()).as("AIBRIDGE_OPENAI_KEYS").isEqualTo(2);
+        assertThat(builtIn.get(1).keys().size()).as("one key in KEYS is one key").isEqualTo(1);
+
+        assertThatThrownBy(() -> resolve(Indexed.withKeys("openai", "p", "sk-a-00001,,sk-b-00002")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_KEYS: key 2 of 3 is empty");
+        assertThatThrownBy(() -> resolve(Indexed.withKeys("openai", "p", "sk-a-00001,sk-b-00002,sk-a-00001")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_KEYS: key 3").hasMessageContaining("is listed twice")
+                .hasMessageNotContaining("sk-a-00001");
+        assertThatThrownBy(() -> resolve(Indexed.withKeys("openai", "p", "k1,k2,k3,k4,k5,k6")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_KEYS lists 6 keys; a provider takes at most 5");
+        assertThatThrownBy(() -> resolve(new Indexed("openai", Optional.of("p"), Optional.of("sk-one"), Optional.empty(),
+                TestBedrockConfig.none(), Optional.of("sk-two,sk-three"))))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_KEY and AIBRIDGE_PROVIDER_0_KEYS are both set");
+        assertThatThrownBy(() -> resolve(Indexed.withKeys("copilot", "copilot-business", "ghu_a,ghu_b")))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_KEYS is set for a copilot provider");
+        assertThatThrownBy(() -> resolve(Indexed.withKeys("anthropic", "anthropic", "sk-ant-a,sk-ant-b"), Indexed.withKeys("openai", null, "x,y")))
+                .hasMessageContaining("which AIBRIDGE_OPENAI_KEY configures already");
+        assertThatThrownBy(() -> Providers.resolve(new Legacy("https://api.openai.com/v1/", Optional.of("sk-1"), Optional.of("sk-2,sk-3")),
+                ANTHROPIC_WITHOUT_KEY, Providers.COPILOT_BASE_URL, List.of(), TestBedrockConfig.none(), Map.of(), null))
+                .hasMessageContaining("AIBRIDGE_OPENAI_KEY and AIBRIDGE_OPENAI_KEYS are both set");
     }
 }

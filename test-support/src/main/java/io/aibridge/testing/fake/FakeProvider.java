@@ -61,6 +61,14 @@ public final class FakeProvider implements AutoCloseable {
      * checksum, as a corrupted transfer would have it; for tests of a client's decoding failure.
      */
     public static final String CORRUPT_MESSAGE_HEADER = "X-Fake-Corrupt-Message";
+    /**
+     * {@code <key>=<status>[:<retry-after-seconds>]}, several joined by {@code ;}: a request whose
+     * provider key ({@code x-api-key}, or {@code Authorization: Bearer}) is listed is answered with
+     * that status (429, 401 or 403, an error body in the API's shape, {@code Retry-After} when
+     * given) on every route but Bedrock's, as a provider answers a rate-limited, revoked or
+     * forbidden key; for tests of key failover.
+     */
+    public static final String REFUSED_KEYS_HEADER = "X-Fake-Refused-Keys";
     public static final String DEFAULT_SCENARIO = "text";
     /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
     public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
@@ -222,6 +230,8 @@ public final class FakeProvider implements AutoCloseable {
         boolean anthropicClient = request.getHeader("anthropic-version") != null;
         if (path.startsWith(FakeBedrock.PATH_PREFIX)) {
             bedrock.handle(request, body);
+        } else if (refusedKey(request, anthropicClient || path.startsWith("/v1/messages"))) {
+            return;
         } else if (method.equals("POST") && path.equals("/v1/messages")) {
             answer(request, Api.ANTHROPIC_MESSAGES, body);
         } else if (method.equals("POST") && path.equals("/v1/chat/completions")) {
@@ -496,6 +506,40 @@ public final class FakeProvider implements AutoCloseable {
             }
         }
         return fallback.toMillis();
+    }
+
+    /** Answers a request whose provider key {@link #REFUSED_KEYS_HEADER} lists, as the provider would; false when it is not listed. */
+    private static boolean refusedKey(HttpServerRequest request, boolean anthropic) {
+        String spec = request.getHeader(REFUSED_KEYS_HEADER);
+        if (spec == null) {
+            return false;
+        }
+        String authorization = request.getHeader("Authorization");
+        String key = request.getHeader("x-api-key") != null ? request.getHeader("x-api-key")
+                : authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : null;
+        for (String entry : spec.split(";")) {
+            String[] keyAndAnswer = entry.trim().split("=", 2);
+            if (keyAndAnswer.length < 2 || !keyAndAnswer[0].equals(key)) {
+                continue;
+            }
+            String[] answer = keyAndAnswer[1].split(":", 2);
+            int status = Integer.parseInt(answer[0].trim());
+            if (answer.length > 1) {
+                request.response().putHeader("Retry-After", answer[1].trim());
+            }
+            String type = switch (status) {
+                case 429 -> anthropic ? "rate_limit_error" : "rate_limit_exceeded";
+                case 401 -> anthropic ? "authentication_error" : "invalid_api_key";
+                default -> anthropic ? "permission_error" : "insufficient_permissions";
+            };
+            String message = "the fake provider refuses this key with " + status;
+            json(request.response(), status, anthropic
+                    ? "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}"
+                    : "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + (status == 429 ? "requests" : "invalid_request_error")
+                    + "\",\"param\":null,\"code\":\"" + type + "\"}}");
+            return true;
+        }
+        return false;
     }
 
     /** Answers a request of a {@link #FLAKY_HEADER} key whose failures are not used up yet; false when it is to be answered. */

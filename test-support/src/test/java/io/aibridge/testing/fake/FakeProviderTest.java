@@ -94,6 +94,29 @@ class FakeProviderTest {
     }
 
     @Test
+    void refusesTheListedKeysAsTheProviderWouldAndAnswersTheOthers() throws Exception {
+        String refused = "sk-limited-0001=429:30;sk-revoked-0002=401;sk-ant-forbidden-03=403";
+        ObjectNode chat = Fixture.load(Api.OPENAI_CHAT, "text").request(false);
+        HttpResponse<String> limited = post("/v1/chat/completions", chat, FakeProvider.REFUSED_KEYS_HEADER, refused,
+                "Authorization", "Bearer sk-limited-0001");
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.headers().firstValue("Retry-After")).hasValue("30");
+        assertThat(JSON.readTree(limited.body()).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(post("/v1/chat/completions", chat, FakeProvider.REFUSED_KEYS_HEADER, refused,
+                "Authorization", "Bearer sk-revoked-0002").statusCode()).isEqualTo(401);
+        assertThat(post("/v1/chat/completions", chat, FakeProvider.REFUSED_KEYS_HEADER, refused,
+                "Authorization", "Bearer sk-fine-0004").statusCode()).isEqualTo(200);
+        HttpResponse<String> forbidden = post("/v1/messages", Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false),
+                FakeProvider.REFUSED_KEYS_HEADER, refused, "x-api-key", "sk-ant-forbidden-03", "anthropic-version", "2023-06-01");
+        assertThat(forbidden.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(forbidden.body()).path("error").path("type").asText()).isEqualTo("permission_error");
+        HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(fake.baseUrl() + "/v1/models"))
+                .header(FakeProvider.REFUSED_KEYS_HEADER, refused).header("Authorization", "Bearer sk-revoked-0002").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(models.statusCode()).as("every route but Bedrock's").isEqualTo(401);
+    }
+
+    @Test
     void answersProviderShapedErrorsWithTheirStatusAndHeaders() throws Exception {
         for (Api api : Api.values()) {
             for (String scenario : List.of("error-400", "error-401", "error-429", "error-500")) {
