@@ -78,6 +78,66 @@ app.kubernetes.io/component: {{ index (include "aibridge.components" .root | fro
       key: {{ .key | quote }}
 {{- end -}}
 
+{{/*
+A provider's key pool (apiKeys): one variable per Secret reference, <part>_0, <part>_1, ..., then
+the proxy's <variable>, the keys comma-separated in list order, composed by Kubernetes' $(VAR)
+expansion. Expansion only sees variables defined earlier in the container's env list, so the parts
+come first. The parts' names must not start with AIBRIDGE_PROVIDER_: the proxy refuses any
+variable of that prefix that is not one of its settings. Call with
+(dict "variable" "AIBRIDGE_OPENAI_KEYS" "part" "AIBRIDGE_KEYS_OPENAI" "refs" .apiKeys).
+*/}}
+{{- define "aibridge.keyPoolEnv" -}}
+{{- $part := .part -}}
+{{- $references := list -}}
+{{- range $j, $ref := .refs }}
+{{ include "aibridge.secretEnv" (dict "name" (printf "%s_%d" $part $j) "secretName" $ref.secretName "key" $ref.key) }}
+{{- $references = append $references (printf "$(%s_%d)" $part $j) }}
+{{- end }}
+- name: {{ .variable }}
+  value: {{ join "," $references | quote }}
+{{- end -}}
+
+{{/*
+Render-time checks of a provider's apiKeys that the schema cannot make (or that hold when it is
+skipped): not together with apiKey, at most 5, each a {secretName, key} reference, none twice. An
+empty list is no list. Call with (dict "subject" "providers.openai" "provider" .Values.providers.openai);
+every message starts with the subject.
+*/}}
+{{- define "aibridge.checkApiKeys" -}}
+{{- $subject := .subject -}}
+{{- $keys := .provider.apiKeys -}}
+{{- if $keys -}}
+{{- if not (kindIs "slice" $keys) -}}
+{{- fail (printf "%s has apiKeys that are not a list: give a list of {secretName, key} references, one per provider key" $subject) -}}
+{{- end -}}
+{{- with .provider.apiKey -}}
+{{- if .secretName -}}
+{{- fail (printf "%s has both apiKey and apiKeys; give one key in apiKey or several in apiKeys, not both" $subject) -}}
+{{- end -}}
+{{- end -}}
+{{- if gt (len $keys) 5 -}}
+{{- fail (printf "%s has %d apiKeys; the proxy takes at most 5 keys per provider" $subject (len $keys)) -}}
+{{- end -}}
+{{- $seen := list -}}
+{{- range $j, $ref := $keys -}}
+{{- if not (kindIs "map" $ref) -}}
+{{- fail (printf "%s has apiKeys[%d] that is no {secretName, key} reference to a key of an existing Secret" $subject $j) -}}
+{{- end -}}
+{{- if not $ref.secretName -}}
+{{- fail (printf "%s has apiKeys[%d] without a secretName; each entry is {secretName, key}, one key of an existing Secret" $subject $j) -}}
+{{- end -}}
+{{- if not $ref.key -}}
+{{- fail (printf "%s has apiKeys[%d] without a key; each entry is {secretName, key}, one key of an existing Secret" $subject $j) -}}
+{{- end -}}
+{{- $id := printf "%s/%s" $ref.secretName $ref.key -}}
+{{- if has $id $seen -}}
+{{- fail (printf "%s lists the key %q of the Secret %q twice in apiKeys; list each key once" $subject $ref.key $ref.secretName) -}}
+{{- end -}}
+{{- $seen = append $seen $id -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Whether the proxy runs with a fixed replica count (no autoscaler) or a minimum above one. */}}
 {{- define "aibridge.proxyMinReplicas" -}}
 {{- if .Values.proxy.autoscaling.enabled -}}

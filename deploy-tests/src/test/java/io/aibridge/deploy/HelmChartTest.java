@@ -487,6 +487,142 @@ class HelmChartTest {
                 .hasMessageContaining("providers.instances: " + message);
     }
 
+    // ------------------------------------------------------------------ key pools (apiKeys)
+
+    @Test
+    void anInstanceWithTwoKeysGetsOneVariablePerSecretAndThenItsKeysComposedFromThem() {
+        RenderedChart chart = RenderedChart.render("key pool instance", null, Map.of(
+                "providers.instances[0].name", "openai-eu", "providers.instances[0].type", "openai",
+                "providers.instances[0].apiKey.secretName", "openai-eu", "providers.instances[0].apiKey.key", "api-key",
+                "providers.instances[1].name", "anthropic-corp", "providers.instances[1].type", "anthropic",
+                "providers.instances[1].apiKeys[0].secretName", "anthropic-corp-2025-09", "providers.instances[1].apiKeys[0].key", "api-key",
+                "providers.instances[1].apiKeys[1].secretName", "anthropic-corp-2025-06", "providers.instances[1].apiKeys[1].key", "key"));
+        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+
+        assertKeyPool(proxy, "AIBRIDGE_PROVIDER_1_KEYS", "AIBRIDGE_KEYS_PROVIDER_1",
+                List.of("anthropic-corp-2025-09", "api-key"), List.of("anthropic-corp-2025-06", "key"));
+        assertThat(env(proxy, "AIBRIDGE_PROVIDER_1_KEY").isMissingNode()).as("KEY and KEYS exclude each other").isTrue();
+        // the instance with one apiKey is as before
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_KEY"), "openai-eu", "api-key");
+        assertThat(env(proxy, "AIBRIDGE_PROVIDER_0_KEYS").isMissingNode()).isTrue();
+        // the proxy refuses any AIBRIDGE_PROVIDER_<N>_ variable that is not one of its settings
+        assertThat(envNames(proxy)).filteredOn(name -> name.startsWith("AIBRIDGE_PROVIDER_"))
+                .containsExactly("AIBRIDGE_PROVIDER_0_KEY", "AIBRIDGE_PROVIDER_1_KEYS");
+        assertThat(fieldNames(chart.get("ConfigMap", PREFIX + "proxy-service").path("data"))).noneMatch(key -> key.contains("KEY"));
+        for (String service : List.of("query-service", "recorder-service", "retention-service")) {
+            assertThat(container(chart.get("Deployment", PREFIX + service)).path("env").toString()).doesNotContain("KEYS");
+        }
+    }
+
+    @Test
+    void theBuiltInProvidersTakeAKeyPoolInsteadOfTheirKey() {
+        RenderedChart chart = RenderedChart.render("built-in key pools", null, Map.of(
+                "providers.openai.apiKeys[0].secretName", "openai-primary", "providers.openai.apiKeys[0].key", "api-key",
+                "providers.openai.apiKeys[1].secretName", "openai-fallback", "providers.openai.apiKeys[1].key", "api-key",
+                "providers.anthropic.apiKeys[0].secretName", "anthropic-keys", "providers.anthropic.apiKeys[0].key", "a",
+                "providers.anthropic.apiKeys[1].secretName", "anthropic-keys", "providers.anthropic.apiKeys[1].key", "b",
+                "providers.anthropic.apiKeys[2].secretName", "anthropic-keys", "providers.anthropic.apiKeys[2].key", "c"));
+        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+
+        assertKeyPool(proxy, "AIBRIDGE_OPENAI_KEYS", "AIBRIDGE_KEYS_OPENAI",
+                List.of("openai-primary", "api-key"), List.of("openai-fallback", "api-key"));
+        assertKeyPool(proxy, "AIBRIDGE_ANTHROPIC_KEYS", "AIBRIDGE_KEYS_ANTHROPIC",
+                List.of("anthropic-keys", "a"), List.of("anthropic-keys", "b"), List.of("anthropic-keys", "c"));
+        assertThat(env(proxy, "AIBRIDGE_OPENAI_KEY").isMissingNode()).isTrue();
+        assertThat(env(proxy, "AIBRIDGE_ANTHROPIC_KEY").isMissingNode()).isTrue();
+        assertThat(envNames(proxy)).noneMatch(name -> name.startsWith("AIBRIDGE_PROVIDER_"));
+    }
+
+    @Test
+    void anEmptyKeyPoolIsNoKeyPool(@TempDir Path dir) throws Exception {
+        Path values = dir.resolve("empty-pools.yaml");
+        Files.writeString(values, """
+                providers:
+                  openai:
+                    apiKey: {secretName: openai, key: api-key}
+                    apiKeys: []
+                  instances:
+                    - name: corp
+                      type: anthropic
+                      apiKey: {secretName: corp, key: api-key}
+                      apiKeys: []
+                    - name: copilot-enterprise
+                      type: copilot
+                      apiKeys: []
+                """);
+
+        JsonNode proxy = container(RenderedChart.render("empty key pools", values, Map.of()).get("Deployment", PREFIX + "proxy-service"));
+
+        assertSecretRef(env(proxy, "AIBRIDGE_OPENAI_KEY"), "openai", "api-key");
+        assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_KEY"), "corp", "api-key");
+        assertThat(envNames(proxy)).noneMatch(name -> name.contains("KEYS"));
+    }
+
+    /** A working instance with a key pool of two, changed by key-value pairs (a null value removes the key). */
+    private static Map<String, Object> keyPoolInstance(Object... changes) {
+        Map<String, Object> set = new HashMap<>(Map.of(
+                "providers.instances[0].name", "corp", "providers.instances[0].type", "openai",
+                "providers.instances[0].apiKeys[0].secretName", "corp-key-a", "providers.instances[0].apiKeys[0].key", "api-key",
+                "providers.instances[0].apiKeys[1].secretName", "corp-key-b", "providers.instances[0].apiKeys[1].key", "api-key"));
+        return change(set, changes);
+    }
+
+    static Stream<Arguments> keyPoolsThatCannotWork() {
+        Map<String, Object> six = keyPoolInstance();
+        for (int j = 2; j < 6; j++) {
+            six.put("providers.instances[0].apiKeys[" + j + "].secretName", "corp-key-" + j);
+            six.put("providers.instances[0].apiKeys[" + j + "].key", "api-key");
+        }
+        Map<String, Object> bedrock = bedrockInstance("providers.instances[0].apiKeys[0].secretName", "anthropic",
+                "providers.instances[0].apiKeys[0].key", "api-key");
+        // what, --set pairs, the template's message, the field the schema refuses first (null: the schema lets it through)
+        return Stream.of(
+                Arguments.of("together with an apiKey", keyPoolInstance("providers.instances[0].apiKey.secretName", "corp",
+                                "providers.instances[0].apiKey.key", "api-key"),
+                        "providers.instances: \"corp\" has both apiKey and apiKeys; give one key in apiKey or several in apiKeys, not both", null),
+                Arguments.of("of six keys", six,
+                        "providers.instances: \"corp\" has 6 apiKeys; the proxy takes at most 5 keys per provider", "apiKeys"),
+                Arguments.of("with a key twice", keyPoolInstance("providers.instances[0].apiKeys[1].secretName", "corp-key-a"),
+                        "providers.instances: \"corp\" lists the key \"api-key\" of the Secret \"corp-key-a\" twice in apiKeys", null),
+                Arguments.of("on a copilot instance", keyPoolInstance("providers.instances[0].type", "copilot"),
+                        "providers.instances: \"corp\" is a copilot provider, which takes no apiKeys", null),
+                Arguments.of("on a Bedrock instance", bedrock,
+                        "providers.instances: \"claude-aws\" calls AWS Bedrock, which takes no apiKeys", null),
+                Arguments.of("with an entry without a secretName", keyPoolInstance("providers.instances[0].apiKeys[1].secretName", null),
+                        "providers.instances: \"corp\" has apiKeys[1] without a secretName", "secretName"),
+                Arguments.of("with an entry without a key", keyPoolInstance("providers.instances[0].apiKeys[1].key", null),
+                        "providers.instances: \"corp\" has apiKeys[1] without a key", "missing property 'key'"),
+                Arguments.of("of the built-in openai together with its apiKey", Map.of(
+                                "providers.openai.apiKey.secretName", "openai", "providers.openai.apiKey.key", "api-key",
+                                "providers.openai.apiKeys[0].secretName", "openai-b", "providers.openai.apiKeys[0].key", "api-key"),
+                        "providers.openai has both apiKey and apiKeys", null),
+                Arguments.of("of the built-in anthropic with a key twice", Map.of(
+                                "providers.anthropic.apiKeys[0].secretName", "anthropic", "providers.anthropic.apiKeys[0].key", "a",
+                                "providers.anthropic.apiKeys[1].secretName", "anthropic", "providers.anthropic.apiKeys[1].key", "a"),
+                        "providers.anthropic lists the key \"a\" of the Secret \"anthropic\" twice in apiKeys", null));
+    }
+
+    @ParameterizedTest(name = "a key pool {0}")
+    @MethodSource("keyPoolsThatCannotWork")
+    void aKeyPoolThatCannotWorkFailsWithAClearMessage(String what, Map<String, Object> set, String message, String schemaField) {
+        if (schemaField == null) {
+            assertThatThrownBy(() -> RenderedChart.render("key pool " + what, null, set)).hasMessageContaining(message);
+        } else {
+            assertThatThrownBy(() -> RenderedChart.render("key pool " + what, null, set))
+                    .hasMessageContaining("schema")
+                    .hasMessageContaining(schemaField);
+        }
+    }
+
+    @ParameterizedTest(name = "a key pool {0}")
+    @MethodSource("keyPoolsThatCannotWork")
+    void theTemplatesRefuseABrokenKeyPoolEvenWithoutTheSchema(String what, Map<String, Object> set, String message, String schemaField,
+                                                              @TempDir Path copy) throws Exception {
+        Path chart = RenderedChart.chartWithoutSchema(copy.resolve("aibridge"));
+
+        assertThatThrownBy(() -> RenderedChart.renderCopy("key pool " + what + " without the schema", chart, set)).hasMessageContaining(message);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void theShippedValuesCallNoBedrock(RenderedChart chart) {
@@ -633,6 +769,12 @@ class HelmChartTest {
                         "providers.instances[0].type", "openai"), "name"),
                 Arguments.of("a provider key written into the instance", Map.of("providers.instances[0].name", "corp",
                         "providers.instances[0].type", "openai", "providers.instances[0].apiKey", "sk-live-1234"), "apiKey"),
+                Arguments.of("a provider key written into a key pool", Map.of("providers.openai.apiKeys[0]", "sk-live-1234"), "apiKeys"),
+                Arguments.of("a key pool given as one reference", Map.of("providers.anthropic.apiKeys.secretName", "anthropic",
+                        "providers.anthropic.apiKeys.key", "api-key"), "apiKeys"),
+                Arguments.of("a misspelt key pool setting", Map.of("providers.instances[0].name", "corp",
+                        "providers.instances[0].type", "openai", "providers.instances[0].apiKeys[0].secret", "corp",
+                        "providers.instances[0].apiKeys[0].key", "api-key"), "secret"),
                 Arguments.of("a misspelt Bedrock setting", bedrockInstance("providers.instances[0].bedrock.accessKeyId", "access-key-id"),
                         "accessKeyId"),
                 Arguments.of("a Bedrock region that is no AWS region", bedrockInstance("providers.instances[0].bedrock.region", "us-east"),
@@ -684,6 +826,11 @@ class HelmChartTest {
                 "providers.instances[0].bedrock.region", "us-east-1",
                 "providers.instances[0].bedrock.model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
                 "providers.instances[0].bedrock.smallFastModel", "us.anthropic.claude-haiku-4-5-20251001-v1:0"));
+        return change(set, changes);
+    }
+
+    /** Applies key-value pairs to --set pairs; a null value removes the key. */
+    private static Map<String, Object> change(Map<String, Object> set, Object... changes) {
         for (int i = 0; i < changes.length; i += 2) {
             if (changes[i + 1] == null) {
                 set.remove((String) changes[i]);
@@ -692,6 +839,32 @@ class HelmChartTest {
             }
         }
         return set;
+    }
+
+    /**
+     * A key pool as the proxy gets it: one variable per reference, part_0, part_1, ..., each from
+     * its Secret, and after them the proxy's variable, which holds no key but only references to
+     * them, in the list's order, for Kubernetes to expand ($(VAR) sees only earlier variables).
+     */
+    @SafeVarargs
+    private static void assertKeyPool(JsonNode container, String variable, String part, List<String>... references) {
+        List<String> names = envNames(container);
+        List<String> expanded = new ArrayList<>();
+        for (int j = 0; j < references.length; j++) {
+            String name = part + "_" + j;
+            assertSecretRef(env(container, name), references[j].get(0), references[j].get(1));
+            assertThat(names.indexOf(name)).as("%s comes before %s", name, variable).isLessThan(names.indexOf(variable));
+            expanded.add("$(" + name + ")");
+        }
+        assertThat(env(container, part + "_" + references.length).isMissingNode()).as("no more parts than references").isTrue();
+        JsonNode composed = env(container, variable);
+        assertThat(composed.path("value").asText()).isEqualTo(String.join(",", expanded));
+        assertThat(composed.has("valueFrom")).isFalse();
+        assertThat(names).filteredOn(variable::equals).hasSize(1);
+    }
+
+    private static List<String> envNames(JsonNode container) {
+        return texts(container.path("env"), "name");
     }
 
     private static void assertSecretRef(JsonNode variable, String secret, String key) {

@@ -48,7 +48,19 @@ final class RenderedChart {
     }
 
     static RenderedChart render(String name, UnaryOperator<TemplateCommand> options) {
-        String manifest = options.apply(new Helm(CHART).template().withName(RELEASE).withNamespace("aibridge").withKubeVersion(KUBE_VERSION)).call();
+        return render(name, CHART, options);
+    }
+
+    /** Renders a copy of the chart, e.g. {@link #chartWithoutSchema}, with --set pairs. */
+    static RenderedChart renderCopy(String name, Path chart, Map<String, Object> set) {
+        return render(name, chart, command -> {
+            set.forEach(command::set);
+            return command;
+        });
+    }
+
+    private static RenderedChart render(String name, Path chart, UnaryOperator<TemplateCommand> options) {
+        String manifest = options.apply(new Helm(chart).template().withName(RELEASE).withNamespace("aibridge").withKubeVersion(KUBE_VERSION)).call();
         List<JsonNode> objects = new ArrayList<>();
         try {
             Iterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(manifest);
@@ -100,9 +112,29 @@ final class RenderedChart {
      * {@code helm lint}, which takes no values file of its own.
      */
     static Path chartWithValues(Path target, Path valuesFile) throws IOException {
+        copy(target, null);
+        JsonNode merged = merge(YAML.readTree(CHART.resolve("values.yaml").toFile()), YAML.readTree(valuesFile.toFile()));
+        YAML.writeValue(target.resolve("values.yaml").toFile(), merged);
+        return target;
+    }
+
+    /**
+     * A copy of the chart without values.schema.json, as {@code --skip-schema-validation} renders
+     * it: for the templates' own checks of what the schema already refuses.
+     */
+    static Path chartWithoutSchema(Path target) throws IOException {
+        return copy(target, "values.schema.json");
+    }
+
+    /** Copies the chart to target, leaving out one file (a path inside the chart; null for none). */
+    private static Path copy(Path target, String leaveOut) throws IOException {
         try (var files = Files.walk(CHART)) {
             for (Path source : files.toList()) {
-                Path copy = target.resolve(CHART.relativize(source).toString());
+                String relative = CHART.relativize(source).toString();
+                if (relative.equals(leaveOut)) {
+                    continue;
+                }
+                Path copy = target.resolve(relative);
                 if (Files.isDirectory(source)) {
                     Files.createDirectories(copy);
                 } else {
@@ -110,8 +142,6 @@ final class RenderedChart {
                 }
             }
         }
-        JsonNode merged = merge(YAML.readTree(CHART.resolve("values.yaml").toFile()), YAML.readTree(valuesFile.toFile()));
-        YAML.writeValue(target.resolve("values.yaml").toFile(), merged);
         return target;
     }
 
