@@ -42,9 +42,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
-@WithTestResource(value = FakeProviderTestResource.class, initArgs = @ResourceArg(name = "bedrock-instance", value = "0:claude-aws"))
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = {
+        @ResourceArg(name = "bedrock-instance", value = "0:claude-aws"),
+        @ResourceArg(name = "proxy.providers[1].type", value = "anthropic"),
+        @ResourceArg(name = "proxy.providers[1].name", value = "anthropic-pool"),
+        @ResourceArg(name = "proxy.providers[1].keys", value = McpInjectionSdkTest.POOL_A + "," + McpInjectionSdkTest.POOL_B),
+        @ResourceArg(name = "proxy.providers[1].base-url", value = "{fake}/")})
 @WithTestResource(McpTestResource.class)
 class McpInjectionSdkTest {
+
+    static final String POOL_A = "sk-ant-api03-mcp-pool-primary-0001";
+    static final String POOL_B = "sk-ant-api03-mcp-pool-second-0002";
 
     @TestHTTPResource("/")
     URL proxyUrl;
@@ -117,6 +125,21 @@ class McpInjectionSdkTest {
         assertThat(blocking.content().get(0).asText().text()).isEqualTo("The tool answered: all good.");
         assertThat(FakeProviderTestResource.fake().requests("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke"))
                 .hasSizeGreaterThan(1);
+    }
+
+    @Test
+    void aToolLoopMovesToTheNextKeyOnceAndKeepsItForItsLaterRounds() {
+        AnthropicClient pool = AnthropicOkHttpClient.builder().apiKey(FakeProviderTestResource.BOOTSTRAP_TOKEN)
+                .baseUrl(base + "/api/v2/aibridge/anthropic-pool").putHeader(FakeProvider.SCENARIO_HEADER, "mcp-chain")
+                .putHeader(FakeProvider.REFUSED_KEYS_HEADER, POOL_A + "=429:60").maxRetries(0).build();
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = pool.messages().createStreaming(anthropicParams())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        assertThat(accumulator.message().content().stream().filter(ContentBlock::isText).map(b -> b.asText().text()).toList())
+                .containsExactly("The tool answered: all good.");
+        assertThat(FakeProviderTestResource.fake().requests("/v1/messages")).extracting(r -> r.header("x-api-key"))
+                .as("the first round sent again with the second key, and the later rounds with it").containsExactly(POOL_A, POOL_B, POOL_B, POOL_B);
     }
 
     @Test
