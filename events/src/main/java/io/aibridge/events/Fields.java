@@ -59,6 +59,15 @@ final class Fields {
         return trimmed.length() > max ? trimmed.substring(0, max) : trimmed;
     }
 
+    /** A masked credential hint, or null: refuses anything longer than a hint, which could be a secret. */
+    static String credentialHint(String value) {
+        if (value != null && value.length() > MAX_CREDENTIAL_HINT) {
+            throw new IllegalArgumentException("credential_hint is longer than " + MAX_CREDENTIAL_HINT
+                    + " characters: it must be a masked hint, never a secret");
+        }
+        return value;
+    }
+
     static String emptyIfNull(String value) {
         return value == null ? "" : value;
     }

@@ -17,6 +17,9 @@ import java.util.UUID;
  * @param errorMessage      human-readable error; never contains a secret; null on success
  * @param durationMs        from start to end
  * @param timeToFirstByteMs from start to the first byte relayed to the client; null if none was relayed
+ * @param credentialHint    the masked upstream secret the answer came with, when that is not the start's
+ *                          {@code credential_hint} (the provider turned the first key away and the request went
+ *                          on with another of the instance's keys); null otherwise. At most 15 characters
  */
 public record InterceptionEnded(
         UUID eventId,
@@ -28,7 +31,8 @@ public record InterceptionEnded(
         String errorType,
         String errorMessage,
         @JsonProperty(required = true) long durationMs,
-        Long timeToFirstByteMs) implements InterceptionEvent {
+        Long timeToFirstByteMs,
+        String credentialHint) implements InterceptionEvent {
 
     public InterceptionEnded {
         Fields.required(eventId, "event_id");
@@ -42,6 +46,15 @@ public record InterceptionEnded(
         if (timeToFirstByteMs != null) {
             Fields.nonNegative(timeToFirstByteMs, "time_to_first_byte_ms");
         }
+        credentialHint = Fields.blankToNull(credentialHint);
+        Fields.credentialHint(credentialHint);
+    }
+
+    /** An end that came with the start's credential (the usual case). */
+    public InterceptionEnded(UUID eventId, UUID interceptionId, Instant interceptionStartedAt, Instant endedAt, EndStatus status,
+                             Integer httpStatus, String errorType, String errorMessage, long durationMs, Long timeToFirstByteMs) {
+        this(eventId, interceptionId, interceptionStartedAt, endedAt, status, httpStatus, errorType, errorMessage, durationMs,
+                timeToFirstByteMs, null);
     }
 
     @Override

@@ -67,11 +67,7 @@ public record InterceptionStarted(
         userAgent = Fields.blankToNull(userAgent);
         correlatingToolCallId = Fields.blankToNull(correlatingToolCallId);
         credentialKind = credentialKind == null ? CredentialKind.CENTRALIZED : credentialKind;
-        credentialHint = Fields.emptyIfNull(credentialHint);
-        if (credentialHint.length() > Fields.MAX_CREDENTIAL_HINT) {
-            throw new IllegalArgumentException("credential_hint is longer than " + Fields.MAX_CREDENTIAL_HINT
-                    + " characters: it must be a masked hint, never a secret");
-        }
+        credentialHint = Fields.credentialHint(Fields.emptyIfNull(credentialHint));
         requestPath = Fields.emptyIfNull(requestPath);
         metadata = Fields.map(metadata);
     }

@@ -91,16 +91,19 @@ class KeyFailoverTest extends ProxyTestBase {
         assertThat(upstreamKeys("Authorization")).as("the same request, sent again at once with the second key").containsExactly(A, B);
         List<InterceptionEvent> first = eventsOfModel("gpt-pool-first");
         InterceptionStarted started = (InterceptionStarted) first.get(0);
-        assertThat(started.credentialHint()).as("the interception keeps the hint of the key it started with")
-                .isEqualTo(CredentialHint.of(A));
+        assertThat(started.credentialHint()).as("the key it was first sent with").isEqualTo(CredentialHint.of(A));
         InterceptionEnded ended = (InterceptionEnded) first.get(first.size() - 1);
         assertThat(ended.status()).isEqualTo(EndStatus.COMPLETED);
         assertThat(ended.httpStatus()).isEqualTo(200);
+        assertThat(ended.credentialHint()).as("the key the answer came with, which the recorder keeps").isEqualTo(CredentialHint.of(B));
 
         FakeProviderTestResource.fake().clear();
         openAi("openai-pool", "").chat().completions().create(chat("gpt-pool-second"));
         assertThat(upstreamKeys("Authorization")).as("the first key cools down for the provider's Retry-After").containsExactly(B);
-        assertThat(((InterceptionStarted) eventsOfModel("gpt-pool-second").get(0)).credentialHint()).isEqualTo(CredentialHint.of(B));
+        List<InterceptionEvent> second = eventsOfModel("gpt-pool-second");
+        assertThat(((InterceptionStarted) second.get(0)).credentialHint()).isEqualTo(CredentialHint.of(B));
+        assertThat(((InterceptionEnded) second.get(second.size() - 1)).credentialHint()).as("no failover: the start's hint stands")
+                .isNull();
 
         PrometheusScrape after = scrape();
         assertThat(after.delta(before, "aibridge_provider_key_failovers_total", Map.of("provider", "openai-pool", "reason", "rate_limited")))

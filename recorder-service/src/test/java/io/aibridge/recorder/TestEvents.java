@@ -104,6 +104,12 @@ public final class TestEvents {
                     EndStatus.COMPLETED, 200, null, null, afterMillis, 120L);
         }
 
+        /** An end whose answer came with another key than the start's (after a key failover). */
+        public InterceptionEnded endedWithKey(long afterMillis, String credentialHint) {
+            return new InterceptionEnded(UUID.randomUUID(), id, startedAt, startedAt.plusMillis(afterMillis),
+                    EndStatus.COMPLETED, 200, null, null, afterMillis, 120L, credentialHint);
+        }
+
         public InterceptionEnded failed(long afterMillis) {
             return new InterceptionEnded(UUID.randomUUID(), id, startedAt, startedAt.plusMillis(afterMillis),
                     EndStatus.FAILED, 529, "upstream_error", "Overloaded", afterMillis, null);

@@ -51,6 +51,9 @@ public final class Recording {
     private final String prompt;
     private final Map<String, Object> promptMetadata;
     private boolean promptRecorded;
+    /** The masked key the interception started with, and the one its answer came with (another after a key failover). */
+    private String startHint = "";
+    private String answerHint = "";
     private long firstByteNanos = -1;
     private boolean ended;
     private java.util.function.Predicate<String> injectedTools = name -> false;
@@ -94,6 +97,8 @@ public final class Recording {
         }
         Recording r = new Recording(publisher, metrics, context, id, trace, kept == null || kept.isEmpty() ? null : kept,
                 promptMetadata);
+        r.startHint = credential.hint();
+        r.answerHint = r.startHint;
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("Username", principal.username());
         if (userAgent != null) {
@@ -146,9 +151,10 @@ public final class Recording {
 
     /**
      * The provider turned the configured key {@code fromHint} away with {@code status}: the call is
-     * made again at once with {@code toHint} (the interception keeps the first key's hint).
+     * made again at once with {@code toHint}, which the end then records as the key the answer came with.
      */
     public void upstreamKeyFailover(int status, String fromHint, String toHint) {
+        answerHint = toHint;
         metrics.upstreamError(context.providerName(), context.route(), status);
         trace.upstreamKeyFailover(status, fromHint, toHint);
         LOG.infof("interception %s: %s %s: the provider answered %d for key %s; sent again with key %s", id, context.providerName(),
@@ -248,7 +254,8 @@ public final class Recording {
         Long ttfb = firstByteNanos < 0 ? null : (firstByteNanos - startNanos) / 1_000_000;
         trace.processEnded(status, httpStatus, errorType, errorMessage);
         publish(InterceptionSpans.RECORD_INTERCEPTION_ENDED, new InterceptionEnded(EventCodec.newEventId(), id, startedAt,
-                Instant.now(), status, httpStatus, errorType, errorMessage, durationNanos / 1_000_000, ttfb));
+                Instant.now(), status, httpStatus, errorType, errorMessage, durationNanos / 1_000_000, ttfb,
+                answerHint.equals(startHint) ? null : answerHint));
         metrics.ended(inflight, context.providerName(), context.model(), context.route(), context.method(), context.client(),
                 status == EndStatus.COMPLETED ? "completed" : status == EndStatus.CANCELLED ? "cancelled" : "failed", durationNanos);
         trace.ended(status, httpStatus, errorMessage);

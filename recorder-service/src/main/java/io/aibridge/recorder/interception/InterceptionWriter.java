@@ -104,7 +104,12 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
                 user_agent               = CASE WHEN i.initiator_id IS NULL THEN excluded.user_agent ELSE i.user_agent END,
                 correlating_tool_call_id = CASE WHEN i.initiator_id IS NULL THEN excluded.correlating_tool_call_id ELSE i.correlating_tool_call_id END,
                 credential_kind          = CASE WHEN i.initiator_id IS NULL THEN excluded.credential_kind ELSE i.credential_kind END,
-                credential_hint          = CASE WHEN i.initiator_id IS NULL THEN excluded.credential_hint ELSE i.credential_hint END,
+                -- the hint of the key the answer came with: an end's (after a key failover) wins over its start's, in either order
+                credential_hint          = CASE WHEN i.initiator_id IS NULL AND excluded.initiator_id IS NOT NULL
+                                                THEN CASE WHEN i.credential_hint <> '' THEN i.credential_hint ELSE excluded.credential_hint END
+                                                WHEN i.ended_at IS NULL AND excluded.ended_at IS NOT NULL AND excluded.credential_hint <> ''
+                                                THEN excluded.credential_hint
+                                                ELSE i.credential_hint END,
                 streaming                = CASE WHEN i.initiator_id IS NULL THEN excluded.streaming ELSE i.streaming END,
                 request_path             = CASE WHEN i.initiator_id IS NULL THEN excluded.request_path ELSE i.request_path END,
                 -- a row without its start has never been linked; with the start comes the link found for it
@@ -371,7 +376,9 @@ public class InterceptionWriter implements EventWriter<InterceptionEvent> {
             SqlArrays.texts(s, 12, start(rows, InterceptionStarted::userAgent));
             SqlArrays.texts(s, 13, start(rows, InterceptionStarted::correlatingToolCallId));
             SqlArrays.texts(s, 14, start(rows, st -> st.credentialKind().wireName()));
-            SqlArrays.texts(s, 15, start(rows, InterceptionStarted::credentialHint));
+            // an end's hint (the key the answer came with, after a key failover) over its start's; an end alone without one: ''
+            SqlArrays.texts(s, 15, map(rows, r -> r.end != null && r.end.credentialHint() != null ? r.end.credentialHint()
+                    : r.start == null ? null : r.start.credentialHint()));
             SqlArrays.booleans(s, 16, start(rows, InterceptionStarted::streaming));
             SqlArrays.texts(s, 17, start(rows, InterceptionStarted::requestPath));
             SqlArrays.times(s, 18, end(rows, InterceptionEnded::endedAt));

@@ -74,6 +74,23 @@ class OrderIndependenceTest {
     }
 
     @Test
+    void theKeyAnAnswerCameWithAfterAKeyFailoverIsRecordedWhateverTheOrderAndBatching() throws SQLException {
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, Instant.now());
+        List<InterceptionEvent> events = List.of(interception.started(), interception.tokens(12, 417, 0, 0, 900),
+                interception.endedWithKey(1000, "sk-b...1234"));
+
+        Map<String, List<Map<String, String>>> reference = writeOneByOne(events, List.of(interception.id), alice);
+        assertThat(reference.get("interceptions")).singleElement().satisfies(row -> assertThat(row)
+                .as("the end's hint replaces the start's (sk-a...wxyz)").containsEntry("credential_hint", "sk-b...1234"));
+        for (List<InterceptionEvent> order : permutations(events)) {
+            assertSameRows(writeOneByOne(order, List.of(interception.id), alice), reference, order);
+            assertSameRows(writeInBatches(order, List.of(interception.id), alice, new int[]{order.size()}), reference, order,
+                    new int[]{order.size()});
+        }
+    }
+
+    @Test
     void aToolLoopFormsOneThreadAndOneSessionWhateverTheOrderAndBatching() throws SQLException {
         UUID alice = UUID.randomUUID();
         TestEvents.ToolLoop loop = new TestEvents.ToolLoop(alice, Instant.now(), null);
