@@ -147,9 +147,11 @@ class ProxyMetricsTest extends ProxyTestBase {
                 names -> names.contains("aibridge_upstream_errors_total") && names.contains("aibridge_events_published_total"));
         // aibridge_recorder_* are recorder-service's (its HealthAndMetricsTest checks them); the circuit breakers'
         // exist only while breakers are on (CircuitBreakerTest checks them), the retries' once a call was retried,
-        // which these tests turn off (UpstreamRetryTest checks them)
+        // which these tests turn off (UpstreamRetryTest checks them), the Bedrock credentials' only for a Bedrock
+        // instance (BedrockTest checks them)
+        assertThat(charted).contains("aibridge_provider_keys", "aibridge_provider_key_failovers_total");
         assertThat(charted.stream().filter(name -> !name.startsWith("aibridge_recorder_") && !name.startsWith("aibridge_circuit_breaker_")
-                        && !name.equals("aibridge_upstream_retries_total")))
+                        && !name.equals("aibridge_upstream_retries_total") && !name.startsWith("aibridge_bedrock_")))
                 .allSatisfy(name ->
                 assertThat(exported).as("exported by proxy-service").contains(name));
     }
