@@ -48,6 +48,10 @@ class TrafficSystemTest {
             assertThat(i.path("credential_kind").asText()).isEqualTo("centralized");
             if (e.kind().startsWith("bedrock")) {
                 assertThat(i.path("credential_hint").asText()).as("the masked AWS access key id").isEqualTo("AK...01");
+            } else if (e.kind().startsWith("pool")) {
+                assertThat(i.path("provider_name").asText()).isEqualTo(SystemStack.POOL_INSTANCE);
+                assertThat(i.path("credential_hint").asText()).as("the key the answer came with: the first one is rate-limited")
+                        .isEqualTo("sk-p...0002");
             } else {
                 assertThat(i.path("credential_hint").asText()).as("a masked hint, never the key")
                         .matches("^sk-.\\.\\.\\..{4}$|^sk-a\\.\\.\\..{4}$|^.{4}\\.\\.\\..{4}$");

@@ -39,6 +39,13 @@ public final class SystemStack implements AutoCloseable {
     /** The proxy's anthropic instance on the fake provider's AWS Bedrock, and the Bedrock model it calls. */
     public static final String BEDROCK_INSTANCE = "claude-aws";
     public static final String BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    /**
+     * The proxy's openai instance with two keys: the fake provider rate-limits the first for the
+     * requests that ask it to ({@code X-Fake-Refused-Keys}), so they go on with the second.
+     */
+    public static final String POOL_INSTANCE = "openai-pool";
+    public static final String POOL_REFUSED_KEY = "sk-proj-pool-rate-limited-0001";
+    public static final String POOL_SERVING_KEY = "sk-proj-pool-serving-key-0002";
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration READY = Duration.ofSeconds(240);
@@ -151,6 +158,11 @@ public final class SystemStack implements AutoCloseable {
                 "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY_SECRET", FakeProvider.BEDROCK_SECRET_KEY,
                 "AIBRIDGE_PROVIDER_0_BEDROCK_MODEL", BEDROCK_MODEL,
                 "AIBRIDGE_PROVIDER_0_BEDROCK_SMALL_FAST_MODEL", BEDROCK_MODEL));
+        proxyEnv.putAll(Map.of(
+                "AIBRIDGE_PROVIDER_1_TYPE", "openai",
+                "AIBRIDGE_PROVIDER_1_NAME", POOL_INSTANCE,
+                "AIBRIDGE_PROVIDER_1_KEYS", POOL_REFUSED_KEY + "," + POOL_SERVING_KEY,
+                "AIBRIDGE_PROVIDER_1_BASE_URL", fake.openAiBaseUrl()));
         Map<String, String> recorderEnv = new LinkedHashMap<>(shared);
         // small batches, so that a kill -9 lands in the middle of a backlog's batches; quick retries after an outage
         recorderEnv.putAll(Map.of("AIBRIDGE_RECORDER_BATCH_SIZE", "100", "AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF", "2s"));
@@ -237,6 +249,11 @@ public final class SystemStack implements AutoCloseable {
     /** Base URL of the Anthropic routes (the SDK appends {@code /v1/messages}). */
     public String anthropicBaseUrl() {
         return proxy.baseUrl() + "/api/v2/aibridge/anthropic";
+    }
+
+    /** The OpenAI SDKs' base URL for the proxy's instance with two keys. */
+    public String poolBaseUrl() {
+        return proxy.baseUrl() + "/api/v2/aibridge/" + POOL_INSTANCE + "/v1";
     }
 
     /** The Anthropic SDKs' base URL for the proxy's instance on (the fake provider's) AWS Bedrock. */

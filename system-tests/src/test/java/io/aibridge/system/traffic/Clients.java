@@ -31,6 +31,7 @@ import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.ResponseUsage;
 import io.aibridge.system.stack.SystemStack;
+import io.aibridge.testing.fake.FakeProvider;
 import io.aibridge.system.traffic.Expected.Tokens;
 
 import java.time.Duration;
@@ -53,6 +54,8 @@ public final class Clients implements AutoCloseable {
     private final AnthropicClient anthropic;
     /** Claude on AWS Bedrock, which callers reach with Anthropic's API all the same. */
     private final AnthropicClient bedrock;
+    /** The instance with two keys, whose first one the fake provider rate-limits for these requests. */
+    private final OpenAIClient pool;
 
     public Clients(SystemStack stack, String token) {
         this.openai = OpenAIOkHttpClient.builder().apiKey(token).baseUrl(stack.openAiBaseUrl()).maxRetries(0)
@@ -60,6 +63,9 @@ public final class Clients implements AutoCloseable {
         this.anthropic = AnthropicOkHttpClient.builder().apiKey(token).baseUrl(stack.anthropicBaseUrl()).maxRetries(0)
                 .timeout(Duration.ofSeconds(30)).build();
         this.bedrock = AnthropicOkHttpClient.builder().apiKey(token).baseUrl(stack.bedrockBaseUrl()).maxRetries(0)
+                .timeout(Duration.ofSeconds(30)).build();
+        this.pool = OpenAIOkHttpClient.builder().apiKey(token).baseUrl(stack.poolBaseUrl()).maxRetries(0)
+                .putHeader(FakeProvider.REFUSED_KEYS_HEADER, SystemStack.POOL_REFUSED_KEY + "=429:1")
                 .timeout(Duration.ofSeconds(30)).build();
     }
 
@@ -74,7 +80,7 @@ public final class Clients implements AutoCloseable {
     /** The kinds of request in the steady traffic, in the order a loop cycles through them. */
     public enum Kind {
         CHAT_BLOCKING, CHAT_STREAMING, RESPONSES_BLOCKING, RESPONSES_STREAMING, MESSAGES_BLOCKING_THINKING,
-        MESSAGES_STREAMING, MESSAGES_TOOL_LOOP, CHAT_TOOL_LOOP, BEDROCK_STREAMING
+        MESSAGES_STREAMING, MESSAGES_TOOL_LOOP, CHAT_TOOL_LOOP, BEDROCK_STREAMING, KEY_FAILOVER_STREAMING
     }
 
     public List<Expected> run(Kind kind) {
@@ -88,6 +94,7 @@ public final class Clients implements AutoCloseable {
             case MESSAGES_TOOL_LOOP -> messagesToolLoop();
             case CHAT_TOOL_LOOP -> chatToolLoop();
             case BEDROCK_STREAMING -> List.of(bedrockStreaming("When does the contract renew? [scenario:cache-tokens]"));
+            case KEY_FAILOVER_STREAMING -> List.of(poolStreaming("Say hello in French. [scenario:text]"));
         };
     }
 
@@ -121,10 +128,14 @@ public final class Clients implements AutoCloseable {
     }
 
     public Expected chatStreaming(String prompt) {
+        return chatStream(openai, "chat streaming", prompt);
+    }
+
+    private static Expected chatStream(OpenAIClient client, String kind, String prompt) {
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("gpt-4o-mini").addUserMessage(prompt)
                 .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();
         com.openai.core.http.HttpResponseFor<com.openai.core.http.StreamResponse<ChatCompletionChunk>> r =
-                openai.chat().completions().withRawResponse().createStreaming(params);
+                client.chat().completions().withRawResponse().createStreaming(params);
         Tokens tokens = null;
         try (com.openai.core.http.StreamResponse<ChatCompletionChunk> stream = r.parse()) {
             for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) stream.stream()::iterator) {
@@ -133,7 +144,7 @@ public final class Clients implements AutoCloseable {
                 }
             }
         }
-        return Expected.completed(id(r.headers()), "chat streaming", required(tokens, "chat stream usage"));
+        return Expected.completed(id(r.headers()), kind, required(tokens, kind + " usage"));
     }
 
     public Expected responsesBlocking(String prompt) {
@@ -170,6 +181,14 @@ public final class Clients implements AutoCloseable {
             stream.stream().forEach(accumulator::accumulate);
         }
         return Expected.completed(id(r.headers()), "messages streaming", tokens(accumulator.message().usage()));
+    }
+
+    /**
+     * A chat stream through the instance with two keys: the provider rate-limits the first (for a
+     * second each time), so the request goes on with the second, unseen by the SDK.
+     */
+    public Expected poolStreaming(String prompt) {
+        return chatStream(pool, "pool streaming", prompt);
     }
 
     /** Claude on AWS Bedrock, streamed: AWS's event stream reaches the SDK as Anthropic's SSE. */
@@ -241,5 +260,6 @@ public final class Clients implements AutoCloseable {
         openai.close();
         anthropic.close();
         bedrock.close();
+        pool.close();
     }
 }
