@@ -86,7 +86,7 @@ public class CallerCredentials {
                 : byok ? UpstreamCredential.byok(provider, request.headers()) : null;
         if (credential == null) {
             keys = instance.keys().walk();
-            credential = keys == ProviderKeys.Walk.NONE ? UpstreamCredential.centralized(provider, null) : keys.credential();
+            credential = keys.credential();
         }
         if (provider == ProviderType.COPILOT && credential.kind() != CredentialKind.BYOK) {
             ProviderErrors.send(response, provider, 401, COPILOT_NEEDS_BOTH, "invalid_api_key");

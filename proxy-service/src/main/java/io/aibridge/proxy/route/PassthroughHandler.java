@@ -1,9 +1,9 @@
 package io.aibridge.proxy.route;
 
 import io.aibridge.proxy.auth.CallerCredentials;
+import io.aibridge.proxy.interception.UpstreamExchange;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.tracing.InterceptionTracing;
-import io.aibridge.proxy.interception.UpstreamExchange;
 import io.aibridge.proxy.upstream.CredentialHint;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.ProviderKeys;

@@ -224,7 +224,7 @@ public final class ProviderKeys {
             return pool == null ? null : pool.keys.get(current).value;
         }
 
-        /** The credential of the key in use, for the interception's kind and hint. */
+        /** The credential of the key in use, for the interception's kind and hint; for {@link #NONE}, none (nothing is sent). */
         public UpstreamCredential credential() {
             return UpstreamCredential.centralized(pool == null ? ProviderType.OPENAI : pool.type, key());
         }
