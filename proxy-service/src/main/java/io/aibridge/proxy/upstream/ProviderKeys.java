@@ -69,21 +69,22 @@ public final class ProviderKeys {
         void failedOver(String provider, Reason reason);
     }
 
-    /** One key and its state. */
+    /** One key, the header that carries it (made once), and its state. */
     private static final class Key {
         final String value;
+        final UpstreamCredential credential;
         final String hint;
         volatile long coolingUntil;
         volatile Reason reason;
 
-        Key(String value) {
+        Key(String value, ProviderType type) {
             this.value = value;
-            this.hint = CredentialHint.of(value);
+            this.credential = UpstreamCredential.centralized(type, value);
+            this.hint = credential.hint();
         }
     }
 
     private final String provider;
-    private final ProviderType type;
     private final List<Key> keys;
     private final LongSupplier clock;
     private volatile Listener listener = (p, r) -> {
@@ -92,8 +93,7 @@ public final class ProviderKeys {
 
     private ProviderKeys(String provider, ProviderType type, List<String> values, LongSupplier clock) {
         this.provider = provider;
-        this.type = type;
-        this.keys = values.stream().map(Key::new).toList();
+        this.keys = values.stream().map(value -> new Key(value, type)).toList();
         this.clock = clock;
     }
 
@@ -208,6 +208,7 @@ public final class ProviderKeys {
 
         /** Nothing to walk (no key, BYOK, Bedrock): the headers stay as they are, nothing fails over. */
         public static final Walk NONE = new Walk(null, -1);
+        private static final UpstreamCredential NO_CREDENTIAL = UpstreamCredential.centralized(ProviderType.OPENAI, null);
 
         private final ProviderKeys pool;
         private int current;
@@ -226,13 +227,13 @@ public final class ProviderKeys {
 
         /** The credential of the key in use, for the interception's kind and hint; for {@link #NONE}, none (nothing is sent). */
         public UpstreamCredential credential() {
-            return UpstreamCredential.centralized(pool == null ? ProviderType.OPENAI : pool.type, key());
+            return pool == null ? NO_CREDENTIAL : pool.keys.get(current).credential;
         }
 
         /** Writes the key in use into {@code headers} (its provider's header) and returns them; {@link #NONE} leaves them alone. */
         public MultiMap applyTo(MultiMap headers) {
             if (pool != null) {
-                UpstreamCredential credential = credential();
+                UpstreamCredential credential = pool.keys.get(current).credential;
                 headers.set(credential.header(), credential.value());
             }
             return headers;
