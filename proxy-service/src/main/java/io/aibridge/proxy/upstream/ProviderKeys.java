@@ -260,7 +260,7 @@ public final class ProviderKeys {
                 boolean fresh = key.coolingUntil <= now;
                 key.reason = reason;
                 key.coolingUntil = now + cooldown;
-                if (fresh) {
+                if (fresh && pool.keys.size() > 1) { // one key is always sent: the call's own log says what happened
                     log(key, status, cooldown);
                 }
             }
