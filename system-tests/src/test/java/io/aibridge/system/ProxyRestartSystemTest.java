@@ -46,7 +46,8 @@ class ProxyRestartSystemTest {
 
         Faults.finish(stack, traffic, "proxy-restart", user);
         Faults.awaitSpoolDrained(stack);
-        assertThat(stack.proxy().metric("aibridge_events_replayed_total")).as("replayed by the new proxy process")
-                .isGreaterThanOrEqualTo(kept);
+        Await.until("the new proxy process counts the " + kept + " events it replayed", Duration.ofSeconds(30),
+                () -> stack.proxy().metric("aibridge_events_replayed_total") >= kept,
+                () -> "aibridge_events_replayed_total=" + Await.metric(stack.proxy(), "aibridge_events_replayed_total"));
     }
 }

@@ -75,11 +75,17 @@ public final class Service {
         }
     }
 
-    /** The Prometheus text of {@code /q/metrics}. */
+    /** The Prometheus text of {@code /q/metrics}; fails on any other answer (which would read as every metric at 0). */
     public String metricsText() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/q/metrics")).timeout(Duration.ofSeconds(5))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                String body = r.body();
+                throw new IllegalStateException(name + "'s /q/metrics answered " + r.statusCode() + ": "
+                        + body.substring(0, Math.min(300, body.length())));
+            }
+            return r.body();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
