@@ -51,9 +51,8 @@ public final class Recording {
     private final String prompt;
     private final Map<String, Object> promptMetadata;
     private boolean promptRecorded;
-    /** The masked key the interception started with, and the one its answer came with (another after a key failover). */
-    private String startHint = "";
-    private String answerHint = "";
+    /** After a key failover, the masked key the answer came with (a walk never goes back to a key it tried); else null. */
+    private String answerHint;
     private long firstByteNanos = -1;
     private boolean ended;
     private java.util.function.Predicate<String> injectedTools = name -> false;
@@ -97,8 +96,6 @@ public final class Recording {
         }
         Recording r = new Recording(publisher, metrics, context, id, trace, kept == null || kept.isEmpty() ? null : kept,
                 promptMetadata);
-        r.startHint = credential.hint();
-        r.answerHint = r.startHint;
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("Username", principal.username());
         if (userAgent != null) {
@@ -255,7 +252,7 @@ public final class Recording {
         trace.processEnded(status, httpStatus, errorType, errorMessage);
         publish(InterceptionSpans.RECORD_INTERCEPTION_ENDED, new InterceptionEnded(EventCodec.newEventId(), id, startedAt,
                 Instant.now(), status, httpStatus, errorType, errorMessage, durationNanos / 1_000_000, ttfb,
-                answerHint.equals(startHint) ? null : answerHint));
+                answerHint));
         metrics.ended(inflight, context.providerName(), context.model(), context.route(), context.method(), context.client(),
                 status == EndStatus.COMPLETED ? "completed" : status == EndStatus.CANCELLED ? "cancelled" : "failed", durationNanos);
         trace.ended(status, httpStatus, errorMessage);
