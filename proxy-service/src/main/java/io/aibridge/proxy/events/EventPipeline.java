@@ -3,7 +3,7 @@ package io.aibridge.proxy.events;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.Topics;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -84,6 +84,7 @@ final class EventPipeline implements AutoCloseable {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(15);
     private static final Duration ENSURE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration ENSURE_RETRY = Duration.ofSeconds(5);
+    private static final String DROPPED = "Interception events lost: memory queue or spool full, refused by Kafka for good, or unreadable on disk";
     private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Share of the spool (and of the memory queue) that {@code fail-closed} keeps for interceptions already running. */
     private static final double FAIL_CLOSED_RESERVE = 0.10;
@@ -139,14 +140,14 @@ final class EventPipeline implements AutoCloseable {
     private final ArrayDeque<Entry> window = new ArrayDeque<>();
     private final long spoolAfterNanos;
     private final Tally published;
-    private final Counter failed;
+    private final Tally failed;
     private final Tally spooled;
     private final Tally replayed;
     private final Tally droppedQueueFull;
     private final Tally droppedSpoolFull;
     private final Tally droppedRejected;
     private final Tally droppedUnreadable;
-    private final Counter refused;
+    private final Tally refused;
     private Spool spool;
     private Producer<String, byte[]> producer;
     private Thread thread;
@@ -167,8 +168,11 @@ final class EventPipeline implements AutoCloseable {
     /** The window's size, for other threads (metrics). */
     private volatile int windowSize;
     private final MeterRegistry registry;
-    /** Gauges read this instance: removed on close, so that a later pipeline in the same registry (a restarted app) registers its own. */
-    private final List<Meter> gauges = new ArrayList<>();
+    /**
+     * Every meter reads this instance: removed on close, so that a later pipeline in the same
+     * registry (a restarted app) registers its own.
+     */
+    private final List<Meter> meters = new ArrayList<>();
 
     EventPipeline(Settings settings, MeterRegistry registry) {
         this(settings, registry, KafkaProducer::new);
@@ -180,32 +184,42 @@ final class EventPipeline implements AutoCloseable {
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         this.spoolAfterNanos = settings.spoolAfter().toNanos();
         this.registry = registry;
-        this.published = new Tally(Counter.builder("aibridge.events.published").description("Interception events acknowledged by Kafka (directly or replayed from the spool)").register(registry));
-        this.failed = Counter.builder("aibridge.events.failed").description("Sends Kafka did not acknowledge (the events went to the spool, or were dropped when Kafka refused them for good)").register(registry);
-        this.spooled = new Tally(Counter.builder("aibridge.events.spooled").description("Interception events written to the on-disk spool").register(registry));
-        this.replayed = new Tally(Counter.builder("aibridge.events.replayed").description("Spooled interception events acknowledged by Kafka and removed from the spool").register(registry));
-        this.droppedQueueFull = dropped(registry, "queue_full");
-        this.droppedSpoolFull = dropped(registry, "spool_full");
-        this.droppedRejected = dropped(registry, "rejected");
-        this.droppedUnreadable = dropped(registry, "unreadable");
-        this.refused = Counter.builder("aibridge.spool.refused.interceptions")
-                .description("Interceptions refused with 503 because the spool was full (fail-closed)").register(registry);
-        gauges.add(Gauge.builder("aibridge.events.waiting", this, EventPipeline::inMemory)
+        this.published = counter("aibridge.events.published", null, "Interception events acknowledged by Kafka (directly or replayed from the spool)");
+        this.failed = counter("aibridge.events.failed", null, "Sends Kafka did not acknowledge (the events went to the spool, or were dropped when Kafka refused them for good)");
+        this.spooled = counter("aibridge.events.spooled", null, "Interception events written to the on-disk spool");
+        this.replayed = counter("aibridge.events.replayed", null, "Spooled interception events acknowledged by Kafka and removed from the spool");
+        this.droppedQueueFull = counter("aibridge.events.dropped", "queue_full", DROPPED);
+        this.droppedSpoolFull = counter("aibridge.events.dropped", "spool_full", DROPPED);
+        this.droppedRejected = counter("aibridge.events.dropped", "rejected", DROPPED);
+        this.droppedUnreadable = counter("aibridge.events.dropped", "unreadable", DROPPED);
+        this.refused = counter("aibridge.spool.refused.interceptions", null, "Interceptions refused with 503 because the spool was full (fail-closed)");
+        meters.add(Gauge.builder("aibridge.events.waiting", this, EventPipeline::inMemory)
                 .description("Interception events in memory, not yet acknowledged by Kafka nor spooled").register(registry));
-        gauges.add(Gauge.builder("aibridge.spool.events", this, p -> p.spool == null ? 0 : p.spool.events())
+        meters.add(Gauge.builder("aibridge.spool.events", this, p -> p.spool == null ? 0 : p.spool.events())
                 .description("Interception events in the spool, waiting for Kafka").register(registry));
-        gauges.add(Gauge.builder("aibridge.spool.bytes", this, p -> p.spool == null ? 0 : p.spool.bytes())
+        meters.add(Gauge.builder("aibridge.spool.bytes", this, p -> p.spool == null ? 0 : p.spool.bytes())
                 .description("Size of the spool's files on disk").baseUnit("bytes").register(registry));
-        gauges.add(Gauge.builder("aibridge.spool.limit.bytes", this, p -> p.settings.spoolMaxBytes())
+        meters.add(Gauge.builder("aibridge.spool.limit.bytes", this, p -> p.settings.spoolMaxBytes())
                 .description("Largest size of the spool (AIBRIDGE_SPOOL_MAX_SIZE)").baseUnit("bytes").register(registry));
-        gauges.add(Gauge.builder("aibridge.events.spooling", this, p -> p.mode == Mode.SPOOLING ? 1 : 0)
+        meters.add(Gauge.builder("aibridge.events.spooling", this, p -> p.mode == Mode.SPOOLING ? 1 : 0)
                 .description("1 while events go through the spool (Kafka slow or unavailable, or the spool still draining)").register(registry));
     }
 
-    private static Tally dropped(MeterRegistry registry, String reason) {
-        return new Tally(Counter.builder("aibridge.events.dropped").tag("reason", reason)
-                .description("Interception events lost: memory queue or spool full, refused by Kafka for good, or unreadable on disk")
-                .register(registry));
+    /**
+     * A counter the registry reads from this pipeline's own tally when it is scraped, rather than a
+     * {@link io.micrometer.core.instrument.Counter} it holds: a replay at start counts before the
+     * application has finished starting, and an increment made before a registry joins Quarkus's
+     * composite would be lost to that registry; a function counter reports the whole count whenever
+     * it is read.
+     */
+    private Tally counter(String name, String reason, String description) {
+        Tally tally = new Tally();
+        FunctionCounter.Builder<Tally> builder = FunctionCounter.builder(name, tally, Tally::count).description(description);
+        if (reason != null) {
+            builder.tag("reason", reason);
+        }
+        meters.add(builder.register(registry));
+        return tally;
     }
 
     /**
@@ -774,7 +788,7 @@ final class EventPipeline implements AutoCloseable {
         if (spool != null) {
             spool.close();
         }
-        gauges.forEach(registry::remove);
+        meters.forEach(registry::remove);
     }
 
     /** For tests: waits until nothing is in memory, the spool is empty and the state is direct. */
@@ -799,15 +813,9 @@ final class EventPipeline implements AutoCloseable {
      */
     private static final class Tally {
 
-        private final Counter counter;
         private final LongAdder total = new LongAdder();
 
-        Tally(Counter counter) {
-            this.counter = counter;
-        }
-
         void increment() {
-            counter.increment();
             total.increment();
         }
 
