@@ -7,7 +7,9 @@ import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.PermissionDeniedException;
 import com.anthropic.helpers.MessageAccumulator;
 import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.MessageTokensCount;
 import com.anthropic.models.messages.Metadata;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.anthropic.models.messages.ToolUseBlock;
@@ -242,6 +244,68 @@ class BedrockTest extends ProxyTestBase {
                 .hasMessageContaining("AWS Bedrock refused AI Bridge's AWS credentials");
         List<String> summary = summary(eventsOfModel(STALE_MODEL));
         assertThat(summary.get(summary.size() - 1)).isEqualTo("ended failed 403 upstream_error");
+    }
+
+    @Test
+    void theAnthropicSdkCountsTokensThroughBedrocksCountTokensForTheFoundationModel() {
+        io.aibridge.testing.PrometheusScrape before = scrape();
+        MessageCountTokensParams params = MessageCountTokensParams.builder().model("claude-sonnet-4-5")
+                .putAdditionalHeader("anthropic-beta", "claude-code-20250219,interleaved-thinking-2025-05-14")
+                .system("You are terse.").addUserMessage("How many tokens is this?").build();
+        MessageTokensCount count = client("claude-aws").messages().countTokens(params);
+
+        RecordedRequest sent = onlyUpstreamRequest();
+        assertThat(sent.path()).as("an inference profile is counted by the foundation model it names")
+                .isEqualTo("/model/anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens");
+        assertThat(sent.header("authorization")).startsWith("AWS4-HMAC-SHA256 Credential=" + FakeProvider.BEDROCK_ACCESS_KEY + "/");
+        assertThat(sent.header("x-api-key")).isNull();
+        byte[] invokeBody = java.util.Base64.getDecoder().decode(sent.json().path("input").path("invokeModel").path("body").asText());
+        assertThat(count.inputTokens()).as("the fake's count of the body Bedrock was given").isEqualTo(Math.max(1, invokeBody.length / 4));
+        JsonNode counted = json(new String(invokeBody, java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(counted.has("model")).isFalse();
+        assertThat(counted.get("anthropic_version").asText()).isEqualTo("bedrock-2023-05-31");
+        assertThat(counted.get("anthropic_beta").toString()).isEqualTo("[\"interleaved-thinking-2025-05-14\"]");
+        assertThat(counted.get("max_tokens").asInt()).as("Bedrock's schema wants one; it counts no input token").isEqualTo(1);
+        assertThat(counted.get("system").asText()).isEqualTo("You are terse.");
+        assertThat(scrape().delta(before, "aibridge_passthrough_total",
+                java.util.Map.of("provider", "claude-aws", "route", "/v1/messages/count_tokens", "method", "POST"))).isEqualTo(1.0);
+
+        FakeProviderTestResource.fake().clear();
+        client("claude-aws").messages().countTokens(MessageCountTokensParams.builder().model("claude-haiku-4-5")
+                .addUserMessage("Hi").build());
+        assertThat(onlyUpstreamRequest().path()).as("Claude Code's background model goes to the small, fast one")
+                .isEqualTo("/model/anthropic.claude-haiku-4-5-20251001-v1%3A0/count-tokens");
+    }
+
+    @Test
+    void aTokenCountBedrockRefusesOrTheCallerGotWrongIsAnsweredInAnthropicsShape() {
+        assertThatThrownBy(() -> client("claude-aws-stale").messages().countTokens(MessageCountTokensParams.builder()
+                .model("claude-sonnet-4-5").addUserMessage("Hello").build()))
+                .isInstanceOf(PermissionDeniedException.class)
+                .hasMessageContaining("AWS Bedrock refused AI Bridge's AWS credentials");
+
+        HttpResponse<String> notJson = proxy.post(PREFIX + "/v1/messages/count_tokens", "{\"model\": ", "x-api-key", TOKEN,
+                "anthropic-version", "2023-06-01");
+        assertThat(notJson.statusCode()).isEqualTo(400);
+        assertThat(json(notJson.body()).path("error").path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(json(notJson.body()).path("error").path("message").asText()).startsWith("the request body is not valid JSON");
+        HttpResponse<String> noModel = proxy.post(PREFIX + "/v1/messages/count_tokens", "{\"messages\":[]}", "x-api-key", TOKEN,
+                "anthropic-version", "2023-06-01");
+        assertThat(noModel.statusCode()).isEqualTo(400);
+        assertThat(json(noModel.body()).path("error").path("message").asText()).contains("\"model\" is required");
+        HttpResponse<String> noKey = proxy.post(PREFIX + "/v1/messages/count_tokens", "{\"model\":\"claude-sonnet-4-5\",\"messages\":[]}",
+                "anthropic-version", "2023-06-01");
+        assertThat(noKey.statusCode()).isEqualTo(401);
+        HttpResponse<String> byok = proxy.post(PREFIX + "/v1/messages/count_tokens", "{\"model\":\"claude-sonnet-4-5\",\"messages\":[]}",
+                "X-Coder-AI-Governance-Token", TOKEN, "x-api-key", "sk-ant-my-own-key", "anthropic-version", "2023-06-01");
+        assertThat(byok.statusCode()).isEqualTo(403);
+        assertThat(FakeProviderTestResource.fake().requests()).as("none of these went to Bedrock").hasSize(1);
+
+        FakeProviderTestResource.fake().clear();
+        HttpResponse<String> noMessages = proxy.post(PREFIX + "/v1/messages/count_tokens", "{\"model\":\"claude-sonnet-4-5\"}",
+                "x-api-key", TOKEN, "anthropic-version", "2023-06-01");
+        assertThat(noMessages.statusCode()).as("Bedrock's validation, relayed").isEqualTo(400);
+        assertThat(json(noMessages.body()).path("error").path("message").asText()).contains("required key [messages] not found");
     }
 
     @Test

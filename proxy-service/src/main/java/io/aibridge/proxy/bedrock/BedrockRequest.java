@@ -7,11 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An Anthropic Messages request made into the body Bedrock's {@code InvokeModel} takes, as
@@ -38,6 +41,9 @@ public final class BedrockRequest {
     /** Members Bedrock takes only with a beta flag, and that flag. */
     static final Map<String, String> BETA_GATED = Map.of("output_config", "effort-2025-11-24",
             "context_management", "context-management-2025-06-27");
+
+    /** A cross-region inference profile's id: a geography ({@code us}, {@code eu}, {@code apac}, {@code global}, {@code us-gov}...) before the model's. */
+    private static final Pattern INFERENCE_PROFILE = Pattern.compile("[a-z]{2,6}(?:-[a-z]+)?\\.(anthropic\\..+)");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -96,6 +102,50 @@ public final class BedrockRequest {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write a parsed request back", e);
         }
+    }
+
+    /**
+     * The body of Bedrock's {@code CountTokens} for an Anthropic {@code count_tokens} request: the
+     * {@code InvokeModel} body the same messages would be sent with ({@link #body}), base64 in
+     * {@code {"input":{"invokeModel":{"body":...}}}}. Anthropic's count has no {@code max_tokens},
+     * which Bedrock's Messages schema requires: the smallest valid one is added (one more than a
+     * thinking budget), which changes no input token.
+     */
+    public static byte[] countTokensBody(ObjectNode request, List<String> betas, String bedrockModel) {
+        ObjectNode counted = request;
+        if (!request.has("max_tokens")) {
+            counted = request.deepCopy();
+            counted.put("max_tokens", request.path("thinking").path("budget_tokens").asLong(0) + 1);
+        }
+        ObjectNode wrapped = JSON.createObjectNode();
+        wrapped.putObject("input").putObject("invokeModel").put("body", body(counted, betas, bedrockModel));
+        try {
+            return JSON.writeValueAsBytes(wrapped);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write a count request", e);
+        }
+    }
+
+    /**
+     * Bedrock's {@code CountTokens} answer, {@code {"inputTokens": n}}, as Anthropic's
+     * {@code {"input_tokens": n}}; null when it is not that.
+     */
+    public static byte[] countTokensAnswer(byte[] bedrockAnswer) {
+        try {
+            JsonNode tokens = JSON.readTree(bedrockAnswer).path("inputTokens");
+            return tokens.canConvertToLong() ? ("{\"input_tokens\":" + tokens.asLong() + "}").getBytes(StandardCharsets.UTF_8) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The foundation model a cross-region inference profile's id names ({@code us.anthropic.claude-...}
+     * → {@code anthropic.claude-...}); any other id (a foundation model's, an ARN) as it is.
+     */
+    public static String foundationModel(String modelId) {
+        Matcher profile = INFERENCE_PROFILE.matcher(modelId);
+        return profile.matches() ? profile.group(1) : modelId;
     }
 
     /** The Claude 4.6 models (and later Opus) take {@code thinking.type = adaptive}; older ones refuse it on Bedrock. */

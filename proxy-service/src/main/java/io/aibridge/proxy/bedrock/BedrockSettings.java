@@ -48,6 +48,16 @@ public record BedrockSettings(String region, String baseUrl, String model, Strin
     }
 
     /**
+     * {@code <base>/model/<foundation model id>/count-tokens}: Bedrock counts tokens only for a
+     * foundation model, so a cross-region inference profile's id is called by the model it names
+     * ({@link BedrockRequest#foundationModel}).
+     */
+    public String countTokensUrl(String modelId) {
+        return (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + "/model/"
+                + pathSegment(BedrockRequest.foundationModel(modelId)) + "/count-tokens";
+    }
+
+    /**
      * The headers that sign a request to {@code url} with a body of this {@link SigV4#payloadHash}: {@code x-amz-date},
      * {@code x-amz-security-token} for temporary credentials, and {@code authorization}; the
      * content type and the host are part of the signature.

@@ -23,13 +23,15 @@ public class ProxyRoutes {
 
     private final BridgeHandler bridge;
     private final PassthroughHandler passthrough;
+    private final BedrockTokenCount bedrockTokenCount;
     private final CapacityLimit capacity;
     private final RateLimit rateLimit;
     private final Providers providers;
     private final long maxBody;
 
-    public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, CapacityLimit capacity, RateLimit rateLimit,
-                       Providers providers, ProxyConfig config) {
+    public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, BedrockTokenCount bedrockTokenCount, CapacityLimit capacity,
+                       RateLimit rateLimit, Providers providers, ProxyConfig config) {
+        this.bedrockTokenCount = bedrockTokenCount;
         this.providers = providers;
         this.bridge = bridge;
         this.passthrough = passthrough;
@@ -80,10 +82,13 @@ public class ProxyRoutes {
         BridgedRoute route = BridgedRoute.of(provider.type(), rest);
         if (route != null) {
             bridge.handle(ctx, provider, route);
+        } else if (provider.isBedrock() && rest.equals(BedrockTokenCount.PATH)) {
+            bedrockTokenCount.handle(ctx, provider, provider.route(rest));
         } else if (PassthroughHandler.allowed(provider.type(), rest) && provider.isBedrock()) {
             // Anthropic's other endpoints have no Bedrock counterpart behind the same credentials
             ProviderErrors.send(ctx.response(), provider.type(), 404, ctx.request().method().name() + " " + rest + " is not available on "
-                    + provider.name() + ", which calls Claude on AWS Bedrock; only /v1/messages is", "unknown_url");
+                    + provider.name() + ", which calls Claude on AWS Bedrock; only /v1/messages and " + BedrockTokenCount.PATH + " are",
+                    "unknown_url");
         } else if (PassthroughHandler.allowed(provider.type(), rest)) {
             passthrough.handle(ctx, provider, rest, provider.route(rest));
         } else {

@@ -87,4 +87,39 @@ class BedrockRequestTest {
                 + "\"messages\":[]}"), List.of(), SONNET_4).get("thinking"))
                 .isEqualTo(JSON.readTree("{\"type\":\"enabled\",\"budget_tokens\":4096}"));
     }
+
+    @Test
+    void aTokenCountIsTheInvokeModelBodyInBase64WithTheSmallestValidMaxTokens() throws IOException {
+        ObjectNode client = request("{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":2048}}");
+        JsonNode wrapped = JSON.readTree(BedrockRequest.countTokensBody(client, List.of("interleaved-thinking-2025-05-14"), "anthropic.m"));
+        JsonNode body = JSON.readTree(java.util.Base64.getDecoder().decode(wrapped.path("input").path("invokeModel").path("body").asText()));
+        assertThat(body.has("model")).isFalse();
+        assertThat(body.get("anthropic_version").asText()).isEqualTo(BedrockRequest.ANTHROPIC_VERSION);
+        assertThat(body.get("max_tokens").asLong()).as("above the thinking budget, as Anthropic requires").isEqualTo(2049);
+        assertThat(body.get("anthropic_beta").toString()).isEqualTo("[\"interleaved-thinking-2025-05-14\"]");
+        assertThat(client.has("max_tokens")).as("the client's request is not changed").isFalse();
+
+        JsonNode kept = JSON.readTree(java.util.Base64.getDecoder().decode(JSON.readTree(BedrockRequest.countTokensBody(
+                request("{\"model\":\"m\",\"max_tokens\":77,\"messages\":[]}"), List.of(), "anthropic.m"))
+                .path("input").path("invokeModel").path("body").asText()));
+        assertThat(kept.get("max_tokens").asLong()).isEqualTo(77);
+    }
+
+    @Test
+    void bedrocksCountIsAnsweredInAnthropicsShape() {
+        assertThat(new String(BedrockRequest.countTokensAnswer("{\"inputTokens\":1234}".getBytes()))).isEqualTo("{\"input_tokens\":1234}");
+        assertThat(BedrockRequest.countTokensAnswer("{\"tokens\":3}".getBytes())).isNull();
+        assertThat(BedrockRequest.countTokensAnswer("not json".getBytes())).isNull();
+    }
+
+    @Test
+    void anInferenceProfileIsCountedByTheFoundationModelItNames() {
+        assertThat(BedrockRequest.foundationModel("us.anthropic.claude-sonnet-4-5-20250929-v1:0")).isEqualTo("anthropic.claude-sonnet-4-5-20250929-v1:0");
+        assertThat(BedrockRequest.foundationModel("global.anthropic.claude-haiku-4-5-20251001-v1:0")).isEqualTo("anthropic.claude-haiku-4-5-20251001-v1:0");
+        assertThat(BedrockRequest.foundationModel("us-gov.anthropic.claude-3-5-sonnet-20240620-v1:0")).isEqualTo("anthropic.claude-3-5-sonnet-20240620-v1:0");
+        assertThat(BedrockRequest.foundationModel("anthropic.claude-opus-4-1-20250805-v1:0")).isEqualTo("anthropic.claude-opus-4-1-20250805-v1:0");
+        String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123";
+        assertThat(BedrockRequest.foundationModel(arn)).as("an application profile's model is not in its name").isEqualTo(arn);
+    }
 }

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 
@@ -17,7 +18,8 @@ import java.util.UUID;
  * (blocking) and {@code POST /model/{modelId}/invoke-with-response-stream} (an
  * {@code application/vnd.amazon.eventstream}, see {@link BedrockEventStream}), answered from the
  * {@code anthropic-messages} fixtures with the same scenario selection, scripted tool loops and
- * {@code X-Fake-*} headers as {@code /v1/messages}.
+ * {@code X-Fake-*} headers as {@code /v1/messages}; and {@code POST /model/{modelId}/count-tokens}
+ * (Bedrock's {@code CountTokens} with an {@code InvokeModel} body).
  *
  * <p>Like Bedrock it first checks the SigV4 signature ({@link SigV4Check}), then the model id (the
  * path segment is percent-encoded, {@code %3A} for {@code :} and {@code %2F} for {@code /}), then the
@@ -31,6 +33,7 @@ final class FakeBedrock {
     static final String PATH_PREFIX = "/model/";
     static final String INVOKE = "invoke";
     static final String INVOKE_STREAM = "invoke-with-response-stream";
+    static final String COUNT_TOKENS = "count-tokens";
     static final String ANTHROPIC_VERSION = "bedrock-2023-05-31";
     /** Bedrock's own model ids and cross-region inference profiles for Anthropic, and ARNs. */
     static final List<String> MODEL_PREFIXES = List.of("anthropic.", "us.anthropic.", "eu.anthropic.", "apac.anthropic.",
@@ -66,7 +69,7 @@ final class FakeBedrock {
         int slash = path.lastIndexOf('/');
         String operation = path.substring(slash + 1);
         if (!request.method().name().equals("POST") || slash < PATH_PREFIX.length()
-                || !(operation.equals(INVOKE) || operation.equals(INVOKE_STREAM))) {
+                || !(operation.equals(INVOKE) || operation.equals(INVOKE_STREAM) || operation.equals(COUNT_TOKENS))) {
             new BedrockError(404, "UnknownOperationException", "no operation for " + request.method().name() + " " + path,
                     BedrockError.CORAL, "message").send(request.response());
             return;
@@ -75,12 +78,11 @@ final class FakeBedrock {
             BedrockError.validation("The provided model identifier is invalid.").send(request.response());
             return;
         }
-        JsonNode json;
-        try {
-            json = JSON.readTree(body.getBytes());
-        } catch (IOException e) {
-            json = null;
+        if (operation.equals(COUNT_TOKENS)) {
+            countTokens(request, path.substring(PATH_PREFIX.length(), slash), body);
+            return;
         }
+        JsonNode json = readJson(body.getBytes());
         String invalid = invalidBody(json);
         if (invalid != null) {
             BedrockError.validation(invalid).send(request.response());
@@ -109,6 +111,49 @@ final class FakeBedrock {
         } else {
             blocking(request, fixture);
         }
+    }
+
+    private static JsonNode readJson(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code CountTokens} with an {@code InvokeModel} body, {@code {"input":{"invokeModel":{"body":
+     * "<base64>"}}}}: like Bedrock, only for a foundation model's id (not an inference profile's),
+     * and the body must be one {@code InvokeModel} takes. The count is the fake's usual one, a token
+     * per four bytes of that body (at least one).
+     */
+    private static void countTokens(HttpServerRequest request, String rawModelSegment, Buffer body) {
+        String modelId = URLDecoder.decode(rawModelSegment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        if (!modelId.startsWith("anthropic.")) {
+            BedrockError.validation("The provided model doesn't support counting tokens.").send(request.response());
+            return;
+        }
+        JsonNode encoded = readJson(body.getBytes());
+        JsonNode invokeBody = encoded == null ? null : encoded.path("input").path("invokeModel").path("body");
+        if (invokeBody == null || !invokeBody.isTextual()) {
+            BedrockError.validation("Malformed input request: #/input: expected invokeModel.body or converse, please reformat your "
+                    + "input and try again.").send(request.response());
+            return;
+        }
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(invokeBody.asText());
+        } catch (IllegalArgumentException e) {
+            BedrockError.validation("Malformed input request: #/input/invokeModel/body: not base64").send(request.response());
+            return;
+        }
+        String invalid = invalidBody(readJson(decoded));
+        if (invalid != null) {
+            BedrockError.validation(invalid).send(request.response());
+            return;
+        }
+        FakeProvider.json(request.response().putHeader("x-amzn-RequestId", UUID.randomUUID().toString()), 200,
+                "{\"inputTokens\":" + Math.max(1, decoded.length / 4) + "}");
     }
 
     /** The decoded model id is one of Bedrock's Anthropic ids or an ARN. */

@@ -277,6 +277,28 @@ class FakeBedrockTest {
         assertThat(JSON.readTree(r.body()).path("message").asText()).isEqualTo("The provided model identifier is invalid.");
     }
 
+    @Test
+    void countsTokensOfAnInvokeModelBodyForAFoundationModelOnly() throws Exception {
+        ObjectNode invoke = bedrockBody(Fixture.load(Api.ANTHROPIC_MESSAGES, "text"));
+        byte[] invokeBytes = invoke.toString().getBytes(StandardCharsets.UTF_8);
+        ObjectNode count = JSON.createObjectNode();
+        count.putObject("input").putObject("invokeModel").put("body", invokeBytes);
+        HttpResponse<String> r = send(signed(MODEL_PATH + "/count-tokens", count, KEY, Instant.now()));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).path("inputTokens").asInt()).isEqualTo(invokeBytes.length / 4);
+
+        HttpResponse<String> profile = send(signed("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens", count, KEY,
+                Instant.now()));
+        assertAwsError(profile, 400, "ValidationException", "com.amazon.bedrock");
+        assertThat(JSON.readTree(profile.body()).path("message").asText()).isEqualTo("The provided model doesn't support counting tokens.");
+
+        invoke.remove("max_tokens");
+        count.putObject("input").putObject("invokeModel").put("body", invoke.toString().getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> invalid = send(signed(MODEL_PATH + "/count-tokens", count, KEY, Instant.now()));
+        assertAwsError(invalid, 400, "ValidationException", "com.amazon.bedrock");
+        assertThat(JSON.readTree(invalid.body()).path("message").asText()).contains("required key [max_tokens] not found");
+    }
+
     // ----------------------------------------------------------------------------------- errors
 
     @Test
