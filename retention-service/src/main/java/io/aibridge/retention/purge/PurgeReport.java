@@ -26,7 +26,8 @@ import java.util.StringJoiner;
  * @param rowsInDroppedPartitions  rows those partitions held, per table
  * @param boundaryDay              the day purged row by row (the one that contains the cutoff), or null
  * @param rowsDeletedOnBoundaryDay rows deleted on the boundary day, per table
- * @param leftForNextRun           what could not be done this time and why (a lock held too long)
+ * @param leftForNextRun           what could not be done this time and why (a lock held too long); for
+ *                                 {@link Outcome#NO_SCHEMA}, the tables and functions not there yet
  * @param sessionsRemoved          session summaries deleted because nothing of the session is left
  * @param sessionsRefreshed        session summaries recomputed because part of the session is left
  * @param took                     the run's duration
@@ -59,6 +60,8 @@ public record PurgeReport(
         DISABLED,
         /** Another replica holds the purge lock; this run did nothing. */
         LOCK_HELD,
+        /** recorder-service has not created the tables yet (see {@link #leftForNextRun()}); this run did nothing. */
+        NO_SCHEMA,
         /** Everything that started before the cutoff is gone (or, for a dry run, was counted). */
         COMPLETE,
         /** Some of it is left for the next run (see {@link #leftForNextRun()}). */
@@ -69,6 +72,12 @@ public record PurgeReport(
     static PurgeReport nothingDone(Outcome outcome, Instant runStart, Duration retention, boolean dryRun, Duration took) {
         return new PurgeReport(outcome, dryRun, runStart, retention, outcome == Outcome.DISABLED ? null : runStart.minus(retention),
                 List.of(), Map.of(), Map.of(), null, Map.of(), List.of(), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    }
+
+    /** A run that found the schema not migrated yet: what is missing is in {@link #leftForNextRun()}. */
+    static PurgeReport waitingForSchema(Instant runStart, Duration retention, boolean dryRun, List<String> missing, Duration took) {
+        return new PurgeReport(Outcome.NO_SCHEMA, dryRun, runStart, retention, runStart.minus(retention), List.of(), Map.of(), Map.of(),
+                null, Map.of(), List.copyOf(missing), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     }
 
     /** Rows removed (or that would be) from {@code table}: dropped partitions plus the boundary day. */
@@ -95,6 +104,8 @@ public record PurgeReport(
         return switch (outcome) {
             case DISABLED -> "Retention purge skipped: AIBRIDGE_RETENTION is 0, everything is kept forever";
             case LOCK_HELD -> "Retention purge skipped: another replica holds the purge lock";
+            case NO_SCHEMA -> "Retention purge skipped: the database has no " + String.join(", ", leftForNextRun)
+                    + " yet (recorder-service creates them when it starts)";
             case COMPLETE, INCOMPLETE -> describeWork();
         };
     }

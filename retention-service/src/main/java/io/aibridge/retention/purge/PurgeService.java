@@ -99,6 +99,10 @@ public class PurgeService {
                 return skipped;
             }
             try {
+                List<String> missing = RequiredSchema.missing(connection);
+                if (!missing.isEmpty()) {
+                    return PurgeReport.waitingForSchema(runStart, retention, dryRun, missing, elapsedSince(started));
+                }
                 PurgeSession.prepare(connection, config);
                 List<DayPartition> found = partitions.list(connection);
                 if (dryRun) {

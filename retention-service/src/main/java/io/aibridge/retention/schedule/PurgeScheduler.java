@@ -18,15 +18,19 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the purge once at start and then {@code AIBRIDGE_RETENTION_INTERVAL} after the end of each
- * run, on one thread of its own: runs of one replica never overlap, the blocking JDBC work never
+ * run (every {@value #SCHEMA_WAIT_SECONDS} s while recorder-service has not created the schema yet,
+ * as on a fresh install where both start together), on one thread of its own: runs of one replica never overlap, the blocking JDBC work never
  * occupies a Quarkus worker or event-loop thread, and the HTTP probes are up while a run is going.
  * With {@code AIBRIDGE_RETENTION=0} nothing is scheduled at all. With {@code AIBRIDGE_TRACE_ENABLE=true}
  * each run is one {@value #PURGE_SPAN} span (a trace of its own) with what it removed.
@@ -47,12 +51,20 @@ public class PurgeScheduler {
     public static final AttributeKey<Long> SESSIONS_REMOVED = AttributeKey.longKey("purge.sessions_removed");
     public static final AttributeKey<Long> SESSIONS_REFRESHED = AttributeKey.longKey("purge.sessions_refreshed");
 
+    /** How soon a run that found no schema is tried again. */
+    static final long SCHEMA_WAIT_SECONDS = 15;
+    /** A wait for the schema longer than this is logged as a warning, once. */
+    private static final Duration SCHEMA_WAIT_WARNING = Duration.ofMinutes(5);
+
     private final PurgeService purge;
     private final RetentionConfig config;
     private final Clock clock;
     private final Tracer tracer;
     private final boolean tracing;
     private ScheduledExecutorService executor;
+    /** When the runs started finding no schema; null once it is there. Written by the purge thread only. */
+    private volatile Instant waitingForSchemaSince;
+    private boolean warnedAboutSchema;
 
     public PurgeScheduler(PurgeService purge, RetentionConfig config, Tracer tracer,
                           @ConfigProperty(name = TracingConfigInterceptor.SDK_DISABLED) boolean tracingOff) {
@@ -75,7 +87,17 @@ public class PurgeScheduler {
             thread.setDaemon(true);
             return thread;
         });
-        executor.scheduleWithFixedDelay(this::runOnce, 0, config.interval().toMillis(), TimeUnit.MILLISECONDS);
+        executor.execute(this::runAndScheduleNext);
+    }
+
+    private void runAndScheduleNext() {
+        long delayMillis = runOnce() == PurgeReport.Outcome.NO_SCHEMA ? TimeUnit.SECONDS.toMillis(SCHEMA_WAIT_SECONDS)
+                : config.interval().toMillis();
+        try {
+            executor.schedule(this::runAndScheduleNext, delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // shut down while this run was ending
+        }
     }
 
     void stop(@Observes ShutdownEvent stopping) {
@@ -90,10 +112,19 @@ public class PurgeScheduler {
         return executor != null && !executor.isShutdown();
     }
 
-    private void runOnce() {
+    /** True while the runs find that recorder-service has not created the schema yet. */
+    public boolean waitingForSchema() {
+        return waitingForSchemaSince != null;
+    }
+
+    /** One run; its outcome, or null when it failed. */
+    private PurgeReport.Outcome runOnce() {
         Span span = tracing ? tracer.spanBuilder(PURGE_SPAN).setNoParent().startSpan() : Span.getInvalid();
         try (Scope ignored = span.makeCurrent()) {
-            traced(span, purge.purge(clock.instant().truncatedTo(ChronoUnit.MILLIS), config.period(), config.dryRun()));
+            PurgeReport report = purge.purge(clock.instant().truncatedTo(ChronoUnit.MILLIS), config.period(), config.dryRun());
+            traced(span, report);
+            schemaWait(report);
+            return report.outcome();
         } catch (InterruptedException e) {
             span.setStatus(StatusCode.ERROR, "interrupted by shutdown");
             LOG.info("Retention purge interrupted by shutdown; the next start picks up where it stopped");
@@ -104,6 +135,28 @@ public class PurgeScheduler {
             LOG.errorf(e, "Retention purge failed; trying again in %s", DurationSyntax.format(config.interval()));
         } finally {
             span.end();
+        }
+        return null;
+    }
+
+    /** Logs the start and the end of a wait for the schema, and a warning once when it lasts. */
+    private void schemaWait(PurgeReport report) {
+        Instant now = clock.instant();
+        if (report.outcome() != PurgeReport.Outcome.NO_SCHEMA) {
+            if (waitingForSchemaSince != null) {
+                LOG.infof("Retention: the schema is there after %d s of waiting", Duration.between(waitingForSchemaSince, now).toSeconds());
+                waitingForSchemaSince = null;
+                warnedAboutSchema = false;
+            }
+            return;
+        }
+        if (waitingForSchemaSince == null) {
+            waitingForSchemaSince = now;
+            LOG.infof("%s; checking again every %d s", report.summary(), SCHEMA_WAIT_SECONDS);
+        } else if (!warnedAboutSchema && Duration.between(waitingForSchemaSince, now).compareTo(SCHEMA_WAIT_WARNING) > 0) {
+            warnedAboutSchema = true;
+            LOG.warnf("%s, after %d minutes of waiting: is recorder-service running against this database (AIBRIDGE_DB_URL)?",
+                    report.summary(), Duration.between(waitingForSchemaSince, now).toMinutes());
         }
     }
 
