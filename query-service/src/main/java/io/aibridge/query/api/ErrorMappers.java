@@ -39,6 +39,11 @@ public class ErrorMappers {
             return respond(503, ApiError.of("The query took too long.",
                     "Narrow the time range or add filters, then try again."));
         }
+        if (e.schemaMissing()) {
+            LOG.warnf("the database schema is not there yet (recorder-service creates it when it starts): %s", e.getMessage());
+            return Response.fromResponse(respond(503, ApiError.of("The database schema is not there yet.",
+                    "recorder-service creates and migrates it when it starts; try again in a moment."))).header("Retry-After", "5").build();
+        }
         LOG.errorf(e, "database failure");
         return respond(503, ApiError.of("The database is unavailable.", "Try again later."));
     }

@@ -7,9 +7,19 @@ public class DatabaseException extends RuntimeException {
 
     /** PostgreSQL's SQLSTATE for a statement cancelled by {@code statement_timeout}. */
     private static final String QUERY_CANCELED = "57014";
+    /** SQLSTATEs of a table or a function that does not exist: the schema is not migrated yet. */
+    private static final java.util.Set<String> UNDEFINED = java.util.Set.of("42P01", "42883");
 
     public DatabaseException(SQLException cause) {
         super(cause.getMessage(), cause);
+    }
+
+    /**
+     * True when a table or function the query uses does not exist: recorder-service, which creates
+     * and migrates the schema, has not done so yet (a fresh install, or a query-service newer than it).
+     */
+    public boolean schemaMissing() {
+        return getCause() instanceof SQLException sql && UNDEFINED.contains(sql.getSQLState());
     }
 
     /** True when the statement timeout cancelled the query. */
