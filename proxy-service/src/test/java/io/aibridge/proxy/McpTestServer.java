@@ -18,10 +18,14 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 
 /**
  * A real MCP server for the tests: the official SDK's server side on its Streamable HTTP servlet
@@ -42,6 +46,8 @@ public final class McpTestServer implements AutoCloseable {
     }
 
     private final Tomcat tomcat;
+    /** Tomcat's base and document directories, removed on close (each test class starts a server of its own). */
+    private final List<Path> directories = new ArrayList<>();
     private final McpSyncServer shared;
     private final McpSyncServer personal;
     private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -49,10 +55,10 @@ public final class McpTestServer implements AutoCloseable {
 
     private McpTestServer(int port) throws IOException, LifecycleException {
         tomcat = new Tomcat();
-        tomcat.setBaseDir(Files.createTempDirectory("mcp-tomcat").toString());
+        tomcat.setBaseDir(directory("mcp-tomcat").toString());
         tomcat.setPort(port);
         tomcat.getConnector().setProperty("address", "127.0.0.1");
-        Context context = tomcat.addContext("", Files.createTempDirectory("mcp-docs").toString());
+        Context context = tomcat.addContext("", directory("mcp-docs").toString());
         shared = server(context, "shared", "/mcp");
         personal = server(context, "personal", "/personal/mcp");
 
@@ -77,6 +83,12 @@ public final class McpTestServer implements AutoCloseable {
         map.addURLPattern("/*");
         context.addFilterMap(map);
         tomcat.start();
+    }
+
+    private Path directory(String prefix) throws IOException {
+        Path directory = Files.createTempDirectory(prefix);
+        directories.add(directory);
+        return directory;
     }
 
     /** Starts on a random port. */
@@ -170,6 +182,16 @@ public final class McpTestServer implements AutoCloseable {
             tomcat.destroy();
         } catch (LifecycleException e) {
             throw new IllegalStateException(e);
+        } finally {
+            directories.forEach(McpTestServer::delete);
+        }
+    }
+
+    private static void delete(Path directory) {
+        try (Stream<Path> tree = Files.walk(directory)) {
+            tree.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a leftover temporary directory is not worth failing a test for
         }
     }
 }
