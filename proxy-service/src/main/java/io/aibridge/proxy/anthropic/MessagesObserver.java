@@ -50,7 +50,7 @@ public final class MessagesObserver extends ResponseObserver {
             case "content_block_delta" -> {
                 // text deltas are the bulk of a stream and are not recorded: skip parsing them
                 if (block != Block.OTHER) {
-                    blockDelta(Json.parse(event));
+                    blockDelta(Json.delta(event, block == Block.TOOL_USE ? "partial_json" : "thinking"));
                 }
             }
             case "content_block_stop" -> blockStop();
@@ -116,19 +116,13 @@ public final class MessagesObserver extends ResponseObserver {
         }
     }
 
-    private void blockDelta(JsonNode data) {
-        JsonNode delta = data == null ? null : data.get("delta");
-        String type = text(delta, "type");
-        if (block == Block.TOOL_USE && "input_json_delta".equals(type)) {
-            String partial = text(delta, "partial_json");
-            if (partial != null) {
-                buffer.append(partial);
-            }
-        } else if (block == Block.THINKING && "thinking_delta".equals(type)) {
-            String thinking = text(delta, "thinking");
-            if (thinking != null) {
-                buffer.append(thinking);
-            }
+    private void blockDelta(Json.Delta delta) {
+        if (delta == null || delta.text() == null) {
+            return;
+        }
+        if (block == Block.TOOL_USE && "input_json_delta".equals(delta.type())
+                || block == Block.THINKING && "thinking_delta".equals(delta.type())) {
+            buffer.append(delta.text());
         }
     }
 

@@ -1,6 +1,8 @@
 package io.aibridge.proxy.interception;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,6 +34,52 @@ public final class Json {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** A streamed delta's {@code type} and one of its text members; either may be null. */
+    public record Delta(String type, String text) {
+    }
+
+    /**
+     * The {@code delta} object of an event such as {@code {"type":"content_block_delta","index":0,
+     * "delta":{"type":"input_json_delta","partial_json":"..."}}}: its {@code type} and the string
+     * member {@code textMember}, read token by token (the bulk of a stream's events, where a tree
+     * per event would be most of what the recording allocates). Null when the data is not JSON or
+     * has no {@code delta} object.
+     */
+    public static Delta delta(SseEvent event, String textMember) {
+        try (JsonParser parser = MAPPER.getFactory().createParser(event.data(), 0, event.dataLength())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                boolean delta = "delta".equals(parser.currentName());
+                if (parser.nextToken() == JsonToken.START_OBJECT && delta) {
+                    return deltaMembers(parser, textMember);
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static Delta deltaMembers(JsonParser parser, String textMember) throws IOException {
+        String type = null;
+        String text = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (value == JsonToken.VALUE_STRING && name.equals("type")) {
+                type = parser.getText();
+            } else if (value == JsonToken.VALUE_STRING && name.equals(textMember)) {
+                text = parser.getText();
+            } else {
+                parser.skipChildren();
+            }
+        }
+        return new Delta(type, text);
     }
 
     public static JsonNode parse(byte[] bytes) {
