@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aibridge.proxy.sse.SseEvent;
 
 import java.io.IOException;
+import java.util.Set;
 
 /** JSON reading for the proxy: exact numbers (a body the proxy re-writes keeps its decimals), never throws on bad input. */
 public final class Json {
@@ -80,6 +81,25 @@ public final class Json {
             }
         }
         return new Delta(type, text);
+    }
+
+    /**
+     * True when the event's JSON has, at any depth, a member named in {@code names} whose value is
+     * not {@code null}; also true when the data is not JSON (the caller's full parse decides). Read
+     * token by token, strings skipped undecoded: it tells a chunk that only carries text apart
+     * without a tree.
+     */
+    public static boolean hasNonNullMember(SseEvent event, Set<String> names) {
+        try (JsonParser parser = MAPPER.getFactory().createParser(event.data(), 0, event.dataLength())) {
+            for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                if (token == JsonToken.FIELD_NAME && names.contains(parser.currentName()) && parser.nextToken() != JsonToken.VALUE_NULL) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     public static JsonNode parse(byte[] bytes) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -29,6 +30,8 @@ import java.util.TreeMap;
 public final class ChatCompletionsObserver extends ResponseObserver {
 
     private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(StandardCharsets.UTF_8);
+    /** The members a chunk's recording reads beyond its first chunk's id and model: a chunk with none of them (non-null) is skipped. */
+    private static final Set<String> RECORDED_MEMBERS = Set.of("tool_calls", "finish_reason", "usage", "error");
 
     private final boolean hideUsage;
     /** choice index → tool index → call being assembled. */
@@ -62,6 +65,10 @@ public final class ChatCompletionsObserver extends ResponseObserver {
             flushAllCalls();
             terminalSeen = true;
             return null;
+        }
+        if (promptDone && !Json.hasNonNullMember(event, RECORDED_MEMBERS)) {
+            // a text delta, the bulk of a stream: nothing in it is recorded (an absent or null usage included)
+            return hideUsage ? withoutUsageNull(event) : null;
         }
         JsonNode chunk = Json.parse(event);
         if (chunk == null || !chunk.isObject()) {
