@@ -43,8 +43,7 @@ public record BedrockSettings(String region, String baseUrl, String model, Strin
      * {@code /} of an inference profile's ARN included).
      */
     public String url(String modelId, boolean streaming) {
-        return (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + "/model/" + pathSegment(modelId)
-                + (streaming ? "/invoke-with-response-stream" : "/invoke");
+        return modelUrl(modelId, streaming ? "invoke-with-response-stream" : "invoke");
     }
 
     /**
@@ -53,8 +52,12 @@ public record BedrockSettings(String region, String baseUrl, String model, Strin
      * ({@link BedrockRequest#foundationModel}).
      */
     public String countTokensUrl(String modelId) {
-        return (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + "/model/"
-                + pathSegment(BedrockRequest.foundationModel(modelId)) + "/count-tokens";
+        return modelUrl(BedrockRequest.foundationModel(modelId), "count-tokens");
+    }
+
+    private String modelUrl(String modelId, String operation) {
+        return (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + "/model/" + pathSegment(modelId)
+                + "/" + operation;
     }
 
     /**

@@ -97,7 +97,8 @@ public class BedrockTokenCount {
             try {
                 request = bytes.length == 0 ? null : Json.REQUEST_BODY.readTree(bytes);
             } catch (JsonProcessingException e) {
-                return new Counted(null, null, "the request body is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+                String why = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage().lines().findFirst().orElse("");
+                return new Counted(null, null, "the request body is not valid JSON: " + why);
             } catch (IOException e) {
                 return new Counted(null, null, "the request body could not be read: " + e.getMessage());
             }
