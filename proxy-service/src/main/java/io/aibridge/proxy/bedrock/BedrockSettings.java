@@ -60,6 +60,11 @@ public record BedrockSettings(String region, String baseUrl, String model, Strin
                 + "/" + operation;
     }
 
+    /** What a caller is told (with 503) while an instance has no valid AWS credentials, e.g. temporary ones not renewed yet. */
+    public static String noCredentialsMessage(String instance) {
+        return "AI Bridge has no valid AWS credentials for " + instance + " right now (see its log); try again later";
+    }
+
     /**
      * The headers that sign a request to {@code url} with a body of this {@link SigV4#payloadHash}: {@code x-amz-date},
      * {@code x-amz-security-token} for temporary credentials, and {@code authorization}; the

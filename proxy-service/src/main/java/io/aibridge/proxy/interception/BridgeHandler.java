@@ -48,7 +48,6 @@ import java.util.UUID;
 public class BridgeHandler {
 
     /** Bodies above this size are parsed on a worker thread. */
-    private static final int PARSE_ON_WORKER_BYTES = 256 * 1024;
     private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.UTF_8);
 
     private final CallerCredentials credentials;
@@ -98,9 +97,9 @@ public class BridgeHandler {
             return;
         }
         byte[] bytes = raw.getBytes();
-        if (bytes.length > PARSE_ON_WORKER_BYTES) {
+        if (bytes.length > Json.PARSE_ON_WORKER_BYTES) {
             // a large context takes milliseconds to parse: keep it off the event loop
-            ctx.vertx().executeBlocking(() -> parse(bytes), false).onComplete(ar -> {
+            ctx.vertx().executeBlocking(() -> Json.parseRequest(bytes), false).onComplete(ar -> {
                 if (ar.failed()) {
                     trace.refused("the request body could not be parsed: " + ar.cause());
                     ctx.fail(ar.cause());
@@ -109,7 +108,7 @@ public class BridgeHandler {
                 }
             });
         } else {
-            proceed(ctx, instance, route, caller, trace, raw, bytes, parse(bytes));
+            proceed(ctx, instance, route, caller, trace, raw, bytes, Json.parseRequest(bytes));
         }
     }
 
@@ -120,21 +119,8 @@ public class BridgeHandler {
         ProviderErrors.send(ctx.response(), provider, status, message, code);
     }
 
-    /** A parsed body, or the message explaining why it is not one. */
-    private record Parsed(JsonNode body, String error) {
-    }
-
-    private static Parsed parse(byte[] bytes) {
-        try {
-            return new Parsed(Json.REQUEST_BODY.readTree(bytes), null);
-        } catch (IOException e) {
-            return new Parsed(null, "the request body is not valid JSON: "
-                    + firstLine(e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
-        }
-    }
-
     private void proceed(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller caller,
-                         InterceptionTrace trace, Buffer raw, byte[] bytes, Parsed parsed) {
+                         InterceptionTrace trace, Buffer raw, byte[] bytes, Json.Parsed parsed) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = instance.type();
         String routeLabel = route.route(instance.type());
@@ -165,7 +151,7 @@ public class BridgeHandler {
         BedrockSettings onBedrock = instance.bedrock();
         if (onBedrock != null && onBedrock.credentials().current() == null) {
             // temporary credentials expired and could not be renewed yet: the SDKs retry a 503 after its Retry-After
-            String message = "AI Bridge has no valid AWS credentials for " + instance.name() + " right now (see its log); try again later";
+            String message = BedrockSettings.noCredentialsMessage(instance.name());
             trace.refused(message);
             ProviderErrors.sendRetryLater(ctx.response(), provider, 503, 5, message, "aws_credentials_unavailable");
             return;
@@ -264,7 +250,7 @@ public class BridgeHandler {
 
     /** Bedrock's body and its hash: made on a worker thread for a large request, as its parsing was. */
     private static Future<BedrockCall.Payload> bedrockPayload(RoutingContext ctx, BedrockCall bedrock, ObjectNode body, int size) {
-        return size > PARSE_ON_WORKER_BYTES ? ctx.vertx().executeBlocking(() -> bedrock.payload(body), false)
+        return size > Json.PARSE_ON_WORKER_BYTES ? ctx.vertx().executeBlocking(() -> bedrock.payload(body), false)
                 : Future.succeededFuture(bedrock.payload(body));
     }
 
@@ -302,11 +288,4 @@ public class BridgeHandler {
         return type.equals("application/json") || type.endsWith("+json");
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "malformed";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 }

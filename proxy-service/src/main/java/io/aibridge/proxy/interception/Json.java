@@ -25,7 +25,24 @@ public final class Json {
     /** A client's request body: one JSON value and nothing after it (a lenient reader would ignore trailing data). */
     public static final ObjectReader REQUEST_BODY = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** A request body larger than this takes milliseconds to parse: it is parsed on a worker thread, off the event loop. */
+    public static final int PARSE_ON_WORKER_BYTES = 256 * 1024;
+
     private Json() {
+    }
+
+    /** A client's parsed request body, or the message saying why it is not JSON. */
+    public record Parsed(JsonNode body, String error) {
+    }
+
+    /** Reads a client's request body ({@link #REQUEST_BODY}); a body that is not JSON gets the parser's first line of complaint. */
+    public static Parsed parseRequest(byte[] bytes) {
+        try {
+            return new Parsed(REQUEST_BODY.readTree(bytes), null);
+        } catch (IOException e) {
+            String message = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            return new Parsed(null, "the request body is not valid JSON: " + (message == null ? "malformed" : message.lines().findFirst().orElse("")));
+        }
     }
 
     /** The event's data as JSON, or null when it is not JSON. */

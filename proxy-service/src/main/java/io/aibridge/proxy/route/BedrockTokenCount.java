@@ -1,6 +1,5 @@
 package io.aibridge.proxy.route;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.proxy.auth.CallerCredentials;
@@ -22,7 +21,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.io.IOException;
 import java.util.List;
 
 /**
@@ -40,8 +38,6 @@ public class BedrockTokenCount {
 
     /** The Anthropic path this answers. */
     public static final String PATH = "/v1/messages/count_tokens";
-
-    private static final int PARSE_ON_WORKER_BYTES = 256 * 1024;
 
     private final CallerCredentials credentials;
     private final UpstreamClient upstream;
@@ -68,14 +64,14 @@ public class BedrockTokenCount {
         metrics.passthrough(instance.name(), route, HttpMethod.POST.name());
         BedrockSettings settings = instance.bedrock();
         if (settings.credentials().current() == null) {
-            ProviderErrors.sendRetryLater(out, instance.type(), 503, 5, "AI Bridge has no valid AWS credentials for " + instance.name()
-                    + " right now (see its log); try again later", "aws_credentials_unavailable");
+            ProviderErrors.sendRetryLater(out, instance.type(), 503, 5, BedrockSettings.noCredentialsMessage(instance.name()),
+                    "aws_credentials_unavailable");
             return;
         }
         Buffer raw = ctx.body() == null ? null : ctx.body().buffer();
         byte[] bytes = raw == null ? new byte[0] : raw.getBytes();
         List<String> anthropicBetas = ctx.request().headers().getAll("anthropic-beta");
-        Future<Counted> counted = bytes.length > PARSE_ON_WORKER_BYTES
+        Future<Counted> counted = bytes.length > Json.PARSE_ON_WORKER_BYTES
                 ? ctx.vertx().executeBlocking(() -> Counted.of(bytes, settings, anthropicBetas), false)
                 : Future.succeededFuture(Counted.of(bytes, settings, anthropicBetas));
         counted.onComplete(ar -> {
@@ -93,15 +89,11 @@ public class BedrockTokenCount {
     private record Counted(String url, byte[] body, String error) {
 
         static Counted of(byte[] bytes, BedrockSettings settings, List<String> anthropicBetas) {
-            JsonNode request;
-            try {
-                request = bytes.length == 0 ? null : Json.REQUEST_BODY.readTree(bytes);
-            } catch (JsonProcessingException e) {
-                String why = e.getOriginalMessage() == null ? e.getClass().getSimpleName() : e.getOriginalMessage().lines().findFirst().orElse("");
-                return new Counted(null, null, "the request body is not valid JSON: " + why);
-            } catch (IOException e) {
-                return new Counted(null, null, "the request body could not be read: " + e.getMessage());
+            Json.Parsed parsed = Json.parseRequest(bytes);
+            if (parsed.error() != null) {
+                return new Counted(null, null, parsed.error());
             }
+            JsonNode request = parsed.body();
             if (request == null || !request.isObject()) {
                 return new Counted(null, null, "the request body must be a JSON object");
             }
