@@ -30,8 +30,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the purge once at start and then {@code AIBRIDGE_RETENTION_INTERVAL} after the end of each
  * run (every {@value #SCHEMA_WAIT_SECONDS} s while recorder-service has not created the schema yet,
- * as on a fresh install where both start together), on one thread of its own: runs of one replica never overlap, the blocking JDBC work never
- * occupies a Quarkus worker or event-loop thread, and the HTTP probes are up while a run is going.
+ * as on a fresh install where both start together), on one thread of its own: runs of one replica
+ * never overlap, the blocking JDBC work never occupies a Quarkus worker or event-loop thread, and
+ * the HTTP probes are up while a run is going.
  * With {@code AIBRIDGE_RETENTION=0} nothing is scheduled at all. With {@code AIBRIDGE_TRACE_ENABLE=true}
  * each run is one {@value #PURGE_SPAN} span (a trace of its own) with what it removed.
  */
