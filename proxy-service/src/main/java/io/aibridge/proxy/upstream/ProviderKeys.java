@@ -233,7 +233,7 @@ public final class ProviderKeys {
         /** Writes the key in use into {@code headers} (its provider's header) and returns them; {@link #NONE} leaves them alone. */
         public MultiMap applyTo(MultiMap headers) {
             if (pool != null) {
-                UpstreamCredential credential = pool.keys.get(current).credential;
+                UpstreamCredential credential = credential();
                 headers.set(credential.header(), credential.value());
             }
             return headers;

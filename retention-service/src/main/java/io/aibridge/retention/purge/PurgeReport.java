@@ -70,14 +70,18 @@ public record PurgeReport(
 
     /** A run that did nothing, with the reason. */
     static PurgeReport nothingDone(Outcome outcome, Instant runStart, Duration retention, boolean dryRun, Duration took) {
+        return nothingDone(outcome, runStart, retention, dryRun, List.of(), took);
+    }
+
+    private static PurgeReport nothingDone(Outcome outcome, Instant runStart, Duration retention, boolean dryRun, List<String> why,
+                                           Duration took) {
         return new PurgeReport(outcome, dryRun, runStart, retention, outcome == Outcome.DISABLED ? null : runStart.minus(retention),
-                List.of(), Map.of(), Map.of(), null, Map.of(), List.of(), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+                List.of(), Map.of(), Map.of(), null, Map.of(), List.copyOf(why), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     }
 
     /** A run that found the schema not migrated yet: what is missing is in {@link #leftForNextRun()}. */
     static PurgeReport waitingForSchema(Instant runStart, Duration retention, boolean dryRun, List<String> missing, Duration took) {
-        return new PurgeReport(Outcome.NO_SCHEMA, dryRun, runStart, retention, runStart.minus(retention), List.of(), Map.of(), Map.of(),
-                null, Map.of(), List.copyOf(missing), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+        return nothingDone(Outcome.NO_SCHEMA, runStart, retention, dryRun, missing, took);
     }
 
     /** Rows removed (or that would be) from {@code table}: dropped partitions plus the boundary day. */
