@@ -170,6 +170,11 @@ elif [[ $BUILD == never ]]; then
     [[ -f $REPO/$module/target/quarkus-app/quarkus-run.jar ]] || die "$module is not built; run without --no-build"
   done
   [[ -f $TEST_SUPPORT_CLASSPATH_FILE ]] || die "test-support is not built; run without --no-build"
+  IFS=: read -r -a entries <"$TEST_SUPPORT_CLASSPATH_FILE" || true
+  for entry in "${entries[@]}"; do
+    [[ -e $entry ]] || die "test-support's classpath names $entry, which is not there (a dependency changed since the
+  last build); run without --no-build"
+  done
 fi
 TEST_SUPPORT_CP=$TEST_SUPPORT_CLASSES:$(<"$TEST_SUPPORT_CLASSPATH_FILE")
 # test-support logs through SLF4J bound to JBoss LogManager, which prints nothing unless it is the JUL manager
