@@ -77,6 +77,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.anthropic.key", ANTHROPIC_KEY),
                 Map.entry("proxy.bootstrap-token", BOOTSTRAP_TOKEN),
                 Map.entry("proxy.upstream.idle-timeout", "2s"),
+                // quiet Anthropic streams get a ping after this long (10 s when shipped)
+                Map.entry("proxy.stream-keep-alive", "600ms"),
                 // one upstream call per request, as the tests count them (UpstreamRetryTest turns retries on)
                 Map.entry("proxy.upstream.max-retries", "0"),
                 Map.entry("proxy.max-request-body", String.valueOf(MAX_BODY)),

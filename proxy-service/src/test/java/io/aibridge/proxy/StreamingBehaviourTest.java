@@ -138,6 +138,36 @@ class StreamingBehaviourTest {
     }
 
     @Test
+    void keepsAQuietAnthropicStreamAliveWithPingsBetweenItsEvents() {
+        Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
+        // the fake pauses 800 ms between its 10 frames; a stream quiet for 600 ms gets a ping in tests
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), fixture.request(true).toString(),
+                "x-api-key", TOKEN, FakeProvider.CHUNK_DELAY_HEADER, "800");
+        assertThat(r.statusCode()).isEqualTo(200);
+        String ping = "event: ping\ndata: {\"type\": \"ping\"}\n\n";
+        List<String> relayed = SseFrames.split(r.body());
+        List<String> provider = SseFrames.split(fixture.stream());
+        long added = relayed.stream().filter(ping::equals).count() - provider.stream().filter(ping::equals).count();
+        assertThat(added).as("pings in the 9 pauses").isBetween(5L, 9L);
+        assertThat(relayed.stream().filter(f -> !f.equals(ping)).toList())
+                .as("every frame of the provider, unchanged and in order")
+                .isEqualTo(provider.stream().filter(f -> !f.equals(ping)).toList());
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(20))))
+                .containsExactlyElementsOf(Expected.events(Api.ANTHROPIC_MESSAGES, "text", true));
+    }
+
+    @Test
+    void sendsNoKeepAlivePayloadOnAQuietOpenAiStream() {
+        Fixture fixture = Fixture.load(Api.OPENAI_CHAT, "text");
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), fixture.request(true).toString(),
+                "Authorization", "Bearer " + TOKEN, FakeProvider.CHUNK_DELAY_HEADER, "800");
+        assertThat(r.statusCode()).isEqualTo(200);
+        StringBuilder expected = new StringBuilder();
+        SseFrames.split(fixture.stream()).stream().map(SseFrames::withoutUsage).filter(f -> f != null).forEach(expected::append);
+        assertThat(r.body()).isEqualTo(expected.toString());
+    }
+
+    @Test
     void bridgesALargeContextAndRecordsItsPrompt() {
         String prompt = "Summarise this log: " + "ERROR disk full on /var/lib/kafka; ".repeat(12_000) + "[scenario:text]";
         com.fasterxml.jackson.databind.node.ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true);

@@ -23,6 +23,9 @@ import java.util.Map;
  */
 public final class MessagesObserver extends ResponseObserver {
 
+    /** Anthropic's own keep-alive event, which every client reads and skips. */
+    public static final byte[] PING = "event: ping\ndata: {\"type\": \"ping\"}\n\n".getBytes(StandardCharsets.UTF_8);
+
     private enum Block { OTHER, TOOL_USE, THINKING }
 
     private final Map<String, Long> usage = new LinkedHashMap<>();
@@ -217,6 +220,11 @@ public final class MessagesObserver extends ResponseObserver {
             record(responseId, usage);
             usageRecorded = true;
         }
+    }
+
+    @Override
+    public byte[] keepAliveFrame() {
+        return PING;
     }
 
     @Override

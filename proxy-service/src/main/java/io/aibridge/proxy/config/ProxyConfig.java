@@ -80,6 +80,15 @@ public interface ProxyConfig {
     @WithDefault("0")
     int rateLimit();
 
+    /**
+     * A started Anthropic stream that has relayed nothing for this long gets Anthropic's own
+     * {@code ping} event, so that a load balancer's or an ingress's idle timeout does not cut a
+     * long thought or a slow tool; OpenAI's streams get no keep-alive payload, as in the reference.
+     * 0: none.
+     */
+    @WithDefault("10s")
+    Duration streamKeepAlive();
+
     /** The circuit breakers per provider, endpoint and model ({@code AIBRIDGE_CIRCUIT_BREAKER_*}). */
     CircuitBreaker circuitBreaker();
 

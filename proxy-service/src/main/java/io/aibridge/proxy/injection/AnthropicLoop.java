@@ -36,7 +36,6 @@ import java.util.TreeMap;
 final class AnthropicLoop extends LoopApi {
 
     private static final Logger LOG = Logger.getLogger(AnthropicLoop.class);
-    private static final byte[] PING = "event: ping\ndata: {\"type\": \"ping\"}\n\n".getBytes(StandardCharsets.UTF_8);
 
     @Override
     void inject(ObjectNode body, ToolSet tools, boolean streaming) {
@@ -84,7 +83,7 @@ final class AnthropicLoop extends LoopApi {
 
     @Override
     byte[] keepAlive() {
-        return PING;
+        return MessagesObserver.PING;
     }
 
     private static final class MessagesRound extends Round {

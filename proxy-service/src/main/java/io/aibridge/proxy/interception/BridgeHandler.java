@@ -32,6 +32,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class BridgeHandler {
 
-    /** Bodies above this size are parsed on a worker thread. */
+    private static final Logger LOG = Logger.getLogger(BridgeHandler.class);
+    /** Spliced into a streamed Chat request that does not ask for usage itself ({@link #withUsageRequested}). */
     private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.UTF_8);
 
     private final CallerCredentials credentials;
@@ -222,7 +224,7 @@ public class BridgeHandler {
                 case OPENAI_RESPONSES -> new ResponsesObserver(recording);
             };
             Relay relayed = new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis(),
-                    bedrock != null);
+                    config.streamKeepAlive().toMillis(), bedrock != null);
             if (bedrock == null) {
                 relayed.start(() -> upstream.request(HttpMethod.POST, url, caller.keys().applyTo(headers)), plainBody, upstream.retries(),
                         caller.keys());
@@ -235,7 +237,13 @@ public class BridgeHandler {
                     } else {
                         relayed.start(bedrock.open(upstream, headers, payload), payload.body(), upstream.retries(), ProviderKeys.Walk.NONE);
                     }
-                }).onFailure(ctx::fail);
+                }).onFailure(e -> {
+                    // a started interception must end, or it stays invisible for ever
+                    LOG.errorf(e, "interception %s: could not make the AWS Bedrock request", recording.id());
+                    String message = "AI Bridge could not make the AWS Bedrock request: " + e;
+                    ProviderErrors.send(ctx.response(), provider, 500, message, "internal_error");
+                    recording.end(EndStatus.FAILED, 500, "internal_error", message);
+                });
             }
         };
         trace.processing();
@@ -250,8 +258,14 @@ public class BridgeHandler {
 
     /** Bedrock's body and its hash: made on a worker thread for a large request, as its parsing was. */
     private static Future<BedrockCall.Payload> bedrockPayload(RoutingContext ctx, BedrockCall bedrock, ObjectNode body, int size) {
-        return size > Json.PARSE_ON_WORKER_BYTES ? ctx.vertx().executeBlocking(() -> bedrock.payload(body), false)
-                : Future.succeededFuture(bedrock.payload(body));
+        if (size > Json.PARSE_ON_WORKER_BYTES) {
+            return ctx.vertx().executeBlocking(() -> bedrock.payload(body), false);
+        }
+        try {
+            return Future.succeededFuture(bedrock.payload(body));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     /**

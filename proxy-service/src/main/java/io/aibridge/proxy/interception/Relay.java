@@ -55,6 +55,9 @@ public final class Relay implements UpstreamExchange.Listener {
     /** Largest error body kept to read its message. */
     private static final int MAX_ERROR_COPY = 64 * 1024;
 
+    /** How soon a keep-alive that could not be written (inside an event, or to a client behind) is tried again. */
+    private static final long KEEP_ALIVE_RETRY_MILLIS = 1_000;
+
     /** Response header naming the interception, so that a client or an operator can find its records. */
     public static final String INTERCEPTION_HEADER = "X-AIBridge-Interception-Id";
 
@@ -64,6 +67,8 @@ public final class Relay implements UpstreamExchange.Listener {
     private final ResponseObserver observer;
     private final ProxyMetrics metrics;
     private final long idleTimeoutMillis;
+    /** A started stream that has written nothing for this long gets its API's keep-alive frame, if it has one; 0: never. */
+    private final long keepAliveMillis;
     private final Vertx vertx;
     /** The provider is AWS Bedrock: its event stream becomes Anthropic's SSE, its error JSON Anthropic's. */
     private final boolean bedrock;
@@ -71,6 +76,11 @@ public final class Relay implements UpstreamExchange.Listener {
     private SlowClient slowClient;
     private long lastActivityNanos;
     private long idleTimer = -1;
+    /** When the client was last written to (0: not yet), and the timer that keeps a quiet stream alive. */
+    private long lastWriteNanos;
+    private long keepAliveTimer = -1;
+    /** What a streaming client got last: whether it ends an event decides if a frame of ours can be written now. */
+    private final StreamTail streamTail = new StreamTail();
 
     private Mode mode = Mode.WAITING;
     private HttpClientRequest upstreamRequest;
@@ -87,14 +97,12 @@ public final class Relay implements UpstreamExchange.Listener {
     private int status;
     private boolean finished;
 
+    /**
+     * @param keepAliveMillis a started stream quiet for this long gets its API's keep-alive frame (0: never)
+     * @param bedrock         the answer comes from AWS Bedrock's Runtime API, and is given to the client as Anthropic's
+     */
     public Relay(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
-                 ProxyMetrics metrics, long idleTimeoutMillis) {
-        this(vertx, out, provider, recording, observer, metrics, idleTimeoutMillis, false);
-    }
-
-    /** @param bedrock the answer comes from AWS Bedrock's Runtime API, and is given to the client as Anthropic's */
-    public Relay(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
-                 ProxyMetrics metrics, long idleTimeoutMillis, boolean bedrock) {
+                 ProxyMetrics metrics, long idleTimeoutMillis, long keepAliveMillis, boolean bedrock) {
         this.bedrock = bedrock;
         this.vertx = vertx;
         this.out = out;
@@ -103,6 +111,7 @@ public final class Relay implements UpstreamExchange.Listener {
         this.observer = observer;
         this.metrics = metrics;
         this.idleTimeoutMillis = idleTimeoutMillis;
+        this.keepAliveMillis = keepAliveMillis;
     }
 
     /**
@@ -161,6 +170,9 @@ public final class Relay implements UpstreamExchange.Listener {
         if (mode == Mode.STREAM) {
             out.setChunked(true);
             out.putHeader("X-Accel-Buffering", "no");
+            if (!out.headers().contains("Cache-Control")) {
+                out.putHeader("Cache-Control", "no-cache");
+            }
             decoder = new SseDecoder(observer, rewrite, MAX_EVENT_BYTES);
             if (eventStream) {
                 translator = new BedrockStreamTranslator(MAX_EVENT_BYTES);
@@ -184,7 +196,43 @@ public final class Relay implements UpstreamExchange.Listener {
         // the client's idle timeout covers the wait for the status line; this one covers the body
         lastActivityNanos = System.nanoTime();
         armIdleTimer(idleTimeoutMillis);
+        if (mode == Mode.STREAM && keepAliveMillis > 0 && observer.keepAliveFrame() != null) {
+            armKeepAlive(keepAliveMillis);
+        }
     }
+
+    /**
+     * Keeps a started stream alive while the provider is quiet (a long thought, a slow tool call):
+     * after {@code keepAliveMillis} without a write the client gets the API's keep-alive
+     * frame, so that a load balancer or ingress with an idle timeout does not cut it. Only between
+     * two events, and never to a client that is still catching up.
+     */
+    private void armKeepAlive(long delayMillis) {
+        keepAliveTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+            keepAliveTimer = -1;
+            if (finished || out.closed()) {
+                return;
+            }
+            long quietMillis = lastWriteNanos == 0 ? 0 : (System.nanoTime() - lastWriteNanos) / 1_000_000;
+            if (quietMillis < keepAliveMillis) {
+                armKeepAlive(keepAliveMillis - quietMillis);
+            } else if (streamTail.atEventBoundary() && !out.writeQueueFull()) {
+                write(Buffer.buffer(observer.keepAliveFrame()));
+                armKeepAlive(keepAliveMillis);
+            } else {
+                armKeepAlive(Math.min(keepAliveMillis, KEEP_ALIVE_RETRY_MILLIS)); // inside an event, or the client is behind: soon again
+            }
+        });
+    }
+
+    private void cancelTimers() {
+        cancelIdleTimer();
+        if (keepAliveTimer >= 0) {
+            vertx.cancelTimer(keepAliveTimer);
+            keepAliveTimer = -1;
+        }
+    }
+
 
     private void armIdleTimer(long delayMillis) {
         idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
@@ -273,7 +321,7 @@ public final class Relay implements UpstreamExchange.Listener {
             return;
         }
         finished = true;
-        cancelIdleTimer();
+        cancelTimers();
         switch (mode) {
             case STREAM -> {
                 if (translator != null) {
@@ -341,6 +389,10 @@ public final class Relay implements UpstreamExchange.Listener {
         }
         recording.firstByte();
         out.write(chunk);
+        if (mode == Mode.STREAM) {
+            lastWriteNanos = System.nanoTime();
+            streamTail.relayed(chunk);
+        }
         if (out.writeQueueFull() && upstreamResponse != null) {
             upstreamResponse.pause();
             if (slowClient == null) {
@@ -395,7 +447,7 @@ public final class Relay implements UpstreamExchange.Listener {
             return;
         }
         finished = true;
-        cancelIdleTimer();
+        cancelTimers();
         boolean timeout = isTimeout(cause);
         String message = timeout
                 ? "the provider went silent for " + idleTimeoutMillis / 1000 + " s in the middle of its answer"
@@ -414,7 +466,7 @@ public final class Relay implements UpstreamExchange.Listener {
             ProviderErrors.send(out, provider, code, message, timeout ? "upstream_timeout" : "upstream_broken");
             recording.end(EndStatus.FAILED, code, type, message);
         } else if (mode == Mode.STREAM) {
-            out.write(Buffer.buffer(observer.brokenStreamFrame(message)));
+            out.write(streamTail.ownFrame(observer.brokenStreamFrame(message)));
             out.end();
             recording.end(EndStatus.FAILED, status, type, message);
         } else {
@@ -426,7 +478,7 @@ public final class Relay implements UpstreamExchange.Listener {
     /** Bedrock's event stream broke its own framing (a bad checksum or length): the relay cannot go on. */
     private void unreadableEventStream(RuntimeException e) {
         finished = true;
-        cancelIdleTimer();
+        cancelTimers();
         if (upstreamRequest != null) {
             upstreamRequest.reset();
         }
@@ -434,7 +486,7 @@ public final class Relay implements UpstreamExchange.Listener {
         LOG.warnf("interception %s: %s %s: %s", recording.id(), recording.context().provider(), recording.context().route(), message);
         observeStreamEnd();
         recording.firstByte();
-        out.write(Buffer.buffer(observer.brokenStreamFrame(message)));
+        out.write(streamTail.ownFrame(observer.brokenStreamFrame(message)));
         out.end();
         recording.end(EndStatus.FAILED, status, "stream_broken", message);
     }
@@ -445,7 +497,7 @@ public final class Relay implements UpstreamExchange.Listener {
             return;
         }
         finished = true;
-        cancelIdleTimer();
+        cancelTimers();
         if (upstreamRequest != null) {
             upstreamRequest.reset();
         }

@@ -30,6 +30,14 @@ public abstract class ResponseObserver implements SseDecoder.Listener {
     /** The frame that ends a client stream whose upstream broke, in this API's error format. */
     public abstract byte[] brokenStreamFrame(String message);
 
+    /**
+     * The frame sent to keep a quiet stream alive, or null when this API gets none: OpenAI's
+     * streams get no keep-alive payload, as in the reference.
+     */
+    public byte[] keepAliveFrame() {
+        return null;
+    }
+
     /** The stream's terminal event ({@code message_stop}, {@code [DONE]}, {@code response.completed}...) was seen. */
     public boolean terminalSeen() {
         return terminalSeen;
