@@ -65,6 +65,15 @@ class WireFormatTest {
     }
 
     @Test
+    void sessionsListSendsTheWholeCursor() {
+        cli.ok("sessions", "list", "--session-id", "cs 1", "--after-session-id", "cs 7", "--after-initiator-id",
+                "0B6C1E2A-4F5D-4C3B-9A8E-7D6C5B4A3F21", "--limit", "2");
+
+        assertThat(query(api.requests().get(0))).isEqualTo("q=session_id:\"cs 1\"&limit=2&after_session_id=cs 7"
+                + "&after_initiator_id=0b6c1e2a-4f5d-4c3b-9a8e-7d6c5b4a3f21");
+    }
+
+    @Test
     void usageSendsGroupOrderAndFilters() {
         api.answer(200, "application/json", "{\"count\":0,\"totals\":{},\"groups\":[]}");
 

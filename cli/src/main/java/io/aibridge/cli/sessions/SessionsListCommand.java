@@ -37,14 +37,20 @@ public class SessionsListCommand extends ApiCommand {
             description = "The ID of the last session on the previous page to use as a pagination cursor.")
     String afterSessionId;
 
-    @Option(names = "--offset", paramLabel = "N", order = 21, description = "Skip this many sessions (not with --after-session-id).")
+    @Option(names = "--after-initiator-id", paramLabel = "ID", order = 21,
+            description = "With --after-session-id: the initiator.id of that session, needed when several users share the"
+                    + " session ID. The \"Next page:\" line prints both.")
+    String afterInitiatorId;
+
+    @Option(names = "--offset", paramLabel = "N", order = 22,
+            description = "Skip this many sessions (not with --after-session-id or --after-initiator-id).")
     Integer offset;
 
-    @Option(names = "--limit", paramLabel = "N", order = 22, defaultValue = "100",
+    @Option(names = "--limit", paramLabel = "N", order = 23, defaultValue = "100",
             description = "The limit of sessions to return. Must be between 1 and 1000. Default: ${DEFAULT-VALUE}.")
     int limit;
 
-    @Option(names = "--output", paramLabel = "FORMAT", order = 23, defaultValue = "table",
+    @Option(names = "--output", paramLabel = "FORMAT", order = 24, defaultValue = "table",
             description = "table or json. Default: ${DEFAULT-VALUE}.")
     TableOrJson output;
 
@@ -60,12 +66,20 @@ public class SessionsListCommand extends ApiCommand {
         if (offset != null && after != null && !after.isEmpty()) {
             throw CliException.usage("--offset and --after-session-id exclude each other");
         }
+        String afterInitiator = afterInitiatorId == null || afterInitiatorId.isEmpty() ? null
+                : Checks.uuid("--after-initiator-id", afterInitiatorId);
+        if (afterInitiator != null && offset != null) {
+            throw CliException.usage("--offset and --after-initiator-id exclude each other");
+        }
+        if (afterInitiator != null && (after == null || after.isEmpty())) {
+            throw CliException.usage("--after-initiator-id needs --after-session-id");
+        }
         String q = f.q();
         if (session != null && !session.isEmpty()) {
             q = (q.isEmpty() ? "" : q + " ") + "session_id:" + Filters.quote(session);
         }
         JsonNode page = client().get(PATH, Params.of().add("q", q).add("limit", limit).add("offset", offset)
-                .add("after_session_id", after));
+                .add("after_session_id", after).add("after_initiator_id", afterInitiator));
         if (output == TableOrJson.json) {
             printJson(page);
             return;
@@ -93,7 +107,10 @@ public class SessionsListCommand extends ApiCommand {
         }
         table.print(out, io().stdoutTerminal() ? io().columns() : 200);
         int shown = sessions.size();
-        String more = shown == limit ? " Next page: --after-session-id " + sessions.get(shown - 1).path("id").asText() : "";
+        JsonNode last = sessions.get(shown - 1);
+        // the initiator too: several users can share a session id, and the id alone is then no cursor
+        String more = shown == limit ? " Next page: --after-session-id " + last.path("id").asText()
+                + " --after-initiator-id " + last.path("initiator").path("id").asText() : "";
         out.println();
         out.println(Format.number(shown) + " of " + Format.number(count) + " sessions." + more);
     }

@@ -74,7 +74,35 @@ class SessionsCommandTest {
         assertThat(ids(first.get("sessions"))).containsExactly(world.c1.id.toString());
         assertThat(ids(second.get("sessions"))).containsExactly("cs-beta");
         assertThat(ids(third.get("sessions"))).containsExactly("cs-alpha");
-        assertThat(table.stdout()).contains("1 of 3 sessions. Next page: --after-session-id " + world.c1.id);
+        assertThat(table.stdout()).contains("1 of 3 sessions. Next page: --after-session-id " + world.c1.id
+                + " --after-initiator-id " + world.alice.id());
+    }
+
+    @Test
+    void theNextPageHintNamesTheSessionAndItsInitiatorAndCopiedItFetchesTheNextPage() {
+        List<String> args = new ArrayList<>(List.of("sessions", "list", "--started-after", "2026-03-01T00:00:00Z", "--limit", "1"));
+        List<String> seen = new ArrayList<>();
+        String out = admin.ok(args.toArray(String[]::new)).stdout();
+        for (int page = 0; page < 5 && out.contains("Next page: "); page++) {
+            seen.add(out.lines().skip(1).findFirst().orElseThrow().split(" +")[1]);
+            args = new ArrayList<>(List.of("sessions", "list", "--started-after", "2026-03-01T00:00:00Z", "--limit", "1"));
+            args.addAll(List.of(out.substring(out.indexOf("Next page: ") + "Next page: ".length()).strip().split(" ")));
+            out = admin.ok(args.toArray(String[]::new)).stdout();
+        }
+
+        assertThat(seen).containsExactly(world.c1.id.toString(), "cs-beta", "cs-alpha");
+        assertThat(out).isEqualTo("No more sessions (3 match).\n");
+    }
+
+    @Test
+    void listSendsTheInitiatorOfTheCursorSession() {
+        JsonNode page = admin.ok("sessions", "list", "--started-after", "2026-03-01T00:00:00Z", "--limit", "1",
+                "--after-session-id", "cs-beta", "--after-initiator-id", world.bob.id().toString().toUpperCase(), "--output", "json").json();
+        Cli.Result wrong = admin.run("sessions", "list", "--after-session-id", "cs-beta", "--after-initiator-id", world.alice.id().toString());
+
+        assertThat(ids(page.get("sessions"))).containsExactly("cs-alpha");
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.stderr()).contains("after_initiator_id: session \"cs-beta\" of user \"" + world.alice.id() + "\" not found");
     }
 
     @Test

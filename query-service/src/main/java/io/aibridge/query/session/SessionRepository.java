@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -74,16 +73,12 @@ public class SessionRepository {
     /**
      * One page of the sessions list and the number of sessions that match, from one snapshot.
      *
-     * @param afterSessionId keyset cursor: the id of the last session of the previous page, or null
+     * @param afterSessionId   keyset cursor: the id of the last session of the previous page, or null
+     * @param afterInitiatorId that session's initiator, or null (needed only when several users share the id)
      */
-    public SessionPage list(Caller caller, Filters filters, int limit, int offset, String afterSessionId) {
+    public SessionPage list(Caller caller, Filters filters, int limit, int offset, String afterSessionId, UUID afterInitiatorId) {
         return snapshots.read(c -> {
-            Position cursor = null;
-            if (afterSessionId != null) {
-                cursor = position(c, caller, filters, afterSessionId).orElseThrow(() ->
-                        ApiException.badRequest("Query parameter has invalid value.", "after_session_id",
-                                "after_session_id: session \"" + Values.printable(afterSessionId) + "\" not found"));
-            }
+            Position cursor = afterSessionId == null ? null : position(c, caller, filters, afterSessionId, afterInitiatorId);
             long count = count(c, caller, filters);
             List<Summary> rows = count == 0 ? List.of() : page(c, caller, filters, count, limit, offset, cursor);
             Map<String, Matched> matched = filters.selectsInterceptions() && !rows.isEmpty()
@@ -108,20 +103,41 @@ public class SessionRepository {
                 row.tokens(), row.lastPrompt(), row.lastActiveAt());
     }
 
-    /** The cursor session's position. With several initiators under one session id, the filtered initiator's, else the first in list order. */
-    private Optional<Position> position(Connection c, Caller caller, Filters filters, String sessionId) throws SQLException {
-        Sql sql = new Sql("SELECT s.last_active_at, s.session_id, s.initiator_id FROM aibridge_sessions s WHERE s.session_id = ?", sessionId);
+    /**
+     * The cursor session's position: the visible summary with this session id and the given
+     * initiator; without one, the only visible summary with this id, or the one the initiator filter
+     * picks. Two users may share a client session id, and resolving the id alone to either of their
+     * rows would let a walk that ends a page on the other one repeat the same page forever, so that
+     * is a 400 asking for the initiator.
+     */
+    private Position position(Connection c, Caller caller, Filters filters, String sessionId, UUID initiatorId) throws SQLException {
+        UUID wanted = initiatorId != null ? initiatorId : filters.initiator();
+        Sql sql = new Sql("SELECT s.last_active_at, s.session_id, s.initiator_id, count(*) OVER () AS users"
+                + " FROM aibridge_sessions s WHERE s.session_id = ?", sessionId);
         caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
-        if (filters.initiator() != null) {
-            sql.append(" ORDER BY (s.initiator_id = ?) DESC,", filters.initiator());
+        if (wanted != null) {
+            sql.append(" ORDER BY (s.initiator_id = ?) DESC LIMIT 1", wanted);
         } else {
-            sql.append(" ORDER BY");
+            sql.append(" LIMIT 1");
         }
-        sql.append(" s.last_active_at DESC, s.initiator_id DESC LIMIT 1");
+        String session = Values.printable(sessionId);
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
-            return rs.next()
-                    ? Optional.of(new Position(Rows.instant(rs, "last_active_at"), rs.getString("session_id"), Rows.uuid(rs, "initiator_id")))
-                    : Optional.empty();
+            if (!rs.next()) {
+                throw ApiException.badRequest("Query parameter has invalid value.", "after_session_id",
+                        "after_session_id: session \"" + session + "\" not found");
+            }
+            Position found = new Position(Rows.instant(rs, "last_active_at"), rs.getString("session_id"), Rows.uuid(rs, "initiator_id"));
+            long users = rs.getLong("users");
+            if (initiatorId != null && !initiatorId.equals(found.initiatorId())) {
+                throw ApiException.badRequest("Query parameter has invalid value.", "after_initiator_id",
+                        "after_initiator_id: session \"" + session + "\" of user \"" + initiatorId + "\" not found");
+            }
+            if (users > 1 && !found.initiatorId().equals(wanted)) {
+                throw ApiException.badRequest("Query parameter has invalid value.", "after_session_id",
+                        "after_session_id: session \"" + session + "\" belongs to " + users + " users; add after_initiator_id,"
+                                + " the initiator.id of the last session on the previous page");
+            }
+            return found;
         }
     }
 

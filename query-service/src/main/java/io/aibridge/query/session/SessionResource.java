@@ -39,7 +39,7 @@ public class SessionResource {
     static final String LIST_MESSAGE = "Invalid session search query.";
     static final Set<SearchKey> KEYS = EnumSet.allOf(SearchKey.class);
     private static final Set<String> LIST_PARAMS = Set.of("q", "limit", "offset", "after_session_id",
-            "initiator", "provider", "model", "client", "session_id", "started_after", "started_before");
+            "after_initiator_id", "initiator", "provider", "model", "client", "session_id", "started_after", "started_before");
     private static final Set<String> DETAIL_PARAMS = Set.of("after_id", "before_id", "limit");
 
     private final SessionRepository sessions;
@@ -60,7 +60,8 @@ public class SessionResource {
                     + " (last_active_at desc, then id desc). Filters select individual interceptions; a session matches when"
                     + " any of its interceptions matches them all, and started_at, ended_at and threads then cover the"
                     + " matching interceptions only. Filters can be given as query parameters, in q, or both."
-                    + " Page with offset or with the after_session_id cursor, not both.")
+                    + " Page with offset or with the cursor (after_session_id, and after_initiator_id when several"
+                    + " users share that session id), not both.")
     @Parameter(name = "q", in = ParameterIn.QUERY, description = "Search query of key:value terms: initiator, provider, model,"
             + " client, session_id, started_after, started_before. Quote values with spaces or colons:"
             + " initiator:me started_after:\"2026-03-01T00:00:00Z\". A term without a key means initiator.")
@@ -78,7 +79,12 @@ public class SessionResource {
     @Parameter(name = "offset", in = ParameterIn.QUERY, description = "Sessions to skip; not with after_session_id",
             schema = @Schema(type = SchemaType.INTEGER, defaultValue = "0", minimum = "0"))
     @Parameter(name = "after_session_id", in = ParameterIn.QUERY,
-            description = "Keyset cursor: the id of the last session of the previous page; not with offset")
+            description = "Keyset cursor: the id of the last session of the previous page; not with offset. When several"
+                    + " users the caller can see share that session id, give after_initiator_id too (otherwise 400)")
+    @Parameter(name = "after_initiator_id", in = ParameterIn.QUERY,
+            description = "With after_session_id: the initiator.id of the last session of the previous page, so that the"
+                    + " cursor is exactly that session; not with offset",
+            schema = @Schema(type = SchemaType.STRING, format = "uuid"))
     @APIResponse(responseCode = "200", description = "A page of sessions",
             content = @Content(schema = @Schema(implementation = SessionPage.class)))
     @APIResponse(responseCode = "400", description = "Invalid query, limit or cursor",
@@ -89,9 +95,27 @@ public class SessionResource {
         QueryParams params = QueryParams.of(uri, LIST_PARAMS);
         int offset = Paging.offset(params);
         Paging.rejectOffsetWithCursor(params, offset, "after_session_id");
+        Paging.rejectOffsetWithCursor(params, offset, "after_initiator_id");
+        UUID afterInitiator = afterInitiator(params);
         int limit = Paging.limit(params, 100, 1000);
         Filters f = filters.read(params, callers.caller(), KEYS, SearchKey.INITIATOR, LIST_MESSAGE);
-        return sessions.list(callers.caller(), f, limit, offset, params.get("after_session_id").orElse(null));
+        return sessions.list(callers.caller(), f, limit, offset, params.get("after_session_id").orElse(null), afterInitiator);
+    }
+
+    /** The initiator half of the sessions cursor: a user UUID, and only with after_session_id. */
+    private static UUID afterInitiator(QueryParams params) {
+        Optional<String> value = params.get("after_initiator_id");
+        if (value.isEmpty()) {
+            return null;
+        }
+        if (!params.has("after_session_id")) {
+            throw ApiException.badRequest("Query parameter has invalid value.", "after_initiator_id",
+                    "Query parameter \"after_initiator_id\" needs after_session_id: together they name the last"
+                            + " session of the previous page");
+        }
+        return Values.uuid(value.get()).orElseThrow(() -> ApiException.badRequest("Query parameter has invalid value.",
+                "after_initiator_id", "Query parameter \"after_initiator_id\" must be a user UUID: the initiator.id of the last"
+                        + " session on the previous page"));
     }
 
     @GET

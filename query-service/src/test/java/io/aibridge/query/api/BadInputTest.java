@@ -28,6 +28,7 @@ import java.util.Map;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
@@ -89,6 +90,12 @@ class BadInputTest {
         bad(SESSIONS, Map.of("offset", "5", "after_session_id", "bi-session"))
                 .body("message", equalTo("Query parameters have invalid values."))
                 .body("detail", equalTo("Cannot use both after_session_id and offset pagination in the same request."));
+        bad(SESSIONS, Map.of("offset", "5", "after_session_id", "bi-session", "after_initiator_id", owner.id().toString()))
+                .body("detail", equalTo("Cannot use both after_session_id and offset pagination in the same request."));
+        bad(SESSIONS, Map.of("offset", "5", "after_initiator_id", owner.id().toString()))
+                .body("message", equalTo("Query parameters have invalid values."))
+                .body("validations[0].field", equalTo("offset"))
+                .body("detail", equalTo("Cannot use both after_initiator_id and offset pagination in the same request."));
         bad(INTERCEPTIONS, Map.of("offset", "5", "after_id", root.id().toString()))
                 .body("detail", equalTo("Cannot use both after_id and offset pagination in the same request."));
         bad(SESSIONS, Map.of("offset", "-3")).body("validations[0].field", equalTo("offset"));
@@ -102,6 +109,24 @@ class BadInputTest {
                 .body("detail", equalTo("after_session_id: session \"no-such-session\" not found"))
                 .body("validations[0].field", equalTo("after_session_id"));
         bad(INTERCEPTIONS, Map.of("after_id", "7d1c2f4e-0000-4000-8000-000000000000")).body("message", equalTo("Invalid pagination cursor."));
+        bad(SESSIONS, Map.of("after_session_id", "bi-session", "after_initiator_id", "7d1c2f4e-0000-4000-8000-000000000000"))
+                .body("message", equalTo("Query parameter has invalid value."))
+                .body("detail", equalTo("after_initiator_id: session \"bi-session\" of user \"7d1c2f4e-0000-4000-8000-000000000000\" not found"))
+                .body("validations[0].field", equalTo("after_initiator_id"));
+        bad(SESSIONS, Map.of("after_session_id", "no-such-session", "after_initiator_id", owner.id().toString()))
+                .body("detail", equalTo("after_session_id: session \"no-such-session\" not found"))
+                .body("validations[0].field", equalTo("after_session_id"));
+        for (String malformed : List.of("not-a-uuid", "1-1-1-1-1", "bi-owner")) {
+            bad(SESSIONS, Map.of("after_session_id", "bi-session", "after_initiator_id", malformed))
+                    .body("message", equalTo("Query parameter has invalid value."))
+                    .body("validations[0].field", equalTo("after_initiator_id"))
+                    .body("detail", startsWith("Query parameter \"after_initiator_id\" must be a user UUID"));
+        }
+        bad(SESSIONS, Map.of("after_initiator_id", owner.id().toString())).body("validations[0].field", equalTo("after_initiator_id"))
+                .body("detail", equalTo("Query parameter \"after_initiator_id\" needs after_session_id: together they name the last"
+                        + " session of the previous page"));
+        owner.request().queryParam("after_session_id", "bi-session").queryParam("after_initiator_id", owner.id().toString())
+                .get(SESSIONS).then().statusCode(200).body("count", equalTo(1)).body("sessions", empty());
         bad(INTERCEPTIONS, Map.of("after_id", "not-a-uuid")).body("message", equalTo("Invalid pagination cursor."))
                 .body("validations[0].field", equalTo("after_id"));
         bad(INTERCEPTIONS, Map.of("after_id", "1-1-1-1-1")).body("validations[0].field", equalTo("after_id"));
@@ -222,7 +247,7 @@ class BadInputTest {
                 "0000-00-00T00%3A00%3A00Z", "%2B999999999-12-31T23%3A59%3A59Z", "9999-12-31T23%3A59%3A59.999999999Z",
                 "0001-01-01T00%3A00%3A00Z", "me", "%22me%22", "a%3Ab%3Ac", "initiator%3A", "%3Aprovider", "%0A%0D",
                 "%09", "x".repeat(5000), "%E2%80%8B", "SELECT%20*%20FROM%20aibridge_users", "%27%3B--"));
-        List<String> params = List.of("q", "limit", "offset", "after_session_id", "after_id", "before_id", "initiator", "provider",
+        List<String> params = List.of("q", "limit", "offset", "after_session_id", "after_initiator_id", "after_id", "before_id", "initiator", "provider",
                 "model", "client", "session_id", "started_after", "started_before", "group_by", "order_by", "zzz");
         List<String> paths = List.of(SESSIONS, SESSIONS + "/bi-session", INTERCEPTIONS, "/api/v2/aibridge/models",
                 "/api/v2/aibridge/clients", "/api/v2/aibridge/usage", "/api/v2/users", "/api/v2/users/me", "/api/v2/users/me/keys");

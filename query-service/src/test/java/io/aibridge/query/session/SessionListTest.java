@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 /**
  * The sessions list over data written in the recorder's schema: summary fields, every filter alone
@@ -283,6 +284,59 @@ class SessionListTest {
         assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
     }
 
+    // adds sessions, so it runs after the tests that count the base data set
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void walksEveryPageExactlyOnceWhenTwoUsersShareASessionId() {
+        // alice's sl-shared, then another session, then bob's sl-shared: a cursor of the id alone is ambiguous
+        data.interception(alice.id()).at("2026-03-10T10:00:00Z").clientSessionId("sl-shared").prompt("alice's").save();
+        data.interception(ghost.id()).at("2026-03-10T09:00:00Z").clientSessionId("sl-between").save();
+        data.interception(bob.id()).at("2026-03-10T08:00:00Z").clientSessionId("sl-shared").prompt("bob's").save();
+        data.refreshSessions();
+        List<String> all = keys(owner.request().queryParam("limit", 1000).get("/api/v2/aibridge/sessions")
+                .then().statusCode(200).extract().jsonPath());
+        assertThat(all).contains("sl-shared/" + alice.id(), "sl-shared/" + bob.id());
+
+        for (int limit : List.of(1, 2, 3, 5)) {
+            assertThat(walk(owner, Map.of(), limit, true)).as("limit %d", limit).containsExactlyElementsOf(all);
+        }
+        Map<String, String> day = Map.of("started_after", "2026-03-10T00:00:00Z", "started_before", "2026-03-10T23:00:00Z");
+        assertThat(walk(owner, day, 1, true)).containsExactly("sl-shared/" + alice.id(), "sl-between/" + ghost.id(),
+                "sl-shared/" + bob.id());
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aCursorSessionIdThatSeveralUsersShareNeedsTheInitiatorUnlessTheCallerSeesOnlyOne() {
+        data.interception(alice.id()).at("2026-03-11T10:00:00Z").clientSessionId("sl-twice").save();
+        data.interception(bob.id()).at("2026-03-11T08:00:00Z").clientSessionId("sl-twice").save();
+        data.refreshSessions();
+
+        owner.request().queryParam("after_session_id", "sl-twice").get("/api/v2/aibridge/sessions").then().statusCode(400)
+                .body("message", equalTo("Query parameter has invalid value."))
+                .body("detail", equalTo("after_session_id: session \"sl-twice\" belongs to 2 users;"
+                        + " add after_initiator_id, the initiator.id of the last session on the previous page"))
+                .body("validations[0].field", equalTo("after_session_id"));
+        // an initiator filter picks one of them
+        List<String> bobs = ids(Map.of("initiator", "sl-bob", "limit", "1000"));
+        assertThat(ids(Map.of("initiator", "sl-bob", "after_session_id", "sl-twice", "limit", "1000")))
+                .containsExactlyElementsOf(bobs.subList(bobs.indexOf("sl-twice") + 1, bobs.size()));
+        // a member sees only their own sl-twice, and walks without the initiator
+        for (TestUser member : List.of(alice, bob)) {
+            List<String> own = keys(member.request().queryParam("limit", 1000).get("/api/v2/aibridge/sessions")
+                    .then().statusCode(200).extract().jsonPath());
+            assertThat(own).contains("sl-twice/" + member.id());
+            assertThat(walk(member, Map.of(), 1, false)).as(member.username()).containsExactlyElementsOf(own);
+        }
+        // the pair must be visible to the caller
+        alice.request().queryParam("after_session_id", "sl-twice").queryParam("after_initiator_id", bob.id().toString())
+                .get("/api/v2/aibridge/sessions").then().statusCode(400)
+                .body("message", equalTo("Query parameter has invalid value."))
+                .body("validations[0].field", equalTo("after_initiator_id"))
+                .body("detail", equalTo("after_initiator_id: session \"sl-twice\" of user \""
+                        + bob.id() + "\" not found"));
+    }
+
     @Test
     void pagesBySessionCursorInListOrder() {
         List<String> all = ids(Map.of());
@@ -315,6 +369,44 @@ class SessionListTest {
             assertThat(walked.<Object>getList("sessions")).as("page of %s", query)
                     .isEqualTo(collected.<Object>getList("sessions")).isNotEmpty();
         }
+    }
+
+    /**
+     * Every page by the cursor of the last session of each page, as "id/initiator" keys; fails when
+     * the walk does not end.
+     */
+    private List<String> walk(TestUser caller, Map<String, String> params, int limit, boolean withInitiator) {
+        List<String> seen = new ArrayList<>();
+        String afterSession = null;
+        String afterInitiator = null;
+        for (int pages = 0; pages < 500; pages++) {
+            var request = caller.request().queryParams(params).queryParam("limit", limit);
+            if (afterSession != null) {
+                request.queryParam("after_session_id", afterSession);
+                if (withInitiator) {
+                    request.queryParam("after_initiator_id", afterInitiator);
+                }
+            }
+            JsonPath page = request.get("/api/v2/aibridge/sessions").then().statusCode(200).extract().jsonPath();
+            List<String> keys = keys(page);
+            seen.addAll(keys);
+            if (keys.size() < limit) {
+                return seen;
+            }
+            afterSession = page.getString("sessions[-1].id");
+            afterInitiator = page.getString("sessions[-1].initiator.id");
+        }
+        throw new AssertionError("the walk did not end: " + seen);
+    }
+
+    private static List<String> keys(JsonPath page) {
+        List<String> ids = page.getList("sessions.id", String.class);
+        List<String> initiators = page.getList("sessions.initiator.id", String.class);
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            keys.add(ids.get(i) + "/" + initiators.get(i));
+        }
+        return keys;
     }
 
     private JsonPath list(Map<String, String> params) {
