@@ -223,6 +223,13 @@ class StreamingBehaviourTest {
         String metrics = proxy.get("/q/metrics").body();
         assertThat(metrics).contains("aibridge_passthrough_total{method=\"GET\",provider=\"openai\",route=\"/v1/models\"}");
         assertThat(metrics).contains("aibridge_passthrough_total{method=\"POST\",provider=\"anthropic\",route=\"/v1/messages/count_tokens\"}");
+        // ids in a path (a model, a response, a conversation) never become label values: a caller cannot make series without end
+        assertThat(metrics).contains("aibridge_passthrough_total{method=\"GET\",provider=\"anthropic\",route=\"/v1/models/{id}\"}");
+        assertThat(metrics).contains("aibridge_passthrough_total{method=\"GET\",provider=\"openai\",route=\"/v1/responses/{path}\"}");
+        proxy.get("/api/v2/aibridge/openai/v1/conversations/conv_label_probe/items", "Authorization", "Bearer " + TOKEN);
+        metrics = proxy.get("/q/metrics").body();
+        assertThat(metrics).contains("aibridge_passthrough_total{method=\"GET\",provider=\"openai\",route=\"/v1/conversations/{path}\"}");
+        assertThat(metrics).doesNotContain("claude-sonnet-4-5-20250929\"}", "resp_abc123", "conv_label_probe");
     }
 
     @Test

@@ -20,6 +20,8 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.util.List;
+
 /**
  * Reverse-proxies the allow-listed provider routes (models lists, token counting, ...) with the
  * provider key in place of the bridge token. Never recorded; counted in
@@ -31,6 +33,10 @@ import org.jboss.logging.Logger;
 public class PassthroughHandler {
 
     private static final Logger LOG = Logger.getLogger(PassthroughHandler.class);
+    /** The allowed subtrees whose paths carry ids: their route label is the subtree with a placeholder. */
+    private static final List<String> ANTHROPIC_SUBTREES = List.of("/v1/models/", "/api/event_logging/");
+    private static final List<String> COPILOT_SUBTREES = List.of("/models/", "/agents/", "/mcp/", "/.well-known/");
+    private static final List<String> OPENAI_SUBTREES = List.of("/models/", "/conversations/", "/responses/");
 
     private final CallerCredentials credentials;
     private final UpstreamClient upstream;
@@ -62,8 +68,26 @@ public class PassthroughHandler {
     }
 
     /**
+     * The route label of an {@linkplain #allowed allowed} passthrough path: the path itself for a
+     * fixed endpoint ({@code /v1/models}, {@code /v1/messages/count_tokens}), the allow-list entry
+     * with a placeholder for the rest ({@code /v1/models/{id}}, {@code /conversations/{path}}):
+     * model, conversation and response ids never become label values, so a caller cannot make
+     * series without end.
+     */
+    public static String routeLabel(ProviderType provider, String path) {
+        for (String prefix : provider == ProviderType.ANTHROPIC ? ANTHROPIC_SUBTREES
+                : provider == ProviderType.COPILOT ? COPILOT_SUBTREES : OPENAI_SUBTREES) {
+            if (path.startsWith(prefix)) {
+                return prefix + (prefix.endsWith("/models/") ? "{id}" : "{path}");
+            }
+        }
+        return path;
+    }
+
+
+    /**
      * @param path  the path after the provider prefix
-     * @param route the metric label
+     * @param route the metric label ({@link #routeLabel})
      */
     public void handle(RoutingContext ctx, ProviderInstance instance, String path, String route) {
         HttpServerRequest request = ctx.request();

@@ -90,7 +90,7 @@ public class ProxyRoutes {
                     + provider.name() + ", which calls Claude on AWS Bedrock; only /v1/messages and " + BedrockTokenCount.PATH + " are",
                     "unknown_url");
         } else if (PassthroughHandler.allowed(provider.type(), rest)) {
-            passthrough.handle(ctx, provider, rest, provider.route(rest));
+            passthrough.handle(ctx, provider, rest, provider.route(PassthroughHandler.routeLabel(provider.type(), rest)));
         } else {
             notFound(ctx, provider.type());
         }
