@@ -137,6 +137,12 @@ public class Providers {
                 throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_BEDROCK_* "
                         + "configures already; remove one of them or give " + variable + "NAME another name");
             }
+            if (builtIn != null && !sameUrl(builtIn.baseUrl(), defaultBaseUrl(builtIn.type()))) {
+                // the indexed one would take its place, and the legacy URL would be ignored without a word
+                throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_"
+                        + name.toUpperCase(Locale.ROOT) + "_BASE_URL configures already; remove one of them or give " + variable
+                        + "NAME another name");
+            }
             if (builtIn != null && !builtIn.keys().isEmpty()) {
                 throw new IllegalArgumentException("AIBRIDGE_PROVIDER_" + i + "_* is named \"" + name + "\", which AIBRIDGE_"
                         + name.toUpperCase(Locale.ROOT) + "_KEY" + (builtIn.keys().size() > 1 ? "S" : "") + " configures already; "
@@ -148,11 +154,7 @@ public class Providers {
                 throw new IllegalArgumentException(keyVariable + " is set for a copilot provider; Copilot is always called with "
                         + "each caller's own Copilot token (BYOK), so remove " + keyVariable);
             }
-            String baseUrl = instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty()).orElse(switch (type) {
-                case OPENAI -> OPENAI_BASE_URL;
-                case ANTHROPIC -> ANTHROPIC_BASE_URL;
-                case COPILOT -> COPILOT_BASE_URL;
-            });
+            String baseUrl = instance.baseUrl().map(String::trim).filter(u -> !u.isEmpty()).orElse(defaultBaseUrl(type));
             checkUrl(baseUrl, variable + "BASE_URL");
             // the contradictions first: resolving AWS credentials may take a call to STS or the container endpoint
             boolean onBedrock = BedrockSettings.requested(instance.bedrock());
@@ -173,6 +175,21 @@ public class Providers {
                     BedrockSettings.of(instance.bedrock(), variable + "BEDROCK_", environment, http).orElse(null)));
         }
         return new ArrayList<>(out.values());
+    }
+
+    private static String defaultBaseUrl(ProviderType type) {
+        return switch (type) {
+            case OPENAI -> OPENAI_BASE_URL;
+            case ANTHROPIC -> ANTHROPIC_BASE_URL;
+            case COPILOT -> COPILOT_BASE_URL;
+        };
+    }
+
+    /** The same URL, written with or without a last slash or spaces around it. */
+    private static boolean sameUrl(String a, String b) {
+        String x = a.trim();
+        String y = b.trim();
+        return (x.endsWith("/") ? x.substring(0, x.length() - 1) : x).equals(y.endsWith("/") ? y.substring(0, y.length() - 1) : y);
     }
 
     private static ProviderType type(String value, String variable) {

@@ -121,6 +121,21 @@ class ProvidersTest {
     }
 
     @Test
+    void aLegacyBaseUrlAndAnIndexedProviderOfTheSameNameStopTheStart() {
+        Indexed gateway = new Indexed("anthropic", Optional.empty(), Optional.of("sk-ant-gateway"), Optional.empty());
+        assertThatThrownBy(() -> Providers.resolve(OPENAI, new Legacy("https://proxy.internal/anthropic/", Optional.empty()),
+                Providers.COPILOT_BASE_URL, List.of(gateway), TestBedrockConfig.none(), Map.of(), null))
+                .hasMessageContaining("AIBRIDGE_PROVIDER_0_* is named \"anthropic\", which AIBRIDGE_ANTHROPIC_BASE_URL configures already");
+        Indexed enterprise = new Indexed("copilot", Optional.empty(), Optional.empty(), Optional.of("https://api.enterprise.githubcopilot.com"));
+        assertThatThrownBy(() -> Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, "https://api.business.githubcopilot.com",
+                List.of(enterprise), TestBedrockConfig.none(), Map.of(), null))
+                .hasMessageContaining("which AIBRIDGE_COPILOT_BASE_URL configures already");
+        // the default URL, however written, configures nothing: the indexed provider takes the name
+        assertThat(Providers.resolve(OPENAI, new Legacy(" https://api.anthropic.com", Optional.empty()), Providers.COPILOT_BASE_URL,
+                List.of(gateway), TestBedrockConfig.none(), Map.of(), null).get(1).keys().primary()).isEqualTo("sk-ant-gateway");
+    }
+
+    @Test
     void badListsStopTheStartNamingTheVariable() {
         assertThatThrownBy(() -> resolve(Indexed.of("bedrock", "aws"))).hasMessageContaining("AIBRIDGE_PROVIDER_0_TYPE is \"bedrock\"")
                 .hasMessageContaining("openai, anthropic and copilot");
