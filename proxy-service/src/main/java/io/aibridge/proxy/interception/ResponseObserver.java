@@ -5,9 +5,11 @@ import io.aibridge.proxy.sse.SseDecoder;
 
 /**
  * Reads a copy of one provider response (SSE events, or a whole blocking body) and records what it
- * sees through the {@link Recording}. Each provider API has one. Events are recorded while a frame
- * is decoded, that is before the relay writes it, so a response's tool usages are queued before its
- * terminal frame reaches the client.
+ * sees through the {@link Recording}. Each provider API has one. The relay gives it each chunk
+ * right after writing that chunk to the client (a stream the observer rewrites: before, as the
+ * frames it returns are what is written), in the same event-loop step: a response's tool usages are
+ * queued for Kafka within microseconds of its terminal frame, before the client can send its next
+ * request.
  */
 public abstract class ResponseObserver implements SseDecoder.Listener {
 
