@@ -142,7 +142,7 @@ public class SessionDetailRepository {
         Instant pageEndedAt = threads.stream().map(ThreadView::endedAt).filter(t -> t != null).max(Comparator.naturalOrder()).orElse(null);
         return new SessionDetailView(sessionId,
                 users.initiator(first.initiatorId(), first.username(), first.name(), first.avatarUrl()),
-                List.copyOf(providers), List.copyOf(models), SessionRepository.emptyToNull(first.client()),
+                List.copyOf(providers), List.copyOf(models), SessionRepository.client(first.client()),
                 Rows.parseObject(first.metadata()), pageStartedAt, pageEndedAt, first.startedAt(), endedAt,
                 total.view(), threads);
     }

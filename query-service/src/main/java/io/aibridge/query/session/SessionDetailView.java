@@ -17,7 +17,7 @@ public record SessionDetailView(
         @Schema(description = "Initiator of the session's first interception") InitiatorView initiator,
         @Schema(description = "Distinct provider types, sorted") List<String> providers,
         @Schema(description = "Distinct models, sorted") List<String> models,
-        @Schema(description = "Client of the first interception; omitted when unknown") String client,
+        @Schema(description = "Client of the first interception; Unknown when none was detected") String client,
         @Schema(description = "Metadata of the first interception") ObjectNode metadata,
         @Schema(description = "Earliest start of this page's threads; omitted on an empty page") Instant pageStartedAt,
         @Schema(description = "Latest end of this page's threads; omitted on an empty page") Instant pageEndedAt,

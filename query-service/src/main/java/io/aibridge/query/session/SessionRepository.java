@@ -96,7 +96,7 @@ public class SessionRepository {
         return new SessionView(row.sessionId(),
                 users.initiator(row.initiatorId(), row.username(), row.name(), row.avatarUrl()),
                 row.providers(), row.models(),
-                emptyToNull(row.client()), Rows.parseObject(row.metadata()),
+                client(row.client()), Rows.parseObject(row.metadata()),
                 matched == null ? row.startedAt() : matched.startedAt(),
                 matched == null ? row.endedAt() : matched.endedAt(),
                 matched == null ? row.threads() : matched.threads(),
@@ -334,7 +334,8 @@ public class SessionRepository {
         return initiatorId + "/" + sessionId;
     }
 
-    static String emptyToNull(String value) {
-        return value == null || value.isEmpty() ? null : value;
+    /** The stored client as every reader shows it: NULL (and empty) is {@code Unknown}, as in the interceptions list. */
+    static String client(String stored) {
+        return stored == null || stored.isEmpty() ? "Unknown" : stored;
     }
 }

@@ -14,7 +14,7 @@ public record SessionView(
         InitiatorView initiator,
         @Schema(description = "Distinct provider types, sorted") List<String> providers,
         @Schema(description = "Distinct models, sorted") List<String> models,
-        @Schema(description = "Client of the first interception; omitted when unknown") String client,
+        @Schema(description = "Client of the first interception; Unknown when none was detected") String client,
         @Schema(description = "Metadata of the first interception") ObjectNode metadata,
         @Schema(description = "Earliest start of the interceptions that matched the filters") Instant startedAt,
         @Schema(description = "Latest end of the interceptions that matched the filters") Instant endedAt,

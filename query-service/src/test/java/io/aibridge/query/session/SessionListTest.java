@@ -141,10 +141,26 @@ class SessionListTest {
     }
 
     @Test
-    void readsAMissingClientAsUnknownAndLeavesItOutOfTheSession() {
+    void readsAMissingClientAsUnknownInTheListAndTheDetail() {
         Map<String, Object> s3 = session(list(Map.of("client", "Unknown")), s3Root.id().toString());
+        JsonPath detail = owner.request().get("/api/v2/aibridge/sessions/" + s3Root.id()).then().statusCode(200).extract().jsonPath();
 
-        assertThat(s3).doesNotContainKey("client").containsEntry("last_prompt", "bob asks").containsEntry("threads", 1);
+        assertThat(s3).containsEntry("client", "Unknown").containsEntry("last_prompt", "bob asks").containsEntry("threads", 1);
+        assertThat(detail.getString("client")).isEqualTo("Unknown");
+    }
+
+    // adds a session, so it runs after the tests that count the base data set
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void readsAnEmptyClientAsUnknownInTheListAndTheDetail() {
+        data.interception(bob.id()).at("2026-03-12T08:00:00Z").clientSessionId("sl-empty-client").client("").save();
+        data.refreshSessions();
+
+        Map<String, Object> session = session(list(Map.of("session_id", "sl-empty-client")), "sl-empty-client");
+        JsonPath detail = owner.request().get("/api/v2/aibridge/sessions/sl-empty-client").then().statusCode(200).extract().jsonPath();
+
+        assertThat(session).containsEntry("client", "Unknown");
+        assertThat(detail.getString("client")).isEqualTo("Unknown");
     }
 
     @Test
