@@ -35,9 +35,10 @@ import java.util.UUID;
 public class InterceptionResource {
 
     static final String MESSAGE = "Invalid interception search query.";
-    private static final Set<SearchKey> KEYS = EnumSet.allOf(SearchKey.class);
+    /** The reference's interceptions keys: session_id is a sessions-list key only. */
+    private static final Set<SearchKey> KEYS = EnumSet.complementOf(EnumSet.of(SearchKey.SESSION_ID));
     private static final Set<String> PARAMS = Set.of("q", "limit", "offset", "after_id",
-            "initiator", "provider", "model", "client", "session_id", "started_after", "started_before");
+            "initiator", "provider", "model", "client", "started_after", "started_before");
 
     private final InterceptionRepository interceptions;
     private final FilterReader filters;
@@ -55,12 +56,11 @@ public class InterceptionResource {
                     + " user prompts, tool usages and model thoughts (each ordered by created_at). Filters can be given as"
                     + " query parameters, in q, or both. Page with offset or with the after_id cursor, not both.")
     @Parameter(name = "q", in = ParameterIn.QUERY, description = "Search query of key:value terms: initiator, provider, model,"
-            + " client, session_id, started_after, started_before. A term without a key means initiator.")
+            + " client, started_after, started_before. A term without a key means initiator.")
     @Parameter(name = "initiator", in = ParameterIn.QUERY, description = "User id, username or \"me\"")
     @Parameter(name = "provider", in = ParameterIn.QUERY, description = "Provider type: anthropic, openai, copilot")
     @Parameter(name = "model", in = ParameterIn.QUERY, description = "Exact model name")
     @Parameter(name = "client", in = ParameterIn.QUERY, description = "Client name; Unknown for undetected clients")
-    @Parameter(name = "session_id", in = ParameterIn.QUERY, description = "Session id")
     @Parameter(name = "started_after", in = ParameterIn.QUERY, description = "RFC 3339; started at or after it",
             schema = @Schema(type = SchemaType.STRING, format = "date-time"))
     @Parameter(name = "started_before", in = ParameterIn.QUERY, description = "RFC 3339; started at or before it; after started_after",

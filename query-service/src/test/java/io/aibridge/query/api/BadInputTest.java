@@ -162,6 +162,13 @@ class BadInputTest {
                     .body("validations.field", hasItem("started_after"));
         });
         bad("/api/v2/aibridge/models", Map.of("q", "client:x")).body("message", equalTo("Invalid models search query."));
+        // session_id is a sessions-list key only
+        bad(INTERCEPTIONS, Map.of("q", "session_id:bi-session")).body("message", equalTo("Invalid interception search query."))
+                .body("validations[0].field", equalTo("session_id"))
+                .body("validations[0].detail", equalTo("\"session_id\" is not a valid search key; valid keys are client, initiator,"
+                        + " model, provider, started_after, started_before"));
+        bad(INTERCEPTIONS, Map.of("session_id", "bi-session")).body("validations[0].field", equalTo("session_id"))
+                .body("validations[0].detail", containsString("not a valid query parameter"));
         bad("/api/v2/aibridge/clients", Map.of("q", "model:x")).body("message", equalTo("Invalid clients search query."));
     }
 
@@ -189,6 +196,8 @@ class BadInputTest {
         for (String value : injections) {
             for (String key : List.of("provider", "model", "client", "session_id")) {
                 owner.request().queryParam(key, value).get(SESSIONS).then().statusCode(200).body("count", equalTo(0));
+            }
+            for (String key : List.of("provider", "model", "client")) {
                 owner.request().queryParam(key, value).get(INTERCEPTIONS).then().statusCode(200).body("count", equalTo(0));
             }
             owner.request().queryParam("q", "model:\"" + value.replace("\"", "\\\"") + "\"").get(SESSIONS).then().statusCode(200)

@@ -124,7 +124,6 @@ class InterceptionListTest {
                 "model=gpt-5", List.of(i3.id().toString()),
                 "client=Unknown", List.of(i5.id().toString()),
                 "client=Codex", List.of(i3.id().toString()),
-                "session_id=cs-il", List.of(i2.id().toString(), i1.id().toString()),
                 "started_after=2026-03-20T10:00:05Z", List.of(i5.id().toString(), i3.id().toString(), i2.id().toString()),
                 "started_before=2026-03-20T10:00:05Z", List.of(i2.id().toString(), i1.id().toString()));
         expected.forEach((filter, ids) -> {
