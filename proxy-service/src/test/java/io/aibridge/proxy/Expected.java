@@ -140,6 +140,13 @@ final class Expected {
                 e.add("prompt " + id + " When does the contract renew? [scenario:cache-tokens]");
                 e.add(chatTokens(id, 2006, 300, 1920, 0));
             }
+            case "continuous-usage" -> {
+                // a running usage on every chunk: the final one is recorded once, and the call whose arguments streamed after the first
+                String id = "chatcmpl-3f9c1e7a5b2d4c8e9a0b1c2d3e4f5a6b";
+                e.add("prompt " + id + " What's the weather like in Paris? [scenario:continuous-usage]");
+                e.add("tool " + id + " chatcmpl-tool-8d2e4f6a0b1c4d3e9f8a7b6c5d4e3f2a get_weather " + WEATHER);
+                e.add(chatTokens(id, 152, 19, 0, 0));
+            }
             case "tool-result" -> e.add(chatTokens("chatcmpl-CZ1kZf7ToolResultL0kJ9hG8f", 120, 12, 0, 0));
             case "stream-error" -> {
                 if (stream) {
@@ -210,6 +217,11 @@ final class Expected {
                 String id = "resp_68a1f0fbcae88190f6a8c0e2d4f6a8c0";
                 e.add("prompt " + id + " When does the contract renew? [scenario:cache-tokens]");
                 e.add(responsesTokens(id, 5000, 120, 4864, 64));
+            }
+            case "bare-usage" -> {
+                String id = "resp_5b0e9c2d7a3f4e1b8c6d0a9f2e4b7c13";
+                e.add("prompt " + id + " Say hello in French. [scenario:bare-usage]");
+                e.add(responsesTokens(id, 42, 9, 0, 0));
             }
             case "tool-result" -> e.add(responsesTokens("resp_68a1f11e0e1c8190d4e6f8a0b2c4e6f8", 350, 12, 0, 0));
             case "stream-break" -> {

@@ -64,6 +64,12 @@ class FixtureInterceptionTest {
             List<String> names = new ArrayList<>(List.of("text", "tool-call", "tool-calls", "cache-tokens", "tool-result",
                     "stream-break", "error-400", "error-401", "error-429", "error-500", "hang"));
             names.add(api == Api.ANTHROPIC_MESSAGES ? "thinking" : "reasoning");
+            if (api == Api.OPENAI_CHAT) {
+                names.add("continuous-usage");
+            }
+            if (api == Api.OPENAI_RESPONSES) {
+                names.add("bare-usage");
+            }
             if (api == Api.ANTHROPIC_MESSAGES) {
                 names.add("error-529");
             }

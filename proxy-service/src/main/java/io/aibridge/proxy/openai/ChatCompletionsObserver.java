@@ -23,6 +23,13 @@ import java.util.TreeMap;
  * proxy always asks for {@code stream_options.include_usage}, a usage-only chunk with empty
  * {@code choices}, then {@code data: [DONE]}. Every tool call of every choice is recorded.
  *
+ * <p>Some OpenAI-compatible servers send a running usage on every chunk (vLLM's
+ * {@code continuous_usage_stats}, some gateways): the last usage seen is the response's, so it is
+ * recorded once, when the stream ends. Tool calls are recorded at their choice's
+ * {@code finish_reason}, or at {@code [DONE]}. Azure-backed servers (GitHub Copilot's API) open
+ * with a chunk whose {@code id} is empty (it carries {@code prompt_filter_results}): the stream's
+ * id is its first non-empty chunk id, and the prompt is recorded once that id is known.
+ *
  * <p>When the client did not ask for usage itself, the stream is rewritten so that it sees exactly
  * what it would have seen without the option: the usage-only chunk is dropped and the
  * {@code "usage":null} member the option adds to every other chunk is removed.
@@ -30,19 +37,29 @@ import java.util.TreeMap;
 public final class ChatCompletionsObserver extends ResponseObserver {
 
     private static final byte[] USAGE_NULL = ",\"usage\":null".getBytes(StandardCharsets.UTF_8);
-    /** The members a chunk's recording reads beyond its first chunk's id and model: a chunk with none of them (non-null) is skipped. */
+    /**
+     * The members a chunk's recording reads beyond the stream's id and model: once the id is known, a
+     * chunk with none of them (non-null) is skipped. A running usage makes every chunk parsed.
+     */
     private static final Set<String> RECORDED_MEMBERS = Set.of("tool_calls", "finish_reason", "usage", "error");
 
     private final boolean hideUsage;
     /** choice index → tool index → call being assembled. */
     private final Map<Integer, TreeMap<Integer, ToolCall>> calls = new TreeMap<>();
+    /** The last usage a chunk carried: recorded when the stream ends. */
+    private JsonNode lastUsage;
     private boolean usageRecorded;
-    private boolean promptDone;
+    /** A chunk with a non-empty id was seen: {@link #responseId} is the stream's, and the prompt is recorded. */
+    private boolean idKnown;
+    private boolean chunkSeen;
 
     private static final class ToolCall {
         String id;
         String name;
-        final StringBuilder arguments = new StringBuilder();
+        /** A custom tool ({@code type: "custom"}): its input is free text, recorded as it came. */
+        boolean custom;
+        /** The function's arguments, or the custom tool's input, as streamed. */
+        final StringBuilder input = new StringBuilder();
     }
 
     /** @param hideUsage the client did not ask for usage: strip what the forced option adds */
@@ -63,10 +80,11 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         }
         if (event.dataEquals("[DONE]")) {
             flushAllCalls();
+            finishStream();
             terminalSeen = true;
             return null;
         }
-        if (promptDone && !Json.hasNonNullMember(event, RECORDED_MEMBERS)) {
+        if (idKnown && !Json.hasNonNullMember(event, RECORDED_MEMBERS)) {
             // a text delta, the bulk of a stream: nothing in it is recorded (an absent or null usage included)
             return hideUsage ? withoutUsageNull(event) : null;
         }
@@ -80,11 +98,15 @@ public final class ChatCompletionsObserver extends ResponseObserver {
             streamErrorMessage = text(error, "message");
             return null;
         }
-        if (!promptDone) {
-            promptDone = true;
-            responseId = text(chunk, "id") == null ? "" : text(chunk, "id");
-            responseModel(text(chunk, "model"));
-            recording.prompt(responseId);
+        chunkSeen = true;
+        if (!idKnown) {
+            String id = text(chunk, "id");
+            if (id != null && !id.isEmpty()) {
+                idKnown = true;
+                responseId = id;
+                responseModel(text(chunk, "model"));
+                recording.prompt(responseId);
+            }
         }
         JsonNode choices = chunk.get("choices");
         if (choices != null && choices.isArray()) {
@@ -95,8 +117,7 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         JsonNode usage = chunk.get("usage");
         boolean usageOnly = usage != null && usage.isObject() && choices != null && choices.isEmpty();
         if (usage != null && usage.isObject()) {
-            flushAllCalls();
-            recordUsage(usage);
+            lastUsage = usage;
         }
         if (!hideUsage) {
             return null;
@@ -119,13 +140,17 @@ public final class ChatCompletionsObserver extends ResponseObserver {
                     call.id = id;
                 }
                 JsonNode function = fragment.get("function");
-                String name = text(function, "name");
+                JsonNode custom = fragment.get("custom");
+                if (custom != null && custom.isObject() || "custom".equals(text(fragment, "type"))) {
+                    call.custom = true;
+                }
+                String name = call.custom ? text(custom, "name") : text(function, "name");
                 if (name != null && !name.isEmpty()) {
                     call.name = name;
                 }
-                String arguments = text(function, "arguments");
-                if (arguments != null) {
-                    call.arguments.append(arguments);
+                String input = call.custom ? text(custom, "input") : text(function, "arguments");
+                if (input != null) {
+                    call.input.append(input);
                 }
             }
         }
@@ -156,7 +181,8 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         TreeMap<Integer, ToolCall> byIndex = calls.remove(choiceIndex);
         if (byIndex != null) {
             for (ToolCall call : byIndex.values()) {
-                recording.tool(responseId, call.id, call.name, Json.normalize(call.arguments.toString()));
+                String input = call.input.toString();
+                recording.tool(responseId, call.id, call.name, call.custom ? input : Json.normalize(input));
             }
         }
     }
@@ -167,12 +193,19 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         }
     }
 
-    private void recordUsage(JsonNode usage) {
-        if (usageRecorded) {
-            return;
+    /**
+     * The stream is over ({@code [DONE]}, or cut): the prompt if no chunk had an id, and the last
+     * usage seen, once.
+     */
+    private void finishStream() {
+        if (!idKnown && chunkSeen) {
+            idKnown = true;
+            recording.prompt(responseId);
         }
-        usageRecorded = true;
-        record(usage);
+        if (lastUsage != null && !usageRecorded) {
+            usageRecorded = true;
+            record(lastUsage);
+        }
     }
 
     private void record(JsonNode usage) {
@@ -236,7 +269,8 @@ public final class ChatCompletionsObserver extends ResponseObserver {
 
     @Override
     public void onStreamEnd() {
-        // a stream cut before finish_reason: the calls are incomplete and are not recorded
+        // a stream cut before finish_reason: the calls are incomplete and are not recorded; the usage is the last seen
+        finishStream();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.aibridge.proxy.openai;
 
+import io.aibridge.events.PromptRecorded;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.proxy.interception.RecordingProbe;
@@ -7,7 +8,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Chat Completions streams beyond the fixtures: several choices, fragments without an index. */
+/**
+ * Chat Completions streams beyond the fixtures: several choices, fragments without an index, a
+ * running usage on every chunk, an opening chunk without an id, streamed custom tool calls.
+ */
 class ChatCompletionsObserverTest {
 
     private static String chunk(String choices, String usage) {
@@ -42,5 +46,72 @@ class ChatCompletionsObserverTest {
         RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse, 3);
         assertThat(probe.of(ToolUsageRecorded.class, t -> t.providerToolCallId() + " " + t.input()))
                 .containsExactly("call_1 {\"a\":1}", "call_2 {}");
+    }
+
+    /** vLLM's {@code continuous_usage_stats}: a running usage on every chunk, the final one last. */
+    private static final String RUNNING_USAGE = chunk("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_w\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]",
+                    "{\"prompt_tokens\":80,\"completion_tokens\":1,\"total_tokens\":81}")
+            + chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"location\\\":\"}}]},\"finish_reason\":null}]",
+                    "{\"prompt_tokens\":80,\"completion_tokens\":5,\"total_tokens\":85}")
+            + chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"finish_reason\":null}]",
+                    "{\"prompt_tokens\":80,\"completion_tokens\":9,\"total_tokens\":89}");
+
+    @Test
+    void recordsTheFinalUsageOnceAndToolCallsThatStreamAfterARunningUsage() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        String sse = RUNNING_USAGE
+                + chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]", "{\"prompt_tokens\":80,\"completion_tokens\":12,\"total_tokens\":92}")
+                + chunk("[]", "{\"prompt_tokens\":80,\"completion_tokens\":12,\"total_tokens\":92}")
+                + "data: [DONE]\n\n";
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, true), sse, 11);
+        assertThat(probe.of(ToolUsageRecorded.class, t -> t.providerToolCallId() + " " + t.tool() + " " + t.input()))
+                .containsExactly("call_w get_weather {\"location\":\"Paris\"}");
+        assertThat(probe.of(TokenUsageRecorded.class, t -> t.inputTokens() + "/" + t.outputTokens())).containsExactly("80/12");
+    }
+
+    @Test
+    void aStreamCutAfterRunningUsagesRecordsTheLastOneSeen() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), RUNNING_USAGE, 5);
+        assertThat(probe.of(TokenUsageRecorded.class, t -> t.providerResponseId() + " " + t.inputTokens() + "/" + t.outputTokens()))
+                .containsExactly("chatcmpl-1 80/9");
+        assertThat(probe.of(ToolUsageRecorded.class)).as("a call cut before its finish_reason is incomplete").isEmpty();
+    }
+
+    @Test
+    void takesTheStreamsIdFromItsFirstChunkThatHasOne() {
+        // GitHub Copilot's API (Azure) opens with the prompt's content filter results, in a chunk without an id
+        RecordingProbe probe = new RecordingProbe("hi");
+        String sse = "data: {\"choices\":[],\"created\":0,\"id\":\"\",\"model\":\"\",\"object\":\"\",\"prompt_filter_results\":[{\"prompt_index\":0,"
+                + "\"content_filter_results\":{\"hate\":{\"filtered\":false,\"severity\":\"safe\"}}}]}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"role\":\"assistant\",\"tool_calls\":[{\"function\":{\"arguments\":\"\",\"name\":\"get_time\"},"
+                + "\"id\":\"call_t\",\"index\":0,\"type\":\"function\"}]}}],\"created\":1764323730,\"id\":\"chatcmpl-copilot1\",\"model\":\"gpt-4.1-2025-04-14\"}\n\n"
+                + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":null,\"tool_calls\":[{\"function\":{\"arguments\":\"{\\\"timezone\\\":\\\"UTC\\\"}\"},\"index\":0}]}}],"
+                + "\"created\":1764323730,\"id\":\"chatcmpl-copilot1\",\"model\":\"gpt-4.1-2025-04-14\"}\n\n"
+                + "data: {\"choices\":[{\"finish_reason\":\"tool_calls\",\"index\":0,\"delta\":{\"content\":null}}],\"created\":1764323730,\"id\":\"chatcmpl-copilot1\","
+                + "\"usage\":{\"completion_tokens\":15,\"prompt_tokens\":70,\"total_tokens\":85},\"model\":\"gpt-4.1-2025-04-14\"}\n\n"
+                + "data: [DONE]\n\n";
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse, 9);
+        assertThat(probe.of(PromptRecorded.class, p -> p.providerResponseId() + " " + p.prompt())).containsExactly("chatcmpl-copilot1 hi");
+        assertThat(probe.of(ToolUsageRecorded.class, t -> t.providerResponseId() + " " + t.tool() + " " + t.input()))
+                .containsExactly("chatcmpl-copilot1 get_time {\"timezone\":\"UTC\"}");
+        assertThat(probe.of(TokenUsageRecorded.class, t -> t.providerResponseId() + " " + t.inputTokens() + "/" + t.outputTokens()))
+                .containsExactly("chatcmpl-copilot1 70/15");
+    }
+
+    @Test
+    void recordsStreamedCustomToolCallsWithTheirRawInput() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        String sse = chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_c\",\"type\":\"custom\",\"custom\":{\"name\":\"code_exec\",\"input\":\"\"}}]}}]", "null")
+                + chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\"print({\\\"a\\\": \"}}]}}]", "null")
+                + chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\"1})\\n\"}}]}}]", "null")
+                + chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_f\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{ }\"}}]}}]", "null")
+                + chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]", "null")
+                + chunk("[]", "{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}")
+                + "data: [DONE]\n\n";
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse, 6);
+        assertThat(probe.of(ToolUsageRecorded.class, t -> t.providerToolCallId() + " " + t.tool() + " " + t.input()))
+                .as("a custom tool's input is text, as the blocking answer records it")
+                .containsExactly("call_c code_exec print({\"a\": 1})\n", "call_f f {}");
     }
 }
