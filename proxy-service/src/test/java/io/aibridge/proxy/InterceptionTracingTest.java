@@ -193,6 +193,34 @@ class InterceptionTracingTest {
     }
 
     @Test
+    void reasoningTokensAreOnTheUpstreamSpanOnlyWhenTheProviderReportsThem() {
+        // vLLM: a running usage without details on every chunk; the span has the final usage and no reasoning count
+        ObjectNode chat = Fixture.load(Api.OPENAI_CHAT, "continuous-usage").request(true).put("model", "untooled-qwen2.5-coder");
+        HttpResponse<String> chatResponse = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), chat.toString(),
+                "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        assertThat(chatResponse.statusCode()).isEqualTo(200);
+        Attributes chatSpan = awaitTrace(ProxyClient.interceptionId(chatResponse), RECORD_INTERCEPTION_ENDED).one(UPSTREAM).getAttributes();
+        assertThat(chatSpan.get(GEN_AI_RESPONSE_ID)).isEqualTo("chatcmpl-3f9c1e7a5b2d4c8e9a0b1c2d3e4f5a6b");
+        assertThat(chatSpan.get(GEN_AI_INPUT_TOKENS)).isEqualTo(152L);
+        assertThat(chatSpan.get(GEN_AI_OUTPUT_TOKENS)).isEqualTo(19L);
+        assertThat(chatSpan.get(GEN_AI_REASONING)).as("not reported by the provider").isNull();
+
+        ObjectNode responses = Fixture.load(Api.OPENAI_RESPONSES, "bare-usage").request(false).put("model", "untooled-gpt-oss-120b");
+        HttpResponse<String> responsesResponse = proxy.post(ProxyClient.path(Api.OPENAI_RESPONSES), responses.toString(),
+                "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        assertThat(responsesResponse.statusCode()).isEqualTo(200);
+        UUID id = ProxyClient.interceptionId(responsesResponse);
+        Attributes responsesSpan = awaitTrace(id, RECORD_INTERCEPTION_ENDED).one(UPSTREAM).getAttributes();
+        assertThat(responsesSpan.get(GEN_AI_OUTPUT_TOKENS)).isEqualTo(9L);
+        assertThat(responsesSpan.get(GEN_AI_REASONING)).as("not reported by the provider").isNull();
+        // the token usage event keeps its extra types, 0 for what was not reported
+        io.aibridge.events.TokenUsageRecorded tokens = EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(15)).stream()
+                .filter(io.aibridge.events.TokenUsageRecorded.class::isInstance).map(io.aibridge.events.TokenUsageRecorded.class::cast)
+                .findFirst().orElseThrow();
+        assertThat(tokens.metadata()).containsEntry("output_reasoning", 0L).containsEntry("total_tokens", 51L);
+    }
+
+    @Test
     void claudeOnBedrockIsTracedAsAwsBedrockWithTheBedrockModel() {
         ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true);
         request.put("model", "claude-3-5-haiku-20241022");

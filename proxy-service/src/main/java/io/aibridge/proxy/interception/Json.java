@@ -152,4 +152,10 @@ public final class Json {
         JsonNode n = parent == null ? null : parent.get(field);
         return n != null && n.canConvertToLong() ? Math.max(0, n.asLong()) : 0;
     }
+
+    /** A non-negative integer field, or -1 when the provider did not report it (absent, null, not a number). */
+    public static long reported(JsonNode parent, String field) {
+        JsonNode n = parent == null ? null : parent.get(field);
+        return n != null && n.isNumber() && n.canConvertToLong() ? Math.max(0, n.asLong()) : -1;
+    }
 }

@@ -179,13 +179,26 @@ public final class Recording {
         }
     }
 
+    /** One upstream response's usage, from a provider that reports no reasoning tokens. */
     public void tokens(String providerResponseId, long input, long output, long cacheRead, long cacheWrite, Map<String, Long> extra) {
+        tokens(providerResponseId, input, output, cacheRead, cacheWrite, -1, extra);
+    }
+
+    /**
+     * One upstream response's usage.
+     *
+     * @param reasoning the reasoning output tokens the provider reported, or -1 when it reported none
+     *                  (then the span gets no {@code gen_ai.usage.reasoning.output_tokens}); the
+     *                  event carries them only in {@code extra}
+     */
+    public void tokens(String providerResponseId, long input, long output, long cacheRead, long cacheWrite, long reasoning,
+                       Map<String, Long> extra) {
         if (ended) {
             return;
         }
         publish(InterceptionSpans.RECORD_TOKEN_USAGE, new TokenUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
                 providerResponseId, Math.max(0, input), Math.max(0, output), Math.max(0, cacheRead), Math.max(0, cacheWrite), extra));
-        trace.usage(providerResponseId, input, output, cacheRead, cacheWrite, reasoning(extra));
+        trace.usage(providerResponseId, input, output, cacheRead, cacheWrite, reasoning);
         String p = context.providerName();
         metrics.tokens(p, context.model(), context.client(), "input", input);
         metrics.tokens(p, context.model(), context.client(), "output", output);
@@ -259,15 +272,5 @@ public final class Recording {
         if (endListener != null) {
             endListener.ended(status, httpStatus);
         }
-    }
-
-    /** Reasoning output tokens from a usage's extra types (Chat and Responses report them), or -1. */
-    private static long reasoning(Map<String, Long> extra) {
-        Long chat = extra.get("completion_reasoning");
-        if (chat != null) {
-            return chat;
-        }
-        Long responses = extra.get("output_reasoning");
-        return responses != null ? responses : -1;
     }
 }

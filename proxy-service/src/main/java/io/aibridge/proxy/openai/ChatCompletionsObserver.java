@@ -218,9 +218,10 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         extra.put("completion_accepted_prediction", Json.count(completion, "accepted_prediction_tokens"));
         extra.put("completion_rejected_prediction", Json.count(completion, "rejected_prediction_tokens"));
         extra.put("completion_audio", Json.count(completion, "audio_tokens"));
-        extra.put("completion_reasoning", Json.count(completion, "reasoning_tokens"));
+        long reasoning = Json.reported(completion, "reasoning_tokens");
+        extra.put("completion_reasoning", Math.max(0, reasoning));
         recording.tokens(responseId, Json.count(usage, "prompt_tokens") - cached, Json.count(usage, "completion_tokens"),
-                cached, 0, extra);
+                cached, 0, reasoning, extra);
     }
 
     /** The frame without the {@code ,"usage":null} member (OpenAI writes compact JSON). */

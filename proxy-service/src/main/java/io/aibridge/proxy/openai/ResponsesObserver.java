@@ -113,9 +113,11 @@ public final class ResponsesObserver extends ResponseObserver {
             long cached = Json.count(inputDetails, "cached_tokens");
             Map<String, Long> extra = new LinkedHashMap<>();
             extra.put("input_cached", cached);
-            extra.put("output_reasoning", Json.count(outputDetails, "reasoning_tokens"));
+            long reasoning = Json.reported(outputDetails, "reasoning_tokens");
+            extra.put("output_reasoning", Math.max(0, reasoning));
             extra.put("total_tokens", Json.count(usage, "total_tokens"));
-            recording.tokens(responseId, Json.count(usage, "input_tokens") - cached, Json.count(usage, "output_tokens"), cached, 0, extra);
+            recording.tokens(responseId, Json.count(usage, "input_tokens") - cached, Json.count(usage, "output_tokens"), cached, 0,
+                    reasoning, extra);
         }
     }
 
