@@ -276,6 +276,44 @@ class McpInjectionTest {
     }
 
     @Test
+    void chatLoopOverARunningUsageAndIdLessOpeningChunksSumsEachRoundsFinalUsage() {
+        // each round opens with Copilot's id-less prompt_filter_results chunk and carries vLLM's running usage on every chunk
+        ObjectNode request = Fixture.load(Api.OPENAI_CHAT, "mcp-running-usage").request(true);
+        request.putObject("stream_options").put("include_usage", true);
+        HttpResponse<String> response = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), request.toString(),
+                headers(Api.OPENAI_CHAT, "mcp-running-usage"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        String firstId = Fixture.load(Api.OPENAI_CHAT, "mcp-running-usage").responseJson().path("id").asText();
+        assertThat(chunks.get(0).has("prompt_filter_results")).as("the first round's opening chunk, relayed as it came").isTrue();
+        assertThat(chunks.subList(1, chunks.size())).allSatisfy(c -> {
+            assertThat(c.path("id").asText()).isEqualTo(firstId);
+            assertThat(c.path("choices").path(0).path("delta").has("tool_calls")).isFalse();
+        });
+        assertThat(chunks.stream().map(c -> c.path("choices").path(0).path("delta").path("content").asText(""))
+                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
+        JsonNode usage = chunks.get(chunks.size() - 1).path("usage");
+        assertThat(chunks.get(chunks.size() - 1).path("choices").isEmpty()).isTrue();
+        assertThat(usage.path("prompt_tokens").asLong()).as("each round's final usage, once").isEqualTo(500 + 650);
+        assertThat(usage.path("completion_tokens").asLong()).isEqualTo(30 + 12);
+        assertThat(usage.path("total_tokens").asLong()).isEqualTo(530 + 662);
+        assertThat(usage.path("prompt_tokens_details").path("cached_tokens").asLong()).isEqualTo(100 + 200);
+
+        JsonNode call = fake.requests("/v1/chat/completions").get(1).json().path("messages").get(1).path("tool_calls").get(0);
+        assertThat(call.path("function").path("arguments").asText()).as("the arguments that streamed after the first usage").isEqualTo(ECHO_INPUT);
+        assertThat(mcp.calls()).extracting(McpTestServer.Call::arguments).containsExactly(java.util.Map.of("text", "hello from the model"));
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.providerResponseId()).isEqualTo(firstId);
+        assertThat(json(tool.input())).isEqualTo(json(ECHO_INPUT));
+        assertThat(tokens(events)).containsExactly("in=400 out=30 cache_read=100", "in=450 out=12 cache_read=200");
+    }
+
+    @Test
     void chatBlockingRunsAChainOfToolsAndReturnsOneCompletion() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-chain", false);
 

@@ -30,6 +30,13 @@ import java.util.TreeMap;
  * tool calls, the intermediate {@code finish_reason} chunks, usage chunks and {@code [DONE]}; chunks
  * of later rounds carry the first round's id, and the final usage (only for clients that asked for
  * usage) is summed over all rounds.
+ *
+ * <p>As in {@link ChatCompletionsObserver}: a round's usage is the last one its stream carries (some
+ * servers send a running usage on every chunk, vLLM's {@code continuous_usage_stats}), added to the
+ * loop's totals once, at {@code [DONE]}; injected calls are collected at {@code finish_reason} (else
+ * at the usage-only chunk or {@code [DONE]}), never while their arguments may still stream; the
+ * first round's id is its first non-empty chunk id (GitHub Copilot's Azure upstream opens with an
+ * id-less chunk); a streamed custom tool call ({@code custom.name}) is always the client's.
  */
 final class ChatLoop extends LoopApi {
 
@@ -74,6 +81,8 @@ final class ChatLoop extends LoopApi {
         private static final class Call {
             String id;
             String name;
+            /** A custom tool ({@code type: "custom"}): never an injected one, which are functions. */
+            boolean custom;
             final StringBuilder arguments = new StringBuilder();
         }
 
@@ -84,6 +93,8 @@ final class ChatLoop extends LoopApi {
         private final StringBuilder content = new StringBuilder();
         private boolean anyContent;
         private boolean finished;
+        /** The last usage the round's stream carried: its own, added to the loop's totals at {@code [DONE]}. */
+        private JsonNode roundUsage;
 
         ChatRound(LoopState loop, ResponseObserver observer) {
             super(loop, observer);
@@ -96,16 +107,25 @@ final class ChatLoop extends LoopApi {
             }
             if (event.dataEquals("[DONE]")) {
                 terminal = true;
+                loop.totals.add(roundUsage);
+                if (!finished) {
+                    collectInjected(); // a stream without finish_reason: its calls are complete now
+                }
                 return loops() ? SseDecoder.DROP : null;
             }
             if (!(Json.parse(event) instanceof ObjectNode chunk) || chunk.has("error")) {
                 return null;
             }
-            if (text(chunk, "id") != null) {
-                responseId = text(chunk, "id");
+            String chunkId = text(chunk, "id");
+            if (responseId.isEmpty() && chunkId != null && !chunkId.isEmpty()) {
+                responseId = chunkId;
                 if (loop.firstId == null) {
-                    loop.firstId = responseId;
+                    loop.firstId = chunkId;
                 }
+            }
+            JsonNode usage = chunk.get("usage");
+            if (usage instanceof ObjectNode) {
+                roundUsage = usage; // read before any return: the finish_reason chunk may carry the round's usage
             }
             boolean changed = false;
             boolean meaningful = false;
@@ -130,17 +150,24 @@ final class ChatLoop extends LoopApi {
                             if (text(fragment, "id") != null && !text(fragment, "id").isEmpty()) {
                                 call.id = text(fragment, "id");
                             }
-                            String name = text(fragment.path("function"), "name");
+                            JsonNode function = fragment.get("function");
+                            if (function == null && (fragment.get("custom") instanceof ObjectNode || "custom".equals(text(fragment, "type")))) {
+                                call.custom = true;
+                            }
+                            if (call.custom) {
+                                function = fragment.get("custom");
+                            }
+                            String name = text(function, "name");
                             if (name != null && !name.isEmpty() && call.name == null) {
                                 call.name = name;
-                                if (loop.tools.contains(name)) {
+                                if (!call.custom && loop.tools.contains(name)) {
                                     hidden.add(index);
                                 } else {
                                     clientCalls = true;
                                     clientIndex.put(index, clientIndex.size());
                                 }
                             }
-                            String arguments = text(fragment.path("function"), "arguments");
+                            String arguments = text(function, call.custom ? "input" : "arguments");
                             if (arguments != null) {
                                 call.arguments.append(arguments);
                             }
@@ -182,23 +209,26 @@ final class ChatLoop extends LoopApi {
                     }
                 }
             }
-            JsonNode usage = chunk.get("usage");
             if (usage instanceof ObjectNode u) {
-                loop.totals.add(u);
-                if (!finished) {
-                    collectInjected();
+                boolean usageOnly = choices == null || choices.isEmpty();
+                if (!finished && usageOnly) {
+                    collectInjected(); // the usage-only chunk comes after every choice's last chunk
                 }
                 if (loops() || !loop.clientAskedUsage) {
-                    if (choices == null || choices.isEmpty()) {
+                    if (usageOnly) {
                         return SseDecoder.DROP; // the usage-only chunk
                     }
-                    chunk.remove("usage");
+                    chunk.remove("usage"); // a running usage: what is left may be nothing the client needs
                     changed = true;
-                } else if (loop.round > 1) {
-                    loop.totals.apply(u);
-                    changed = true;
+                } else {
+                    if (loop.round > 1) {
+                        ObjectNode shown = u.deepCopy(); // roundUsage stays the provider's
+                        loop.totals.addEarlierRounds(shown);
+                        chunk.set("usage", shown);
+                        changed = true;
+                    }
+                    meaningful = true;
                 }
-                meaningful = true;
             } else if (usage != null && usage.isNull() && !loop.clientAskedUsage) {
                 chunk.remove("usage"); // added by the include_usage the proxy forced
                 changed = true;

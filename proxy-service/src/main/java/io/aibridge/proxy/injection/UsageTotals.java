@@ -55,6 +55,29 @@ final class UsageTotals {
         }
     }
 
+    /**
+     * Adds to every integer leaf of a usage of the round in progress (not yet {@link #add added}) its
+     * sum over the earlier rounds.
+     */
+    void addEarlierRounds(ObjectNode usage) {
+        addEarlierRounds("", usage);
+    }
+
+    private void addEarlierRounds(String prefix, ObjectNode node) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String path = prefix + e.getKey();
+            if (e.getValue().isIntegralNumber()) {
+                Long earlier = sums.get(path);
+                if (earlier != null) {
+                    node.put(e.getKey(), e.getValue().asLong() + earlier);
+                }
+            } else if (e.getValue().isObject()) {
+                addEarlierRounds(path + ".", (ObjectNode) e.getValue());
+            }
+        }
+    }
+
     /** Adds a top-level counter the usage object lacks, when some round reported it. */
     void addMissing(ObjectNode usage, String field) {
         if (!usage.has(field) && sums.containsKey(field)) {
