@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongBinaryOperator;
 
 /**
  * Token usage summed over the rounds of a tool loop, field by field, in the provider's own shape:
@@ -40,19 +41,7 @@ final class UsageTotals {
 
     /** Sets every integer leaf of the usage object to its sum over the rounds. */
     void apply(ObjectNode usage) {
-        apply("", usage);
-    }
-
-    private void apply(String prefix, ObjectNode node) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            String path = prefix + e.getKey();
-            if (e.getValue().isIntegralNumber() && sums.containsKey(path)) {
-                node.put(e.getKey(), sums.get(path));
-            } else if (e.getValue().isObject()) {
-                apply(path + ".", (ObjectNode) e.getValue());
-            }
-        }
+        rewrite("", usage, (value, sum) -> sum);
     }
 
     /**
@@ -60,20 +49,21 @@ final class UsageTotals {
      * sum over the earlier rounds.
      */
     void addEarlierRounds(ObjectNode usage) {
-        addEarlierRounds("", usage);
+        rewrite("", usage, Long::sum);
     }
 
-    private void addEarlierRounds(String prefix, ObjectNode node) {
+    /** Replaces every integer leaf that has a sum by {@code with(leaf, sum)}. */
+    private void rewrite(String prefix, ObjectNode node, LongBinaryOperator with) {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String path = prefix + e.getKey();
             if (e.getValue().isIntegralNumber()) {
-                Long earlier = sums.get(path);
-                if (earlier != null) {
-                    node.put(e.getKey(), e.getValue().asLong() + earlier);
+                Long sum = sums.get(path);
+                if (sum != null) {
+                    node.put(e.getKey(), with.applyAsLong(e.getValue().asLong(), sum));
                 }
             } else if (e.getValue().isObject()) {
-                addEarlierRounds(path + ".", (ObjectNode) e.getValue());
+                rewrite(path + ".", (ObjectNode) e.getValue(), with);
             }
         }
     }
