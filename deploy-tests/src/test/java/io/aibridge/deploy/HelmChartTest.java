@@ -700,6 +700,14 @@ class HelmChartTest {
     }
 
     @Test
+    void quietAnthropicStreamsArePingedEveryTenSecondsUnlessTheValueSaysOtherwise() {
+        assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").path("data").path("AIBRIDGE_STREAM_KEEP_ALIVE").asText())
+                .isEqualTo("10s");
+        assertThat(RenderedChart.render("short ingress timeout", null, Map.of("proxy.streamKeepAlive", "5s"))
+                .get("ConfigMap", PREFIX + "proxy-service").path("data").path("AIBRIDGE_STREAM_KEEP_ALIVE").asText()).isEqualTo("5s");
+    }
+
+    @Test
     void theProxysCircuitBreakersAreOffByDefaultWithTheReferencesSettingsAndSetFromTheirValues() {
         JsonNode off = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_ENABLED").asText()).isEqualTo("false");
@@ -752,6 +760,7 @@ class HelmChartTest {
                 Arguments.of("zero MCP rounds", Map.of("mcp.maxRounds", 0), "maxRounds"),
                 Arguments.of("a negative proxy capacity", Map.of("proxy.maxConcurrency", -1), "maxConcurrency"),
                 Arguments.of("a rate limit that is not a whole number", Map.of("proxy.rateLimit", 2.5), "rateLimit"),
+                Arguments.of("a keep-alive without a unit", Map.of("proxy.streamKeepAlive", "10"), "streamKeepAlive"),
                 Arguments.of("a circuit breaker that opens at zero failures", Map.of("proxy.circuitBreaker.failureThreshold", 0),
                         "failureThreshold"),
                 Arguments.of("a circuit breaker timeout without a unit", Map.of("proxy.circuitBreaker.timeout", "30"), "timeout"),
