@@ -149,13 +149,12 @@ public final class Json {
 
     /** A non-negative integer field, 0 when absent. */
     public static long count(JsonNode parent, String field) {
-        JsonNode n = parent == null ? null : parent.get(field);
-        return n != null && n.canConvertToLong() ? Math.max(0, n.asLong()) : 0;
+        return Math.max(0, reported(parent, field));
     }
 
     /** A non-negative integer field, or -1 when the provider did not report it (absent, null, not a number). */
     public static long reported(JsonNode parent, String field) {
         JsonNode n = parent == null ? null : parent.get(field);
-        return n != null && n.isNumber() && n.canConvertToLong() ? Math.max(0, n.asLong()) : -1;
+        return n != null && n.canConvertToLong() ? Math.max(0, n.asLong()) : -1;
     }
 }

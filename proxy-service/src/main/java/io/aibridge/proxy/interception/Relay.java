@@ -76,8 +76,8 @@ public final class Relay implements UpstreamExchange.Listener {
     private SlowClient slowClient;
     private long lastActivityNanos;
     private long idleTimer = -1;
-    /** When the client was last written to (0: not yet), and the timer that keeps a quiet stream alive. */
-    private long lastWriteNanos;
+    /** When the last keep-alive went out, and the timer that keeps a quiet stream alive. */
+    private long lastPingNanos;
     private long keepAliveTimer = -1;
     /** What a streaming client got last: whether it ends an event decides if a frame of ours can be written now. */
     private final StreamTail streamTail = new StreamTail();
@@ -213,11 +213,16 @@ public final class Relay implements UpstreamExchange.Listener {
             if (finished || out.closed()) {
                 return;
             }
-            long quietMillis = lastWriteNanos == 0 ? 0 : (System.nanoTime() - lastWriteNanos) / 1_000_000;
-            if (quietMillis < keepAliveMillis) {
+            // the provider's bytes reach the client in the step that notes them, so the stream is as
+            // quiet as the provider, or as long ago as the last ping; nothing is timed per chunk for it
+            long quietMillis = (System.nanoTime() - Math.max(lastActivityNanos, lastPingNanos)) / 1_000_000;
+            if (!out.headWritten()) {
+                armKeepAlive(keepAliveMillis); // not started: nothing to keep alive yet
+            } else if (quietMillis < keepAliveMillis) {
                 armKeepAlive(keepAliveMillis - quietMillis);
             } else if (streamTail.atEventBoundary() && !out.writeQueueFull()) {
                 write(Buffer.buffer(observer.keepAliveFrame()));
+                lastPingNanos = System.nanoTime();
                 armKeepAlive(keepAliveMillis);
             } else {
                 armKeepAlive(Math.min(keepAliveMillis, KEEP_ALIVE_RETRY_MILLIS)); // inside an event, or the client is behind: soon again
@@ -232,7 +237,6 @@ public final class Relay implements UpstreamExchange.Listener {
             keepAliveTimer = -1;
         }
     }
-
 
     private void armIdleTimer(long delayMillis) {
         idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
@@ -390,7 +394,6 @@ public final class Relay implements UpstreamExchange.Listener {
         recording.firstByte();
         out.write(chunk);
         if (mode == Mode.STREAM) {
-            lastWriteNanos = System.nanoTime();
             streamTail.relayed(chunk);
         }
         if (out.writeQueueFull() && upstreamResponse != null) {

@@ -21,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reverse-proxies the allow-listed provider routes (models lists, token counting, ...) with the
@@ -33,10 +34,34 @@ import java.util.List;
 public class PassthroughHandler {
 
     private static final Logger LOG = Logger.getLogger(PassthroughHandler.class);
-    /** The allowed subtrees whose paths carry ids: their route label is the subtree with a placeholder. */
-    private static final List<String> ANTHROPIC_SUBTREES = List.of("/v1/models/", "/api/event_logging/");
-    private static final List<String> COPILOT_SUBTREES = List.of("/models/", "/agents/", "/mcp/", "/.well-known/");
-    private static final List<String> OPENAI_SUBTREES = List.of("/models/", "/conversations/", "/responses/");
+    /** The reference's passthrough allow-list per provider type (paths after the provider prefix). */
+    private static final AllowList ANTHROPIC = new AllowList(Set.of("/v1/models", "/v1/messages/count_tokens"),
+            List.of("/v1/models/", "/api/event_logging/"));
+    private static final AllowList COPILOT = new AllowList(Set.of("/models"), List.of("/models/", "/agents/", "/mcp/", "/.well-known/"));
+    private static final AllowList OPENAI = new AllowList(Set.of("/models", "/conversations"),
+            List.of("/models/", "/conversations/", "/responses/"));
+
+    /** Fixed endpoints, and subtrees whose paths carry ids (a model, a response, a conversation). */
+    private record AllowList(Set<String> endpoints, List<String> subtrees) {
+
+        static AllowList of(ProviderType provider) {
+            return switch (provider) {
+                case ANTHROPIC -> ANTHROPIC;
+                case COPILOT -> COPILOT;
+                case OPENAI -> OPENAI;
+            };
+        }
+
+        /** The subtree the path is in, or null. */
+        String subtree(String path) {
+            for (String subtree : subtrees) {
+                if (path.startsWith(subtree)) {
+                    return subtree;
+                }
+            }
+            return null;
+        }
+    }
 
     private final CallerCredentials credentials;
     private final UpstreamClient upstream;
@@ -55,16 +80,8 @@ public class PassthroughHandler {
 
     /** True when the path after the provider prefix is passthrough (the reference's allow-list). */
     public static boolean allowed(ProviderType provider, String path) {
-        if (provider == ProviderType.ANTHROPIC) {
-            return path.equals("/v1/models") || path.startsWith("/v1/models/") || path.equals("/v1/messages/count_tokens")
-                    || path.startsWith("/api/event_logging/");
-        }
-        if (provider == ProviderType.COPILOT) {
-            return path.equals("/models") || path.startsWith("/models/") || path.startsWith("/agents/") || path.startsWith("/mcp/")
-                    || path.startsWith("/.well-known/");
-        }
-        return path.equals("/models") || path.startsWith("/models/") || path.equals("/conversations")
-                || path.startsWith("/conversations/") || path.startsWith("/responses/");
+        AllowList list = AllowList.of(provider);
+        return list.endpoints().contains(path) || list.subtree(path) != null;
     }
 
     /**
@@ -75,15 +92,9 @@ public class PassthroughHandler {
      * series without end.
      */
     public static String routeLabel(ProviderType provider, String path) {
-        for (String prefix : provider == ProviderType.ANTHROPIC ? ANTHROPIC_SUBTREES
-                : provider == ProviderType.COPILOT ? COPILOT_SUBTREES : OPENAI_SUBTREES) {
-            if (path.startsWith(prefix)) {
-                return prefix + (prefix.endsWith("/models/") ? "{id}" : "{path}");
-            }
-        }
-        return path;
+        String subtree = AllowList.of(provider).subtree(path);
+        return subtree == null ? path : subtree + (subtree.endsWith("/models/") ? "{id}" : "{path}");
     }
-
 
     /**
      * @param path  the path after the provider prefix

@@ -187,9 +187,11 @@ public class Providers {
 
     /** The same URL, written with or without a last slash or spaces around it. */
     private static boolean sameUrl(String a, String b) {
-        String x = a.trim();
-        String y = b.trim();
-        return (x.endsWith("/") ? x.substring(0, x.length() - 1) : x).equals(y.endsWith("/") ? y.substring(0, y.length() - 1) : y);
+        return withoutLastSlash(a.trim()).equals(withoutLastSlash(b.trim()));
+    }
+
+    private static String withoutLastSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     private static ProviderType type(String value, String variable) {
