@@ -15,6 +15,9 @@ import io.opentelemetry.context.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import java.util.List;
+import java.util.Optional;
+
 import static io.aibridge.proxy.tracing.InterceptionSpans.*;
 
 /**
@@ -25,11 +28,21 @@ import static io.aibridge.proxy.tracing.InterceptionSpans.*;
 @ApplicationScoped
 public class InterceptionTracing {
 
+    /** The value of {@code OTEL_SEMCONV_STABILITY_OPT_IN} that turns on the newest GenAI conventions. */
+    public static final String GEN_AI_LATEST = "gen_ai_latest_experimental";
+
     private final Tracer tracer;
     private final boolean enabled;
+    private final boolean genAiSpanNames;
 
-    public InterceptionTracing(Tracer tracer, @ConfigProperty(name = TracingConfigInterceptor.SDK_DISABLED) boolean sdkDisabled) {
+    /**
+     * @param semconvOptIn {@code OTEL_SEMCONV_STABILITY_OPT_IN}, OpenTelemetry's comma-separated list
+     *                     of the conventions an instrumentation may emit in their newest form
+     */
+    public InterceptionTracing(Tracer tracer, @ConfigProperty(name = TracingConfigInterceptor.SDK_DISABLED) boolean sdkDisabled,
+                               @ConfigProperty(name = "otel.semconv-stability.opt-in") Optional<List<String>> semconvOptIn) {
         this.enabled = !sdkDisabled;
+        this.genAiSpanNames = semconvOptIn.orElse(List.of()).stream().map(String::trim).anyMatch(GEN_AI_LATEST::equals);
         // Quarkus' disabled SDK still hands out recording spans (they are dropped at the end): off, use a no-op tracer
         this.tracer = enabled ? tracer : OpenTelemetry.noop().getTracer("io.aibridge.proxy");
     }
@@ -74,7 +87,7 @@ public class InterceptionTracing {
         if (provider == ProviderType.ANTHROPIC) {
             attributes.put(AWS_BEDROCK, bedrock);
         }
-        return new LiveInterceptionTrace(tracer, attributes.build(), bedrock ? "aws.bedrock" : provider.wireName());
+        return new LiveInterceptionTrace(tracer, attributes.build(), bedrock ? "aws.bedrock" : provider.wireName(), genAiSpanNames);
     }
 
     /**

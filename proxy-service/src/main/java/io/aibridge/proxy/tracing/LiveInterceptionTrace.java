@@ -29,6 +29,7 @@ final class LiveInterceptionTrace extends InterceptionTrace {
 
     private final Tracer tracer;
     private final String genAiProvider;
+    private final boolean genAiSpanNames;
     private final Span intercept;
     private final Context interceptContext;
     private Attributes attributes;
@@ -53,9 +54,14 @@ final class LiveInterceptionTrace extends InterceptionTrace {
     private String providerErrorType;
     private boolean ended;
 
-    LiveInterceptionTrace(Tracer tracer, Attributes requestAttributes, String genAiProvider) {
+    /**
+     * @param genAiSpanNames name each upstream call's span as the GenAI conventions do ({@code chat
+     *                       claude-sonnet-4-5}) instead of {@code Intercept.ProcessRequest.Upstream}
+     */
+    LiveInterceptionTrace(Tracer tracer, Attributes requestAttributes, String genAiProvider, boolean genAiSpanNames) {
         this.tracer = tracer;
         this.genAiProvider = genAiProvider;
+        this.genAiSpanNames = genAiSpanNames;
         this.attributes = requestAttributes;
         this.intercept = tracer.spanBuilder(INTERCEPT).setParent(Context.current()).setAllAttributes(requestAttributes).startSpan();
         this.interceptContext = Context.current().with(intercept);
@@ -163,7 +169,7 @@ final class LiveInterceptionTrace extends InterceptionTrace {
         if (upstream != null) {
             endUpstream(null, null, null);
         }
-        var builder = tracer.spanBuilder(UPSTREAM).setParent(processContext()).setSpanKind(SpanKind.CLIENT)
+        var builder = tracer.spanBuilder(upstreamSpanName()).setParent(processContext()).setSpanKind(SpanKind.CLIENT)
                 .setAllAttributes(attributes)
                 .setAttribute(GEN_AI_OPERATION, CHAT)
                 .setAttribute(GEN_AI_PROVIDER, genAiProvider)
@@ -183,6 +189,14 @@ final class LiveInterceptionTrace extends InterceptionTrace {
         upstream = builder.startSpan();
         finishReasons.clear();
         providerErrorType = null;
+    }
+
+    /** {@code {gen_ai.operation.name} {gen_ai.request.model}} under the GenAI opt-in, the reference's name otherwise. */
+    private String upstreamSpanName() {
+        if (!genAiSpanNames) {
+            return UPSTREAM;
+        }
+        return requestModel == null || requestModel.isEmpty() ? CHAT : CHAT + " " + requestModel;
     }
 
     @Override
