@@ -224,6 +224,20 @@ class HelmChartTest {
         assertThat(ingress.at("/metadata/annotations").path("nginx.ingress.kubernetes.io/proxy-buffering").asText()).isEqualTo("off");
     }
 
+    /** ingress-nginx would otherwise cut a quiet OpenAI stream (which gets no pings) before the proxy gives up on it. */
+    @ParameterizedTest
+    @MethodSource("renderings")
+    void theIngressWaitsAtLeastAsLongAsTheProxyWaitsForItsProvider(RenderedChart chart) {
+        String timeout = chart.get("ConfigMap", PREFIX + "proxy-service").at("/data/AIBRIDGE_UPSTREAM_TIMEOUT").asText();
+        assertThat(timeout).endsWith("s");
+        long upstreamSeconds = Long.parseLong(timeout.substring(0, timeout.length() - 1));
+        JsonNode annotations = chart.get("Ingress", "bridge-aibridge").at("/metadata/annotations");
+        for (String annotation : List.of("proxy-read-timeout", "proxy-send-timeout")) {
+            assertThat(Long.parseLong(annotations.path("nginx.ingress.kubernetes.io/" + annotation).asText())).as(annotation)
+                    .isGreaterThanOrEqualTo(upstreamSeconds);
+        }
+    }
+
     @Test
     void httpRouteRoutesLikeTheIngress() {
         JsonNode route = production.get("HTTPRoute", "bridge-aibridge");
@@ -646,6 +660,39 @@ class HelmChartTest {
                 .path("value").asText()).as("extraEnv still reaches the container").isEqualTo("5s");
     }
 
+    /**
+     * The images start the JVM through run-java.sh, which puts {@code -XX:MaxRAMPercentage=80} and
+     * {@code -XX:+UseParallelGC} on the command line: options in JAVA_TOOL_OPTIONS lose to them, and
+     * a second collector there stops the JVM ("Multiple garbage collectors selected").
+     */
+    @ParameterizedTest
+    @MethodSource("renderings")
+    void jvmOptionsComeAfterTheImagesOwnAndTheCollectorReplacesItsCollector(RenderedChart chart) {
+        Map<String, String> collectors = Map.of("proxy", "-XX:+UseG1GC", "query", "-XX:+UseG1GC", "recorder", "-XX:+UseG1GC",
+                "retention", "-XX:+UseSerialGC");
+        collectors.forEach((service, collector) -> {
+            JsonNode container = container(chart.get("Deployment", PREFIX + service + "-service"));
+            assertThat(env(container, "JAVA_TOOL_OPTIONS").isMissingNode()).as(service).isTrue();
+            assertThat(env(container, "GC_CONTAINER_OPTIONS").path("value").asText()).as(service).isEqualTo(collector);
+            assertThat(env(container, "JAVA_OPTS_APPEND").path("value").asText()).as(service)
+                    .startsWith("-XX:MaxRAMPercentage=70").doesNotContain("GC");
+        });
+        assertThat(env(container(chart.get("Deployment", PREFIX + "retention-service")), "JAVA_OPTS_APPEND").path("value").asText())
+                .contains("-XX:TieredStopAtLevel=1");
+    }
+
+    @Test
+    void theTopicsTheServicesCreateTakeTheBrokersReplicationFactorUnlessTold() {
+        JsonNode shipped = defaults.get("ConfigMap", PREFIX + "shared").path("data");
+        assertThat(shipped.path("AIBRIDGE_EVENTS_REPLICATION_FACTOR").asText()).isEqualTo("-1");
+        assertThat(shipped.path("AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR").asText()).isEqualTo("-1");
+        JsonNode three = RenderedChart.render("replication 3", null, Map.of("kafka.replicationFactor", 3))
+                .get("ConfigMap", PREFIX + "shared").path("data");
+        assertThat(three.path("AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR").asText()).isEqualTo("3");
+        assertThatThrownBy(() -> RenderedChart.render("replication 0", null, Map.of("kafka.replicationFactor", 0)))
+                .hasMessageContaining("replicationFactor");
+    }
+
     @Test
     void twoProviderInstancesWithTheSameNameFailWithAClearMessage() {
         assertThatThrownBy(() -> RenderedChart.render("duplicate provider", null, Map.of(
@@ -742,6 +789,13 @@ class HelmChartTest {
                 Arguments.of("a replica count that is not a number", Map.of("recorder.replicaCount", "two"), "replicaCount"),
                 Arguments.of("a retention period in words", Map.of("retention.period", "60 days"), "period"),
                 Arguments.of("a retention period with an unknown unit", Map.of("retention.period", "3y"), "period"),
+                Arguments.of("a retention period in microseconds, which the service refuses", Map.of("retention.period", "5us"), "period"),
+                Arguments.of("a retention period in nanoseconds, which the service refuses", Map.of("retention.period", "5ns"), "period"),
+                Arguments.of("a collector among the JVM options (two collectors stop the JVM)",
+                        Map.of("proxy.javaOptions", "-XX:MaxRAMPercentage=70 -XX:+UseSerialGC"), "javaOptions"),
+                Arguments.of("a garbage collector that is not one", Map.of("retention.garbageCollector", "-Xmx1g"), "garbageCollector"),
+                Arguments.of("a provider instance named like the usage API", Map.of("providers.instances[0].name", "usage",
+                        "providers.instances[0].type", "openai"), "name"),
                 Arguments.of("a provider key written into the values", Map.of("providers.openai.apiKey", "sk-live-1234"), "apiKey"),
                 Arguments.of("a database password written into the values", Map.of("database.credentials.password", "hunter2"), "password"),
                 Arguments.of("a misspelt setting", Map.of("proxy.replicas", 3), "replicas"),
@@ -808,7 +862,7 @@ class HelmChartTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"0", "60d", "2w", "1440h", "90d12h", "45m"})
+    @ValueSource(strings = {"0", "60d", "2w", "1440h", "90d12h", "45m", "1.5d", "P60D", "PT1440H", "P2W", "P1DT12H"})
     void theSchemaAcceptsEveryRetentionFormatTheServiceUnderstands(String period) {
         RenderedChart chart = RenderedChart.render("retention " + period, null, Map.of("retention.period", period));
 

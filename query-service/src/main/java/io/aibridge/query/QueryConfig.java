@@ -55,9 +55,10 @@ public interface QueryConfig {
 
         /**
          * {@code AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR}: replication factor of the identity
-         * topic when this service creates it (use 3 on a production cluster).
+         * topic when this service creates it; -1 (the default) takes the broker's
+         * {@code default.replication.factor}, as the proxy does for the interceptions topic.
          */
-        @WithDefault("1")
+        @WithDefault("-1")
         short topicReplicationFactor();
     }
 

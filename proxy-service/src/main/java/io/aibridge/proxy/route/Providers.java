@@ -37,7 +37,7 @@ public class Providers {
     /** The reference's rule for names: groups of lower-case letters and digits joined by single hyphens. */
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
     /** Paths under the base path that belong to query-service (the reference refuses these names too). */
-    static final Set<String> RESERVED = Set.of("sessions", "interceptions", "models", "clients");
+    static final Set<String> RESERVED = Set.of("sessions", "interceptions", "models", "clients", "usage");
     static final String OPENAI_BASE_URL = "https://api.openai.com/v1/";
     static final String ANTHROPIC_BASE_URL = "https://api.anthropic.com/";
     static final String COPILOT_BASE_URL = "https://api.individual.githubcopilot.com";

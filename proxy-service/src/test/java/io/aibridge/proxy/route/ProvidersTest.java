@@ -147,7 +147,9 @@ class ProvidersTest {
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "Anthropic_Corp")))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_NAME is \"Anthropic_Corp\"");
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "corp--a"))).hasMessageContaining("single hyphens");
-        assertThatThrownBy(() -> resolve(Indexed.of("openai", "sessions"))).hasMessageContaining("a path of the query API");
+        for (String queryPath : List.of("sessions", "interceptions", "models", "clients", "usage")) {
+            assertThatThrownBy(() -> resolve(Indexed.of("openai", queryPath))).as(queryPath).hasMessageContaining("a path of the query API");
+        }
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "corp"), Indexed.of("openai", "corp")))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_* and AIBRIDGE_PROVIDER_1_* are both named \"corp\"");
         assertThatThrownBy(() -> resolve(new Indexed("openai", Optional.of("local"), Optional.empty(), Optional.of("localhost:8000/v1"))))
