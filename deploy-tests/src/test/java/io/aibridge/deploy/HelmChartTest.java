@@ -694,6 +694,20 @@ class HelmChartTest {
     }
 
     @Test
+    void theProxyServesNotReadyForAMomentThenLetsStreamsFinishWithinItsGracePeriod() {
+        JsonNode shipped = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(shipped.path("AIBRIDGE_SHUTDOWN_DELAY").asText()).isEqualTo("5s");
+        assertThat(shipped.path("AIBRIDGE_SHUTDOWN_TIMEOUT").asText()).as("120 s - 5 s - 30 s drain - 5 s").isEqualTo("80s");
+        assertThat(defaults.get("Deployment", PREFIX + "proxy-service").at("/spec/template/spec/terminationGracePeriodSeconds").asInt())
+                .isEqualTo(120);
+        JsonNode longer = RenderedChart.render("grace 600", null, Map.of("proxy.terminationGracePeriodSeconds", 600, "proxy.shutdownDelay", "10s"))
+                .get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(longer.path("AIBRIDGE_SHUTDOWN_TIMEOUT").asText()).isEqualTo("555s");
+        assertThatThrownBy(() -> RenderedChart.render("grace 30", null, Map.of("proxy.terminationGracePeriodSeconds", 30)))
+                .hasMessageContaining("leaves no time for requests in flight");
+    }
+
+    @Test
     void twoProviderInstancesWithTheSameNameFailWithAClearMessage() {
         assertThatThrownBy(() -> RenderedChart.render("duplicate provider", null, Map.of(
                 "providers.instances[0].name", "corp", "providers.instances[0].type", "anthropic",
