@@ -70,16 +70,17 @@ class HelmChartTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void rendersOneDeploymentAndServicePerService(RenderedChart chart) {
-        assertThat(chart.ofKind("Deployment")).extracting(d -> d.path("metadata").path("name").asText())
+        assertThat(chart.workloads()).extracting(d -> d.path("metadata").path("name").asText())
                 .containsExactlyInAnyOrderElementsOf(SERVICES.stream().map(s -> PREFIX + s).toList());
-        assertThat(chart.ofKind("Service")).extracting(d -> d.path("metadata").path("name").asText())
+        assertThat(chart.ofKind("Service")).filteredOn(s -> !"None".equals(s.at("/spec/clusterIP").asText()))
+                .extracting(d -> d.path("metadata").path("name").asText())
                 .containsExactlyInAnyOrderElementsOf(SERVICES.stream().map(s -> PREFIX + s).toList());
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void everyDeploymentProbesQuarkusHealthForStartedLiveAndReady(RenderedChart chart) {
-        for (JsonNode deployment : chart.ofKind("Deployment")) {
+        for (JsonNode deployment : chart.workloads()) {
             JsonNode container = container(deployment);
             assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/q/health/started");
             assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
@@ -94,7 +95,7 @@ class HelmChartTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void everyDeploymentRequestsCpuAndMemoryAndCapsMemory(RenderedChart chart) {
-        for (JsonNode deployment : chart.ofKind("Deployment")) {
+        for (JsonNode deployment : chart.workloads()) {
             JsonNode resources = container(deployment).path("resources");
             assertThat(resources.at("/requests/cpu").asText()).as(name(deployment)).isNotEmpty();
             assertThat(resources.at("/requests/memory").asText()).as(name(deployment)).isNotEmpty();
@@ -105,7 +106,7 @@ class HelmChartTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void everyDeploymentRunsAsNonRootOnAReadOnlyRootFilesystemWithoutCapabilities(RenderedChart chart) {
-        for (JsonNode deployment : chart.ofKind("Deployment")) {
+        for (JsonNode deployment : chart.workloads()) {
             JsonNode pod = deployment.at("/spec/template/spec");
             JsonNode container = container(deployment);
             assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).as(name(deployment)).isTrue();
@@ -126,6 +127,11 @@ class HelmChartTest {
         for (JsonNode deployment : chart.ofKind("Deployment")) {
             assertThat(deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt(-1)).as(name(deployment)).isZero();
         }
+        // a StatefulSet's pod must go before its successor can take its claim: one pod at a time, the others serve
+        for (JsonNode statefulSet : chart.ofKind("StatefulSet")) {
+            assertThat(statefulSet.at("/spec/updateStrategy/type").asText()).as(name(statefulSet)).isEqualTo("RollingUpdate");
+            assertThat(statefulSet.at("/spec/updateStrategy/rollingUpdate/maxUnavailable").asInt(1)).as(name(statefulSet)).isEqualTo(1);
+        }
     }
 
     // ------------------------------------------------------------------ secrets
@@ -134,7 +140,7 @@ class HelmChartTest {
     @MethodSource("renderings")
     void rendersNoSecretAndTakesEveryCredentialFromASecretKeyRef(RenderedChart chart) {
         assertThat(chart.ofKind("Secret")).isEmpty();
-        for (JsonNode deployment : chart.ofKind("Deployment")) {
+        for (JsonNode deployment : chart.workloads()) {
             for (JsonNode variable : container(deployment).path("env")) {
                 String name = variable.path("name").asText();
                 // *_USER_TOKEN is a flag (users bring their own MCP token), not a credential
@@ -153,9 +159,9 @@ class HelmChartTest {
 
     @Test
     void productionCredentialsReferenceTheirSecretsByNameAndKey() {
-        JsonNode proxy = container(production.get("Deployment", PREFIX + "proxy-service"));
-        JsonNode query = container(production.get("Deployment", PREFIX + "query-service"));
-        JsonNode recorder = container(production.get("Deployment", PREFIX + "recorder-service"));
+        JsonNode proxy = container(production.workload(PREFIX + "proxy-service"));
+        JsonNode query = container(production.workload(PREFIX + "query-service"));
+        JsonNode recorder = container(production.workload(PREFIX + "recorder-service"));
 
         assertSecretRef(env(proxy, "AIBRIDGE_OPENAI_KEY"), "aibridge-provider-keys", "openai");
         assertSecretRef(env(proxy, "AIBRIDGE_ANTHROPIC_KEY"), "aibridge-provider-keys", "anthropic");
@@ -169,7 +175,7 @@ class HelmChartTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("renderings")
     void theProxyGetsNoDatabaseSettings(RenderedChart chart) {
-        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(chart.workload(PREFIX + "proxy-service"));
 
         assertThat(env(proxy, "AIBRIDGE_DB_USER").isMissingNode()).isTrue();
         assertThat(env(proxy, "AIBRIDGE_DB_PASSWORD").isMissingNode()).isTrue();
@@ -178,7 +184,7 @@ class HelmChartTest {
 
     @Test
     void withoutProviderKeySecretsTheProxyGetsNoKeyVariables() {
-        JsonNode proxy = container(defaults.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(defaults.workload(PREFIX + "proxy-service"));
 
         assertThat(env(proxy, "AIBRIDGE_OPENAI_KEY").isMissingNode()).isTrue();
         assertThat(env(proxy, "AIBRIDGE_ANTHROPIC_KEY").isMissingNode()).isTrue();
@@ -265,7 +271,7 @@ class HelmChartTest {
     void theProxyScalesOnCpuAndKeepsAPodThroughDisruptions(RenderedChart chart) {
         JsonNode hpa = chart.get("HorizontalPodAutoscaler", PREFIX + "proxy-service");
         JsonNode pdb = chart.get("PodDisruptionBudget", PREFIX + "proxy-service");
-        JsonNode proxy = chart.get("Deployment", PREFIX + "proxy-service");
+        JsonNode proxy = chart.workload(PREFIX + "proxy-service");
 
         assertThat(hpa.at("/spec/scaleTargetRef/name").asText()).isEqualTo(PREFIX + "proxy-service");
         assertThat(hpa.at("/spec/minReplicas").asInt()).isLessThanOrEqualTo(hpa.at("/spec/maxReplicas").asInt());
@@ -283,7 +289,7 @@ class HelmChartTest {
 
         assertThat(single.ofKind("PodDisruptionBudget")).isEmpty();
         assertThat(single.ofKind("HorizontalPodAutoscaler")).isEmpty();
-        assertThat(single.get("Deployment", PREFIX + "proxy-service").at("/spec/replicas").asInt()).isEqualTo(1);
+        assertThat(single.workload(PREFIX + "proxy-service").at("/spec/replicas").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -318,7 +324,7 @@ class HelmChartTest {
         assertThat(retention.path("AIBRIDGE_RETENTION_DRY_RUN").asText()).isEqualTo("false");
         assertThat(database.path("AIBRIDGE_DB_URL").asText()).startsWith("jdbc:postgresql://aibridge-db-rw.databases.svc:5432/aibridge");
 
-        JsonNode retentionService = container(production.get("Deployment", PREFIX + "retention-service"));
+        JsonNode retentionService = container(production.workload(PREFIX + "retention-service"));
         assertThat(configMapRefs(retentionService)).containsExactlyInAnyOrder(
                 "bridge-aibridge-shared", "bridge-aibridge-database", PREFIX + "retention-service");
         assertThat(env(retentionService, "AIBRIDGE_RETENTION_PORT").path("value").asText()).isEqualTo("8083");
@@ -328,7 +334,7 @@ class HelmChartTest {
     @Test
     void mcpServersReachTheProxyWithTheirTokensFromSecrets() {
         JsonNode settings = production.get("ConfigMap", PREFIX + "proxy-service").path("data");
-        JsonNode proxy = container(production.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(production.workload(PREFIX + "proxy-service"));
 
         assertThat(settings.path("AIBRIDGE_MCP_SERVER_0_NAME").asText()).isEqualTo("docs");
         assertThat(settings.path("AIBRIDGE_MCP_SERVER_0_URL").asText()).isEqualTo("https://docs-mcp.internal.example.com/mcp");
@@ -344,7 +350,7 @@ class HelmChartTest {
         assertThat(env(proxy, "AIBRIDGE_MCP_SERVER_1_TOKEN").isMissingNode()).isTrue();
         assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").path("data").has("AIBRIDGE_MCP_SERVER_0_NAME")).isFalse();
         for (String service : List.of("query-service", "recorder-service", "retention-service")) {
-            assertThat(container(production.get("Deployment", PREFIX + service)).path("env").toString()).doesNotContain("AIBRIDGE_MCP_");
+            assertThat(container(production.workload(PREFIX + service)).path("env").toString()).doesNotContain("AIBRIDGE_MCP_");
         }
     }
 
@@ -361,7 +367,7 @@ class HelmChartTest {
         assertThat(settings.path("AIBRIDGE_PROVIDER_0_NAME").asText()).isEqualTo("anthropic-corp");
         assertThat(settings.has("AIBRIDGE_PROVIDER_0_BASE_URL")).as("the type's public API").isFalse();
         assertThat(settings.path("AIBRIDGE_PROVIDER_1_BASE_URL").asText()).isEqualTo("https://eu.llm-gateway.example.com/v1/");
-        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(chart.workload(PREFIX + "proxy-service"));
         assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_KEY"), "anthropic-corp", "api-key");
         assertThat(env(proxy, "AIBRIDGE_PROVIDER_1_KEY").isMissingNode()).isTrue();
 
@@ -391,7 +397,7 @@ class HelmChartTest {
         JsonNode defaultSettings = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(defaultSettings.path("AIBRIDGE_COPILOT_BASE_URL").asText()).isEqualTo("https://api.individual.githubcopilot.com");
         assertThat(defaultSettings.path("AIBRIDGE_ALLOW_BYOK").asText()).as("off, as the service's own default").isEqualTo("false");
-        assertThat(container(production.get("Deployment", PREFIX + "proxy-service")).path("env").toString()).doesNotContain("COPILOT");
+        assertThat(container(production.workload(PREFIX + "proxy-service")).path("env").toString()).doesNotContain("COPILOT");
 
         RenderedChart enterprise = RenderedChart.render("copilot instance", null, Map.of(
                 "providers.instances[0].name", "copilot-enterprise", "providers.instances[0].type", "copilot",
@@ -439,7 +445,7 @@ class HelmChartTest {
         assertThat(settings.path("AIBRIDGE_PROVIDER_2_BEDROCK_REGION").asText()).isEqualTo("us-west-2");
         assertThat(fieldNames(settings)).noneMatch(key -> key.contains("ACCESS_KEY") || key.contains("SESSION_TOKEN"));
 
-        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(chart.workload(PREFIX + "proxy-service"));
         assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY"), "aibridge-bedrock", "access-key-id");
         assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_BEDROCK_ACCESS_KEY_SECRET"), "aibridge-bedrock", "secret-access-key");
         assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_BEDROCK_SESSION_TOKEN"), "aibridge-bedrock", "session-token");
@@ -453,7 +459,7 @@ class HelmChartTest {
             assertThat(env(proxy, "AIBRIDGE_PROVIDER_" + i + "_KEY").isMissingNode()).as("instance %d's KEY", i).isTrue();
         }
         for (String service : List.of("query-service", "recorder-service", "retention-service")) {
-            assertThat(container(chart.get("Deployment", PREFIX + service)).path("env").toString()).doesNotContain("BEDROCK");
+            assertThat(container(chart.workload(PREFIX + service)).path("env").toString()).doesNotContain("BEDROCK");
         }
     }
 
@@ -471,7 +477,7 @@ class HelmChartTest {
         JsonNode account = chart.get("ServiceAccount", "bridge-aibridge");
         assertThat(account.at("/metadata/annotations").path("eks.amazonaws.com/role-arn").asText())
                 .isEqualTo("arn:aws:iam::123456789012:role/aibridge-bedrock");
-        assertThat(chart.get("Deployment", PREFIX + "proxy-service").at("/spec/template/spec/serviceAccountName").asText())
+        assertThat(chart.workload(PREFIX + "proxy-service").at("/spec/template/spec/serviceAccountName").asText())
                 .isEqualTo("bridge-aibridge");
     }
 
@@ -511,7 +517,7 @@ class HelmChartTest {
                 "providers.instances[1].name", "anthropic-corp", "providers.instances[1].type", "anthropic",
                 "providers.instances[1].apiKeys[0].secretName", "anthropic-corp-2025-09", "providers.instances[1].apiKeys[0].key", "api-key",
                 "providers.instances[1].apiKeys[1].secretName", "anthropic-corp-2025-06", "providers.instances[1].apiKeys[1].key", "key"));
-        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(chart.workload(PREFIX + "proxy-service"));
 
         assertKeyPool(proxy, "AIBRIDGE_PROVIDER_1_KEYS", "AIBRIDGE_KEYS_PROVIDER_1",
                 List.of("anthropic-corp-2025-09", "api-key"), List.of("anthropic-corp-2025-06", "key"));
@@ -524,7 +530,7 @@ class HelmChartTest {
                 .containsExactly("AIBRIDGE_PROVIDER_0_KEY", "AIBRIDGE_PROVIDER_1_KEYS");
         assertThat(fieldNames(chart.get("ConfigMap", PREFIX + "proxy-service").path("data"))).noneMatch(key -> key.contains("KEY"));
         for (String service : List.of("query-service", "recorder-service", "retention-service")) {
-            assertThat(container(chart.get("Deployment", PREFIX + service)).path("env").toString()).doesNotContain("KEYS");
+            assertThat(container(chart.workload(PREFIX + service)).path("env").toString()).doesNotContain("KEYS");
         }
     }
 
@@ -536,7 +542,7 @@ class HelmChartTest {
                 "providers.anthropic.apiKeys[0].secretName", "anthropic-keys", "providers.anthropic.apiKeys[0].key", "a",
                 "providers.anthropic.apiKeys[1].secretName", "anthropic-keys", "providers.anthropic.apiKeys[1].key", "b",
                 "providers.anthropic.apiKeys[2].secretName", "anthropic-keys", "providers.anthropic.apiKeys[2].key", "c"));
-        JsonNode proxy = container(chart.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(chart.workload(PREFIX + "proxy-service"));
 
         assertKeyPool(proxy, "AIBRIDGE_OPENAI_KEYS", "AIBRIDGE_KEYS_OPENAI",
                 List.of("openai-primary", "api-key"), List.of("openai-fallback", "api-key"));
@@ -565,7 +571,7 @@ class HelmChartTest {
                       apiKeys: []
                 """);
 
-        JsonNode proxy = container(RenderedChart.render("empty key pools", values, Map.of()).get("Deployment", PREFIX + "proxy-service"));
+        JsonNode proxy = container(RenderedChart.render("empty key pools", values, Map.of()).workload(PREFIX + "proxy-service"));
 
         assertSecretRef(env(proxy, "AIBRIDGE_OPENAI_KEY"), "openai", "api-key");
         assertSecretRef(env(proxy, "AIBRIDGE_PROVIDER_0_KEY"), "corp", "api-key");
@@ -643,7 +649,7 @@ class HelmChartTest {
         for (JsonNode configMap : chart.ofKind("ConfigMap")) {
             assertThat(fieldNames(configMap.path("data"))).as(name(configMap)).noneMatch(key -> key.contains("BEDROCK"));
         }
-        for (JsonNode deployment : chart.ofKind("Deployment")) {
+        for (JsonNode deployment : chart.workloads()) {
             assertThat(container(deployment).path("env").toString()).as(name(deployment)).doesNotContain("BEDROCK");
         }
     }
@@ -656,7 +662,7 @@ class HelmChartTest {
         JsonNode tuned = production.get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(tuned.path("AIBRIDGE_UPSTREAM_TIMEOUT").asText()).isEqualTo("900s");
         assertThat(tuned.path("AIBRIDGE_UPSTREAM_MAX_RETRIES").asText()).isEqualTo("1");
-        assertThat(env(container(production.get("Deployment", PREFIX + "proxy-service")), "AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT")
+        assertThat(env(container(production.workload(PREFIX + "proxy-service")), "AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT")
                 .path("value").asText()).as("extraEnv still reaches the container").isEqualTo("5s");
     }
 
@@ -671,13 +677,13 @@ class HelmChartTest {
         Map<String, String> collectors = Map.of("proxy", "-XX:+UseG1GC", "query", "-XX:+UseG1GC", "recorder", "-XX:+UseG1GC",
                 "retention", "-XX:+UseSerialGC");
         collectors.forEach((service, collector) -> {
-            JsonNode container = container(chart.get("Deployment", PREFIX + service + "-service"));
+            JsonNode container = container(chart.workload(PREFIX + service + "-service"));
             assertThat(env(container, "JAVA_TOOL_OPTIONS").isMissingNode()).as(service).isTrue();
             assertThat(env(container, "GC_CONTAINER_OPTIONS").path("value").asText()).as(service).isEqualTo(collector);
             assertThat(env(container, "JAVA_OPTS_APPEND").path("value").asText()).as(service)
                     .startsWith("-XX:MaxRAMPercentage=70").doesNotContain("GC");
         });
-        assertThat(env(container(chart.get("Deployment", PREFIX + "retention-service")), "JAVA_OPTS_APPEND").path("value").asText())
+        assertThat(env(container(chart.workload(PREFIX + "retention-service")), "JAVA_OPTS_APPEND").path("value").asText())
                 .contains("-XX:TieredStopAtLevel=1");
     }
 
@@ -698,7 +704,7 @@ class HelmChartTest {
         JsonNode shipped = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(shipped.path("AIBRIDGE_SHUTDOWN_DELAY").asText()).isEqualTo("5s");
         assertThat(shipped.path("AIBRIDGE_SHUTDOWN_TIMEOUT").asText()).as("120 s - 5 s - 30 s drain - 5 s").isEqualTo("80s");
-        assertThat(defaults.get("Deployment", PREFIX + "proxy-service").at("/spec/template/spec/terminationGracePeriodSeconds").asInt())
+        assertThat(defaults.workload(PREFIX + "proxy-service").at("/spec/template/spec/terminationGracePeriodSeconds").asInt())
                 .isEqualTo(120);
         JsonNode longer = RenderedChart.render("grace 600", null, Map.of("proxy.terminationGracePeriodSeconds", 600, "proxy.shutdownDelay", "10s"))
                 .get("ConfigMap", PREFIX + "proxy-service").path("data");
@@ -725,28 +731,47 @@ class HelmChartTest {
 
     @Test
     void imagesComeFromTheConfiguredRegistryAndTag() {
-        assertThat(container(production.get("Deployment", PREFIX + "query-service")).path("image").asText())
+        assertThat(container(production.workload(PREFIX + "query-service")).path("image").asText())
                 .isEqualTo("registry.example.com/platform/aibridge/query-service:1.4.2");
-        assertThat(container(defaults.get("Deployment", PREFIX + "query-service")).path("image").asText())
+        assertThat(container(defaults.workload(PREFIX + "query-service")).path("image").asText())
                 .isEqualTo("aibridge/query-service:0.1.0-SNAPSHOT");
         RenderedChart pinned = RenderedChart.render("pinned proxy", null, Map.of("proxy.image.tag", "hotfix-1"));
-        assertThat(container(pinned.get("Deployment", PREFIX + "proxy-service")).path("image").asText())
+        assertThat(container(pinned.workload(PREFIX + "proxy-service")).path("image").asText())
                 .isEqualTo("aibridge/proxy-service:hotfix-1");
     }
 
     @Test
-    void theSpoolIsAnEmptyDirByDefaultAndOneDirectoryPerPodOnASharedClaim() {
-        JsonNode byDefault = defaults.get("Deployment", PREFIX + "proxy-service");
-        JsonNode shared = production.get("Deployment", PREFIX + "proxy-service");
-
+    void theSpoolIsAnEmptyDirByDefaultAndAClaimPerPodThatOutlivesItOnRequest() {
+        JsonNode byDefault = defaults.workload(PREFIX + "proxy-service");
+        assertThat(byDefault.path("kind").asText()).isEqualTo("Deployment");
         assertThat(volume(byDefault, "spool").at("/emptyDir/sizeLimit").asText()).isEqualTo("1Gi");
         assertThat(env(container(byDefault), "AIBRIDGE_SPOOL_DIR").isMissingNode()).isTrue(); // from the proxy ConfigMap
         assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").at("/data/AIBRIDGE_SPOOL_DIR").asText()).isEqualTo("/var/lib/aibridge/spool");
-        assertThat(volume(shared, "spool").at("/persistentVolumeClaim/claimName").asText()).isEqualTo("aibridge-spool");
-        JsonNode mount = mount(container(shared), "spool");
+        assertThat(defaults.get("HorizontalPodAutoscaler", PREFIX + "proxy-service").at("/spec/scaleTargetRef/kind").asText())
+                .isEqualTo("Deployment");
+
+        // a Deployment's replacement pod is named anew and would never find its predecessor's spool: a StatefulSet's keeps its name
+        JsonNode stateful = production.workload(PREFIX + "proxy-service");
+        assertThat(stateful.path("kind").asText()).isEqualTo("StatefulSet");
+        assertThat(stateful.at("/spec/serviceName").asText()).isEqualTo(PREFIX + "proxy-service-pods");
+        assertThat(stateful.at("/spec/podManagementPolicy").asText()).isEqualTo("Parallel");
+        assertThat(stateful.at("/spec/strategy").isMissingNode()).as("a Deployment's field").isTrue();
+        JsonNode claim = stateful.at("/spec/volumeClaimTemplates/0");
+        assertThat(claim.at("/metadata/name").asText()).isEqualTo("spool");
+        assertThat(claim.at("/spec/accessModes/0").asText()).isEqualTo("ReadWriteOnce");
+        assertThat(claim.at("/spec/storageClassName").asText()).isEqualTo("gp3");
+        assertThat(claim.at("/spec/resources/requests/storage").asText()).isEqualTo("5Gi");
+        assertThat(stateful.at("/spec/template/spec/volumes").findValuesAsText("name")).doesNotContain("spool");
+        JsonNode mount = mount(container(stateful), "spool");
         assertThat(mount.path("mountPath").asText()).isEqualTo("/var/lib/aibridge/spool");
-        assertThat(mount.path("subPathExpr").asText()).isEqualTo("$(POD_NAME)");
-        assertThat(env(container(shared), "POD_NAME").at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("metadata.name");
+        assertThat(mount.has("subPathExpr")).isFalse();
+        JsonNode governing = production.get("Service", PREFIX + "proxy-service-pods");
+        assertThat(governing.at("/spec/clusterIP").asText()).isEqualTo("None");
+        assertThat(governing.at("/spec/ports").isMissingNode()).as("never a second scrape target").isTrue();
+        assertThat(production.get("HorizontalPodAutoscaler", PREFIX + "proxy-service").at("/spec/scaleTargetRef/kind").asText())
+                .isEqualTo("StatefulSet");
+        assertThat(production.get("PodDisruptionBudget", PREFIX + "proxy-service").at("/spec/selector/matchLabels"))
+                .isEqualTo(stateful.at("/spec/selector/matchLabels"));
     }
 
     @Test
@@ -787,8 +812,8 @@ class HelmChartTest {
 
     @Test
     void theRecorderHasTimeToMigrateBeforeItsStartupProbeGivesUp() {
-        JsonNode recorder = container(defaults.get("Deployment", PREFIX + "recorder-service"));
-        JsonNode proxy = container(defaults.get("Deployment", PREFIX + "proxy-service"));
+        JsonNode recorder = container(defaults.workload(PREFIX + "recorder-service"));
+        JsonNode proxy = container(defaults.workload(PREFIX + "proxy-service"));
 
         int recorderSeconds = recorder.at("/startupProbe/periodSeconds").asInt() * recorder.at("/startupProbe/failureThreshold").asInt();
         int proxySeconds = proxy.at("/startupProbe/periodSeconds").asInt() * proxy.at("/startupProbe/failureThreshold").asInt();
@@ -813,7 +838,10 @@ class HelmChartTest {
                 Arguments.of("a provider key written into the values", Map.of("providers.openai.apiKey", "sk-live-1234"), "apiKey"),
                 Arguments.of("a database password written into the values", Map.of("database.credentials.password", "hunter2"), "password"),
                 Arguments.of("a misspelt setting", Map.of("proxy.replicas", 3), "replicas"),
-                Arguments.of("a spool claim without a name", Map.of("proxy.spool.type", "persistentVolumeClaim"), "claimName"),
+                Arguments.of("a spool on a claim shared by pods (a replaced pod would never find its predecessor's events)",
+                        Map.of("proxy.spool.type", "persistentVolumeClaim"), "type"),
+                Arguments.of("a spool claim without a size", Map.of("proxy.spool.type", "volumeClaimTemplate",
+                        "proxy.spool.volumeClaimTemplate.size", ""), "size"),
                 Arguments.of("an unknown spool volume type", Map.of("proxy.spool.type", "hostPath"), "type"),
                 Arguments.of("a Kafka address without a port", Map.of("kafka.bootstrapServers", "kafka"), "bootstrapServers"),
                 Arguments.of("a database URL that is not JDBC", Map.of("database.jdbcUrl", "postgres://db/aibridge"), "jdbcUrl"),

@@ -90,6 +90,19 @@ final class RenderedChart {
                 .orElseThrow(() -> new NoSuchElementException(kind + " " + objectName + " was not rendered (" + name + ")"));
     }
 
+    /** The Deployments and StatefulSets (the proxy is one when its spool has a claim per pod). */
+    List<JsonNode> workloads() {
+        return objects.stream().filter(o -> List.of("Deployment", "StatefulSet").contains(o.path("kind").asText())).toList();
+    }
+
+    /** The Deployment or StatefulSet of that name. */
+    JsonNode workload(String objectName) {
+        return workloads().stream()
+                .filter(o -> objectName.equals(o.path("metadata").path("name").asText()))
+                .findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no workload " + objectName + " was rendered (" + name + ")"));
+    }
+
     /** The single container of a Deployment. */
     static JsonNode container(JsonNode deployment) {
         JsonNode containers = deployment.path("spec").path("template").path("spec").path("containers");
