@@ -242,6 +242,8 @@ public final class SessionListBenchmark {
         JsonNode session = api.get(SESSIONS, params).path("sessions").get(0);
         Map<String, String> deep = new LinkedHashMap<>(filter.params());
         deep.put("after_session_id", session.path("id").asText());
+        // the exact cursor: a session id alone is refused when several users share it
+        deep.put("after_initiator_id", session.path("initiator").path("id").asText());
         RawSessionQuery.Cursor cursor = new RawSessionQuery.Cursor(Instant.parse(session.path("last_active_at").asText()),
                 session.path("id").asText(), UUID.fromString(session.path("initiator").path("id").asText()));
         return new Case(filter, count, deep, cursor, position);
