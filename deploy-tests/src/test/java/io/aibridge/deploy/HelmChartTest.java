@@ -714,6 +714,33 @@ class HelmChartTest {
     }
 
     @Test
+    void aSecuredKafkaClusterIsReachedWithItsSettingsItsJaasLineAndItsCaFromSecrets() {
+        JsonNode plain = defaults.get("ConfigMap", PREFIX + "shared").path("data");
+        assertThat(plain.has("KAFKA_SECURITY_PROTOCOL")).isFalse();
+        assertThat(plain.has("KAFKA_SSL_TRUSTSTORE_LOCATION")).isFalse();
+
+        JsonNode shared = production.get("ConfigMap", PREFIX + "shared").path("data");
+        assertThat(shared.path("KAFKA_SECURITY_PROTOCOL").asText()).isEqualTo("SASL_SSL");
+        assertThat(shared.path("KAFKA_SASL_MECHANISM").asText()).isEqualTo("SCRAM-SHA-512");
+        assertThat(shared.path("KAFKA_SSL_TRUSTSTORE_TYPE").asText()).isEqualTo("PEM");
+        assertThat(shared.path("KAFKA_SSL_TRUSTSTORE_LOCATION").asText()).isEqualTo("/etc/aibridge/kafka-ca/ca.crt");
+        for (String service : List.of("proxy", "query", "recorder")) {
+            JsonNode workload = production.workload(PREFIX + service + "-service");
+            JsonNode container = container(workload);
+            assertSecretRef(env(container, "KAFKA_SASL_JAAS_CONFIG"), "aibridge-kafka-user", "sasl.jaas.config");
+            assertThat(mount(container, "kafka-ca").path("mountPath").asText()).as(service).isEqualTo("/etc/aibridge/kafka-ca");
+            assertThat(mount(container, "kafka-ca").path("readOnly").asBoolean()).isTrue();
+            assertThat(volume(workload, "kafka-ca").at("/secret/secretName").asText()).isEqualTo("aibridge-cluster-ca-cert");
+            assertThat(volume(workload, "kafka-ca").at("/secret/items/0/path").asText()).isEqualTo("ca.crt");
+        }
+        JsonNode retention = production.workload(PREFIX + "retention-service");
+        assertThat(env(container(retention), "KAFKA_SASL_JAAS_CONFIG").isMissingNode()).as("it has no Kafka client").isTrue();
+
+        assertThatThrownBy(() -> RenderedChart.render("truststore twice", RenderedChart.PRODUCTION_VALUES,
+                Map.of("kafka.config.ssl\\.truststore\\.type", "JKS"))).hasMessageContaining("come from kafka.caCertificate");
+    }
+
+    @Test
     void twoProviderInstancesWithTheSameNameFailWithAClearMessage() {
         assertThatThrownBy(() -> RenderedChart.render("duplicate provider", null, Map.of(
                 "providers.instances[0].name", "corp", "providers.instances[0].type", "anthropic",
@@ -832,6 +859,11 @@ class HelmChartTest {
                 Arguments.of("a retention period in nanoseconds, which the service refuses", Map.of("retention.period", "5ns"), "period"),
                 Arguments.of("a collector among the JVM options (two collectors stop the JVM)",
                         Map.of("proxy.javaOptions", "-XX:MaxRAMPercentage=70 -XX:+UseSerialGC"), "javaOptions"),
+                Arguments.of("a Kafka JAAS line with its password written into the values",
+                        Map.of("kafka.config.sasl\\.jaas\\.config", "PlainLoginModule required password=\"x\";"), "sasl.jaas.config"),
+                Arguments.of("a Kafka keystore password written into the values",
+                        Map.of("kafka.config.ssl\\.keystore\\.password", "changeit"), "ssl.keystore.password"),
+                Arguments.of("a Kafka setting that is not about the connection", Map.of("kafka.config.acks", "1"), "acks"),
                 Arguments.of("a garbage collector that is not one", Map.of("retention.garbageCollector", "-Xmx1g"), "garbageCollector"),
                 Arguments.of("a provider instance named like the usage API", Map.of("providers.instances[0].name", "usage",
                         "providers.instances[0].type", "openai"), "name"),

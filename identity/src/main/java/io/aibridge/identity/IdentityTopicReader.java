@@ -47,9 +47,12 @@ public final class IdentityTopicReader implements AutoCloseable {
     private volatile KafkaConsumer<String, byte[]> consumer;
 
     public IdentityTopicReader(String bootstrapServers, IdentityStore store) {
+        this(KafkaConnection.plain(bootstrapServers), store);
+    }
+
+    public IdentityTopicReader(KafkaConnection kafka, IdentityStore store) {
         this.store = store;
-        this.config = new Properties();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this.config = kafka.applyTo(new Properties());
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

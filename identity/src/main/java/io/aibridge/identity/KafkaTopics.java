@@ -25,8 +25,13 @@ public final class KafkaTopics {
      */
     public static boolean ensure(String bootstrapServers, String topic, int partitions, short replicationFactor,
                                  Map<String, String> configs, Duration timeout) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return ensure(KafkaConnection.plain(bootstrapServers), topic, partitions, replicationFactor, configs, timeout);
+    }
+
+    /** As {@link #ensure(String, String, int, short, Map, Duration)}, over a secured connection. */
+    public static boolean ensure(KafkaConnection kafka, String topic, int partitions, short replicationFactor,
+                                 Map<String, String> configs, Duration timeout) {
+        Properties p = kafka.applyTo(new Properties());
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         try (Admin admin = Admin.create(p)) {

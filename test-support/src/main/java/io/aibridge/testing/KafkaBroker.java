@@ -1,9 +1,12 @@
 package io.aibridge.testing;
 
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
 
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -18,11 +21,13 @@ public final class KafkaBroker implements AutoCloseable {
 
     private final KafkaClusterTestKit cluster;
     private final String bootstrapServers;
+    private final Map<String, String> clientSecurity;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private KafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
+    private KafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers, Map<String, String> clientSecurity) {
         this.cluster = cluster;
         this.bootstrapServers = bootstrapServers;
+        this.clientSecurity = clientSecurity;
     }
 
     /** Starts an in-JVM broker, or returns the external one named by {@code KAFKA_BOOTSTRAP_SERVERS}. */
@@ -30,8 +35,21 @@ public final class KafkaBroker implements AutoCloseable {
         QuietLogs.apply();
         String external = System.getenv(EXTERNAL);
         if (external != null && !external.isBlank()) {
-            return new KafkaBroker(null, external);
+            return new KafkaBroker(null, external, Map.of());
         }
+        return startInJvm(SecurityProtocol.PLAINTEXT);
+    }
+
+    /**
+     * Starts an in-JVM broker whose clients must authenticate with SASL PLAIN (as on a secured
+     * cluster); {@link #clientSecurity()} holds what a client needs. Always in the JVM.
+     */
+    public static KafkaBroker startWithSaslPlain() {
+        QuietLogs.apply();
+        return startInJvm(SecurityProtocol.SASL_PLAINTEXT);
+    }
+
+    private static KafkaBroker startInJvm(SecurityProtocol protocol) {
         try {
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setCombined(true)
@@ -39,6 +57,8 @@ public final class KafkaBroker implements AutoCloseable {
                     .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
+                    .setBrokerSecurityProtocol(protocol)
+                    .setControllerSecurityProtocol(protocol)
                     .build())
                     .setConfigProp("auto.create.topics.enable", "true")
                     .setConfigProp("num.partitions", "1")
@@ -52,7 +72,13 @@ public final class KafkaBroker implements AutoCloseable {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new KafkaBroker(cluster, cluster.bootstrapServers());
+            Map<String, String> security = protocol == SecurityProtocol.PLAINTEXT ? Map.of() : Map.of(
+                    "security.protocol", protocol.name,
+                    "sasl.mechanism", "PLAIN",
+                    // the test kit's super user (its authorizer refuses everyone else)
+                    "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                            + JaasUtils.KAFKA_PLAIN_ADMIN + "\" password=\"" + JaasUtils.KAFKA_PLAIN_ADMIN_PASSWORD + "\";");
+            return new KafkaBroker(cluster, cluster.bootstrapServers(), security);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the in-JVM Kafka broker", e);
         }
@@ -60,6 +86,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The settings a client needs besides {@code bootstrap.servers}, by Kafka's names (none on a plain broker). */
+    public Map<String, String> clientSecurity() {
+        return clientSecurity;
     }
 
     /** True when this is an in-JVM broker that {@link #close()} stops. */

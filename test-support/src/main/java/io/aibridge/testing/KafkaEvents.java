@@ -6,8 +6,8 @@ import io.aibridge.events.EventCodec;
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.InvalidEventException;
 import io.aibridge.events.Topics;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,13 +40,19 @@ import java.util.function.Predicate;
 public final class KafkaEvents implements AutoCloseable {
 
     private final String bootstrapServers;
+    private final Map<String, String> security;
     private final EventCodec codec = new EventCodec("/aibridge/tests");
     private final KafkaProducer<String, byte[]> producer;
 
     public KafkaEvents(String bootstrapServers) {
+        this(bootstrapServers, Map.of());
+    }
+
+    /** On a secured broker: {@code security} holds the client's settings ({@link KafkaBroker#clientSecurity()}). */
+    public KafkaEvents(String bootstrapServers, Map<String, String> security) {
         this.bootstrapServers = bootstrapServers;
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this.security = Map.copyOf(security);
+        Properties p = client();
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -56,8 +62,7 @@ public final class KafkaEvents implements AutoCloseable {
 
     /** Creates topics that do not exist yet, with {@code partitions} partitions and the given configs. */
     public void createTopic(String topic, int partitions, Map<String, String> configs) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = client();
         try (Admin admin = Admin.create(p)) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
         } catch (ExecutionException e) {
@@ -68,6 +73,13 @@ public final class KafkaEvents implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private Properties client() {
+        Properties p = new Properties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.putAll(security);
+        return p;
     }
 
     /** Publishes events in order and waits until the broker has them. */
@@ -104,8 +116,7 @@ public final class KafkaEvents implements AutoCloseable {
 
     /** Every record now on the topic, from the beginning. */
     public List<ConsumerRecord<String, byte[]>> records(String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties p = client();
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -3,15 +3,17 @@ package io.aibridge.proxy.auth;
 import io.aibridge.identity.Authentication;
 import io.aibridge.identity.IdentityStore;
 import io.aibridge.identity.IdentityTopicReader;
+import io.aibridge.identity.KafkaConnection;
 import io.aibridge.identity.TokenHeaders;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -23,17 +25,18 @@ import java.util.function.Function;
 @ApplicationScoped
 public class IdentityService {
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final IdentityStore store;
     private IdentityTopicReader reader;
 
-    public IdentityService(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers, ProxyConfig config) {
-        this.bootstrapServers = bootstrapServers;
+    /** @param kafkaConfig every {@code kafka.*} setting ({@code KAFKA_*}): the connection's security settings are among them */
+    public IdentityService(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, ProxyConfig config) {
+        this.kafka = KafkaConnection.of(kafkaConfig);
         this.store = new IdentityStore(config.bootstrapToken().orElse(null));
     }
 
     void start(@Observes StartupEvent event) {
-        reader = new IdentityTopicReader(bootstrapServers, store).start();
+        reader = new IdentityTopicReader(kafka, store).start();
     }
 
     void stop(@Observes ShutdownEvent event) {

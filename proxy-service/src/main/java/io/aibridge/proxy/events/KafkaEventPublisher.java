@@ -1,14 +1,15 @@
 package io.aibridge.proxy.events;
 
 import io.aibridge.events.InterceptionEvent;
+import io.aibridge.identity.KafkaConnection;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,13 +24,15 @@ public class KafkaEventPublisher implements EventPublisher {
 
     private final EventPipeline pipeline;
 
-    public KafkaEventPublisher(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+    /** @param kafkaConfig every {@code kafka.*} setting ({@code KAFKA_*}): the connection's security settings are among them */
+    public KafkaEventPublisher(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
                                ProxyConfig config, SpoolConfig spool, MeterRegistry registry) {
         ProxyConfig.Events events = config.events();
-        this.pipeline = new EventPipeline(new EventPipeline.Settings(bootstrapServers, events.partitions(),
+        KafkaConnection kafka = KafkaConnection.of(kafkaConfig);
+        this.pipeline = new EventPipeline(new EventPipeline.Settings(kafka.bootstrapServers(), events.partitions(),
                 events.replicationFactor(), events.maxRequestSize().asLongValue(), events.compression(), events.deliveryTimeout(),
                 events.drainTimeout(), events.queueCapacity(), Path.of(spool.dir()), spool.maxSize().asLongValue(), spool.after(),
-                spool.whenFull() == SpoolConfig.WhenFull.FAIL_CLOSED, Map.of()), registry);
+                spool.whenFull() == SpoolConfig.WhenFull.FAIL_CLOSED, kafka.settings()), registry);
     }
 
     void start(@Observes StartupEvent event) {

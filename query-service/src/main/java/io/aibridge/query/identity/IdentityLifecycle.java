@@ -47,7 +47,7 @@ public class IdentityLifecycle {
 
     void start(@Observes StartupEvent event) {
         running = true;
-        reader = new IdentityTopicReader(config.kafkaBootstrapServers(), store).start();
+        reader = new IdentityTopicReader(topic.kafka(), store).start();
         bootstrapDone = config.bootstrapToken().isEmpty();
         setup = new Thread(this::setUp, "aibridge-identity-setup");
         setup.setDaemon(true);

@@ -90,8 +90,7 @@ public class IdentityPublisher {
     private synchronized KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
             long timeout = Math.max(1_000, config.identity().publishTimeout().toMillis());
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrapServers());
+            Properties p = topic.kafka().applyTo(new Properties());
             p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
             p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -1,8 +1,10 @@
 package io.aibridge.query.identity;
 
 import io.aibridge.events.Topics;
+import io.aibridge.identity.KafkaConnection;
 import io.aibridge.identity.KafkaTopics;
 import io.aibridge.query.QueryConfig;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.config.TopicConfig;
 
@@ -18,10 +20,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public class IdentityTopic {
 
     private final QueryConfig config;
+    private final KafkaConnection kafka;
     private final AtomicBoolean ensured = new AtomicBoolean();
 
-    public IdentityTopic(QueryConfig config) {
+    /** @param kafkaConfig every {@code kafka.*} setting ({@code KAFKA_*}): the connection's security settings are among them */
+    public IdentityTopic(QueryConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         this.config = config;
+        this.kafka = KafkaConnection.of(kafkaConfig);
+    }
+
+    /** How every Kafka client of this service reaches the cluster (bootstrap servers and security). */
+    public KafkaConnection kafka() {
+        return kafka;
     }
 
     /** True once the topic is known to exist; tries to create it when that is not known yet. */
@@ -30,7 +40,7 @@ public class IdentityTopic {
             return true;
         }
         try {
-            boolean ok = KafkaTopics.ensure(config.kafkaBootstrapServers(), Topics.IDENTITY,
+            boolean ok = KafkaTopics.ensure(kafka, Topics.IDENTITY,
                     config.identity().topicPartitions(), config.identity().topicReplicationFactor(),
                     Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT), timeout);
             if (ok) {

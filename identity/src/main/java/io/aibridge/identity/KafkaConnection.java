@@ -1,0 +1,77 @@
+package io.aibridge.identity;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * How a service's Kafka clients reach the cluster: {@code bootstrap.servers} and the settings that
+ * secure the connection ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}), which every
+ * producer, consumer and admin client of the service must share. A cluster that takes TLS or SASL
+ * only (Strimzi's TLS listener, Amazon MSK with IAM, Confluent Cloud) is reached by setting them
+ * once, as {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_MECHANISM}, {@code KAFKA_SASL_JAAS_CONFIG},
+ * {@code KAFKA_SSL_TRUSTSTORE_LOCATION}... The clients' own tuning (acks, batching, timeouts) is not
+ * part of it: each client keeps the settings it was designed with.
+ *
+ * @param settings the connection settings by Kafka's names, {@code bootstrap.servers} among them
+ */
+public record KafkaConnection(Map<String, Object> settings) {
+
+    public KafkaConnection {
+        settings = Map.copyOf(settings);
+        Objects.requireNonNull(settings.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG), "bootstrap.servers");
+    }
+
+    /** A plain connection to {@code bootstrapServers}, with the client's defaults (PLAINTEXT). */
+    public static KafkaConnection plain(String bootstrapServers) {
+        return new KafkaConnection(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    /**
+     * The connection settings among a service's Kafka configuration (Quarkus' {@code kafka.*}
+     * properties, environment variables {@code KAFKA_*} included, by Kafka's names).
+     */
+    public static KafkaConnection of(Map<String, ?> kafkaConfig) {
+        Map<String, Object> settings = new TreeMap<>();
+        kafkaConfig.forEach((key, value) -> {
+            if (value != null && isConnectionSetting(key)) {
+                settings.put(key, value);
+            }
+        });
+        if (!settings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
+            throw new IllegalArgumentException("kafka.bootstrap.servers (KAFKA_BOOTSTRAP_SERVERS) is not set");
+        }
+        return new KafkaConnection(settings);
+    }
+
+    /** Whether a Kafka client setting says where the cluster is or how the connection is secured. */
+    static boolean isConnectionSetting(String key) {
+        return key.equals(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)
+                || key.equals(CommonClientConfigs.CLIENT_DNS_LOOKUP_CONFIG)
+                || key.equals(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG)
+                || key.equals("security.providers")
+                || key.startsWith("sasl.")
+                || key.startsWith("ssl.");
+    }
+
+    public String bootstrapServers() {
+        return settings.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG).toString();
+    }
+
+    /** Adds these settings to a client's configuration (over any it had). */
+    public <M extends Map<? super String, Object>> M applyTo(M clientConfig) {
+        clientConfig.putAll(settings);
+        return clientConfig;
+    }
+
+    /** The settings with every secret ({@code sasl.jaas.config}, passwords, keys) left out, for a log line. */
+    @Override
+    public String toString() {
+        Map<String, Object> shown = new TreeMap<>();
+        settings.forEach((key, value) -> shown.put(key, key.contains("jaas") || key.contains("password") || key.endsWith(".key")
+                || key.contains("secret") ? "(hidden)" : value));
+        return "KafkaConnection" + shown;
+    }
+}

@@ -1,0 +1,58 @@
+package io.aibridge.query.identity;
+
+import io.aibridge.events.Topics;
+import io.aibridge.testing.KafkaEvents;
+import io.aibridge.testing.PostgresTestResource;
+import io.aibridge.testing.SaslKafkaTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+/**
+ * Against a broker that only talks SASL (a secured production cluster): the {@code KAFKA_*}
+ * security settings reach every Kafka client of the service, so the identity topic is created,
+ * written and read back, and a new key authenticates at once.
+ */
+@QuarkusTest
+@WithTestResource(SaslKafkaTestResource.class)
+@WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
+class SecuredKafkaTest {
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    /** Read when the test runs: the other test classes' applications have no such setting. */
+    private static String jaasConfig() {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("kafka.sasl.jaas.config", String.class);
+    }
+
+    @Test
+    void usersAndKeysGoThroughTheSecuredIdentityTopic() {
+        given().header("Authorization", "Bearer test-bootstrap-token").contentType("application/json")
+                .body("{\"username\": \"sk-dana\", \"role\": \"member\"}")
+                .post("/api/v2/users").then().statusCode(201).body("username", equalTo("sk-dana"));
+        String token = given().header("Authorization", "Bearer test-bootstrap-token")
+                .post("/api/v2/users/sk-dana/keys").then().statusCode(201).body("token", startsWith("aib_"))
+                .extract().path("token");
+
+        given().header("Authorization", "Bearer " + token).get("/api/v2/users/me").then().statusCode(200)
+                .body("username", equalTo("sk-dana"));
+        given().get("/q/health/ready").then().statusCode(200).body("checks.find { it.name == 'identity' }.data.caught_up", equalTo(true));
+
+        try (KafkaEvents kafka = new KafkaEvents(bootstrapServers, Map.of("security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", "PLAIN", "sasl.jaas.config", jaasConfig()))) {
+            assertThat(kafka.records(Topics.IDENTITY)).anySatisfy(r ->
+                    assertThat(new String(r.value(), StandardCharsets.UTF_8)).contains("\"sk-dana\""));
+        }
+    }
+}
