@@ -309,6 +309,62 @@ class HelmChartTest {
 
     // ------------------------------------------------------------------ settings
 
+    /**
+     * Every AIBRIDGE_* variable the chart gives a service is one that service reads: a name that
+     * drifted (renamed in the service, misspelt in the chart) would be ignored without a word.
+     * Indexed variables (AIBRIDGE_PROVIDER_0_TYPE...) and the key pool's parts are left out: the
+     * proxy reads them by pattern, and their tests render them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void everySettingTheChartGivesAServiceIsOneThatServiceReads(RenderedChart chart) throws Exception {
+        for (String service : SERVICES) {
+            JsonNode container = container(chart.workload(PREFIX + service));
+            String sources = mainSources(service.replace("-service", "") + "-service") + mainSources("telemetry");
+            List<String> names = new ArrayList<>();
+            container.path("env").forEach(e -> names.add(e.path("name").asText()));
+            for (String configMap : configMapRefs(container)) {
+                chart.get("ConfigMap", configMap).path("data").fieldNames().forEachRemaining(names::add);
+            }
+            List<String> shared = new ArrayList<>();
+            chart.get("ConfigMap", PREFIX + "shared").path("data").fieldNames().forEachRemaining(shared::add);
+            for (String name : names) {
+                boolean indexed = name.matches(".*_[0-9]+(_.*)?") || name.startsWith("AIBRIDGE_KEYS_");
+                if (!name.startsWith("AIBRIDGE_") || indexed || shared.contains(name)) {
+                    continue;
+                }
+                assertThat(sources).as("%s reads %s", service, name).contains(name);
+            }
+        }
+        // the shared ones: each read by some service
+        String all = mainSources("proxy-service") + mainSources("query-service") + mainSources("recorder-service")
+                + mainSources("retention-service") + mainSources("telemetry");
+        chart.get("ConfigMap", PREFIX + "shared").path("data").fieldNames().forEachRemaining(name -> {
+            if (name.startsWith("AIBRIDGE_")) {
+                assertThat(all).as("some service reads %s", name).contains(name);
+            }
+        });
+    }
+
+    private static final Map<String, String> SOURCES = new HashMap<>();
+
+    /** A module's main sources and resources, concatenated. */
+    private static String mainSources(String module) {
+        return SOURCES.computeIfAbsent(module, m -> {
+            Path main = RenderedChart.CHART.resolve("../../" + m + "/src/main").normalize();
+            try (Stream<Path> files = Files.walk(main)) {
+                StringBuilder text = new StringBuilder();
+                for (Path file : files.filter(Files::isRegularFile).filter(f -> f.toString().endsWith(".java")
+                        || f.toString().endsWith(".properties")).toList()) {
+                    text.append(Files.readString(file)).append('\n');
+                }
+                return text.toString();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(main.toString(), e);
+            }
+        });
+    }
+
     @Test
     void settingsReachTheServicesThroughConfigMaps() {
         JsonNode shared = production.get("ConfigMap", "bridge-aibridge-shared").path("data");
