@@ -10,6 +10,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -220,7 +221,7 @@ public class McpServers {
     /**
      * The tools for a request: the ready shared servers', plus the per-user servers' for which the
      * request carries a token (their sessions may have to be opened first). Never fails: a server
-     * that cannot be used is left out.
+     * that cannot be used is left out. Completes on the calling request's context.
      */
     public Future<ToolSet> tools(MultiMap requestHeaders) {
         List<ToolSet.Entry> entries = new ArrayList<>();
@@ -244,7 +245,11 @@ public class McpServers {
         if (opening.isEmpty()) {
             return Future.succeededFuture(entries.isEmpty() ? ToolSet.EMPTY : new ToolSet(entries));
         }
-        return Future.join(opening).transform(ar -> {
+        // a session being opened completes on the event loop of the request that opened it; this request's
+        // loop (its timers, upstream calls and plain fields) must run on its own, so the answer hops back to it
+        io.vertx.core.Context caller = vertx.getOrCreateContext();
+        Promise<ToolSet> answer = Promise.promise();
+        Future.join(opening).onComplete(ar -> caller.runOnContext(v -> {
             for (Future<McpServerConnection> f : opening) {
                 if (f.succeeded() && f.result() != null) {
                     for (InjectedTool tool : f.result().tools()) {
@@ -252,8 +257,9 @@ public class McpServers {
                     }
                 }
             }
-            return Future.succeededFuture(new ToolSet(entries));
-        });
+            answer.complete(new ToolSet(entries));
+        }));
+        return answer.future();
     }
 
     private Future<McpServerConnection> userSession(Configured c, String token) {

@@ -1,0 +1,116 @@
+package io.aibridge.proxy.mcp;
+
+import io.aibridge.proxy.tracing.InterceptionTracing;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Per-user MCP sessions in {@link McpServers}, against {@link SlowMcpServer}: which event loop a
+ * request continues on, how long it waits for a session being opened, and when sessions are closed.
+ */
+class McpUserSessionsTest {
+
+    private static final String SERVER = "personal";
+
+    private Vertx vertx;
+    private SlowMcpServer mcp;
+    private McpServers servers;
+
+    record Settings(List<Server> servers, Optional<String> excludedModels, int maxRounds, Duration callTimeout, Duration initTimeout,
+                    int maxConcurrentCalls, Retry retry, UserSessions userSessions) implements McpConfig {
+    }
+
+    record Server(String name, String url, Optional<String> token, boolean userToken, Optional<String> allow,
+                  Optional<String> deny) implements McpConfig.Server {
+    }
+
+    record Retry(Duration initialDelay, Duration maxDelay) implements McpConfig.Retry {
+    }
+
+    record UserSessions(int maxSessions, Duration idleTimeout, Duration retryAfter) implements McpConfig.UserSessions {
+    }
+
+    @BeforeEach
+    void startServer() throws Exception {
+        vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        mcp = new SlowMcpServer(vertx);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (servers != null) {
+            servers.stop(null);
+        }
+        mcp.close();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private McpServers start(Duration initTimeout, int maxSessions, Duration idleTimeout) {
+        Settings settings = new Settings(List.of(new Server(SERVER, mcp.url(), Optional.empty(), true, Optional.empty(), Optional.empty())),
+                Optional.empty(), 10, Duration.ofSeconds(5), initTimeout, 8, new Retry(Duration.ofSeconds(2), Duration.ofSeconds(60)),
+                new UserSessions(maxSessions, idleTimeout, Duration.ofSeconds(30)));
+        servers = new McpServers(settings, vertx, new InterceptionTracing(null, true, Optional.empty()));
+        servers.start(null);
+        return servers;
+    }
+
+    private static MultiMap headers(String token) {
+        return MultiMap.caseInsensitiveMultiMap().add(McpServers.USER_TOKEN_HEADER_PREFIX + SERVER, token);
+    }
+
+    /** A fresh event-loop context, as each request has its own. */
+    private Context newContext() throws Exception {
+        CompletableFuture<Context> deployed = new CompletableFuture<>();
+        vertx.deployVerticle(new AbstractVerticle() {
+            @Override
+            public void start() {
+                deployed.complete(context);
+            }
+        });
+        return deployed.get(10, TimeUnit.SECONDS);
+    }
+
+    /** Asks for the tools from {@code context}; completes with the context the answer came back on, and the tool ids. */
+    private CompletableFuture<Answer> tools(Context context, String token) {
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
+        context.runOnContext(v -> servers.tools(headers(token)).onComplete(ar -> answer.complete(
+                new Answer(Vertx.currentContext(), ar.succeeded() ? ar.result().tools().stream().map(InjectedTool::id).toList() : null))));
+        return answer;
+    }
+
+    record Answer(Context context, List<String> tools) {
+    }
+
+    @Test
+    void aRequestJoiningASessionStillOpeningContinuesOnItsOwnEventLoop() throws Exception {
+        mcp.delay("alice", "initialize", Duration.ofMillis(600));
+        start(Duration.ofSeconds(5), 10, Duration.ofMinutes(15));
+        Context first = newContext();
+        Context second = newContext();
+
+        CompletableFuture<Answer> opener = tools(first, "alice");
+        await().atMost(Duration.ofSeconds(5)).until(() -> mcp.seen("alice").contains("initialize"));
+        CompletableFuture<Answer> joiner = tools(second, "alice");
+
+        Answer joined = joiner.get(10, TimeUnit.SECONDS);
+        assertThat(joined.tools()).containsExactly("bmcp_personal_echo");
+        assertThat(joined.context()).as("the later request's loop must run on its own event loop").isSameAs(second);
+        assertThat(opener.get(10, TimeUnit.SECONDS).context()).isSameAs(first);
+        assertThat(mcp.seen("alice")).as("one session for both").containsOnlyOnce("initialize");
+    }
+}
