@@ -1,7 +1,7 @@
 package io.aibridge.proxy.mcp;
 
+import io.modelcontextprotocol.client.McpAsyncClient;
 import io.modelcontextprotocol.client.McpClient;
-import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
@@ -11,6 +11,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import org.jboss.logging.Logger;
+import reactor.core.publisher.Mono;
 
 import java.net.URI;
 import java.time.Duration;
@@ -23,17 +24,22 @@ import java.util.concurrent.TimeoutException;
 /**
  * One MCP session with one server, over the Streamable HTTP transport of the official MCP Java SDK,
  * with the server's token (or a user's) as bearer. Its methods block: they run on the MCP worker
- * pool, never on an event loop.
+ * pool, never on an event loop. Each has its own deadline: the opening, {@code tools/list}
+ * included, the init timeout; a call the call timeout; a close {@link #CLOSE_TIMEOUT}.
  */
 final class McpServerConnection implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(McpServerConnection.class);
     private static final McpSchema.Implementation CLIENT_INFO = new McpSchema.Implementation("aibridge", "AI Bridge", "1.0", null, null, null);
 
+    /** Longest wait for the server to take the end of a session ({@code DELETE}). */
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
     private final McpConfig.Server server;
     private final ToolFilter filter;
     private final Tracer tracer;
-    private final McpSyncClient client;
+    private final Duration initTimeout;
+    private final McpAsyncClient client;
     private volatile List<InjectedTool> tools = List.of();
 
     McpServerConnection(McpConfig.Server server, ToolFilter filter, String token, Duration initTimeout, Duration callTimeout,
@@ -41,6 +47,7 @@ final class McpServerConnection implements AutoCloseable {
         this.server = server;
         this.filter = filter;
         this.tracer = tracer;
+        this.initTimeout = initTimeout;
         URI uri = URI.create(server.url());
         String base = uri.getScheme() + "://" + uri.getRawAuthority();
         String endpoint = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
@@ -54,15 +61,15 @@ final class McpServerConnection implements AutoCloseable {
                     }
                 })
                 .build();
-        this.client = McpClient.sync(transport)
+        this.client = McpClient.async(transport)
                 .clientInfo(CLIENT_INFO)
                 .initializationTimeout(initTimeout)
                 .requestTimeout(callTimeout)
                 // a server that announces a changed tool list gets it listed again by the SDK
-                .toolsChangeConsumer(listed -> {
+                .toolsChangeConsumer(listed -> Mono.fromRunnable(() -> {
                     tools = toInjected(listed);
                     LOG.infof("MCP server %s: tool list changed, %d tools injected now", server.name(), tools.size());
-                })
+                }))
                 .build();
     }
 
@@ -79,18 +86,22 @@ final class McpServerConnection implements AutoCloseable {
         return tools;
     }
 
-    /** Initialises the session and lists the tools; throws when the server cannot be used. */
+    /**
+     * Initialises the session and lists the tools, together within the init timeout; throws when the
+     * server cannot be used.
+     */
     List<InjectedTool> initialize(Context parent) {
+        long deadline = System.nanoTime() + initTimeout.toNanos();
         Span span = tracer.spanBuilder(McpSpans.SERVER_INIT).setParent(parent)
                 .setAttribute(McpSpans.PROXY_NAME, server.name())
                 .setAttribute(McpSpans.SERVER_NAME, server.name())
                 .setAttribute(McpSpans.SERVER_URL, server.url())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
-            McpSchema.InitializeResult result = client.initialize();
+            McpSchema.InitializeResult result = client.initialize().timeout(initTimeout).block();
             LOG.debugf("MCP server %s: initialised %s %s, protocol %s", server.name(), result.serverInfo().name(),
                     result.serverInfo().version(), result.protocolVersion());
-            tools = fetchTools(Context.current().with(span));
+            tools = fetchTools(Context.current().with(span), Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             return tools;
         } catch (RuntimeException e) {
             McpSpans.fail(span, e);
@@ -100,14 +111,15 @@ final class McpServerConnection implements AutoCloseable {
         }
     }
 
-    private List<InjectedTool> fetchTools(Context parent) {
+    /** {@code tools/list}, every page, within what is left of the init timeout (not the call timeout). */
+    private List<InjectedTool> fetchTools(Context parent, Duration left) {
         Span span = tracer.spanBuilder(McpSpans.FETCH_TOOLS).setParent(parent)
                 .setAttribute(McpSpans.PROXY_NAME, server.name())
                 .setAttribute(McpSpans.SERVER_NAME, server.name())
                 .setAttribute(McpSpans.SERVER_URL, server.url())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
-            List<InjectedTool> injected = toInjected(client.listTools().tools());
+            List<InjectedTool> injected = toInjected(client.listTools().timeout(left).block().tools());
             span.setAttribute(McpSpans.TOOL_COUNT, (long) injected.size());
             return injected;
         } catch (RuntimeException e) {
@@ -142,21 +154,23 @@ final class McpServerConnection implements AutoCloseable {
     McpSchema.CallToolResult call(String tool, Map<String, Object> arguments) {
         McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(tool, arguments, null);
         try {
-            return client.callTool(request);
+            return client.callTool(request).block();
         } catch (RuntimeException e) {
             if (rootCause(e) instanceof McpTransportSessionNotFoundException) {
                 LOG.infof("MCP server %s: session expired, calling %s again in a new session", server.name(), tool);
-                return client.callTool(request);
+                return client.callTool(request).block();
             }
             throw e;
         }
     }
 
+    /** Ends the session (an HTTP {@code DELETE} to the server); blocks up to {@link #CLOSE_TIMEOUT}. */
     @Override
     public void close() {
         try {
-            client.closeGracefully();
+            client.closeGracefully().timeout(CLOSE_TIMEOUT).block();
         } catch (RuntimeException e) {
+            client.close();
             LOG.debugf("MCP server %s: close failed: %s", server.name(), describe(e));
         }
     }

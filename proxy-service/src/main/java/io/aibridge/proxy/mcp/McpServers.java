@@ -249,7 +249,10 @@ public class McpServers {
         // loop (its timers, upstream calls and plain fields) must run on its own, so the answer hops back to it
         io.vertx.core.Context caller = vertx.getOrCreateContext();
         Promise<ToolSet> answer = Promise.promise();
-        Future.join(opening).onComplete(ar -> caller.runOnContext(v -> {
+        Runnable reply = () -> {
+            if (answer.future().isComplete()) {
+                return;
+            }
             for (Future<McpServerConnection> f : opening) {
                 if (f.succeeded() && f.result() != null) {
                     for (InjectedTool tool : f.result().tools()) {
@@ -258,6 +261,13 @@ public class McpServers {
                 }
             }
             answer.complete(new ToolSet(entries));
+        };
+        // the request waits for sessions being opened at most the init timeout (they may wait for a worker
+        // first); one not open by then is left out of this request, and used by later ones once it is
+        long deadline = vertx.setTimer(Math.max(1, config.initTimeout().toMillis()), id -> reply.run());
+        Future.join(opening).onComplete(ar -> caller.runOnContext(v -> {
+            vertx.cancelTimer(deadline);
+            reply.run();
         }));
         return answer.future();
     }

@@ -26,6 +26,7 @@ import static org.awaitility.Awaitility.await;
 class McpUserSessionsTest {
 
     private static final String SERVER = "personal";
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private Vertx vertx;
     private SlowMcpServer mcp;
@@ -62,7 +63,7 @@ class McpUserSessionsTest {
 
     private McpServers start(Duration initTimeout, int maxSessions, Duration idleTimeout) {
         Settings settings = new Settings(List.of(new Server(SERVER, mcp.url(), Optional.empty(), true, Optional.empty(), Optional.empty())),
-                Optional.empty(), 10, Duration.ofSeconds(5), initTimeout, 8, new Retry(Duration.ofSeconds(2), Duration.ofSeconds(60)),
+                Optional.empty(), 10, CALL_TIMEOUT, initTimeout, 8, new Retry(Duration.ofSeconds(2), Duration.ofSeconds(60)),
                 new UserSessions(maxSessions, idleTimeout, Duration.ofSeconds(30)));
         servers = new McpServers(settings, vertx, new InterceptionTracing(null, true, Optional.empty()));
         servers.start(null);
@@ -112,5 +113,22 @@ class McpUserSessionsTest {
         assertThat(joined.context()).as("the later request's loop must run on its own event loop").isSameAs(second);
         assertThat(opener.get(10, TimeUnit.SECONDS).context()).isSameAs(first);
         assertThat(mcp.seen("alice")).as("one session for both").containsOnlyOnce("initialize");
+    }
+
+    @Test
+    void aSessionWhoseToolListStallsIsGivenUpWithinTheInitTimeout() throws Exception {
+        mcp.delay("bob", "tools/list", Duration.ofSeconds(15));
+        // long enough for the SDK's first connection in a cold JVM, far below the call timeout
+        start(Duration.ofSeconds(2), 10, Duration.ofMinutes(15));
+
+        long started = System.nanoTime();
+        Answer answer = tools(newContext(), "bob").get(20, TimeUnit.SECONDS);
+        long waitedMillis = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(answer.tools()).as("the request goes on without that server's tools").isEmpty();
+        assertThat(mcp.seen("bob")).contains("initialize", "tools/list");
+        assertThat(waitedMillis).as("answered within about the init timeout, not the call timeout").isLessThan(3_500);
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(mcp.seen("bob"))
+                .as("the opening itself gave up at the init timeout and closed its session").contains("DELETE"));
     }
 }
