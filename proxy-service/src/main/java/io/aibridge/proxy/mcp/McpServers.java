@@ -201,7 +201,8 @@ public class McpServers {
                     return true;
                 })
                 .otherwise(error -> {
-                    connection.close();
+                    // on an event loop here: closing can wait for the server (a DELETE), so a worker does it
+                    closeLater(List.of(connection));
                     s.failures++;
                     long delay = Math.min(config.retry().maxDelay().toMillis(),
                             config.retry().initialDelay().toMillis() << Math.min(20, s.failures - 1));
@@ -304,7 +305,7 @@ public class McpServers {
                     }
                     return ready;
                 }).recover(error -> {
-                    connection.close();
+                    closeLater(List.of(connection));
                     synchronized (userSessions) {
                         created.failedAtNanos = System.nanoTime();
                     }
@@ -344,6 +345,7 @@ public class McpServers {
         closeLater(closing);
     }
 
+    /** Closes on the worker pool: a close waits for the server (up to {@link McpServerConnection#CLOSE_TIMEOUT}). */
     private void closeLater(List<McpServerConnection> connections) {
         if (!connections.isEmpty() && workers != null) {
             workers.executeBlocking(() -> {

@@ -131,4 +131,19 @@ class McpUserSessionsTest {
         await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(mcp.seen("bob"))
                 .as("the opening itself gave up at the init timeout and closed its session").contains("DELETE"));
     }
+
+    @Test
+    void closingAFailedSessionDoesNotBlockTheEventLoop() throws Exception {
+        mcp.delay("carol", "tools/list", Duration.ofSeconds(15)).delay("carol", "DELETE", Duration.ofSeconds(4));
+        start(Duration.ofSeconds(2), 10, Duration.ofMinutes(15));
+        Context opener = newContext();
+
+        tools(opener, "carol").get(20, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> mcp.seen("carol").contains("DELETE"));
+
+        // the server holds the DELETE for 4 s: the opener's event loop must be free meanwhile
+        CompletableFuture<Boolean> ran = new CompletableFuture<>();
+        opener.runOnContext(v -> ran.complete(true));
+        assertThat(ran.get(1, TimeUnit.SECONDS)).isTrue();
+    }
 }
