@@ -82,14 +82,18 @@ public class ToolInjection {
         servers.tools(request.ctx().request().headers()).onComplete(ar -> {
             ToolSet tools = ar.succeeded() ? ar.result() : ToolSet.EMPTY;
             if (request.ctx().response().closed()) {
+                tools.release();
                 request.recording().end(EndStatus.CANCELLED, null, "client_disconnected",
                         "the client closed the connection before the request was sent");
                 return;
             }
             if (tools.isEmpty()) {
+                tools.release();
                 plainRelay.run();
                 return;
             }
+            // the user's own MCP sessions stay open while the loop may call their tools, until the interception ends
+            request.recording().onEnd((status, httpStatus) -> tools.release());
             LoopApi api = LoopApi.of(request.route());
             ObjectNode body = request.body();
             api.inject(body, tools, request.streaming());

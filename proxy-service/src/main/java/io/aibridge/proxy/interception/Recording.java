@@ -248,9 +248,13 @@ public final class Recording {
                 Instant.now(), providerResponseId, content, source, Map.of()));
     }
 
-    /** Sets who is told of the end (one listener; the circuit breaker's). */
+    /** Adds who is told of the end (the circuit breaker's permit, the MCP sessions a tool loop holds), in the order added. */
     public void onEnd(EndListener listener) {
-        this.endListener = listener;
+        EndListener before = endListener;
+        this.endListener = before == null ? listener : (status, httpStatus) -> {
+            before.ended(status, httpStatus);
+            listener.ended(status, httpStatus);
+        };
     }
 
     /** Ends the interception; only the first call counts. */

@@ -85,12 +85,16 @@ public class McpServers {
         }
     }
 
-    /** One user's session with one server. */
+    /** One user's session with one server; the fields after {@code opening} are guarded by the map's lock. */
     private static final class UserSession {
         Future<McpServerConnection> opening;
         McpServerConnection connection;
         long lastUsedNanos = System.nanoTime();
         long failedAtNanos = -1;
+        /** Requests holding the session: waiting for it to open, or running a loop that may call its tools. */
+        int users;
+        /** Out of the map (least recently used, idle, failed or the proxy stopping): closed once open and unheld. */
+        boolean retired;
     }
 
     public McpServers(McpConfig config, Vertx vertx, InterceptionTracing tracing) {
@@ -234,16 +238,16 @@ public class McpServers {
                 }
             }
         }
-        List<Future<McpServerConnection>> opening = new ArrayList<>();
+        List<UserSession> held = new ArrayList<>();
         for (Configured c : perUser) {
             String token = requestHeaders.get(USER_TOKEN_HEADER_PREFIX + c.server().name());
             if (token != null && !token.isBlank()) {
                 // the user's own session replaces the shared fallback session for this server
                 entries.removeIf(e -> e.tool().server().equals(c.server().name()));
-                opening.add(userSession(c, token.trim()));
+                held.add(userSession(c, token.trim()));
             }
         }
-        if (opening.isEmpty()) {
+        if (held.isEmpty()) {
             return Future.succeededFuture(entries.isEmpty() ? ToolSet.EMPTY : new ToolSet(entries));
         }
         // a session being opened completes on the event loop of the request that opened it; this request's
@@ -254,26 +258,32 @@ public class McpServers {
             if (answer.future().isComplete()) {
                 return;
             }
-            for (Future<McpServerConnection> f : opening) {
+            List<UserSession> used = new ArrayList<>();
+            for (UserSession session : held) {
+                Future<McpServerConnection> f = session.opening;
                 if (f.succeeded() && f.result() != null) {
+                    used.add(session);
                     for (InjectedTool tool : f.result().tools()) {
                         entries.add(new ToolSet.Entry(tool, f.result()));
                     }
+                } else {
+                    release(session);
                 }
             }
-            answer.complete(new ToolSet(entries));
+            answer.complete(new ToolSet(entries, used.isEmpty() ? null : () -> used.forEach(this::release)));
         };
         // the request waits for sessions being opened at most the init timeout (they may wait for a worker
         // first); one not open by then is left out of this request, and used by later ones once it is
         long deadline = vertx.setTimer(Math.max(1, config.initTimeout().toMillis()), id -> reply.run());
-        Future.join(opening).onComplete(ar -> caller.runOnContext(v -> {
+        Future.join(held.stream().map(session -> session.opening).toList()).onComplete(ar -> caller.runOnContext(v -> {
             vertx.cancelTimer(deadline);
             reply.run();
         }));
         return answer.future();
     }
 
-    private Future<McpServerConnection> userSession(Configured c, String token) {
+    /** The user's session with the server, opened if needed, held for the request until {@link #release}. */
+    private UserSession userSession(Configured c, String token) {
         String key = c.server().name() + ':' + sha256(token);
         UserSession session;
         List<McpServerConnection> evicted = new ArrayList<>();
@@ -283,6 +293,7 @@ public class McpServers {
             if (session != null && session.failedAtNanos >= 0
                     && now - session.failedAtNanos >= config.userSessions().retryAfter().toNanos()) {
                 userSessions.remove(key);
+                session.retired = true;
                 session = null;
             }
             if (session == null) {
@@ -295,17 +306,22 @@ public class McpServers {
                 created.opening = workers.executeBlocking(() -> {
                     try (Scope ignored = span.makeCurrent()) {
                         connection.initialize(parent);
-                        return connection;
+                    } catch (RuntimeException e) {
+                        connection.close(); // on a worker: a close waits for the server
+                        throw e;
                     } finally {
                         span.end();
                     }
-                }, false).map(ready -> {
                     synchronized (userSessions) {
-                        created.connection = ready;
+                        if (!stopped && !(created.retired && created.users == 0)) {
+                            created.connection = connection;
+                            return connection;
+                        }
                     }
-                    return ready;
-                }).recover(error -> {
-                    closeLater(List.of(connection));
+                    // evicted while it was being opened, with no request waiting for it any more, or the proxy stopped
+                    connection.close();
+                    return null;
+                }, false).recover(error -> {
                     synchronized (userSessions) {
                         created.failedAtNanos = System.nanoTime();
                     }
@@ -318,26 +334,50 @@ public class McpServers {
                     Iterator<UserSession> oldest = userSessions.values().iterator();
                     UserSession gone = oldest.next();
                     oldest.remove();
-                    if (gone.connection != null) {
-                        evicted.add(gone.connection);
-                    }
+                    retire(gone, evicted);
                 }
             }
+            session.users++;
             session.lastUsedNanos = now;
         }
         closeLater(evicted);
-        return session.opening;
+        return session;
     }
 
-    private void sweepIdleSessions() {
+    /** A request is done with the session (its interception ended, or it went on without the session's tools). */
+    private void release(UserSession session) {
+        List<McpServerConnection> closing = new ArrayList<>(1);
+        synchronized (userSessions) {
+            session.users--;
+            session.lastUsedNanos = System.nanoTime();
+            if (session.retired) {
+                retire(session, closing);
+            }
+        }
+        closeLater(closing);
+    }
+
+    /**
+     * Takes the session out of use (it is no longer in the map); its connection is closed once it is open and no
+     * request holds it any more: a running loop may still call its tools. The caller holds the lock.
+     */
+    private static void retire(UserSession session, List<McpServerConnection> closing) {
+        session.retired = true;
+        if (session.users == 0 && session.connection != null) {
+            closing.add(session.connection);
+            session.connection = null;
+        }
+    }
+
+    void sweepIdleSessions() {
         long idle = config.userSessions().idleTimeout().toNanos();
         long now = System.nanoTime();
         List<McpServerConnection> closing = new ArrayList<>();
         synchronized (userSessions) {
             userSessions.values().removeIf(s -> {
-                boolean expired = s.opening.isComplete() && now - s.lastUsedNanos > idle;
-                if (expired && s.connection != null) {
-                    closing.add(s.connection);
+                boolean expired = s.opening.isComplete() && s.users == 0 && now - s.lastUsedNanos > idle;
+                if (expired) {
+                    retire(s, closing);
                 }
                 return expired;
             });
@@ -347,7 +387,7 @@ public class McpServers {
 
     /** Closes on the worker pool: a close waits for the server (up to {@link McpServerConnection#CLOSE_TIMEOUT}). */
     private void closeLater(List<McpServerConnection> connections) {
-        if (!connections.isEmpty() && workers != null) {
+        if (!connections.isEmpty() && workers != null && !stopped) {
             workers.executeBlocking(() -> {
                 connections.forEach(McpServerConnection::close);
                 return null;
@@ -399,14 +439,19 @@ public class McpServers {
                 s.connection.close();
             }
         }
+        List<McpServerConnection> closing = new ArrayList<>();
         synchronized (userSessions) {
+            // at shutdown even sessions still held are closed; those still opening close themselves once open
             userSessions.values().forEach(s -> {
+                s.retired = true;
                 if (s.connection != null) {
-                    s.connection.close();
+                    closing.add(s.connection);
+                    s.connection = null;
                 }
             });
             userSessions.clear();
         }
+        closing.forEach(McpServerConnection::close);
         if (workers != null) {
             workers.close();
         }

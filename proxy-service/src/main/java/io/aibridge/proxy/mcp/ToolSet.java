@@ -5,10 +5,12 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The tools injected into one request, sorted by id (a stable order keeps prompt caches valid),
- * each with the session that runs it.
+ * each with the session that runs it. The request holds the users' own sessions among them until
+ * {@link #release()}: they are not closed while its loop may still call their tools.
  */
 public final class ToolSet {
 
@@ -20,8 +22,15 @@ public final class ToolSet {
 
     private final List<Entry> entries;
     private final Map<String, Entry> byId = new HashMap<>();
+    private final AtomicReference<Runnable> release;
 
     ToolSet(List<Entry> unsorted) {
+        this(unsorted, null);
+    }
+
+    /** @param release lets go of the sessions the request holds; null when it holds none */
+    ToolSet(List<Entry> unsorted, Runnable release) {
+        this.release = new AtomicReference<>(release);
         List<Entry> sorted = new ArrayList<>(unsorted);
         sorted.sort(Comparator.comparing(e -> e.tool().id()));
         this.entries = List.copyOf(sorted);
@@ -46,5 +55,13 @@ public final class ToolSet {
 
     public boolean contains(String id) {
         return get(id) != null;
+    }
+
+    /** The request is done with these tools (its interception ended); only the first call counts. */
+    public void release() {
+        Runnable r = release.getAndSet(null);
+        if (r != null) {
+            r.run();
+        }
     }
 }

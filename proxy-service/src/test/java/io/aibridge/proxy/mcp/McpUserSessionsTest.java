@@ -1,12 +1,14 @@
 package io.aibridge.proxy.mcp;
 
 import io.aibridge.proxy.tracing.InterceptionTracing;
+import io.opentelemetry.api.OpenTelemetry;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +46,21 @@ class McpUserSessionsTest {
     }
 
     record UserSessions(int maxSessions, Duration idleTimeout, Duration retryAfter) implements McpConfig.UserSessions {
+    }
+
+    /** The SDK's first session in a JVM takes seconds on a busy machine; the tests time what comes after. */
+    @BeforeAll
+    static void warmUp() throws Exception {
+        Vertx warm = Vertx.vertx();
+        try (SlowMcpServer server = new SlowMcpServer(warm)) {
+            McpServerConnection connection = new McpServerConnection(new Server(SERVER, server.url(), Optional.empty(), true,
+                    Optional.empty(), Optional.empty()), ToolFilter.NONE, "warm-up", Duration.ofSeconds(30), Duration.ofSeconds(30),
+                    OpenTelemetry.noop().getTracer("test"));
+            connection.initialize(io.opentelemetry.context.Context.root());
+            connection.close();
+        } finally {
+            warm.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     @BeforeEach
@@ -89,12 +106,13 @@ class McpUserSessionsTest {
     /** Asks for the tools from {@code context}; completes with the context the answer came back on, and the tool ids. */
     private CompletableFuture<Answer> tools(Context context, String token) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
-        context.runOnContext(v -> servers.tools(headers(token)).onComplete(ar -> answer.complete(
-                new Answer(Vertx.currentContext(), ar.succeeded() ? ar.result().tools().stream().map(InjectedTool::id).toList() : null))));
+        context.runOnContext(v -> servers.tools(headers(token)).onComplete(ar -> answer.complete(new Answer(Vertx.currentContext(),
+                ar.succeeded() ? ar.result().tools().stream().map(InjectedTool::id).toList() : null, ar.result()))));
         return answer;
     }
 
-    record Answer(Context context, List<String> tools) {
+    /** @param set held by the request until released */
+    record Answer(Context context, List<String> tools, ToolSet set) {
     }
 
     @Test
@@ -145,5 +163,42 @@ class McpUserSessionsTest {
         CompletableFuture<Boolean> ran = new CompletableFuture<>();
         opener.runOnContext(v -> ran.complete(true));
         assertThat(ran.get(1, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void aSessionEvictedWhileOpeningIsClosedOnceTheRequestHoldingItIsDone() throws Exception {
+        mcp.delay("alice", "initialize", Duration.ofSeconds(1));
+        start(Duration.ofSeconds(5), 1, Duration.ofMinutes(15));
+
+        CompletableFuture<Answer> alice = tools(newContext(), "alice");
+        await().atMost(Duration.ofSeconds(5)).until(() -> mcp.seen("alice").contains("initialize"));
+        Answer bob = tools(newContext(), "bob").get(10, TimeUnit.SECONDS);
+        Answer aliceAnswer = alice.get(10, TimeUnit.SECONDS);
+
+        assertThat(bob.tools()).containsExactly("bmcp_personal_echo");
+        assertThat(aliceAnswer.tools()).as("the request that waited for it still gets its tools").containsExactly("bmcp_personal_echo");
+        Thread.sleep(300);
+        assertThat(mcp.seen("alice")).as("held by a running loop: not closed yet").doesNotContain("DELETE");
+
+        aliceAnswer.set().release();
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(mcp.seen("alice")).contains("DELETE"));
+        assertThat(mcp.seen("bob")).doesNotContain("DELETE");
+    }
+
+    @Test
+    void theIdleSweepLeavesASessionInUseOpen() throws Exception {
+        start(Duration.ofSeconds(5), 10, Duration.ofMillis(1));
+        Answer dave = tools(newContext(), "dave").get(10, TimeUnit.SECONDS);
+        assertThat(dave.tools()).containsExactly("bmcp_personal_echo");
+
+        Thread.sleep(20);
+        servers.sweepIdleSessions();
+        Thread.sleep(300);
+        assertThat(mcp.seen("dave")).as("its loop may still call its tools").doesNotContain("DELETE");
+
+        dave.set().release();
+        Thread.sleep(20);
+        servers.sweepIdleSessions();
+        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(mcp.seen("dave")).contains("DELETE"));
     }
 }
