@@ -447,6 +447,33 @@ class McpInjectionTest {
         assertThat(call.getAttributes().get(AttributeKey.stringKey("interception_id"))).isNotBlank();
     }
 
+    @Test
+    void aClientThatLeavesDuringAnInjectedCallStopsTheRoundsLaterCalls() throws Exception {
+        String session = "leaves-" + UUID.randomUUID();
+        String body = Fixture.load(Api.ANTHROPIC_MESSAGES, "mcp-two-calls").request(false).toString();
+        String[] base = headers(Api.ANTHROPIC_MESSAGES, "mcp-two-calls");
+        String[] all = java.util.Arrays.copyOf(base, base.length + 4);
+        all[base.length] = "X-Claude-Code-Session-Id";
+        all[base.length + 1] = session;
+        all[base.length + 2] = "User-Agent"; // the session id is Claude Code's
+        all[base.length + 3] = "claude-cli/2.0.1";
+        try (java.net.Socket ignored = proxy.openPost(ProxyClient.path(Api.ANTHROPIC_MESSAGES), body, all)) {
+            // the first call takes 1.5 s (delay_ms); the client hangs up while it runs
+            await().atMost(Duration.ofSeconds(10)).until(() -> !mcp.calls().isEmpty());
+        }
+        EventTail tail = EventTail.of(bootstrapServers);
+        List<InterceptionEvent> events = tail.awaitEnded(tail.awaitStart(s -> session.equals(s.clientSessionId()), Duration.ofSeconds(10)),
+                Duration.ofSeconds(15));
+
+        assertThat(ProxyClient.summary(events)).anyMatch(line -> line.startsWith("ended cancelled") && line.endsWith("client_disconnected"));
+        assertThat(single(events, ToolUsageRecorded.class).providerToolCallId()).as("the call that was running is recorded")
+                .isEqualTo("toolu_01c2e4a6b8d0f2a4c6e8b0d2");
+        Thread.sleep(300);
+        assertThat(mcp.calls()).as("the round's second call is not started for a client that left")
+                .extracting(c -> c.arguments().get("text")).containsExactly("first, slowly");
+        assertThat(fake.requests("/v1/messages")).hasSize(1);
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     HttpResponse<String> send(Api api, String scenario, boolean stream, String... extraHeaders) {

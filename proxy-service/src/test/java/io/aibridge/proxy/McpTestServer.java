@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 /**
  * A real MCP server for the tests: the official SDK's server side on its Streamable HTTP servlet
  * transport, in an embedded Tomcat on a random (or given) port. Two tools: {@code echo} answers
- * {@code echo: <text>}; {@code explode} fails (a JSON-RPC error), or, with {@code "soft": true},
+ * {@code echo: <text>} (after {@code delay_ms} milliseconds when the arguments have it); {@code explode} fails (a JSON-RPC error), or, with {@code "soft": true},
  * answers with {@code isError: true}.
  *
  * <p>{@code /mcp} wants {@code Authorization: Bearer} {@value #SHARED_TOKEN}; {@code /personal/mcp}
@@ -124,6 +124,9 @@ public final class McpTestServer implements AutoCloseable {
                                 .tool(McpSchema.Tool.builder("echo", textSchema).description("Echoes the text back").build())
                                 .callHandler((exchange, request) -> {
                                     remember(exchange.transportContext(), request);
+                                    if (request.arguments().get("delay_ms") instanceof Number delay) {
+                                        sleep(delay.longValue());
+                                    }
                                     return McpSchema.CallToolResult.builder()
                                             .addTextContent("echo: " + request.arguments().get("text")).build();
                                 })
@@ -142,6 +145,15 @@ public final class McpTestServer implements AutoCloseable {
                 .build();
     }
 
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Remembered when the call arrives, before the tool runs. */
     private void remember(McpTransportContext context, McpSchema.CallToolRequest request) {
         calls.add(new Call(request.name(), request.arguments(), String.valueOf(context.get("authorization"))));
     }

@@ -361,7 +361,11 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     // ---------------------------------------------------------------------------------- tools
 
-    /** Runs the round's injected calls one after the other, records each, then starts the next round. */
+    /**
+     * Runs the round's injected calls one after the other, records each, then starts the next round.
+     * Once the client has left, the calls not started yet are not started (a tool's side effects would
+     * serve nobody); the one running then finishes and is recorded.
+     */
     private void runTools(JsonNode blockingBody) {
         toolsRunning = true;
         List<ToolCall> calls = round.injectedCalls();
@@ -370,7 +374,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         Future<Void> chain = Future.succeededFuture();
         String responseId = round.responseId();
         for (ToolCall call : calls) {
-            chain = chain.compose(v -> runOne(call, responseId, attributes).map(outcome -> {
+            chain = chain.compose(v -> finished ? Future.<Void>succeededFuture() : runOne(call, responseId, attributes).map(outcome -> {
                 results.add(new ToolResult(call, outcome));
                 return null;
             }));
