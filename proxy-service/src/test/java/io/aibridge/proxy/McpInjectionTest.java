@@ -425,6 +425,27 @@ class McpInjectionTest {
     }
 
     @Test
+    void onlyInjectedCallsThatRanAreCounted() {
+        String ran = "claude-counted-" + UUID.randomUUID();
+        String unrun = "claude-not-counted-" + UUID.randomUUID();
+        HttpResponse<String> echo = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES),
+                Fixture.load(Api.ANTHROPIC_MESSAGES, "mcp-echo").request(false).put("model", ran).toString(),
+                headers(Api.ANTHROPIC_MESSAGES, "mcp-echo"));
+        HttpResponse<String> mixed = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES),
+                Fixture.load(Api.ANTHROPIC_MESSAGES, "mcp-mixed").request(false).put("model", unrun).toString(),
+                headers(Api.ANTHROPIC_MESSAGES, "mcp-mixed"));
+        assertThat(events(echo).stream().filter(ToolUsageRecorded.class::isInstance)).hasSize(1);
+        assertThat(events(mixed).stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast)
+                .filter(ToolUsageRecorded::injected)).as("the call not run is still recorded")
+                .singleElement().extracting(ToolUsageRecorded::invocationError).asString().startsWith("not run:");
+
+        io.aibridge.testing.PrometheusScrape metrics = io.aibridge.testing.PrometheusScrape.parse(proxy.get("/q/metrics").body());
+        assertThat(metrics.value("aibridge_injected_tool_invocations_total", java.util.Map.of("model", ran, "name", "echo"))).isEqualTo(1.0);
+        assertThat(metrics.series("aibridge_injected_tool_invocations_total", java.util.Map.of("model", unrun)))
+                .as("a call never run is not an invocation").isEmpty();
+    }
+
+    @Test
     void spansFollowTheReferenceNamesAndAttributes() {
         send(Api.ANTHROPIC_MESSAGES, "mcp-echo", false);
 

@@ -433,7 +433,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
                 : "not run: the limit of " + maxRounds + " rounds of injected tool calls was reached";
         for (ToolCall call : round.injectedCalls()) {
             ToolSet.Entry entry = loop.tools.get(call.name());
-            recording.injectedTool(round.responseId(), call.id(), entry.tool().serverUrl(), entry.tool().name(),
+            recording.injectedToolNotRun(round.responseId(), call.id(), entry.tool().serverUrl(), entry.tool().name(),
                     Json.normalize(call.arguments()), why);
         }
     }

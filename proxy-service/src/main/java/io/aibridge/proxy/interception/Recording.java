@@ -225,7 +225,8 @@ public final class Recording {
     }
 
     /**
-     * An injected tool the bridge ran (or refused to run).
+     * An injected tool the bridge ran (or refused to run); counted in
+     * {@code aibridge_injected_tool_invocations_total}.
      *
      * @param tool            the tool's original MCP name
      * @param invocationError why it failed; null on success
@@ -235,9 +236,25 @@ public final class Recording {
         if (ended) {
             return;
         }
+        injectedToolUsage(providerResponseId, toolCallId, serverUrl, tool, input, invocationError);
+        metrics.injectedToolInvocation(context.providerName(), context.model(), serverUrl, tool);
+    }
+
+    /**
+     * An injected call the loop ended without running (round limit, the client's own tools in the same
+     * turn): recorded with why, but not an invocation, so not counted (the reference counts executed calls).
+     */
+    public void injectedToolNotRun(String providerResponseId, String toolCallId, String serverUrl, String tool, String input,
+                                   String why) {
+        if (!ended) {
+            injectedToolUsage(providerResponseId, toolCallId, serverUrl, tool, input, why);
+        }
+    }
+
+    private void injectedToolUsage(String providerResponseId, String toolCallId, String serverUrl, String tool, String input,
+                                   String invocationError) {
         publish(InterceptionSpans.RECORD_TOOL_USAGE, new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
                 providerResponseId, toolCallId, tool, input, true, serverUrl, invocationError, Map.of()));
-        metrics.injectedToolInvocation(context.providerName(), context.model(), serverUrl, tool);
     }
 
     public void thought(String providerResponseId, String content, ThoughtSource source) {
