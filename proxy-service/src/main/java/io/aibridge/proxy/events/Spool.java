@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -74,7 +75,19 @@ final class Spool implements AutoCloseable {
     record Recovery(long events, long bytes, long tornBytes, long damagedBytes, int segments) {
     }
 
+    /**
+     * Opens a segment file for writing: {@link FileChannel#open(Path, OpenOption...)}, or in tests
+     * a channel that fails the way a full disk does.
+     */
+    @FunctionalInterface
+    interface SegmentFiles {
+        SegmentFiles DISK = FileChannel::open;
+
+        FileChannel open(Path path, OpenOption... options) throws IOException;
+    }
+
     private final Path dir;
+    private final SegmentFiles files;
     private final long maxBytes;
     private final long segmentBytes;
     private final FileChannel lockChannel;
@@ -93,8 +106,9 @@ final class Spool implements AutoCloseable {
     private final Recovery recovery;
     private boolean closed;
 
-    private Spool(Path dir, long maxBytes, FileChannel lockChannel, FileLock lock) throws IOException {
+    private Spool(Path dir, long maxBytes, SegmentFiles files, FileChannel lockChannel, FileLock lock) throws IOException {
         this.dir = dir;
+        this.files = files;
         this.maxBytes = maxBytes;
         this.segmentBytes = Math.max(64 * 1024, Math.min(64L * 1024 * 1024, maxBytes / 8));
         this.lockChannel = lockChannel;
@@ -108,6 +122,11 @@ final class Spool implements AutoCloseable {
      * @throws IOException when the directory cannot be used, or another process holds it
      */
     static Spool open(Path dir, long maxBytes) throws IOException {
+        return open(dir, maxBytes, SegmentFiles.DISK);
+    }
+
+    /** As {@link #open(Path, long)}, with new segment files opened through {@code files}. */
+    static Spool open(Path dir, long maxBytes, SegmentFiles files) throws IOException {
         Files.createDirectories(dir);
         FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
@@ -122,7 +141,7 @@ final class Spool implements AutoCloseable {
                     + " is locked); give every proxy its own directory");
         }
         try {
-            return new Spool(dir, maxBytes, lockChannel, lock);
+            return new Spool(dir, maxBytes, files, lockChannel, lock);
         } catch (IOException | RuntimeException e) {
             lock.release();
             lockChannel.close();
@@ -269,9 +288,12 @@ final class Spool implements AutoCloseable {
     }
 
     /**
-     * Appends a record, unless it would take the spool over its size limit.
+     * Appends a record, unless it would take the spool over its size limit. When the write fails
+     * (a full disk), nothing of the record counts as written: the next append starts at the same
+     * place, and a segment that could not be started is removed.
      *
      * @return false when the spool is full (nothing was written)
+     * @throws IOException when the record could not be written; the spool stays usable
      */
     synchronized boolean append(SpoolRecord record) throws IOException {
         ensureOpen();
@@ -286,9 +308,15 @@ final class Spool implements AutoCloseable {
         }
         ByteBuffer buffer = ByteBuffer.allocate((int) frame);
         buffer.putInt(payload.length).putInt(crc(payload)).put(payload).flip();
-        long at = segments.get(writerId);
-        while (buffer.hasRemaining()) {
-            at += writer.write(buffer, at);
+        long start = segments.get(writerId);
+        long at = start;
+        try {
+            while (buffer.hasRemaining()) {
+                at += writer.write(buffer, at);
+            }
+        } catch (IOException e) {
+            cutBack(start);
+            throw e;
         }
         segments.put(writerId, at);
         bytes += frame;
@@ -303,27 +331,72 @@ final class Spool implements AutoCloseable {
         }
     }
 
+    /** A partly written frame is cut off, so that a crash cannot leave it between whole frames. */
+    private void cutBack(long size) {
+        try {
+            writer.truncate(size);
+        } catch (IOException e) {
+            // the next append overwrites it; were the proxy to stop first, recovery cuts it
+            LOG.debugf("spool: could not cut a partly written record from %s: %s", segmentPath(writerId).getFileName(), e);
+        }
+    }
+
+    /**
+     * Starts the next segment. Nothing changes unless the new segment's header is on disk: on a
+     * failure the half-made file is removed and the current writer (if any) stays the writer.
+     */
     private void roll() throws IOException {
         if (writer != null) {
             writer.force(false); // a sealed segment is complete on disk before the next one exists
-            writer.close();
         }
-        long id = nextId++;
+        long id = nextId++; // not reused even when this fails: a file that could not be removed keeps its name
         Path path = segmentPath(id);
-        writer = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        ByteBuffer header = ByteBuffer.wrap(MAGIC);
-        long at = 0;
-        while (header.hasRemaining()) {
-            at += writer.write(header, at);
+        FileChannel next = files.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        try {
+            ByteBuffer header = ByteBuffer.wrap(MAGIC);
+            long at = 0;
+            while (header.hasRemaining()) {
+                at += next.write(header, at);
+            }
+            next.force(false);
+        } catch (IOException | RuntimeException e) {
+            abandon(next, path);
+            throw e;
         }
-        writer.force(false);
         forceDirectory(); // the new file's name must survive a crash too
+        FileChannel sealed = writer;
+        writer = next;
         writerId = id;
+        if (sealed != null) {
+            try {
+                sealed.close();
+            } catch (IOException e) {
+                LOG.debugf("spool: could not close a sealed segment: %s", e); // already forced
+            }
+        }
         segments.put(id, (long) HEADER_BYTES);
         bytes += HEADER_BYTES;
         if (segments.size() == 1) {
             committed = new Position(id, HEADER_BYTES);
             readPosition = committed;
+        }
+    }
+
+    /**
+     * Removes a segment that could not be started. One that cannot be removed holds no record: the
+     * next open deletes it (no whole header) or passes over it (an empty segment).
+     */
+    private void abandon(FileChannel channel, Path path) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.debugf("spool: could not close %s: %s", path.getFileName(), e);
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warnf("spool: could not remove %s, a segment that could not be started (%s); the next start removes it",
+                    path.getFileName(), e.toString());
         }
     }
 

@@ -179,6 +179,66 @@ class SpoolTest {
     }
 
     @Test
+    void aSegmentThatCannotBeStartedFailsTheAppendAndLeavesTheSpoolUsable() throws IOException {
+        FullDisk disk = new FullDisk();
+        try (Spool spool = Spool.open(dir, 1024 * 1024, disk)) {
+            disk.failNextSegments(1); // the disk is full when the first record needs the first segment
+            assertThatThrownBy(() -> spool.append(record(0, 100))).isInstanceOf(IOException.class).hasMessageContaining("No space left");
+            assertThat(segmentFiles()).as("the half-made segment is removed").isEmpty();
+            assertThat(spool.events()).isZero();
+            assertThat(spool.bytes()).isZero();
+
+            assertThat(spool.append(record(1, 100))).isTrue(); // space again
+            assertThat(spool.append(record(2, 100))).isTrue();
+            List<Spool.Item> both = spool.read(10, Long.MAX_VALUE);
+            spool.commit(both.get(1).end(), 2); // drained: no segment, no writer
+
+            disk.failNextSegments(1);
+            assertThatThrownBy(() -> spool.append(record(3, 100))).isInstanceOf(IOException.class);
+            assertThat(spool.append(record(4, 100))).isTrue();
+            assertThat(spool.append(record(5, 100))).isTrue();
+            assertThat(readAll(spool)).containsExactly(4, 5);
+        }
+        assertThat(disk.failedSegments()).isEqualTo(2);
+        try (Spool spool = Spool.open(dir, 1024 * 1024)) {
+            assertThat(spool.recovery().tornBytes()).isZero();
+            assertThat(readAll(spool)).containsExactly(4, 5);
+        }
+    }
+
+    @Test
+    void recordsAppendedAfterTheNextSegmentCouldNotBeStartedAreKept() throws IOException {
+        FullDisk disk = new FullDisk();
+        long segmentBytes = 128 * 1024; // an eighth of the limit
+        List<Integer> kept = new ArrayList<>();
+        int n = 0;
+        try (Spool spool = Spool.open(dir, 1024 * 1024, disk)) {
+            // fill the segment until a 20 KB record needs the next one while small ones still fit
+            while (spool.bytes() < segmentBytes - 6000) { // one segment so far: its size
+                assertThat(spool.append(record(n, 1000))).isTrue();
+                kept.add(n++);
+            }
+            disk.failNextSegments(1);
+            int big = n++;
+            assertThatThrownBy(() -> spool.append(record(big, 20_000))).isInstanceOf(IOException.class);
+            assertThat(segmentFiles()).as("the half-made segment is removed").hasSize(1);
+            for (int i = 0; i < 5; i++) {
+                assertThat(spool.append(record(n, 100))).isTrue(); // these still fit in the first segment
+                kept.add(n++);
+            }
+            assertThat(spool.append(record(n, 20_000))).isTrue(); // and the next segment starts on a disk with room
+            kept.add(n++);
+            assertThat(segmentFiles()).hasSize(2);
+            assertThat(readAll(spool)).containsExactlyElementsOf(kept);
+        }
+        try (Spool spool = Spool.open(dir, 1024 * 1024)) {
+            assertThat(spool.recovery().tornBytes()).isZero();
+            assertThat(spool.recovery().damagedBytes()).isZero();
+            assertThat(readAll(spool)).containsExactlyElementsOf(kept);
+        }
+    }
+
+    @Test
     void twoSpoolsCannotShareADirectory() throws IOException {
         try (Spool spool = Spool.open(dir, 1024 * 1024)) {
             assertThatThrownBy(() -> Spool.open(dir, 1024 * 1024)).isInstanceOf(IOException.class).hasMessageContaining("in use by another proxy");
