@@ -86,6 +86,7 @@ final class EventPipeline implements AutoCloseable {
     private static final Duration ENSURE_RETRY = Duration.ofSeconds(5);
     private static final String DROPPED = "Interception events lost: memory queue or spool full, refused by Kafka for good, or unreadable on disk";
     private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long ERROR_PAUSE_MILLIS = 100;
     /** Share of the spool (and of the memory queue) that {@code fail-closed} keeps for interceptions already running. */
     private static final double FAIL_CLOSED_RESERVE = 0.10;
 
@@ -135,6 +136,7 @@ final class EventPipeline implements AutoCloseable {
 
     private final Settings settings;
     private final Function<Properties, Producer<String, byte[]>> producers;
+    private final Spool.SegmentFiles segmentFiles;
     private final EventCodec codec = new EventCodec(SOURCE);
     private final BlockingQueue<Entry> queue;
     private final ArrayDeque<Entry> window = new ArrayDeque<>();
@@ -148,6 +150,7 @@ final class EventPipeline implements AutoCloseable {
     private final Tally droppedRejected;
     private final Tally droppedUnreadable;
     private final Tally refused;
+    private final Tally errors;
     private Spool spool;
     private Producer<String, byte[]> producer;
     private Thread thread;
@@ -163,6 +166,7 @@ final class EventPipeline implements AutoCloseable {
     private boolean gaveUp;
     private boolean appendedSinceSync;
     private long lastDropLog;
+    private long lastErrorLog;
     private long lastReplayFailureLog;
     private long replayedSinceSpooling;
     /** The window's size, for other threads (metrics). */
@@ -175,12 +179,14 @@ final class EventPipeline implements AutoCloseable {
     private final List<Meter> meters = new ArrayList<>();
 
     EventPipeline(Settings settings, MeterRegistry registry) {
-        this(settings, registry, KafkaProducer::new);
+        this(settings, registry, KafkaProducer::new, Spool.SegmentFiles.DISK);
     }
 
-    EventPipeline(Settings settings, MeterRegistry registry, Function<Properties, Producer<String, byte[]>> producers) {
+    EventPipeline(Settings settings, MeterRegistry registry, Function<Properties, Producer<String, byte[]>> producers,
+                  Spool.SegmentFiles segmentFiles) {
         this.settings = settings;
         this.producers = producers;
+        this.segmentFiles = segmentFiles;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         this.spoolAfterNanos = settings.spoolAfter().toNanos();
         this.registry = registry;
@@ -193,6 +199,8 @@ final class EventPipeline implements AutoCloseable {
         this.droppedRejected = counter("aibridge.events.dropped", "rejected", DROPPED);
         this.droppedUnreadable = counter("aibridge.events.dropped", "unreadable", DROPPED);
         this.refused = counter("aibridge.spool.refused.interceptions", null, "Interceptions refused with 503 because the spool was full (fail-closed)");
+        this.errors = counter("aibridge.events.publisher.errors", null,
+                "Unexpected errors in the event publisher thread; it logs each and goes on (should stay 0)");
         meters.add(Gauge.builder("aibridge.events.waiting", this, EventPipeline::inMemory)
                 .description("Interception events in memory, not yet acknowledged by Kafka nor spooled").register(registry));
         meters.add(Gauge.builder("aibridge.spool.events", this, p -> p.spool == null ? 0 : p.spool.events())
@@ -228,7 +236,7 @@ final class EventPipeline implements AutoCloseable {
      */
     synchronized void start() {
         try {
-            spool = Spool.open(settings.spoolDirectory(), settings.spoolMaxBytes());
+            spool = Spool.open(settings.spoolDirectory(), settings.spoolMaxBytes(), segmentFiles);
         } catch (IOException e) {
             throw new IllegalStateException("cannot use the spool directory " + settings.spoolDirectory().toAbsolutePath()
                     + " (AIBRIDGE_SPOOL_DIR): " + e.getMessage(), e);
@@ -395,6 +403,11 @@ final class EventPipeline implements AutoCloseable {
 
     // ------------------------------------------------------------------ the publisher thread
 
+    /**
+     * The publisher thread's loop. It must outlive every failure short of an {@link Error}: when it
+     * ends, nothing takes events from the queue any more. An unexpected exception in one step is
+     * logged and counted, and the next step starts from the state the last one left.
+     */
     private void run() {
         List<Entry> taken = new ArrayList<>(TAKE_BATCH);
         try {
@@ -410,28 +423,56 @@ final class EventPipeline implements AutoCloseable {
                     taken.add(first);
                     queue.drainTo(taken, TAKE_BATCH - 1);
                 }
-                for (Entry e : taken) {
-                    take(e);
-                }
-                long now = System.nanoTime();
-                if (mode == Mode.DIRECT) {
-                    sendWindow();
-                    settleDirect(now);
-                }
-                if (mode == Mode.SPOOLING) {
-                    settleHeld(now);
-                    replayStep(now);
-                }
-                syncIfAppended();
-                windowSize = window.size();
-                if (stopping && finishedStopping(now)) {
-                    break;
+                try {
+                    if (step(taken)) {
+                        break;
+                    }
+                } catch (RuntimeException e) {
+                    if (!survive(e)) {
+                        break;
+                    }
                 }
             }
-        } catch (RuntimeException | Error e) {
+        } catch (Error e) {
             LOG.errorf(e, "the event publisher failed; moving what is in memory to the spool");
         } finally {
             finish();
+        }
+    }
+
+    /** One turn of the loop with the events just taken from the queue; true when the thread is done stopping. */
+    private boolean step(List<Entry> taken) {
+        for (Entry e : taken) {
+            take(e);
+        }
+        long now = System.nanoTime();
+        if (mode == Mode.DIRECT) {
+            sendWindow();
+            settleDirect(now);
+        }
+        if (mode == Mode.SPOOLING) {
+            settleHeld(now);
+            replayStep(now);
+        }
+        syncIfAppended();
+        windowSize = window.size();
+        return stopping && finishedStopping(now);
+    }
+
+    /** Logs and counts an unexpected exception of a step, and pauses a little so that a repeating one cannot spin; false when interrupted. */
+    private boolean survive(RuntimeException e) {
+        errors.increment();
+        long now = System.nanoTime();
+        if (lastErrorLog == 0 || now - lastErrorLog > LOG_EVERY_NANOS) {
+            lastErrorLog = now;
+            LOG.errorf(e, "the event publisher hit an unexpected error (counted in aibridge_events_publisher_errors_total; "
+                    + "later ones are logged every 10 s); it goes on");
+        }
+        try {
+            Thread.sleep(ERROR_PAUSE_MILLIS);
+            return true;
+        } catch (InterruptedException interrupted) {
+            return false;
         }
     }
 
@@ -557,6 +598,11 @@ final class EventPipeline implements AutoCloseable {
         } catch (IOException e) {
             droppedSpoolFull.increment();
             logDrop("the spool could not be written (" + e.getMessage() + ")", entry);
+        } catch (RuntimeException e) {
+            // a fault of the spool itself: the event is counted as lost, the publisher goes on
+            errors.increment();
+            droppedSpoolFull.increment();
+            logDrop("the spool failed (" + e + ")", entry);
         }
     }
 
@@ -693,18 +739,22 @@ final class EventPipeline implements AutoCloseable {
     /** Last steps of the thread: nothing stays only in memory; the spool is forced to disk. */
     private void finish() {
         List<Entry> rest = new ArrayList<>();
-        queue.drainTo(rest);
-        for (Entry e : rest) {
-            take(e);
-        }
-        spoolWindow();
-        windowSize = 0;
         try {
+            queue.drainTo(rest);
+            for (Entry e : rest) {
+                take(e);
+            }
+            spoolWindow();
+            windowSize = 0;
             spool.sync();
         } catch (IOException e) {
             LOG.errorf("spool: could not force %s to disk: %s", spool.directory(), e.toString());
+        } catch (RuntimeException | Error e) {
+            errors.increment();
+            LOG.errorf(e, "the event publisher could not move everything in memory to the spool");
+        } finally {
+            stopped = true; // from now on publish() appends to the spool itself, rather than filling a queue no one takes from
         }
-        stopped = true;
         // events published between the drain above and "stopped" becoming visible
         rest.clear();
         queue.drainTo(rest);
@@ -772,10 +822,19 @@ final class EventPipeline implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (t != null && t.isAlive()) {
+            LOG.warnf("the event publisher did not finish within %d ms; events it still holds may be lost", settings.drainTimeout().toMillis() + 5_000);
+        }
         stopped = true;
         if (topicThread != null) {
             topicThread.interrupt();
         }
+    }
+
+    /** For tests: true while the publisher thread runs. */
+    boolean running() {
+        Thread t = thread;
+        return t != null && t.isAlive();
     }
 
     /** Stops, then releases the spool directory. */

@@ -14,11 +14,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,8 +57,14 @@ class EventPipelineTest {
 
     private EventPipeline pipeline(String bootstrap, MeterRegistry registry, Duration spoolAfter, long maxBytes, boolean failClosed,
                                    Map<String, Object> overrides) {
+        return pipeline(bootstrap, registry, spoolAfter, maxBytes, failClosed, overrides, 10_000, Spool.SegmentFiles.DISK);
+    }
+
+    private EventPipeline pipeline(String bootstrap, MeterRegistry registry, Duration spoolAfter, long maxBytes, boolean failClosed,
+                                   Map<String, Object> overrides, int queueCapacity, Spool.SegmentFiles files) {
         EventPipeline p = new EventPipeline(new EventPipeline.Settings(bootstrap, 2, (short) 1, 16L * 1024 * 1024, "snappy",
-                Duration.ofMinutes(10), Duration.ofSeconds(3), 10_000, spoolDir, maxBytes, spoolAfter, failClosed, overrides), registry);
+                Duration.ofMinutes(10), Duration.ofSeconds(3), queueCapacity, spoolDir, maxBytes, spoolAfter, failClosed, overrides),
+                registry, KafkaProducer::new, files);
         p.start();
         closeLater.add(p);
         return p;
@@ -263,5 +272,63 @@ class EventPipelineTest {
         assertThat(p.acceptsNewInterceptions()).isFalse();
         assertThat(count(registry, "aibridge.spool.refused.interceptions")).isPositive();
         assertThat(count(registry, "aibridge.events.dropped")).as("the reserve held every event of the admitted interceptions").isZero();
+    }
+
+    private static double dropped(MeterRegistry registry, String reason) {
+        return registry.get("aibridge.events.dropped").tag("reason", reason).functionCounter().count();
+    }
+
+    @Test
+    void aSegmentThatCannotBeStartedCostsTheEventItCouldNotStoreAndThePublisherGoesOn() throws Exception {
+        FullDisk disk = new FullDisk();
+        disk.failNextSegments(1); // the disk is full when the first event needs the first segment
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p1 = pipeline(closedPort(), registry, Duration.ofMillis(50), 1024 * 1024, false, Map.of(), 10_000, disk);
+        UUID x = UUID.randomUUID();
+        UUID y = UUID.randomUUID();
+        List<InterceptionEvent> xs = interception(x, "x");
+        List<InterceptionEvent> ys = interception(y, "y");
+        xs.forEach(e -> p1.publish(e, TRACE));
+        await("x spooled or dropped", () -> p1.inMemory() == 0
+                && count(registry, "aibridge.events.spooled") + count(registry, "aibridge.events.dropped") == 3, Duration.ofSeconds(10));
+        assertThat(disk.failedSegments()).isEqualTo(1);
+        assertThat(dropped(registry, "spool_full")).as("the one event the full disk could not take").isEqualTo(1);
+
+        ys.forEach(e -> p1.publish(e, TRACE)); // the disk has room again
+        await("y spooled", () -> p1.inMemory() == 0 && count(registry, "aibridge.events.spooled") == 5, Duration.ofSeconds(10));
+        assertThat(p1.running()).isTrue();
+        assertThat(count(registry, "aibridge.events.dropped")).isEqualTo(1);
+        p1.close();
+
+        KafkaBroker kafka = broker();
+        MeterRegistry after = new SimpleMeterRegistry();
+        EventPipeline p2 = pipeline(kafka.bootstrapServers(), after, Duration.ofSeconds(5), 1024 * 1024, false, Map.of());
+        assertThat(p2.awaitDrained(Duration.ofSeconds(30))).isTrue();
+        List<ConsumerRecord<String, byte[]>> records = records(kafka.bootstrapServers());
+        assertThat(eventIds(records, x)).containsExactlyElementsOf(ids(xs.subList(1, 3)));
+        assertThat(eventIds(records, y)).containsExactlyElementsOf(ids(ys));
+        assertThat(count(after, "aibridge.events.replayed")).isEqualTo(5);
+    }
+
+    @Test
+    void anUncheckedFailureOfTheSpoolCostsOneEventNotThePublisher() throws Exception {
+        AtomicBoolean broken = new AtomicBoolean(true);
+        Spool.SegmentFiles files = (path, options) -> {
+            if (broken.getAndSet(false)) {
+                throw new IllegalStateException("a bug in the spool");
+            }
+            return FileChannel.open(path, options);
+        };
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p = pipeline(closedPort(), registry, Duration.ofMillis(50), 1024 * 1024, false, Map.of(), 10_000, files);
+        interception(UUID.randomUUID(), "x").forEach(e -> p.publish(e, TRACE));
+        await("spooled or dropped", () -> p.inMemory() == 0
+                && count(registry, "aibridge.events.spooled") + count(registry, "aibridge.events.dropped") == 3, Duration.ofSeconds(10));
+        assertThat(dropped(registry, "spool_full")).isEqualTo(1);
+        assertThat(count(registry, "aibridge.events.publisher.errors")).isEqualTo(1);
+
+        interception(UUID.randomUUID(), "y").forEach(e -> p.publish(e, TRACE));
+        await("spooled", () -> p.inMemory() == 0 && count(registry, "aibridge.events.spooled") == 5, Duration.ofSeconds(10));
+        assertThat(p.running()).as("the publisher thread still takes events from the queue").isTrue();
     }
 }
