@@ -56,11 +56,13 @@ import java.util.function.Function;
  *       unacknowledged window event is appended to the spool, in order, and the state becomes
  *       spooling. (They may still be delivered by the producer later: they are then published
  *       twice, which consumers de-duplicate on the event id.)</li>
- *   <li><b>Spooling</b>: new window events are held in memory, not sent; when the oldest has been
- *       held for {@code spoolAfter}, all held events are appended to the spool. Meanwhile the spool
- *       is replayed in order, one batch at a time: a batch is sent, and once Kafka has acknowledged
- *       it, it is committed (removed). When the spool is empty, the state is direct again and the
- *       held events are sent.</li>
+ *   <li><b>Spooling</b>: new window events are not sent. While Kafka is failing (the send or replay
+ *       that started or continued the spooling failed, or was not acknowledged within
+ *       {@code spoolAfter}) they are appended to the spool as soon as they are taken. Once a replay
+ *       batch is acknowledged they are held in memory instead, and appended only when the oldest
+ *       has been held for {@code spoolAfter}. Meanwhile the spool is replayed in order, one batch at
+ *       a time: a batch is sent, and once Kafka has acknowledged it, it is committed (removed). When
+ *       the spool is empty, the state is direct again and the held events are sent.</li>
  * </ul>
  * So everything after the first spooled event goes through the spool (or waits behind it) until
  * the spool is drained, and every interception's events reach Kafka in the order they were
@@ -156,6 +158,11 @@ final class EventPipeline implements AutoCloseable {
     private Thread thread;
     private Thread topicThread;
     private volatile Mode mode = Mode.DIRECT;
+    /**
+     * Spooling because Kafka failed: a send failed or was not acknowledged within {@code spoolAfter},
+     * and no replay batch has been acknowledged since. New events then go to disk at once.
+     */
+    private boolean kafkaFailing;
     private volatile boolean topicReady;
     private volatile boolean stopping;
     private volatile boolean stopped;
@@ -557,6 +564,7 @@ final class EventPipeline implements AutoCloseable {
                     : "Kafka did not acknowledge within " + settings.spoolAfter().toMillis() + " ms";
             LOG.warnf("%s; events go to the spool in %s until Kafka takes them again", why, spool.directory().toAbsolutePath());
             mode = Mode.SPOOLING;
+            kafkaFailing = true;
             replayedSinceSpooling = 0;
             spoolWindow();
             nextReplayNanos = now;
@@ -564,9 +572,15 @@ final class EventPipeline implements AutoCloseable {
         }
     }
 
-    /** Spooling: held events go to disk once the oldest has waited {@code spoolAfter}, or at once when stopping. */
+    /**
+     * Spooling: new events go to disk at once while Kafka is failing (or unreachable since the
+     * start), so that a crash then loses only what the last group commit had not forced. Once Kafka
+     * acknowledges replayed batches again they are held in memory behind the draining spool, and
+     * go to disk only when the oldest has waited {@code spoolAfter}: otherwise steady traffic
+     * would keep the spool from ever being empty, and every event would pass through the disk.
+     */
     private void settleHeld(long now) {
-        if (!window.isEmpty() && (stopping || now - window.peekFirst().publishedNanos >= spoolAfterNanos)) {
+        if (!window.isEmpty() && (stopping || kafkaFailing || !topicReady || now - window.peekFirst().publishedNanos >= spoolAfterNanos)) {
             spoolWindow();
         }
     }
@@ -621,8 +635,11 @@ final class EventPipeline implements AutoCloseable {
     private void replayStep(long now) {
         if (replay != null) {
             if (replay.pending.get() > 0) {
-                if (stopping && now - replay.sentNanos >= spoolAfterNanos) {
-                    gaveUp = true; // Kafka does not answer: keep the rest on disk rather than wait for the deadline
+                if (now - replay.sentNanos >= spoolAfterNanos) {
+                    kafkaFailing = true; // the direct rule: not acknowledged within spoolAfter
+                    if (stopping) {
+                        gaveUp = true; // Kafka does not answer: keep the rest on disk rather than wait for the deadline
+                    }
                 }
                 return;
             }
@@ -711,6 +728,7 @@ final class EventPipeline implements AutoCloseable {
             LOG.errorf("spool: could not record progress in %s: %s", spool.directory(), e.toString());
             spool.rewind();
         }
+        kafkaFailing = retry != null;
         if (retry != null) {
             nextReplayNanos = now + backoffNanos;
             backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);

@@ -34,8 +34,9 @@ public interface SpoolConfig {
 
     /**
      * How long an event may wait for Kafka's acknowledgement in memory before it is written to the
-     * spool ({@code AIBRIDGE_SPOOL_AFTER}). Also how long a stopping proxy waits for Kafka to take
-     * a batch before it leaves the rest on disk.
+     * spool ({@code AIBRIDGE_SPOOL_AFTER}); while the proxy is spooling because Kafka failed, new
+     * events are written at once. Also how long a stopping proxy waits for Kafka to take a batch
+     * before it leaves the rest on disk.
      */
     @WithDefault("5s")
     Duration after();

@@ -46,6 +46,9 @@ class EventPipelineTest {
     @TempDir
     Path spoolDir;
 
+    @TempDir
+    Path copies;
+
     private final List<AutoCloseable> closeLater = new ArrayList<>();
 
     @AfterEach
@@ -330,5 +333,79 @@ class EventPipelineTest {
         interception(UUID.randomUUID(), "y").forEach(e -> p.publish(e, TRACE));
         await("spooled", () -> p.inMemory() == 0 && count(registry, "aibridge.events.spooled") == 5, Duration.ofSeconds(10));
         assertThat(p.running()).as("the publisher thread still takes events from the queue").isTrue();
+    }
+
+    /**
+     * What a {@code kill -9} of the proxy would leave: the spool's files as they are now (the
+     * kernel keeps what was written), copied elsewhere and opened by a fresh spool; the event ids
+     * in them.
+     */
+    private List<String> eventIdsOnDisk() throws Exception {
+        Path copy = Files.createTempDirectory(copies, "killed");
+        for (Path f : segmentFiles()) {
+            Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        if (Files.exists(spoolDir.resolve("checkpoint"))) {
+            Files.copy(spoolDir.resolve("checkpoint"), copy.resolve("checkpoint"));
+        }
+        List<String> ids = new ArrayList<>();
+        try (Spool spool = Spool.open(copy, 1024 * 1024)) {
+            for (List<Spool.Item> items = spool.read(100, Long.MAX_VALUE); !items.isEmpty(); items = spool.read(100, Long.MAX_VALUE)) {
+                items.forEach(i -> ids.add(i.record().header("ce_id")));
+            }
+        }
+        return ids;
+    }
+
+    @Test
+    void whileKafkaIsDownANewEventIsOnDiskLongBeforeSpoolAfterAndTheNextStartReplaysInOrderWhileTrafficGoesOn() throws Exception {
+        Duration spoolAfter = Duration.ofSeconds(4);
+        KafkaBroker first = broker();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p1 = pipeline(first.bootstrapServers(), registry, spoolAfter, 1024 * 1024, false, Map.of());
+        UUID x = UUID.randomUUID();
+        List<InterceptionEvent> xs = interception(x, "x");
+        p1.publish(xs.get(0), TRACE);
+        await("x started on Kafka", () -> count(registry, "aibridge.events.published") == 1, Duration.ofSeconds(30));
+        first.close();
+        p1.publish(xs.get(1), TRACE); // not acknowledged within spoolAfter: the pipeline starts spooling
+        await("spooling", () -> p1.mode() == EventPipeline.Mode.SPOOLING && p1.spoolEvents() == 1, spoolAfter.multipliedBy(3));
+
+        String next = xs.get(2).eventId().toString();
+        p1.publish(xs.get(2), TRACE);
+        // within the group commit of the step that takes it; that step may first wait up to
+        // max.block.ms (1 s) in a replay's send to the stopped broker
+        long deadline = System.nanoTime() + spoolAfter.dividedBy(2).toNanos();
+        while (!eventIdsOnDisk().contains(next)) {
+            assertThat(System.nanoTime()).as("the new event is on disk half of spoolAfter after it was published").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        assertThat(eventIdsOnDisk()).containsExactlyElementsOf(ids(xs.subList(1, 3)));
+        p1.close();
+
+        // the next start replays the spool while new interceptions keep coming every few milliseconds
+        KafkaBroker second = broker();
+        MeterRegistry after = new SimpleMeterRegistry();
+        EventPipeline p2 = pipeline(second.bootstrapServers(), after, spoolAfter, 1024 * 1024, false, Map.of());
+        assertThat(p2.mode()).isEqualTo(EventPipeline.Mode.SPOOLING);
+        List<UUID> steady = new ArrayList<>();
+        Map<UUID, List<InterceptionEvent>> sent = new java.util.HashMap<>();
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (p2.mode() == EventPipeline.Mode.SPOOLING) {
+            assertThat(System.nanoTime()).as("the spool drains while traffic goes on").isLessThan(until);
+            UUID id = UUID.randomUUID();
+            List<InterceptionEvent> events = interception(id, "steady");
+            events.forEach(e -> p2.publish(e, TRACE));
+            steady.add(id);
+            sent.put(id, events);
+            Thread.sleep(5);
+        }
+        assertThat(p2.awaitDrained(Duration.ofSeconds(30))).isTrue();
+        List<ConsumerRecord<String, byte[]>> records = records(second.bootstrapServers());
+        assertThat(eventIds(records, x)).containsExactlyElementsOf(ids(xs.subList(1, 3)));
+        for (UUID id : steady) {
+            assertThat(eventIds(records, id)).containsExactlyElementsOf(ids(sent.get(id)));
+        }
+        assertThat(count(after, "aibridge.events.dropped")).isZero();
     }
 }
