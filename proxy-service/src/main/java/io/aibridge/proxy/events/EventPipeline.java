@@ -281,7 +281,8 @@ final class EventPipeline implements AutoCloseable {
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(64 * 1024));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) settings.deliveryTimeout().toMillis());
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
-        // send() blocks the publisher thread at most this long (no metadata yet, buffer full); then the event is spooled
+        // send() blocks the publisher thread at most this long (no metadata for the topic, buffer full); then the event,
+        // and every event of the same round that was not sent yet, is spooled (Kafka is taken as unreachable)
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000");
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "aibridge-proxy-events");
@@ -502,7 +503,13 @@ final class EventPipeline implements AutoCloseable {
         window.addLast(e);
     }
 
-    /** Direct: sends window events that were held until the topic was ready. */
+    /**
+     * Direct: sends the window's new events. A send that fails before it returns (retriably) ends
+     * the round: that is a send that waited {@code max.block.ms} for topic metadata or buffer
+     * space, and every further one would wait as long (a window of 1,000 events, 1,000 s) while
+     * the queue overflows. The unsent events stay new; {@link #settleDirect} spools them with the
+     * failed one.
+     */
     private void sendWindow() {
         if (!topicReady) {
             return;
@@ -510,6 +517,9 @@ final class EventPipeline implements AutoCloseable {
         for (Entry e : window) {
             if (e.state == NEW) {
                 send(e);
+                if (e.state == FAILED && !permanent(e.error)) {
+                    return;
+                }
             }
         }
     }
@@ -567,8 +577,9 @@ final class EventPipeline implements AutoCloseable {
             kafkaFailing = true;
             replayedSinceSpooling = 0;
             spoolWindow();
-            nextReplayNanos = now;
             backoffNanos = INITIAL_BACKOFF_NANOS;
+            // a send that just failed may have waited max.block.ms; replaying at once would wait as long again
+            nextReplayNanos = failure != null ? now + backoffNanos : now;
         }
     }
 
@@ -668,6 +679,7 @@ final class EventPipeline implements AutoCloseable {
         }
         Replay r = new Replay(items, now);
         replay = r;
+        Exception refused = null;
         for (int i = 0; i < items.size(); i++) {
             Spool.Item item = items.get(i);
             int index = i;
@@ -675,10 +687,19 @@ final class EventPipeline implements AutoCloseable {
                 complete(r, index, null);
                 continue;
             }
+            if (refused != null) {
+                // not sent, as in sendWindow: each send would wait max.block.ms too; the batch is retried from the failed one
+                complete(r, index, refused);
+                continue;
+            }
             try {
                 producer.send(item.record().toProducerRecord(), (metadata, error) -> complete(r, index, error));
             } catch (RuntimeException e) {
                 complete(r, index, e);
+            }
+            Exception error = r.errors[index];
+            if (r.done[index] && error != null && !permanent(error)) {
+                refused = error;
             }
         }
     }

@@ -408,4 +408,48 @@ class EventPipelineTest {
         }
         assertThat(count(after, "aibridge.events.dropped")).isZero();
     }
+
+    /**
+     * Once the broker is gone the producer loses the topic's metadata, and each send waits
+     * max.block.ms (1 s) for it. Sending each event of a round (or of a replay batch of up to
+     * 1,000) would stall the publisher for as many seconds while the queue overflows.
+     */
+    @Test
+    void sendsThatWaitForMissingMetadataDoNotStallThePublisherNorOverflowTheQueue() throws Exception {
+        KafkaBroker first = broker();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        int queue = 30;
+        EventPipeline p1 = pipeline(first.bootstrapServers(), registry, Duration.ofMillis(200), 1024 * 1024, false, Map.of(),
+                queue, Spool.SegmentFiles.DISK);
+        p1.publish(interception(UUID.randomUUID(), "warm").get(0), TRACE);
+        await("the producer has the topic's metadata", () -> count(registry, "aibridge.events.published") == 1, Duration.ofSeconds(30));
+        first.close();
+
+        // 20 events a second for 3 s: one send waiting 1 s leaves 20 in the queue, two in a row overflow it
+        List<InterceptionEvent> events = new ArrayList<>();
+        Map<UUID, List<InterceptionEvent>> byInterception = new java.util.LinkedHashMap<>();
+        long started = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            UUID id = UUID.randomUUID();
+            List<InterceptionEvent> three = interception(id, "during the outage " + i);
+            byInterception.put(id, three);
+            for (InterceptionEvent e : three) {
+                p1.publish(e, TRACE);
+                events.add(e);
+                Thread.sleep(50);
+            }
+        }
+        int total = events.size();
+        await("every event spooled", () -> p1.spoolEvents() == total && p1.inMemory() == 0, Duration.ofSeconds(5));
+        assertThat(count(registry, "aibridge.events.dropped")).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(total / 2));
+        p1.close();
+
+        KafkaBroker second = broker();
+        EventPipeline p2 = pipeline(second.bootstrapServers(), new SimpleMeterRegistry(), Duration.ofSeconds(5), 1024 * 1024, false, Map.of());
+        assertThat(p2.awaitDrained(Duration.ofSeconds(30))).isTrue();
+        List<ConsumerRecord<String, byte[]>> records = records(second.bootstrapServers());
+        assertThat(records).hasSize(total);
+        byInterception.forEach((id, three) -> assertThat(eventIds(records, id)).containsExactlyElementsOf(ids(three)));
+    }
 }
