@@ -37,11 +37,16 @@ public final class IdentityStore {
             return new KeyState(e.keyId(), e.userId(), "", null, null, null, e.revokedAt());
         }
 
-        /** Revocation is final: a creation seen after it (redelivery) fills in details but does not revive the key. */
+        /**
+         * Revocation is final: a creation seen after it (redelivery) fills in details but does not revive
+         * the key. A hash of no secret ({@link BootstrapAdmin#NO_SECRET_HASH}) replaces any other: it is
+         * how an entry that held a hash is scrubbed.
+         */
         KeyState merge(KeyState later) {
+            boolean scrubbed = BootstrapAdmin.NO_SECRET_HASH.equals(secretHash) || BootstrapAdmin.NO_SECRET_HASH.equals(later.secretHash);
             return new KeyState(keyId, userId,
                     name.isEmpty() ? later.name : name,
-                    secretHash != null ? secretHash : later.secretHash,
+                    scrubbed ? BootstrapAdmin.NO_SECRET_HASH : secretHash != null ? secretHash : later.secretHash,
                     createdAt != null ? createdAt : later.createdAt,
                     expiresAt != null ? expiresAt : later.expiresAt,
                     revokedAt != null ? revokedAt : later.revokedAt);
@@ -100,17 +105,26 @@ public final class IdentityStore {
         return awaited.computeIfAbsent(eventId, id -> new CompletableFuture<>());
     }
 
-    /** Authenticates a bridge token (from {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Coder-Session-Token}). */
+    /**
+     * Authenticates a bridge token (from {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Coder-Session-Token}).
+     * The bootstrap token, as itself or as {@code aib_bootstrap_<token>}, is compared in constant time with the
+     * token this service is configured with, never with the bootstrap key entry on the topic: it works exactly
+     * while it is configured.
+     */
     public Authentication authenticate(String token, Instant now) {
         if (token == null || token.isBlank()) {
             return Authentication.failed(Authentication.Outcome.MISSING);
         }
-        if (bootstrapTokenHash != null && MessageDigest.isEqual(ApiKeys.sha256(token), bootstrapTokenHash)) {
+        if (isBootstrapToken(token)) {
             return authenticateBootstrap();
         }
         Optional<ApiKeys.ParsedToken> parsed = ApiKeys.parse(token);
         if (parsed.isEmpty()) {
             return Authentication.failed(Authentication.Outcome.UNKNOWN_KEY);
+        }
+        if (parsed.get().keyId().equals(BootstrapAdmin.KEY_ID)) {
+            return isBootstrapToken(parsed.get().secret()) ? authenticateBootstrap()
+                    : Authentication.failed(Authentication.Outcome.UNKNOWN_KEY);
         }
         KeyState key = keys.get(parsed.get().keyId());
         if (key == null || !ApiKeys.matches(parsed.get().secret(), key.secretHash())) {
@@ -127,6 +141,10 @@ public final class IdentityStore {
             return Authentication.failed(Authentication.Outcome.USER_INACTIVE);
         }
         return Authentication.of(new Principal(user.userId(), user.username(), user.name(), user.role(), key.keyId()));
+    }
+
+    private boolean isBootstrapToken(String token) {
+        return bootstrapTokenHash != null && MessageDigest.isEqual(ApiKeys.sha256(token), bootstrapTokenHash);
     }
 
     private Authentication authenticateBootstrap() {

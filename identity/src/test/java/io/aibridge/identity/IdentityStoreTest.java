@@ -97,10 +97,54 @@ class IdentityStoreTest {
         assertThat(auth.principal().userId()).isEqualTo(BootstrapAdmin.USER_ID);
         assertThat(auth.principal().isOwner()).isTrue();
 
-        store.apply(BootstrapAdmin.key("bootstrap-secret-token", NOW));
+        assertThat(store.authenticate("aib_bootstrap_bootstrap-secret-token", NOW).authenticated()).isTrue();
+
+        store.apply(BootstrapAdmin.key(NOW));
+        assertThat(store.authenticate("bootstrap-secret-token", NOW).authenticated()).isTrue();
         store.apply(new ApiKeyRevoked(EventCodec.newEventId(), BootstrapAdmin.KEY_ID, BootstrapAdmin.USER_ID, NOW));
         assertThat(store.authenticate("bootstrap-secret-token", NOW).outcome()).isEqualTo(Authentication.Outcome.REVOKED);
         assertThat(new IdentityStore(null).authenticate("bootstrap-secret-token", NOW).authenticated()).isFalse();
+    }
+
+    /** What an earlier version published for the bootstrap token: a key entry holding the SHA-256 of the whole token. */
+    private static ApiKeyCreated keyEntryWithTheHashOf(String token) {
+        return new ApiKeyCreated(EventCodec.newEventId(), BootstrapAdmin.KEY_ID, BootstrapAdmin.USER_ID, "bootstrap token",
+                ApiKeys.sha256Hex(token), NOW.minusSeconds(3600), null);
+    }
+
+    @Test
+    void anEarlierBootstrapTokenStopsWorkingOnceTheServiceIsConfiguredWithAnotherOrNone() {
+        store.apply(keyEntryWithTheHashOf("earlier-token"));
+
+        assertThat(store.authenticate("aib_bootstrap_earlier-token", NOW).outcome()).isEqualTo(Authentication.Outcome.UNKNOWN_KEY);
+        assertThat(store.authenticate("earlier-token", NOW).outcome()).isEqualTo(Authentication.Outcome.UNKNOWN_KEY);
+        assertThat(store.authenticate("aib_bootstrap_bootstrap-secret-token", NOW).principal().apiKeyId()).isEqualTo(BootstrapAdmin.KEY_ID);
+        assertThat(store.authenticate("bootstrap-secret-token", NOW).authenticated()).isTrue();
+
+        IdentityStore unconfigured = new IdentityStore(null);
+        unconfigured.apply(keyEntryWithTheHashOf("earlier-token"));
+        assertThat(unconfigured.authenticate("aib_bootstrap_earlier-token", NOW).authenticated()).isFalse();
+        assertThat(unconfigured.authenticate("earlier-token", NOW).authenticated()).isFalse();
+    }
+
+    @Test
+    void theBootstrapKeyEntryCarriesNoHashOfTheTokenAndScrubsAnEarlierOneInEitherOrder() {
+        assertThat(BootstrapAdmin.key(NOW).secretHash()).isEqualTo(BootstrapAdmin.NO_SECRET_HASH)
+                .isNotEqualTo(ApiKeys.sha256Hex("bootstrap-secret-token"));
+
+        store.apply(keyEntryWithTheHashOf("earlier-token"));
+        IdentityStore.KeyState legacy = store.key(BootstrapAdmin.KEY_ID).orElseThrow();
+        assertThat(BootstrapAdmin.holdsTokenHash(legacy)).isTrue();
+        store.apply(BootstrapAdmin.withoutHash(legacy));
+        IdentityStore.KeyState scrubbed = store.key(BootstrapAdmin.KEY_ID).orElseThrow();
+        assertThat(scrubbed.secretHash()).isEqualTo(BootstrapAdmin.NO_SECRET_HASH);
+        assertThat(scrubbed.createdAt()).isEqualTo(legacy.createdAt());
+        assertThat(BootstrapAdmin.holdsTokenHash(scrubbed)).isFalse();
+
+        IdentityStore replayed = new IdentityStore(null);
+        replayed.apply(BootstrapAdmin.withoutHash(legacy));
+        replayed.apply(keyEntryWithTheHashOf("earlier-token"));
+        assertThat(replayed.key(BootstrapAdmin.KEY_ID).orElseThrow().secretHash()).isEqualTo(BootstrapAdmin.NO_SECRET_HASH);
     }
 
     @Test

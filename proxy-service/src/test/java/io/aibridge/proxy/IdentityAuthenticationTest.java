@@ -9,6 +9,7 @@ import io.aibridge.events.Topics;
 import io.aibridge.events.UserStatus;
 import io.aibridge.events.UserUpserted;
 import io.aibridge.identity.ApiKeys;
+import io.aibridge.identity.BootstrapAdmin;
 import io.aibridge.testing.KafkaEvents;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.fake.Api;
@@ -136,5 +137,26 @@ class IdentityAuthenticationTest {
         assertThat(proxy.post(path, body, "authorization", "bearer " + token).statusCode()).isEqualTo(200);
         assertThat(proxy.post(path, body, "X-Api-Key", token).statusCode()).isEqualTo(200);
         assertThat(proxy.post(path, body, "Coder-Session-Token", token).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anEarlierBootstrapTokenIsRefusedAlthoughTheTopicHoldsItsKeyEntryWithItsHash() {
+        // what query-service published while the install ran with an earlier AIBRIDGE_BOOTSTRAP_TOKEN
+        String earlier = "earlier-bootstrap-token";
+        kafka.publish(new ApiKeyCreated(EventCodec.newEventId(), BootstrapAdmin.KEY_ID, BootstrapAdmin.USER_ID, "bootstrap token",
+                ApiKeys.sha256Hex(earlier), Instant.now().minusSeconds(3600), null));
+        UserUpserted dan = user("dan", UserStatus.ACTIVE, Instant.now());
+        ApiKeys.GeneratedKey marker = ApiKeys.generate();
+        kafka.publish(dan, new ApiKeyCreated(EventCodec.newEventId(), marker.keyId(), dan.userId(), "marker", marker.secretHash(),
+                Instant.now(), null));
+        // one partition: once the later key works, the proxy has applied the bootstrap key entry too
+        await().atMost(Duration.ofSeconds(10)).until(() -> callWith(marker.token()).statusCode() == 200);
+
+        HttpResponse<String> refused = callWith("aib_bootstrap_" + earlier);
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(ProxyClient.json(refused.body()).path("error").path("message").asText()).contains("invalid API key");
+        assertThat(callWith(earlier).statusCode()).isEqualTo(401);
+        assertThat(callWith("aib_bootstrap_" + FakeProviderTestResource.BOOTSTRAP_TOKEN).statusCode()).isEqualTo(200);
+        assertThat(callWith(FakeProviderTestResource.BOOTSTRAP_TOKEN).statusCode()).isEqualTo(200);
     }
 }

@@ -3,6 +3,7 @@ package io.aibridge.query.identity;
 import io.aibridge.events.UserUpserted;
 import io.aibridge.identity.BootstrapAdmin;
 import io.aibridge.identity.IdentityStore;
+import io.aibridge.identity.IdentityStore.KeyState;
 import io.aibridge.identity.IdentityTopicReader;
 import io.aibridge.query.QueryConfig;
 import io.aibridge.query.api.ApiException;
@@ -19,9 +20,11 @@ import java.util.Optional;
 /**
  * Starts the identity side of the service without ever blocking start-up on Kafka: a reader that
  * keeps the in-memory store current, and a set-up thread that creates the compacted identity topic
- * and, when {@code AIBRIDGE_BOOTSTRAP_TOKEN} is set and the reader has caught up, publishes the
- * bootstrap admin and its key if they are not there yet. Until then the bootstrap token already
- * authenticates (the store knows its hash), so a fresh install is usable at once.
+ * and, once the reader has caught up and when {@code AIBRIDGE_BOOTSTRAP_TOKEN} is set, publishes the
+ * bootstrap admin and its key entry if they are not there yet. The key entry never holds a hash of
+ * the token (the token is checked against each service's configuration); an entry that an earlier
+ * version published with one is replaced. The bootstrap token authenticates before all this, so a
+ * fresh install is usable at once.
  */
 @ApplicationScoped
 public class IdentityLifecycle {
@@ -87,14 +90,11 @@ public class IdentityLifecycle {
                 LOG.debugf("identity topic not reachable yet; retrying in %s", RETRY);
                 Thread.sleep(RETRY.toMillis());
             }
-            Optional<String> token = config.bootstrapToken();
-            if (token.isEmpty()) {
-                return;
-            }
             while (running && !reader.awaitCaughtUp(RETRY)) {
                 LOG.debug("waiting for the identity reader to catch up before bootstrapping the admin");
             }
-            while (running && !bootstrapAdmin(token.get())) {
+            boolean configured = config.bootstrapToken().isPresent();
+            while (running && !bootstrapAdmin(configured)) {
                 Thread.sleep(RETRY.toMillis());
             }
         } catch (InterruptedException e) {
@@ -102,11 +102,14 @@ public class IdentityLifecycle {
         }
     }
 
-    /** Publishes what is missing of the bootstrap admin; true when nothing is missing any more. */
-    private boolean bootstrapAdmin(String token) {
+    /**
+     * Publishes what is missing of the bootstrap admin when a bootstrap token is configured, and in any
+     * case replaces a key entry holding a hash of a token; true when nothing is left to do.
+     */
+    private boolean bootstrapAdmin(boolean configured) {
         try {
             Instant now = Instant.now();
-            if (store.user(BootstrapAdmin.USER_ID).isEmpty()) {
+            if (configured && store.user(BootstrapAdmin.USER_ID).isEmpty()) {
                 Optional<UserUpserted> sameName = store.userByUsername(BootstrapAdmin.USERNAME);
                 if (sameName.isPresent()) {
                     LOG.warnf("username %s is taken by user %s; the bootstrap token keeps working but the bootstrap admin is not published",
@@ -116,9 +119,14 @@ public class IdentityLifecycle {
                     LOG.infof("published the bootstrap admin %s", BootstrapAdmin.USERNAME);
                 }
             }
-            if (store.key(BootstrapAdmin.KEY_ID).isEmpty()) {
-                publisher.publish(BootstrapAdmin.key(token, now));
-                LOG.info("published the bootstrap token's key (hash only)");
+            Optional<KeyState> key = store.key(BootstrapAdmin.KEY_ID);
+            if (configured && key.isEmpty()) {
+                publisher.publish(BootstrapAdmin.key(now));
+                LOG.info("published the bootstrap token's key entry (no hash of the token)");
+            } else if (key.isPresent() && !key.get().revoked() && BootstrapAdmin.holdsTokenHash(key.get())) {
+                // an earlier version published the SHA-256 of the token; replace it on the compacted topic
+                publisher.publish(BootstrapAdmin.withoutHash(key.get()));
+                LOG.info("replaced the bootstrap key entry holding a hash of a bootstrap token by one without");
             }
             bootstrapDone = true;
             return true;
