@@ -125,6 +125,23 @@ class IdentityRecordingTest {
                 .containsEntry("revoked_at", "2026-11-28T12:00:00Z").containsEntry("name", ""));
     }
 
+    @Test
+    void aKeyEntryWithoutAHashReplacesTheHashOfABootstrapTokenAndStays() {
+        UUID owner = UUID.randomUUID();
+        String keyId = keyId();
+        String noSecret = "0".repeat(64);
+        kafka.events().publish(new ApiKeyCreated(UUID.randomUUID(), keyId, owner, "bootstrap token", HASH, CREATED, null));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !keys(keyId).isEmpty());
+
+        kafka.events().publish(new ApiKeyCreated(UUID.randomUUID(), keyId, owner, "bootstrap token", noSecret, CREATED, null));
+        await().atMost(Duration.ofSeconds(30)).until(() -> noSecret.equals(keys(keyId).get(0).get("secret_hash")));
+
+        kafka.events().publish(new ApiKeyCreated(UUID.randomUUID(), keyId, owner, "bootstrap token", HASH, CREATED, null));
+        kafka.awaitConsumed("aibridge-recorder", Topics.IDENTITY);
+        assertThat(keys(keyId)).singleElement().satisfies(row -> assertThat(row).containsEntry("secret_hash", noSecret)
+                .containsEntry("created_at", "2026-11-01T09:00:00Z").containsEntry("name", "bootstrap token"));
+    }
+
     private List<Map<String, String>> users(UUID id) {
         return rows.query("SELECT * FROM aibridge_users WHERE id = ?", id);
     }

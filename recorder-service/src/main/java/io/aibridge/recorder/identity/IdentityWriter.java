@@ -25,7 +25,9 @@ import java.util.function.Function;
  * topic, in one transaction per batch, whatever the order of the events:
  * <ul>
  *   <li>a user version replaces the stored one only if its {@code updated_at} is later;</li>
- *   <li>a key's creation fills in its hash, name and times unless a creation was stored already;</li>
+ *   <li>a key's creation fills in its hash, name and times unless a creation was stored already; a
+ *       creation whose hash is of no secret ({@code BootstrapAdmin.NO_SECRET_HASH}, all zeros) always
+ *       does: it replaces the hash of a bootstrap token that earlier versions published;</li>
  *   <li>a revocation is final: the earliest revocation time stays, and a creation seen later does
  *       not undo it; after compaction a key may appear only as its revocation, and then its
  *       {@code secret_hash} stays NULL.</li>
@@ -52,7 +54,7 @@ public class IdentityWriter implements EventWriter<IdentityEvent> {
             ON CONFLICT (id) DO UPDATE SET
                 user_id = excluded.user_id, name = excluded.name, secret_hash = excluded.secret_hash,
                 created_at = excluded.created_at, expires_at = excluded.expires_at
-            WHERE k.secret_hash IS NULL
+            WHERE k.secret_hash IS NULL OR excluded.secret_hash = '0000000000000000000000000000000000000000000000000000000000000000'
             """;
 
     private static final String UPSERT_REVOKED_KEYS = """
