@@ -75,6 +75,15 @@ public class IdentityLifecycle {
         return r != null && r.caughtUp();
     }
 
+    /**
+     * True once an unknown key is really unknown and the users are all known: the reader has caught
+     * up, or Kafka says the identity topic does not exist yet (nothing to read).
+     */
+    public boolean ready() {
+        IdentityTopicReader r = reader;
+        return r != null && (r.caughtUp() || r.topicMissing());
+    }
+
     public boolean topicReady() {
         return topic.ensured();
     }

@@ -18,8 +18,9 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.lessThan;
 
 /**
- * With Kafka unreachable the service still starts, serves reads and authenticates the bootstrap
- * token; admin writes answer a clear 503 instead of hanging.
+ * With Kafka unreachable from the start the service still starts, serves reads to the bootstrap
+ * token and is not ready; any other key, and the users and keys API, answer a clear 503 at once
+ * (the identity topic has not been read, so a key is not known to be invalid) instead of hanging.
  */
 @QuarkusTest
 @TestProfile(KafkaDownTest.KafkaUnreachable.class)
@@ -48,20 +49,22 @@ class KafkaDownTest {
 
     @Test
     void servesReadsAndTheBootstrapTokenWhileKafkaIsDown() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+        given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"))
                 .body("checks.find { it.name == 'identity' }.data.caught_up", equalTo(false));
         given().header("Authorization", ADMIN).get("/api/v2/users/me").then().statusCode(200)
                 .body("username", equalTo("admin")).body("role", equalTo("owner"));
         given().header("Authorization", ADMIN).get("/api/v2/aibridge/sessions").then().statusCode(200).body("count", equalTo(0));
-        given().header("Authorization", "Bearer aib_unknownkey1_secret").get("/api/v2/aibridge/sessions").then().statusCode(401);
+        given().header("Authorization", "Bearer aib_unknownkey1_secret").get("/api/v2/aibridge/sessions").then().statusCode(503)
+                .header("Retry-After", "1");
+        given().get("/api/v2/aibridge/sessions").then().statusCode(401);
     }
 
     @Test
     void adminWritesAnswerServiceUnavailableQuickly() {
         given().header("Authorization", ADMIN).contentType("application/json").body("{\"username\": \"kd-alice\"}")
-                .post("/api/v2/users").then().statusCode(503).time(lessThan(15_000L))
-                .body("message", equalTo("Identity changes are unavailable."));
+                .post("/api/v2/users").then().statusCode(503).time(lessThan(15_000L)).header("Retry-After", "1")
+                .body("message", equalTo("The service is starting and has not loaded its users and API keys yet."));
         given().header("Authorization", ADMIN).post("/api/v2/users/me/keys").then().statusCode(503);
-        given().header("Authorization", ADMIN).get("/api/v2/users/kd-alice").then().statusCode(404);
+        given().header("Authorization", ADMIN).get("/api/v2/users/kd-alice").then().statusCode(503);
     }
 }

@@ -51,7 +51,7 @@ class RequestTracingTest {
 
     @Test
     void probesAndMetricsAreNotTraced() {
-        given().get("/q/health/ready").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/ready").statusCode() == 200);
         given().get("/q/metrics").then().statusCode(200);
         given().header("Authorization", "Bearer " + TOKEN).get("/api/v2/users/me").then().statusCode(200);
 
