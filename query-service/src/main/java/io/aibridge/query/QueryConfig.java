@@ -16,12 +16,9 @@ public interface QueryConfig {
     /**
      * {@code AIBRIDGE_BOOTSTRAP_TOKEN}: when set, this token authenticates as the first owner
      * ({@code admin}) and, once the identity topic has been read, the service publishes that user and
-     * the token's hash if they are not there yet, so that a fresh install can be scripted.
+     * a key entry without a usable hash if they are not there yet, so that a fresh install can be scripted.
      */
     Optional<String> bootstrapToken();
-
-    /** {@code KAFKA_BOOTSTRAP_SERVERS}: the Kafka cluster that holds the identity topic. */
-    String kafkaBootstrapServers();
 
     /** Identity (users and API keys) settings. */
     Identity identity();

@@ -38,6 +38,9 @@ class SecuredKafkaTest {
 
     @Test
     void usersAndKeysGoThroughTheSecuredIdentityTopic() {
+        // ready once the identity topic, read over SASL, has been read to its end
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(200));
         given().header("Authorization", "Bearer test-bootstrap-token").contentType("application/json")
                 .body("{\"username\": \"sk-dana\", \"role\": \"member\"}")
                 .post("/api/v2/users").then().statusCode(201).body("username", equalTo("sk-dana"));
