@@ -15,9 +15,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -30,6 +34,11 @@ import java.util.concurrent.TimeUnit;
  * beginning at start, then follows it. Uses no consumer group (every replica reads everything), so
  * a revoked key reaches every replica within the poll interval. Runs on its own daemon thread and
  * reconnects by itself; while Kafka is away the store keeps what it has.
+ *
+ * <p>With an {@link IdentitySnapshot}, the reader keeps a copy of the topic on disk while it
+ * follows it, and a reader that started while Kafka was unreachable fills the store from that copy
+ * after {@code snapshotAfter}: known keys keep working across a restart during an outage. Once
+ * Kafka answers, the topic is read from its beginning over it as always, and its last word wins.
  */
 public final class IdentityTopicReader implements AutoCloseable {
 
@@ -37,8 +46,21 @@ public final class IdentityTopicReader implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
+    /** How often the copy on disk is refreshed while nothing changes (its {@code valid_at}). */
+    private static final Duration SNAPSHOT_REFRESH = Duration.ofSeconds(60);
+
     private final Properties config;
     private final IdentityStore store;
+    private final IdentitySnapshot snapshot;
+    private final Duration snapshotAfter;
+    /** The last record of every key, for the copy on disk (only with a snapshot). */
+    private final Map<String, IdentitySnapshot.Entry> latest = new LinkedHashMap<>();
+    private final Object applying = new Object();
+    private boolean snapshotDirty;
+    private long snapshotWrittenNanos;
+    private long snapshotFailedNanos;
+    private volatile boolean kafkaAnswered;
+    private volatile boolean servingSnapshot;
     private final EventCodec codec = new EventCodec("/aibridge/identity-reader");
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Thread thread;
@@ -51,7 +73,17 @@ public final class IdentityTopicReader implements AutoCloseable {
     }
 
     public IdentityTopicReader(KafkaConnection kafka, IdentityStore store) {
+        this(kafka, store, null, Duration.ZERO);
+    }
+
+    /**
+     * @param snapshot      the copy on disk to keep, and to start from when Kafka does not answer; null for none
+     * @param snapshotAfter how long a start waits for Kafka before it uses the copy
+     */
+    public IdentityTopicReader(KafkaConnection kafka, IdentityStore store, IdentitySnapshot snapshot, Duration snapshotAfter) {
         this.store = store;
+        this.snapshot = snapshot;
+        this.snapshotAfter = snapshotAfter;
         this.config = kafka.applyTo(new Properties());
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -65,7 +97,48 @@ public final class IdentityTopicReader implements AutoCloseable {
 
     public IdentityTopicReader start() {
         thread.start();
+        if (snapshot != null) {
+            Thread fallback = new Thread(this::startFromSnapshotIfKafkaIsSilent, "aibridge-identity-snapshot");
+            fallback.setDaemon(true);
+            fallback.start();
+        }
         return this;
+    }
+
+    /**
+     * True while the store holds the copy on disk because Kafka has not answered since the start:
+     * known keys work, and an unknown token is unknown as of the copy.
+     */
+    public boolean servingSnapshot() {
+        return servingSnapshot && !caughtUp();
+    }
+
+    private void startFromSnapshotIfKafkaIsSilent() {
+        try {
+            if (caughtUp.await(snapshotAfter.toMillis(), TimeUnit.MILLISECONDS) || kafkaAnswered || !running) {
+                return; // Kafka is there: the topic is read as always
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        snapshot.read(Instant.now()).ifPresent(contents -> {
+            int applied = 0;
+            synchronized (applying) {
+                if (kafkaAnswered) {
+                    return;
+                }
+                for (IdentitySnapshot.Entry entry : contents.entries()) {
+                    // not into latest: the copy written next comes from the topic alone, read from its beginning
+                    if (decodeAndApply(entry.headers()::get, entry.value(), "snapshot " + snapshot.file() + " key " + entry.key())) {
+                        applied++;
+                    }
+                }
+                servingSnapshot = true;
+            }
+            LOG.warnf("Kafka has not answered for %s: serving %d users and keys from the identity snapshot of %s until it does",
+                    snapshotAfter, applied, contents.validAt());
+        });
     }
 
     /** True once everything that was on the topic when the reader started has been applied. */
@@ -110,6 +183,7 @@ public final class IdentityTopicReader implements AutoCloseable {
                 sleep(RETRY);
             }
         }
+        kafkaAnswered = true;
         c.assign(partitions);
         c.seekToBeginning(partitions);
         Map<TopicPartition, Long> target = new HashMap<>(c.endOffsets(partitions));
@@ -124,18 +198,71 @@ public final class IdentityTopicReader implements AutoCloseable {
                     LOG.debugf("identity store caught up with %s", Topics.IDENTITY);
                 }
             }
+            if (caughtUp()) {
+                writeSnapshot();
+            }
         }
     }
 
     private void apply(ConsumerRecord<String, byte[]> record) {
+        synchronized (applying) {
+            if (snapshot != null && record.key() != null) {
+                if (record.value() == null) {
+                    latest.remove(record.key());
+                } else {
+                    Map<String, String> headers = new LinkedHashMap<>();
+                    record.headers().forEach(h -> headers.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8)));
+                    latest.remove(record.key()); // re-inserted last: the map keeps topic order
+                    latest.put(record.key(), new IdentitySnapshot.Entry(record.key(), record.offset(), headers, record.value()));
+                }
+                snapshotDirty = true;
+            }
+            decodeAndApply(name -> header(record, name), record.value(),
+                    record.topic() + "-" + record.partition() + " offset " + record.offset());
+        }
+    }
+
+    private boolean decodeAndApply(java.util.function.Function<String, String> header, byte[] value, String where) {
+        if (value == null) {
+            return false;
+        }
         try {
-            Event event = codec.decode(name -> header(record, name), record.value());
+            Event event = codec.decode(header, value);
             if (event instanceof IdentityEvent identity) {
                 store.apply(identity);
+                return true;
             }
         } catch (InvalidEventException e) {
-            LOG.warnf("skipping invalid identity record at %s-%d offset %d: %s",
-                    record.topic(), record.partition(), record.offset(), e.getMessage());
+            LOG.warnf("skipping invalid identity record at %s: %s", where, e.getMessage());
+        }
+        return false;
+    }
+
+    /** Replaces the copy on disk when the topic brought something new, and refreshes it now and then. */
+    private void writeSnapshot() {
+        if (snapshot == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!snapshotDirty && snapshotWrittenNanos != 0 && now - snapshotWrittenNanos < SNAPSHOT_REFRESH.toNanos()) {
+            return;
+        }
+        if (snapshotFailedNanos != 0 && now - snapshotFailedNanos < SNAPSHOT_REFRESH.toNanos()) {
+            return; // a full or read-only disk: try again in a minute, not on every poll
+        }
+        List<IdentitySnapshot.Entry> entries;
+        synchronized (applying) {
+            entries = latest.values().stream().sorted(Comparator.comparingLong(IdentitySnapshot.Entry::offset)).toList();
+            snapshotDirty = false;
+        }
+        try {
+            snapshot.write(entries, Instant.now());
+            snapshotWrittenNanos = now;
+            snapshotFailedNanos = 0;
+        } catch (IOException | RuntimeException e) {
+            snapshotDirty = true;
+            snapshotFailedNanos = now;
+            LOG.warnf("could not write the identity snapshot %s: %s", snapshot.file(), e.toString());
         }
     }
 

@@ -28,6 +28,7 @@ public class IdentityHealthCheck implements HealthCheck {
         return HealthCheckResponse.named("identity")
                 .withData("caught_up", caughtUp)
                 .withData("topic_missing", topicMissing)
+                .withData("from_snapshot", identity.servingSnapshot())
                 .status(identity.ready())
                 .build();
     }

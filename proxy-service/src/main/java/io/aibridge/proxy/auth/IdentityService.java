@@ -1,17 +1,24 @@
 package io.aibridge.proxy.auth;
 
 import io.aibridge.identity.Authentication;
+import io.aibridge.identity.IdentitySnapshot;
 import io.aibridge.identity.IdentityStore;
 import io.aibridge.identity.IdentityTopicReader;
 import io.aibridge.identity.KafkaConnection;
 import io.aibridge.identity.TokenHeaders;
 import io.aibridge.proxy.config.ProxyConfig;
+import io.aibridge.proxy.events.SpoolConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.smallrye.common.annotation.Identifier;
+import org.jboss.logging.Logger;
 import jakarta.enterprise.event.Observes;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.function.Function;
@@ -25,18 +32,42 @@ import java.util.function.Function;
 @ApplicationScoped
 public class IdentityService {
 
+    /** The copy of the identity topic, in the spool directory. */
+    public static final String SNAPSHOT_FILE = "identity.snapshot";
+    private static final Logger LOG = Logger.getLogger(IdentityService.class);
+
     private final KafkaConnection kafka;
     private final IdentityStore store;
+    private final ProxyConfig config;
+    private final SpoolConfig spool;
     private IdentityTopicReader reader;
 
     /** @param kafkaConfig every {@code kafka.*} setting ({@code KAFKA_*}): the connection's security settings are among them */
-    public IdentityService(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, ProxyConfig config) {
+    public IdentityService(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig, ProxyConfig config, SpoolConfig spool) {
         this.kafka = KafkaConnection.of(kafkaConfig);
         this.store = new IdentityStore(config.bootstrapToken().orElse(null));
+        this.config = config;
+        this.spool = spool;
     }
 
     void start(@Observes StartupEvent event) {
-        reader = new IdentityTopicReader(kafka, store).start();
+        reader = new IdentityTopicReader(kafka, store, snapshot(), config.identitySnapshotAfter()).start();
+    }
+
+    /** The copy on disk, or null when it is switched off or its directory cannot be made. */
+    private IdentitySnapshot snapshot() {
+        Duration maxAge = config.identitySnapshotMaxAge();
+        if (maxAge.isZero() || maxAge.isNegative()) {
+            return null;
+        }
+        Path dir = Path.of(spool.dir());
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            LOG.warnf("no identity snapshot: %s cannot be made (%s)", dir, e.getMessage());
+            return null;
+        }
+        return new IdentitySnapshot(dir.resolve(SNAPSHOT_FILE), maxAge);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -60,9 +91,17 @@ public class IdentityService {
         return reader != null && reader.caughtUp();
     }
 
-    /** True once an unknown token is really unknown: the topic was read to its end, or there is no topic yet. */
+    /**
+     * True once an unknown token is really unknown: the topic was read to its end, or there is no
+     * topic yet, or Kafka did not answer at start and the copy on disk holds what it held.
+     */
     public boolean ready() {
-        return caughtUp() || topicMissing();
+        return caughtUp() || topicMissing() || servingSnapshot();
+    }
+
+    /** True while the keys come from the copy on disk because Kafka has not answered since the start. */
+    public boolean servingSnapshot() {
+        return reader != null && reader.servingSnapshot();
     }
 
     /** Whether the request carries a bridge token at all (in any of the headers {@link #authenticate} reads). */

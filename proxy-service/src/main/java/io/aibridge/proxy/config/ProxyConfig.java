@@ -95,6 +95,19 @@ public interface ProxyConfig {
     /** {@code AIBRIDGE_BOOTSTRAP_TOKEN}: accepted as the bootstrap admin's key when set. */
     Optional<String> bootstrapToken();
 
+    /**
+     * {@code AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE}: the proxy keeps a copy of the identity topic in its
+     * spool directory ({@code identity.snapshot}); a proxy started while Kafka does not answer uses
+     * it if it was current this recently (how long the proxy may have been down: nobody can revoke a
+     * key while Kafka is down). 0: no copy.
+     */
+    @WithDefault("24h")
+    Duration identitySnapshotMaxAge();
+
+    /** {@code AIBRIDGE_IDENTITY_SNAPSHOT_AFTER}: how long a start waits for Kafka before it uses the copy. */
+    @WithDefault("5s")
+    Duration identitySnapshotAfter();
+
     /** One provider instance of {@code AIBRIDGE_PROVIDER_<N>_*}. */
     interface Instance {
 
