@@ -8,14 +8,12 @@ import io.aibridge.testing.fake.Fixture;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -36,14 +34,6 @@ class SecuredKafkaTest {
     @TestHTTPResource("/")
     URL proxyUrl;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    /** Read when the test runs: the other test classes' applications have no such setting. */
-    private static String jaasConfig() {
-        return org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("kafka.sasl.jaas.config", String.class);
-    }
-
     @Test
     void eventsReachTheSecuredTopicAndTheIdentityReaderCatchesUp() {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -54,8 +44,7 @@ class SecuredKafkaTest {
         assertThat(response.statusCode()).isEqualTo(200);
         UUID interception = ProxyClient.interceptionId(response);
 
-        try (KafkaEvents kafka = new KafkaEvents(bootstrapServers, Map.of("security.protocol", "SASL_PLAINTEXT",
-                "sasl.mechanism", "PLAIN", "sasl.jaas.config", jaasConfig()))) {
+        try (KafkaEvents kafka = SaslKafkaTestResource.client()) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(kafka.records(Topics.INTERCEPTIONS))
                     .filteredOn(r -> interception.toString().equals(r.key()))
                     .anySatisfy(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8)).contains("\"status\":\"completed\"")));

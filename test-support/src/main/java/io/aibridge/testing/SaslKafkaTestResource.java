@@ -24,6 +24,19 @@ public class SaslKafkaTestResource implements QuarkusTestResourceLifecycleManage
         return config;
     }
 
+    /**
+     * A test-side client for the running application's secured broker (read when the test runs:
+     * other test classes' applications have no such settings).
+     */
+    public static KafkaEvents client() {
+        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        Map<String, String> security = new HashMap<>();
+        for (String key : new String[]{"security.protocol", "sasl.mechanism", "sasl.jaas.config"}) {
+            security.put(key, config.getValue("kafka." + key, String.class));
+        }
+        return new KafkaEvents(config.getValue("kafka.bootstrap.servers", String.class), security);
+    }
+
     @Override
     public void stop() {
         if (broker != null) {

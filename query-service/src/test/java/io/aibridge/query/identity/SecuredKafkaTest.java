@@ -7,11 +7,9 @@ import io.aibridge.testing.SaslKafkaTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,14 +25,6 @@ import static org.hamcrest.Matchers.startsWith;
 @WithTestResource(SaslKafkaTestResource.class)
 @WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
 class SecuredKafkaTest {
-
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
-
-    /** Read when the test runs: the other test classes' applications have no such setting. */
-    private static String jaasConfig() {
-        return org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("kafka.sasl.jaas.config", String.class);
-    }
 
     @Test
     void usersAndKeysGoThroughTheSecuredIdentityTopic() {
@@ -52,8 +42,7 @@ class SecuredKafkaTest {
                 .body("username", equalTo("sk-dana"));
         given().get("/q/health/ready").then().statusCode(200).body("checks.find { it.name == 'identity' }.data.caught_up", equalTo(true));
 
-        try (KafkaEvents kafka = new KafkaEvents(bootstrapServers, Map.of("security.protocol", "SASL_PLAINTEXT",
-                "sasl.mechanism", "PLAIN", "sasl.jaas.config", jaasConfig()))) {
+        try (KafkaEvents kafka = SaslKafkaTestResource.client()) {
             assertThat(kafka.records(Topics.IDENTITY)).anySatisfy(r ->
                     assertThat(new String(r.value(), StandardCharsets.UTF_8)).contains("\"sk-dana\""));
         }
