@@ -28,6 +28,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Keeps an {@link IdentityStore} current: reads the whole compacted identity topic from the
@@ -222,7 +223,7 @@ public final class IdentityTopicReader implements AutoCloseable {
         }
     }
 
-    private boolean decodeAndApply(java.util.function.Function<String, String> header, byte[] value, String where) {
+    private boolean decodeAndApply(Function<String, String> header, byte[] value, String where) {
         if (value == null) {
             return false;
         }

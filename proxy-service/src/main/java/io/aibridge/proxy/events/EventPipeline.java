@@ -3,6 +3,7 @@ package io.aibridge.proxy.events;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.Topics;
+import io.aibridge.identity.KafkaConnection;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -92,8 +93,13 @@ final class EventPipeline implements AutoCloseable {
     /** Share of the spool (and of the memory queue) that {@code fail-closed} keeps for interceptions already running. */
     private static final double FAIL_CLOSED_RESERVE = 0.10;
 
-    /** Everything the pipeline needs to know. */
-    record Settings(String bootstrapServers, int partitions, short replicationFactor, long maxRequestSize, String compression,
+    /**
+     * Everything the pipeline needs to know.
+     *
+     * @param kafka             where the cluster is and how its connection is secured: every client of the pipeline gets it
+     * @param producerOverrides producer settings over the pipeline's own (tests shorten its timeouts)
+     */
+    record Settings(KafkaConnection kafka, int partitions, short replicationFactor, long maxRequestSize, String compression,
                     Duration deliveryTimeout, Duration drainTimeout, int queueCapacity, Path spoolDirectory,
                     long spoolMaxBytes, Duration spoolAfter, boolean failClosed, Map<String, Object> producerOverrides) {
     }
@@ -264,8 +270,7 @@ final class EventPipeline implements AutoCloseable {
     }
 
     private Properties producerConfig() {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        Properties p = settings.kafka().applyTo(new Properties());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -293,11 +298,9 @@ final class EventPipeline implements AutoCloseable {
     /** Creates the topic (our partitions and size limit rather than auto-creation's) before anything is sent to it. */
     private void ensureTopic() {
         while (!stopped) {
-            Properties p = new Properties();
-            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+            Properties p = settings.kafka().applyTo(new Properties());
             p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ENSURE_TIMEOUT.toMillis());
             p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ENSURE_TIMEOUT.toMillis());
-            p.putAll(adminOverrides());
             Admin admin = null;
             try {
                 admin = Admin.create(p);
@@ -313,11 +316,11 @@ final class EventPipeline implements AutoCloseable {
                 topicReady = true;
             } catch (TimeoutException e) {
                 LOG.warnf("Kafka at %s is unreachable; events go to the spool until it answers (retrying in %s)",
-                        settings.bootstrapServers(), ENSURE_RETRY);
+                        settings.kafka().bootstrapServers(), ENSURE_RETRY);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("could not reach Kafka at %s to create topic %s: %s", settings.bootstrapServers(), Topics.INTERCEPTIONS, e);
+                LOG.warnf("could not reach Kafka at %s to create topic %s: %s", settings.kafka().bootstrapServers(), Topics.INTERCEPTIONS, e);
             } finally {
                 if (admin != null) {
                     admin.close(Duration.ZERO); // never wait for a broker that does not answer
@@ -332,17 +335,6 @@ final class EventPipeline implements AutoCloseable {
                 return;
             }
         }
-    }
-
-    /** Admin clients take the producer's security settings, not its producer-only ones. */
-    private Map<String, Object> adminOverrides() {
-        Map<String, Object> out = new java.util.HashMap<>();
-        settings.producerOverrides().forEach((k, v) -> {
-            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
-                out.put(k, v);
-            }
-        });
-        return out;
     }
 
     /** Queues the event; never blocks. When the memory queue is full it is dropped and counted. */
@@ -570,7 +562,7 @@ final class EventPipeline implements AutoCloseable {
         boolean late = now - window.peekFirst().publishedNanos >= spoolAfterNanos;
         if (failure != null || late || (stopping && now >= stopDeadline)) {
             String why = failure != null ? "a send failed: " + failure.getMessage()
-                    : !topicReady ? "Kafka at " + settings.bootstrapServers() + " is unreachable"
+                    : !topicReady ? "Kafka at " + settings.kafka().bootstrapServers() + " is unreachable"
                     : "Kafka did not acknowledge within " + settings.spoolAfter().toMillis() + " ms";
             LOG.warnf("%s; events go to the spool in %s until Kafka takes them again", why, spool.directory().toAbsolutePath());
             mode = Mode.SPOOLING;

@@ -28,11 +28,10 @@ public class KafkaEventPublisher implements EventPublisher {
     public KafkaEventPublisher(@Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
                                ProxyConfig config, SpoolConfig spool, MeterRegistry registry) {
         ProxyConfig.Events events = config.events();
-        KafkaConnection kafka = KafkaConnection.of(kafkaConfig);
-        this.pipeline = new EventPipeline(new EventPipeline.Settings(kafka.bootstrapServers(), events.partitions(),
+        this.pipeline = new EventPipeline(new EventPipeline.Settings(KafkaConnection.of(kafkaConfig), events.partitions(),
                 events.replicationFactor(), events.maxRequestSize().asLongValue(), events.compression(), events.deliveryTimeout(),
                 events.drainTimeout(), events.queueCapacity(), Path.of(spool.dir()), spool.maxSize().asLongValue(), spool.after(),
-                spool.whenFull() == SpoolConfig.WhenFull.FAIL_CLOSED, kafka.settings()), registry);
+                spool.whenFull() == SpoolConfig.WhenFull.FAIL_CLOSED, Map.of()), registry);
     }
 
     void start(@Observes StartupEvent event) {

@@ -1,5 +1,7 @@
 package io.aibridge.proxy.events;
 
+import io.aibridge.identity.KafkaConnection;
+
 import io.aibridge.events.CredentialKind;
 import io.aibridge.events.EndStatus;
 import io.aibridge.events.EventCodec;
@@ -65,7 +67,7 @@ class EventPipelineTest {
 
     private EventPipeline pipeline(String bootstrap, MeterRegistry registry, Duration spoolAfter, long maxBytes, boolean failClosed,
                                    Map<String, Object> overrides, int queueCapacity, Spool.SegmentFiles files) {
-        EventPipeline p = new EventPipeline(new EventPipeline.Settings(bootstrap, 2, (short) 1, 16L * 1024 * 1024, "snappy",
+        EventPipeline p = new EventPipeline(new EventPipeline.Settings(KafkaConnection.plain(bootstrap), 2, (short) 1, 16L * 1024 * 1024, "snappy",
                 Duration.ofMinutes(10), Duration.ofSeconds(3), queueCapacity, spoolDir, maxBytes, spoolAfter, failClosed, overrides),
                 registry, KafkaProducer::new, files);
         p.start();

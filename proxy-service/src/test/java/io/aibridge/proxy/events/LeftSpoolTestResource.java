@@ -1,5 +1,7 @@
 package io.aibridge.proxy.events;
 
+import io.aibridge.identity.KafkaConnection;
+
 import io.aibridge.events.InterceptionEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -39,7 +41,7 @@ public class LeftSpoolTestResource implements QuarkusTestResourceLifecycleManage
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        EventPipeline left = new EventPipeline(new EventPipeline.Settings("127.0.0.1:1", 2, (short) 1, 16L * 1024 * 1024, "snappy",
+        EventPipeline left = new EventPipeline(new EventPipeline.Settings(KafkaConnection.plain("127.0.0.1:1"), 2, (short) 1, 16L * 1024 * 1024, "snappy",
                 Duration.ofSeconds(1), Duration.ofMillis(200), 10_000, dir, 64L * 1024 * 1024, Duration.ofMillis(100), false,
                 Map.of("request.timeout.ms", "500", "delivery.timeout.ms", "1000", "max.block.ms", "500")), new SimpleMeterRegistry());
         left.start();
