@@ -147,7 +147,12 @@ public final class IdentityTopicReader implements AutoCloseable {
         return caughtUp.getCount() == 0;
     }
 
-    /** True while Kafka answers that the topic does not exist yet: there is nothing to catch up with. */
+    /**
+     * True once Kafka answered that the topic does not exist, until the reader has caught up with
+     * what appeared on it since (another replica creates it and publishes the first users): there
+     * was nothing to wait for at start, and a reader that was ready must not stop being ready while
+     * it reads those first records.
+     */
     public boolean topicMissing() {
         return topicMissing;
     }
@@ -178,8 +183,8 @@ public final class IdentityTopicReader implements AutoCloseable {
         while (running && partitions.isEmpty()) {
             partitions = c.partitionsFor(Topics.IDENTITY, Duration.ofSeconds(5)).stream()
                     .map(info -> new TopicPartition(Topics.IDENTITY, info.partition())).toList();
-            topicMissing = partitions.isEmpty();
             if (partitions.isEmpty()) {
+                topicMissing = true; // false again only once caught up with what appears: readiness never flickers
                 LOG.debugf("topic %s does not exist yet; waiting", Topics.IDENTITY);
                 sleep(RETRY);
             }
@@ -196,6 +201,7 @@ public final class IdentityTopicReader implements AutoCloseable {
                 target.entrySet().removeIf(e -> c.position(e.getKey()) >= e.getValue());
                 if (target.isEmpty()) {
                     caughtUp.countDown();
+                    topicMissing = false;
                     LOG.debugf("identity store caught up with %s", Topics.IDENTITY);
                 }
             }

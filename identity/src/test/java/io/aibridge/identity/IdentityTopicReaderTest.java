@@ -58,4 +58,32 @@ class IdentityTopicReaderTest {
             }
         }
     }
+    @Test
+    void aReaderThatFoundNoTopicStaysReadyWhileItReadsTheFirstRecordsAnotherReplicaPublishes() throws Exception {
+        Instant now = Instant.now();
+        UUID alice = UUID.randomUUID();
+        IdentityStore store = new IdentityStore(null);
+        try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers());
+             IdentityTopicReader reader = new IdentityTopicReader(broker.bootstrapServers(), store).start()) {
+            await().atMost(Duration.ofSeconds(20)).until(reader::topicMissing);
+            assertThat(reader.caughtUp()).isFalse();
+
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 3, (short) 1,
+                    Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
+            kafka.publish(new UserUpserted(EventCodec.newEventId(), alice, "alice", "Alice", null, "", Role.OWNER,
+                    UserStatus.ACTIVE, now, now));
+
+            // sampled as fast as the readiness check could be asked, until the reader has the new topic's records
+            long samples = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!reader.caughtUp() && System.nanoTime() < deadline) {
+                assertThat(reader.topicMissing() || reader.caughtUp())
+                        .as("ready (topic missing or caught up) at sample %d", samples).isTrue();
+                samples++;
+            }
+            assertThat(reader.caughtUp()).isTrue();
+            assertThat(reader.topicMissing()).isFalse();
+            assertThat(samples).isPositive();
+        }
+    }
 }
