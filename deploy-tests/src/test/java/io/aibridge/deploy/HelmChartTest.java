@@ -877,6 +877,18 @@ class HelmChartTest {
     }
 
     @Test
+    void theProxysCopyOfTheIdentityTopicIsUsedAfterFiveSecondsWithoutKafkaIfADayOldUnlessTheValuesSayOtherwise() {
+        JsonNode shipped = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(shipped.path("AIBRIDGE_IDENTITY_SNAPSHOT_AFTER").asText()).isEqualTo("5s");
+        assertThat(shipped.path("AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE").asText()).isEqualTo("24h");
+        JsonNode set = RenderedChart.render("identity snapshot", null,
+                        Map.of("proxy.spool.identitySnapshotAfter", "15s", "proxy.spool.identitySnapshotMaxAge", "0s"))
+                .get("ConfigMap", PREFIX + "proxy-service").path("data");
+        assertThat(set.path("AIBRIDGE_IDENTITY_SNAPSHOT_AFTER").asText()).isEqualTo("15s");
+        assertThat(set.path("AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE").asText()).isEqualTo("0s");
+    }
+
+    @Test
     void theProxysCircuitBreakersAreOffByDefaultWithTheReferencesSettingsAndSetFromTheirValues() {
         JsonNode off = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_ENABLED").asText()).isEqualTo("false");
@@ -945,6 +957,10 @@ class HelmChartTest {
                 Arguments.of("a negative proxy capacity", Map.of("proxy.maxConcurrency", -1), "maxConcurrency"),
                 Arguments.of("a rate limit that is not a whole number", Map.of("proxy.rateLimit", 2.5), "rateLimit"),
                 Arguments.of("a keep-alive without a unit", Map.of("proxy.streamKeepAlive", "10"), "streamKeepAlive"),
+                Arguments.of("an identity snapshot age in words", Map.of("proxy.spool.identitySnapshotMaxAge", "one day"),
+                        "identitySnapshotMaxAge"),
+                Arguments.of("an identity snapshot wait without a unit", Map.of("proxy.spool.identitySnapshotAfter", "5"),
+                        "identitySnapshotAfter"),
                 Arguments.of("a circuit breaker that opens at zero failures", Map.of("proxy.circuitBreaker.failureThreshold", 0),
                         "failureThreshold"),
                 Arguments.of("a circuit breaker timeout without a unit", Map.of("proxy.circuitBreaker.timeout", "30"), "timeout"),
