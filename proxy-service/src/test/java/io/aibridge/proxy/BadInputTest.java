@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URL;
 import java.net.http.HttpResponse;
+import java.util.List;
 
 import static io.aibridge.proxy.ProxyClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -109,6 +110,44 @@ class BadInputTest {
         assertThat(number.statusCode()).isEqualTo(400);
         assertAnthropicError(number, "invalid_request_error", "\"model\" is required");
         assertNothingForwarded();
+    }
+
+    @Test
+    void rejectsAModelNameOver256CharactersOnEveryRouteBeforeAnythingIsForwardedOrRecorded() {
+        String model = "m-" + "x".repeat(255); // 257 characters
+        String messages = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true).put("model", model).toString();
+        HttpResponse<String> anthropic = proxy.post(MESSAGES, messages, "x-api-key", TOKEN);
+        assertThat(anthropic.statusCode()).isEqualTo(400);
+        assertAnthropicError(anthropic, "invalid_request_error", "\"model\" is longer than 256 characters");
+        String chatBody = Fixture.load(Api.OPENAI_CHAT, "text").request(true).put("model", model).toString();
+        HttpResponse<String> chat = proxy.post(CHAT, chatBody, "Authorization", "Bearer " + TOKEN);
+        assertThat(chat.statusCode()).isEqualTo(400);
+        assertOpenAiError(chat, "invalid_model", "\"model\" is longer than 256 characters");
+        String responsesBody = Fixture.load(Api.OPENAI_RESPONSES, "text").request(false).put("model", model).toString();
+        HttpResponse<String> responses = proxy.post(RESPONSES, responsesBody, "Authorization", "Bearer " + TOKEN);
+        assertThat(responses.statusCode()).isEqualTo(400);
+        assertOpenAiError(responses, "invalid_model", "\"model\" is longer than 256 characters");
+        assertThat(List.of(anthropic, chat, responses)).allSatisfy(r ->
+                assertThat(r.headers().firstValue(ProxyClient.INTERCEPTION_HEADER)).as("no interception was started").isEmpty());
+        assertNothingForwarded();
+        // a started interception counts itself in flight under its model at once: none did
+        assertThat(proxy.get("/q/metrics").body()).doesNotContain(model);
+    }
+
+    @Test
+    void rejectsAModelNameWithAControlCharacterButTakesRealIdsWithColonsSlashesAndAts() {
+        String body = Fixture.load(Api.OPENAI_CHAT, "text").request(false).put("model", "gpt-4o\nmini").toString();
+        HttpResponse<String> r = proxy.post(CHAT, body, "Authorization", "Bearer " + TOKEN);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertOpenAiError(r, "invalid_model", "control character (U+000A)");
+        assertNothingForwarded();
+        String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+        for (String real : List.of(arn, "anthropic/claude-3.5-sonnet:beta", "claude-3-5-sonnet-v2@20241022")) {
+            HttpResponse<String> taken = proxy.post(CHAT, Fixture.load(Api.OPENAI_CHAT, "text").request(false).put("model", real)
+                    .toString(), "Authorization", "Bearer " + TOKEN);
+            assertThat(taken.statusCode()).as(real).isEqualTo(200);
+        }
+        assertThat(FakeProviderTestResource.fake().requests()).hasSize(3);
     }
 
     @Test

@@ -141,8 +141,10 @@ public class BridgeHandler {
             return;
         }
         JsonNode model = body.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            refuse(ctx, provider, trace, 400, "\"model\" is required and must be a non-empty string", "missing_model");
+        RequestFacts.Refusal badModel = RequestFacts.modelRefusal(model);
+        if (badModel != null) {
+            // before anything is recorded or counted: the model is a metric label and an indexed column
+            refuse(ctx, provider, trace, 400, badModel.message(), badModel.code());
             return;
         }
         if (route == BridgedRoute.OPENAI_RESPONSES && body.path("background").asBoolean(false)) {

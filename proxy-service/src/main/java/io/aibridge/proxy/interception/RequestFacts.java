@@ -8,6 +8,43 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public record RequestFacts(String prompt, String correlatingToolCallId) {
 
+    /**
+     * Longest model name taken, in characters. Real ids are far shorter: the longest are Bedrock
+     * inference-profile ARNs ({@code arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>},
+     * under 100). The model becomes a metric label, a span attribute and an indexed column, so an
+     * unbounded one would cost every scrape and break the recorder's index (PostgreSQL refuses
+     * entries over about 2.7 KB).
+     */
+    public static final int MAX_MODEL_CHARS = 256;
+
+    /** Why a request is refused: the message, and OpenAI's error {@code code}. */
+    public record Refusal(String message, String code) {
+    }
+
+    /**
+     * Why the request's {@code model} cannot be taken, or null when it can: it must be a non-empty
+     * string of at most {@link #MAX_MODEL_CHARS} characters without control characters. Anything
+     * else real ids use passes ({@code :} and {@code /} of ARNs and gateway ids, {@code @} of
+     * Vertex ids, {@code .}).
+     */
+    public static Refusal modelRefusal(JsonNode model) {
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            return new Refusal("\"model\" is required and must be a non-empty string", "missing_model");
+        }
+        String name = model.asText();
+        if (name.codePointCount(0, name.length()) > MAX_MODEL_CHARS) {
+            return new Refusal("\"model\" is longer than " + MAX_MODEL_CHARS + " characters; no model has such a name",
+                    "invalid_model");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (Character.isISOControl(name.charAt(i))) {
+                return new Refusal("\"model\" contains a control character (U+" + String.format("%04X", (int) name.charAt(i))
+                        + "); no model has such a name", "invalid_model");
+            }
+        }
+        return null;
+    }
+
     /** Anthropic Messages: only the last message; string content, or the last text block; a tool_result answers a call. */
     public static RequestFacts anthropic(JsonNode body) {
         JsonNode last = last(body.path("messages"));

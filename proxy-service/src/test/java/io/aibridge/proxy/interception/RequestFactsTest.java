@@ -65,4 +65,26 @@ class RequestFactsTest {
         assertThat(rewritten.toString()).isEqualTo("{\"model\":\"m\",\"stream_options\":{\"include_obfuscation\":false,\"include_usage\":true},"
                 + "\"temperature\":0.70}");
     }
+
+    @Test
+    void aModelIsRefusedWhenMissingOver256CharactersOrWithAControlCharacterAndRealIdsPass() throws Exception {
+        assertThat(RequestFacts.modelRefusal(null).code()).isEqualTo("missing_model");
+        assertThat(RequestFacts.modelRefusal(JSON.readTree("42")).code()).isEqualTo("missing_model");
+        assertThat(RequestFacts.modelRefusal(JSON.getNodeFactory().textNode(" ")).code()).isEqualTo("missing_model");
+        assertThat(RequestFacts.modelRefusal(JSON.getNodeFactory().textNode("m".repeat(257))))
+                .isEqualTo(new RequestFacts.Refusal("\"model\" is longer than 256 characters; no model has such a name", "invalid_model"));
+        assertThat(RequestFacts.modelRefusal(JSON.getNodeFactory().textNode("m".repeat(256)))).isNull();
+        // 256 characters outside the BMP are 512 UTF-16 units, and still 256 characters
+        assertThat(RequestFacts.modelRefusal(JSON.getNodeFactory().textNode("\uD83D\uDE00".repeat(256)))).isNull();
+        for (String control : new String[] {"gpt-4o\u0000", "gpt\t4o", "claude\r\n", "gpt-4o\u007F", "gpt-4o\u0085"}) {
+            assertThat(RequestFacts.modelRefusal(JSON.getNodeFactory().textNode(control))).as(control)
+                    .extracting(RequestFacts.Refusal::code).isEqualTo("invalid_model");
+        }
+        for (String real : new String[] {"gpt-4o-mini", "claude-sonnet-4-5-20250929", "us.anthropic.claude-sonnet-4-20250514-v1:0",
+                "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+                "arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-3-7-sonnet-20250219-v1:0",
+                "claude-3-5-sonnet-v2@20241022", "openai/gpt-4.1", "meta-llama/Llama-3.3-70B-Instruct", "modèle-ünïcode"}) {
+            assertThat(RequestFacts.modelRefusal(JSON.getNodeFactory().textNode(real))).as(real).isNull();
+        }
+    }
 }
