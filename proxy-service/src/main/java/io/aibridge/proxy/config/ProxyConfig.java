@@ -42,6 +42,9 @@ public interface ProxyConfig {
     /** Publishing interception events to Kafka. */
     Events events();
 
+    /** The proxy's Prometheus metrics. */
+    Metrics metrics();
+
     /**
      * Largest request body accepted on a provider route; larger ones get 413. 32 MiB is
      * Anthropic's own request limit for Messages and holds a 200k-token context plus images.
@@ -282,8 +285,22 @@ public interface ProxyConfig {
         @WithDefault("30s")
         Duration drainTimeout();
 
-        /** Longest prompt kept in an event, in characters; longer prompts are cut and flagged {@code truncated}. */
+        /**
+         * Longest prompt, tool input or thought kept in an event, in characters; longer ones are cut
+         * and flagged {@code truncated} (what a stream delivers over many events stops being kept there).
+         */
         @WithDefault("4194304")
         int maxPromptChars();
+    }
+
+    /** The proxy's own metrics ({@code metrics.ProxyMetrics}). */
+    interface Metrics {
+
+        /**
+         * Distinct values each caller-chosen label ({@code model}, the tool {@code name}) keeps; a
+         * value first seen after that is reported as {@code other}.
+         */
+        @WithDefault("200")
+        int maxLabelValues();
     }
 }

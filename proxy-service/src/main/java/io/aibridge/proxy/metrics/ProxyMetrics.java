@@ -2,6 +2,7 @@ package io.aibridge.proxy.metrics;
 
 import io.aibridge.proxy.bedrock.AwsCredentials;
 import io.aibridge.proxy.bedrock.AwsCredentialsProvider;
+import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.upstream.ProviderKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -10,11 +11,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * The proxy's Prometheus metrics (prefix {@code aibridge_}). Labels follow the reference
  * ({@code provider} = provider instance name, {@code route} = path after the provider prefix) but
  * never carry a user, session or key: per-user views come from the events.
+ *
+ * <p>The {@code model} and tool {@code name} labels come from the caller (its request's model, the
+ * tools it defines), so each keeps at most {@code proxy.metrics.max-label-values} distinct values
+ * (default {@value #DEFAULT_MAX_LABEL_VALUES}); a value first seen after that is reported as
+ * {@value #OTHER}, so that a client cycling through made-up names cannot grow the scrape without end.
  */
 @ApplicationScoped
 public class ProxyMetrics {
@@ -34,7 +42,14 @@ public class ProxyMetrics {
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
             Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
+    /** Distinct values a caller-chosen label keeps by default before new ones become {@value #OTHER}. */
+    public static final int DEFAULT_MAX_LABEL_VALUES = 200;
+    /** The label value that stands for every value past the limit. */
+    public static final String OTHER = "other";
+
     private final MeterRegistry registry;
+    private final BoundedLabel models;
+    private final BoundedLabel toolNames;
     // Meters by their label values. Looking a meter up in the registry builds and sorts its tags
     // and, for timers, their buckets: 7 % of the event loops' CPU at 500 requests/s, for some ten
     // meters per interception. A map keyed by the values costs one hash of a short list.
@@ -52,8 +67,50 @@ public class ProxyMetrics {
     /** The gauges bound to this instance's values, removed with it (see {@link #unregister}). */
     private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
+    @Inject
+    public ProxyMetrics(MeterRegistry registry, ProxyConfig config) {
+        this(registry, config.metrics().maxLabelValues());
+    }
+
+    /** With the default limit of distinct label values (for tests). */
     public ProxyMetrics(MeterRegistry registry) {
+        this(registry, DEFAULT_MAX_LABEL_VALUES);
+    }
+
+    ProxyMetrics(MeterRegistry registry, int maxLabelValues) {
         this.registry = registry;
+        this.models = new BoundedLabel(maxLabelValues);
+        this.toolNames = new BoundedLabel(maxLabelValues);
+    }
+
+    /**
+     * The values one label has taken, up to a limit; past it, new values are {@link #OTHER}, as is a
+     * value longer than any real model or tool name. A value once taken stays (its meters do too), so
+     * a model keeps one series for the process's life.
+     */
+    static final class BoundedLabel {
+        private static final int MAX_CHARS = 256;
+        private final int max;
+        private final Set<String> taken = ConcurrentHashMap.newKeySet();
+
+        BoundedLabel(int max) {
+            this.max = Math.max(0, max);
+        }
+
+        String value(String value) {
+            if (value == null || value.length() > MAX_CHARS) {
+                return OTHER;
+            }
+            if (taken.contains(value)) {
+                return value;
+            }
+            // two threads may both pass the size check at the limit: a value or two over it, never without end
+            if (taken.size() < max) {
+                taken.add(value);
+                return value;
+            }
+            return OTHER;
+        }
     }
 
     /**
@@ -117,7 +174,8 @@ public class ProxyMetrics {
     }
 
     /** One more interception in flight; returns what {@link #ended} needs to undo it. */
-    public AtomicLong started(String provider, String model, String route) {
+    public AtomicLong started(String provider, String requestedModel, String route) {
+        String model = models.value(requestedModel);
         AtomicLong gauge = inflight.computeIfAbsent(List.of(provider, model, route), k -> {
             AtomicLong value = new AtomicLong();
             gauges.add(Gauge.builder("aibridge.interceptions.inflight", value, AtomicLong::get).description("Interceptions in flight")
@@ -128,9 +186,10 @@ public class ProxyMetrics {
         return gauge;
     }
 
-    public void ended(AtomicLong inflightGauge, String provider, String model, String route, String method, String client,
+    public void ended(AtomicLong inflightGauge, String provider, String requestedModel, String route, String method, String client,
                       String status, long durationNanos) {
         inflightGauge.decrementAndGet();
+        String model = models.value(requestedModel);
         interceptions.computeIfAbsent(List.of(provider, model, status, route, method, client), k ->
                 Counter.builder("aibridge.interceptions").description("Interceptions by outcome")
                         .tags("provider", provider, "model", model, "status", status, "route", route, "method", method, "client", client)
@@ -155,14 +214,16 @@ public class ProxyMetrics {
                         .tags("provider", provider, "route", route, "method", method).register(registry)).increment();
     }
 
-    public void prompt(String provider, String model, String client) {
+    public void prompt(String provider, String requestedModel, String client) {
+        String model = models.value(requestedModel);
         prompts.computeIfAbsent(List.of(provider, model, client), k ->
                 Counter.builder("aibridge.prompts").description("Recorded non-empty prompts")
                         .tags("provider", provider, "model", model, "client", client).register(registry)).increment();
     }
 
-    public void tokens(String provider, String model, String client, String type, long count) {
+    public void tokens(String provider, String requestedModel, String client, String type, long count) {
         if (count > 0) {
+            String model = models.value(requestedModel);
             tokens.computeIfAbsent(List.of(provider, model, type, client), k ->
                     Counter.builder("aibridge.tokens").description("Tokens by type")
                             .tags("provider", provider, "model", model, "type", type, "client", client).register(registry))
@@ -170,14 +231,18 @@ public class ProxyMetrics {
         }
     }
 
-    public void toolSelection(String provider, String model, String name) {
+    public void toolSelection(String provider, String requestedModel, String toolName) {
+        String model = models.value(requestedModel);
+        String name = toolNames.value(toolName);
         toolSelections.computeIfAbsent(List.of(provider, model, name), k ->
                 Counter.builder("aibridge.non_injected_tool_selections").description("Tool calls the model made to the client's own tools")
                         .tags("provider", provider, "model", model, "name", name).register(registry)).increment();
     }
 
     /** One injected MCP tool invocation ({@code server} is the server's URL). */
-    public void injectedToolInvocation(String provider, String model, String server, String name) {
+    public void injectedToolInvocation(String provider, String requestedModel, String server, String toolName) {
+        String model = models.value(requestedModel);
+        String name = toolNames.value(toolName);
         injectedToolInvocations.computeIfAbsent(List.of(provider, model, server, name), k ->
                 Counter.builder("aibridge.injected_tool_invocations").description("Injected MCP tool invocations run by the bridge")
                         .tags("provider", provider, "model", model, "server", server, "name", name).register(registry)).increment();
