@@ -2,6 +2,7 @@ package io.aibridge.proxy.sse;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * An incremental server-sent-events decoder over bytes as they arrive. Frames and lines may be
@@ -12,7 +13,10 @@ import java.nio.charset.StandardCharsets;
  * can relay, replace or drop whole frames; otherwise it only observes.
  *
  * <p>Memory is bounded: an event larger than {@code maxEventBytes} is skipped (reported through
- * {@link #oversizedEvents()}) instead of growing without limit. Not thread-safe.
+ * {@link #oversizedEvents()}) instead of growing without limit. In rewrite mode, a frame whose raw
+ * bytes outgrow {@code maxEventBytes} (one huge event, or bytes that never reach a blank line) is
+ * relayed unchanged: what was held goes out at once, and the rest of the frame as it arrives, until
+ * its blank line. Not thread-safe.
  */
 public final class SseDecoder {
 
@@ -27,6 +31,10 @@ public final class SseDecoder {
     /** Returned by a listener to drop the frame. */
     public static final byte[] DROP = new byte[0];
 
+    private static final int RAW_INITIAL = 1024;
+    /** A frame buffer grown past this for one big frame is let go after it. */
+    private static final int RAW_KEPT = 64 * 1024;
+
     private final Listener listener;
     private final boolean rewrite;
     private final int maxEventBytes;
@@ -36,7 +44,11 @@ public final class SseDecoder {
     private boolean lineOverflow;
     private boolean eventOverflow;
     private boolean lastWasCr;
-    private final ByteArrayOutputStream raw;
+    /** Rewrite mode: the raw bytes of the frame being read, up to {@code maxEventBytes}. */
+    private byte[] raw;
+    private int rawLength;
+    /** Rewrite mode: the frame being read outgrew {@code maxEventBytes}; its bytes pass straight through to its blank line. */
+    private boolean passingThrough;
     private ByteArrayOutputStream out;
     private int oversized;
 
@@ -44,7 +56,11 @@ public final class SseDecoder {
         this.listener = listener;
         this.rewrite = rewrite;
         this.maxEventBytes = maxEventBytes;
-        this.raw = rewrite ? new ByteArrayOutputStream(1024) : null;
+        this.raw = rewrite ? new byte[rawInitial()] : null;
+    }
+
+    private int rawInitial() {
+        return Math.max(1, Math.min(RAW_INITIAL, maxEventBytes));
     }
 
     /**
@@ -58,7 +74,7 @@ public final class SseDecoder {
         for (int i = 0; i < bytes.length; i++) {
             byte b = bytes[i];
             if (rewrite) {
-                raw.write(b);
+                keepRaw(b);
             }
             if (b == '\n') {
                 if (lastWasCr) {
@@ -84,12 +100,39 @@ public final class SseDecoder {
     public byte[] finish() {
         lineLength = 0;
         event.reset();
-        if (rewrite && raw.size() > 0) {
-            byte[] rest = raw.toByteArray();
-            raw.reset();
+        passingThrough = false;
+        eventOverflow = false;
+        if (rewrite && rawLength > 0) {
+            byte[] rest = Arrays.copyOf(raw, rawLength);
+            rawLength = 0;
             return rest;
         }
         return rewrite ? new byte[0] : null;
+    }
+
+    /** Rewrite mode: the bytes of the current frame held back until its end (at most about {@code maxEventBytes}). */
+    public int bufferedBytes() {
+        return rawLength;
+    }
+
+    private void keepRaw(byte b) {
+        if (passingThrough) {
+            out.write(b);
+            return;
+        }
+        if (rawLength == raw.length) {
+            if (rawLength >= maxEventBytes) {
+                // too big to rewrite: relay what is held as it came, and the rest of the frame as it comes
+                out.write(raw, 0, rawLength);
+                out.write(b);
+                rawLength = 0;
+                passingThrough = true;
+                eventOverflow = true;
+                return;
+            }
+            raw = Arrays.copyOf(raw, (int) Math.min(maxEventBytes, raw.length * 2L));
+        }
+        raw[rawLength++] = b;
     }
 
     /** Events skipped because they were larger than the limit. */
@@ -154,12 +197,17 @@ public final class SseDecoder {
             decision = listener.onEvent(event);
         }
         if (rewrite) {
-            if (decision == null) {
-                out.writeBytes(raw.toByteArray());
+            if (passingThrough) {
+                passingThrough = false; // its bytes, this blank line's included, are out already
+            } else if (decision == null) {
+                out.write(raw, 0, rawLength);
             } else if (decision != DROP) {
                 out.writeBytes(decision);
             }
-            raw.reset();
+            rawLength = 0;
+            if (raw.length > RAW_KEPT) {
+                raw = new byte[rawInitial()];
+            }
         }
         event.reset();
         eventOverflow = false;
