@@ -59,7 +59,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         @ResourceArg(name = "proxy.providers[3].type", value = "openai"),
         @ResourceArg(name = "proxy.providers[3].name", value = "openai-models"),
         @ResourceArg(name = "proxy.providers[3].keys", value = KeyFailoverTest.A + "," + KeyFailoverTest.B),
-        @ResourceArg(name = "proxy.providers[3].base-url", value = "{fake}/v1/")})
+        @ResourceArg(name = "proxy.providers[3].base-url", value = "{fake}/v1/"),
+        @ResourceArg(name = "proxy.providers[4].type", value = "openai"),
+        @ResourceArg(name = "proxy.providers[4].name", value = "openai-large-refusal"),
+        @ResourceArg(name = "proxy.providers[4].keys", value = KeyFailoverTest.A + "," + KeyFailoverTest.B),
+        @ResourceArg(name = "proxy.providers[4].base-url", value = "{fake}/v1/"),
+        @ResourceArg(name = "proxy.providers[5].type", value = "openai"),
+        @ResourceArg(name = "proxy.providers[5].name", value = "openai-models-large-refusal"),
+        @ResourceArg(name = "proxy.providers[5].keys", value = KeyFailoverTest.A + "," + KeyFailoverTest.B),
+        @ResourceArg(name = "proxy.providers[5].base-url", value = "{fake}/v1/")})
 class KeyFailoverTest extends ProxyTestBase {
 
     static final String A = "sk-proj-pool-primary-key-0001aaaa";
@@ -164,5 +172,28 @@ class KeyFailoverTest extends ProxyTestBase {
         List<RecordedRequest> upstream = FakeProviderTestResource.fake().requests();
         assertThat(upstream).hasSize(1);
         assertThat(upstream.get(0).header("Authorization")).isEqualTo("Bearer " + own);
+    }
+
+    /** A refusal's body far larger than anything worth reading to keep a connection. */
+    private static final long LARGE_BODY = 64L * 1024 * 1024;
+
+    @Test
+    void aRefusedKeysLargeAnswerIsCutNotReadBeforeTheRequestGoesOnWithTheNextKey() {
+        HttpResponse<String> r = proxy.post("/api/v2/aibridge/openai-large-refusal/v1/chat/completions",
+                Fixture.load(Api.OPENAI_CHAT, "text").request(false).toString(), "Authorization", "Bearer " + TOKEN,
+                FakeProvider.REFUSED_KEYS_HEADER, A + "=429:30", FakeProvider.ERROR_BODY_BYTES_HEADER, String.valueOf(LARGE_BODY));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(upstreamKeys("Authorization")).containsExactly(A, B);
+        // past 64 KiB the connection is closed: what the provider got out is that plus what the sockets held
+        assertThat(FakeProviderTestResource.fake().errorBodyBytesSent()).isLessThan(LARGE_BODY / 2);
+    }
+
+    @Test
+    void aPassthroughRefusalsLargeAnswerIsCutNotReadBeforeTheNextKey() {
+        HttpResponse<String> models = proxy.get("/api/v2/aibridge/openai-models-large-refusal/v1/models", "Authorization", "Bearer " + TOKEN,
+                FakeProvider.REFUSED_KEYS_HEADER, A + "=403", FakeProvider.ERROR_BODY_BYTES_HEADER, String.valueOf(LARGE_BODY));
+        assertThat(models.statusCode()).isEqualTo(200);
+        assertThat(upstreamKeys("Authorization")).containsExactly(A, B);
+        assertThat(FakeProviderTestResource.fake().errorBodyBytesSent()).isLessThan(LARGE_BODY / 2);
     }
 }

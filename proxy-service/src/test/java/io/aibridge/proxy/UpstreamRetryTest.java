@@ -79,6 +79,18 @@ class UpstreamRetryTest extends ProxyTestBase {
     }
 
     @Test
+    void aRetriedAnswersLargeBodyIsCutNotReadBeforeTheRetry() {
+        long large = 64L * 1024 * 1024;
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "text").request(false)
+                        .put("model", "gpt-large-503").toString(), "Authorization", "Bearer " + TOKEN,
+                FakeProvider.FLAKY_HEADER, "chat-large-503,1,503,1", FakeProvider.ERROR_BODY_BYTES_HEADER, String.valueOf(large));
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(FakeProviderTestResource.fake().requests()).hasSize(2);
+        // past 64 KiB the connection is closed: what the provider got out is that plus what the sockets held
+        assertThat(FakeProviderTestResource.fake().errorBodyBytesSent()).isLessThan(large / 2);
+    }
+
+    @Test
     void aConnectionClosedBeforeTheAnswerIsRetriedAndTheAnthropicSdkStreamsTheAnswer() {
         PrometheusScrape before = scrape();
         AnthropicClient anthropic = AnthropicOkHttpClient.builder().baseUrl(proxy.baseUrl() + "/api/v2/aibridge/anthropic").apiKey(TOKEN)

@@ -3,6 +3,7 @@ package io.aibridge.proxy.interception;
 import io.aibridge.proxy.upstream.CredentialHint;
 import io.aibridge.proxy.upstream.ProviderKeys;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -99,6 +100,8 @@ public final class UpstreamExchange {
     static final long MAX_RETRY_AFTER_MILLIS = 5_000;
     static final long INITIAL_BACKOFF_MILLIS = 500;
     static final long MAX_BACKOFF_MILLIS = 8_000;
+    /** Most of a dropped answer's body read to keep its connection; past it the connection is closed instead. */
+    static final int MAX_DISCARDED_BYTES = 64 * 1024;
 
     private UpstreamExchange() {
     }
@@ -239,15 +242,45 @@ public final class UpstreamExchange {
         return -1;
     }
 
-    /** Reads a retried answer to its end so that its connection goes back to the pool; a stream is cut instead. */
-    private static Future<?> discard(HttpClientResponse response) {
+    /**
+     * Drops an answer that is not relayed (retried, or sent again with another key): a short body is
+     * read to its end so that its connection goes back to the pool; a stream, or a body that says or
+     * turns out to be longer than {@value #MAX_DISCARDED_BYTES} bytes, is cut instead (its connection
+     * closed), so that an error page of any size costs no more than that. Completes once the answer is
+     * done with, never failed.
+     */
+    public static Future<Void> discard(HttpClientResponse response) {
         String contentType = response.getHeader("Content-Type");
-        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-            response.exceptionHandler(e -> {
-            });
-            response.request().reset();
+        if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")
+                || declaredLength(response) > MAX_DISCARDED_BYTES) {
+            cut(response);
             return Future.succeededFuture();
         }
-        return response.body().recover(e -> Future.succeededFuture());
+        Promise<Void> done = Promise.promise();
+        long[] read = {0};
+        response.exceptionHandler(e -> done.tryComplete());
+        response.endHandler(v -> done.tryComplete());
+        response.handler(chunk -> {
+            read[0] += chunk.length();
+            if (read[0] > MAX_DISCARDED_BYTES && done.tryComplete()) {
+                cut(response);
+            }
+        });
+        return done.future();
+    }
+
+    private static void cut(HttpClientResponse response) {
+        response.exceptionHandler(e -> {
+        });
+        response.request().reset();
+    }
+
+    private static long declaredLength(HttpClientResponse response) {
+        String length = response.getHeader("Content-Length");
+        try {
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 }

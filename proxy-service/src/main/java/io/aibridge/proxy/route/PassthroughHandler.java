@@ -149,7 +149,7 @@ public class PassthroughHandler {
                             UpstreamExchange.askedMillis(response.getHeader("retry-after-ms"), response.getHeader("Retry-After")))) {
                         LOG.infof("passthrough %s %s: the provider answered %d for key %s; sent again with key %s", instance.name(),
                                 method, status, CredentialHint.of(from), CredentialHint.of(keys.key()));
-                        response.body().onComplete(drained -> {
+                        UpstreamExchange.discard(response).onComplete(drained -> {
                             if (!out.closed()) { // else the close handler ended the span
                                 send(method, url, headers, body, keys, pending, out, span, instance);
                             }

@@ -69,6 +69,13 @@ public final class FakeProvider implements AutoCloseable {
      * forbidden key; for tests of key failover.
      */
     public static final String REFUSED_KEYS_HEADER = "X-Fake-Refused-Keys";
+    /**
+     * The error answers of {@link #FLAKY_HEADER} and {@link #REFUSED_KEYS_HEADER} get a body of this
+     * many bytes (the error JSON, then spaces), chunked without a {@code Content-Length}, written as
+     * the reader takes it; {@link #errorBodyBytesSent()} counts what went out. For tests of how much
+     * of a dropped answer a client reads.
+     */
+    public static final String ERROR_BODY_BYTES_HEADER = "X-Fake-Error-Body-Bytes";
     public static final String DEFAULT_SCENARIO = "text";
     /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
     public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
@@ -119,6 +126,7 @@ public final class FakeProvider implements AutoCloseable {
     private final Map<String, Fixture> fixtures = new ConcurrentHashMap<>();
     /** Failures served so far per {@link #FLAKY_HEADER} key. */
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> flaky = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong errorBodyBytesSent = new java.util.concurrent.atomic.AtomicLong();
     private final FakeBedrock bedrock = new FakeBedrock(this, new SigV4Check(Map.of(BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY)));
 
     private FakeProvider(Options options, Vertx vertx, HttpServer server) {
@@ -187,6 +195,49 @@ public final class FakeProvider implements AutoCloseable {
         synchronized (recorded) {
             recorded.clear();
         }
+        errorBodyBytesSent.set(0);
+    }
+
+    /** Bytes of {@link #ERROR_BODY_BYTES_HEADER} bodies handed to the network since the last {@link #clear()}. */
+    public long errorBodyBytesSent() {
+        return errorBodyBytesSent.get();
+    }
+
+    /** An error answer, padded to {@link #ERROR_BODY_BYTES_HEADER} bytes when the request asks for it. */
+    private void errorAnswer(HttpServerRequest request, int status, String body) {
+        String size = request.getHeader(ERROR_BODY_BYTES_HEADER);
+        if (size == null) {
+            json(request.response(), status, body);
+            return;
+        }
+        HttpServerResponse response = request.response();
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").setChunked(true);
+        writePadded(response, Buffer.buffer(body), Long.parseLong(size.trim()));
+    }
+
+    /** Writes {@code first}, then spaces up to {@code total} bytes, 16 KiB at a time while the reader keeps up. */
+    private void writePadded(HttpServerResponse response, Buffer first, long total) {
+        Buffer spaces = Buffer.buffer(" ".repeat(16 * 1024));
+        long[] left = {total};
+        Runnable[] pump = new Runnable[1];
+        pump[0] = () -> {
+            while (left[0] > 0 && !response.closed() && !response.writeQueueFull()) {
+                Buffer next = left[0] == total ? first
+                        : left[0] >= spaces.length() ? spaces : spaces.slice(0, (int) left[0]);
+                left[0] -= next.length();
+                errorBodyBytesSent.addAndGet(next.length());
+                response.write(next);
+            }
+            if (response.closed()) {
+                return;
+            }
+            if (left[0] <= 0) {
+                response.end();
+            } else {
+                response.drainHandler(v -> pump[0].run());
+            }
+        };
+        pump[0].run();
     }
 
     @Override
@@ -509,7 +560,7 @@ public final class FakeProvider implements AutoCloseable {
     }
 
     /** Answers a request whose provider key {@link #REFUSED_KEYS_HEADER} lists, as the provider would; false when it is not listed. */
-    private static boolean refusedKey(HttpServerRequest request, boolean anthropic) {
+    private boolean refusedKey(HttpServerRequest request, boolean anthropic) {
         String spec = request.getHeader(REFUSED_KEYS_HEADER);
         if (spec == null) {
             return false;
@@ -533,7 +584,7 @@ public final class FakeProvider implements AutoCloseable {
                 default -> anthropic ? "permission_error" : "insufficient_permissions";
             };
             String message = "the fake provider refuses this key with " + status;
-            json(request.response(), status, anthropic
+            errorAnswer(request, status, anthropic
                     ? "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"" + message + "\"}}"
                     : "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + (status == 429 ? "requests" : "invalid_request_error")
                     + "\",\"param\":null,\"code\":\"" + type + "\"}}");
@@ -546,10 +597,10 @@ public final class FakeProvider implements AutoCloseable {
     private boolean failsFlakily(HttpServerRequest request, Api api) {
         return failedFlakily(request, code -> {
             if (api == Api.ANTHROPIC_MESSAGES) {
-                json(request.response(), code, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"flaky: "
+                errorAnswer(request, code, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"flaky: "
                         + code + "\"}}");
             } else {
-                json(request.response(), code, "{\"error\":{\"message\":\"flaky: " + code + "\",\"type\":\"server_error\",\"param\":null,"
+                errorAnswer(request, code, "{\"error\":{\"message\":\"flaky: " + code + "\",\"type\":\"server_error\",\"param\":null,"
                         + "\"code\":null}}");
             }
         });
