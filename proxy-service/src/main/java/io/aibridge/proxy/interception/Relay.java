@@ -54,6 +54,8 @@ public final class Relay implements UpstreamExchange.Listener {
     private static final int MAX_BODY_COPY = 64 * 1024 * 1024;
     /** Largest error body kept to read its message. */
     private static final int MAX_ERROR_COPY = 64 * 1024;
+    /** Most set aside for a body's copy before its bytes arrive: a Content-Length is a claim, the copy grows as bytes come. */
+    private static final int MAX_COPY_UPFRONT = 1024 * 1024;
 
     /** How soon a keep-alive that could not be written (inside an event, or to a client behind) is tried again. */
     private static final long KEEP_ALIVE_RETRY_MILLIS = 1_000;
@@ -185,7 +187,7 @@ public final class Relay implements UpstreamExchange.Listener {
             if (!hasLength) {
                 out.setChunked(true);
             }
-            copy = new ByteArrayOutputStream(hasLength ? (int) Math.min(MAX_BODY_COPY, parseLength(response)) : 4096);
+            copy = new ByteArrayOutputStream(copyCapacity(mode, hasLength ? parseLength(response) : -1));
         }
         if (mode == Mode.ERROR) {
             metrics.upstreamError(recording.context().providerName(), recording.context().route(), status);
@@ -538,6 +540,14 @@ public final class Relay implements UpstreamExchange.Listener {
         }
         return error.path("type").isTextual() ? error.path("type").asText()
                 : error.path("code").isTextual() ? error.path("code").asText() : null;
+    }
+
+    /** What a body's copy sets aside at first: its declared length ({@code -1}: none), up to what is kept, and at most 1 MiB. */
+    static int copyCapacity(Mode mode, long declaredLength) {
+        if (declaredLength < 0) {
+            return 4096;
+        }
+        return (int) Math.min(Math.min(mode == Mode.ERROR ? MAX_ERROR_COPY : MAX_BODY_COPY, MAX_COPY_UPFRONT), declaredLength);
     }
 
     private static long parseLength(HttpClientResponse response) {
