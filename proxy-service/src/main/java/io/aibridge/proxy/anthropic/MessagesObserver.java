@@ -5,6 +5,7 @@ import io.aibridge.events.ThoughtSource;
 import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.interception.StreamedText;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.sse.SseEvent;
 
@@ -19,7 +20,8 @@ import java.util.Map;
  * {@code message_delta} the <em>cumulative</em> usage (it may repeat the input and cache counts),
  * {@code message_stop} the end. Each response's usage is recorded once, from the last value of each
  * field (falling back to {@code message_start} for fields the delta lacks), so the recorded total
- * equals the provider's final usage. Redacted thinking is not recorded.
+ * equals the provider's final usage. Redacted thinking is not recorded. A thinking block or tool
+ * input streamed past the events' text limit keeps its start, flagged {@code truncated}.
  */
 public final class MessagesObserver extends ResponseObserver {
 
@@ -34,7 +36,8 @@ public final class MessagesObserver extends ResponseObserver {
     private Block block = Block.OTHER;
     private String toolId;
     private String toolName;
-    private StringBuilder buffer;
+    /** The thinking or tool input of the open block. */
+    private StreamedText buffer;
     private String initialInput;
 
     public MessagesObserver(Recording recording) {
@@ -106,10 +109,10 @@ public final class MessagesObserver extends ResponseObserver {
             toolName = text(content, "name");
             JsonNode input = content.get("input");
             initialInput = input != null && !(input.isObject() && input.isEmpty()) ? Json.compact(input) : null;
-            buffer = new StringBuilder();
+            buffer = new StreamedText(recording.maxTextChars());
         } else if ("thinking".equals(type)) {
             block = Block.THINKING;
-            buffer = new StringBuilder();
+            buffer = new StreamedText(recording.maxTextChars());
             String initial = text(content, "thinking");
             if (initial != null) {
                 buffer.append(initial);
@@ -130,11 +133,14 @@ public final class MessagesObserver extends ResponseObserver {
     }
 
     private void blockStop() {
+        long cutFrom = buffer != null && buffer.truncated() ? buffer.length() : -1;
         if (block == Block.TOOL_USE) {
-            String input = buffer.length() > 0 ? Json.normalize(buffer.toString()) : initialInput != null ? initialInput : "{}";
-            recording.tool(responseId, toolId, toolName, input);
+            // a cut input is no JSON any more: recorded as it came, as the events do with any input that is not JSON
+            String input = buffer.length() == 0 ? initialInput != null ? initialInput : "{}"
+                    : buffer.truncated() ? buffer.text() : Json.normalize(buffer.text());
+            recording.tool(responseId, toolId, toolName, input, cutFrom);
         } else if (block == Block.THINKING) {
-            recording.thought(responseId, buffer.toString(), ThoughtSource.THINKING);
+            recording.thought(responseId, buffer.text(), ThoughtSource.THINKING, cutFrom);
         }
         block = Block.OTHER;
         buffer = null;

@@ -49,6 +49,8 @@ public final class Recording {
     private final long startNanos;
     private final AtomicLong inflight;
     private final String prompt;
+    /** Longest text kept in an event (prompt, tool input, thought); longer ones are cut and flagged {@code truncated}. */
+    private final int maxTextChars;
     private final Map<String, Object> promptMetadata;
     private boolean promptRecorded;
     /** After a key failover, the masked key the answer came with (a walk never goes back to a key it tried); else null. */
@@ -66,7 +68,8 @@ public final class Recording {
     }
 
     private Recording(EventPublisher publisher, ProxyMetrics metrics, Context context, UUID id, InterceptionTrace trace,
-                      String prompt, Map<String, Object> promptMetadata) {
+                      String prompt, Map<String, Object> promptMetadata, int maxTextChars) {
+        this.maxTextChars = maxTextChars;
         this.publisher = publisher;
         this.id = id;
         this.trace = trace;
@@ -95,7 +98,7 @@ public final class Recording {
             promptMetadata = Map.of("truncated", true, "original_length", prompt.length());
         }
         Recording r = new Recording(publisher, metrics, context, id, trace, kept == null || kept.isEmpty() ? null : kept,
-                promptMetadata);
+                promptMetadata, maxPromptChars);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("Username", principal.username());
         if (userAgent != null) {
@@ -207,12 +210,31 @@ public final class Recording {
         extra.forEach((type, count) -> metrics.tokens(p, context.model(), context.client(), type, count));
     }
 
+    /**
+     * The longest text an event keeps ({@code AIBRIDGE_EVENTS_MAX_PROMPT_CHARS}): what an observer
+     * collects over a stream's events stops growing there ({@link StreamedText}).
+     */
+    public int maxTextChars() {
+        return maxTextChars;
+    }
+
     public void tool(String providerResponseId, String toolCallId, String tool, String input) {
+        tool(providerResponseId, toolCallId, tool, input, -1);
+    }
+
+    /**
+     * A call of one of the client's own tools. An input longer than {@link #maxTextChars()} is cut
+     * and flagged as an over-long prompt is: {@code truncated}, {@code original_length} in the metadata.
+     *
+     * @param originalLength the input's whole length when the observer kept only its start ({@link StreamedText}), else -1
+     */
+    public void tool(String providerResponseId, String toolCallId, String tool, String input, long originalLength) {
         if (ended || tool == null || tool.isEmpty() || injectedTools.test(tool)) {
             return;
         }
+        Kept kept = keep(input, originalLength);
         publish(InterceptionSpans.RECORD_TOOL_USAGE, new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
-                providerResponseId, toolCallId, tool, input, false, null, null, Map.of()));
+                providerResponseId, toolCallId, tool, kept.text(), false, null, null, kept.metadata()));
         metrics.toolSelection(context.providerName(), context.model(), tool);
     }
 
@@ -258,11 +280,38 @@ public final class Recording {
     }
 
     public void thought(String providerResponseId, String content, ThoughtSource source) {
+        thought(providerResponseId, content, source, -1);
+    }
+
+    /**
+     * A piece of reasoning; cut and flagged past {@link #maxTextChars()} as {@link #tool} inputs are.
+     *
+     * @param originalLength the content's whole length when the observer kept only its start, else -1
+     */
+    public void thought(String providerResponseId, String content, ThoughtSource source, long originalLength) {
         if (ended || content == null || content.isEmpty()) {
             return;
         }
+        Kept kept = keep(content, originalLength);
         publish(InterceptionSpans.RECORD_MODEL_THOUGHT, new ModelThoughtRecorded(EventCodec.newEventId(), id, startedAt,
-                Instant.now(), providerResponseId, content, source, Map.of()));
+                Instant.now(), providerResponseId, kept.text(), source, kept.metadata()));
+    }
+
+    /** A text as an event keeps it, and the metadata that says it was cut. */
+    private record Kept(String text, Map<String, Object> metadata) {
+    }
+
+    private Kept keep(String text, long originalLength) {
+        if (text == null) {
+            return new Kept(null, Map.of());
+        }
+        String kept = text;
+        if (text.length() > maxTextChars && maxTextChars > 0) {
+            int end = Character.isHighSurrogate(text.charAt(maxTextChars - 1)) ? maxTextChars - 1 : maxTextChars;
+            kept = text.substring(0, end);
+        }
+        long original = Math.max(originalLength, text.length());
+        return new Kept(kept, original > kept.length() ? Map.of("truncated", true, "original_length", original) : Map.of());
     }
 
     /** Adds who is told of the end (the circuit breaker's permit, the MCP sessions a tool loop holds), in the order added. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.interception.StreamedText;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.sse.SseEvent;
@@ -58,8 +59,12 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         String name;
         /** A custom tool ({@code type: "custom"}): its input is free text, recorded as it came. */
         boolean custom;
-        /** The function's arguments, or the custom tool's input, as streamed. */
-        final StringBuilder input = new StringBuilder();
+        /** The function's arguments, or the custom tool's input, as streamed (its start only, past the events' text limit). */
+        final StreamedText input;
+
+        ToolCall(int maxChars) {
+            input = new StreamedText(maxChars);
+        }
     }
 
     /** @param hideUsage the client did not ask for usage: strip what the forced option adds */
@@ -134,7 +139,7 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         if (toolCalls != null && toolCalls.isArray()) {
             TreeMap<Integer, ToolCall> byIndex = calls.computeIfAbsent(choiceIndex, k -> new TreeMap<>());
             for (JsonNode fragment : toolCalls) {
-                ToolCall call = byIndex.computeIfAbsent(toolIndex(fragment, byIndex), k -> new ToolCall());
+                ToolCall call = byIndex.computeIfAbsent(toolIndex(fragment, byIndex), k -> new ToolCall(recording.maxTextChars()));
                 String id = text(fragment, "id");
                 if (id != null && !id.isEmpty()) {
                     call.id = id;
@@ -181,8 +186,11 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         TreeMap<Integer, ToolCall> byIndex = calls.remove(choiceIndex);
         if (byIndex != null) {
             for (ToolCall call : byIndex.values()) {
-                String input = call.input.toString();
-                recording.tool(responseId, call.id, call.name, call.custom ? input : Json.normalize(input));
+                String input = call.input.text();
+                // a cut input is no JSON any more: recorded as it came, flagged truncated
+                boolean cut = call.input.truncated();
+                recording.tool(responseId, call.id, call.name, call.custom || cut ? input : Json.normalize(input),
+                        cut ? call.input.length() : -1);
             }
         }
     }

@@ -126,7 +126,8 @@ public final class ResponsesObserver extends ResponseObserver {
             return;
         }
         String id = text(item, "id");
-        String key = id != null ? id : Json.compact(item);
+        // an item without an id is known by its content's digest: the content itself could be megabytes, kept for the stream's life
+        String key = id != null ? id : digest(Json.compact(item));
         if (!recordedItems.add(key)) {
             return;
         }
@@ -155,6 +156,15 @@ public final class ResponsesObserver extends ResponseObserver {
             }
             default -> {
             }
+        }
+    }
+
+    private static String digest(String content) {
+        try {
+            return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(content.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.aibridge.proxy.anthropic;
 
+import io.aibridge.events.ModelThoughtRecorded;
 import io.aibridge.events.TokenUsageRecorded;
+import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.proxy.interception.RecordingProbe;
 import org.junit.jupiter.api.Test;
 
@@ -46,5 +48,61 @@ class MessagesObserverTest {
         RecordingProbe.stream(new MessagesObserver(probe.recording), sse, 5);
         assertThat(probe.of(TokenUsageRecorded.class, t -> t.providerResponseId() + " " + t.inputTokens() + "/" + t.outputTokens()))
                 .containsExactly("msg_1 10/4", "msg_2 20/6");
+    }
+
+    /** {@link RecordingProbe} keeps 1000 characters of a text, as a proxy keeps AIBRIDGE_EVENTS_MAX_PROMPT_CHARS. */
+    @Test
+    void aThinkingBlockOrToolInputStreamedPastTheTextLimitKeepsItsStartFlaggedTruncated() {
+        RecordingProbe probe = new RecordingProbe(null);
+        StringBuilder sse = new StringBuilder(event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                + "\"usage\":{\"input_tokens\":1,\"output_tokens\":1}}}"));
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\","
+                + "\"thinking\":\"\"}}"));
+        for (int i = 0; i < 30; i++) {
+            sse.append(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\","
+                    + "\"thinking\":\"" + "t".repeat(100) + "\"}}"));
+        }
+        sse.append(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"));
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_1\",\"name\":\"write\",\"input\":{}}}"));
+        sse.append(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"{\\\"text\\\": \\\"\"}}"));
+        for (int i = 0; i < 20; i++) {
+            sse.append(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                    + "\"partial_json\":\"" + "x".repeat(100) + "\"}}"));
+        }
+        sse.append(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"\\\"}\"}}"));
+        sse.append(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"));
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"toolu_2\",\"name\":\"small\",\"input\":{}}}"));
+        sse.append(event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":2,\"delta\":{\"type\":\"input_json_delta\","
+                + "\"partial_json\":\"{\\\"a\\\": 1}\"}}"));
+        sse.append(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":2}"));
+        sse.append(event("message_stop", "{\"type\":\"message_stop\"}"));
+        RecordingProbe.stream(new MessagesObserver(probe.recording), sse.toString(), 64);
+
+        assertThat(probe.of(ModelThoughtRecorded.class)).singleElement().satisfies(t -> {
+            assertThat(t.content()).isEqualTo("t".repeat(1000));
+            assertThat(t.metadata()).containsEntry("truncated", true).containsEntry("original_length", 3000L);
+        });
+        assertThat(probe.of(ToolUsageRecorded.class)).hasSize(2);
+        ToolUsageRecorded cut = probe.of(ToolUsageRecorded.class).get(0);
+        assertThat(cut.input()).as("its start, as it came").isEqualTo("{\"text\": \"" + "x".repeat(1000 - 10));
+        assertThat(cut.metadata()).containsEntry("truncated", true).containsEntry("original_length", 2012L);
+        ToolUsageRecorded whole = probe.of(ToolUsageRecorded.class).get(1);
+        assertThat(whole.input()).isEqualTo("{\"a\":1}");
+        assertThat(whole.metadata()).isEmpty();
+    }
+
+    @Test
+    void aBlockingAnswersThinkingPastTheTextLimitIsCutAndFlaggedToo() throws Exception {
+        RecordingProbe probe = new RecordingProbe(null);
+        new MessagesObserver(probe.recording).onBody(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"id\":\"msg_b\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"" + "z".repeat(1500) + "\"}]}"));
+        assertThat(probe.of(ModelThoughtRecorded.class)).singleElement().satisfies(t -> {
+            assertThat(t.content()).hasSize(1000);
+            assertThat(t.metadata()).containsEntry("truncated", true).containsEntry("original_length", 1500L);
+        });
     }
 }

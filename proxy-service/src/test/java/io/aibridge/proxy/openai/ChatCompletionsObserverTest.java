@@ -114,4 +114,22 @@ class ChatCompletionsObserverTest {
                 .as("a custom tool's input is text, as the blocking answer records it")
                 .containsExactly("call_c code_exec print({\"a\": 1})\n", "call_f f {}");
     }
+
+    @Test
+    void aToolCallsArgumentsStreamedPastTheTextLimitKeepTheirStartFlaggedTruncated() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        StringBuilder sse = new StringBuilder(chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_big\","
+                + "\"function\":{\"name\":\"write\",\"arguments\":\"{\\\"t\\\":\\\"\"}}]}}]", "null"));
+        for (int i = 0; i < 25; i++) {
+            sse.append(chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"" + "y".repeat(100)
+                    + "\"}}]}}]", "null"));
+        }
+        sse.append(chunk("[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"}\"}}]}}]", "null"));
+        sse.append(chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]", "null")).append("data: [DONE]\n\n");
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse.toString(), 97);
+        assertThat(probe.of(ToolUsageRecorded.class)).singleElement().satisfies(t -> {
+            assertThat(t.input()).isEqualTo("{\"t\":\"" + "y".repeat(1000 - 6));
+            assertThat(t.metadata()).containsEntry("truncated", true).containsEntry("original_length", 2508L);
+        });
+    }
 }

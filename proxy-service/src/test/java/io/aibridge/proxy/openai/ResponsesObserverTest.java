@@ -1,0 +1,28 @@
+package io.aibridge.proxy.openai;
+
+import io.aibridge.events.ToolUsageRecorded;
+import io.aibridge.proxy.interception.RecordingProbe;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Responses items are recorded once, whether they come in {@code output_item.done}, in the terminal response, or both. */
+class ResponsesObserverTest {
+
+    private static String event(String name, String data) {
+        return "event: " + name + "\ndata: " + data + "\n\n";
+    }
+
+    @Test
+    void anItemWithoutAnIdSeenAgainInTheTerminalResponseIsRecordedOnce() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        String item = "{\"type\":\"function_call\",\"call_id\":\"call_1\",\"name\":\"f\",\"arguments\":\"{\\\"a\\\":1}\"}";
+        String sse = event("response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\"}}")
+                + event("response.output_item.done", "{\"type\":\"response.output_item.done\",\"item\":" + item + "}")
+                + event("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\","
+                + "\"output\":[" + item + ",{\"type\":\"function_call\",\"call_id\":\"call_2\",\"name\":\"g\",\"arguments\":\"{}\"}]}}");
+        RecordingProbe.stream(new ResponsesObserver(probe.recording), sse, 13);
+        assertThat(probe.of(ToolUsageRecorded.class, t -> t.providerToolCallId() + " " + t.input()))
+                .containsExactly("call_1 {\"a\":1}", "call_2 {}");
+    }
+}
