@@ -59,7 +59,7 @@ final class AnthropicLoop extends LoopApi {
             } else if (type.equals("auto") || type.equals("any") || type.equals("tool")) {
                 ((ObjectNode) choice).put("disable_parallel_tool_use", true);
             } else if (!type.equals("none")) {
-                LOG.warnf("unknown Anthropic tool_choice type %s: parallel tool use left as the client set it", type);
+                LOG.warnf("unknown Anthropic tool_choice type %s: parallel tool use left as the client set it", forLog(type));
             }
         } else {
             LOG.warnf("Anthropic tool_choice is not an object: parallel tool use left as the client set it");

@@ -8,6 +8,7 @@ import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.ResponseObserver;
 import io.aibridge.proxy.mcp.ToolSet;
+import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.BridgedRoute;
 
 import java.nio.charset.StandardCharsets;
@@ -65,6 +66,16 @@ abstract class LoopApi {
     static byte[] frame(String event, JsonNode data) {
         String json = new String(bytes(data), StandardCharsets.UTF_8);
         return ((event == null ? "" : "event: " + event + "\n") + "data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Client text for a log line: quoted, escaped and cut short, so that it can neither forge log lines nor flood the log. */
+    static String forLog(String clientText) {
+        int max = 64;
+        if (clientText.length() <= max) {
+            return "\"" + ProviderErrors.escape(clientText) + "\"";
+        }
+        int end = Character.isHighSurrogate(clientText.charAt(max - 1)) ? max - 1 : max;
+        return "\"" + ProviderErrors.escape(clientText.substring(0, end)) + "\"... (" + clientText.length() + " characters)";
     }
 
     static String text(JsonNode node, String field) {
