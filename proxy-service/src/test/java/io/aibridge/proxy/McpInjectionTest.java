@@ -148,6 +148,46 @@ class McpInjectionTest {
     }
 
     @Test
+    void anthropicStreamSumsEachRoundsFinalUsageOnceWhenARoundSendsSeveralMessageDeltas() {
+        // round 1 searches the web (a server tool): two cumulative message_deltas, the cache-write count only in message_start
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-web-search", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> frames = SseFrames.split(response.body());
+        assertThat(response.body()).doesNotContain("bmcp_");
+        List<JsonNode> deltas = data(frames, "message_delta");
+        JsonNode usage = deltas.get(deltas.size() - 1).path("usage");
+        assertThat(usage.path("input_tokens").asLong()).isEqualTo(400 + 450);
+        assertThat(usage.path("output_tokens").asLong()).isEqualTo(30 + 12);
+        assertThat(usage.path("cache_read_input_tokens").asLong()).isEqualTo(100 + 200);
+        assertThat(usage.path("cache_creation_input_tokens").asLong()).isEqualTo(50);
+        assertThat(usage.path("server_tool_use").path("web_search_requests").asLong()).isEqualTo(1);
+        assertThat(deltas.get(deltas.size() - 1).path("delta").path("stop_reason").asText()).isEqualTo("end_turn");
+        assertThat(fake.requests("/v1/messages").get(1).json().path("messages").get(1).path("content"))
+                .extracting(b -> b.path("type").asText())
+                .containsExactly("text", "server_tool_use", "web_search_tool_result", "tool_use");
+
+        List<InterceptionEvent> events = events(response);
+        assertThat(tokens(events)).containsExactly("in=400 out=30 cache_read=100", "in=450 out=12 cache_read=200");
+        List<TokenUsageRecorded> recorded = events.stream().filter(TokenUsageRecorded.class::isInstance).map(TokenUsageRecorded.class::cast).toList();
+        assertThat(recorded.get(0).cacheWriteInputTokens()).isEqualTo(50);
+        assertThat(recorded.get(0).metadata()).containsEntry("web_search_requests", 1L);
+    }
+
+    @Test
+    void anthropicBlockingShowsEveryRoundsUsageCounters() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-web-search", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode usage = json(response.body()).path("usage");
+        assertThat(usage.path("input_tokens").asLong()).isEqualTo(400 + 450);
+        assertThat(usage.path("output_tokens").asLong()).isEqualTo(30 + 12);
+        assertThat(usage.path("cache_creation_input_tokens").asLong()).isEqualTo(50);
+        assertThat(usage.path("server_tool_use").path("web_search_requests").asLong()).as("only the first round searched").isEqualTo(1);
+        assertThat(tokens(events(response))).containsExactly("in=400 out=30 cache_read=100", "in=450 out=12 cache_read=200");
+    }
+
+    @Test
     void aFailingToolIsRecordedWithItsErrorAndTheModelIsToldSo() {
         HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-explode", false);
 

@@ -94,7 +94,12 @@ final class AnthropicLoop extends LoopApi {
         /** The assistant turn being assembled, for the follow-up request. */
         private final TreeMap<Integer, ObjectNode> blocks = new TreeMap<>();
         private final Map<Integer, StringBuilder> partialJson = new HashMap<>();
-        private ObjectNode startUsage;
+        /**
+         * The usage of the message being streamed, merged from {@code message_start} and every
+         * {@code message_delta} (each delta is cumulative, and server tools can send several): added
+         * to the loop's totals once, at {@code message_stop}.
+         */
+        private ObjectNode messageUsage;
 
         MessagesRound(LoopState loop, ResponseObserver observer) {
             super(loop, observer);
@@ -112,7 +117,9 @@ final class AnthropicLoop extends LoopApi {
                     JsonNode message = data == null ? null : data.get("message");
                     if (message != null) {
                         responseId = text(message, "id") == null ? "" : text(message, "id");
-                        startUsage = message.get("usage") instanceof ObjectNode u ? u : null;
+                        addMessageUsage(); // a second message in one stream: the first one's usage is final
+                        messageUsage = Json.MAPPER.createObjectNode();
+                        UsageTotals.mergeLast(messageUsage, message.get("usage"));
                     }
                     // the client sees one message: the first round's start only
                     return loop.round == 1 ? null : SseDecoder.DROP;
@@ -166,11 +173,10 @@ final class AnthropicLoop extends LoopApi {
                     if (data == null) {
                         return null;
                     }
-                    ObjectNode usage = startUsage == null ? data.objectNode() : startUsage.deepCopy();
-                    if (data.get("usage") instanceof ObjectNode delta) {
-                        usage.setAll(delta); // the delta's usage is cumulative: its values are this response's final ones
+                    if (messageUsage == null) {
+                        messageUsage = data.objectNode();
                     }
-                    loop.totals.add(usage);
+                    UsageTotals.mergeLast(messageUsage, data.get("usage"));
                     if (loops()) {
                         return SseDecoder.DROP;
                     }
@@ -183,21 +189,29 @@ final class AnthropicLoop extends LoopApi {
                         ((ObjectNode) data.get("delta")).put("stop_reason", "end_turn");
                     }
                     if (loop.round > 1) {
+                        // the earlier rounds' usage (already in the totals) plus this message's so far
                         ObjectNode u = data.get("usage") instanceof ObjectNode existing ? existing : data.putObject("usage");
-                        for (String field : List.of("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")) {
-                            loop.totals.addMissing(u, field);
-                        }
-                        loop.totals.apply(u);
+                        UsageTotals.mergeLast(u, messageUsage);
+                        loop.totals.addMissing(u);
+                        loop.totals.addEarlierRounds(u);
                     }
                     return frame(name, data);
                 }
                 case "message_stop" -> {
+                    addMessageUsage();
                     terminal = true;
                     return loops() ? SseDecoder.DROP : null;
                 }
                 default -> {
                     return null; // ping, error and future event types pass as they are
                 }
+            }
+        }
+
+        private void addMessageUsage() {
+            if (messageUsage != null) {
+                loop.totals.add(messageUsage);
+                messageUsage = null;
             }
         }
 
@@ -288,6 +302,7 @@ final class AnthropicLoop extends LoopApi {
                 }
             }
             if (out.get("usage") instanceof ObjectNode usage) {
+                loop.totals.addMissing(usage); // e.g. server_tool_use, when only an earlier round searched the web
                 loop.totals.apply(usage);
             }
             return bytes(out);

@@ -68,10 +68,45 @@ final class UsageTotals {
         }
     }
 
-    /** Adds a top-level counter the usage object lacks, when some round reported it. */
-    void addMissing(ObjectNode usage, String field) {
-        if (!usage.has(field) && sums.containsKey(field)) {
-            usage.put(field, sums.get(field));
+    /**
+     * Gives the usage object, as 0, every counter an earlier round reported and it lacks (absent or
+     * null), so that {@link #addEarlierRounds} then shows that counter's sum.
+     */
+    void addMissing(ObjectNode usage) {
+        for (String path : sums.keySet()) {
+            ObjectNode parent = usage;
+            String[] parts = path.split("\\.");
+            for (int i = 0; i < parts.length - 1 && parent != null; i++) {
+                JsonNode child = parent.get(parts[i]);
+                parent = child == null || child.isNull() ? parent.putObject(parts[i]) : child instanceof ObjectNode o ? o : null;
+            }
+            String leaf = parts[parts.length - 1];
+            if (parent != null && (!parent.has(leaf) || parent.get(leaf).isNull())) {
+                parent.put(leaf, 0L);
+            }
+        }
+    }
+
+    /**
+     * Merges one usage report of a response into {@code into}: each integer leaf (nested ones
+     * included) replaces the value there; nulls and other values are ignored. Applied to
+     * {@code message_start}'s usage and then to each cumulative {@code message_delta} usage, it gives
+     * the response's final usage: the last value of each counter, {@code message_start}'s where no
+     * delta has one (the rule {@code MessagesObserver} records by).
+     */
+    static void mergeLast(ObjectNode into, JsonNode usage) {
+        if (usage == null || !usage.isObject()) {
+            return;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = usage.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode value = e.getValue();
+            if (value.isIntegralNumber()) {
+                into.put(e.getKey(), value.asLong());
+            } else if (value.isObject()) {
+                JsonNode existing = into.get(e.getKey());
+                mergeLast(existing instanceof ObjectNode o ? o : into.putObject(e.getKey()), value);
+            }
         }
     }
 
