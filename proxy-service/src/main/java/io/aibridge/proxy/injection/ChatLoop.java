@@ -9,6 +9,7 @@ import io.aibridge.proxy.interception.ResponseObserver;
 import io.aibridge.proxy.mcp.InjectedTool;
 import io.aibridge.proxy.mcp.ToolSet;
 import io.aibridge.proxy.openai.ChatCompletionsObserver;
+import io.aibridge.proxy.openai.ChatToolCallIndex;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.sse.SseEvent;
 
@@ -27,7 +28,8 @@ import java.util.TreeMap;
  * {@code strict: false}, and {@code parallel_tool_calls} is set to false.
  *
  * <p>The client sees one completion: the chunks of every round except the fragments of injected
- * tool calls, the intermediate {@code finish_reason} chunks, usage chunks and {@code [DONE]}; chunks
+ * tool calls, the intermediate {@code finish_reason}s (their chunks too when nothing else is left
+ * in them), usage chunks and {@code [DONE]}; chunks
  * of later rounds carry the first round's id, and the final usage (only for clients that asked for
  * usage) is summed over all rounds.
  *
@@ -36,7 +38,8 @@ import java.util.TreeMap;
  * loop's totals once, at {@code [DONE]}; injected calls are collected at {@code finish_reason} (else
  * at the usage-only chunk or {@code [DONE]}), never while their arguments may still stream; the
  * first round's id is its first non-empty chunk id (GitHub Copilot's Azure upstream opens with an
- * id-less chunk); a streamed custom tool call ({@code custom.name}) is always the client's.
+ * id-less chunk); a streamed custom tool call ({@code custom.name}) is always the client's; fragments
+ * without an {@code index} are assigned to calls by {@link ChatToolCallIndex}.
  */
 final class ChatLoop extends LoopApi {
 
@@ -130,6 +133,7 @@ final class ChatLoop extends LoopApi {
             boolean changed = false;
             boolean meaningful = false;
             boolean removedHidden = false;
+            boolean removedFinish = false;
             JsonNode choices = chunk.get("choices");
             if (choices != null && choices.isArray()) {
                 for (JsonNode choice : choices) {
@@ -145,7 +149,7 @@ final class ChatLoop extends LoopApi {
                     if (delta.get("tool_calls") instanceof ArrayNode fragments) {
                         for (Iterator<JsonNode> it = fragments.iterator(); it.hasNext(); ) {
                             ObjectNode fragment = (ObjectNode) it.next();
-                            int index = toolIndex(fragment);
+                            int index = ChatToolCallIndex.of(fragment, calls.isEmpty() ? null : calls.lastKey());
                             Call call = calls.computeIfAbsent(index, k -> new Call());
                             if (text(fragment, "id") != null && !text(fragment, "id").isEmpty()) {
                                 call.id = text(fragment, "id");
@@ -199,7 +203,11 @@ final class ChatLoop extends LoopApi {
                         finished = true;
                         collectInjected();
                         if (loops()) {
-                            return SseDecoder.DROP;
+                            // the client's completion goes on in the next round; the chunk's text (if any) is still the client's
+                            ((ObjectNode) choice).putNull("finish_reason");
+                            removedFinish = true;
+                            changed = true;
+                            continue;
                         }
                         meaningful = true;
                         if (!injectedCalls.isEmpty() && !clientCalls && "tool_calls".equals(finish.asText())) {
@@ -233,19 +241,14 @@ final class ChatLoop extends LoopApi {
                 chunk.remove("usage"); // added by the include_usage the proxy forced
                 changed = true;
             }
-            if (!meaningful && (removedHidden || loop.round > 1)) {
-                return SseDecoder.DROP; // a chunk that only carried an injected call, or a later round's role chunk
+            if (!meaningful && (removedHidden || removedFinish || loop.round > 1)) {
+                return SseDecoder.DROP; // a chunk that only carried an injected call or a looping round's finish_reason, or a later round's role chunk
             }
             if (loop.round > 1 && loop.firstId != null && !loop.firstId.equals(text(chunk, "id"))) {
                 chunk.put("id", loop.firstId);
                 changed = true;
             }
             return changed ? frame(null, chunk) : null;
-        }
-
-        private static int toolIndex(JsonNode fragment) {
-            JsonNode index = fragment.get("index");
-            return index != null && index.canConvertToInt() ? index.asInt() : 0;
         }
 
         private void collectInjected() {

@@ -1,0 +1,116 @@
+package io.aibridge.proxy.injection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.RecordingProbe;
+import io.aibridge.proxy.mcp.TestToolSets;
+import io.aibridge.proxy.sse.SseDecoder;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One round of the Chat Completions tool loop, fed a stream: what the client is sent, which injected
+ * calls the loop collects, and whether it goes on. The injected tool is {@code bmcp_tools_echo}.
+ */
+class ChatLoopTest {
+
+    private final RecordingProbe probe = new RecordingProbe("hi");
+    private final LoopState loop = new LoopState(TestToolSets.of("tools", "echo"), true, false);
+    private Round round;
+
+    @Test
+    void fragmentsWithoutAnIndexStartANewCallWhenTheyCarryAnId() {
+        // an OpenAI-compatible server that leaves index out: the injected call, then the client's own
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{\\\"text\\\"\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"function\":{\"arguments\":\":\\\"hi\\\"}\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]}", null)
+                + chunk("{}", "\"tool_calls\"")
+                + "data: [DONE]\n\n");
+
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{\"text\":\"hi\"}"));
+        assertThat(round.clientCalls()).isTrue();
+        assertThat(round.loops()).as("the client's own call ends the loop").isFalse();
+        List<JsonNode> calls = chunks(client).stream().flatMap(c -> stream(c.path("choices").path(0).path("delta").path("tool_calls"))).toList();
+        assertThat(calls).singleElement().satisfies(call -> {
+            assertThat(call.path("id").asText()).isEqualTo("call_2");
+            assertThat(call.path("function").path("name").asText()).isEqualTo("get_weather");
+            assertThat(call.path("index").asInt(-1)).as("the client's first call").isZero();
+        });
+        assertThat(client).doesNotContain("bmcp_", "call_1");
+        assertThat(finishReasons(client)).containsExactly("tool_calls");
+    }
+
+    @Test
+    void theFinishChunkOfALoopingRoundLosesOnlyItsFinishReason() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"content\":\"Let me ask\"}", null)
+                + chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{\\\"text\\\":\\\"hi\\\"}\"}}]}", null)
+                // some servers put the last text in the chunk that finishes the choice
+                + chunk("{\"content\":\" the echo tool.\"}", "\"tool_calls\"")
+                + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}\n\n"
+                + "data: [DONE]\n\n");
+
+        assertThat(round.loops()).isTrue();
+        assertThat(text(client)).isEqualTo("Let me ask the echo tool.");
+        assertThat(finishReasons(client)).as("the loop goes on: no finish_reason yet").isEmpty();
+        assertThat(client).doesNotContain("bmcp_", "[DONE]", "usage\":{");
+    }
+
+    @Test
+    void aLoopingFinishChunkWithNothingElseIsDropped() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{}\"}}]}", null)
+                + chunk("{}", "\"tool_calls\"")
+                + "data: [DONE]\n\n");
+
+        assertThat(round.loops()).isTrue();
+        assertThat(client).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------- helpers
+
+    /** Runs one round (the loop's first) over the stream, fed in small pieces; returns what the client is sent. */
+    private String stream(String sse) {
+        loop.round++;
+        ChatLoop api = new ChatLoop();
+        round = api.newRound(loop, api.observer(probe.recording));
+        SseDecoder decoder = new SseDecoder(round, round.live(), 1 << 20);
+        ByteArrayOutputStream client = new ByteArrayOutputStream();
+        byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i += 7) {
+            client.writeBytes(decoder.feed(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 7))));
+        }
+        client.writeBytes(decoder.finish());
+        round.observer.onStreamEnd();
+        return client.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String chunk(String delta, String finishReason) {
+        return "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":" + delta
+                + ",\"finish_reason\":" + finishReason + "}],\"usage\":null}\n\n";
+    }
+
+    private static List<JsonNode> chunks(String client) {
+        return Arrays.stream(client.split("\n\n")).filter(f -> f.startsWith("data: {"))
+                .map(f -> Json.parse(f.substring("data: ".length()).getBytes(StandardCharsets.UTF_8))).toList();
+    }
+
+    private static java.util.stream.Stream<JsonNode> stream(JsonNode array) {
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false);
+    }
+
+    private static String text(String client) {
+        return chunks(client).stream().map(c -> c.path("choices").path(0).path("delta").path("content").asText(""))
+                .collect(Collectors.joining());
+    }
+
+    private static List<String> finishReasons(String client) {
+        return chunks(client).stream().map(c -> c.path("choices").path(0).path("finish_reason"))
+                .filter(f -> !f.isNull() && !f.isMissingNode()).map(JsonNode::asText).toList();
+    }
+}
