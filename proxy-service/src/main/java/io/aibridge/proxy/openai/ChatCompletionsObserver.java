@@ -139,7 +139,8 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         if (toolCalls != null && toolCalls.isArray()) {
             TreeMap<Integer, ToolCall> byIndex = calls.computeIfAbsent(choiceIndex, k -> new TreeMap<>());
             for (JsonNode fragment : toolCalls) {
-                ToolCall call = byIndex.computeIfAbsent(toolIndex(fragment, byIndex), k -> new ToolCall(recording.maxTextChars()));
+                int index = ChatToolCallIndex.of(fragment, byIndex.isEmpty() ? null : byIndex.lastKey());
+                ToolCall call = byIndex.computeIfAbsent(index, k -> new ToolCall(recording.maxTextChars()));
                 String id = text(fragment, "id");
                 if (id != null && !id.isEmpty()) {
                     call.id = id;
@@ -164,22 +165,6 @@ public final class ChatCompletionsObserver extends ResponseObserver {
             finishReason(finish.asText());
             flushCalls(choiceIndex);
         }
-    }
-
-    /**
-     * The fragment's {@code index}. Some OpenAI-compatible servers leave it out: a fragment with an
-     * id then starts a new call, one without continues the last call.
-     */
-    private static int toolIndex(JsonNode fragment, TreeMap<Integer, ToolCall> byIndex) {
-        JsonNode index = fragment.get("index");
-        if (index != null && index.canConvertToInt()) {
-            return index.asInt();
-        }
-        boolean startsCall = text(fragment, "id") != null && !text(fragment, "id").isEmpty();
-        if (byIndex.isEmpty()) {
-            return 0;
-        }
-        return startsCall ? byIndex.lastKey() + 1 : byIndex.lastKey();
     }
 
     private void flushCalls(int choiceIndex) {
