@@ -1,6 +1,7 @@
 package io.aibridge.proxy.injection;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.RecordingProbe;
 import io.aibridge.proxy.mcp.TestToolSets;
@@ -70,6 +71,59 @@ class ChatLoopTest {
 
         assertThat(round.loops()).isTrue();
         assertThat(client).isEmpty();
+    }
+
+    @Test
+    void aCustomToolCallInALaterRoundReachesTheClientUnchangedAndEndsTheLoop() {
+        probe.recording.injectedTools(loop.tools::contains);
+        stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{}\"}}]}", null)
+                + chunk("{}", "\"tool_calls\"")
+                + "data: [DONE]\n\n");
+        assertThat(round.loops()).isTrue();
+
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_c\",\"type\":\"custom\",\"custom\":{\"name\":\"apply_patch\",\"input\":\"\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\"*** Begin Patch\\n\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"index\":0,\"custom\":{\"input\":\"*** End Patch\"}}]}", null)
+                + chunk("{}", "\"tool_calls\"")
+                + "data: [DONE]\n\n");
+
+        assertThat(round.clientCalls()).isTrue();
+        assertThat(round.loops()).isFalse();
+        assertThat(round.injectedCalls()).isEmpty();
+        List<JsonNode> fragments = chunks(client).stream().flatMap(c -> stream(c.path("choices").path(0).path("delta").path("tool_calls"))).toList();
+        assertThat(fragments).hasSize(3).allSatisfy(f -> assertThat(f.path("index").asInt(-1)).isZero());
+        assertThat(fragments.get(0).path("custom").path("name").asText()).isEqualTo("apply_patch");
+        assertThat(fragments.stream().map(f -> f.path("custom").path("input").asText()).collect(Collectors.joining()))
+                .isEqualTo("*** Begin Patch\n*** End Patch");
+        assertThat(finishReasons(client)).containsExactly("tool_calls");
+        assertThat(probe.of(ToolUsageRecorded.class)).singleElement().satisfies(t -> {
+            assertThat(t.tool()).isEqualTo("apply_patch");
+            assertThat(t.injected()).isFalse();
+            assertThat(t.input()).as("a custom tool's input is raw text").isEqualTo("*** Begin Patch\n*** End Patch");
+        });
+    }
+
+    @Test
+    void parallelCallsInterleavedByIndexHideTheInjectedOneAndRenumberTheClients() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_e\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"index\":1,\"id\":\"call_w\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"text\\\":\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{\\\"location\\\":\"}}]}", null)
+                // both calls in one chunk
+                + chunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"hi\\\"}\"}},{\"index\":1,\"function\":{\"arguments\":\"\\\"Paris\\\"}\"}}]}", null)
+                + chunk("{}", "\"tool_calls\"")
+                + "data: [DONE]\n\n");
+
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("call_e", "bmcp_tools_echo", "{\"text\":\"hi\"}"));
+        assertThat(round.clientCalls()).isTrue();
+        assertThat(round.loops()).as("the injected call is recorded as not run").isFalse();
+        List<JsonNode> fragments = chunks(client).stream().flatMap(c -> stream(c.path("choices").path(0).path("delta").path("tool_calls"))).toList();
+        assertThat(fragments).hasSize(3).allSatisfy(f -> assertThat(f.path("index").asInt(-1)).isZero());
+        assertThat(fragments.get(0).path("id").asText()).isEqualTo("call_w");
+        assertThat(fragments.stream().map(f -> f.path("function").path("arguments").asText()).collect(Collectors.joining()))
+                .isEqualTo("{\"location\":\"Paris\"}");
+        assertThat(client).doesNotContain("bmcp_", "call_e", "text");
+        assertThat(finishReasons(client)).containsExactly("tool_calls");
     }
 
     // ------------------------------------------------------------------------------- helpers
