@@ -376,6 +376,64 @@ class McpInjectionTest {
     }
 
     @Test
+    void chatStreamKeepsTheTextThatCameWithALoopingRoundsFinishReason() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-finish-text", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
+        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        assertThat(chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
+                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
+        assertThat(chunks.stream().filter(c -> !c.path("choices").get(0).path("finish_reason").isNull()))
+                .extracting(c -> c.path("choices").get(0).path("finish_reason").asText()).containsExactly("stop");
+        assertThat(response.body()).doesNotContain("bmcp_");
+        assertThat(fake.requests("/v1/chat/completions").get(1).json().path("messages").get(1).path("content").asText())
+                .isEqualTo("Let me ask the echo tool.");
+        assertThat(single(events(response), ToolUsageRecorded.class).tool()).isEqualTo("echo");
+    }
+
+    @Test
+    void chatStreamHidesAnInjectedCallInterleavedWithTheClientsAndRecordsItAsNotRun() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-mixed", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        List<JsonNode> fragments = data.subList(0, data.size() - 1).stream().map(ProxyClient::json)
+                .flatMap(c -> java.util.stream.StreamSupport.stream(c.path("choices").get(0).path("delta").path("tool_calls").spliterator(), false))
+                .toList();
+        assertThat(fragments).allSatisfy(f -> assertThat(f.path("index").asInt(-1)).as("the client's first call").isZero());
+        assertThat(fragments.stream().map(f -> f.path("function").path("arguments").asText()).collect(Collectors.joining()))
+                .isEqualTo("{\"location\":\"Paris\"}");
+        assertThat(fragments.get(0).path("function").path("name").asText()).isEqualTo("get_weather");
+        assertThat(response.body()).doesNotContain("bmcp_", "hello ");
+        assertThat(fake.requests("/v1/chat/completions")).hasSize(1);
+        assertThat(mcp.calls()).isEmpty();
+        List<ToolUsageRecorded> tools = events(response).stream().filter(ToolUsageRecorded.class::isInstance)
+                .map(ToolUsageRecorded.class::cast).toList();
+        assertThat(tools).extracting(ToolUsageRecorded::tool, ToolUsageRecorded::injected)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("echo", true), org.assertj.core.groups.Tuple.tuple("get_weather", false));
+        ToolUsageRecorded injected = tools.stream().filter(ToolUsageRecorded::injected).findFirst().orElseThrow();
+        assertThat(injected.invocationError()).startsWith("not run: the model called the client's own tools");
+        assertThat(json(injected.input())).isEqualTo(json(ECHO_INPUT));
+    }
+
+    @Test
+    void chatBlockingReturnsTheClientsCallWithoutTheInjectedOne() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-mixed", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode choice = json(response.body()).path("choices").get(0);
+        assertThat(choice.path("message").path("tool_calls")).extracting(c -> c.path("function").path("name").asText())
+                .containsExactly("get_weather");
+        assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+        assertThat(mcp.calls()).isEmpty();
+        assertThat(events(response).stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast)
+                .filter(ToolUsageRecorded::injected)).singleElement()
+                .extracting(ToolUsageRecorded::invocationError).asString().startsWith("not run:");
+    }
+
+    @Test
     void aClientToolCallAfterAnInjectedOneIsRelayedToTheClient() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-then-client", true);
 
@@ -415,6 +473,21 @@ class McpInjectionTest {
         assertThat(json(input.get(3).path("output").asText()).path("content").get(0).path("text").asText()).isEqualTo("echo: hello from the model");
         assertThat(input.get(3).path("call_id").asText()).isEqualTo(input.get(2).path("call_id").asText());
         assertThat(single(events(response), ToolUsageRecorded.class).tool()).isEqualTo("echo");
+    }
+
+    @Test
+    void responsesLoopRecordsOneTokenUsagePerRoundUnderThatRoundsResponseId() {
+        String first = Fixture.load(Api.OPENAI_RESPONSES, "mcp-echo").responseJson().path("id").asText();
+        String last = Fixture.load(Api.OPENAI_RESPONSES, "mcp-answer").responseJson().path("id").asText();
+        for (boolean stream : new boolean[]{true, false}) {
+            HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-echo", stream);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(events(response).stream().filter(TokenUsageRecorded.class::isInstance).map(TokenUsageRecorded.class::cast))
+                    .as("stream=%s", stream)
+                    .extracting(t -> t.providerResponseId() + " " + t.inputTokens() + "/" + t.outputTokens())
+                    .containsExactly(first + " 400/30", last + " 450/12");
+        }
     }
 
     @Test
