@@ -491,6 +491,51 @@ class McpInjectionTest {
     }
 
     @Test
+    void responsesStreamThatEndsIncompleteIsRecordedAndEndsCompleted() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "incomplete", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).as("one round without injected calls: the provider's bytes").isEqualTo(Fixture.load(Api.OPENAI_RESPONSES, "incomplete").stream());
+        List<InterceptionEvent> events = events(response);
+        String id = Fixture.load(Api.OPENAI_RESPONSES, "incomplete").responseJson().path("id").asText();
+        assertThat(ProxyClient.summary(events)).anyMatch(l -> l.startsWith("tokens " + id + " in=36 out=16 ")).anyMatch(l -> l.startsWith("ended completed 200"));
+    }
+
+    @Test
+    void responsesStreamThatEndsFailedIsRecordedAndEndsFailed() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "failed", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(Fixture.load(Api.OPENAI_RESPONSES, "failed").stream());
+        List<InterceptionEvent> events = events(response);
+        String id = Fixture.load(Api.OPENAI_RESPONSES, "failed").responseJson().path("id").asText();
+        assertThat(ProxyClient.summary(events)).anyMatch(l -> l.startsWith("tokens " + id + " in=36 out=0 ")).anyMatch(l -> l.startsWith("ended failed 200 upstream_error"));
+        assertThat(fake.requests("/v1/responses")).hasSize(1);
+    }
+
+    @Test
+    void chatCustomToolCallIsTheClientsAndIsRecordedWithItsRawInput() {
+        Fixture fixture = Fixture.load(Api.OPENAI_CHAT, "custom-tool-call");
+        String patch = fixture.responseJson().path("choices").get(0).path("message").path("tool_calls").get(0).path("custom").path("input").asText();
+        for (boolean stream : new boolean[]{true, false}) {
+            fake.clear();
+            HttpResponse<String> response = send(Api.OPENAI_CHAT, "custom-tool-call", stream);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(fake.requests("/v1/chat/completions")).as("one round: the call is the client's").hasSize(1);
+            assertThat(fake.requests("/v1/chat/completions").get(0).json().path("tools").findValuesAsText("name")).contains("bmcp_tools_echo");
+            if (!stream) {
+                assertThat(json(response.body())).isEqualTo(fixture.responseJson());
+            }
+            ToolUsageRecorded tool = single(events(response), ToolUsageRecorded.class);
+            assertThat(tool.tool()).as("stream=%s", stream).isEqualTo("apply_patch");
+            assertThat(tool.injected()).isFalse();
+            assertThat(tool.input()).as("a custom tool's input is text, recorded as it came").isEqualTo(patch);
+            assertThat(tool.providerToolCallId()).isEqualTo("call_8d3e4f5a6b7c8d9e0f1a2b3c");
+        }
+    }
+
+    @Test
     void responsesBlockingReportsTheFailingToolsInvocationError() {
         HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-explode", false);
 
