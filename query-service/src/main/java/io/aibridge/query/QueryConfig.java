@@ -26,6 +26,9 @@ public interface QueryConfig {
     /** Database read settings. */
     Database database();
 
+    /** Bounds on the long free texts (prompts, tool inputs, thoughts) of list and detail responses. */
+    Texts texts();
+
     /** Settings of the identity topic and of admin writes to it. */
     interface Identity {
 
@@ -68,5 +71,28 @@ public interface QueryConfig {
          */
         @WithDefault("30s")
         Duration statementTimeout();
+    }
+
+    /**
+     * Bounds on the free texts of one list or detail response, so that no page can exhaust the
+     * heap however long the recorded prompts, tool inputs and thoughts are. Texts are cut in SQL;
+     * a cut field is flagged {@code <field>_truncated: true}.
+     */
+    interface Texts {
+
+        /**
+         * {@code AIBRIDGE_QUERY_MAX_FIELD_CHARS}: the most characters one text field of a response
+         * carries (256 Ki).
+         */
+        @WithDefault("262144")
+        int maxFieldChars();
+
+        /**
+         * {@code AIBRIDGE_QUERY_MAX_RESPONSE_CHARS}: the budget of one response's text fields (32 Mi),
+         * estimated from their stored size. Fields are given whole (up to the field cap) in response
+         * order until it is spent; every later field is a 4096-character preview.
+         */
+        @WithDefault("33554432")
+        long maxResponseChars();
     }
 }

@@ -15,7 +15,7 @@ import java.util.UUID;
 /**
  * A statement built from fragments, with every value bound as a parameter: nothing the caller sent
  * is ever spliced into SQL text. Values may be strings, UUIDs, instants, numbers, booleans, or
- * {@link TextArray} / {@link UuidArray} for {@code = ANY(?)}.
+ * {@link TextArray} / {@link UuidArray} / {@link InstantArray} / {@link IntArray} for arrays.
  */
 public final class Sql {
 
@@ -29,6 +29,10 @@ public final class Sql {
 
     /** A timestamptz[] parameter. */
     public record InstantArray(List<Instant> values) {
+    }
+
+    /** An int4[] parameter. */
+    public record IntArray(List<Integer> values) {
     }
 
     private final StringBuilder text = new StringBuilder();
@@ -76,6 +80,10 @@ public final class Sql {
         return new InstantArray(List.copyOf(values));
     }
 
+    public static IntArray ints(Collection<Integer> values) {
+        return new IntArray(List.copyOf(values));
+    }
+
     public String text() {
         return text.toString();
     }
@@ -116,6 +124,8 @@ public final class Sql {
             // ISO-8601 text, which PostgreSQL parses as timestamptz exactly (microseconds kept)
             Object[] times = a.values().stream().map(Instant::toString).toArray();
             statement.setArray(index, connection.createArrayOf("timestamptz", times));
+        } else if (value instanceof IntArray a) {
+            statement.setArray(index, connection.createArrayOf("int4", a.values().toArray()));
         } else {
             throw new IllegalArgumentException("cannot bind " + value.getClass().getName());
         }

@@ -1,10 +1,14 @@
 package io.aibridge.query.interception;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.query.access.Caller;
 import io.aibridge.query.api.ApiException;
 import io.aibridge.query.db.Rows;
 import io.aibridge.query.db.Snapshots;
 import io.aibridge.query.db.Sql;
+import io.aibridge.query.db.TextBudget;
+import io.aibridge.query.db.TextBudget.Source;
+import io.aibridge.query.db.TextLimits;
 import io.aibridge.query.interception.InterceptionView.ModelThought;
 import io.aibridge.query.interception.InterceptionView.TokenUsage;
 import io.aibridge.query.interception.InterceptionView.ToolUsage;
@@ -24,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The interceptions list: visible interceptions newest first ({@code started_at} desc, then id
@@ -41,23 +46,35 @@ public class InterceptionRepository {
 
     private final Snapshots snapshots;
     private final UserDirectory users;
+    private final TextLimits texts;
+    private final AtomicLong counts = new AtomicLong();
 
-    public InterceptionRepository(Snapshots snapshots, UserDirectory users) {
+    public InterceptionRepository(Snapshots snapshots, UserDirectory users, TextLimits texts) {
         this.snapshots = snapshots;
         this.users = users;
+        this.texts = texts;
     }
 
     private record Cursor(Instant startedAt, UUID id) {
     }
 
-    /** @param afterId keyset cursor: the id of the last interception of the previous page, or null */
-    public InterceptionPage list(Caller caller, Filters filters, int limit, int offset, UUID afterId) {
+    /**
+     * @param afterId      keyset cursor: the id of the last interception of the previous page, or null
+     * @param includeCount whether to count every matching interception (the page's {@code count}); a
+     *                     walk needs it once, and it reads every visible match, so later pages skip it
+     */
+    public InterceptionPage list(Caller caller, Filters filters, int limit, int offset, UUID afterId, boolean includeCount) {
         return snapshots.read(c -> {
             Cursor cursor = afterId == null ? null : cursor(c, caller, afterId);
-            long count = count(c, caller, filters);
-            List<Row> rows = count == 0 ? List.of() : page(c, caller, filters, limit, offset, cursor);
+            Long count = includeCount ? count(c, caller, filters) : null;
+            List<Row> rows = count != null && count == 0 ? List.of() : page(c, caller, filters, limit, offset, cursor);
             return new InterceptionPage(count, withChildren(c, rows));
         });
+    }
+
+    /** For tests: how many times the matching interceptions have been counted. */
+    long counts() {
+        return counts.get();
     }
 
     private Cursor cursor(Connection c, Caller caller, UUID id) throws SQLException {
@@ -73,6 +90,7 @@ public class InterceptionRepository {
     }
 
     private long count(Connection c, Caller caller, Filters filters) throws SQLException {
+        counts.incrementAndGet();
         Sql sql = new Sql("SELECT count(*) FROM aibridge_interceptions i WHERE TRUE");
         FilterSql.visibleMatching(sql, "i", caller, filters);
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
@@ -132,47 +150,96 @@ public class InterceptionRepository {
                 tokens.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
             }
         }
-        Map<UUID, List<UserPrompt>> prompts = new HashMap<>();
-        try (PreparedStatement s = children("aibridge_user_prompts", "t.id, t.interception_id, t.provider_response_id, t.prompt,"
-                + " t.metadata::text AS metadata, t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
+        TextBudget budget = texts.budget();
+        Map<UUID, List<PromptRow>> prompts = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_user_prompts", "t.id, t.interception_id, t.interception_started_at,"
+                + " t.provider_response_id, octet_length(t.prompt) AS prompt_bytes, t.metadata::text AS metadata, t.created_at",
+                ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                UserPrompt p = new UserPrompt(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
-                        rs.getString("prompt"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                UUID id = Rows.uuid(rs, "id");
+                PromptRow p = new PromptRow(id, Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                        budget.field(Source.USER_PROMPT, id, Rows.instant(rs, "interception_started_at"), TextBudget.bytes(rs, "prompt_bytes")),
+                        Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
                 prompts.computeIfAbsent(p.interceptionId(), k -> new ArrayList<>()).add(p);
             }
         }
-        Map<UUID, List<ToolUsage>> tools = new HashMap<>();
-        try (PreparedStatement s = children("aibridge_tool_usages", "t.id, t.interception_id, t.provider_response_id, t.server_url,"
-                + " t.tool, t.input, t.injected, t.invocation_error, t.metadata::text AS metadata, t.created_at,"
+        Map<UUID, List<ToolRow>> tools = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_tool_usages", "t.id, t.interception_id, t.interception_started_at,"
+                + " t.provider_response_id, t.server_url, t.tool, octet_length(t.input) AS input_bytes, t.injected,"
+                + " octet_length(t.invocation_error) AS invocation_error_bytes, t.metadata::text AS metadata, t.created_at,"
                 + " t.provider_tool_call_id", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                ToolUsage t = new ToolUsage(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
-                        nullToEmpty(rs.getString("server_url")), rs.getString("tool"), rs.getString("input"), rs.getBoolean("injected"),
-                        nullToEmpty(rs.getString("invocation_error")), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"),
-                        rs.getString("provider_tool_call_id"));
+                UUID id = Rows.uuid(rs, "id");
+                Instant interceptionStartedAt = Rows.instant(rs, "interception_started_at");
+                ToolRow t = new ToolRow(id, Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                        nullToEmpty(rs.getString("server_url")), rs.getString("tool"),
+                        budget.field(Source.TOOL_INPUT, id, interceptionStartedAt, TextBudget.bytes(rs, "input_bytes")),
+                        rs.getBoolean("injected"),
+                        budget.field(Source.TOOL_INVOCATION_ERROR, id, interceptionStartedAt, TextBudget.bytes(rs, "invocation_error_bytes")),
+                        Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"), rs.getString("provider_tool_call_id"));
                 tools.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
             }
         }
-        Map<UUID, List<ModelThought>> thoughts = new HashMap<>();
-        try (PreparedStatement s = children("aibridge_model_thoughts", "t.interception_id, t.provider_response_id, t.content,"
-                + " t.source, t.metadata::text AS metadata, t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
+        Map<UUID, List<ThoughtRow>> thoughts = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_model_thoughts", "t.id, t.interception_id, t.interception_started_at,"
+                + " t.provider_response_id, octet_length(t.content) AS content_bytes, t.source, t.metadata::text AS metadata,"
+                + " t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                ModelThought t = new ModelThought(Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
-                        rs.getString("content"), rs.getString("source"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                ThoughtRow t = new ThoughtRow(Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                        budget.field(Source.MODEL_THOUGHT, Rows.uuid(rs, "id"), Rows.instant(rs, "interception_started_at"),
+                                TextBudget.bytes(rs, "content_bytes")),
+                        rs.getString("source"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
                 thoughts.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
             }
         }
+        // the texts in the order the response shows them: the budget goes to the first ones
+        for (Row row : rows) {
+            UUID id = row.view().id();
+            prompts.getOrDefault(id, List.of()).forEach(p -> budget.allow(p.prompt()));
+            tools.getOrDefault(id, List.of()).forEach(t -> {
+                budget.allow(t.input());
+                budget.allow(t.invocationError());
+            });
+            thoughts.getOrDefault(id, List.of()).forEach(t -> budget.allow(t.content()));
+        }
+        budget.load(c);
         List<InterceptionView> out = new ArrayList<>(rows.size());
         for (Row row : rows) {
             InterceptionView v = row.view();
             out.add(new InterceptionView(v.id(), v.apiKeyId(), v.initiator(), v.provider(), v.providerName(), v.model(), v.client(),
                     v.metadata(), v.startedAt(), v.endedAt(), tokens.getOrDefault(v.id(), List.of()),
-                    prompts.getOrDefault(v.id(), List.of()), tools.getOrDefault(v.id(), List.of()),
-                    thoughts.getOrDefault(v.id(), List.of()), v.sessionId(), v.threadParentId(), v.threadRootId(),
+                    prompts.getOrDefault(v.id(), List.of()).stream().map(PromptRow::view).toList(),
+                    tools.getOrDefault(v.id(), List.of()).stream().map(ToolRow::view).toList(),
+                    thoughts.getOrDefault(v.id(), List.of()).stream().map(ThoughtRow::view).toList(),
+                    v.sessionId(), v.threadParentId(), v.threadRootId(),
                     v.credentialKind(), v.credentialHint(), v.endStatus(), v.httpStatus(), v.errorType(), v.errorMessage(),
                     v.durationMs(), v.timeToFirstByteMs(), v.streaming()));
         }
         return out;
+    }
+
+    /** A user prompt whose text is loaded after every text of the page has been sized. */
+    private record PromptRow(UUID id, UUID interceptionId, String providerResponseId, TextBudget.Field prompt,
+                             ObjectNode metadata, Instant createdAt) {
+        UserPrompt view() {
+            return new UserPrompt(id, interceptionId, providerResponseId, prompt.text(), prompt.truncated(), metadata, createdAt);
+        }
+    }
+
+    private record ToolRow(UUID id, UUID interceptionId, String providerResponseId, String serverUrl, String tool,
+                           TextBudget.Field input, boolean injected, TextBudget.Field invocationError, ObjectNode metadata,
+                           Instant createdAt, String providerToolCallId) {
+        ToolUsage view() {
+            return new ToolUsage(id, interceptionId, providerResponseId, serverUrl, tool, input.text(), input.truncated(), injected,
+                    nullToEmpty(invocationError.text()), invocationError.truncated(), metadata, createdAt, providerToolCallId);
+        }
+    }
+
+    private record ThoughtRow(UUID interceptionId, String providerResponseId, TextBudget.Field content, String source,
+                              ObjectNode metadata, Instant createdAt) {
+        ModelThought view() {
+            return new ModelThought(interceptionId, providerResponseId, content.text(), content.truncated(), source, metadata, createdAt);
+        }
     }
 
     private static Sql children(String table, String columns, List<UUID> ids, Instant lo, Instant hi) {

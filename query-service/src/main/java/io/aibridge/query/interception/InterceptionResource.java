@@ -37,7 +37,7 @@ public class InterceptionResource {
     static final String MESSAGE = "Invalid interception search query.";
     /** The reference's interceptions keys: session_id is a sessions-list key only. */
     private static final Set<SearchKey> KEYS = EnumSet.complementOf(EnumSet.of(SearchKey.SESSION_ID));
-    private static final Set<String> PARAMS = Set.of("q", "limit", "offset", "after_id",
+    private static final Set<String> PARAMS = Set.of("q", "limit", "offset", "after_id", "include_count",
             "initiator", "provider", "model", "client", "started_after", "started_before");
 
     private final InterceptionRepository interceptions;
@@ -54,7 +54,8 @@ public class InterceptionResource {
     @Operation(summary = "List interceptions",
             description = "Ended interceptions, newest first (started_at desc, then id desc), each with its token usages,"
                     + " user prompts, tool usages and model thoughts (each ordered by created_at). Filters can be given as"
-                    + " query parameters, in q, or both. Page with offset or with the after_id cursor, not both.")
+                    + " query parameters, in q, or both. Page with offset or with the after_id cursor, not both."
+                    + " Long texts are cut: see the *_truncated fields.")
     @Parameter(name = "q", in = ParameterIn.QUERY, description = "Search query of key:value terms: initiator, provider, model,"
             + " client, started_after, started_before. A term without a key means initiator.")
     @Parameter(name = "initiator", in = ParameterIn.QUERY, description = "User id, username or \"me\"")
@@ -71,6 +72,9 @@ public class InterceptionResource {
             schema = @Schema(type = SchemaType.INTEGER, defaultValue = "0", minimum = "0"))
     @Parameter(name = "after_id", in = ParameterIn.QUERY, description = "Keyset cursor: the id of the last interception"
             + " of the previous page; not with offset", schema = @Schema(type = SchemaType.STRING, format = "uuid"))
+    @Parameter(name = "include_count", in = ParameterIn.QUERY, description = "false: leave count out and skip counting"
+            + " every match, which a walk needs on its first page only (ours; the reference always counts)",
+            schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "true"))
     @APIResponse(responseCode = "200", description = "A page of interceptions",
             content = @Content(schema = @Schema(implementation = InterceptionPage.class)))
     @APIResponse(responseCode = "400", description = "Invalid query, limit or cursor",
@@ -85,6 +89,16 @@ public class InterceptionResource {
         UUID afterId = params.get("after_id").map(v -> Values.uuid(v).orElseThrow(() -> ApiException.badRequest(
                 "Invalid pagination cursor.", "after_id", "Query parameter \"after_id\" must be an interception UUID"))).orElse(null);
         Filters f = filters.read(params, callers.caller(), KEYS, SearchKey.INITIATOR, MESSAGE);
-        return interceptions.list(callers.caller(), f, limit, offset, afterId);
+        return interceptions.list(callers.caller(), f, limit, offset, afterId, includeCount(params));
+    }
+
+    private static boolean includeCount(QueryParams params) {
+        String value = params.get("include_count").orElse("true");
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest("Query parameter has invalid value.", "include_count",
+                    "Query parameter \"include_count\" must be true or false");
+        };
     }
 }

@@ -38,6 +38,10 @@ public record InterceptionView(
         @Schema(description = "Time to the first byte sent to the client, in milliseconds") Long timeToFirstByteMs,
         @Schema(description = "Whether the client asked for a stream") Boolean streaming) {
 
+    /** How every long text of a response is bounded. */
+    static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, and a 4096-character preview once the"
+            + " response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent; a cut text is flagged by <field>_truncated.";
+
     @Schema(name = "InterceptionTokenUsage", description = "Token usage of one upstream response")
     public record TokenUsage(UUID id, UUID interceptionId, String providerResponseId, long inputTokens, long outputTokens,
                              long cacheReadInputTokens, long cacheWriteInputTokens,
@@ -45,21 +49,27 @@ public record InterceptionView(
     }
 
     @Schema(name = "InterceptionUserPrompt", description = "The user prompt of the request")
-    public record UserPrompt(UUID id, UUID interceptionId, String providerResponseId, String prompt, ObjectNode metadata,
-                             Instant createdAt) {
+    public record UserPrompt(UUID id, UUID interceptionId, String providerResponseId,
+                             @Schema(description = CUT) String prompt,
+                             @Schema(description = "true when prompt was cut; omitted when it is whole") Boolean promptTruncated,
+                             ObjectNode metadata, Instant createdAt) {
     }
 
     @Schema(name = "InterceptionToolUsage", description = "One tool call the model made")
     public record ToolUsage(UUID id, UUID interceptionId, String providerResponseId,
                             @Schema(description = "MCP server URL of an injected tool; empty otherwise") String serverUrl,
-                            String tool, @Schema(description = "Arguments, JSON-serialised") String input, boolean injected,
-                            @Schema(description = "Error from invoking an injected tool; empty otherwise") String invocationError,
+                            String tool, @Schema(description = "Arguments, JSON-serialised. " + CUT) String input,
+                            @Schema(description = "true when input was cut; omitted when it is whole") Boolean inputTruncated,
+                            boolean injected,
+                            @Schema(description = "Error from invoking an injected tool; empty otherwise. " + CUT) String invocationError,
+                            @Schema(description = "true when invocation_error was cut; omitted when it is whole") Boolean invocationErrorTruncated,
                             ObjectNode metadata, Instant createdAt,
                             @Schema(description = "The provider's tool call id") String providerToolCallId) {
     }
 
     @Schema(name = "InterceptionModelThought", description = "One thinking block, reasoning summary or commentary")
-    public record ModelThought(UUID interceptionId, String providerResponseId, String content,
+    public record ModelThought(UUID interceptionId, String providerResponseId, @Schema(description = CUT) String content,
+                               @Schema(description = "true when content was cut; omitted when it is whole") Boolean contentTruncated,
                                @Schema(description = "thinking, reasoning_summary or commentary") String source,
                                ObjectNode metadata, Instant createdAt) {
     }

@@ -6,6 +6,10 @@ import io.aibridge.query.api.ApiException;
 import io.aibridge.query.db.Rows;
 import io.aibridge.query.db.Snapshots;
 import io.aibridge.query.db.Sql;
+import io.aibridge.query.db.TextBudget;
+import io.aibridge.query.db.TextBudget.Field;
+import io.aibridge.query.db.TextBudget.Source;
+import io.aibridge.query.db.TextLimits;
 import io.aibridge.query.session.SessionDetailView.AgenticAction;
 import io.aibridge.query.session.SessionDetailView.ThreadView;
 import io.aibridge.query.session.SessionDetailView.Thought;
@@ -50,10 +54,21 @@ public class SessionDetailRepository {
 
     private final Snapshots snapshots;
     private final UserDirectory users;
+    private final TextLimits texts;
 
-    public SessionDetailRepository(Snapshots snapshots, UserDirectory users) {
+    public SessionDetailRepository(Snapshots snapshots, UserDirectory users, TextLimits texts) {
         this.snapshots = snapshots;
         this.users = users;
+        this.texts = texts;
+    }
+
+    /** A tool call whose input is loaded after every text of the page has been sized. */
+    private record ToolRow(UUID id, UUID interceptionId, String providerResponseId, String serverUrl, String tool,
+                           boolean injected, Field input, ObjectNode metadata, Instant createdAt) {
+        ToolCall view() {
+            return new ToolCall(id, interceptionId, providerResponseId, serverUrl, tool, injected, input.text(), input.truncated(),
+                    metadata, createdAt);
+        }
     }
 
     /** The direction of a thread page. */
@@ -109,9 +124,26 @@ public class SessionDetailRepository {
             Instant tokensLo = min(lo, outside);
             Instant tokensHi = max(hi, outside);
             Map<UUID, Tokens> tokens = tokens(c, caller, sessionId, lo, hi, outside, tokensLo, tokensHi);
-            Map<UUID, List<ToolCall>> tools = toolCalls(c, members);
-            Map<UUID, List<Thought>> thoughts = thoughts(c, members.stream().filter(m -> tools.containsKey(m.id())).toList());
-            Map<UUID, String> prompts = firstPrompts(c, roots);
+            TextBudget budget = texts.budget();
+            Map<UUID, List<ToolRow>> tools = toolCalls(c, members, budget);
+            Map<UUID, List<Field>> thoughts = thoughts(c, members.stream().filter(m -> tools.containsKey(m.id())).toList(), budget);
+            Map<UUID, Field> prompts = firstPrompts(c, roots, budget);
+            Map<UUID, List<Interception>> loops = loops(roots, members);
+            // the texts in the order the response shows them: the budget goes to the first ones
+            for (Interception root : roots) {
+                Field prompt = prompts.get(root.id());
+                if (prompt != null) {
+                    budget.allow(prompt);
+                }
+                for (Interception m : loops.get(root.id())) {
+                    List<ToolRow> calls = tools.get(m.id());
+                    if (calls != null && !calls.isEmpty()) {
+                        thoughts.getOrDefault(m.id(), List.of()).forEach(budget::allow);
+                        calls.forEach(call -> budget.allow(call.input()));
+                    }
+                }
+            }
+            budget.load(c);
 
             Set<UUID> outsideIds = new HashSet<>();
             outside.forEach(m -> outsideIds.add(m.id()));
@@ -121,7 +153,7 @@ public class SessionDetailRepository {
                     total.add(t);
                 }
             });
-            List<ThreadView> threads = threads(roots, members, tokens, tools, thoughts, prompts);
+            List<ThreadView> threads = threads(roots, loops, tokens, tools, thoughts, prompts);
             return view(sessionId, summaries, threads, total);
         });
     }
@@ -147,18 +179,27 @@ public class SessionDetailRepository {
                 total.view(), threads);
     }
 
-    private static List<ThreadView> threads(List<Interception> roots, List<Interception> members, Map<UUID, Tokens> tokens,
-                                            Map<UUID, List<ToolCall>> tools, Map<UUID, List<Thought>> thoughts,
-                                            Map<UUID, String> prompts) {
+    /** Each root's loop (the root and the interceptions of its agentic loop) in start order. */
+    private static Map<UUID, List<Interception>> loops(List<Interception> roots, List<Interception> members) {
         Map<UUID, List<Interception>> byRoot = new HashMap<>();
         for (Interception m : members) {
             byRoot.computeIfAbsent(m.threadRootId() == null ? m.id() : m.threadRootId(), k -> new ArrayList<>()).add(m);
         }
+        Map<UUID, List<Interception>> loops = new HashMap<>();
+        for (Interception root : roots) {
+            loops.put(root.id(), byRoot.getOrDefault(root.id(), List.of(root)).stream()
+                    .sorted(Comparator.comparing(Interception::startedAt).thenComparing(Interception::id))
+                    .toList());
+        }
+        return loops;
+    }
+
+    private static List<ThreadView> threads(List<Interception> roots, Map<UUID, List<Interception>> loops, Map<UUID, Tokens> tokens,
+                                            Map<UUID, List<ToolRow>> tools, Map<UUID, List<Field>> thoughts,
+                                            Map<UUID, Field> prompts) {
         List<ThreadView> threads = new ArrayList<>(roots.size());
         for (Interception root : roots) {
-            List<Interception> loop = byRoot.getOrDefault(root.id(), List.of(root)).stream()
-                    .sorted(Comparator.comparing(Interception::startedAt).thenComparing(Interception::id))
-                    .toList();
+            List<Interception> loop = loops.get(root.id());
             Tokens sum = new Tokens();
             Instant startedAt = root.startedAt();
             Instant endedAt = null;
@@ -172,12 +213,16 @@ public class SessionDetailRepository {
                 if (m.endedAt() != null && (endedAt == null || m.endedAt().isAfter(endedAt))) {
                     endedAt = m.endedAt();
                 }
-                List<ToolCall> calls = tools.get(m.id());
+                List<ToolRow> calls = tools.get(m.id());
                 if (calls != null && !calls.isEmpty()) {
-                    actions.add(new AgenticAction(m.model(), t.view(), thoughts.getOrDefault(m.id(), List.of()), calls));
+                    List<Thought> thinking = thoughts.getOrDefault(m.id(), List.of()).stream()
+                            .map(f -> new Thought(f.text(), f.truncated())).toList();
+                    actions.add(new AgenticAction(m.model(), t.view(), thinking, calls.stream().map(ToolRow::view).toList()));
                 }
             }
-            threads.add(new ThreadView(root.id(), prompts.get(root.id()), root.model(), root.provider(),
+            Field prompt = prompts.get(root.id());
+            threads.add(new ThreadView(root.id(), prompt == null ? null : prompt.text(), prompt == null ? null : prompt.truncated(),
+                    root.model(), root.provider(),
                     root.credentialKind(), root.credentialHint(), startedAt, endedAt, sum.view(), actions));
         }
         return threads;
@@ -186,8 +231,8 @@ public class SessionDetailRepository {
     private List<Summary> summaries(Connection c, Caller caller, String sessionId) throws SQLException {
         Sql sql = new Sql("SELECT s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
                 + " s.last_active_at, s.providers, s.models, s.client, s.metadata::text AS metadata, s.threads,"
-                + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens, s.last_prompt,"
-                + " u.username, u.name, u.avatar_url"
+                + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens,"
+                + " octet_length(s.last_prompt) AS last_prompt_bytes, u.username, u.name, u.avatar_url"
                 + " FROM aibridge_sessions s LEFT JOIN aibridge_users u ON u.id = s.initiator_id WHERE s.session_id = ?", sessionId);
         caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
         sql.append(" ORDER BY s.started_at, s.initiator_id");
@@ -311,55 +356,61 @@ public class SessionDetailRepository {
         return sql;
     }
 
-    private Map<UUID, List<ToolCall>> toolCalls(Connection c, List<Interception> members) throws SQLException {
-        Map<UUID, List<ToolCall>> out = new HashMap<>();
+    private Map<UUID, List<ToolRow>> toolCalls(Connection c, List<Interception> members, TextBudget budget) throws SQLException {
+        Map<UUID, List<ToolRow>> out = new HashMap<>();
         if (members.isEmpty()) {
             return out;
         }
-        Sql sql = new Sql("SELECT t.id, t.interception_id, t.provider_response_id, t.server_url, t.tool, t.injected, t.input,"
-                + " t.metadata::text AS metadata, t.created_at FROM aibridge_tool_usages t"
+        Sql sql = new Sql("SELECT t.id, t.interception_id, t.interception_started_at, t.provider_response_id, t.server_url, t.tool,"
+                + " t.injected, octet_length(t.input) AS input_bytes, t.metadata::text AS metadata, t.created_at FROM aibridge_tool_usages t"
                 + " WHERE t.interception_id = ANY(?) AND t.interception_started_at >= ? AND t.interception_started_at <= ?"
                 + " ORDER BY t.created_at, t.id", Sql.uuids(ids(members)), min(null, members), max(null, members));
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                ObjectNode metadata = Rows.object(rs, "metadata");
-                ToolCall call = new ToolCall(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"),
+                UUID id = Rows.uuid(rs, "id");
+                ToolRow call = new ToolRow(id, Rows.uuid(rs, "interception_id"),
                         rs.getString("provider_response_id"), nullToEmpty(rs.getString("server_url")), rs.getString("tool"),
-                        rs.getBoolean("injected"), rs.getString("input"), metadata, Rows.instant(rs, "created_at"));
+                        rs.getBoolean("injected"),
+                        budget.field(Source.TOOL_INPUT, id, Rows.instant(rs, "interception_started_at"), TextBudget.bytes(rs, "input_bytes")),
+                        Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
                 out.computeIfAbsent(call.interceptionId(), k -> new ArrayList<>()).add(call);
             }
         }
         return out;
     }
 
-    private Map<UUID, List<Thought>> thoughts(Connection c, List<Interception> members) throws SQLException {
-        Map<UUID, List<Thought>> out = new HashMap<>();
+    private Map<UUID, List<Field>> thoughts(Connection c, List<Interception> members, TextBudget budget) throws SQLException {
+        Map<UUID, List<Field>> out = new HashMap<>();
         if (members.isEmpty()) {
             return out;
         }
-        Sql sql = new Sql("SELECT t.interception_id, t.content FROM aibridge_model_thoughts t"
+        Sql sql = new Sql("SELECT t.id, t.interception_id, t.interception_started_at, octet_length(t.content) AS content_bytes"
+                + " FROM aibridge_model_thoughts t"
                 + " WHERE t.interception_id = ANY(?) AND t.interception_started_at >= ? AND t.interception_started_at <= ?"
                 + " ORDER BY t.created_at, t.id", Sql.uuids(ids(members)), min(null, members), max(null, members));
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new ArrayList<>()).add(new Thought(rs.getString("content")));
+                out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new ArrayList<>()).add(budget.field(Source.MODEL_THOUGHT,
+                        Rows.uuid(rs, "id"), Rows.instant(rs, "interception_started_at"), TextBudget.bytes(rs, "content_bytes")));
             }
         }
         return out;
     }
 
     /** The first prompt (by creation) of each root. */
-    private Map<UUID, String> firstPrompts(Connection c, List<Interception> roots) throws SQLException {
-        Map<UUID, String> out = new HashMap<>();
+    private Map<UUID, Field> firstPrompts(Connection c, List<Interception> roots, TextBudget budget) throws SQLException {
+        Map<UUID, Field> out = new HashMap<>();
         if (roots.isEmpty()) {
             return out;
         }
-        Sql sql = new Sql("SELECT DISTINCT ON (p.interception_id) p.interception_id, p.prompt FROM aibridge_user_prompts p"
+        Sql sql = new Sql("SELECT DISTINCT ON (p.interception_id) p.interception_id, p.id, p.interception_started_at,"
+                + " octet_length(p.prompt) AS prompt_bytes FROM aibridge_user_prompts p"
                 + " WHERE p.interception_id = ANY(?) AND p.interception_started_at >= ? AND p.interception_started_at <= ?"
                 + " ORDER BY p.interception_id, p.created_at, p.id", Sql.uuids(ids(roots)), min(null, roots), max(null, roots));
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                out.put(Rows.uuid(rs, "interception_id"), rs.getString("prompt"));
+                out.put(Rows.uuid(rs, "interception_id"), budget.field(Source.USER_PROMPT, Rows.uuid(rs, "id"),
+                        Rows.instant(rs, "interception_started_at"), TextBudget.bytes(rs, "prompt_bytes")));
             }
         }
         return out;

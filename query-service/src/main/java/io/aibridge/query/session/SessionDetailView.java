@@ -26,6 +26,10 @@ public record SessionDetailView(
         @Schema(description = "Token sums over the whole session, with summed extra token types") TokenUsage tokenUsageSummary,
         @Schema(description = "This page of threads, oldest first") List<ThreadView> threads) {
 
+    /** How every long text of a response is bounded. */
+    static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, and a 4096-character preview once the"
+            + " response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent; a cut text is flagged by <field>_truncated.";
+
     /** Token sums plus the extra token types of the rows' metadata, flattened and summed. */
     @Schema(name = "SessionTokenUsage", description = "Token sums; metadata sums every integer extra type")
     public record TokenUsage(long inputTokens, long outputTokens, long cacheReadInputTokens, long cacheWriteInputTokens,
@@ -36,7 +40,8 @@ public record SessionDetailView(
     @Schema(name = "SessionThread", description = "A thread: a root interception and every interception of its agentic loop")
     public record ThreadView(
             @Schema(description = "Root interception id") UUID id,
-            @Schema(description = "First prompt of the root interception; omitted when none") String prompt,
+            @Schema(description = "First prompt of the root interception; omitted when none. " + CUT) String prompt,
+            @Schema(description = "true when prompt was cut; omitted when it is whole") Boolean promptTruncated,
             @Schema(description = "Model of the root interception") String model,
             @Schema(description = "Provider type of the root interception") String provider,
             @Schema(description = "centralized or byok") String credentialKind,
@@ -53,13 +58,15 @@ public record SessionDetailView(
     }
 
     @Schema(description = "One thinking block, reasoning summary or commentary")
-    public record Thought(String text) {
+    public record Thought(@Schema(description = CUT) String text,
+                          @Schema(description = "true when text was cut; omitted when it is whole") Boolean textTruncated) {
     }
 
     @Schema(description = "One tool call the model made")
     public record ToolCall(UUID id, UUID interceptionId, String providerResponseId,
                            @Schema(description = "MCP server URL of an injected tool; empty for client tools") String serverUrl,
-                           String tool, boolean injected, @Schema(description = "Arguments, JSON-serialised") String input,
+                           String tool, boolean injected, @Schema(description = "Arguments, JSON-serialised. " + CUT) String input,
+                           @Schema(description = "true when input was cut; omitted when it is whole") Boolean inputTruncated,
                            ObjectNode metadata, Instant createdAt) {
     }
 }

@@ -5,6 +5,9 @@ import io.aibridge.query.api.ApiException;
 import io.aibridge.query.db.Rows;
 import io.aibridge.query.db.Snapshots;
 import io.aibridge.query.db.Sql;
+import io.aibridge.query.db.TextBudget;
+import io.aibridge.query.db.TextBudget.Source;
+import io.aibridge.query.db.TextLimits;
 import io.aibridge.query.search.FilterSql;
 import io.aibridge.query.search.Filters;
 import io.aibridge.query.search.Values;
@@ -42,23 +45,25 @@ public class SessionRepository {
     /** Summary columns and the initiator's user row, for {@code FROM aibridge_sessions s LEFT JOIN aibridge_users u}. */
     private static final String COLUMNS = "s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
             + " s.last_active_at, s.providers, s.models, s.client, s.metadata::text AS metadata, s.threads,"
-            + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens, s.last_prompt,"
-            + " u.username, u.name, u.avatar_url";
+            + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens,"
+            + " octet_length(s.last_prompt) AS last_prompt_bytes, u.username, u.name, u.avatar_url";
 
     private static final String ORDER = " ORDER BY s.last_active_at DESC, s.session_id DESC, s.initiator_id DESC";
 
     private final Snapshots snapshots;
     private final UserDirectory users;
+    private final TextLimits texts;
 
-    public SessionRepository(Snapshots snapshots, UserDirectory users) {
+    public SessionRepository(Snapshots snapshots, UserDirectory users, TextLimits texts) {
         this.snapshots = snapshots;
         this.users = users;
+        this.texts = texts;
     }
 
-    /** A summary row. */
+    /** A summary row; of the last prompt only its stored size (see {@link TextBudget}), -1 when none. */
     record Summary(String sessionId, UUID initiatorId, Instant startedAt, Instant lastStartedAt, Instant endedAt,
                    Instant lastActiveAt, List<String> providers, List<String> models, String client, String metadata,
-                   long threads, TokenUsageSummary tokens, String lastPrompt,
+                   long threads, TokenUsageSummary tokens, long lastPromptBytes,
                    String username, String name, String avatarUrl) {
     }
 
@@ -83,16 +88,25 @@ public class SessionRepository {
             List<Summary> rows = count == 0 ? List.of() : page(c, caller, filters, count, limit, offset, cursor);
             Map<String, Matched> matched = filters.selectsInterceptions() && !rows.isEmpty()
                     ? matched(c, rows, filters) : Map.of();
-            List<SessionView> sessions = new ArrayList<>(rows.size());
+            TextBudget budget = texts.budget();
+            List<TextBudget.Field> prompts = new ArrayList<>(rows.size());
             for (Summary row : rows) {
+                TextBudget.Field prompt = budget.field(Source.SESSION_LAST_PROMPT, row.sessionId(), row.initiatorId(), row.lastPromptBytes());
+                budget.allow(prompt);
+                prompts.add(prompt);
+            }
+            budget.load(c);
+            List<SessionView> sessions = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                Summary row = rows.get(i);
                 Matched m = matched.get(key(row.sessionId(), row.initiatorId()));
-                sessions.add(view(row, m));
+                sessions.add(view(row, m, prompts.get(i)));
             }
             return new SessionPage(count, sessions);
         });
     }
 
-    private SessionView view(Summary row, Matched matched) {
+    private SessionView view(Summary row, Matched matched, TextBudget.Field lastPrompt) {
         return new SessionView(row.sessionId(),
                 users.initiator(row.initiatorId(), row.username(), row.name(), row.avatarUrl()),
                 row.providers(), row.models(),
@@ -100,7 +114,7 @@ public class SessionRepository {
                 matched == null ? row.startedAt() : matched.startedAt(),
                 matched == null ? row.endedAt() : matched.endedAt(),
                 matched == null ? row.threads() : matched.threads(),
-                row.tokens(), row.lastPrompt(), row.lastActiveAt());
+                row.tokens(), lastPrompt.text(), lastPrompt.truncated(), row.lastActiveAt());
     }
 
     /**
@@ -228,7 +242,7 @@ public class SessionRepository {
                 rs.getString("client"), rs.getString("metadata"), rs.getLong("threads"),
                 new TokenUsageSummary(rs.getLong("input_tokens"), rs.getLong("output_tokens"),
                         rs.getLong("cache_read_input_tokens"), rs.getLong("cache_write_input_tokens")),
-                rs.getString("last_prompt"), rs.getString("username"), rs.getString("name"), rs.getString("avatar_url"));
+                TextBudget.bytes(rs, "last_prompt_bytes"), rs.getString("username"), rs.getString("name"), rs.getString("avatar_url"));
     }
 
     /**

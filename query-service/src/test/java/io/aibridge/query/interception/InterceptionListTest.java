@@ -43,6 +43,8 @@ class InterceptionListTest {
     IdentityStore store;
     @Inject
     IdentityLifecycle identity;
+    @Inject
+    InterceptionRepository repository;
 
     Fixture fixture;
     RecordedData data;
@@ -143,6 +145,36 @@ class InterceptionListTest {
         assertThat(ids(alice, Map.of())).containsExactly(i2.id().toString(), i1.id().toString());
         assertThat(ids(alice, Map.of("q", "initiator:me"))).containsExactly(i2.id().toString(), i1.id().toString());
         assertThat(ids(owner, Map.of("initiator", "me"))).isEmpty();
+    }
+
+    @Test
+    void aWalkThatAsksForTheCountOnlyOnItsFirstPageCountsOnceAndStillGetsEveryRow() {
+        long before = repository.counts();
+        JsonPath first = list(owner, Map.of("limit", "2"));
+        assertThat(first.getLong("count")).isEqualTo(4);
+        List<String> seen = new ArrayList<>(first.getList("results.id", String.class));
+        for (int page = 2; page <= 3; page++) {
+            String body = owner.request().queryParam("limit", 2).queryParam("after_id", seen.get(seen.size() - 1))
+                    .queryParam("include_count", "false").get("/api/v2/aibridge/interceptions").then().statusCode(200)
+                    .extract().asString();
+            JsonPath next = JsonPath.from(body);
+            assertThat(next.getMap("")).as("page " + page).doesNotContainKey("count");
+            seen.addAll(next.getList("results.id", String.class));
+        }
+        assertThat(repository.counts() - before).isEqualTo(1);
+        assertThat(seen).containsExactly(i5.id().toString(), i3.id().toString(), i2.id().toString(), i1.id().toString());
+
+        // the default stays the reference's: counted on every page
+        assertThat(list(owner, Map.of("limit", "2", "after_id", i3.id().toString())).getLong("count")).isEqualTo(4);
+        assertThat(list(owner, Map.of("include_count", "true")).getLong("count")).isEqualTo(4);
+        assertThat(repository.counts() - before).isEqualTo(3);
+    }
+
+    @Test
+    void includeCountTakesOnlyTrueOrFalse() {
+        owner.request().queryParam("include_count", "no").get("/api/v2/aibridge/interceptions").then().statusCode(400)
+                .body("message", org.hamcrest.Matchers.equalTo("Query parameter has invalid value."))
+                .body("validations[0].field", org.hamcrest.Matchers.equalTo("include_count"));
     }
 
     @Test

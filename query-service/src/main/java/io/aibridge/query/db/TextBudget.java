@@ -1,0 +1,197 @@
+package io.aibridge.query.db;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The long free texts of one response (prompts, tool inputs, thoughts), bounded so that no page can
+ * exhaust the heap: the proxy records prompts of up to 4 Mi characters and tool inputs and thoughts
+ * of any length, and a page holds up to a thousand rows.
+ *
+ * <p>A repository reads each text's stored size, {@code octet_length(column)}, instead of the text
+ * (PostgreSQL takes it from the header of a TOASTed value without decompressing it), makes a
+ * {@link Field} of it, {@linkplain #allow allows} the fields in the order the response shows them,
+ * and then {@linkplain #load loads} them: {@code left(column, n)}, which PostgreSQL computes from a
+ * slice of the stored value, so a whole long text never reaches the JVM.
+ *
+ * <p>Each field carries at most the field cap. Fields are given up to the cap, in response order,
+ * while their stored sizes (bytes: never fewer than the characters) fit in the response budget;
+ * from the first one that does not fit, every field is a preview of {@value #PREVIEW_CHARS}
+ * characters. A text that was cut is flagged {@link Field#truncated()}; rows are never dropped.
+ */
+public final class TextBudget {
+
+    /** Characters of a field once the response budget is spent. */
+    public static final int PREVIEW_CHARS = 4096;
+
+    /** Where a text is stored: its table, its column, and the two key columns that find its row. */
+    public enum Source {
+        SESSION_LAST_PROMPT("aibridge_sessions", "last_prompt", "session_id", "text", "initiator_id", "uuid"),
+        USER_PROMPT("aibridge_user_prompts", "prompt"),
+        TOOL_INPUT("aibridge_tool_usages", "input"),
+        TOOL_INVOCATION_ERROR("aibridge_tool_usages", "invocation_error"),
+        MODEL_THOUGHT("aibridge_model_thoughts", "content");
+
+        final String table;
+        final String column;
+        final String key1;
+        final String type1;
+        final String key2;
+        final String type2;
+
+        /** A child table of interceptions: keyed (and partitioned) by (id, interception_started_at). */
+        Source(String table, String column) {
+            this(table, column, "id", "uuid", "interception_started_at", "timestamptz");
+        }
+
+        Source(String table, String column, String key1, String type1, String key2, String type2) {
+            this.table = table;
+            this.column = column;
+            this.key1 = key1;
+            this.type1 = type1;
+            this.key2 = key2;
+            this.type2 = type2;
+        }
+    }
+
+    /** One text of the response: its row, its stored size, and once loaded its (perhaps cut) text. */
+    public static final class Field {
+        private final Object key1;
+        private final Object key2;
+        private final long bytes;
+        private int allowance = -1;
+        private String text;
+        private boolean truncated;
+
+        private Field(Object key1, Object key2, long bytes) {
+            this.key1 = key1;
+            this.key2 = key2;
+            this.bytes = bytes;
+        }
+
+        /** The text, cut to its allowance; null when the column is NULL. */
+        public String text() {
+            return text;
+        }
+
+        /** {@code true} when the text was cut, else null (left out of the JSON). */
+        public Boolean truncated() {
+            return truncated ? Boolean.TRUE : null;
+        }
+    }
+
+    private final int fieldChars;
+    private final int previewChars;
+    private long remaining;
+    private boolean spent;
+    private final Map<Source, List<Field>> fields = new EnumMap<>(Source.class);
+
+    TextBudget(int fieldChars, long responseChars) {
+        this.fieldChars = fieldChars;
+        this.previewChars = Math.min(PREVIEW_CHARS, fieldChars);
+        this.remaining = responseChars;
+    }
+
+    /** A child-table text (keyed by the row's id and its interception's start) of the given stored size. */
+    public Field field(Source source, UUID id, Instant interceptionStartedAt, long bytes) {
+        return add(source, new Field(id, interceptionStartedAt, bytes));
+    }
+
+    /** A session summary's text. */
+    public Field field(Source source, String sessionId, UUID initiatorId, long bytes) {
+        return add(source, new Field(sessionId, initiatorId, bytes));
+    }
+
+    /** The stored size of a text column read as {@code octet_length(column) AS <name>}; -1 for NULL. */
+    public static long bytes(ResultSet rs, String column) throws SQLException {
+        long bytes = rs.getLong(column);
+        return rs.wasNull() ? -1 : bytes;
+    }
+
+    private Field add(Source source, Field field) {
+        fields.computeIfAbsent(source, k -> new ArrayList<>()).add(field);
+        return field;
+    }
+
+    /** Decides the field's allowance; call it for every field in the order the response shows them. */
+    public void allow(Field field) {
+        if (field.bytes < 0 || field.allowance >= 0) {
+            return;
+        }
+        long cost = Math.min(field.bytes, fieldChars);
+        if (!spent && cost <= remaining) {
+            remaining -= cost;
+            field.allowance = fieldChars;
+        } else {
+            spent = true;
+            field.allowance = previewChars;
+        }
+    }
+
+    /** Reads every field made so far, each cut to its allowance (a preview if it was never allowed). */
+    public void load(Connection c) throws SQLException {
+        for (Map.Entry<Source, List<Field>> e : fields.entrySet()) {
+            List<Field> todo = e.getValue().stream().filter(f -> f.bytes >= 0 && f.text == null).toList();
+            if (!todo.isEmpty()) {
+                load(c, e.getKey(), todo);
+            }
+        }
+    }
+
+    /**
+     * One statement per column. A correlated subquery per key, so that each text is one primary-key
+     * probe (pruned to its day partition at run time), never a join that scans a table.
+     */
+    private void load(Connection c, Source source, List<Field> todo) throws SQLException {
+        List<Object> keys1 = new ArrayList<>(todo.size());
+        List<Object> keys2 = new ArrayList<>(todo.size());
+        List<Integer> lengths = new ArrayList<>(todo.size());
+        for (Field f : todo) {
+            if (f.allowance < 0) {
+                f.allowance = previewChars;
+            }
+            keys1.add(f.key1);
+            keys2.add(f.key2);
+            // one character more than allowed tells whether the text is longer
+            lengths.add(f.allowance + 1);
+        }
+        Sql sql = new Sql("SELECT k.i, (SELECT left(t." + source.column + ", k.n) FROM " + source.table + " t"
+                + " WHERE t." + source.key1 + " = k.a AND t." + source.key2 + " = k.b) AS text"
+                + " FROM unnest(?::" + source.type1 + "[], ?::" + source.type2 + "[], ?::int4[]) WITH ORDINALITY AS k(a, b, n, i)",
+                array(source.type1, keys1), array(source.type2, keys2), Sql.ints(lengths));
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                Field f = todo.get((int) rs.getLong("i") - 1);
+                cut(f, rs.getString("text"));
+            }
+        }
+    }
+
+    /** Keeps at most the allowance in characters (code points, as PostgreSQL counts them). */
+    private static void cut(Field f, String loaded) {
+        if (loaded == null || loaded.length() <= f.allowance || loaded.codePointCount(0, loaded.length()) <= f.allowance) {
+            f.text = loaded;
+            return;
+        }
+        f.text = loaded.substring(0, loaded.offsetByCodePoints(0, f.allowance));
+        f.truncated = true;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object array(String type, List<Object> values) {
+        return switch (type) {
+            case "uuid" -> Sql.uuids((List<UUID>) (List<?>) values);
+            case "text" -> Sql.texts((List<String>) (List<?>) values);
+            case "timestamptz" -> Sql.instants((List<Instant>) (List<?>) values);
+            default -> throw new IllegalArgumentException(type);
+        };
+    }
+}

@@ -1,0 +1,198 @@
+package io.aibridge.query.db;
+
+import io.aibridge.events.Role;
+import io.aibridge.identity.IdentityStore;
+import io.aibridge.query.fixtures.Fixture;
+import io.aibridge.query.fixtures.RecordedData;
+import io.aibridge.query.fixtures.RecordedData.Recorded;
+import io.aibridge.query.fixtures.TestUsers.TestUser;
+import io.aibridge.query.identity.IdentityLifecycle;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.PostgresTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.aibridge.query.db.LongTextsTest.text;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * With a small response budget (25,000 characters; field cap 10,000) the first texts of a page, in
+ * the order the response shows them, come whole; from the first one that no longer fits, every text
+ * is a 4096-character preview flagged {@code <field>_truncated}. No row is dropped and paging is
+ * unchanged, so the body stays bounded however much text is stored.
+ */
+@QuarkusTest
+@TestProfile(ResponseBudgetTest.SmallBudget.class)
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ResponseBudgetTest {
+
+    static final int PREVIEW = 4096;
+
+    /** A 25,000-character budget and a 10,000-character cap. */
+    public static class SmallBudget implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("query.texts.max-field-chars", "10000", "query.texts.max-response-chars", "25000");
+        }
+    }
+
+    @Inject
+    IdentityStore store;
+    @Inject
+    IdentityLifecycle identity;
+
+    Fixture fixture;
+    TestUser owner;
+    final List<String> sessionPrompts = new ArrayList<>();
+    Recorded newer;
+    Recorded older;
+
+    @BeforeAll
+    void record() {
+        fixture = Fixture.start(store, identity);
+        RecordedData data = fixture.data;
+        owner = fixture.users.create("rb-owner", Role.OWNER);
+
+        // sessions list, newest first: three prompts of 8,000 fit (24,000), the fourth does not
+        for (int i = 0; i < 5; i++) {
+            String prompt = text("session" + i, 8000);
+            sessionPrompts.add(0, prompt);
+            data.interception(owner.id()).at(Instant.parse("2026-05-01T10:00:00Z").plusSeconds(60L * i)).model("session-model")
+                    .clientSessionId("cs-budget-" + i).prompt(prompt).save();
+        }
+        data.interception(owner.id()).at("2026-05-01T09:00:00Z").model("session-model").clientSessionId("cs-budget-small")
+                .prompt("a small prompt").save();
+
+        // interceptions list, newest first: the newer one's four texts fit (24,100), the older one's do not
+        newer = data.interception(owner.id()).at("2026-05-02T10:00:00Z").model("list-model")
+                .prompt(text("newer-prompt", 8000)).thought(text("newer-thought", 8000))
+                .injectedTool("lookup", text("newer-input", 8000), "https://mcp.example.com", text("newer-error", 100)).save();
+        older = data.interception(owner.id()).at("2026-05-02T09:00:00Z").model("list-model")
+                .prompt(text("older-prompt", 8000)).tool("bash", text("older-input", 8000)).thought("a small thought").save();
+
+        // session detail: thread 1 fits (prompt, thinking, tool input: 24,000); thread 2 does not; thread 3 is small
+        Recorded t1 = data.interception(owner.id()).at("2026-05-03T10:00:00Z").model("detail-model").clientSessionId("cs-detail")
+                .prompt(text("t1-prompt", 8000)).save();
+        data.interception(owner.id()).at("2026-05-03T10:00:05Z").model("detail-model").clientSessionId("cs-detail").childOf(t1)
+                .thought(text("t1-thought", 8000)).tool("bash", text("t1-input", 8000)).save();
+        Recorded t2 = data.interception(owner.id()).at("2026-05-03T11:00:00Z").model("detail-model").clientSessionId("cs-detail")
+                .prompt(text("t2-prompt", 8000)).save();
+        data.interception(owner.id()).at("2026-05-03T11:00:05Z").model("detail-model").clientSessionId("cs-detail").childOf(t2)
+                .tool("bash", text("t2-input", 8000)).save();
+        data.interception(owner.id()).at("2026-05-03T12:00:00Z").model("detail-model").clientSessionId("cs-detail")
+                .prompt("third prompt").save();
+
+        // bulk: 30 interceptions with 200,000-character prompts (6 M characters stored)
+        for (int i = 0; i < 30; i++) {
+            data.interception(owner.id()).at(Instant.parse("2026-05-04T10:00:00Z").plusSeconds(i)).model("bulk-model")
+                    .prompt(text("bulk" + i, 200_000)).save();
+        }
+        data.refreshSessions();
+    }
+
+    @AfterAll
+    void close() {
+        fixture.close();
+    }
+
+    @Test
+    void theSessionsListGivesTheFirstLastPromptsWholeAndPreviewsTheRest() {
+        JsonPath body = get("/api/v2/aibridge/sessions", Map.of("model", "session-model", "limit", "1000"));
+
+        assertThat(body.getLong("count")).isEqualTo(6);
+        assertThat(body.getList("sessions.id")).containsExactly("cs-budget-4", "cs-budget-3", "cs-budget-2", "cs-budget-1",
+                "cs-budget-0", "cs-budget-small");
+        for (int i = 0; i < 3; i++) {
+            assertThat(body.getMap("sessions[" + i + "]")).containsEntry("last_prompt", sessionPrompts.get(i))
+                    .doesNotContainKey("last_prompt_truncated");
+        }
+        for (int i = 3; i < 5; i++) {
+            assertThat(body.getMap("sessions[" + i + "]")).containsEntry("last_prompt", sessionPrompts.get(i).substring(0, PREVIEW))
+                    .containsEntry("last_prompt_truncated", true);
+        }
+        // a preview of a short text is the whole text
+        assertThat(body.getMap("sessions[5]")).containsEntry("last_prompt", "a small prompt").doesNotContainKey("last_prompt_truncated");
+    }
+
+    @Test
+    void theInterceptionsListSpendsTheBudgetInResponseOrder() {
+        JsonPath body = get("/api/v2/aibridge/interceptions", Map.of("model", "list-model"));
+
+        assertThat(body.getList("results.id")).containsExactly(newer.id().toString(), older.id().toString());
+        assertThat(body.getString("results[0]")).doesNotContain("_truncated");
+        assertThat(body.getString("results[0].user_prompts[0].prompt")).hasSize(8000);
+        assertThat(body.getString("results[0].tool_usages[0].input")).hasSize(8000);
+        assertThat(body.getString("results[0].tool_usages[0].invocation_error")).hasSize(100);
+        assertThat(body.getString("results[0].model_thoughts[0].content")).hasSize(8000);
+
+        assertThat(body.getString("results[1].user_prompts[0].prompt")).isEqualTo(text("older-prompt", PREVIEW));
+        assertThat(body.getBoolean("results[1].user_prompts[0].prompt_truncated")).isTrue();
+        assertThat(body.getString("results[1].tool_usages[0].input")).isEqualTo(text("older-input", PREVIEW));
+        assertThat(body.getBoolean("results[1].tool_usages[0].input_truncated")).isTrue();
+        assertThat(body.getMap("results[1].model_thoughts[0]")).containsEntry("content", "a small thought")
+                .doesNotContainKey("content_truncated");
+    }
+
+    @Test
+    void theSessionDetailSpendsTheBudgetThreadByThread() {
+        JsonPath body = get("/api/v2/aibridge/sessions/cs-detail", Map.of());
+
+        assertThat(body.getString("threads[0].prompt")).isEqualTo(text("t1-prompt", 8000));
+        assertThat(body.getString("threads[0].agentic_actions[0].thinking[0].text")).isEqualTo(text("t1-thought", 8000));
+        assertThat(body.getString("threads[0].agentic_actions[0].tool_calls[0].input")).isEqualTo(text("t1-input", 8000));
+        assertThat(body.getString("threads[0]")).doesNotContain("_truncated");
+
+        assertThat(body.getString("threads[1].prompt")).isEqualTo(text("t2-prompt", PREVIEW));
+        assertThat(body.getBoolean("threads[1].prompt_truncated")).isTrue();
+        assertThat(body.getString("threads[1].agentic_actions[0].tool_calls[0].input")).isEqualTo(text("t2-input", PREVIEW));
+        assertThat(body.getBoolean("threads[1].agentic_actions[0].tool_calls[0].input_truncated")).isTrue();
+        assertThat(body.getMap("threads[2]")).containsEntry("prompt", "third prompt").doesNotContainKey("prompt_truncated");
+    }
+
+    @Test
+    void aPageKeepsEveryRowAndItsPagingWhileItsBodyStaysWithinTheBudget() {
+        String first = owner.request().queryParam("model", "bulk-model").queryParam("limit", 1000)
+                .get("/api/v2/aibridge/interceptions").then().statusCode(200).extract().asString();
+        JsonPath body = JsonPath.from(first);
+        assertThat(body.getLong("count")).isEqualTo(30);
+        assertThat(body.getList("results")).hasSize(30);
+        assertThat(body.getList("results.user_prompts.flatten().prompt_truncated")).containsOnly(true);
+        // the budget, one preview per text, and the rows' other fields; 6 M characters are stored
+        assertThat(first.length()).isLessThan(25_000 + 30 * (PREVIEW + 2048));
+
+        // paging by cursor is unchanged: 30 rows in pages of 7, each once
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        do {
+            var request = owner.request().queryParam("model", "bulk-model").queryParam("limit", 7);
+            if (cursor != null) {
+                request.queryParam("after_id", cursor);
+            }
+            List<String> ids = request.get("/api/v2/aibridge/interceptions").then().statusCode(200).extract().jsonPath()
+                    .getList("results.id", String.class);
+            seen.addAll(ids);
+            cursor = ids.size() < 7 ? null : ids.get(ids.size() - 1);
+        } while (cursor != null);
+        assertThat(seen).doesNotHaveDuplicates().isEqualTo(body.getList("results.id", String.class));
+    }
+
+    private JsonPath get(String path, Map<String, String> params) {
+        return owner.request().queryParams(params).get(path).then().statusCode(200).extract().jsonPath();
+    }
+}
