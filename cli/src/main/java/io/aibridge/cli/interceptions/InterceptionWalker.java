@@ -28,10 +28,16 @@ import java.time.ZoneOffset;
  * is), the walk goes on by time instead: {@code started_before} the cursor's start, skipping the
  * rows at or above the cursor's (started_at, id) position, which is the API's order. Transient
  * failures (network, 502, 503, 504) are retried with backoff, continuing after the last row.
+ *
+ * <p>The total comes from the first page; every later page asks {@code include_count=false}, as
+ * the count reads every matching interception again (one full count per page of a long export).
+ * A query-service from before that parameter answers it with a 400 naming it: the walk then
+ * goes on without it.
  */
 final class InterceptionWalker {
 
     static final String PATH = InterceptionsListCommand.PATH;
+    static final String INCLUDE_COUNT = "include_count";
 
     /** Receives each interception; an exception thrown here stops the walk and is not retried. */
     interface Sink {
@@ -64,6 +70,8 @@ final class InterceptionWalker {
     private Instant skipStartedAt;
     private long written;
     private boolean totalReported;
+    // false once the server refused include_count (a query-service from before it)
+    private boolean countOptOut = true;
 
     InterceptionWalker(ApiClient client, Filters filters, int pageSize, int retries, String afterId, Instant afterStartedAt) {
         this.client = client;
@@ -82,9 +90,16 @@ final class InterceptionWalker {
             Page page;
             String before = cursorId;
             try {
-                page = client.get(PATH, Params.of().add("q", current.q()).add("limit", pageSize).add("after_id", cursorId),
-                        body -> read(body, sink, listener));
+                Params params = Params.of().add("q", current.q()).add("limit", pageSize).add("after_id", cursorId);
+                if (totalReported && countOptOut) {
+                    params.add(INCLUDE_COUNT, "false");
+                }
+                page = client.get(PATH, params, body -> read(body, sink, listener));
             } catch (ApiException e) {
+                if (e.status() == 400 && countOptOut && totalReported && refused(e, INCLUDE_COUNT)) {
+                    countOptOut = false;
+                    continue;
+                }
                 if (e.status() == 400 && "Invalid pagination cursor.".equals(e.apiMessage()) && cursorId != null && cursorStartedAt != null) {
                     continueByTime();
                     continue;
@@ -111,6 +126,10 @@ final class InterceptionWalker {
                         + ": the page after interception " + before + " did not move past it");
             }
         }
+    }
+
+    private static boolean refused(ApiException e, String parameter) {
+        return e.validations().stream().anyMatch(v -> parameter.equals(v.field()));
     }
 
     /** The cursor row is gone: ask for what started at or before it and skip down to it. */

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 
 /**
  * A stand-in HTTP server on a random port that records every request and answers with a fixed
@@ -25,6 +26,10 @@ public final class FakeApi implements AutoCloseable {
         }
     }
 
+    /** An answer chosen by the request (see {@link #answerBy}). */
+    public record Reply(int status, String body) {
+    }
+
     private final HttpServer server;
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private volatile int status = 200;
@@ -32,6 +37,7 @@ public final class FakeApi implements AutoCloseable {
     private volatile String body = "{}";
     private volatile long delayMillis;
     private volatile String location;
+    private volatile Function<Request, Reply> replies;
 
     public FakeApi() {
         try {
@@ -41,7 +47,8 @@ public final class FakeApi implements AutoCloseable {
         }
         server.createContext("/", exchange -> {
             String received = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            requests.add(new Request(exchange.getRequestMethod(), exchange.getRequestURI(), Map.copyOf(exchange.getRequestHeaders()), received));
+            Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI(), Map.copyOf(exchange.getRequestHeaders()), received);
+            requests.add(request);
             if (delayMillis > 0) {
                 try {
                     Thread.sleep(delayMillis);
@@ -49,12 +56,14 @@ public final class FakeApi implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             }
-            byte[] answer = body.getBytes(StandardCharsets.UTF_8);
+            Function<Request, Reply> chooser = replies;
+            Reply reply = chooser == null ? new Reply(status, body) : chooser.apply(request);
+            byte[] answer = reply.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", contentType);
             if (location != null) {
                 exchange.getResponseHeaders().add("Location", location);
             }
-            exchange.sendResponseHeaders(status, answer.length == 0 ? -1 : answer.length);
+            exchange.sendResponseHeaders(reply.status(), answer.length == 0 ? -1 : answer.length);
             exchange.getResponseBody().write(answer);
             exchange.close();
         });
@@ -65,6 +74,12 @@ public final class FakeApi implements AutoCloseable {
         this.status = status;
         this.contentType = contentType;
         this.body = body;
+        return this;
+    }
+
+    /** Answers each request with what the function chooses for it (JSON, the content type as set). */
+    public FakeApi answerBy(Function<Request, Reply> replies) {
+        this.replies = replies;
         return this;
     }
 
