@@ -148,7 +148,8 @@ public final class TextBudget {
 
     /**
      * One statement per column. A correlated subquery per key, so that each text is one primary-key
-     * probe (pruned to its day partition at run time), never a join that scans a table.
+     * probe (pruned to its day partition at run time), never a join that scans a table; for a child
+     * table the page's first and last day also bound the plan to their partitions.
      */
     private void load(Connection c, Source source, List<Field> todo) throws SQLException {
         List<Object> keys1 = new ArrayList<>(todo.size());
@@ -164,8 +165,12 @@ public final class TextBudget {
             lengths.add(f.allowance + 1);
         }
         Sql sql = new Sql("SELECT k.i, (SELECT left(t." + source.column + ", k.n) FROM " + source.table + " t"
-                + " WHERE t." + source.key1 + " = k.a AND t." + source.key2 + " = k.b) AS text"
-                + " FROM unnest(?::" + source.type1 + "[], ?::" + source.type2 + "[], ?::int4[]) WITH ORDINALITY AS k(a, b, n, i)",
+                + " WHERE t." + source.key1 + " = k.a AND t." + source.key2 + " = k.b");
+        if (source.type2.equals("timestamptz")) {
+            List<Instant> days = keys2.stream().map(Instant.class::cast).sorted().toList();
+            sql.append(" AND t." + source.key2 + " >= ? AND t." + source.key2 + " <= ?", days.get(0), days.get(days.size() - 1));
+        }
+        sql.append(") AS text FROM unnest(?::" + source.type1 + "[], ?::" + source.type2 + "[], ?::int4[]) WITH ORDINALITY AS k(a, b, n, i)",
                 array(source.type1, keys1), array(source.type2, keys2), Sql.ints(lengths));
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
