@@ -88,6 +88,11 @@ public final class Sql {
         return text.toString();
     }
 
+    /** The values of the placeholders, in order. */
+    public List<Object> params() {
+        return java.util.Collections.unmodifiableList(params);
+    }
+
     public PreparedStatement prepare(Connection connection) throws SQLException {
         PreparedStatement statement = connection.prepareStatement(text.toString());
         try {

@@ -30,7 +30,7 @@ import java.util.function.ToLongFunction;
  * Usage totals per group, aggregated from the interceptions in the range and their token rows. The
  * token rows carry the interception's start, so the range prunes both tables to the same days, and
  * the two are joined and aggregated day partition by day partition. The cost grows with the number
- * of interceptions in the range (about a second per million on a small machine); give a range.
+ * of matching interceptions in the range (about a second per million on a small machine); give a range.
  */
 @ApplicationScoped
 public class UsageRepository {
@@ -69,36 +69,8 @@ public class UsageRepository {
 
     public UsageReport report(Caller caller, Filters filters, GroupBy groupBy, OrderBy orderBy, int limit) {
         return snapshots.read(c -> {
-            try (Statement settings = c.createStatement()) {
-                // Both tables are partitioned by the same day key: join and aggregate them day by day,
-                // with hash tables of one day each, in memory.
-                settings.execute("SET LOCAL enable_partitionwise_join = on");
-                settings.execute("SET LOCAL enable_partitionwise_aggregate = on");
-                settings.execute("SET LOCAL work_mem = '64MB'");
-            }
-            // tok: token sums per interception; s: per group and session (for the sessions count);
-            // then per group, plus a total row whose sessions are counted once however many groups they span.
-            Sql sql = new Sql("WITH tok AS (SELECT t.interception_id, t.interception_started_at, sum(t.input_tokens) AS input,"
-                    + " sum(t.output_tokens) AS output, sum(t.cache_read_input_tokens) AS cache_read,"
-                    + " sum(t.cache_write_input_tokens) AS cache_write FROM aibridge_token_usages t WHERE TRUE");
-            if (filters.startedAfter() != null) {
-                sql.append(" AND t.interception_started_at >= ?", filters.startedAfter());
-            }
-            if (filters.startedBefore() != null) {
-                sql.append(" AND t.interception_started_at <= ?", filters.startedBefore());
-            }
-            sql.append(" GROUP BY 1, 2), s AS (SELECT " + groupBy.expression + " AS k, i.session_id, i.initiator_id,"
-                    + " count(*) AS n, coalesce(sum(tok.input), 0) AS input, coalesce(sum(tok.output), 0) AS output,"
-                    + " coalesce(sum(tok.cache_read), 0) AS cache_read, coalesce(sum(tok.cache_write), 0) AS cache_write"
-                    + " FROM aibridge_interceptions i"
-                    + " LEFT JOIN tok ON tok.interception_id = i.id AND tok.interception_started_at = i.started_at WHERE TRUE");
-            FilterSql.visibleMatching(sql, "i", caller, filters);
-            sql.append(" GROUP BY 1, 2, 3)"
-                    + " SELECT k, GROUPING(k) AS g, sum(n) AS interceptions, sum(input) AS input, sum(output) AS output,"
-                    + " sum(cache_read) AS cache_read, sum(cache_write) AS cache_write,"
-                    + " CASE WHEN GROUPING(k) = 1 THEN (SELECT count(*) FROM (SELECT DISTINCT session_id, initiator_id FROM s) d)"
-                    + " ELSE count(*) END AS sessions"
-                    + " FROM s GROUP BY GROUPING SETS ((k), ())");
+            planSettings(c);
+            Sql sql = reportSql(caller, filters, groupBy);
             Totals totals = new Totals(0, 0, 0, 0, 0, 0, 0);
             List<Group> groups = new ArrayList<>();
             try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
@@ -125,6 +97,63 @@ public class UsageRepository {
             return new UsageReport(groupBy.name().toLowerCase(Locale.ROOT), orderBy.name().toLowerCase(Locale.ROOT),
                     filters.startedAfter(), filters.startedBefore(), count, totals, List.copyOf(top));
         });
+    }
+
+    /** Settings for the report's transaction. */
+    static void planSettings(Connection c) throws SQLException {
+        try (Statement settings = c.createStatement()) {
+            // Both tables are partitioned by the same day key: join and aggregate them day by day,
+            // with hash tables of one day each, in memory.
+            settings.execute("SET LOCAL enable_partitionwise_join = on");
+            settings.execute("SET LOCAL enable_partitionwise_aggregate = on");
+            settings.execute("SET LOCAL work_mem = '64MB'");
+        }
+    }
+
+    /**
+     * The report's query. tok: token sums per interception; s: per group and session (for the
+     * sessions count); then per group, plus a total row whose sessions are counted once however
+     * many groups they span. The interception filters restrict s; PostgreSQL does not carry them
+     * into the grouped tok, so when they narrow the interceptions (a member's own, one initiator,
+     * session, provider, model or client) tok reads only the token rows of the matching
+     * interceptions through a semi-join on their key (id and partition key), not every user's.
+     * Without such a filter every visible interception in the range matches, and the range alone
+     * bounds tok, which keeps the unfiltered report one partition-wise hash join.
+     */
+    static Sql reportSql(Caller caller, Filters filters, GroupBy groupBy) {
+        Sql sql = new Sql("WITH tok AS (SELECT t.interception_id, t.interception_started_at, sum(t.input_tokens) AS input,"
+                + " sum(t.output_tokens) AS output, sum(t.cache_read_input_tokens) AS cache_read,"
+                + " sum(t.cache_write_input_tokens) AS cache_write FROM aibridge_token_usages t WHERE TRUE");
+        if (filters.startedAfter() != null) {
+            sql.append(" AND t.interception_started_at >= ?", filters.startedAfter());
+        }
+        if (filters.startedBefore() != null) {
+            sql.append(" AND t.interception_started_at <= ?", filters.startedBefore());
+        }
+        if (narrowsInterceptions(caller, filters)) {
+            sql.append(" AND (t.interception_id, t.interception_started_at) IN"
+                    + " (SELECT m.id, m.started_at FROM aibridge_interceptions m WHERE TRUE");
+            FilterSql.visibleMatching(sql, "m", caller, filters);
+            sql.append(")");
+        }
+        sql.append(" GROUP BY 1, 2), s AS (SELECT " + groupBy.expression + " AS k, i.session_id, i.initiator_id,"
+                + " count(*) AS n, coalesce(sum(tok.input), 0) AS input, coalesce(sum(tok.output), 0) AS output,"
+                + " coalesce(sum(tok.cache_read), 0) AS cache_read, coalesce(sum(tok.cache_write), 0) AS cache_write"
+                + " FROM aibridge_interceptions i"
+                + " LEFT JOIN tok ON tok.interception_id = i.id AND tok.interception_started_at = i.started_at WHERE TRUE");
+        FilterSql.visibleMatching(sql, "i", caller, filters);
+        sql.append(" GROUP BY 1, 2, 3)"
+                + " SELECT k, GROUPING(k) AS g, sum(n) AS interceptions, sum(input) AS input, sum(output) AS output,"
+                + " sum(cache_read) AS cache_read, sum(cache_write) AS cache_write,"
+                + " CASE WHEN GROUPING(k) = 1 THEN (SELECT count(*) FROM (SELECT DISTINCT session_id, initiator_id FROM s) d)"
+                + " ELSE count(*) END AS sessions"
+                + " FROM s GROUP BY GROUPING SETS ((k), ())");
+        return sql;
+    }
+
+    private static boolean narrowsInterceptions(Caller caller, Filters f) {
+        return caller.restrictedTo().isPresent() || f.initiator() != null || f.sessionId() != null || f.provider() != null
+                || f.model() != null || f.client() != null;
     }
 
     private List<Group> withUsers(Connection c, List<Group> groups) throws SQLException {

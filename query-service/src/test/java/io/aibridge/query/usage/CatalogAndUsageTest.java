@@ -2,6 +2,11 @@ package io.aibridge.query.usage;
 
 import io.aibridge.events.Role;
 import io.aibridge.identity.IdentityStore;
+import io.aibridge.identity.Principal;
+import io.aibridge.query.access.Caller;
+import io.aibridge.query.db.Snapshots;
+import io.aibridge.query.db.Sql;
+import io.aibridge.query.search.Filters;
 import io.aibridge.query.fixtures.Fixture;
 import io.aibridge.query.fixtures.RecordedData;
 import io.aibridge.query.fixtures.TestUsers.TestUser;
@@ -18,8 +23,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,6 +44,8 @@ class CatalogAndUsageTest {
     IdentityStore store;
     @Inject
     IdentityLifecycle identity;
+    @Inject
+    Snapshots snapshots;
 
     Fixture fixture;
     TestUser owner;
@@ -136,6 +148,87 @@ class CatalogAndUsageTest {
         assertThat(body.getLong("count")).isZero();
         assertThat(body.getList("groups")).isEmpty();
         assertThat(body.getInt("totals.interceptions")).isZero();
+    }
+
+    @Test
+    void aNarrowedReportReadsOnlyTheTokenRowsOfTheMatchingInterceptions() {
+        // Another user with many token rows on the same day as bob's usage.
+        UUID heavy = UUID.randomUUID();
+        fixture.data.execute("INSERT INTO aibridge_interceptions (id, started_at, initiator_id, provider, model, ended_at)"
+                + " SELECT gen_random_uuid(), timestamptz '2026-04-01T11:00:00Z' + n * interval '1 ms', '" + heavy + "',"
+                + " 'openai', 'gpt-5', timestamptz '2026-04-01T11:30:00Z' FROM generate_series(1, 3000) n");
+        fixture.data.execute("INSERT INTO aibridge_token_usages (id, interception_id, interception_started_at, input_tokens,"
+                + " output_tokens, created_at) SELECT gen_random_uuid(), i.id, i.started_at, 1, 1, i.started_at"
+                + " FROM aibridge_interceptions i, generate_series(1, 2) n WHERE i.initiator_id = '" + heavy + "'");
+        fixture.data.execute("ANALYZE aibridge_interceptions, aibridge_token_usages");
+        try {
+            // The planner may scan a partition of a handful of rows rather than probe its index, but
+            // never the other user's thousands.
+            long othersRows = count("SELECT count(*) FROM aibridge_token_usages t JOIN aibridge_interceptions i"
+                    + " ON i.id = t.interception_id AND i.started_at = t.interception_started_at WHERE i.initiator_id <> '" + heavy + "'");
+            assertThat(othersRows).isLessThan(10);
+            assertThat(tokenRowsRead(new Caller(principal(bob, Role.MEMBER)), Filters.NONE))
+                    .as("a member's report").isLessThanOrEqualTo(othersRows);
+            assertThat(tokenRowsRead(new Caller(principal(owner, Role.OWNER)),
+                    new Filters(bob.id(), null, null, null, null, null, null)))
+                    .as("an owner's report on one initiator").isLessThanOrEqualTo(othersRows);
+            assertThat(usage(bob, Map.of("group_by", "model")).getInt("totals.input_tokens")).isEqualTo(1000);
+            assertThat(usage(owner, Map.of("q", "model:claude-opus-4")).getInt("totals.total_tokens")).isEqualTo(20);
+            assertThat(usage(owner, Map.of("q", "client:Codex")).getInt("totals.input_tokens")).isEqualTo(1000);
+            assertThat(usage(owner, Map.of("q", "initiator:cu-alice", "group_by", "model")).getList("groups.total_tokens"))
+                    .containsExactly(1265, 20);
+        } finally {
+            fixture.data.execute("DELETE FROM aibridge_token_usages t USING aibridge_interceptions i"
+                    + " WHERE t.interception_id = i.id AND i.initiator_id = '" + heavy + "'");
+            fixture.data.execute("DELETE FROM aibridge_interceptions WHERE initiator_id = '" + heavy + "'");
+        }
+    }
+
+    /** Rows of aibridge_token_usages that the report's plan read, from EXPLAIN ANALYZE in the report's settings. */
+    private long tokenRowsRead(Caller caller, Filters filters) {
+        Sql sql = UsageRepository.reportSql(caller, filters, UsageRepository.GroupBy.MODEL);
+        Sql explain = new Sql("EXPLAIN (ANALYZE, FORMAT JSON) " + sql.text(), sql.params().toArray());
+        String plan = snapshots.read(c -> {
+            UsageRepository.planSettings(c);
+            try (PreparedStatement s = explain.prepare(c); ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        });
+        return rowsRead(JsonPath.from(plan).getMap("[0].Plan"));
+    }
+
+    private long count(String query) {
+        try (Statement s = fixture.data.connection().createStatement(); ResultSet rs = s.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long rowsRead(Map<String, Object> node) {
+        long read = 0;
+        Object relation = node.get("Relation Name");
+        if (relation != null && relation.toString().startsWith("aibridge_token_usages")) {
+            long perLoop = number(node, "Actual Rows") + number(node, "Rows Removed by Filter")
+                    + number(node, "Rows Removed by Index Recheck");
+            read += perLoop * Math.max(1, number(node, "Actual Loops"));
+        }
+        for (Object child : (List<Object>) node.getOrDefault("Plans", List.of())) {
+            read += rowsRead((Map<String, Object>) child);
+        }
+        return read;
+    }
+
+    private static long number(Map<String, Object> node, String key) {
+        Object value = node.get(key);
+        return value == null ? 0 : ((Number) value).longValue();
+    }
+
+    private static Principal principal(TestUser user, Role role) {
+        return new Principal(user.id(), "u", "u", role, "k");
     }
 
     private static List<String> catalog(TestUser user, String path, Map<String, String> params) {
