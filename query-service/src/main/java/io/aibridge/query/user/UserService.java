@@ -10,6 +10,7 @@ import io.aibridge.identity.ApiKeys;
 import io.aibridge.identity.BootstrapAdmin;
 import io.aibridge.identity.IdentityStore;
 import io.aibridge.identity.IdentityStore.KeyState;
+import io.aibridge.query.QueryConfig;
 import io.aibridge.query.access.Caller;
 import io.aibridge.query.api.ApiException;
 import io.aibridge.query.identity.IdentityPublisher;
@@ -32,12 +33,16 @@ import java.util.UUID;
 @ApplicationScoped
 public class UserService {
 
+    static final String NO_WAY_IN = "At least one active owner must keep a working credential.";
+
     private final IdentityStore store;
     private final IdentityPublisher publisher;
+    private final boolean bootstrapTokenConfigured;
 
-    public UserService(IdentityStore store, IdentityPublisher publisher) {
+    public UserService(IdentityStore store, IdentityPublisher publisher, QueryConfig config) {
         this.store = store;
         this.publisher = publisher;
+        this.bootstrapTokenConfigured = config.bootstrapToken().filter(t -> !t.isBlank()).isPresent();
     }
 
     /** {@code me}, a user id or a username; 404 when there is no such user. */
@@ -80,6 +85,11 @@ public class UserService {
             throw ApiException.conflict("At least one active owner must remain.", fields.role().isPresent() ? "role" : "status",
                     "This is the last active owner; make another user an owner first.");
         }
+        if (wasActiveOwner && !staysActiveOwner && !anOwnerKeepsAWayIn(current.userId(), role, status, null)) {
+            throw ApiException.conflict(NO_WAY_IN, fields.role().isPresent() ? "role" : "status",
+                    "No other active owner has a working credential (an unrevoked, unexpired API key, or the configured"
+                            + " bootstrap token); create a key for another owner first.");
+        }
         UserUpserted updated = new UserUpserted(EventCodec.newEventId(), current.userId(),
                 fields.username().orElse(current.username()), fields.name().orElse(current.name()),
                 fields.email().isPresent() ? fields.email().get().orElse(null) : current.email(),
@@ -116,6 +126,11 @@ public class UserService {
         if (key.revoked()) {
             return key;
         }
+        boolean activeOwner = user.role() == Role.OWNER && user.status() == UserStatus.ACTIVE;
+        if (activeOwner && !anOwnerKeepsAWayIn(user.userId(), user.role(), user.status(), keyId)) {
+            throw ApiException.conflict(NO_WAY_IN, "key_id",
+                    "This is the last working credential of any active owner; create a key for an active owner first.");
+        }
         publisher.publish(new ApiKeyRevoked(EventCodec.newEventId(), keyId, user.userId(), now()));
         return store.key(keyId).orElse(key);
     }
@@ -132,6 +147,40 @@ public class UserService {
         store.userByUsername(username).filter(u -> !u.userId().equals(self)).ifPresent(u -> {
             throw ApiException.conflict("Username is already taken.", "username", "\"" + username + "\" belongs to another user");
         });
+    }
+
+    /**
+     * True when, with {@code changed} given {@code role} and {@code status} and the key {@code revokedKeyId}
+     * (if any) revoked, some active owner still has a working credential: an unrevoked, unexpired key,
+     * or the bootstrap token while it is configured here and its key entry is not revoked. Without one
+     * nobody could administer users and keys again (revoking the bootstrap entry is final).
+     */
+    private boolean anOwnerKeepsAWayIn(UUID changed, Role role, UserStatus status, String revokedKeyId) {
+        Instant now = Instant.now();
+        List<UserUpserted> users = new java.util.ArrayList<>(store.users());
+        if (store.user(BootstrapAdmin.USER_ID).isEmpty()) {
+            users.add(BootstrapAdmin.user(Instant.EPOCH)); // the token authenticates before its admin is published
+        }
+        for (UserUpserted u : users) {
+            boolean isChanged = u.userId().equals(changed);
+            if ((isChanged ? role : u.role()) != Role.OWNER || (isChanged ? status : u.status()) != UserStatus.ACTIVE) {
+                continue;
+            }
+            for (KeyState key : store.keysOf(u.userId())) {
+                if (key.keyId().equals(revokedKeyId) || key.revoked() || key.keyId().equals(BootstrapAdmin.KEY_ID)) {
+                    continue;
+                }
+                if (!key.expired(now)) {
+                    return true;
+                }
+            }
+            if (u.userId().equals(BootstrapAdmin.USER_ID) && bootstrapTokenConfigured
+                    && !BootstrapAdmin.KEY_ID.equals(revokedKeyId)
+                    && store.key(BootstrapAdmin.KEY_ID).map(k -> !k.revoked()).orElse(true)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private long activeOwnersOtherThan(UUID userId) {

@@ -18,6 +18,8 @@ import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
@@ -28,8 +30,11 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,10 +54,20 @@ import static org.hamcrest.Matchers.startsWith;
  * on the compacted identity topic (never a secret).
  */
 @QuarkusTest
+@TestProfile(IdentityApiTest.OwnIdentityTopic.class)
 @WithTestResource(KafkaTestResource.class)
 @WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IdentityApiTest {
+
+    /**
+     * A profile of its own, so this class gets its own service and broker: its last test revokes the
+     * bootstrap key, which is final, and other classes with the same resources sign in with the
+     * bootstrap token.
+     */
+    public static class OwnIdentityTopic implements QuarkusTestProfile {
+    }
 
     static final String BOOTSTRAP_TOKEN = "test-bootstrap-token";
 
@@ -248,9 +263,64 @@ class IdentityApiTest {
         admin().get("/api/v2/users/" + henry.username()).then().statusCode(200).body("id", equalTo(henry.id().toString()));
     }
 
+    @Test
+    @Order(Integer.MAX_VALUE) // revokes the bootstrap key for good: runs after every other test of the class
+    void noOwnerChangeLeavesEveryActiveOwnerWithoutAWorkingCredential() {
+        List<Map<String, Object>> owners = admin().get("/api/v2/users").then().statusCode(200).extract().jsonPath()
+                .getList("users.findAll { it.role == 'owner' && it.status == 'active' }");
+        for (Map<String, Object> other : owners) {
+            if (!other.get("id").equals(BootstrapAdmin.USER_ID.toString())) {
+                admin().contentType("application/json").body("{\"role\": \"auditor\"}").patch("/api/v2/users/" + other.get("id"))
+                        .then().statusCode(200);
+            }
+        }
+        createUser("ia-alice", "owner");
+        JsonPath aliceKey = admin().post("/api/v2/users/ia-alice/keys").then().statusCode(201).extract().jsonPath();
+        String aliceToken = aliceKey.getString("token");
+        String aliceKeyId = aliceKey.getString("id");
+
+        // while the bootstrap token works, alice may revoke a spare key of her own
+        String spare = as(aliceToken).post("/api/v2/users/me/keys").then().statusCode(201).extract().jsonPath().getString("id");
+        as(aliceToken).delete("/api/v2/users/me/keys/" + spare).then().statusCode(200).body("status", equalTo("revoked"));
+        // and the bootstrap key, since she keeps a working key
+        as(aliceToken).delete("/api/v2/users/admin/keys/bootstrap").then().statusCode(200).body("status", equalTo("revoked"));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> admin().get("/api/v2/users/me").then().statusCode(401));
+
+        // the published admin is still an active owner, but has no way in any more
+        as(aliceToken).contentType("application/json").body("{\"role\": \"member\"}").patch("/api/v2/users/ia-alice")
+                .then().statusCode(409).body("message", equalTo("At least one active owner must keep a working credential."))
+                .body("validations[0].field", equalTo("role"));
+        as(aliceToken).contentType("application/json").body("{\"status\": \"suspended\"}").patch("/api/v2/users/me")
+                .then().statusCode(409).body("validations[0].field", equalTo("status"));
+        as(aliceToken).delete("/api/v2/users/me/keys/" + aliceKeyId).then().statusCode(409)
+                .body("message", equalTo("At least one active owner must keep a working credential."))
+                .body("validations[0].field", equalTo("key_id"));
+        as(aliceToken).get("/api/v2/users/me").then().statusCode(200).body("role", equalTo("owner")).body("status", equalTo("active"));
+        as(aliceToken).get("/api/v2/users/me/keys/" + aliceKeyId).then().statusCode(200).body("status", equalTo("active"));
+        assertThat(kafka.events(Topics.IDENTITY)).noneMatch(e -> e instanceof ApiKeyRevoked r && r.keyId().equals(aliceKeyId));
+
+        // with another owner who holds a key, alice may step down, and that owner may revoke her key
+        createUser("ia-bob", "owner", as(aliceToken));
+        String bobToken = as(aliceToken).post("/api/v2/users/ia-bob/keys").then().statusCode(201).extract().jsonPath().getString("token");
+        as(aliceToken).contentType("application/json").body("{\"role\": \"member\"}").patch("/api/v2/users/ia-alice")
+                .then().statusCode(200).body("role", equalTo("member"));
+        as(bobToken).delete("/api/v2/users/ia-alice/keys/" + aliceKeyId).then().statusCode(200).body("status", equalTo("revoked"));
+        // but not his own last key
+        as(bobToken).delete("/api/v2/users/me/keys/" + ApiKeys.parse(bobToken).orElseThrow().keyId()).then().statusCode(409);
+        as(bobToken).get("/api/v2/users/me").then().statusCode(200).body("role", equalTo("owner"));
+    }
+
     private void createUser(String username, String role) {
-        admin().contentType("application/json").body("{\"username\": \"" + username + "\", \"role\": \"" + role + "\"}")
+        createUser(username, role, admin());
+    }
+
+    private static void createUser(String username, String role, RequestSpecification as) {
+        as.contentType("application/json").body("{\"username\": \"" + username + "\", \"role\": \"" + role + "\"}")
                 .post("/api/v2/users").then().statusCode(201);
+    }
+
+    private static RequestSpecification as(String token) {
+        return given().header("Authorization", "Bearer " + token);
     }
 
     private static RequestSpecification admin() {
