@@ -6,6 +6,7 @@ import io.aibridge.cli.ApiCommand;
 import io.aibridge.cli.json.Json;
 import io.aibridge.cli.options.Checks;
 import io.aibridge.cli.options.OutputOptions.TextOrJson;
+import io.aibridge.cli.text.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -54,7 +55,7 @@ public class UsersCreateCommand extends ApiCommand {
         if (output == TextOrJson.json) {
             printJson(created);
         } else {
-            out().println("Created user " + created.path("username").asText() + ".");
+            out().println("Created user " + Format.oneLine(Format.text(created, "username")) + ".");
             UserText.user(out(), created);
         }
     }

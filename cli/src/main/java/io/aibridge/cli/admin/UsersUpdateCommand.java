@@ -8,6 +8,7 @@ import io.aibridge.cli.http.Params;
 import io.aibridge.cli.json.Json;
 import io.aibridge.cli.options.Checks;
 import io.aibridge.cli.options.OutputOptions.TextOrJson;
+import io.aibridge.cli.text.Format;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -74,7 +75,7 @@ public class UsersUpdateCommand extends ApiCommand {
         if (output == TextOrJson.json) {
             printJson(updated);
         } else {
-            out().println("Updated user " + updated.path("username").asText() + ".");
+            out().println("Updated user " + Format.oneLine(Format.text(updated, "username")) + ".");
             UserText.user(out(), updated);
         }
     }

@@ -3,6 +3,7 @@ package io.aibridge.cli.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.cli.CliException;
 import io.aibridge.cli.ExitCodes;
+import io.aibridge.cli.text.Format;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -63,14 +64,16 @@ public final class ApiException extends CliException {
         return validations;
     }
 
+    /** The server's words are shown escaped ({@link Format#safe}), one line each. */
     private static String render(int status, String message, String detail, List<Validation> validations) {
-        StringBuilder text = new StringBuilder(message).append(" (HTTP ").append(status).append(')');
+        StringBuilder text = new StringBuilder(Format.oneLine(message)).append(" (HTTP ").append(status).append(')');
         // the API repeats a lone validation's text as the detail: print it once
         if (detail != null && !detail.isEmpty() && validations.stream().noneMatch(v -> v.detail().equals(detail))) {
-            text.append('\n').append(detail);
+            text.append('\n').append(Format.oneLine(detail));
         }
         for (Validation v : validations) {
-            text.append("\n  ").append(v.field().isEmpty() ? "" : v.field() + ": ").append(v.detail());
+            text.append("\n  ").append(v.field().isEmpty() ? "" : Format.oneLine(v.field()) + ": ")
+                    .append(Format.oneLine(v.detail()));
         }
         return text.toString();
     }

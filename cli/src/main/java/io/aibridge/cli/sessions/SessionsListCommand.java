@@ -109,8 +109,8 @@ public class SessionsListCommand extends ApiCommand {
         int shown = sessions.size();
         JsonNode last = sessions.get(shown - 1);
         // the initiator too: several users can share a session id, and the id alone is then no cursor
-        String more = shown == limit ? " Next page: --after-session-id " + last.path("id").asText()
-                + " --after-initiator-id " + last.path("initiator").path("id").asText() : "";
+        String more = shown == limit ? " Next page: --after-session-id " + Format.oneLine(Format.text(last, "id"))
+                + " --after-initiator-id " + Format.text(last.path("initiator"), "id") : "";
         out.println();
         out.println(Format.number(shown) + " of " + Format.number(count) + " sessions." + more);
     }

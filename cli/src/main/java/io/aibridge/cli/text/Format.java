@@ -56,7 +56,7 @@ public final class Format {
     public static String time(JsonNode value) {
         Instant t = instant(value);
         if (t == null) {
-            return value == null || value.isNull() ? "" : value.asText();
+            return value == null || value.isNull() ? "" : safe(value.asText());
         }
         return t.truncatedTo(ChronoUnit.SECONDS).toString();
     }
@@ -72,9 +72,45 @@ public final class Format {
         }
     }
 
-    /** Text on one line: line breaks and tabs become spaces, runs of spaces one space. */
+    /**
+     * Text on one line: line breaks, tabs and other white space become spaces, runs of spaces one
+     * space; the remaining control characters are shown escaped ({@link #safe}).
+     */
     public static String oneLine(String text) {
-        return text == null ? "" : text.replaceAll("[\\s\\u0000-\\u001f]+", " ").strip();
+        return text == null ? "" : safe(text.replaceAll("[\\s\\u001c-\\u001f]+", " ").strip());
+    }
+
+    /**
+     * Text from the server made safe for a terminal: every control character but line feed and tab
+     * (C0, DEL, C1) and every bidirectional embedding, override and isolate control is replaced by
+     * a visible escape such as {@code \x1b} or {@code \u202e}, so that recorded text can neither
+     * drive the terminal (an escape sequence may recolour it, clear it or set the clipboard) nor
+     * display in another order than it is stored. CR LF becomes LF. Null is empty.
+     */
+    public static String safe(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder out = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean unsafe = c < 0x20 && c != '\n' && c != '\t' || c >= 0x7f && c <= 0x9f
+                    || c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069;
+            if (!unsafe) {
+                if (out != null) {
+                    out.append(c);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(text.length() + 16).append(text, 0, i);
+            }
+            if (c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n') {
+                continue;
+            }
+            out.append(c <= 0xff ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c));
+        }
+        return out == null ? text : out.toString();
     }
 
     /** At most {@code max} characters, with an ellipsis when cut. */
@@ -93,14 +129,14 @@ public final class Format {
     public static String list(JsonNode array) {
         List<String> values = new ArrayList<>();
         for (JsonNode v : array) {
-            values.add(v.asText());
+            values.add(safe(v.asText()));
         }
         return String.join(", ", values);
     }
 
-    /** A text field; empty when absent. */
+    /** A text field, made {@link #safe} for a terminal; empty when absent. */
     public static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
-        return v == null || v.isNull() ? "" : v.asText();
+        return v == null || v.isNull() ? "" : safe(v.asText());
     }
 }
