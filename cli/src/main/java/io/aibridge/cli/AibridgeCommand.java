@@ -3,6 +3,7 @@ package io.aibridge.cli;
 import io.aibridge.cli.admin.KeysCommand;
 import io.aibridge.cli.admin.UsersCommand;
 import io.aibridge.cli.http.ApiClient;
+import io.aibridge.cli.http.Network;
 import io.aibridge.cli.interceptions.InterceptionsCommand;
 import io.aibridge.cli.sessions.SessionsCommand;
 import io.aibridge.cli.usage.UsageCommand;
@@ -32,6 +33,8 @@ import java.util.Locale;
                 "Environment:",
                 "  AIBRIDGE_URL    the query API (default " + "http://localhost:8081" + ")",
                 "  AIBRIDGE_TOKEN  your API key (aib_...) or the bootstrap token",
+                "  HTTPS_PROXY, HTTP_PROXY, NO_PROXY  the proxy to reach it through",
+                "  AIBRIDGE_CA_FILE  PEM certificates of CAs to trust besides the JDK's",
                 "",
                 "Exit codes: 0 ok; 1 usage error (bad flag or value, nothing was sent);",
                 "            2 error from the server (printed), or it could not be reached."})
@@ -93,7 +96,12 @@ public class AibridgeCommand extends GroupCommand {
         if (timeoutSeconds < 1 || timeoutSeconds > 3600) {
             throw CliException.usage("--timeout must be between 1 and 3600 seconds");
         }
-        return new ApiClient(uri, key, Duration.ofSeconds(timeoutSeconds));
+        Network network = Network.fromEnvironment(io::env);
+        if (scheme.equals("http") && !Network.isLoopback(uri.getHost())) {
+            io.err().println("Warning: the API token is sent unencrypted over http:// to " + uri.getHost()
+                    + "; use an https:// URL (AIBRIDGE_URL or --url).");
+        }
+        return new ApiClient(uri, key, Duration.ofSeconds(timeoutSeconds), network);
     }
 
     /** The command line wired to {@code io}, with AI Bridge's exit codes. */

@@ -49,16 +49,23 @@ public final class ApiClient {
      * @param timeout how long one request may take, answer included
      */
     public ApiClient(URI base, String token, Duration timeout) {
+        this(base, token, timeout, Network.defaults());
+    }
+
+    /** The same, through the proxy and with the trusted CAs that {@code network} names. */
+    public ApiClient(URI base, String token, Duration timeout, Network network) {
         String b = base.toString();
         this.base = b.endsWith("/") ? b.substring(0, b.length() - 1) : b;
         this.token = token;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
                 // a redirect would carry the token to wherever it points: report it instead
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        network.proxy().ifPresent(builder::proxy);
+        network.tls().ifPresent(builder::sslContext);
+        this.http = builder.build();
     }
 
     public String base() {
