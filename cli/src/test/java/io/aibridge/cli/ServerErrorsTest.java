@@ -85,10 +85,10 @@ class ServerErrorsTest {
 
     @Test
     void anUnknownHostIsOneClearLine() {
-        Cli.Result r = new Cli("http://no-such-host.invalid:8081", "t").run("usage");
+        Cli.Result r = new Cli("https://no-such-host.invalid:8081", "t").run("usage");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.stderr()).isEqualTo("Cannot reach AI Bridge at http://no-such-host.invalid:8081: unknown host no-such-host.invalid\n");
+        assertThat(r.stderr()).isEqualTo("Cannot reach AI Bridge at https://no-such-host.invalid:8081: unknown host no-such-host.invalid\n");
     }
 
     @Test

@@ -66,14 +66,14 @@ public final class ApiException extends CliException {
 
     /** The server's words are shown escaped ({@link Format#safe}), one line each. */
     private static String render(int status, String message, String detail, List<Validation> validations) {
-        StringBuilder text = new StringBuilder(Format.oneLine(message)).append(" (HTTP ").append(status).append(')');
+        StringBuilder text = new StringBuilder(Format.flat(message)).append(" (HTTP ").append(status).append(')');
         // the API repeats a lone validation's text as the detail: print it once
         if (detail != null && !detail.isEmpty() && validations.stream().noneMatch(v -> v.detail().equals(detail))) {
-            text.append('\n').append(Format.oneLine(detail));
+            text.append('\n').append(Format.flat(detail));
         }
         for (Validation v : validations) {
-            text.append("\n  ").append(v.field().isEmpty() ? "" : Format.oneLine(v.field()) + ": ")
-                    .append(Format.oneLine(v.detail()));
+            text.append("\n  ").append(v.field().isEmpty() ? "" : Format.flat(v.field()) + ": ")
+                    .append(Format.flat(v.detail()));
         }
         return text.toString();
     }

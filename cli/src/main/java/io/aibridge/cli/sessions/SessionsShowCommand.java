@@ -79,7 +79,7 @@ public class SessionsShowCommand extends ApiCommand {
         }
         for (JsonNode t : threads) {
             out.println();
-            out.println(Format.oneLine("Thread " + Format.text(t, "id") + "  " + span(t) + "  " + Format.text(t, "model") + " ("
+            out.println(Format.flat("Thread " + Format.text(t, "id") + "  " + span(t) + "  " + Format.text(t, "model") + " ("
                     + Format.text(t, "provider") + ", " + Format.text(t, "credential_kind")
                     + (Format.text(t, "credential_hint").isEmpty() ? "" : " " + Format.text(t, "credential_hint")) + ")"));
             if (t.hasNonNull("prompt")) {
@@ -91,13 +91,13 @@ public class SessionsShowCommand extends ApiCommand {
             int step = 0;
             for (JsonNode action : t.path("agentic_actions")) {
                 step++;
-                out.println("  Step " + step + "  " + Format.oneLine(Format.text(action, "model")) + "  "
-                        + tokens(action.path("token_usage")));
+                out.println(Format.flat("  Step " + step + "  " + Format.text(action, "model") + "  "
+                        + tokens(action.path("token_usage"))));
                 for (JsonNode thought : action.path("thinking")) {
                     block(out, "    thinking  ", Format.truncate(Format.text(thought, "text"), PROMPT_CHARS));
                 }
                 for (JsonNode call : action.path("tool_calls")) {
-                    out.println("    tool      " + Format.oneLine(tool(call)));
+                    out.println("    tool      " + Format.flat(tool(call)));
                 }
             }
         }
@@ -139,7 +139,7 @@ public class SessionsShowCommand extends ApiCommand {
                 "cache write " + Format.number(usage.path("cache_write_input_tokens").asLong())));
         for (Iterator<Map.Entry<String, JsonNode>> extra = usage.path("metadata").fields(); extra.hasNext(); ) {
             Map.Entry<String, JsonNode> e = extra.next();
-            parts.add(Format.oneLine(e.getKey().replace('_', ' ')) + " " + Format.number(e.getValue().asLong()));
+            parts.add(Format.flat(e.getKey().replace('_', ' ')) + " " + Format.number(e.getValue().asLong()));
         }
         return String.join("  ", parts);
     }
@@ -152,7 +152,7 @@ public class SessionsShowCommand extends ApiCommand {
     }
 
     private static void label(PrintWriter out, String label, String value) {
-        out.printf("%-8s %s%n", label, Format.oneLine(value));
+        out.printf("%-8s %s%n", label, Format.flat(value));
     }
 
     /** The first line after {@code head}, the others indented under it. */

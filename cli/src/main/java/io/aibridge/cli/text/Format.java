@@ -81,6 +81,14 @@ public final class Format {
     }
 
     /**
+     * Text on one line as it is laid out: {@link #safe}, with each line break or tab a space (runs of
+     * spaces stay, so columns the caller aligned stay aligned).
+     */
+    public static String flat(String text) {
+        return safe(text).replace("\r\n", " ").replace('\n', ' ').replace('\t', ' ');
+    }
+
+    /**
      * Text from the server made safe for a terminal: every control character but line feed and tab
      * (C0, DEL, C1) and every bidirectional embedding, override and isolate control is replaced by
      * a visible escape such as {@code \x1b} or {@code \u202e}, so that recorded text can neither
