@@ -10,8 +10,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URL;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static io.aibridge.proxy.ProxyClient.json;
@@ -217,11 +220,47 @@ class BadInputTest {
     }
 
     @Test
+    void answersABodyOverTheLimitWithoutAValidTokenWith401NotReadingIt() {
+        String huge = "x".repeat(FakeProviderTestResource.MAX_BODY + 1);
+        HttpResponse<String> none = proxy.post(MESSAGES, huge);
+        assertThat(none.statusCode()).as("authenticated before the body is read: not 413").isEqualTo(401);
+        assertAnthropicError(none, "authentication_error", "no authentication key provided");
+        HttpResponse<String> unknown = proxy.post(CHAT, huge, "Authorization", "Bearer aib_unknownkey12_" + "s".repeat(43));
+        assertThat(unknown.statusCode()).isEqualTo(401);
+        assertOpenAiError(unknown, "invalid_api_key", "invalid API key");
+        assertNothingForwarded();
+    }
+
+    @Test
+    void answersACallerWithoutAValidTokenBeforeItSendsItsBody() throws IOException {
+        // only the head of a request that announces a megabyte: the answer cannot have waited for the body
+        try (Socket socket = head(MESSAGES, 1 << 20, "x-api-key", "sk-ant-someone-elses-key")) {
+            String answer = ProxyClient.readUntil(socket.getInputStream(), "}}");
+            assertThat(answer).startsWith("HTTP/1.1 401").contains("authentication_error", "invalid API key");
+        }
+        assertNothingForwarded();
+    }
+
+    @Test
     void requiresATokenOnPassthroughRoutesToo() {
         HttpResponse<String> r = proxy.get("/api/v2/aibridge/openai/v1/models");
         assertThat(r.statusCode()).isEqualTo(401);
         assertOpenAiError(r, "invalid_api_key", "no authentication key provided");
         assertNothingForwarded();
+    }
+
+    /** Sends only the head of a POST that announces {@code length} bytes of JSON. */
+    private Socket head(String path, int length, String... headers) throws IOException {
+        Socket socket = new Socket(proxyUrl.getHost(), proxyUrl.getPort());
+        socket.setSoTimeout(10_000);
+        StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + length + "\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        socket.getOutputStream().write(head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
+        socket.getOutputStream().flush();
+        return socket;
     }
 
     private static void assertAnthropicError(HttpResponse<String> r, String type, String messagePart) {

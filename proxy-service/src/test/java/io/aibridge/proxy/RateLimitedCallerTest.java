@@ -21,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.IntFunction;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * {@code AIBRIDGE_RATE_LIMIT=3}: a caller that sends faster than three requests a second is refused
  * with 429 in its provider's error JSON and {@code Retry-After}, before anything reaches the provider
- * or is recorded; other callers, told apart by token or, without one, by address, keep their own
- * allowance; the OpenAI SDK reports the refusal as a rate limit.
+ * or is recorded; other callers, told apart by API key or, without a valid one, by address, keep their
+ * own allowance; the OpenAI SDK reports the refusal as a rate limit.
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
@@ -60,11 +62,16 @@ class RateLimitedCallerTest {
     }
 
     private Burst burst(int n, String... headers) {
+        return burst(n, i -> headers);
+    }
+
+    /** The same, with the headers of the i-th request. */
+    private Burst burst(int n, IntFunction<String[]> headers) {
         String request = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString();
         List<HttpResponse<String>> responses = new ArrayList<>();
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
-            responses.add(proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), request, headers));
+            responses.add(proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), request, headers.apply(i)));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Burst(responses, (int) Math.ceil(seconds * RATE));
@@ -93,15 +100,25 @@ class RateLimitedCallerTest {
     }
 
     @Test
-    void callersAreToldApartByTokenAndWithoutOneByAddress() {
+    void callersAreToldApartByKeyAndWithoutAValidOneByAddress() {
         assertThat(burst(8, "x-api-key", TOKEN).count(429)).isPositive();
 
-        Burst otherToken = burst(2, "x-api-key", "another-callers-token-0123456789");
-        assertThat(otherToken.count(401)).as("another token has its own allowance (and is then not a bridge key)").isEqualTo(2);
-
         Burst noToken = burst(8);
-        assertThat(noToken.count(401)).as("no token: the client address's allowance").isBetween((long) RATE, (long) RATE + noToken.refilled());
+        assertThat(noToken.count(401)).as("no token: the client address's allowance, not the key's")
+                .isBetween((long) RATE, (long) RATE + noToken.refilled());
         assertThat(noToken.count(429)).isPositive();
+    }
+
+    @Test
+    void aNewMadeUpTokenPerRequestDoesNotEscapeTheAddresssAllowance() {
+        Burst junk = burst(8, i -> new String[] {"x-api-key", "made-up-token-" + UUID.randomUUID()});
+        assertThat(junk.count(401) + junk.count(429)).isEqualTo(8);
+        assertThat(junk.count(401)).as("tokens that are not bridge keys count against the address")
+                .isBetween((long) RATE, (long) RATE + junk.refilled());
+        HttpResponse<String> refused = junk.responses().stream().filter(r -> r.statusCode() == 429).findFirst().orElseThrow();
+        assertThat(ProxyClient.json(refused.body()).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(ProxyClient.json(refused.body()).path("error").path("message").asText()).contains("without a valid API key");
+        assertThat(FakeProviderTestResource.fake().requests()).isEmpty();
     }
 
     @Test

@@ -25,6 +25,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class CallerCredentials {
 
+    /** What authenticating a request found: the {@link Caller}, or the {@link Refusal} to answer. */
+    public sealed interface Outcome permits Caller, Refusal {
+    }
+
     /**
      * The authenticated caller and the upstream credential.
      *
@@ -32,12 +36,37 @@ public class CallerCredentials {
      * @param keys       the configured keys this request walks when it is sent with them; {@link ProviderKeys.Walk#NONE}
      *                   when it carries the caller's own credential or goes to Bedrock
      */
-    public record Caller(Authentication authentication, UpstreamCredential credential, ProviderKeys.Walk keys) {
+    public record Caller(Authentication authentication, UpstreamCredential credential, ProviderKeys.Walk keys) implements Outcome {
+    }
+
+    /**
+     * A caller turned away: 401/403, or 503 with {@code Retry-After} while the keys are still being loaded.
+     *
+     * @param retryAfterSeconds 0: no {@code Retry-After}
+     */
+    public record Refusal(int status, String message, String openAiCode, int retryAfterSeconds) implements Outcome {
+
+        /** Answers it in the provider's error JSON. */
+        public void send(HttpServerResponse response, ProviderType provider) {
+            if (retryAfterSeconds > 0) {
+                ProviderErrors.sendRetryLater(response, provider, status, retryAfterSeconds, message, openAiCode);
+            } else {
+                ProviderErrors.send(response, provider, status, message, openAiCode);
+            }
+        }
     }
 
     /** What a Copilot request lacks when it does not carry both tokens (the reference answers 500; it is the caller's to fix). */
     static final String COPILOT_NEEDS_BOTH = "GitHub Copilot through AI Bridge needs two tokens: your AI Bridge key in "
             + UpstreamCredential.GOVERNANCE_HEADER + " and your GitHub Copilot token in Authorization: Bearer";
+    private static final Refusal COPILOT_WITHOUT_BOTH = new Refusal(401, COPILOT_NEEDS_BOTH, "invalid_api_key", 0);
+    private static final Refusal COPILOT_WITHOUT_BYOK = new Refusal(403, "GitHub Copilot through AI Bridge needs Bring Your Own Key "
+            + "(BYOK) mode, which is not enabled. Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true.", "byok_disabled", 0);
+    private static final Refusal BYOK_DISABLED = new Refusal(403, "Bring Your Own Key (BYOK) mode is not enabled. "
+            + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true, or send your AI Bridge key as the API key.", "byok_disabled", 0);
+    // a starting proxy has not read every key yet: "try again" (SDKs and agents retry a 503), never "your key is invalid"
+    private static final Refusal IDENTITY_LOADING = new Refusal(503,
+            "AI Bridge is starting and has not loaded its API keys yet; retry in a moment", "identity_loading", 1);
 
     private final IdentityService identity;
     private final boolean allowByok;
@@ -47,39 +76,32 @@ public class CallerCredentials {
         this.allowByok = config.allowByok();
     }
 
-    /** The caller, or null after answering 401/403 (503 while the keys are still being loaded) in the provider's error shape. */
-    public Caller authenticate(HttpServerRequest request, HttpServerResponse response, ProviderInstance instance) {
+    /**
+     * Authenticates the request from its headers alone (no body needed) and picks the upstream
+     * credential: the caller, or why it is refused. Nothing is answered here.
+     */
+    public Outcome authenticate(HttpServerRequest request, ProviderInstance instance) {
         ProviderType provider = instance.type();
         String governance = request.getHeader(UpstreamCredential.GOVERNANCE_HEADER);
         boolean byok = governance != null && !governance.isBlank();
         if (provider == ProviderType.COPILOT && (!byok || !allowByok)) {
             // Copilot is always called with the caller's own token, so the bridge token has to travel beside it
-            ProviderErrors.send(response, provider, allowByok ? 401 : 403, allowByok ? COPILOT_NEEDS_BOTH
-                    : "GitHub Copilot through AI Bridge needs Bring Your Own Key (BYOK) mode, which is not enabled. "
-                    + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true.", allowByok ? "invalid_api_key" : "byok_disabled");
-            return null;
+            return allowByok ? COPILOT_WITHOUT_BOTH : COPILOT_WITHOUT_BYOK;
         }
         if (byok && instance.isBedrock()) {
-            ProviderErrors.send(response, provider, 403, "Bring Your Own Key (BYOK) is not possible on " + instance.name()
+            return new Refusal(403, "Bring Your Own Key (BYOK) is not possible on " + instance.name()
                     + ": it calls Claude on AWS Bedrock with AI Bridge's AWS credentials. Send your AI Bridge key as the API key "
-                    + "instead of " + UpstreamCredential.GOVERNANCE_HEADER + ".", "byok_not_supported");
-            return null;
+                    + "instead of " + UpstreamCredential.GOVERNANCE_HEADER + ".", "byok_not_supported", 0);
         }
         if (byok && !allowByok) {
-            ProviderErrors.send(response, provider, 403, "Bring Your Own Key (BYOK) mode is not enabled. "
-                    + "Ask an administrator to set AIBRIDGE_ALLOW_BYOK=true, or send your AI Bridge key as the API key.", "byok_disabled");
-            return null;
+            return BYOK_DISABLED;
         }
         Authentication auth = byok ? identity.authenticateToken(governance) : identity.authenticate(request::getHeader);
         if (!auth.authenticated() && !identity.ready() && (byok || identity.hasToken(request::getHeader))) {
-            // a starting proxy has not read every key yet: "try again" (SDKs and agents retry a 503), never "your key is invalid"
-            ProviderErrors.sendRetryLater(response, provider, 503, 1, "AI Bridge is starting and has not loaded its API keys yet; retry in a moment",
-                    "identity_loading");
-            return null;
+            return IDENTITY_LOADING;
         }
         if (!auth.authenticated()) {
-            ProviderErrors.send(response, provider, 401, "AI Bridge: " + auth.failure(), "invalid_api_key");
-            return null;
+            return new Refusal(401, "AI Bridge: " + auth.failure(), "invalid_api_key", 0);
         }
         ProviderKeys.Walk keys = ProviderKeys.Walk.NONE;
         UpstreamCredential credential = instance.isBedrock() ? bedrockCredential(instance)
@@ -89,8 +111,7 @@ public class CallerCredentials {
             credential = keys.credential();
         }
         if (provider == ProviderType.COPILOT && credential.kind() != CredentialKind.BYOK) {
-            ProviderErrors.send(response, provider, 401, COPILOT_NEEDS_BOTH, "invalid_api_key");
-            return null;
+            return COPILOT_WITHOUT_BOTH;
         }
         return new Caller(auth, credential, keys);
     }

@@ -40,7 +40,7 @@ import java.util.Locale;
 import java.util.UUID;
 
 /**
- * Handles a request on a bridged route: authenticates it, validates the body, reads what is
+ * Handles a request on a bridged route, its caller authenticated: validates the body, reads what is
  * recorded from it, emits the interception's start, and hands the upstream exchange to a
  * {@link Relay}. Every refusal is answered in the provider's error JSON, before any event. Spans
  * start once the caller is authenticated ({@code Intercept}, {@code Intercept.CreateInterceptor}).
@@ -52,7 +52,6 @@ public class BridgeHandler {
     /** Spliced into a streamed Chat request that does not ask for usage itself ({@link #withUsageRequested}). */
     private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true},".getBytes(StandardCharsets.UTF_8);
 
-    private final CallerCredentials credentials;
     private final UpstreamClient upstream;
     private final EventPublisher publisher;
     private final ProxyMetrics metrics;
@@ -61,9 +60,8 @@ public class BridgeHandler {
     private final InterceptionTracing tracing;
     private final CircuitBreakers breakers;
 
-    public BridgeHandler(CallerCredentials credentials, UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
+    public BridgeHandler(UpstreamClient upstream, EventPublisher publisher, ProxyMetrics metrics,
                          ProxyConfig config, ToolInjection injection, InterceptionTracing tracing, CircuitBreakers breakers) {
-        this.credentials = credentials;
         this.upstream = upstream;
         this.publisher = publisher;
         this.metrics = metrics;
@@ -73,17 +71,14 @@ public class BridgeHandler {
         this.breakers = breakers;
     }
 
-    public void handle(RoutingContext ctx, ProviderInstance instance, BridgedRoute route) {
+    /** @param caller authenticated (and its rate checked) by {@code ProxyRoutes} before the body was read */
+    public void handle(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller caller) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = instance.type();
         if (request.method() != HttpMethod.POST) {
             ctx.response().putHeader("Allow", "POST");
             ProviderErrors.send(ctx.response(), provider, 405, request.method().name() + " is not supported on "
                     + route.route(instance.type()) + "; use POST", "method_not_allowed");
-            return;
-        }
-        CallerCredentials.Caller caller = credentials.authenticate(request, ctx.response(), instance);
-        if (caller == null) {
             return;
         }
         InterceptionTrace trace = tracing.intercept(provider, instance.isBedrock(), ctx.normalizedPath(),

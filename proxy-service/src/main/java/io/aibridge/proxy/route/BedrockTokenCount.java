@@ -2,7 +2,6 @@ package io.aibridge.proxy.route;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.bedrock.BedrockErrors;
 import io.aibridge.proxy.bedrock.BedrockRequest;
 import io.aibridge.proxy.bedrock.BedrockSettings;
@@ -39,26 +38,22 @@ public class BedrockTokenCount {
     /** The Anthropic path this answers. */
     public static final String PATH = "/v1/messages/count_tokens";
 
-    private final CallerCredentials credentials;
     private final UpstreamClient upstream;
     private final ProxyMetrics metrics;
     private final InterceptionTracing tracing;
 
-    public BedrockTokenCount(CallerCredentials credentials, UpstreamClient upstream, ProxyMetrics metrics, InterceptionTracing tracing) {
-        this.credentials = credentials;
+    public BedrockTokenCount(UpstreamClient upstream, ProxyMetrics metrics, InterceptionTracing tracing) {
         this.upstream = upstream;
         this.metrics = metrics;
         this.tracing = tracing;
     }
 
+    /** A request whose caller {@link ProxyRoutes} has authenticated. */
     public void handle(RoutingContext ctx, ProviderInstance instance, String route) {
         HttpServerResponse out = ctx.response();
         if (ctx.request().method() != HttpMethod.POST) {
             ProviderErrors.send(out, instance.type(), 405, ctx.request().method().name() + " is not supported on " + PATH + "; use POST",
                     "method_not_allowed");
-            return;
-        }
-        if (credentials.authenticate(ctx.request(), out, instance) == null) {
             return;
         }
         metrics.passthrough(instance.name(), route, HttpMethod.POST.name());

@@ -63,17 +63,15 @@ public class PassthroughHandler {
         }
     }
 
-    private final CallerCredentials credentials;
     private final UpstreamClient upstream;
     private final ProxyMetrics metrics;
     private final boolean sendActorHeaders;
     private final InterceptionTracing tracing;
 
-    public PassthroughHandler(CallerCredentials credentials, UpstreamClient upstream, ProxyMetrics metrics,
+    public PassthroughHandler(UpstreamClient upstream, ProxyMetrics metrics,
                               io.aibridge.proxy.config.ProxyConfig config, InterceptionTracing tracing) {
         this.tracing = tracing;
         this.sendActorHeaders = config.sendActorHeaders();
-        this.credentials = credentials;
         this.upstream = upstream;
         this.metrics = metrics;
     }
@@ -98,15 +96,12 @@ public class PassthroughHandler {
 
     /**
      * @param path  the path after the provider prefix
-     * @param route the metric label ({@link #routeLabel})
+     * @param route  the metric label ({@link #routeLabel})
+     * @param caller authenticated by {@link ProxyRoutes} before the body was read
      */
-    public void handle(RoutingContext ctx, ProviderInstance instance, String path, String route) {
+    public void handle(RoutingContext ctx, ProviderInstance instance, String path, String route, CallerCredentials.Caller caller) {
         HttpServerRequest request = ctx.request();
         HttpServerResponse out = ctx.response();
-        CallerCredentials.Caller caller = credentials.authenticate(request, out, instance);
-        if (caller == null) {
-            return;
-        }
         metrics.passthrough(instance.name(), route, request.method().name());
         MultiMap headers = ForwardedHeaders.upstream(request.headers(), caller.credential());
         if (sendActorHeaders) {

@@ -1,7 +1,9 @@
 package io.aibridge.proxy.route;
 
+import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.interception.BridgeHandler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -27,22 +29,24 @@ public class ProxyRoutes {
     private final CapacityLimit capacity;
     private final RateLimit rateLimit;
     private final Providers providers;
+    private final CallerCredentials credentials;
     private final long maxBody;
 
     public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, BedrockTokenCount bedrockTokenCount, CapacityLimit capacity,
-                       RateLimit rateLimit, Providers providers, ProxyConfig config) {
+                       RateLimit rateLimit, Providers providers, CallerCredentials credentials, ProxyConfig config) {
         this.bedrockTokenCount = bedrockTokenCount;
         this.providers = providers;
         this.bridge = bridge;
         this.passthrough = passthrough;
         this.capacity = capacity;
         this.rateLimit = rateLimit;
+        this.credentials = credentials;
         this.maxBody = config.maxRequestBody().asLongValue();
     }
 
     void register(@Observes Router router) {
-        // first, in a route of its own before the body is read: a replica at capacity, or a caller over its
-        // rate, is refused without buffering anything
+        // first, in a route of its own before a byte of the body is read: a replica at capacity, a caller without a
+        // valid key, or one over its rate, is refused without buffering anything
         router.route(BASE + "/*").handler(this::admit);
         router.route(BASE + "/*")
                 .handler(BodyHandler.create(false).setBodyLimit(maxBody).setHandleFileUploads(false)
@@ -51,37 +55,59 @@ public class ProxyRoutes {
                 .failureHandler(this::failure);
     }
 
-    /** The reference's order: the replica's capacity first, then the caller's rate. */
+    /**
+     * From the headers alone: the replica's capacity first (the reference's order), then the provider
+     * instance, then the caller's key, then its rate. The refused pay for nothing more; a caller without
+     * a valid key counts against its address's rate, so made-up tokens do not each get a fresh allowance.
+     * The admitted caller is kept for {@link #dispatch}.
+     */
     private void admit(RoutingContext ctx) {
+        String afterBase = ctx.normalizedPath().substring(BASE.length());
+        ProviderInstance instance = providers.of(afterBase);
+        ProviderType provider = instance == null ? ProviderType.OPENAI : instance.type();
         if (!capacity.admit(ctx)) {
-            ProviderErrors.sendRetryLater(ctx.response(), providerOf(ctx), 503, CapacityLimit.RETRY_AFTER_SECONDS,
+            ProviderErrors.sendRetryLater(ctx.response(), provider, 503, CapacityLimit.RETRY_AFTER_SECONDS,
                     CapacityLimit.MESSAGE, "service_unavailable");
-        } else if (!rateLimit.admit(ctx.request())) {
-            ProviderErrors.sendRetryLater(ctx.response(), providerOf(ctx), 429, RateLimit.RETRY_AFTER_SECONDS,
-                    "AI Bridge: more than " + rateLimit.rate() + " requests per second from this API key; retry in a second",
-                    "rate_limit_exceeded");
-        } else {
-            ctx.next();
+            return;
         }
+        if (instance == null || !underPrefix(afterBase, instance.prefix())) {
+            notFound(ctx, provider);
+            return;
+        }
+        HttpServerRequest request = ctx.request();
+        CallerCredentials.Outcome outcome = credentials.authenticate(request, instance);
+        if (outcome instanceof CallerCredentials.Refusal refusal) {
+            if (rateLimit.admitAddress(request)) {
+                refusal.send(ctx.response(), provider);
+            } else {
+                overTheRate(ctx, provider, "this address without a valid API key");
+            }
+            return;
+        }
+        CallerCredentials.Caller caller = (CallerCredentials.Caller) outcome;
+        if (!rateLimit.admitKey(caller.authentication().principal().apiKeyId())) {
+            overTheRate(ctx, provider, "this API key");
+            return;
+        }
+        ctx.put(Admission.KEY, new Admission(instance, caller));
+        ctx.next();
     }
 
-    /** {@code BASE/<provider name><rest>}: a bridged route, an allowed passthrough, or 404 in the provider's error JSON. */
+    private void overTheRate(RoutingContext ctx, ProviderType provider, String from) {
+        ProviderErrors.sendRetryLater(ctx.response(), provider, 429, RateLimit.RETRY_AFTER_SECONDS,
+                "AI Bridge: more than " + rateLimit.rate() + " requests per second from " + from + "; retry in a second",
+                "rate_limit_exceeded");
+    }
+
+    /** {@code BASE/<provider name><rest>}, body read: a bridged route, an allowed passthrough, or 404 in the provider's error JSON. */
     private void dispatch(RoutingContext ctx) {
-        String afterBase = ctx.normalizedPath().substring(BASE.length());
-        ProviderInstance provider = providers.of(afterBase);
-        if (provider == null) {
-            notFound(ctx, ProviderType.OPENAI);
-            return;
-        }
-        String prefix = provider.prefix();
-        if (!afterBase.startsWith(prefix + "/")) {
-            notFound(ctx, provider.type());
-            return;
-        }
-        String rest = afterBase.substring(prefix.length());
+        Admission admission = ctx.get(Admission.KEY);
+        ProviderInstance provider = admission.instance;
+        CallerCredentials.Caller caller = admission.caller;
+        String rest = ctx.normalizedPath().substring(BASE.length() + provider.prefix().length());
         BridgedRoute route = BridgedRoute.of(provider.type(), rest);
         if (route != null) {
-            bridge.handle(ctx, provider, route);
+            bridge.handle(ctx, provider, route, caller);
         } else if (provider.isBedrock() && rest.equals(BedrockTokenCount.PATH)) {
             bedrockTokenCount.handle(ctx, provider, provider.route(rest));
         } else if (PassthroughHandler.allowed(provider.type(), rest) && provider.isBedrock()) {
@@ -90,10 +116,14 @@ public class ProxyRoutes {
                     + provider.name() + ", which calls Claude on AWS Bedrock; only /v1/messages and " + BedrockTokenCount.PATH + " are",
                     "unknown_url");
         } else if (PassthroughHandler.allowed(provider.type(), rest)) {
-            passthrough.handle(ctx, provider, rest, provider.route(PassthroughHandler.routeLabel(provider.type(), rest)));
+            passthrough.handle(ctx, provider, rest, provider.route(PassthroughHandler.routeLabel(provider.type(), rest)), caller);
         } else {
             notFound(ctx, provider.type());
         }
+    }
+
+    private static boolean underPrefix(String afterBase, String prefix) {
+        return afterBase.length() > prefix.length() && afterBase.startsWith(prefix) && afterBase.charAt(prefix.length()) == '/';
     }
 
     private static void notFound(RoutingContext ctx, ProviderType provider) {

@@ -1,9 +1,6 @@
 package io.aibridge.proxy.route;
 
-import io.aibridge.identity.ApiKeys;
-import io.aibridge.identity.TokenHeaders;
 import io.aibridge.proxy.config.ProxyConfig;
-import io.aibridge.proxy.upstream.UpstreamCredential;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -22,10 +19,11 @@ import java.util.function.LongSupplier;
 
 /**
  * The per-caller request rate of this replica ({@code AIBRIDGE_RATE_LIMIT}, the reference's setting:
- * requests per second per bridge token, the client IP for a request without one; 0 = off). Each
- * caller has a token bucket that holds one second's worth of requests and refills at the rate, so
- * a caller may burst up to the rate and then keeps to it, with no burst of twice the rate where
- * two fixed windows meet. Callers are told apart by the SHA-256 of their token: no token is kept.
+ * requests per second per API key, checked once the caller is authenticated; a caller without a
+ * valid key counts against its client IP; 0 = off). Each caller has a token bucket that holds one
+ * second's worth of requests and refills at the rate, so a caller may burst up to the rate and then
+ * keeps to it, with no burst of twice the rate where two fixed windows meet. Callers are told apart
+ * by their key's id (the BYOK governance token's key when present): no token is kept.
  */
 @Startup // its metrics exist, and a bad setting stops the service, before the first request
 @ApplicationScoped
@@ -77,9 +75,18 @@ public class RateLimit {
         this.sweeper = rate > 0 && vertx != null ? vertx.setPeriodic(10_000, id -> sweep()) : -1;
     }
 
-    /** Whether the request may go on; false (and counted) when its caller is over the rate. */
-    public boolean admit(HttpServerRequest request) {
-        return rate == 0 || admit(callerOf(request));
+    /** Whether an authenticated caller's request may go on; false (and counted) when its API key is over the rate. */
+    public boolean admitKey(String apiKeyId) {
+        return rate == 0 || admit(apiKeyId);
+    }
+
+    /**
+     * Whether a refused caller's request may be answered with its refusal (401, 403, ...); false (and
+     * counted) when its address is over the rate. Every token that is not a bridge key counts against
+     * the address, so a new made-up token per request does not make a new caller.
+     */
+    public boolean admitAddress(HttpServerRequest request) {
+        return rate == 0 || admit("ip " + (request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress()));
     }
 
     boolean admit(String caller) {
@@ -95,16 +102,6 @@ public class RateLimit {
         }
         refused.increment();
         return false;
-    }
-
-    /** The caller: the bridge token's hash (the BYOK header's when present), else the client's address. */
-    static String callerOf(HttpServerRequest request) {
-        String governance = request.getHeader(UpstreamCredential.GOVERNANCE_HEADER);
-        String token = governance != null && !governance.isBlank() ? governance.trim() : TokenHeaders.token(request::getHeader);
-        if (token != null) {
-            return ApiKeys.sha256Hex(token);
-        }
-        return "ip " + (request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress());
     }
 
     /** Requests per second per caller; 0 = no limit. */
