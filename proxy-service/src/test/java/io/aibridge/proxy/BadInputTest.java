@@ -242,6 +242,22 @@ class BadInputTest {
     }
 
     @Test
+    void answersExpect100ContinueOnlyOnceTheCallerIsAuthenticated() throws IOException {
+        try (Socket refused = head(CHAT, 1 << 20, "Expect", "100-continue")) {
+            String answer = ProxyClient.readUntil(refused.getInputStream(), "}}");
+            assertThat(answer).as("a final answer instead of 100 Continue: the client need not send its body")
+                    .startsWith("HTTP/1.1 401").doesNotContain("100 Continue").contains("invalid_api_key");
+        }
+        byte[] body = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString().getBytes(StandardCharsets.UTF_8);
+        try (Socket admitted = head(MESSAGES, body.length, "Expect", "100-continue", "x-api-key", TOKEN)) {
+            assertThat(ProxyClient.readUntil(admitted.getInputStream(), "\r\n\r\n")).startsWith("HTTP/1.1 100 Continue");
+            admitted.getOutputStream().write(body);
+            admitted.getOutputStream().flush();
+            assertThat(ProxyClient.readUntil(admitted.getInputStream(), "\r\n\r\n")).startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
     void requiresATokenOnPassthroughRoutesToo() {
         HttpResponse<String> r = proxy.get("/api/v2/aibridge/openai/v1/models");
         assertThat(r.statusCode()).isEqualTo(401);

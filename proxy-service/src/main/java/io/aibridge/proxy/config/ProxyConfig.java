@@ -53,6 +53,14 @@ public interface ProxyConfig {
     MemorySize maxRequestBody();
 
     /**
+     * How long an admitted request on a provider route has to send its whole body, counted from its
+     * headers; one that is slower gets 408 in the provider's error JSON, its connection is closed and
+     * its place ({@link #maxConcurrency()}) is given back. 0: no deadline.
+     */
+    @WithDefault("60s")
+    Duration requestBodyTimeout();
+
+    /**
      * Bring your own key: a caller that sends its bridge token in {@code X-Coder-AI-Governance-Token}
      * may use its own provider credential ({@code Authorization} / {@code X-Api-Key}) upstream.
      */

@@ -22,7 +22,7 @@ public final class ProviderErrors {
             case 404 -> "not_found_error";
             case 413 -> "request_too_large";
             case 429 -> "rate_limit_error";
-            case 504 -> "timeout_error";
+            case 408, 504 -> "timeout_error";
             case 529, 503 -> "overloaded_error";
             default -> status >= 500 ? "api_error" : "invalid_request_error";
         };

@@ -3,6 +3,7 @@ package io.aibridge.proxy.route;
 import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.interception.BridgeHandler;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -31,6 +32,8 @@ public class ProxyRoutes {
     private final Providers providers;
     private final CallerCredentials credentials;
     private final long maxBody;
+    private final long bodyTimeoutMillis;
+    private final String bodyTimeoutMessage;
 
     public ProxyRoutes(BridgeHandler bridge, PassthroughHandler passthrough, BedrockTokenCount bedrockTokenCount, CapacityLimit capacity,
                        RateLimit rateLimit, Providers providers, CallerCredentials credentials, ProxyConfig config) {
@@ -42,11 +45,18 @@ public class ProxyRoutes {
         this.rateLimit = rateLimit;
         this.credentials = credentials;
         this.maxBody = config.maxRequestBody().asLongValue();
+        this.bodyTimeoutMillis = config.requestBodyTimeout().toMillis();
+        if (bodyTimeoutMillis < 0) {
+            throw new IllegalArgumentException("AIBRIDGE_REQUEST_BODY_TIMEOUT must be 0 (no deadline) or a duration, not "
+                    + config.requestBodyTimeout());
+        }
+        this.bodyTimeoutMessage = "AI Bridge: the request body did not arrive within "
+                + (bodyTimeoutMillis % 1000 == 0 ? bodyTimeoutMillis / 1000 + " s" : bodyTimeoutMillis + " ms");
     }
 
     void register(@Observes Router router) {
-        // first, in a route of its own before a byte of the body is read: a replica at capacity, a caller without a
-        // valid key, or one over its rate, is refused without buffering anything
+        // first, in a route of its own before a byte of the body is read (or Expect: 100-continue answered): a replica
+        // at capacity, a caller without a valid key, or one over its rate, is refused without buffering anything
         router.route(BASE + "/*").handler(this::admit);
         router.route(BASE + "/*")
                 .handler(BodyHandler.create(false).setBodyLimit(maxBody).setHandleFileUploads(false)
@@ -59,7 +69,7 @@ public class ProxyRoutes {
      * From the headers alone: the replica's capacity first (the reference's order), then the provider
      * instance, then the caller's key, then its rate. The refused pay for nothing more; a caller without
      * a valid key counts against its address's rate, so made-up tokens do not each get a fresh allowance.
-     * The admitted caller is kept for {@link #dispatch}.
+     * The admitted caller is kept for {@link #dispatch}, and the deadline for the body starts.
      */
     private void admit(RoutingContext ctx) {
         String afterBase = ctx.normalizedPath().substring(BASE.length());
@@ -89,7 +99,9 @@ public class ProxyRoutes {
             overTheRate(ctx, provider, "this API key");
             return;
         }
-        ctx.put(Admission.KEY, new Admission(instance, caller));
+        Admission admission = new Admission(ctx, instance, caller);
+        ctx.put(Admission.KEY, admission);
+        admission.startDeadline(bodyTimeoutMillis, bodyTimeoutMessage);
         ctx.next();
     }
 
@@ -102,6 +114,9 @@ public class ProxyRoutes {
     /** {@code BASE/<provider name><rest>}, body read: a bridged route, an allowed passthrough, or 404 in the provider's error JSON. */
     private void dispatch(RoutingContext ctx) {
         Admission admission = ctx.get(Admission.KEY);
+        if (!admission.bodyRead()) {
+            return; // too late: answered 408
+        }
         ProviderInstance provider = admission.instance;
         CallerCredentials.Caller caller = admission.caller;
         String rest = ctx.normalizedPath().substring(BASE.length() + provider.prefix().length());
@@ -143,6 +158,9 @@ public class ProxyRoutes {
             ProviderErrors.send(ctx.response(), provider, 413,
                     "the request body is larger than the limit of " + maxBody + " bytes", "request_too_large");
             return;
+        }
+        if (ctx.failure() instanceof HttpClosedException) {
+            return; // the client went away, or was answered 408, before its body was complete: no one to answer
         }
         if (ctx.failure() != null) {
             LOG.errorf(ctx.failure(), "unexpected error on %s %s", ctx.request().method(), ctx.request().path());
