@@ -869,6 +869,14 @@ class HelmChartTest {
     }
 
     @Test
+    void theProxysRequestBodyDeadlineIsSixtySecondsUnlessItsValueSaysOtherwise() {
+        assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").path("data").path("AIBRIDGE_REQUEST_BODY_TIMEOUT").asText())
+                .isEqualTo("60s");
+        assertThat(RenderedChart.render("slow uploads", null, Map.of("proxy.requestBodyTimeout", "5m"))
+                .get("ConfigMap", PREFIX + "proxy-service").path("data").path("AIBRIDGE_REQUEST_BODY_TIMEOUT").asText()).isEqualTo("5m");
+    }
+
+    @Test
     void quietAnthropicStreamsArePingedEveryTenSecondsUnlessTheValueSaysOtherwise() {
         assertThat(defaults.get("ConfigMap", PREFIX + "proxy-service").path("data").path("AIBRIDGE_STREAM_KEEP_ALIVE").asText())
                 .isEqualTo("10s");
@@ -957,6 +965,7 @@ class HelmChartTest {
                 Arguments.of("a negative proxy capacity", Map.of("proxy.maxConcurrency", -1), "maxConcurrency"),
                 Arguments.of("a rate limit that is not a whole number", Map.of("proxy.rateLimit", 2.5), "rateLimit"),
                 Arguments.of("a keep-alive without a unit", Map.of("proxy.streamKeepAlive", "10"), "streamKeepAlive"),
+                Arguments.of("a request body deadline in words", Map.of("proxy.requestBodyTimeout", "one minute"), "requestBodyTimeout"),
                 Arguments.of("an identity snapshot age in words", Map.of("proxy.spool.identitySnapshotMaxAge", "one day"),
                         "identitySnapshotMaxAge"),
                 Arguments.of("an identity snapshot wait without a unit", Map.of("proxy.spool.identitySnapshotAfter", "5"),
