@@ -84,9 +84,9 @@ public interface ProxyConfig {
     int maxConcurrency();
 
     /**
-     * Requests per second one caller may send to this replica (per bridge token, or per client IP
-     * for a request without one), with bursts of as many; one more gets 429 in the provider's error
-     * JSON and {@code Retry-After}. 0: no limit.
+     * Requests per second one caller may send to this replica (per authenticated API key, or per
+     * client IP for a request without a valid one), with bursts of as many; one more gets 429 in the
+     * provider's error JSON and {@code Retry-After}. 0: no limit.
      */
     @WithDefault("0")
     int rateLimit();
