@@ -6,6 +6,7 @@ import io.aibridge.events.Role;
 import io.aibridge.events.Topics;
 import io.aibridge.events.UserStatus;
 import io.aibridge.events.UserUpserted;
+import io.aibridge.recorder.identity.IdentityWriter;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -40,6 +41,9 @@ class IdentityRecordingTest {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    IdentityWriter identityWriter;
 
     private RecorderKafka kafka;
     private Rows rows;
@@ -140,6 +144,24 @@ class IdentityRecordingTest {
         kafka.awaitConsumed("aibridge-recorder", Topics.IDENTITY);
         assertThat(keys(keyId)).singleElement().satisfies(row -> assertThat(row).containsEntry("secret_hash", noSecret)
                 .containsEntry("created_at", "2026-11-01T09:00:00Z").containsEntry("name", "bootstrap token"));
+    }
+
+    @Test
+    void aZeroHashWinsOverAnotherHashOfTheSameKeyInOneBatch() throws Exception {
+        // A fresh consumer of the compacted topic may get both creations of the bootstrap key in one poll.
+        UUID owner = UUID.randomUUID();
+        String keyId = keyId();
+        String noSecret = "0".repeat(64);
+        identityWriter.write(List.of(
+                new ApiKeyCreated(UUID.randomUUID(), keyId, owner, "bootstrap token", HASH, CREATED, null),
+                new ApiKeyCreated(UUID.randomUUID(), keyId, owner, "bootstrap token", noSecret, CREATED, null)));
+        assertThat(keys(keyId)).singleElement().satisfies(row -> assertThat(row).containsEntry("secret_hash", noSecret));
+
+        String other = keyId();
+        identityWriter.write(List.of(
+                new ApiKeyCreated(UUID.randomUUID(), other, owner, "bootstrap token", noSecret, CREATED, null),
+                new ApiKeyCreated(UUID.randomUUID(), other, owner, "bootstrap token", HASH, CREATED, null)));
+        assertThat(keys(other)).singleElement().satisfies(row -> assertThat(row).containsEntry("secret_hash", noSecret));
     }
 
     private List<Map<String, String>> users(UUID id) {

@@ -64,6 +64,9 @@ public class IdentityWriter implements EventWriter<IdentityEvent> {
             WHERE k.revoked_at IS NULL OR k.revoked_at > excluded.revoked_at
             """;
 
+    /** The hash of no secret, on the {@code bootstrap} key's creation: it replaces any other hash of the key. */
+    static final String NO_SECRET_HASH = "0".repeat(64);
+
     private final DataSource dataSource;
 
     public IdentityWriter(DataSource dataSource) {
@@ -80,7 +83,9 @@ public class IdentityWriter implements EventWriter<IdentityEvent> {
             if (event instanceof UserUpserted user) {
                 users.merge(user.userId(), user, (a, b) -> b.updatedAt().isAfter(a.updatedAt()) ? b : a);
             } else if (event instanceof ApiKeyCreated key) {
-                created.putIfAbsent(key.keyId(), key);
+                // the first creation wins, except that a zero hash replaces any other (as across batches)
+                created.merge(key.keyId(), key, (a, b) -> NO_SECRET_HASH.equals(b.secretHash())
+                        && !NO_SECRET_HASH.equals(a.secretHash()) ? b : a);
             } else if (event instanceof ApiKeyRevoked key) {
                 revoked.merge(key.keyId(), key, (a, b) -> b.revokedAt().isBefore(a.revokedAt()) ? b : a);
             } else {
