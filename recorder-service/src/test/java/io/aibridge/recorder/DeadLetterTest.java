@@ -1,5 +1,6 @@
 package io.aibridge.recorder;
 
+import io.aibridge.events.ApiKeyCreated;
 import io.aibridge.events.CloudEventHeaders;
 import io.aibridge.events.EncodedEvent;
 import io.aibridge.events.EventCodec;
@@ -22,8 +23,12 @@ import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -145,6 +150,62 @@ class DeadLetterTest {
         List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.IDENTITY_DEAD_LETTER, keyId, 1);
         assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON)).contains("not a JSON object");
         assertThat(KafkaEvents.header(dead.get(0), DeadLetters.ORIGINAL_TOPIC)).isEqualTo(Topics.IDENTITY);
+    }
+
+    @Test
+    void anOverLongModelAndToolCallIdAreStoredCutAndTheRecordsBehindThemAreStored() throws Exception {
+        // 8 KB of random Base64 does not compress: as it was, no index entry could hold it, PostgreSQL
+        // refused the batch with SQLSTATE 54000 on every attempt, and the consumer stayed paused.
+        UUID alice = UUID.randomUUID();
+        String model = randomBase64(8 * 1024);
+        String callId = randomBase64(8 * 1024);
+        TestEvents.Interception parent = new TestEvents.Interception(alice, TestEvents.now()).model(model);
+        TestEvents.Interception child = new TestEvents.Interception(alice, parent.startedAt.plusSeconds(5)).answering(callId);
+        TestEvents.Interception normal = new TestEvents.Interception(alice, TestEvents.now());
+        kafka.events().publish(parent.started(), parent.toolCall(callId, 10), parent.ended(20));
+        kafka.events().publish(child.started(), child.ended(30));
+        kafka.events().publish(normal.started(), normal.prompt("after the long ones", 5), normal.ended(20));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows.interception(normal.id) != null
+                && "200".equals(rows.interception(normal.id).get("http_status")));
+        assertThat(rows.children("aibridge_user_prompts", normal.id)).hasSize(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows.interception(child.id) != null
+                && rows.interception(child.id).get("ended_at") != null);
+
+        String cutModel = model.substring(0, 256);
+        assertThat(rows.interception(parent.id)).containsEntry("model", cutModel).containsEntry("http_status", "200");
+        String cutCallId = callId.substring(0, 256 - 65) + "~" + HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(callId.getBytes(StandardCharsets.UTF_8)));
+        assertThat(rows.children("aibridge_tool_usages", parent.id)).singleElement()
+                .satisfies(t -> assertThat(t).containsEntry("provider_tool_call_id", cutCallId));
+        // the child's correlating id is cut the same way, so it is still linked to its parent
+        assertThat(rows.interception(child.id)).containsEntry("correlating_tool_call_id", cutCallId)
+                .containsEntry("thread_parent_id", parent.id.toString());
+        assertThat(rows.query("SELECT array_to_string(models, ',') AS models FROM aibridge_sessions WHERE session_id = ?",
+                parent.id.toString())).singleElement().satisfies(r -> assertThat(r.get("models").split(","))
+                .containsExactlyInAnyOrder(cutModel, "claude-sonnet-4-5"));
+    }
+
+    @Test
+    void aRecordNoIndexEntryCanHoldIsDeadLetteredAndTheRecordsBehindItAreStored() {
+        // Key ids are not cut (a cut id would name another key): PostgreSQL's program limit (SQLSTATE
+        // class 54) is the record's own fault, so it is isolated and dead-lettered, never retried for ever.
+        UUID owner = UUID.randomUUID();
+        String longKey = "k" + randomBase64(8 * 1024);
+        String nextKey = "k" + UUID.randomUUID().toString().substring(0, 8);
+        kafka.events().publish(
+                new ApiKeyCreated(UUID.randomUUID(), longKey, owner, "long", "0".repeat(64), Instant.now(), null),
+                new ApiKeyCreated(UUID.randomUUID(), nextKey, owner, "next", "0".repeat(64), Instant.now(), null));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !rows.query("SELECT id FROM aibridge_api_keys WHERE id = ?", nextKey).isEmpty());
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.IDENTITY_DEAD_LETTER, longKey, 1);
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON)).startsWith("database refused the event: SQLSTATE 54000");
+        assertThat(rows.query("SELECT id FROM aibridge_api_keys WHERE id = ?", longKey)).isEmpty();
+    }
+
+    private static String randomBase64(int characters) {
+        byte[] bytes = new byte[characters * 3 / 4];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getEncoder().encodeToString(bytes);
     }
 
     private List<ConsumerRecord<String, byte[]>> awaitDeadLetters(String topic, String key, int count) {

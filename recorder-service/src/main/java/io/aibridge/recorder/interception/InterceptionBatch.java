@@ -7,6 +7,7 @@ import io.aibridge.events.ModelThoughtRecorded;
 import io.aibridge.events.PromptRecorded;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
+import io.aibridge.recorder.sql.Text;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -29,6 +30,15 @@ import java.util.UUID;
  * start and the first end of an interception win, as across batches.
  */
 final class InterceptionBatch {
+
+    /**
+     * Most characters kept of text that goes into an index: model and provider (the interceptions
+     * list's indexes, the session summaries' arrays and their indexes, the per-value session
+     * counts) and tool-call ids (thread linking). At most 3 UTF-8 bytes per Java character, so an
+     * entry holds at most 768 bytes of it, well under a B-tree entry's 2,704 bytes (beside a
+     * 256-character client session id in the summaries' indexes). The proxy refuses longer models.
+     */
+    static final int MAX_INDEXED = 256;
 
     /** An interception row: its id and the partition key. */
     record RowKey(UUID id, Instant startedAt) {
@@ -68,6 +78,7 @@ final class InterceptionBatch {
     }
 
     private void add(InterceptionEvent event) {
+        event = indexable(event);
         events.add(event);
         RowKey key = new RowKey(event.interceptionId(), event.interceptionStartedAt());
         days.add(LocalDate.ofInstant(key.startedAt(), ZoneOffset.UTC));
@@ -92,6 +103,32 @@ final class InterceptionBatch {
         } else {
             throw new IllegalArgumentException("unknown interception event " + event.getClass().getName());
         }
+    }
+
+    /**
+     * The event with its indexed text cut to what an index entry can hold ({@link #MAX_INDEXED}
+     * characters); the same event when nothing is too long, which is nearly always. Tool-call ids
+     * are cut so that they stay distinct ({@link Text#atMostDistinct}), and a child's
+     * correlating id is cut the same way as its parent's call id, so the two still match.
+     */
+    static InterceptionEvent indexable(InterceptionEvent event) {
+        if (event instanceof InterceptionStarted s && (over(s.model()) || over(s.provider()) || over(s.correlatingToolCallId()))) {
+            return new InterceptionStarted(s.eventId(), s.interceptionId(), s.startedAt(), s.initiatorId(),
+                    s.initiatorUsername(), s.apiKeyId(), Text.atMost(s.provider(), MAX_INDEXED), s.providerName(),
+                    Text.atMost(s.model(), MAX_INDEXED), s.client(), s.clientSessionId(), s.userAgent(),
+                    Text.atMostDistinct(s.correlatingToolCallId(), MAX_INDEXED), s.credentialKind(), s.credentialHint(),
+                    s.streaming(), s.requestPath(), s.metadata());
+        }
+        if (event instanceof ToolUsageRecorded t && over(t.providerToolCallId())) {
+            return new ToolUsageRecorded(t.eventId(), t.interceptionId(), t.interceptionStartedAt(), t.createdAt(),
+                    t.providerResponseId(), Text.atMostDistinct(t.providerToolCallId(), MAX_INDEXED), t.tool(), t.input(),
+                    t.injected(), t.serverUrl(), t.invocationError(), t.metadata());
+        }
+        return event;
+    }
+
+    private static boolean over(String value) {
+        return value != null && value.length() > MAX_INDEXED;
     }
 
     /** The distinct events, in batch order. */

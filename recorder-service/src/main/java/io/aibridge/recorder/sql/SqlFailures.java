@@ -5,8 +5,8 @@ import java.sql.SQLException;
 /**
  * Tells a database failure that will pass (connection lost, server restarting, deadlock, out of
  * resources, misconfiguration being fixed) from one that an event causes and that will happen
- * again on every attempt (cardinality violations, data exceptions and integrity violations: SQLSTATE
- * classes 21, 22 and 23).
+ * again on every attempt (cardinality violations, data exceptions, integrity violations and program
+ * limits exceeded: SQLSTATE classes 21, 22, 23 and 54).
  * The first kind is retried for as long as it lasts; the second is isolated to the events that
  * cause it, which are dead-lettered. Anything unknown counts as passing: retrying a batch costs
  * time, dead-lettering a good one loses it from the database.
@@ -18,6 +18,14 @@ public final class SqlFailures {
 
     /** SQLSTATE of a duplicate key in a unique index: the row was stored already. */
     private static final String UNIQUE_VIOLATION = "23505";
+
+    /**
+     * SQLSTATE classes an event causes: cardinality violation (21), data exception (22), integrity
+     * constraint violation (23), and program limit exceeded (54: an index entry over its size limit,
+     * "index row size ... exceeds btree version 4 maximum 2704", a jsonb or array too large). A
+     * limit a batch exceeds only together is found by halving too, so it never refuses a good event.
+     */
+    private static final java.util.Set<String> EVENT_CLASSES = java.util.Set.of("21", "22", "23", "54");
 
     private SqlFailures() {
     }
@@ -37,7 +45,7 @@ public final class SqlFailures {
             return true; // e.g. the pool's acquisition timeout
         }
         String sqlClass = state.substring(0, 2);
-        return !sqlClass.equals("21") && !sqlClass.equals("22") && !sqlClass.equals("23");
+        return !EVENT_CLASSES.contains(sqlClass);
     }
 
     /** True when a row was refused because its day partition does not exist (any more). */
