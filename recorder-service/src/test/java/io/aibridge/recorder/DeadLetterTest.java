@@ -8,6 +8,7 @@ import io.aibridge.events.Role;
 import io.aibridge.events.Topics;
 import io.aibridge.events.UserStatus;
 import io.aibridge.events.UserUpserted;
+import io.aibridge.recorder.consumer.DeadLetter;
 import io.aibridge.recorder.consumer.DeadLetters;
 import io.aibridge.testing.KafkaEvents;
 import io.aibridge.testing.KafkaTestResource;
@@ -16,6 +17,11 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +38,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -200,6 +207,81 @@ class DeadLetterTest {
         List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.IDENTITY_DEAD_LETTER, longKey, 1);
         assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON)).startsWith("database refused the event: SQLSTATE 54000");
         assertThat(rows.query("SELECT id FROM aibridge_api_keys WHERE id = ?", longKey)).isEmpty();
+    }
+
+    @Test
+    void aDeadLetterOfMegabytesIsPublishedWholeAndTheRecordsBehindItAreStored() {
+        // As it was, the dead-letter producer's 1 MB request limit refused it on every attempt, and the consumer stayed paused.
+        UUID alice = UUID.randomUUID();
+        TestEvents.Interception interception = new TestEvents.Interception(alice, TestEvents.now());
+        String key = interception.id.toString();
+        var after = interception.prompt("after the large one", 10);
+        EncodedEvent prompt = codec.encode(after);
+        byte[] large = randomBase64(2 * 1024 * 1024).getBytes(StandardCharsets.UTF_8);
+        publishLarge(Topics.INTERCEPTIONS, key, with(prompt.headers(), CloudEventHeaders.TYPE, "io.aibridge.interception.teleported.v1"),
+                large, "none");
+        kafka.events().publish(interception.started(), after, interception.ended(20));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows.sessions(List.of(alice)).size() == 1);
+        assertThat(rows.children("aibridge_user_prompts", interception.id)).hasSize(1);
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.INTERCEPTIONS_DEAD_LETTER, key, 1);
+        assertThat(dead.get(0).value()).isEqualTo(large);
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON)).isEqualTo("unknown ce_type 'io.aibridge.interception.teleported.v1'");
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.TRUNCATED)).isNull();
+    }
+
+    @Test
+    void aDeadLetterTooLargeForItsTopicIsPublishedWithoutItsValue() throws Exception {
+        // A source topic with Kafka's 1 MB limit can hold 3 MB that its producer compressed; the letter
+        // (checked uncompressed) cannot be sent whole, and retrying it would block the consumer for ever.
+        String source = "dlq-source-" + UUID.randomUUID();
+        kafka.events().createTopic(source, 1, Map.of("max.message.bytes", Integer.toString(1024 * 1024)));
+        byte[] large = ("{\"prompt\":\"" + "laptop ".repeat(3 * 1024 * 1024 / 7) + "\"}").getBytes(StandardCharsets.UTF_8);
+        ConsumerRecord<String, byte[]> record = new ConsumerRecord<>(source, 0, 42L, "the-key", large);
+        record.headers().add(CloudEventHeaders.TYPE, "io.aibridge.interception.teleported.v1".getBytes(StandardCharsets.UTF_8));
+        try (DeadLetters letters = new DeadLetters(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), "dlq-test")) {
+            letters.publish(source + ".dlq", List.of(new DeadLetter(record, "unknown ce_type", DeadLetter.INVALID_EVENT)));
+        }
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(source + ".dlq", "the-key", 1);
+        assertThat(dead.get(0).value()).isNull();
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.TRUNCATED))
+                .isEqualTo("value left out: record of 7 key and " + large.length + " value bytes is over the dead-letter topic's limit");
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.REASON)).isEqualTo("unknown ce_type");
+        assertThat(KafkaEvents.header(dead.get(0), CloudEventHeaders.TYPE)).isEqualTo("io.aibridge.interception.teleported.v1");
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.ORIGINAL_OFFSET)).isEqualTo("42");
+    }
+
+    @Test
+    void aDeadLetterTopicWithASmallerLimitThanItsSourceIsRaised() throws Exception {
+        // created by an earlier version with the broker's defaults
+        String source = "dlq-source-" + UUID.randomUUID();
+        kafka.events().createTopic(source, 1, Map.of("max.message.bytes", Integer.toString(4 * 1024 * 1024)));
+        kafka.events().createTopic(source + ".dlq", 1, Map.of("max.message.bytes", Integer.toString(1024 * 1024)));
+        byte[] large = randomBase64(2 * 1024 * 1024).getBytes(StandardCharsets.UTF_8);
+        ConsumerRecord<String, byte[]> record = new ConsumerRecord<>(source, 0, 7L, "the-key", large);
+        try (DeadLetters letters = new DeadLetters(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), "dlq-test")) {
+            letters.publish(source + ".dlq", List.of(new DeadLetter(record, "unknown ce_type", DeadLetter.INVALID_EVENT)));
+        }
+        List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(source + ".dlq", "the-key", 1);
+        assertThat(dead.get(0).value()).isEqualTo(large);
+        assertThat(KafkaEvents.header(dead.get(0), DeadLetters.TRUNCATED)).isNull();
+    }
+
+    /** Publishes one record larger than a default producer sends. */
+    private void publishLarge(String topic, String key, Map<String, String> headers, byte[] value, String compression) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, RecorderKafka.INTERCEPTIONS_MAX_MESSAGE_BYTES);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+            headers.forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+            producer.send(record).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not publish " + value.length + " bytes to " + topic, e);
+        }
     }
 
     private static String randomBase64(int characters) {

@@ -23,6 +23,9 @@ public final class RecorderKafka implements AutoCloseable {
     /** Partitions of the interceptions topic in tests: more than one, so events of different interceptions interleave. */
     public static final int INTERCEPTION_PARTITIONS = 3;
 
+    /** The proxy's default record size limit on the interceptions topic. */
+    public static final int INTERCEPTIONS_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
     private final String bootstrapServers;
     private final KafkaEvents events;
     private final Admin admin;
@@ -33,7 +36,9 @@ public final class RecorderKafka implements AutoCloseable {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         this.admin = Admin.create(p);
-        events.createTopic(Topics.INTERCEPTIONS, INTERCEPTION_PARTITIONS, Map.of());
+        // as the proxy creates it (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE): prompts can exceed a megabyte
+        events.createTopic(Topics.INTERCEPTIONS, INTERCEPTION_PARTITIONS,
+                Map.of("max.message.bytes", Integer.toString(INTERCEPTIONS_MAX_MESSAGE_BYTES)));
         events.createTopic(Topics.IDENTITY, 1, Map.of("cleanup.policy", "compact"));
     }
 

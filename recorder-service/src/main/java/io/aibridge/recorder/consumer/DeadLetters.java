@@ -3,25 +3,31 @@ package io.aibridge.recorder.consumer;
 import io.aibridge.events.CloudEventHeaders;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +42,15 @@ import java.util.concurrent.TimeoutException;
  * <p>The recorder is the only producer of the dead-letter topics, so it creates them when they do
  * not exist (with the broker's default partition count and replication factor): a broker that
  * does not create topics on demand would otherwise block every batch with a dead letter.
+ *
+ * <p>A dead letter is as large as the record it carries, and the proxy makes its topic take
+ * records of up to 16 MB ({@code AIBRIDGE_EVENTS_MAX_REQUEST_SIZE}). So the dead-letter topic is
+ * created with the source topic's {@code max.message.bytes} plus room for the headers added here
+ * (and raised to that if it exists with less), and the producer's {@code max.request.size} is the
+ * same. A letter that is too large all the same (a record compressed by its producer, a topic
+ * whose limit could not be raised) is never retried: it is published without its value, with
+ * header {@value #TRUNCATED} saying so (and, should that still be too large, without its key and
+ * original headers as well), and logged.
  */
 public final class DeadLetters implements AutoCloseable {
 
@@ -48,15 +63,32 @@ public final class DeadLetters implements AutoCloseable {
     /** Its offset, as a decimal string. */
     public static final String ORIGINAL_OFFSET = "aibridge_dlq_offset";
 
+    /** Set when the letter is too large for the dead-letter topic: what was left out, and the record's size. */
+    public static final String TRUNCATED = "aibridge_dlq_truncated";
+
     /** Kafka headers are small; a reason is cut to this many characters. */
     static final int MAX_REASON = 1000;
+
+    /** Room for the headers added here, over the source topic's limit. */
+    static final int HEADROOM = 64 * 1024;
+
+    /** Assumed limit of a source topic whose {@code max.message.bytes} cannot be read: the proxy's default. */
+    static final int UNKNOWN_SOURCE_LIMIT = 16 * 1024 * 1024;
+
+    /** The producer's buffer holds at least this much, and two of the largest letters. */
+    private static final long MIN_BUFFER_MEMORY = 32L * 1024 * 1024;
+
+    private static final Logger LOG = Logger.getLogger(DeadLetters.class);
 
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
 
     private final Map<String, Object> config;
     private final Map<String, Object> adminConfig;
-    private final Set<String> existingTopics = new HashSet<>();
+    /** Dead-letter topics made sure of, with the largest letter each takes. */
+    private final Map<String, Integer> topicLimits = new HashMap<>();
     private KafkaProducer<String, byte[]> producer;
+    /** The {@code max.request.size} of {@link #producer}. */
+    private int producerLimit;
 
     public DeadLetters(Map<String, Object> kafkaConfig, String clientId) {
         Map<String, Object> p = new HashMap<>(kafkaConfig);
@@ -69,6 +101,8 @@ public final class DeadLetters implements AutoCloseable {
         p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
         p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
         p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "20000");
+        // letters are as large as the records they carry (prompts of megabytes): send them compressed
+        p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         this.config = p;
         Map<String, Object> a = new HashMap<>();
         kafkaConfig.forEach((key, value) -> {
@@ -88,17 +122,25 @@ public final class DeadLetters implements AutoCloseable {
             return;
         }
         try {
-            ensureTopic(topic);
-            if (producer == null) {
-                producer = new KafkaProducer<>(config);
+            int limit = 0;
+            for (DeadLetter letter : letters) {
+                limit = Math.max(limit, ensureTopic(topic, letter.record().topic()));
             }
+            producer(limit);
             List<Future<RecordMetadata>> sent = new ArrayList<>(letters.size());
             for (DeadLetter letter : letters) {
                 sent.add(producer.send(record(topic, letter)));
             }
             producer.flush();
-            for (Future<RecordMetadata> future : sent) {
-                future.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            for (int i = 0; i < sent.size(); i++) {
+                try {
+                    sent.get(i).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    if (!tooLarge(e.getCause())) {
+                        throw e;
+                    }
+                    publishReduced(topic, letters.get(i), e.getCause());
+                }
             }
         } catch (ExecutionException e) {
             throw new DeadLetterException("could not publish to " + topic + ": " + e.getCause(), e.getCause());
@@ -113,26 +155,127 @@ public final class DeadLetters implements AutoCloseable {
         }
     }
 
-    private void ensureTopic(String topic) throws ExecutionException, InterruptedException, TimeoutException {
-        if (existingTopics.contains(topic)) {
+    private static boolean tooLarge(Throwable failure) {
+        return failure instanceof RecordTooLargeException || failure instanceof RecordBatchTooLargeException;
+    }
+
+    /**
+     * Publishes a letter that is too large as it is: without its value, and if that is still too
+     * large, without its key and original headers too. Too large is the record's own doing, so
+     * retrying would block the consumer for ever.
+     */
+    private void publishReduced(String topic, DeadLetter letter, Throwable tooLarge)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        var source = letter.record();
+        int valueBytes = source.value() == null ? 0 : source.value().length;
+        int keyBytes = source.key() == null ? 0 : source.key().getBytes(StandardCharsets.UTF_8).length;
+        String size = "record of " + keyBytes + " key and " + valueBytes + " value bytes";
+        ProducerRecord<String, byte[]> withoutValue = record(topic, letter, false);
+        withoutValue = new ProducerRecord<>(topic, null, withoutValue.key(), (byte[]) null, withoutValue.headers());
+        set(withoutValue, TRUNCATED, "value left out: " + size + " is over the dead-letter topic's limit");
+        try {
+            producer.send(withoutValue).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.warnf("dead letter of %s-%d@%d published without its value: %s (%s)", source.topic(), source.partition(),
+                    source.offset(), size, tooLarge.getMessage());
             return;
-        }
-        try (Admin admin = Admin.create(adminConfig)) {
-            admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())))
-                    .all().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
+            if (!tooLarge(e.getCause())) {
                 throw e;
             }
         }
-        existingTopics.add(topic);
+        ProducerRecord<String, byte[]> bare = record(topic, letter, true);
+        bare = new ProducerRecord<>(topic, null, (String) null, (byte[]) null, bare.headers());
+        set(bare, TRUNCATED, "value, key and headers left out: " + size + " is over the dead-letter topic's limit");
+        producer.send(bare).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        LOG.warnf("dead letter of %s-%d@%d published without its value, key and original headers: %s (%s)", source.topic(),
+                source.partition(), source.offset(), size, tooLarge.getMessage());
+    }
+
+    /** A producer whose requests take letters of {@code limit} bytes (a new one if the current one takes less). */
+    private void producer(int limit) {
+        if (producer != null && producerLimit >= limit) {
+            return;
+        }
+        closeQuietly();
+        Map<String, Object> p = new HashMap<>(config);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, limit);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(MIN_BUFFER_MEMORY, 2L * limit));
+        producer = new KafkaProducer<>(p);
+        producerLimit = limit;
+    }
+
+    /**
+     * Creates the dead-letter topic if it is missing, with a {@code max.message.bytes} that takes
+     * the source topic's largest record plus the added headers, and raises it on a topic that has
+     * less (created by an earlier version). Returns that size.
+     */
+    private int ensureTopic(String topic, String sourceTopic) throws ExecutionException, InterruptedException, TimeoutException {
+        Integer known = topicLimits.get(topic);
+        if (known != null) {
+            return known;
+        }
+        try (Admin admin = Admin.create(adminConfig)) {
+            int sourceLimit = maxMessageBytes(admin, sourceTopic);
+            int limit = sourceLimit < 0 ? UNKNOWN_SOURCE_LIMIT + HEADROOM : sourceLimit + HEADROOM;
+            String size = Integer.toString(limit);
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, Optional.empty(), Optional.empty())
+                                .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, size))))
+                        .all().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+                int existing = maxMessageBytes(admin, topic);
+                if (existing >= 0 && existing < limit) {
+                    raise(admin, topic, size);
+                }
+            }
+            topicLimits.put(topic, limit);
+            return limit;
+        }
+    }
+
+    /** The topic's {@code max.message.bytes}, or -1 when it cannot be read. */
+    private static int maxMessageBytes(Admin admin, String topic) throws InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config config = admin.describeConfigs(List.of(resource)).all()
+                    .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(resource);
+            ConfigEntry entry = config == null ? null : config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            return entry == null || entry.value() == null ? -1 : Integer.parseInt(entry.value());
+        } catch (ExecutionException | TimeoutException | NumberFormatException e) {
+            LOG.warnf("cannot read max.message.bytes of %s (%s); dead letters assume up to %d bytes", topic, e.toString(),
+                    UNKNOWN_SOURCE_LIMIT);
+            return -1;
+        }
+    }
+
+    private static void raise(Admin admin, String topic, String size) throws InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, size), AlterConfigOp.OpType.SET))))
+                    .all().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.infof("raised max.message.bytes of %s to %s, the size of the records it receives", topic, size);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("cannot raise max.message.bytes of %s to %s (%s); larger dead letters go without their value",
+                    topic, size, e.toString());
+        }
     }
 
     static ProducerRecord<String, byte[]> record(String topic, DeadLetter letter) {
+        return record(topic, letter, false);
+    }
+
+    /** The letter: the source record with the dead-letter headers; {@code bare} leaves out the source's headers. */
+    private static ProducerRecord<String, byte[]> record(String topic, DeadLetter letter, boolean bare) {
         var source = letter.record();
         ProducerRecord<String, byte[]> out = new ProducerRecord<>(topic, null, source.key(), source.value());
-        for (Header header : source.headers()) {
-            out.headers().add(header.key(), header.value());
+        if (!bare) {
+            for (Header header : source.headers()) {
+                out.headers().add(header.key(), header.value());
+            }
         }
         String reason = letter.reason() == null ? "unknown" : letter.reason();
         set(out, REASON, reason.length() > MAX_REASON ? reason.substring(0, MAX_REASON) : reason);
