@@ -1,20 +1,33 @@
 package io.aibridge.recorder.interception;
 
 import java.sql.Connection;
+import java.sql.Date;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Makes sure the day partitions a batch writes to exist. The schema has no DEFAULT partition (it
  * would block {@code DETACH ... CONCURRENTLY} for retention), so a row for a day without its
  * partition is refused. Days already made sure of are cached; the cache is forgotten when a row is
- * refused anyway (retention dropped the day), and the retried batch creates the day again.
+ * refused anyway (retention removed the day), and the retried batch checks the day again.
+ *
+ * <p>A day being purged is never brought back. Retention first detaches every expired day's
+ * partitions ({@code DETACH PARTITION ... CONCURRENTLY}) and drops them later; meanwhile the
+ * detached (or pending-detach) table still has its name, so {@code aibridge_ensure_day_partitions}
+ * would create nothing and every insert would be refused, and once the table was dropped it would
+ * create the day again for the late event. So before creating days, the days not cached yet are
+ * checked: a day with a partition that exists but is not attached (in {@code pg_inherits}, not
+ * pending detach) is expired, and {@link #ensure} refuses a batch with it ({@link ExpiredDay}),
+ * which the consumer narrows down to the late events and dead-letters. The recorder does not know
+ * the retention period; a detached partition is what tells it a day is gone.
  *
  * <p>Runs on a connection in auto-commit mode, before the batch's transaction: a partition created
  * here stays even if the batch then fails, so the cache never claims a day that was rolled back,
@@ -24,17 +37,38 @@ final class DayPartitions {
 
     private static final String ENSURE = "SELECT aibridge_ensure_day_partitions(?, ?)";
 
+    /** The days among the given ones with a partition of some table that exists but is not attached. */
+    private static final String DETACHED_DAYS = """
+            SELECT DISTINCT d.day
+            FROM unnest(?::date[]) AS d(day)
+            CROSS JOIN unnest(aibridge_partitioned_tables()) AS t(parent)
+            JOIN pg_class c ON c.oid = to_regclass(t.parent || '_p' || to_char(d.day, 'YYYYMMDD'))
+            WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i
+                              WHERE i.inhrelid = c.oid AND i.inhparent = t.parent::regclass AND NOT i.inhdetachpending)
+            ORDER BY 1
+            """;
+
     private final Set<LocalDate> ensured = ConcurrentHashMap.newKeySet();
+    /** Days found detached: being purged by retention, never written again by this recorder. */
+    private final Set<LocalDate> expired = ConcurrentHashMap.newKeySet();
 
     void ensure(Connection connection, SortedSet<LocalDate> days) throws SQLException {
         List<LocalDate> missing = new ArrayList<>();
         for (LocalDate day : days) {
+            if (expired.contains(day)) {
+                throw new ExpiredDay(day);
+            }
             if (!ensured.contains(day)) {
                 missing.add(day);
             }
         }
         if (missing.isEmpty()) {
             return;
+        }
+        SortedSet<LocalDate> detached = detached(connection, missing);
+        if (!detached.isEmpty()) {
+            expired.addAll(detached);
+            throw new ExpiredDay(detached.first());
         }
         try (PreparedStatement statement = connection.prepareStatement(ENSURE)) {
             // One call per run of consecutive days: a batch with an old straggler must not create every day in between.
@@ -51,8 +85,32 @@ final class DayPartitions {
         ensured.addAll(missing);
     }
 
-    /** Forgets every day: the next batches check their days again. */
+    private static SortedSet<LocalDate> detached(Connection connection, List<LocalDate> days) throws SQLException {
+        SortedSet<LocalDate> detached = new TreeSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(DETACHED_DAYS)) {
+            statement.setArray(1, connection.createArrayOf("date", days.stream().map(Date::valueOf).toArray()));
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    detached.add(rs.getObject(1, LocalDate.class));
+                }
+            }
+        }
+        return detached;
+    }
+
+    /** Forgets every day made sure of: the next batches check their days again. */
     void forget() {
         ensured.clear();
+    }
+
+    /**
+     * A batch has events of a day that retention is purging. Not a database failure that passes:
+     * the consumer isolates the events of that day and dead-letters them with this message.
+     */
+    static final class ExpiredDay extends RuntimeException {
+        ExpiredDay(LocalDate day) {
+            super("the day " + day + " is being purged by retention (a partition of it is detached); its late events are not stored",
+                    null, false, false);
+        }
     }
 }

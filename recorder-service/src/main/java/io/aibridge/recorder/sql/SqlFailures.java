@@ -1,5 +1,8 @@
 package io.aibridge.recorder.sql;
 
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.ServerErrorMessage;
+
 import java.sql.SQLException;
 
 /**
@@ -48,11 +51,28 @@ public final class SqlFailures {
         return !EVENT_CLASSES.contains(sqlClass);
     }
 
-    /** True when a row was refused because its day partition does not exist (any more). */
+    /** The day-partitioned tables (as {@code aibridge_partitioned_tables()} lists them). */
+    private static final java.util.Set<String> PARTITIONED = java.util.Set.of("aibridge_interceptions",
+            "aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages", "aibridge_model_thoughts");
+
+    /**
+     * True when a row was refused because its day partition does not exist (any more): a check
+     * violation (23514) reported on one of the partitioned tables themselves and naming no
+     * constraint. A CHECK constraint's violation names its constraint; the message text, which
+     * depends on the server's language, is not read.
+     */
     public static boolean isMissingPartition(Throwable failure) {
         SQLException sql = sqlException(failure);
-        return sql != null && CHECK_VIOLATION.equals(sqlState(sql))
-                && sql.getMessage() != null && sql.getMessage().contains("no partition of relation");
+        if (sql == null || !CHECK_VIOLATION.equals(sqlState(sql))) {
+            return false;
+        }
+        for (SQLException e = sql; e != null; e = e.getNextException()) {
+            if (e instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
+                ServerErrorMessage server = psql.getServerErrorMessage();
+                return server.getConstraint() == null && server.getTable() != null && PARTITIONED.contains(server.getTable());
+            }
+        }
+        return false;
     }
 
     /** True when an insert was refused because a row with its key exists (a unique violation). */
