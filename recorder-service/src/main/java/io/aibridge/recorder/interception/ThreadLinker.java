@@ -117,7 +117,7 @@ final class ThreadLinker {
             FROM unnest(?::uuid[], ?::timestamptz[], ?::uuid[], ?::uuid[]) AS u(id, started_at, parent_id, root_id)
             WHERE i.id = u.id AND i.started_at = u.started_at
               AND i.started_at >= {rows_from} AND i.started_at < {rows_until}
-            RETURNING i.id, i.session_id
+            RETURNING i.id, i.session_id, i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL AS visible
             """;
 
     private static final String REROOT = """
@@ -230,13 +230,17 @@ final class ThreadLinker {
             earliestLinked = min(earliestLinked, candidate.startedAt());
         }
         if (!candidates.isEmpty()) {
-            Map<UUID, String> newSessions = applyLinks(connection, candidates, roots);
+            Map<UUID, Linked> linkedRows = applyLinks(connection, candidates, roots);
             for (Candidate candidate : candidates.values()) {
                 newRoots.put(candidate.id(), roots.get(candidate.id()));
                 links.put(candidate.id(), new Link(candidate.parentId(), roots.get(candidate.id())));
-                String after = newSessions.getOrDefault(candidate.id(), candidate.sessionId());
+                Linked row = linkedRows.get(candidate.id());
+                String after = row == null ? candidate.sessionId() : row.sessionId();
+                // Visibility as of the row's update, after any concurrent writer's end of it committed:
+                // the look-up's snapshot may predate that end, and the summaries would miss the move.
+                boolean visible = row == null ? candidate.visible() : row.visible();
                 moved.add(new Moved(candidate.id(), new SessionKey(candidate.sessionId(), candidate.initiatorId()),
-                        new SessionKey(after, candidate.initiatorId()), candidate.visible(), true));
+                        new SessionKey(after, candidate.initiatorId()), visible, true));
                 earliestLinked = min(earliestLinked, candidate.startedAt());
             }
         }
@@ -320,8 +324,12 @@ final class ThreadLinker {
         return root;
     }
 
-    /** Sets parent and root on the candidates; returns their session ids afterwards. */
-    private Map<UUID, String> applyLinks(Connection connection, Map<UUID, Candidate> candidates, Map<UUID, UUID> roots)
+    /** A row as the link left it: its session and whether it is visible. */
+    private record Linked(String sessionId, boolean visible) {
+    }
+
+    /** Sets parent and root on the candidates; returns their sessions and visibility afterwards. */
+    private Map<UUID, Linked> applyLinks(Connection connection, Map<UUID, Candidate> candidates, Map<UUID, UUID> roots)
             throws SQLException {
         List<UUID> ids = new ArrayList<>();
         List<Instant> starts = new ArrayList<>();
@@ -337,7 +345,7 @@ final class ThreadLinker {
             first = first == null || candidate.startedAt().isBefore(first) ? candidate.startedAt() : first;
             last = last == null || candidate.startedAt().isAfter(last) ? candidate.startedAt() : last;
         }
-        Map<UUID, String> sessions = new HashMap<>();
+        Map<UUID, Linked> sessions = new HashMap<>();
         try (PreparedStatement statement = connection.prepareStatement(
                 LINK.replace("{rows_from}", fromDay(first)).replace("{rows_until}", untilDay(last)))) {
             SqlArrays.uuids(statement, 1, ids);
@@ -346,7 +354,7 @@ final class ThreadLinker {
             SqlArrays.uuids(statement, 4, rootIds);
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
-                    sessions.put(rs.getObject(1, UUID.class), rs.getString(2));
+                    sessions.put(rs.getObject(1, UUID.class), new Linked(rs.getString(2), rs.getBoolean(3)));
                 }
             }
         }

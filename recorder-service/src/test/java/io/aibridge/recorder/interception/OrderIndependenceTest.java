@@ -325,6 +325,65 @@ class OrderIndependenceTest {
     }
 
     /**
+     * A stored child waiting for its parent's tool call becomes visible in one writer (its end)
+     * while another writer stores the parent and links the child. The linker's look-up read the
+     * child before its end committed; as it was, the link then counted the child as invisible, and
+     * its summary stayed in the session it had left.
+     */
+    @Test
+    void aChildThatAnotherWriterMakesVisibleWhileItIsLinkedMovesToItsParentsSession() throws Exception {
+        UUID alice = UUID.randomUUID();
+        Instant start = Instant.now();
+        String call = "toolu_" + UUID.randomUUID();
+        TestEvents.Interception parent = new TestEvents.Interception(alice, start);
+        TestEvents.Interception child = new TestEvents.Interception(alice, start.plusSeconds(2)).answering(call);
+        writer.write(List.of(child.started()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (java.sql.Connection holder = holdingSession(child.id, alice)) {
+            var endWrite = pool.submit(() -> {
+                writer.write(List.of(child.ended(1000)));
+                return null;
+            });
+            // the end is written and waits, uncommitted, in its summary update
+            awaitWaitingAdvisoryLocks(holder, 1, endWrite);
+            var parentWrite = pool.submit(() -> {
+                writer.write(List.of(parent.started(), parent.toolCall(call, 1000), parent.ended(1100)));
+                return null;
+            });
+            // the parent's batch found the child (not yet visible to it) and waits for the child's row
+            awaitWaitingRowLocks(holder, parentWrite);
+            holder.rollback();
+            endWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            parentWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(rows.interception(child.id)).containsEntry("thread_parent_id", parent.id.toString())
+                .containsEntry("session_id", parent.id.toString());
+        assertThat(rows.sessions(List.of(alice))).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("session_id", parent.id.toString()).containsEntry("interceptions", "2"));
+        assertSummariesMatchTheirDefinition(alice);
+    }
+
+    /** Waits until a transaction waits for another's row (a transaction id lock), or {@code write} has finished. */
+    private static void awaitWaitingRowLocks(java.sql.Connection c, java.util.concurrent.Future<?> write) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!write.isDone()) {
+            try (var s = c.createStatement();
+                 var rs = s.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted")) {
+                rs.next();
+                if (rs.getInt(1) >= 1) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no writer waited for a row within 30 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /**
      * A tool call answered within {@link ThreadLinker#LOOKBACK} is linked, one answered later is not,
      * whichever arrives first: the parent's tool call or the child's start.
      */
