@@ -80,11 +80,12 @@ final class ThreadLinker {
                 ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
                 LIMIT 1) p
             LEFT JOIN LATERAL (
-                -- LIMIT keeps this a primary-key probe per row (a join could scan whole partitions)
+                -- LIMIT keeps this a primary-key probe per row (a join could scan whole partitions);
+                -- FOR SHARE: see FIND_PARENTS
                 SELECT i.thread_root_id FROM aibridge_interceptions i
                 WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
                   AND i.started_at >= {parents_from}
-                LIMIT 1) parent ON true
+                LIMIT 1 FOR SHARE) parent ON true
             WHERE x.correlating_tool_call_id = ANY (?::text[])
               AND x.thread_parent_id IS NULL
               AND x.started_at >= {rows_from}
@@ -105,10 +106,14 @@ final class ThreadLinker {
                 ORDER BY t.interception_started_at DESC, t.created_at DESC, t.id DESC
                 LIMIT 1) p
             LEFT JOIN LATERAL (
+                -- FOR SHARE: a writer linking the parent right now (its root changes) is waited for,
+                -- and its root read once it committed; a writer linking it later waits for this one,
+                -- and its re-rooting then sees the child. Without the lock the child kept the parent as
+                -- root while the other writer's re-rooting, which could not see the child, moved the rest.
                 SELECT i.thread_root_id FROM aibridge_interceptions i
                 WHERE i.id = p.interception_id AND i.started_at = p.interception_started_at
                   AND i.started_at >= {parents_from}
-                LIMIT 1) parent ON true
+                LIMIT 1 FOR SHARE) parent ON true
             """.formatted(LOOKBACK.toDays());
 
     private static final String LINK = """

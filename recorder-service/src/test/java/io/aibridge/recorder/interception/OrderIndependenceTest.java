@@ -365,6 +365,69 @@ class OrderIndependenceTest {
         assertSummariesMatchTheirDefinition(alice);
     }
 
+    /**
+     * A child answering a parent's tool call is stored while another writer links that parent to
+     * its own parent (the grandparent) and re-roots the parent's descendants. As it was, the child's
+     * look-up read the parent's root before the other writer committed (none: the parent was a
+     * root), and that writer's re-rooting could not see the uncommitted child: the child kept the
+     * parent as its root although the parent now had a parent.
+     */
+    @Test
+    void aChildStoredWhileAnotherWriterLinksItsParentGetsTheParentsNewRoot() throws Exception {
+        UUID alice = UUID.randomUUID();
+        Instant start = Instant.now();
+        String first = "toolu_" + UUID.randomUUID();
+        String second = "toolu_" + UUID.randomUUID();
+        TestEvents.Interception grandparent = new TestEvents.Interception(alice, start);
+        TestEvents.Interception parent = new TestEvents.Interception(alice, start.plusSeconds(2)).answering(first);
+        TestEvents.Interception child = new TestEvents.Interception(alice, start.plusSeconds(4)).answering(second);
+        writer.write(List.of(parent.started(), parent.toolCall(second, 1000), parent.ended(1100)));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (java.sql.Connection holder = holdingSession(grandparent.id, alice)) {
+            var grandparentWrite = pool.submit(() -> {
+                writer.write(List.of(grandparent.started(), grandparent.toolCall(first, 1000), grandparent.ended(1100)));
+                return null;
+            });
+            // the grandparent's batch has linked and re-rooted the parent, and waits uncommitted in its summary update
+            awaitWaitingAdvisoryLocks(holder, 1, grandparentWrite);
+            var childWrite = pool.submit(() -> {
+                writer.write(List.of(child.started(), child.ended(1000)));
+                return null;
+            });
+            // the child's batch waits for the parent's row (or, as it was, stored the child and waits or committed)
+            awaitWaitingLocks(holder, 2, childWrite);
+            holder.rollback();
+            grandparentWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            childWrite.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(rows.interception(parent.id)).containsEntry("thread_root_id", grandparent.id.toString());
+        assertThat(rows.interception(child.id)).containsEntry("thread_parent_id", parent.id.toString())
+                .containsEntry("thread_root_id", grandparent.id.toString())
+                .containsEntry("session_id", grandparent.id.toString());
+        assertThat(rows.sessions(List.of(alice))).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("interceptions", "3").containsEntry("threads", "1"));
+        assertSummariesMatchTheirDefinition(alice);
+    }
+
+    /** Waits until {@code count} lock requests of any kind wait, or {@code write} has finished. */
+    private static void awaitWaitingLocks(java.sql.Connection c, int count, java.util.concurrent.Future<?> write) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!write.isDone()) {
+            try (var s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM pg_locks WHERE NOT granted")) {
+                rs.next();
+                if (rs.getInt(1) >= count) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no second writer waited for a lock within 30 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Waits until a transaction waits for another's row (a transaction id lock), or {@code write} has finished. */
     private static void awaitWaitingRowLocks(java.sql.Connection c, java.util.concurrent.Future<?> write) throws Exception {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
