@@ -94,6 +94,11 @@ public final class ProxyClient {
      * up; headers as name, value pairs. The caller closes the socket.
      */
     public Socket openPost(String path, String body, String... headers) throws IOException {
+        return openPost(path, body, Integer.MAX_VALUE, headers);
+    }
+
+    /** As {@link #openPost(String, String, String...)}, sending at most {@code bodyBytes} bytes of the body (the head announces all). */
+    public Socket openPost(String path, String body, int bodyBytes, String... headers) throws IOException {
         URI uri = URI.create(baseUrl);
         Socket socket = new Socket(uri.getHost(), uri.getPort());
         socket.setSoTimeout(10_000);
@@ -105,7 +110,7 @@ public final class ProxyClient {
         }
         OutputStream out = socket.getOutputStream();
         out.write(head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
-        out.write(bytes);
+        out.write(bytes, 0, Math.min(bodyBytes, bytes.length));
         out.flush();
         return socket;
     }

@@ -95,18 +95,7 @@ class RequestBodyTimeoutTest {
 
     /** A POST whose head and the first half of its body are sent; the rest never is. */
     private Socket partial(String path, String body, String... headers) throws IOException {
-        Socket socket = new Socket(proxyUrl.getHost(), proxyUrl.getPort());
-        socket.setSoTimeout(10_000);
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
-                + "Content-Type: application/json\r\nContent-Length: " + bytes.length + "\r\n");
-        for (int i = 0; i < headers.length; i += 2) {
-            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
-        }
-        socket.getOutputStream().write(head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
-        socket.getOutputStream().write(bytes, 0, bytes.length / 2);
-        socket.getOutputStream().flush();
-        return socket;
+        return proxy.openPost(path, body, body.getBytes(StandardCharsets.UTF_8).length / 2, headers);
     }
 
     /** Everything until the server closes the connection (the socket's timeout fails the test if it does not). */
