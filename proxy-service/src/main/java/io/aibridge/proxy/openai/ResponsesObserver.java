@@ -2,6 +2,7 @@ package io.aibridge.proxy.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.events.ThoughtSource;
+import io.aibridge.identity.ApiKeys;
 import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.ResponseObserver;
@@ -160,12 +161,7 @@ public final class ResponsesObserver extends ResponseObserver {
     }
 
     private static String digest(String content) {
-        try {
-            return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(content.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
+        return "sha256:" + ApiKeys.sha256Hex(content);
     }
 
     @Override

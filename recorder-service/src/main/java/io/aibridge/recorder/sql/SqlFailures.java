@@ -4,6 +4,7 @@ import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 
 import java.sql.SQLException;
+import java.util.Set;
 
 /**
  * Tells a database failure that will pass (connection lost, server restarting, deadlock, out of
@@ -28,7 +29,7 @@ public final class SqlFailures {
      * "index row size ... exceeds btree version 4 maximum 2704", a jsonb or array too large). A
      * limit a batch exceeds only together is found by halving too, so it never refuses a good event.
      */
-    private static final java.util.Set<String> EVENT_CLASSES = java.util.Set.of("21", "22", "23", "54");
+    private static final Set<String> EVENT_CLASSES = Set.of("21", "22", "23", "54");
 
     private SqlFailures() {
     }
@@ -52,7 +53,7 @@ public final class SqlFailures {
     }
 
     /** The day-partitioned tables (as {@code aibridge_partitioned_tables()} lists them). */
-    private static final java.util.Set<String> PARTITIONED = java.util.Set.of("aibridge_interceptions",
+    private static final Set<String> PARTITIONED = Set.of("aibridge_interceptions",
             "aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages", "aibridge_model_thoughts");
 
     /**
