@@ -39,7 +39,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
      * {@code bedrock-instance=<N>:<name>} makes {@code AIBRIDGE_PROVIDER_<N>_*} an {@code anthropic}
      * instance on the fake provider's AWS Bedrock, with its keys, in {@code us-east-1}, and
      * {@link #BEDROCK_MODEL} / {@link #BEDROCK_SMALL_FAST_MODEL};
-     * any argument named after a setting ({@code proxy.*}) sets it (over those too), with
+     * any argument named after a setting ({@code proxy.*}, or an {@code AIBRIDGE_*} variable as
+     * {@code application.properties} maps it) sets it (over those too), with
      * {@code {fake}} in its value replaced by the fake provider's base URL.
      */
     @Override
@@ -59,7 +60,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                     instance + "bedrock.model", BEDROCK_MODEL, instance + "bedrock.small-fast-model", BEDROCK_SMALL_FAST_MODEL));
         }
         initArgs.forEach((name, value) -> {
-            if (name.startsWith("proxy.")) {
+            if (name.startsWith("proxy.") || name.startsWith("AIBRIDGE_")) {
                 settings.put(name, value);
             }
         });

@@ -18,14 +18,14 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code proxy.metrics.max-label-values=5}: a client cycling through made-up model names leaves at
+ * {@code AIBRIDGE_METRICS_MAX_LABEL_VALUES=5}: a client cycling through made-up model names leaves at
  * most five of them as {@code model} label values in {@code /q/metrics}; the rest are counted as
  * {@code other}, and every request is still served and recorded under its own model.
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
 @WithTestResource(value = FakeProviderTestResource.class,
-        initArgs = @ResourceArg(name = "proxy.metrics.max-label-values", value = "5"))
+        initArgs = @ResourceArg(name = "AIBRIDGE_METRICS_MAX_LABEL_VALUES", value = "5"))
 class MetricLabelLimitTest extends ProxyTestBase {
 
     @Test
