@@ -645,8 +645,13 @@ class McpInjectionTest {
                 Duration.ofSeconds(15));
 
         assertThat(ProxyClient.summary(events)).anyMatch(line -> line.startsWith("ended cancelled") && line.endsWith("client_disconnected"));
-        assertThat(single(events, ToolUsageRecorded.class).providerToolCallId()).as("the call that was running is recorded")
-                .isEqualTo("toolu_01c2e4a6b8d0f2a4c6e8b0d2");
+        List<ToolUsageRecorded> tools = events.stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast).toList();
+        assertThat(tools).extracting(ToolUsageRecorded::providerToolCallId).as("both calls the model made are recorded, once each")
+                .containsExactly("toolu_01c2e4a6b8d0f2a4c6e8b0d2", "toolu_01d3f5b7c9e1a3b5d7f9c1e3");
+        assertThat(tools.get(0).invocationError()).as("the call that was running").isNull();
+        assertThat(tools.get(1).injected()).isTrue();
+        assertThat(tools.get(1).invocationError()).as("the call never started")
+                .isEqualTo("not run: the client closed the connection before it started");
         Thread.sleep(300);
         assertThat(mcp.calls()).as("the round's second call is not started for a client that left")
                 .extracting(c -> c.arguments().get("text")).containsExactly("first, slowly");

@@ -374,10 +374,16 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         Future<Void> chain = Future.succeededFuture();
         String responseId = round.responseId();
         for (ToolCall call : calls) {
-            chain = chain.compose(v -> finished ? Future.<Void>succeededFuture() : runOne(call, responseId, attributes).map(outcome -> {
-                results.add(new ToolResult(call, outcome));
-                return null;
-            }));
+            chain = chain.compose(v -> {
+                if (finished) { // the client left: no new call starts, but the model did make it
+                    recordNotRun(call, responseId, "not run: the client closed the connection before it started");
+                    return Future.<Void>succeededFuture();
+                }
+                return runOne(call, responseId, attributes).map(outcome -> {
+                    results.add(new ToolResult(call, outcome));
+                    return null;
+                });
+            });
         }
         chain.onComplete(ar -> {
             toolsRunning = false;
@@ -432,10 +438,14 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         String why = round.clientCalls() ? "not run: the model called the client's own tools in the same turn"
                 : "not run: the limit of " + maxRounds + " rounds of injected tool calls was reached";
         for (ToolCall call : round.injectedCalls()) {
-            ToolSet.Entry entry = loop.tools.get(call.name());
-            recording.injectedToolNotRun(round.responseId(), call.id(), entry.tool().serverUrl(), entry.tool().name(),
-                    Json.normalize(call.arguments()), why);
+            recordNotRun(call, round.responseId(), why);
         }
+    }
+
+    private void recordNotRun(ToolCall call, String responseId, String why) {
+        ToolSet.Entry entry = loop.tools.get(call.name());
+        recording.injectedToolNotRun(responseId, call.id(), entry.tool().serverUrl(), entry.tool().name(),
+                Json.normalize(call.arguments()), why);
     }
 
     // ---------------------------------------------------------------------------------- output
