@@ -52,15 +52,11 @@ public final class SqlFailures {
         return !EVENT_CLASSES.contains(sqlClass);
     }
 
-    /** The day-partitioned tables (as {@code aibridge_partitioned_tables()} lists them). */
-    private static final Set<String> PARTITIONED = Set.of("aibridge_interceptions",
-            "aibridge_token_usages", "aibridge_user_prompts", "aibridge_tool_usages", "aibridge_model_thoughts");
-
     /**
      * True when a row was refused because its day partition does not exist (any more): a check
-     * violation (23514) reported on one of the partitioned tables themselves and naming no
-     * constraint. A CHECK constraint's violation names its constraint; the message text, which
-     * depends on the server's language, is not read.
+     * violation (23514) reported on a table and naming no constraint, which only routing into a
+     * partitioned table's missing partition gives (a CHECK constraint's or a domain's violation names
+     * its constraint). The message text, which depends on the server's language, is not read.
      */
     public static boolean isMissingPartition(Throwable failure) {
         SQLException sql = sqlException(failure);
@@ -70,7 +66,7 @@ public final class SqlFailures {
         for (SQLException e = sql; e != null; e = e.getNextException()) {
             if (e instanceof PSQLException psql && psql.getServerErrorMessage() != null) {
                 ServerErrorMessage server = psql.getServerErrorMessage();
-                return server.getConstraint() == null && server.getTable() != null && PARTITIONED.contains(server.getTable());
+                return server.getConstraint() == null && server.getTable() != null;
             }
         }
         return false;
