@@ -9,10 +9,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -119,6 +126,38 @@ class NetworkTest {
     }
 
     @Test
+    void anHttpsRequestTunnelsThroughTheProxyWithConnectToAHostOnlyTheProxyKnows(@TempDir Path dir) throws Exception {
+        Path keyStore = dir.resolve("server.p12");
+        Path pem = dir.resolve("ca.pem");
+        selfSigned(keyStore, pem, "san=dns:aibridge.invalid");
+        HttpsServer server = httpsServer(keyStore);
+        try (ConnectProxy proxy = new ConnectProxy(server.getAddress().getPort(), 200)) {
+            Cli.Result r = new Cli("https://aibridge.invalid", "t").withEnv("HTTPS_PROXY", "http://127.0.0.1:" + proxy.port())
+                    .withEnv("HTTP_PROXY", "http://127.0.0.1:1").withEnv("AIBRIDGE_CA_FILE", pem.toString()).run("users", "show", "me");
+
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.stdout()).contains("alice");
+            assertThat(r.stderr()).as("no plain-http warning: the token went inside TLS").isEmpty();
+            assertThat(proxy.requestLines()).singleElement().isEqualTo("CONNECT aibridge.invalid:443 HTTP/1.1");
+            assertThat(proxy.tunnelled()).as("what the proxy saw is TLS, never the token").doesNotContain("Bearer t");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aProxyThatRefusesTheTunnelIsReportedAsUnreachable() throws Exception {
+        try (ConnectProxy proxy = new ConnectProxy(1, 403)) {
+            Cli.Result r = new Cli("https://aibridge.invalid", "t").withEnv("https_proxy", "127.0.0.1:" + proxy.port())
+                    .run("users", "show", "me");
+
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.stderr()).startsWith("Cannot reach AI Bridge at https://aibridge.invalid: ").contains("403");
+            assertThat(proxy.requestLines()).singleElement().isEqualTo("CONNECT aibridge.invalid:443 HTTP/1.1");
+        }
+    }
+
+    @Test
     void theCaFileIsTrustedBesidesTheJdksCas(@TempDir Path dir) throws Exception {
         Path keyStore = dir.resolve("ca.p12");
         Path pem = dir.resolve("ca.pem");
@@ -178,5 +217,116 @@ class NetworkTest {
 
     private static Function<String, Optional<String>> env(Map<String, String> values) {
         return name -> Optional.ofNullable(values.get(name));
+    }
+    /**
+     * A forward proxy that answers {@code CONNECT} with {@code status}; on 200 it tunnels every
+     * connection to the loopback port {@code target}, whatever host was asked for, and keeps the
+     * bytes the client sent through the tunnel.
+     */
+    private static final class ConnectProxy implements AutoCloseable {
+        private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<String> requestLines = new CopyOnWriteArrayList<>();
+        private final ByteArrayOutputStream tunnelled = new ByteArrayOutputStream();
+        private final int target;
+        private final int status;
+
+        ConnectProxy(int target, int status) throws IOException {
+            this.target = target;
+            this.status = status;
+            Thread acceptor = new Thread(this::accept, "connect-proxy");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        List<String> requestLines() {
+            return requestLines;
+        }
+
+        String tunnelled() {
+            synchronized (tunnelled) {
+                return tunnelled.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+
+        private void accept() {
+            while (!listener.isClosed()) {
+                try {
+                    Socket client = listener.accept();
+                    Thread t = new Thread(() -> serve(client), "connect-proxy-client");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return; // closed
+                }
+            }
+        }
+
+        private void serve(Socket client) {
+            try (client) {
+                InputStream in = client.getInputStream();
+                String head = readHead(in);
+                requestLines.add(head.lines().findFirst().orElse(""));
+                OutputStream out = client.getOutputStream();
+                if (status != 200) {
+                    out.write(("HTTP/1.1 " + status + " Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    return;
+                }
+                try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target)) {
+                    out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    Thread back = new Thread(() -> pipe(upstream, client, null), "connect-proxy-back");
+                    back.setDaemon(true);
+                    back.start();
+                    pipe(client, upstream, tunnelled);
+                    back.join(5_000);
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client or the server went away: the tunnel ends
+            }
+        }
+
+        /** The request line and headers, up to the blank line. */
+        private static String readHead(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            int c;
+            while ((c = in.read()) >= 0) {
+                head.append((char) c);
+                if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                    break;
+                }
+            }
+            return head.toString();
+        }
+
+        private static void pipe(Socket from, Socket to, ByteArrayOutputStream copy) {
+            byte[] buffer = new byte[8192];
+            try {
+                InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream();
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    if (copy != null) {
+                        synchronized (copy) {
+                            copy.write(buffer, 0, n);
+                        }
+                    }
+                    out.write(buffer, 0, n);
+                    out.flush();
+                }
+                to.shutdownOutput();
+            } catch (IOException e) {
+                // one side closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+        }
     }
 }
