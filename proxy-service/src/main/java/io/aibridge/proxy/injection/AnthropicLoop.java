@@ -95,6 +95,12 @@ final class AnthropicLoop extends LoopApi {
         private final TreeMap<Integer, ObjectNode> blocks = new TreeMap<>();
         private final Map<Integer, StringBuilder> partialJson = new HashMap<>();
         /**
+         * The text or thinking streamed into an open block so far, put into the block when it stops
+         * (or when the follow-up is built): appending each delta to the block's JSON string copied the
+         * whole text every time, quadratic in the answer's length.
+         */
+        private final Map<Integer, Streamed> streamedText = new HashMap<>();
+        /**
          * The usage of the message being streamed, merged from {@code message_start} and every
          * {@code message_delta} (each delta is cumulative, and server tools can send several): added
          * to the loop's totals once, at {@code message_stop}.
@@ -161,6 +167,7 @@ final class AnthropicLoop extends LoopApi {
                     }
                     int index = data.path("index").asInt();
                     ObjectNode block = blocks.get(index);
+                    completeText(index, block);
                     String json = completeInput(index, block);
                     if (hidden.contains(index)) {
                         injectedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), json));
@@ -233,12 +240,10 @@ final class AnthropicLoop extends LoopApi {
                 return;
             }
             switch (String.valueOf(text(delta, "type"))) {
-                case "text_delta" -> block.put("text", String.valueOf(text(block, "text") == null ? "" : text(block, "text"))
-                        + (text(delta, "text") == null ? "" : text(delta, "text")));
+                case "text_delta" -> append(index, block, "text", text(delta, "text"));
                 case "input_json_delta" -> partialJson.computeIfAbsent(index, k -> new StringBuilder())
                         .append(text(delta, "partial_json") == null ? "" : text(delta, "partial_json"));
-                case "thinking_delta" -> block.put("thinking", (text(block, "thinking") == null ? "" : text(block, "thinking"))
-                        + (text(delta, "thinking") == null ? "" : text(delta, "thinking")));
+                case "thinking_delta" -> append(index, block, "thinking", text(delta, "thinking"));
                 case "signature_delta" -> block.put("signature", text(delta, "signature"));
                 case "citations_delta" -> {
                     if (delta.has("citation")) {
@@ -247,6 +252,22 @@ final class AnthropicLoop extends LoopApi {
                 }
                 default -> {
                 }
+            }
+        }
+
+        /** Appends a text or thinking delta to the block's streamed text (started from what the block began with). */
+        private void append(int index, ObjectNode block, String field, String delta) {
+            if (delta != null && !delta.isEmpty()) {
+                streamedText.computeIfAbsent(index, k -> new Streamed(field, new StringBuilder(text(block, field) == null ? "" : text(block, field))))
+                        .text().append(delta);
+            }
+        }
+
+        /** Puts the text or thinking streamed into the block at {@code index} into it. */
+        private void completeText(int index, ObjectNode block) {
+            Streamed streamed = streamedText.remove(index);
+            if (streamed != null && block != null) {
+                block.put(streamed.field(), streamed.text().toString());
             }
         }
 
@@ -308,6 +329,10 @@ final class AnthropicLoop extends LoopApi {
             return bytes(out);
         }
 
+        /** A block's {@code text} or {@code thinking}, as streamed so far. */
+        private record Streamed(String field, StringBuilder text) {
+        }
+
         @Override
         void appendFollowUp(ObjectNode request, JsonNode blockingBody, List<ToolResult> results) {
             ArrayNode messages = array(request, "messages");
@@ -316,6 +341,7 @@ final class AnthropicLoop extends LoopApi {
             if (blockingBody != null) {
                 blockingBody.path("content").forEach(content::add);
             } else {
+                blocks.forEach((index, block) -> completeText(index, block)); // a block the stream did not stop
                 blocks.values().forEach(content::add);
             }
             ArrayNode answers = messages.addObject().put("role", "user").putArray("content");

@@ -1,0 +1,125 @@
+package io.aibridge.proxy.injection;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.RecordingProbe;
+import io.aibridge.proxy.mcp.TestToolSets;
+import io.aibridge.proxy.sse.SseDecoder;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One round of the Anthropic Messages tool loop, fed a stream: the assistant turn it assembles for
+ * the follow-up request. The injected tool is {@code bmcp_tools_echo}.
+ */
+class AnthropicLoopTest {
+
+    private final RecordingProbe probe = new RecordingProbe("hi");
+    private final LoopState loop = new LoopState(TestToolSets.of("tools", "echo"), true, false);
+    private Round round;
+
+    @Test
+    void theFollowUpCarriesTheWholeStreamedThinkingTextAndToolInput() {
+        StringBuilder sse = new StringBuilder(messageStart());
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}"));
+        StringBuilder thinking = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            String piece = "thought " + i + ". ";
+            thinking.append(piece);
+            sse.append(delta(0, "{\"type\":\"thinking_delta\",\"thinking\":\"" + piece + "\"}"));
+        }
+        sse.append(delta(0, "{\"type\":\"signature_delta\",\"signature\":\"sig-1\"}"));
+        sse.append(stop(0));
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"Let\"}}"));
+        StringBuilder text = new StringBuilder("Let");
+        for (int i = 0; i < 2_000; i++) {
+            String piece = " word" + i;
+            text.append(piece);
+            sse.append(delta(1, "{\"type\":\"text_delta\",\"text\":\"" + piece + "\"}"));
+        }
+        sse.append(stop(1));
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}"));
+        sse.append(delta(2, "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"text\\\":\"}"));
+        sse.append(delta(2, "{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"hi\\\"}\"}"));
+        sse.append(stop(2));
+        sse.append(messageEnd());
+
+        run(sse.toString());
+
+        assertThat(round.loops()).isTrue();
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("toolu_1", "bmcp_tools_echo", "{\"text\":\"hi\"}"));
+        List<JsonNode> content = followUpAssistantContent();
+        assertThat(content).hasSize(3);
+        assertThat(content.get(0).path("type").asText()).isEqualTo("thinking");
+        assertThat(content.get(0).path("thinking").asText()).isEqualTo(thinking.toString());
+        assertThat(content.get(0).path("signature").asText()).isEqualTo("sig-1");
+        assertThat(content.get(1).path("text").asText()).isEqualTo(text.toString());
+        assertThat(content.get(2).path("input")).isEqualTo(Json.MAPPER.createObjectNode().put("text", "hi"));
+    }
+
+    @Test
+    void aBlockTheStreamNeverStoppedStillCarriesItsText() {
+        run(messageStart()
+                + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+                + delta(0, "{\"type\":\"text_delta\",\"text\":\"cut \"}")
+                + delta(0, "{\"type\":\"text_delta\",\"text\":\"short\"}"));
+
+        assertThat(followUpAssistantContent()).singleElement()
+                .satisfies(block -> assertThat(block.path("text").asText()).isEqualTo("cut short"));
+    }
+
+    // ------------------------------------------------------------------------------- helpers
+
+    /** Runs one round (the loop's first) over the stream, fed in small pieces. */
+    private void run(String sse) {
+        loop.round++;
+        AnthropicLoop api = new AnthropicLoop();
+        round = api.newRound(loop, api.observer(probe.recording));
+        SseDecoder decoder = new SseDecoder(round, round.live(), 1 << 20);
+        byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < bytes.length; i += 11) {
+            decoder.feed(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 11)));
+        }
+        decoder.finish();
+        round.observer.onStreamEnd();
+    }
+
+    private List<JsonNode> followUpAssistantContent() {
+        ObjectNode request = Json.MAPPER.createObjectNode();
+        round.appendFollowUp(request, null, List.of());
+        JsonNode assistant = request.path("messages").path(0);
+        assertThat(assistant.path("role").asText()).isEqualTo("assistant");
+        List<JsonNode> content = new ArrayList<>();
+        assistant.path("content").forEach(content::add);
+        return content;
+    }
+
+    private static String messageStart() {
+        return event("message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\","
+                + "\"content\":[],\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}");
+    }
+
+    private static String messageEnd() {
+        return event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":50}}")
+                + event("message_stop", "{\"type\":\"message_stop\"}");
+    }
+
+    private static String delta(int index, String delta) {
+        return event("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":" + index + ",\"delta\":" + delta + "}");
+    }
+
+    private static String stop(int index) {
+        return event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + index + "}");
+    }
+
+    private static String event(String name, String data) {
+        return "event: " + name + "\ndata: " + data + "\n\n";
+    }
+}
