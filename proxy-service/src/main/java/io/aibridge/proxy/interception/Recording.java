@@ -57,6 +57,7 @@ public final class Recording {
     private String answerHint;
     private long firstByteNanos = -1;
     private boolean ended;
+    private boolean notRecordedLogged;
     private java.util.function.Predicate<String> injectedTools = name -> false;
     private EndListener endListener;
 
@@ -236,6 +237,19 @@ public final class Recording {
         publish(InterceptionSpans.RECORD_TOOL_USAGE, new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
                 providerResponseId, toolCallId, tool, kept.text(), false, null, null, kept.metadata()));
         metrics.toolSelection(context.providerName(), context.model(), tool);
+    }
+
+    /**
+     * The response holds more than an observer records (more choices or tool calls than it keeps
+     * track of): what is past its bounds is relayed to the client but not recorded. Logged once per
+     * interception, with the first reason, so that an operator can tell a record is incomplete.
+     */
+    public void notRecorded(String why) {
+        if (!notRecordedLogged) {
+            notRecordedLogged = true;
+            LOG.warnf("interception %s: %s %s: not everything the provider answered is recorded: %s", id, context.providerName(),
+                    context.route(), why);
+        }
     }
 
     /**

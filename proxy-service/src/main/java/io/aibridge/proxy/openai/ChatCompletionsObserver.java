@@ -10,9 +10,7 @@ import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.sse.SseEvent;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -22,7 +20,7 @@ import java.util.TreeMap;
  * {@code choices[].delta.tool_calls[]} fragments keyed by {@code index} (id and name in the first
  * fragment, arguments appended), {@code finish_reason} on a choice's last chunk, then, because the
  * proxy always asks for {@code stream_options.include_usage}, a usage-only chunk with empty
- * {@code choices}, then {@code data: [DONE]}. Every tool call of every choice is recorded.
+ * {@code choices}, then {@code data: [DONE]}. Every tool call of every choice is recorded, within the bounds below.
  *
  * <p>Some OpenAI-compatible servers send a running usage on every chunk (vLLM's
  * {@code continuous_usage_stats}, some gateways): the last usage seen is the response's, so it is
@@ -34,6 +32,12 @@ import java.util.TreeMap;
  * <p>When the client did not ask for usage itself, the stream is rewritten so that it sees exactly
  * what it would have seen without the option: the usage-only chunk is dropped and the
  * {@code "usage":null} member the option adds to every other chunk is removed.
+ *
+ * <p>The choices and tool calls are numbered by the upstream ({@code index}), which this proxy does
+ * not control (any OpenAI-compatible server may be configured): at most {@link #MAX_CHOICES} choices
+ * and {@link ChatToolCallIndex#MAX_CALLS_PER_CHOICE} calls per choice are assembled and recorded.
+ * Fragments past either are relayed like any other but not recorded, and the interception logs once
+ * that it left calls out ({@link Recording#notRecorded}).
  */
 public final class ChatCompletionsObserver extends ResponseObserver {
 
@@ -44,15 +48,31 @@ public final class ChatCompletionsObserver extends ResponseObserver {
      */
     private static final Set<String> RECORDED_MEMBERS = Set.of("tool_calls", "finish_reason", "usage", "error");
 
+    /**
+     * Choices of one response whose tool calls are recorded. OpenAI allows {@code n} up to 128, so
+     * no answer to a request it would accept has more; a server that numbers more is not followed.
+     */
+    static final int MAX_CHOICES = 128;
+
     private final boolean hideUsage;
-    /** choice index → tool index → call being assembled. */
-    private final Map<Integer, TreeMap<Integer, ToolCall>> calls = new TreeMap<>();
+    /** choice index → its calls; at most {@link #MAX_CHOICES} entries, kept for the whole stream. */
+    private final Map<Integer, ChoiceCalls> calls = new TreeMap<>();
     /** The last usage a chunk carried: recorded when the stream ends. */
     private JsonNode lastUsage;
     private boolean usageRecorded;
     /** A chunk with a non-empty id was seen: {@link #responseId} is the stream's, and the prompt is recorded. */
     private boolean idKnown;
     private boolean chunkSeen;
+
+    /** One choice's tool calls. */
+    private static final class ChoiceCalls {
+        /** tool index → call being assembled, until the choice's {@code finish_reason}. */
+        final TreeMap<Integer, ToolCall> open = new TreeMap<>();
+        /** Calls started in this choice, recorded or still open; none past {@link ChatToolCallIndex#MAX_CALLS_PER_CHOICE}. */
+        int started;
+        /** The highest call index seen, a dropped call's included (for fragments without an index); null before the first. */
+        Integer lastIndex;
+    }
 
     private static final class ToolCall {
         String id;
@@ -136,27 +156,17 @@ public final class ChatCompletionsObserver extends ResponseObserver {
     private void observeChoice(JsonNode choice) {
         int choiceIndex = choice.path("index").asInt(0);
         JsonNode toolCalls = choice.path("delta").get("tool_calls");
-        if (toolCalls != null && toolCalls.isArray()) {
-            TreeMap<Integer, ToolCall> byIndex = calls.computeIfAbsent(choiceIndex, k -> new TreeMap<>());
-            for (JsonNode fragment : toolCalls) {
-                int index = ChatToolCallIndex.of(fragment, byIndex.isEmpty() ? null : byIndex.lastKey());
-                ToolCall call = byIndex.computeIfAbsent(index, k -> new ToolCall(recording.maxTextChars()));
-                String id = text(fragment, "id");
-                if (id != null && !id.isEmpty()) {
-                    call.id = id;
+        if (toolCalls != null && toolCalls.isArray() && !toolCalls.isEmpty()) {
+            ChoiceCalls choiceCalls = calls.get(choiceIndex);
+            if (choiceCalls == null && calls.size() >= MAX_CHOICES) {
+                recording.notRecorded("the response has more than " + MAX_CHOICES + " choices; the tool calls of the others are not recorded");
+            } else {
+                if (choiceCalls == null) {
+                    choiceCalls = new ChoiceCalls();
+                    calls.put(choiceIndex, choiceCalls);
                 }
-                JsonNode function = fragment.get("function");
-                JsonNode custom = fragment.get("custom");
-                if (custom != null && custom.isObject() || "custom".equals(text(fragment, "type"))) {
-                    call.custom = true;
-                }
-                String name = call.custom ? text(custom, "name") : text(function, "name");
-                if (name != null && !name.isEmpty()) {
-                    call.name = name;
-                }
-                String input = call.custom ? text(custom, "input") : text(function, "arguments");
-                if (input != null) {
-                    call.input.append(input);
+                for (JsonNode fragment : toolCalls) {
+                    observeFragment(choiceCalls, fragment);
                 }
             }
         }
@@ -167,21 +177,58 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         }
     }
 
-    private void flushCalls(int choiceIndex) {
-        TreeMap<Integer, ToolCall> byIndex = calls.remove(choiceIndex);
-        if (byIndex != null) {
-            for (ToolCall call : byIndex.values()) {
-                String input = call.input.text();
-                // a cut input is no JSON any more: recorded as it came, flagged truncated
-                boolean cut = call.input.truncated();
-                recording.tool(responseId, call.id, call.name, call.custom || cut ? input : Json.normalize(input),
-                        cut ? call.input.length() : -1);
+    private void observeFragment(ChoiceCalls choiceCalls, JsonNode fragment) {
+        int index = ChatToolCallIndex.of(fragment, choiceCalls.lastIndex);
+        choiceCalls.lastIndex = choiceCalls.lastIndex == null ? index : Math.max(choiceCalls.lastIndex, index);
+        ToolCall call = choiceCalls.open.get(index);
+        if (call == null) {
+            if (choiceCalls.started >= ChatToolCallIndex.MAX_CALLS_PER_CHOICE) {
+                recording.notRecorded("a choice has more than " + ChatToolCallIndex.MAX_CALLS_PER_CHOICE
+                        + " tool calls; the calls past them are not recorded");
+                return;
             }
+            choiceCalls.started++;
+            call = new ToolCall(recording.maxTextChars());
+            choiceCalls.open.put(index, call);
+        }
+        String id = text(fragment, "id");
+        if (id != null && !id.isEmpty()) {
+            call.id = id;
+        }
+        JsonNode function = fragment.get("function");
+        JsonNode custom = fragment.get("custom");
+        if (custom != null && custom.isObject() || "custom".equals(text(fragment, "type"))) {
+            call.custom = true;
+        }
+        String name = call.custom ? text(custom, "name") : text(function, "name");
+        if (name != null && !name.isEmpty()) {
+            call.name = name;
+        }
+        String input = call.custom ? text(custom, "input") : text(function, "arguments");
+        if (input != null) {
+            call.input.append(input);
         }
     }
 
+    private void flushCalls(int choiceIndex) {
+        ChoiceCalls choiceCalls = calls.get(choiceIndex);
+        if (choiceCalls == null) {
+            return;
+        }
+        for (ToolCall call : choiceCalls.open.values()) {
+            String input = call.input.text();
+            // a cut input is no JSON any more: recorded as it came, flagged truncated
+            boolean cut = call.input.truncated();
+            recording.tool(responseId, call.id, call.name, call.custom || cut ? input : Json.normalize(input),
+                    cut ? call.input.length() : -1);
+        }
+        // the choice stays counted: a server that goes on after finish_reason gets no fresh allowance
+        choiceCalls.open.clear();
+        choiceCalls.lastIndex = null;
+    }
+
     private void flushAllCalls() {
-        for (Integer choice : new ArrayList<>(calls.keySet())) {
+        for (Integer choice : calls.keySet()) {
             flushCalls(choice);
         }
     }

@@ -10,6 +10,14 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public final class ChatToolCallIndex {
 
+    /**
+     * Tool calls of one choice that are assembled and recorded (and, in the tool loop, handled). A
+     * request may define at most 128 tools (OpenAI's limit), and models call a handful at a time:
+     * 1,024 is eight calls of every tool a request can have, far more than any real answer, and
+     * bounds what an upstream numbering calls without end can make the proxy keep.
+     */
+    public static final int MAX_CALLS_PER_CHOICE = 1024;
+
     private ChatToolCallIndex() {
     }
 

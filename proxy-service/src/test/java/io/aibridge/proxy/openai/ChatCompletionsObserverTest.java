@@ -132,4 +132,70 @@ class ChatCompletionsObserverTest {
             assertThat(t.metadata()).containsEntry("truncated", true).containsEntry("original_length", 2508L);
         });
     }
+
+    private static String call(String index, String id, String arguments) {
+        return "{" + (index == null ? "" : "\"index\":" + index + ",") + (id == null ? "" : "\"id\":\"" + id + "\",\"type\":\"function\",")
+                + "\"function\":{" + (id == null ? "" : "\"name\":\"f\",") + "\"arguments\":\"" + arguments + "\"}}";
+    }
+
+    private static String toolCalls(int choice, String... fragments) {
+        return chunk("[{\"index\":" + choice + ",\"delta\":{\"tool_calls\":[" + String.join(",", fragments) + "]}}]", "null");
+    }
+
+    private static final String END = chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]", "null")
+            + chunk("[]", "{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}") + "data: [DONE]\n\n";
+
+    @Test
+    void recordsTheFirst1024ToolCallsOfAChoiceWhateverTheirIndexesAndLeavesOutTheRest() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        StringBuilder sse = new StringBuilder(toolCalls(0, call("-1", "call_neg", "{}"), call("2000000000", "call_huge", "{}")));
+        for (int i = 0; i < 1030; i++) {
+            sse.append(toolCalls(0, call(String.valueOf(i), "call_" + i, "")));
+        }
+        // later fragments of a recorded call and of one left out; an index no int holds, fragments that are no object
+        sse.append(toolCalls(0, call("1021", null, "{}"), call("1022", null, "{}"), call("1000000000000", "call_long", "{}"), "7", "\"x\""));
+        sse.append(END);
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse.toString(), 4096);
+
+        java.util.List<String> ids = probe.of(ToolUsageRecorded.class, ToolUsageRecorded::providerToolCallId);
+        assertThat(ids).hasSize(ChatToolCallIndex.MAX_CALLS_PER_CHOICE);
+        assertThat(ids.subList(0, 2)).containsExactly("call_neg", "call_0");
+        assertThat(ids.subList(ids.size() - 2, ids.size())).containsExactly("call_1021", "call_huge");
+        assertThat(probe.of(ToolUsageRecorded.class)).filteredOn(t -> t.providerToolCallId().equals("call_1021"))
+                .singleElement().satisfies(t -> assertThat(t.input()).isEqualTo("{}"));
+        assertThat(probe.of(TokenUsageRecorded.class, t -> t.inputTokens() + "/" + t.outputTokens())).containsExactly("10/5");
+    }
+
+    @Test
+    void fragmentsWithoutAnIndexPastTheBoundNeitherAreRecordedNorJoinTheLastRecordedCall() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        StringBuilder sse = new StringBuilder();
+        for (int i = 0; i < 1025; i++) {
+            sse.append(toolCalls(0, call(null, "call_" + i, "{\\\"n\\\":" + i + "}")));
+        }
+        sse.append(toolCalls(0, call(null, null, "tail of call_1024")));
+        sse.append(END);
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse.toString(), 4096);
+
+        assertThat(probe.of(ToolUsageRecorded.class)).hasSize(1024).last().satisfies(t -> {
+            assertThat(t.providerToolCallId()).isEqualTo("call_1023");
+            assertThat(t.input()).isEqualTo("{\"n\":1023}");
+        });
+    }
+
+    @Test
+    void recordsTheToolCallsOfTheFirst128ChoicesOnly() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        StringBuilder sse = new StringBuilder(toolCalls(2_000_000_000, call("0", "call_huge", "{}")) + toolCalls(-3, call("0", "call_neg", "{}")));
+        for (int i = 0; i < 130; i++) {
+            sse.append(toolCalls(i, call("0", "call_" + i, "{}")));
+        }
+        sse.append("data: [DONE]\n\n");
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse.toString(), 4096);
+
+        assertThat(probe.of(ToolUsageRecorded.class, ToolUsageRecorded::providerToolCallId))
+                .hasSize(ChatCompletionsObserver.MAX_CHOICES)
+                .startsWith("call_neg", "call_0")
+                .endsWith("call_125", "call_huge");
+    }
 }
