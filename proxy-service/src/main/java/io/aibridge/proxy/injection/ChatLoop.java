@@ -39,7 +39,9 @@ import java.util.TreeMap;
  * at the usage-only chunk or {@code [DONE]}), never while their arguments may still stream; the
  * first round's id is its first non-empty chunk id (GitHub Copilot's Azure upstream opens with an
  * id-less chunk); a streamed custom tool call ({@code custom.name}) is always the client's; fragments
- * without an {@code index} are assigned to calls by {@link ChatToolCallIndex}.
+ * without an {@code index} are assigned to calls by {@link ChatToolCallIndex}, and at most
+ * {@link ChatToolCallIndex#MAX_CALLS_PER_CHOICE} calls of a round are followed: fragments of calls past
+ * them reach the client as they came and end the loop with that round.
  */
 final class ChatLoop extends LoopApi {
 
@@ -89,8 +91,14 @@ final class ChatLoop extends LoopApi {
             final StringBuilder arguments = new StringBuilder();
         }
 
-        /** Upstream tool-call index → call (choice 0; injection is off for n > 1). */
+        /**
+         * Upstream tool-call index → call (choice 0; injection is off for n > 1); at most
+         * {@link ChatToolCallIndex#MAX_CALLS_PER_CHOICE}: fragments of calls past them reach the
+         * client as they came and end the loop (the recording observer leaves them out).
+         */
         private final TreeMap<Integer, Call> calls = new TreeMap<>();
+        /** The highest call index seen, a call past the bound included; null before the first. */
+        private Integer lastIndex;
         private final Set<Integer> hidden = new HashSet<>();
         private final Map<Integer, Integer> clientIndex = new HashMap<>();
         private final StringBuilder content = new StringBuilder();
@@ -148,9 +156,23 @@ final class ChatLoop extends LoopApi {
                     }
                     if (delta.get("tool_calls") instanceof ArrayNode fragments) {
                         for (Iterator<JsonNode> it = fragments.iterator(); it.hasNext(); ) {
-                            ObjectNode fragment = (ObjectNode) it.next();
-                            int index = ChatToolCallIndex.of(fragment, calls.isEmpty() ? null : calls.lastKey());
-                            Call call = calls.computeIfAbsent(index, k -> new Call());
+                            if (!(it.next() instanceof ObjectNode fragment)) {
+                                meaningful = true; // no call this proxy can read: the client's to make sense of
+                                continue;
+                            }
+                            int index = ChatToolCallIndex.of(fragment, lastIndex);
+                            lastIndex = lastIndex == null ? index : Math.max(lastIndex, index);
+                            Call call = calls.get(index);
+                            if (call == null && calls.size() >= ChatToolCallIndex.MAX_CALLS_PER_CHOICE) {
+                                // past the bound: relayed as it came, and, as the client has seen a call, the loop ends here
+                                clientCalls = true;
+                                meaningful = true;
+                                continue;
+                            }
+                            if (call == null) {
+                                call = new Call();
+                                calls.put(index, call);
+                            }
                             if (text(fragment, "id") != null && !text(fragment, "id").isEmpty()) {
                                 call.id = text(fragment, "id");
                             }

@@ -126,6 +126,37 @@ class ChatLoopTest {
         assertThat(finishReasons(client)).containsExactly("tool_calls");
     }
 
+    @Test
+    void aRoundFollowsAtMost1024CallsAndRelaysTheRestAsTheyCameEndingTheLoop() {
+        StringBuilder sse = new StringBuilder(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_0\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{}\"}}]}", null));
+        for (int i = 1; i < 1030; i++) {
+            sse.append(chunk("{\"tool_calls\":[{\"index\":" + i + ",\"id\":\"call_" + i + "\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]}", null));
+        }
+        String client = stream(sse + chunk("{}", "\"tool_calls\"") + "data: [DONE]\n\n");
+
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("call_0", "bmcp_tools_echo", "{}"));
+        assertThat(round.clientCalls()).isTrue();
+        assertThat(round.loops()).isFalse();
+        List<JsonNode> fragments = chunks(client).stream().flatMap(c -> stream(c.path("choices").path(0).path("delta").path("tool_calls"))).toList();
+        assertThat(fragments).hasSize(1029);
+        assertThat(fragments.get(1022).path("id").asText()).isEqualTo("call_1023");
+        assertThat(fragments.get(1022).path("index").asInt()).as("the last call followed, renumbered").isEqualTo(1022);
+        assertThat(fragments.subList(1023, 1029)).extracting(f -> f.path("id").asText() + " " + f.path("index").asInt())
+                .as("calls past the bound, as the provider numbered them")
+                .containsExactly("call_1024 1024", "call_1025 1025", "call_1026 1026", "call_1027 1027", "call_1028 1028", "call_1029 1029");
+    }
+
+    @Test
+    void aToolCallFragmentThatIsNoObjectReachesTheClientAndBreaksNothing() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[7,{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{}\"}}]}", null)
+                + chunk("{}", "\"tool_calls\"")
+                + "data: [DONE]\n\n");
+
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{}"));
+        List<JsonNode> fragments = chunks(client).stream().flatMap(c -> stream(c.path("choices").path(0).path("delta").path("tool_calls"))).toList();
+        assertThat(fragments).extracting(JsonNode::toString).containsExactly("7");
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     /** Runs one round (the loop's first) over the stream, fed in small pieces; returns what the client is sent. */
