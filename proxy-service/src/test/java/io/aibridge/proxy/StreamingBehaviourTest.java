@@ -194,6 +194,25 @@ class StreamingBehaviourTest {
     }
 
     @Test
+    void aChatStreamWithMoreToolCallsThanTheProxyRecordsIsRelayedUnchangedAndItsFirst1024CallsAreRecorded() {
+        // 1,030 calls numbered 0..1029, then two numbered 2000000000 and -1 (this module's test fixture)
+        Fixture fixture = Fixture.load(Api.OPENAI_CHAT, "tool-call-flood");
+        com.fasterxml.jackson.databind.node.ObjectNode request = Fixture.load(Api.OPENAI_CHAT, "tool-calls").request(true);
+        request.putObject("stream_options").put("include_usage", true);
+        HttpResponse<String> r = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), request.toString(), "Authorization", "Bearer " + TOKEN,
+                FakeProvider.SCENARIO_HEADER, "tool-call-flood");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).as("relayed byte for byte").isEqualTo(fixture.stream());
+
+        List<String> events = summary(EventTail.of(bootstrapServers).awaitEnded(ProxyClient.interceptionId(r), Duration.ofSeconds(30)));
+        assertThat(events).filteredOn(e -> e.startsWith("tool "))
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 1024).mapToObj(i -> "tool chatcmpl-flood call_" + i + " f {}").toList());
+        assertThat(events).filteredOn(e -> e.startsWith("tokens ")).singleElement()
+                .satisfies(e -> assertThat(e).startsWith("tokens chatcmpl-flood in=120 out=9000 "));
+        assertThat(events).last().isEqualTo("ended completed 200");
+    }
+
+    @Test
     void forwardsPassthroughRoutesWithTheProviderKeyAndCountsThem() {
         HttpResponse<String> models = proxy.get("/api/v2/aibridge/openai/v1/models", "Authorization", "Bearer " + TOKEN);
         assertThat(models.statusCode()).isEqualTo(200);
