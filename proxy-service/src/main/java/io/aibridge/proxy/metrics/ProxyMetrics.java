@@ -77,7 +77,8 @@ public class ProxyMetrics {
         this(registry, DEFAULT_MAX_LABEL_VALUES);
     }
 
-    ProxyMetrics(MeterRegistry registry, int maxLabelValues) {
+    /** With a limit of {@code maxLabelValues} distinct values for each caller-chosen label. */
+    public ProxyMetrics(MeterRegistry registry, int maxLabelValues) {
         this.registry = registry;
         this.models = new BoundedLabel(maxLabelValues);
         this.toolNames = new BoundedLabel(maxLabelValues);
@@ -111,6 +112,15 @@ public class ProxyMetrics {
             }
             return OTHER;
         }
+    }
+
+    /**
+     * The {@code model} label value of a requested model: the model itself while it is one of the
+     * first {@code proxy.metrics.max-label-values} seen, else {@value #OTHER}. For meters kept
+     * outside this class (the circuit breakers'), so that they agree with these.
+     */
+    public String modelLabel(String requestedModel) {
+        return models.value(requestedModel);
     }
 
     /**

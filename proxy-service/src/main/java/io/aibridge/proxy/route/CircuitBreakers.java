@@ -2,6 +2,7 @@ package io.aibridge.proxy.route;
 
 import io.aibridge.events.EndStatus;
 import io.aibridge.proxy.config.ProxyConfig;
+import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The reference's circuit breakers ({@code AIBRIDGE_CIRCUIT_BREAKER_*}; off by default): one per
@@ -42,6 +44,14 @@ import java.util.function.LongSupplier;
  * cancelled before a failure status was written says nothing about the provider and counts as
  * neither, but gives its half-open place back. Breakers that are closed, clean and unused for
  * {@link #IDLE_EVICTION} are forgotten, so models that are no longer asked for cost nothing.
+ *
+ * <p>The model comes from the caller, so a breaker is keyed by the model's {@code model} metric label
+ * ({@link ProxyMetrics#modelLabel}): the first {@code AIBRIDGE_METRICS_MAX_LABEL_VALUES} models the
+ * proxy sees keep a breaker each, and every model first seen after them shares the one breaker
+ * {@code other} of its provider and endpoint. A caller cycling through made-up models thus adds at
+ * most that many breakers and gauge series, and cannot open the breaker of a model with its own:
+ * only answers for the models that share {@code other} count in it (and a made-up model's answer, a
+ * 400 or 404, is no failure).
  */
 @Startup // a bad setting stops the service before the first request
 @ApplicationScoped
@@ -142,19 +152,22 @@ public class CircuitBreakers {
     private final Settings settings;
     private final LongSupplier clock;
     private final MeterRegistry registry;
+    /** A requested model → the model a breaker is kept for: {@link ProxyMetrics#modelLabel}. */
+    private final UnaryOperator<String> modelLabel;
     private final Map<Key, Breaker> breakers = new ConcurrentHashMap<>();
     private final Vertx vertx;
     private final long sweeper;
 
     @Inject
-    public CircuitBreakers(ProxyConfig config, MeterRegistry registry, Vertx vertx) {
-        this(Settings.of(config.circuitBreaker()), System::nanoTime, registry, vertx);
+    public CircuitBreakers(ProxyConfig config, MeterRegistry registry, ProxyMetrics metrics, Vertx vertx) {
+        this(Settings.of(config.circuitBreaker()), System::nanoTime, registry, metrics::modelLabel, vertx);
     }
 
-    CircuitBreakers(Settings settings, LongSupplier clock, MeterRegistry registry, Vertx vertx) {
+    CircuitBreakers(Settings settings, LongSupplier clock, MeterRegistry registry, UnaryOperator<String> modelLabel, Vertx vertx) {
         this.settings = settings;
         this.clock = clock;
         this.registry = registry;
+        this.modelLabel = modelLabel;
         this.vertx = vertx;
         this.sweeper = settings.enabled() && vertx != null ? vertx.setPeriodic(60_000, id -> sweep()) : -1;
     }
@@ -164,8 +177,8 @@ public class CircuitBreakers {
     }
 
     /**
-     * Asks the breaker of this provider, endpoint and model whether a request may go upstream. An
-     * admitted request must report its end to {@link Permit#done} exactly once.
+     * Asks the breaker of this provider, endpoint and model (or of {@code other}, see above) whether a
+     * request may go upstream. An admitted request must report its end to {@link Permit#done} exactly once.
      *
      * @param endpoint the route without the provider prefix, e.g. {@code /v1/messages}
      */
@@ -173,7 +186,7 @@ public class CircuitBreakers {
         if (!settings.enabled()) {
             return Permit.UNGUARDED;
         }
-        Key key = new Key(provider, providerName, endpoint, model);
+        Key key = new Key(provider, providerName, endpoint, modelLabel.apply(model));
         while (true) {
             Permit permit = breakers.computeIfAbsent(key, Breaker::new).before();
             if (permit != null) {
@@ -185,7 +198,7 @@ public class CircuitBreakers {
 
     /** The state of a breaker now; closed for one that does not exist (yet, or any more). */
     public State state(ProviderType provider, String providerName, String endpoint, String model) {
-        Breaker breaker = breakers.get(new Key(provider, providerName, endpoint, model));
+        Breaker breaker = breakers.get(new Key(provider, providerName, endpoint, modelLabel.apply(model)));
         return breaker == null ? State.CLOSED : breaker.state();
     }
 

@@ -1,6 +1,7 @@
 package io.aibridge.proxy.route;
 
 import io.aibridge.events.EndStatus;
+import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.CircuitBreakers.Permit;
 import io.aibridge.proxy.route.CircuitBreakers.Settings;
 import io.aibridge.proxy.route.CircuitBreakers.State;
@@ -32,7 +33,8 @@ class CircuitBreakersTest {
     }
 
     private CircuitBreakers breakers(Duration interval) {
-        return new CircuitBreakers(new Settings(true, 5, interval, Duration.ofSeconds(30), 3), now::get, registry, null);
+        return new CircuitBreakers(new Settings(true, 5, interval, Duration.ofSeconds(30), 3), now::get, registry,
+                new ProxyMetrics(registry)::modelLabel, null);
     }
 
     private static Permit admit(CircuitBreakers breakers) {
@@ -67,7 +69,7 @@ class CircuitBreakersTest {
     @Test
     void offLetsEverythingThroughAndKeepsNothing() {
         CircuitBreakers breakers = new CircuitBreakers(new Settings(false, 5, Duration.ofSeconds(10), Duration.ofSeconds(30), 3),
-                now::get, registry, null);
+                now::get, registry, new ProxyMetrics(registry)::modelLabel, null);
         assertThat(answered(breakers, 20, 503)).isEqualTo(20);
         assertThat(breakers.size()).isZero();
         assertThat(registry.find("aibridge.circuit_breaker.state").gauges()).isEmpty();
@@ -261,6 +263,32 @@ class CircuitBreakersTest {
         inFlight.done(EndStatus.COMPLETED, 200);
         assertThat(admit(breakers).refused()).as("a forgotten breaker comes back closed").isFalse();
         assertThat(gauge()).isZero();
+    }
+
+    @Test
+    void modelsPastTheMetricLabelLimitShareOneBreakerThatCannotOpenTheOthers() {
+        ProxyMetrics metrics = new ProxyMetrics(registry, 2);
+        CircuitBreakers breakers = new CircuitBreakers(new Settings(true, 5, Duration.ofSeconds(10), Duration.ofSeconds(30), 3),
+                now::get, registry, metrics::modelLabel, null);
+        answered(breakers, 1, 200); // MODEL takes the first label value
+        breakers.admit(ProviderType.ANTHROPIC, "anthropic", "/v1/messages", "claude-haiku-4-5").done(EndStatus.COMPLETED, 200);
+        for (int i = 0; i < 1_000; i++) {
+            breakers.admit(ProviderType.ANTHROPIC, "anthropic", "/v1/messages", "made-up-" + i).done(EndStatus.FAILED, 404);
+        }
+        assertThat(breakers.size()).as("two models of their own and one for all the others").isEqualTo(3);
+        assertThat(registry.find("aibridge.circuit_breaker.state").gauges()).extracting(g -> g.getId().getTag("model"))
+                .containsExactlyInAnyOrder(MODEL, "claude-haiku-4-5", ProxyMetrics.OTHER);
+
+        for (int i = 0; i < 5; i++) {
+            breakers.admit(ProviderType.ANTHROPIC, "anthropic", "/v1/messages", "overloaded-" + i).done(EndStatus.FAILED, 429);
+        }
+        assertThat(breakers.admit(ProviderType.ANTHROPIC, "anthropic", "/v1/messages", "made-up-x").refused())
+                .as("the models past the limit share the open breaker").isTrue();
+        assertThat(registry.get("aibridge.circuit_breaker.state").tags("model", ProxyMetrics.OTHER).gauge().value()).isEqualTo(1.0);
+        assertThat(state(breakers)).as("a model with a breaker of its own").isEqualTo(State.CLOSED);
+        assertThat(admit(breakers).refused()).isFalse();
+        assertThat(breakers.admit(ProviderType.OPENAI, "openai", "/v1/chat/completions", "made-up-x").refused())
+                .as("other is per provider and endpoint").isFalse();
     }
 
     @Test
