@@ -25,9 +25,21 @@ import java.util.Set;
  * <p>Recorded: {@code function_call} (arguments as JSON) and {@code custom_tool_call} (raw input)
  * as tool usages; reasoning summaries and assistant messages with {@code phase: "commentary"} as
  * thoughts.
+ *
+ * <p>At most {@link #MAX_ITEMS} items of a response are recorded: the items past them reach the
+ * client as they came, and the interception logs once that it left them out ({@link Recording#notRecorded}).
  */
 public final class ResponsesObserver extends ResponseObserver {
 
+    /**
+     * Output items of one response that are recorded (messages, reasoning, tool calls). Four times
+     * the 1,024 tool calls a Chat choice records, far more than any real answer has, and a bound on
+     * the ids kept to tell an item seen twice (when it completes and in the terminal response) from
+     * a new one, whatever number of items an upstream sends.
+     */
+    static final int MAX_ITEMS = 4096;
+
+    /** The keys of the items seen (recorded or not of interest); at most {@link #MAX_ITEMS}. */
     private final Set<String> recordedItems = new HashSet<>();
     private int sequence = -1;
 
@@ -129,9 +141,14 @@ public final class ResponsesObserver extends ResponseObserver {
         String id = text(item, "id");
         // an item without an id is known by its content's digest: the content itself could be megabytes, kept for the stream's life
         String key = id != null ? id : digest(Json.compact(item));
-        if (!recordedItems.add(key)) {
+        if (recordedItems.contains(key)) {
             return;
         }
+        if (recordedItems.size() >= MAX_ITEMS) {
+            recording.notRecorded("the response has more than " + MAX_ITEMS + " output items; the items past them are not recorded");
+            return;
+        }
+        recordedItems.add(key);
         switch (String.valueOf(text(item, "type"))) {
             case "function_call" -> recording.tool(responseId, text(item, "call_id"), text(item, "name"),
                     Json.normalize(text(item, "arguments")));

@@ -25,4 +25,24 @@ class ResponsesObserverTest {
         assertThat(probe.of(ToolUsageRecorded.class, t -> t.providerToolCallId() + " " + t.input()))
                 .containsExactly("call_1 {\"a\":1}", "call_2 {}");
     }
+
+    @Test
+    void recordsTheFirst4096ItemsOfAResponseAndLeavesOutTheRest() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        StringBuilder sse = new StringBuilder(event("response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\"}}"));
+        for (int i = 0; i < 4100; i++) {
+            sse.append(event("response.output_item.done", "{\"type\":\"response.output_item.done\",\"output_index\":" + i
+                    + ",\"item\":{\"id\":\"fc_" + i + "\",\"type\":\"function_call\",\"call_id\":\"call_" + i + "\",\"name\":\"f\",\"arguments\":\"{}\"}}"));
+        }
+        // the terminal response repeats a recorded item and one left out
+        sse.append(event("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\","
+                + "\"output\":[{\"id\":\"fc_0\",\"type\":\"function_call\",\"call_id\":\"call_0\",\"name\":\"f\",\"arguments\":\"{}\"},"
+                + "{\"id\":\"fc_4099\",\"type\":\"function_call\",\"call_id\":\"call_4099\",\"name\":\"f\",\"arguments\":\"{}\"}],"
+                + "\"usage\":{\"input_tokens\":10,\"output_tokens\":5,\"total_tokens\":15}}}"));
+        RecordingProbe.stream(new ResponsesObserver(probe.recording), sse.toString(), 4096);
+
+        java.util.List<String> ids = probe.of(ToolUsageRecorded.class, ToolUsageRecorded::providerToolCallId);
+        assertThat(ids).hasSize(ResponsesObserver.MAX_ITEMS).startsWith("call_0").endsWith("call_4095");
+        assertThat(probe.of(io.aibridge.events.TokenUsageRecorded.class)).hasSize(1);
+    }
 }
