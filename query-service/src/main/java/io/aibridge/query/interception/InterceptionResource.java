@@ -89,16 +89,6 @@ public class InterceptionResource {
         UUID afterId = params.get("after_id").map(v -> Values.uuid(v).orElseThrow(() -> ApiException.badRequest(
                 "Invalid pagination cursor.", "after_id", "Query parameter \"after_id\" must be an interception UUID"))).orElse(null);
         Filters f = filters.read(params, callers.caller(), KEYS, SearchKey.INITIATOR, MESSAGE);
-        return interceptions.list(callers.caller(), f, limit, offset, afterId, includeCount(params));
-    }
-
-    private static boolean includeCount(QueryParams params) {
-        String value = params.get("include_count").orElse("true");
-        return switch (value) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw ApiException.badRequest("Query parameter has invalid value.", "include_count",
-                    "Query parameter \"include_count\" must be true or false");
-        };
+        return interceptions.list(callers.caller(), f, limit, offset, afterId, Paging.includeCount(params));
     }
 }

@@ -2,7 +2,7 @@ package io.aibridge.query.search;
 
 import io.aibridge.query.api.ApiException;
 
-/** {@code limit} and {@code offset} with the reference's messages. */
+/** {@code limit}, {@code offset} and {@code include_count} with the reference's messages. */
 public final class Paging {
 
     private Paging() {
@@ -42,6 +42,20 @@ public final class Paging {
             throw ApiException.badRequest("Query parameters have invalid values.", "offset",
                     "Cannot use both " + cursor + " and offset pagination in the same request.");
         }
+    }
+
+    /**
+     * {@code include_count} (ours): whether a list counts every match for its {@code count}; true when
+     * absent, as the reference always counts. A walk needs the count on its first page only.
+     */
+    public static boolean includeCount(QueryParams params) {
+        String value = params.get("include_count").orElse("true");
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest("Query parameter has invalid value.", "include_count",
+                    "Query parameter \"include_count\" must be true or false");
+        };
     }
 
     private static int parseInt(String value, int invalid) {

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The sessions list, served from the {@code aibridge_sessions} summaries (one row per session id and
@@ -53,6 +54,7 @@ public class SessionRepository {
     private final Snapshots snapshots;
     private final UserDirectory users;
     private final TextLimits texts;
+    private final AtomicLong counts = new AtomicLong();
 
     public SessionRepository(Snapshots snapshots, UserDirectory users, TextLimits texts) {
         this.snapshots = snapshots;
@@ -80,12 +82,22 @@ public class SessionRepository {
      *
      * @param afterSessionId   keyset cursor: the id of the last session of the previous page, or null
      * @param afterInitiatorId that session's initiator, or null (needed only when several users share the id)
+     * @param includeCount     whether to count every matching session (the page's {@code count}); a walk
+     *                         needs it once, and it reads every visible match, so later pages skip it
      */
-    public SessionPage list(Caller caller, Filters filters, int limit, int offset, String afterSessionId, UUID afterInitiatorId) {
+    public SessionPage list(Caller caller, Filters filters, int limit, int offset, String afterSessionId, UUID afterInitiatorId,
+                            boolean includeCount) {
         return snapshots.read(c -> {
             Position cursor = afterSessionId == null ? null : position(c, caller, filters, afterSessionId, afterInitiatorId);
-            long count = count(c, caller, filters);
-            List<Summary> rows = count == 0 ? List.of() : page(c, caller, filters, count, limit, offset, cursor);
+            Long count = null;
+            if (includeCount) {
+                counts.incrementAndGet();
+                count = count(c, caller, filters);
+            }
+            // how the page is found depends on how many sessions match; without the count, on whether
+            // at least collectBelow do, which stops reading there
+            long matches = count != null ? count : matchesUpTo(c, caller, filters, collectBelow);
+            List<Summary> rows = count != null && count == 0 ? List.of() : page(c, caller, filters, matches, limit, offset, cursor);
             Map<String, Matched> matched = filters.selectsInterceptions() && !rows.isEmpty()
                     ? matched(c, rows, filters) : Map.of();
             TextBudget budget = texts.budget();
@@ -178,6 +190,29 @@ public class SessionRepository {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /**
+     * The number of matching sessions, but no more than {@code max}: enough to choose how the page is
+     * found ({@link #page}) without reading every match. A lone provider, model or client filter is
+     * counted exactly, as that count reads at most one row per user.
+     */
+    private long matchesUpTo(Connection c, Caller caller, Filters filters, long max) throws SQLException {
+        if (filters.singleValueFilter() != null) {
+            return count(c, caller, filters);
+        }
+        Sql sql = new Sql("SELECT count(*) FROM (SELECT 1 FROM aibridge_sessions s WHERE TRUE");
+        where(sql, caller, filters);
+        sql.append(" LIMIT ?) m", max);
+        try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** For tests: how many times the matching sessions have been counted for a page's {@code count}. */
+    long counts() {
+        return counts.get();
     }
 
     /**

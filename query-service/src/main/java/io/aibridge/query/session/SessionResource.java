@@ -39,7 +39,7 @@ public class SessionResource {
     static final String LIST_MESSAGE = "Invalid session search query.";
     static final Set<SearchKey> KEYS = EnumSet.allOf(SearchKey.class);
     private static final Set<String> LIST_PARAMS = Set.of("q", "limit", "offset", "after_session_id",
-            "after_initiator_id", "initiator", "provider", "model", "client", "session_id", "started_after", "started_before");
+            "after_initiator_id", "include_count", "initiator", "provider", "model", "client", "session_id", "started_after", "started_before");
     private static final Set<String> DETAIL_PARAMS = Set.of("after_id", "before_id", "limit");
 
     private final SessionRepository sessions;
@@ -85,6 +85,9 @@ public class SessionResource {
             description = "With after_session_id: the initiator.id of the last session of the previous page, so that the"
                     + " cursor is exactly that session; not with offset",
             schema = @Schema(type = SchemaType.STRING, format = "uuid"))
+    @Parameter(name = "include_count", in = ParameterIn.QUERY, description = "false: leave count out and skip counting"
+            + " every match, which a walk needs on its first page only (ours; the reference always counts)",
+            schema = @Schema(type = SchemaType.BOOLEAN, defaultValue = "true"))
     @APIResponse(responseCode = "200", description = "A page of sessions",
             content = @Content(schema = @Schema(implementation = SessionPage.class)))
     @APIResponse(responseCode = "400", description = "Invalid query, limit or cursor",
@@ -99,7 +102,8 @@ public class SessionResource {
         UUID afterInitiator = afterInitiator(params);
         int limit = Paging.limit(params, 100, 1000);
         Filters f = filters.read(params, callers.caller(), KEYS, SearchKey.INITIATOR, LIST_MESSAGE);
-        return sessions.list(callers.caller(), f, limit, offset, params.get("after_session_id").orElse(null), afterInitiator);
+        return sessions.list(callers.caller(), f, limit, offset, params.get("after_session_id").orElse(null), afterInitiator,
+                Paging.includeCount(params));
     }
 
     /** The initiator half of the sessions cursor: a user UUID, and only with after_session_id. */

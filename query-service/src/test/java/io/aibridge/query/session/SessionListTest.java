@@ -364,6 +364,68 @@ class SessionListTest {
     }
 
     @Test
+    void aWalkThatAsksForTheCountOnlyOnItsFirstPageCountsOnceAndStillGetsEveryRow() {
+        for (Map<String, String> filter : List.of(Map.<String, String>of(), Map.of("provider", "anthropic"),
+                Map.of("started_after", "2026-03-02T00:00:00Z"))) {
+            JsonPath all = list(with(filter, "limit", "1000"));
+            List<String> expected = keys(all);
+            assertThat(expected).as("%s", filter).hasSizeGreaterThan(2);
+            long before = repository.counts();
+            JsonPath first = list(with(filter, "limit", "2"));
+            assertThat(first.getLong("count")).isEqualTo(expected.size());
+            List<String> seen = new ArrayList<>(keys(first));
+            String afterSession = first.getString("sessions[-1].id");
+            String afterInitiator = first.getString("sessions[-1].initiator.id");
+            for (int page = 2; page < 100; page++) {
+                String body = owner.request().queryParams(filter).queryParam("limit", 2).queryParam("include_count", "false")
+                        .queryParam("after_session_id", afterSession).queryParam("after_initiator_id", afterInitiator)
+                        .get("/api/v2/aibridge/sessions").then().statusCode(200).extract().asString();
+                JsonPath next = JsonPath.from(body);
+                assertThat(next.getMap("")).as("page %d of %s", page, filter).doesNotContainKey("count");
+                List<String> keys = keys(next);
+                seen.addAll(keys);
+                if (keys.size() < 2) {
+                    break;
+                }
+                afterSession = next.getString("sessions[-1].id");
+                afterInitiator = next.getString("sessions[-1].initiator.id");
+            }
+            assertThat(repository.counts() - before).as("%s", filter).isEqualTo(1);
+            assertThat(seen).as("%s", filter).containsExactlyElementsOf(expected);
+        }
+
+        // without the count the page is found the same way (collected or walked) and is the same page
+        Map<String, String> uncounted = Map.of("include_count", "false", "started_before", "2026-03-03T12:00:00Z", "limit", "2");
+        JsonPath collected = list(uncounted);
+        JsonPath walked;
+        repository.collectBelow(0);
+        try {
+            walked = list(uncounted);
+        } finally {
+            repository.collectBelow(SessionRepository.COLLECT_BELOW);
+        }
+        assertThat(walked.<Object>getList("sessions")).isEqualTo(collected.<Object>getList("sessions")).hasSize(2);
+
+        // the default stays the reference's: counted on every page
+        long before = repository.counts();
+        assertThat(list(Map.of("include_count", "true")).getLong("count")).isEqualTo(list(Map.of()).getLong("count"));
+        assertThat(repository.counts() - before).isEqualTo(2);
+    }
+
+    @Test
+    void includeCountTakesOnlyTrueOrFalse() {
+        owner.request().queryParam("include_count", "no").get("/api/v2/aibridge/sessions").then().statusCode(400)
+                .body("message", equalTo("Query parameter has invalid value."))
+                .body("validations[0].field", equalTo("include_count"));
+    }
+
+    private static Map<String, String> with(Map<String, String> params, String key, String value) {
+        Map<String, String> out = new java.util.HashMap<>(params);
+        out.put(key, value);
+        return out;
+    }
+
+    @Test
     void collectingTheMatchesAndWalkingTheActivityIndexGiveTheSamePages() {
         List<String> all = ids(Map.of());
         List<Map<String, String>> queries = List.of(Map.of(), Map.of("limit", "3"), Map.of("offset", "2", "limit", "3"),
