@@ -90,7 +90,8 @@ public interface QueryConfig {
         /**
          * {@code AIBRIDGE_QUERY_MAX_RESPONSE_CHARS}: the budget of one response's text fields (32 Mi),
          * estimated from their stored size. Fields are given whole (up to the field cap) in response
-         * order until it is spent; every later field is a 4096-character preview.
+         * order until it is spent; every later field is a 4096-character preview, out of a fixed
+         * reserve of 1 Mi characters of previews per response, and empty once that is spent too.
          */
         @WithDefault("33554432")
         long maxResponseChars();

@@ -25,12 +25,21 @@ import java.util.UUID;
  * <p>Each field carries at most the field cap. Fields are given up to the cap, in response order,
  * while their stored sizes (bytes: never fewer than the characters) fit in the response budget;
  * from the first one that does not fit, every field is a preview of {@value #PREVIEW_CHARS}
- * characters. A text that was cut is flagged {@link Field#truncated()}; rows are never dropped.
+ * characters, paid from a fixed reserve of {@value #PREVIEW_RESERVE_CHARS} characters; once that is
+ * spent too, every further field is empty. A response's texts thus never exceed the budget plus the
+ * reserve, however many rows and children a page holds. A text that was cut (or emptied) is flagged
+ * {@link Field#truncated()}; rows are never dropped.
  */
 public final class TextBudget {
 
     /** Characters of a field once the response budget is spent. */
     public static final int PREVIEW_CHARS = 4096;
+
+    /**
+     * Characters of all previews of one response together (256 full previews): beyond it a page of a
+     * thousand interceptions with hundreds of tool calls each would still carry gigabytes of previews.
+     */
+    public static final long PREVIEW_RESERVE_CHARS = 1 << 20;
 
     /** Where a text is stored: its table, its column, and the two key columns that find its row. */
     public enum Source {
@@ -91,6 +100,7 @@ public final class TextBudget {
     private final int fieldChars;
     private final int previewChars;
     private long remaining;
+    private long previewsRemaining = PREVIEW_RESERVE_CHARS;
     private boolean spent;
     private final Map<Source, List<Field>> fields = new EnumMap<>(Source.class);
 
@@ -130,16 +140,37 @@ public final class TextBudget {
         if (!spent && cost <= remaining) {
             remaining -= cost;
             field.allowance = fieldChars;
-        } else {
-            spent = true;
-            field.allowance = previewChars;
+            return;
         }
+        spent = true;
+        // a preview from the reserve, charged its stored size when shorter (bytes: never fewer than
+        // the characters it will carry); 0 once the reserve is spent
+        field.allowance = (int) Math.min(previewChars, previewsRemaining);
+        previewsRemaining -= Math.min(field.allowance, field.bytes);
     }
 
-    /** Reads every field made so far, each cut to its allowance (a preview if it was never allowed). */
+    /**
+     * Reads every field made so far, each cut to its allowance; a field never {@linkplain #allow
+     * allowed} is allowed now, after all the others. A field allowed nothing is not read: it is empty,
+     * and flagged unless the stored text is empty too.
+     */
     public void load(Connection c) throws SQLException {
+        for (List<Field> made : fields.values()) {
+            made.forEach(this::allow);
+        }
         for (Map.Entry<Source, List<Field>> e : fields.entrySet()) {
-            List<Field> todo = e.getValue().stream().filter(f -> f.bytes >= 0 && f.text == null).toList();
+            List<Field> todo = new ArrayList<>();
+            for (Field f : e.getValue()) {
+                if (f.bytes < 0 || f.text != null) {
+                    continue;
+                }
+                if (f.allowance == 0) {
+                    f.text = "";
+                    f.truncated = f.bytes > 0;
+                } else {
+                    todo.add(f);
+                }
+            }
             if (!todo.isEmpty()) {
                 load(c, e.getKey(), todo);
             }
@@ -156,9 +187,6 @@ public final class TextBudget {
         List<Object> keys2 = new ArrayList<>(todo.size());
         List<Integer> lengths = new ArrayList<>(todo.size());
         for (Field f : todo) {
-            if (f.allowance < 0) {
-                f.allowance = previewChars;
-            }
             keys1.add(f.key1);
             keys2.add(f.key2);
             // one character more than allowed tells whether the text is longer

@@ -39,8 +39,9 @@ public record InterceptionView(
         @Schema(description = "Whether the client asked for a stream") Boolean streaming) {
 
     /** How every long text of a response is bounded. */
-    static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, and a 4096-character preview once the"
-            + " response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent; a cut text is flagged by <field>_truncated.";
+    static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, a 4096-character preview once the"
+            + " response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent, and empty once 1 Mi characters of previews are"
+            + " spent too; a cut text is flagged by <field>_truncated.";
 
     @Schema(name = "InterceptionTokenUsage", description = "Token usage of one upstream response")
     public record TokenUsage(UUID id, UUID interceptionId, String providerResponseId, long inputTokens, long outputTokens,

@@ -27,8 +27,9 @@ public record SessionDetailView(
         @Schema(description = "This page of threads, oldest first") List<ThreadView> threads) {
 
     /** How every long text of a response is bounded. */
-    static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, and a 4096-character preview once the"
-            + " response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent; a cut text is flagged by <field>_truncated.";
+    static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, a 4096-character preview once the"
+            + " response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent, and empty once 1 Mi characters of previews are"
+            + " spent too; a cut text is flagged by <field>_truncated.";
 
     /** Token sums plus the extra token types of the rows' metadata, flattened and summed. */
     @Schema(name = "SessionTokenUsage", description = "Token sums; metadata sums every integer extra type")

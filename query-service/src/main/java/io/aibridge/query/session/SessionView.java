@@ -21,7 +21,8 @@ public record SessionView(
         @Schema(description = "Threads (root interceptions) among the interceptions that matched the filters") long threads,
         TokenUsageSummary tokenUsageSummary,
         @Schema(description = "The most recent prompt, cut to AIBRIDGE_QUERY_MAX_FIELD_CHARS characters (a 4096-character preview"
-                + " once the response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent); omitted when there is none") String lastPrompt,
+                + " once the response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent, empty once 1 Mi characters of previews are"
+                + " spent too); omitted when there is none") String lastPrompt,
         @Schema(description = "true when last_prompt was cut; omitted when it is whole") Boolean lastPromptTruncated,
         @Schema(description = "Time of the latest prompt, else the session's start; the list's order") Instant lastActiveAt) {
 }

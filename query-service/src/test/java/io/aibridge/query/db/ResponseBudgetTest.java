@@ -32,8 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * With a small response budget (25,000 characters; field cap 10,000) the first texts of a page, in
  * the order the response shows them, come whole; from the first one that no longer fits, every text
- * is a 4096-character preview flagged {@code <field>_truncated}. No row is dropped and paging is
- * unchanged, so the body stays bounded however much text is stored.
+ * is a 4096-character preview flagged {@code <field>_truncated}, until the previews have used their
+ * fixed reserve (1 Mi characters); every text after that is empty and flagged. No row is dropped and
+ * paging is unchanged, so the body stays bounded however much text is stored.
  */
 @QuarkusTest
 @TestProfile(ResponseBudgetTest.SmallBudget.class)
@@ -103,6 +104,13 @@ class ResponseBudgetTest {
             data.interception(owner.id()).at(Instant.parse("2026-05-04T10:00:00Z").plusSeconds(i)).model("bulk-model")
                     .prompt(text("bulk" + i, 200_000)).save();
         }
+        // one interception with 300 tool calls of 5,000 characters, then a small thought: 5 inputs fit
+        // (25,000), 256 previews fill the reserve of 1 Mi characters, the other 39 inputs and the thought are empty
+        var many = data.interception(owner.id()).at("2026-05-05T10:00:00Z").model("many-tools-model");
+        for (int i = 0; i < 300; i++) {
+            many.tool("bash", text("many" + i, 5000));
+        }
+        many.thought("a small thought").save();
         data.refreshSessions();
     }
 
@@ -190,6 +198,31 @@ class ResponseBudgetTest {
             cursor = ids.size() < 7 ? null : ids.get(ids.size() - 1);
         } while (cursor != null);
         assertThat(seen).doesNotHaveDuplicates().isEqualTo(body.getList("results.id", String.class));
+    }
+
+    @Test
+    void previewsStopAtTheirFixedReserveSoThatManyTextsCannotOutgrowTheBudget() {
+        JsonPath body = get("/api/v2/aibridge/interceptions", Map.of("model", "many-tools-model"));
+
+        List<Map<String, Object>> tools = body.getList("results[0].tool_usages");
+        assertThat(tools).hasSize(300);
+        long sent = 0;
+        for (int i = 0; i < 300; i++) {
+            Map<String, Object> tool = tools.get(i);
+            String input = (String) tool.get("input");
+            sent += input.length();
+            if (i < 5) {
+                assertThat(tool).as("tool %d", i).containsEntry("input", text("many" + i, 5000)).doesNotContainKey("input_truncated");
+            } else if (i < 5 + 256) {
+                assertThat(tool).as("tool %d", i).containsEntry("input", text("many" + i, PREVIEW)).containsEntry("input_truncated", true);
+            } else {
+                assertThat(tool).as("tool %d", i).containsEntry("input", "").containsEntry("input_truncated", true);
+            }
+            // an empty invocation error stays unflagged
+            assertThat(tool).containsEntry("invocation_error", "").doesNotContainKey("invocation_error_truncated");
+        }
+        assertThat(body.getMap("results[0].model_thoughts[0]")).containsEntry("content", "").containsEntry("content_truncated", true);
+        assertThat(sent).isLessThanOrEqualTo(25_000 + TextBudget.PREVIEW_RESERVE_CHARS);
     }
 
     private JsonPath get(String path, Map<String, String> params) {
