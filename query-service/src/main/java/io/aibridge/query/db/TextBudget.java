@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The long free texts of one response (prompts, tool inputs, thoughts), bounded so that no page can
- * exhaust the heap: the proxy records prompts of up to 4 Mi characters and tool inputs and thoughts
- * of any length, and a page holds up to a thousand rows.
+ * The long free texts of one response (prompts, tool inputs, thoughts, error messages), bounded so
+ * that no page can exhaust the heap: the proxy records prompts of up to 4 Mi characters, tool inputs
+ * and thoughts of any length, and provider error messages of up to its 16 MiB event size, and a page
+ * holds up to a thousand rows.
  *
  * <p>A repository reads each text's stored size, {@code octet_length(column)}, instead of the text
  * (PostgreSQL takes it from the header of a TOASTed value without decompressing it), makes a
@@ -44,6 +45,8 @@ public final class TextBudget {
     /** Where a text is stored: its table, its column, and the two key columns that find its row. */
     public enum Source {
         SESSION_LAST_PROMPT("aibridge_sessions", "last_prompt", "session_id", "text", "initiator_id", "uuid"),
+        /** Keyed (and partitioned) by (id, started_at). */
+        INTERCEPTION_ERROR_MESSAGE("aibridge_interceptions", "error_message", "id", "uuid", "started_at", "timestamptz"),
         USER_PROMPT("aibridge_user_prompts", "prompt"),
         TOOL_INPUT("aibridge_tool_usages", "input"),
         TOOL_INVOCATION_ERROR("aibridge_tool_usages", "invocation_error"),
@@ -110,7 +113,10 @@ public final class TextBudget {
         this.remaining = responseChars;
     }
 
-    /** A child-table text (keyed by the row's id and its interception's start) of the given stored size. */
+    /**
+     * A text of an interception or of a child table (keyed by the row's id and its interception's
+     * start) of the given stored size.
+     */
     public Field field(Source source, UUID id, Instant interceptionStartedAt, long bytes) {
         return add(source, new Field(id, interceptionStartedAt, bytes));
     }

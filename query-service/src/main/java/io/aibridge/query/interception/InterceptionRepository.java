@@ -41,7 +41,8 @@ public class InterceptionRepository {
 
     private static final String COLUMNS = "i.id, i.api_key_id, i.initiator_id, i.provider, i.provider_name, i.model, i.client,"
             + " i.metadata::text AS metadata, i.started_at, i.ended_at, i.session_id, i.thread_parent_id, i.thread_root_id,"
-            + " i.credential_kind, i.credential_hint, i.end_status, i.http_status, i.error_type, i.error_message,"
+            + " i.credential_kind, i.credential_hint, i.end_status, i.http_status, i.error_type,"
+            + " octet_length(i.error_message) AS error_message_bytes,"
             + " i.duration_ms, i.time_to_first_byte_ms, i.streaming, u.username, u.name, u.avatar_url";
 
     private final Snapshots snapshots;
@@ -67,8 +68,9 @@ public class InterceptionRepository {
         return snapshots.read(c -> {
             Cursor cursor = afterId == null ? null : cursor(c, caller, afterId);
             Long count = includeCount ? count(c, caller, filters) : null;
-            List<Row> rows = count != null && count == 0 ? List.of() : page(c, caller, filters, limit, offset, cursor);
-            return new InterceptionPage(count, withChildren(c, rows));
+            TextBudget budget = texts.budget();
+            List<Row> rows = count != null && count == 0 ? List.of() : page(c, caller, filters, limit, offset, cursor, budget);
+            return new InterceptionPage(count, withChildren(c, rows, budget));
         });
     }
 
@@ -99,10 +101,12 @@ public class InterceptionRepository {
         }
     }
 
-    private record Row(InterceptionView view, Instant startedAt) {
+    /** An interception whose error message is loaded after every text of the page has been sized. */
+    private record Row(InterceptionView view, Instant startedAt, TextBudget.Field errorMessage) {
     }
 
-    private List<Row> page(Connection c, Caller caller, Filters filters, int limit, int offset, Cursor cursor) throws SQLException {
+    private List<Row> page(Connection c, Caller caller, Filters filters, int limit, int offset, Cursor cursor,
+                           TextBudget budget) throws SQLException {
         Sql sql = new Sql("SELECT " + COLUMNS + " FROM aibridge_interceptions i LEFT JOIN aibridge_users u ON u.id = i.initiator_id WHERE TRUE");
         FilterSql.visibleMatching(sql, "i", caller, filters);
         if (cursor != null) {
@@ -113,26 +117,29 @@ public class InterceptionRepository {
         List<Row> rows = new ArrayList<>();
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
+                UUID id = Rows.uuid(rs, "id");
                 UUID initiator = Rows.uuid(rs, "initiator_id");
                 String client = rs.getString("client");
                 Instant startedAt = Rows.instant(rs, "started_at");
-                rows.add(new Row(new InterceptionView(Rows.uuid(rs, "id"), rs.getString("api_key_id"),
+                TextBudget.Field errorMessage = budget.field(Source.INTERCEPTION_ERROR_MESSAGE, id, startedAt,
+                        TextBudget.bytes(rs, "error_message_bytes"));
+                rows.add(new Row(new InterceptionView(id, rs.getString("api_key_id"),
                         users.initiator(initiator, rs.getString("username"), rs.getString("name"), rs.getString("avatar_url")),
                         nullToEmpty(rs.getString("provider")), nullToEmpty(rs.getString("provider_name")), nullToEmpty(rs.getString("model")),
                         client == null ? "Unknown" : client, Rows.object(rs, "metadata"), startedAt, Rows.instant(rs, "ended_at"),
                         List.of(), List.of(), List.of(), List.of(),
                         rs.getString("session_id"), Rows.uuid(rs, "thread_parent_id"), Rows.uuid(rs, "thread_root_id"),
                         rs.getString("credential_kind"), rs.getString("credential_hint"), rs.getString("end_status"),
-                        (Integer) rs.getObject("http_status"), rs.getString("error_type"), rs.getString("error_message"),
+                        (Integer) rs.getObject("http_status"), rs.getString("error_type"), null, null,
                         (Long) rs.getObject("duration_ms"), (Long) rs.getObject("time_to_first_byte_ms"),
-                        (Boolean) rs.getObject("streaming")), startedAt));
+                        (Boolean) rs.getObject("streaming")), startedAt, errorMessage));
             }
         }
         return rows;
     }
 
     /** Fills in the children of each row, each list ordered by created_at, then id. */
-    private List<InterceptionView> withChildren(Connection c, List<Row> rows) throws SQLException {
+    private List<InterceptionView> withChildren(Connection c, List<Row> rows, TextBudget budget) throws SQLException {
         if (rows.isEmpty()) {
             return List.of();
         }
@@ -150,7 +157,6 @@ public class InterceptionRepository {
                 tokens.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
             }
         }
-        TextBudget budget = texts.budget();
         Map<UUID, List<PromptRow>> prompts = new HashMap<>();
         try (PreparedStatement s = children("aibridge_user_prompts", "t.id, t.interception_id, t.interception_started_at,"
                 + " t.provider_response_id, octet_length(t.prompt) AS prompt_bytes, t.metadata::text AS metadata, t.created_at",
@@ -201,6 +207,7 @@ public class InterceptionRepository {
                 budget.allow(t.invocationError());
             });
             thoughts.getOrDefault(id, List.of()).forEach(t -> budget.allow(t.content()));
+            budget.allow(row.errorMessage());
         }
         budget.load(c);
         List<InterceptionView> out = new ArrayList<>(rows.size());
@@ -212,7 +219,8 @@ public class InterceptionRepository {
                     tools.getOrDefault(v.id(), List.of()).stream().map(ToolRow::view).toList(),
                     thoughts.getOrDefault(v.id(), List.of()).stream().map(ThoughtRow::view).toList(),
                     v.sessionId(), v.threadParentId(), v.threadRootId(),
-                    v.credentialKind(), v.credentialHint(), v.endStatus(), v.httpStatus(), v.errorType(), v.errorMessage(),
+                    v.credentialKind(), v.credentialHint(), v.endStatus(), v.httpStatus(), v.errorType(),
+                    row.errorMessage().text(), row.errorMessage().truncated(),
                     v.durationMs(), v.timeToFirstByteMs(), v.streaming()));
         }
         return out;

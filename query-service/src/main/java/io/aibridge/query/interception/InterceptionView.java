@@ -33,7 +33,8 @@ public record InterceptionView(
         @Schema(description = "completed, failed or cancelled") String endStatus,
         @Schema(description = "HTTP status sent to the client") Integer httpStatus,
         @Schema(description = "Provider error code or exception type, on failure") String errorType,
-        @Schema(description = "Error message, on failure") String errorMessage,
+        @Schema(description = "Error message, on failure. " + CUT) String errorMessage,
+        @Schema(description = "true when error_message was cut; omitted when it is whole") Boolean errorMessageTruncated,
         @Schema(description = "Duration in milliseconds") Long durationMs,
         @Schema(description = "Time to the first byte sent to the client, in milliseconds") Long timeToFirstByteMs,
         @Schema(description = "Whether the client asked for a stream") Boolean streaming) {

@@ -25,7 +25,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Prompts, tool inputs, thoughts and tool errors of 1 Mi characters come back cut to the field cap
+ * Prompts, tool inputs, thoughts, tool errors and error messages of 1 Mi characters come back cut to the field cap
  * (the default, 256 Ki characters; the default response budget holds them all) and flagged
  * {@code <field>_truncated: true}, in the sessions list, the interceptions list and the session
  * detail; normal-sized texts come back whole and unflagged. A cap counts characters, not bytes.
@@ -55,6 +55,7 @@ class LongTextsTest {
     final String bigInput = text("input", MI);
     final String bigThought = text("thought", MI);
     final String bigError = text("error", MI);
+    final String bigErrorMessage = text("error-message", MI);
     // 200 Ki characters of 3 bytes each: more bytes than the cap, fewer characters
     final String wide = "✓".repeat(200 * 1024);
     // 300 Ki characters outside the BMP: two Java chars and four bytes each
@@ -65,12 +66,13 @@ class LongTextsTest {
         fixture = Fixture.start(store, identity);
         RecordedData data = fixture.data;
         owner = fixture.users.create("lt-owner", Role.OWNER);
-        longRoot = data.interception(owner.id()).at("2026-04-01T10:00:00Z").clientSessionId("cs-long").prompt(bigPrompt).save();
+        longRoot = data.interception(owner.id()).at("2026-04-01T10:00:00Z").clientSessionId("cs-long").prompt(bigPrompt)
+                .errorMessage(bigErrorMessage).save();
         longChild = data.interception(owner.id()).at("2026-04-01T10:00:05Z").clientSessionId("cs-long").childOf(longRoot)
                 .thought(bigThought).tool("write", bigInput).injectedTool("lookup", "{\"id\":1}", "https://mcp.example.com", bigError)
                 .save();
         shortRoot = data.interception(owner.id()).at("2026-04-02T10:00:00Z").clientSessionId("cs-short").prompt("short prompt")
-                .save();
+                .errorMessage("upstream_error: overloaded").save();
         data.interception(owner.id()).at("2026-04-02T10:00:05Z").clientSessionId("cs-short").childOf(shortRoot)
                 .thought("short thought").tool("bash", "{\"command\":\"ls\"}").save();
         wideRoot = data.interception(owner.id()).at("2026-04-03T10:00:00Z").clientSessionId("cs-wide").prompt(wide).save();
@@ -107,6 +109,11 @@ class LongTextsTest {
         Map<String, Object> root = body.getMap("results[" + ids.indexOf(longRoot.id().toString()) + "].user_prompts[0]");
         assertThat((String) root.get("prompt")).isEqualTo(bigPrompt.substring(0, CAP));
         assertThat(root).containsEntry("prompt_truncated", true);
+        Map<String, Object> failed = body.getMap("results[" + ids.indexOf(longRoot.id().toString()) + "]");
+        assertThat((String) failed.get("error_message")).isEqualTo(bigErrorMessage.substring(0, CAP));
+        assertThat(failed).containsEntry("error_message_truncated", true);
+        assertThat(body.getMap("results[" + ids.indexOf(shortRoot.id().toString()) + "]"))
+                .containsEntry("error_message", "upstream_error: overloaded").doesNotContainKey("error_message_truncated");
 
         String child = "results[" + ids.indexOf(longChild.id().toString()) + "]";
         assertThat(body.getList(child + ".tool_usages.tool")).containsExactly("write", "lookup");
@@ -160,8 +167,8 @@ class LongTextsTest {
                 .get("/api/v2/aibridge/sessions").then().statusCode(200).extract().asByteArray();
         byte[] interceptions = owner.request().queryParam("limit", 1000).queryParam("started_before", before)
                 .get("/api/v2/aibridge/interceptions").then().statusCode(200).extract().asByteArray();
-        // stored: 4 Mi characters of long texts; sent: at most the cap of each
-        assertThat(interceptions.length).isLessThan(4 * CAP + 16 * 1024);
+        // stored: 5 Mi characters of long texts; sent: at most the cap of each
+        assertThat(interceptions.length).isLessThan(5 * CAP + 16 * 1024);
         assertThat(sessions.length).isLessThan(CAP + 8 * 1024);
     }
 

@@ -80,12 +80,14 @@ class ResponseBudgetTest {
         data.interception(owner.id()).at("2026-05-01T09:00:00Z").model("session-model").clientSessionId("cs-budget-small")
                 .prompt("a small prompt").save();
 
-        // interceptions list, newest first: the newer one's four texts fit (24,100), the older one's do not
+        // interceptions list, newest first: the newer one's five texts fit (24,900), the older one's do not
         newer = data.interception(owner.id()).at("2026-05-02T10:00:00Z").model("list-model")
                 .prompt(text("newer-prompt", 8000)).thought(text("newer-thought", 8000))
-                .injectedTool("lookup", text("newer-input", 8000), "https://mcp.example.com", text("newer-error", 100)).save();
+                .injectedTool("lookup", text("newer-input", 8000), "https://mcp.example.com", text("newer-error", 100))
+                .errorMessage(text("newer-message", 800)).save();
         older = data.interception(owner.id()).at("2026-05-02T09:00:00Z").model("list-model")
-                .prompt(text("older-prompt", 8000)).tool("bash", text("older-input", 8000)).thought("a small thought").save();
+                .prompt(text("older-prompt", 8000)).tool("bash", text("older-input", 8000)).thought("a small thought")
+                .errorMessage(text("older-message", 8000)).save();
 
         // session detail: thread 1 fits (prompt, thinking, tool input: 24,000); thread 2 does not; thread 3 is small
         Recorded t1 = data.interception(owner.id()).at("2026-05-03T10:00:00Z").model("detail-model").clientSessionId("cs-detail")
@@ -148,6 +150,7 @@ class ResponseBudgetTest {
         assertThat(body.getString("results[0].tool_usages[0].input")).hasSize(8000);
         assertThat(body.getString("results[0].tool_usages[0].invocation_error")).hasSize(100);
         assertThat(body.getString("results[0].model_thoughts[0].content")).hasSize(8000);
+        assertThat(body.getString("results[0].error_message")).isEqualTo(text("newer-message", 800));
 
         assertThat(body.getString("results[1].user_prompts[0].prompt")).isEqualTo(text("older-prompt", PREVIEW));
         assertThat(body.getBoolean("results[1].user_prompts[0].prompt_truncated")).isTrue();
@@ -155,6 +158,8 @@ class ResponseBudgetTest {
         assertThat(body.getBoolean("results[1].tool_usages[0].input_truncated")).isTrue();
         assertThat(body.getMap("results[1].model_thoughts[0]")).containsEntry("content", "a small thought")
                 .doesNotContainKey("content_truncated");
+        assertThat(body.getString("results[1].error_message")).isEqualTo(text("older-message", PREVIEW));
+        assertThat(body.getBoolean("results[1].error_message_truncated")).isTrue();
     }
 
     @Test
