@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public class InterceptionRepository {
 
     private static final String COLUMNS = "i.id, i.api_key_id, i.initiator_id, i.provider, i.provider_name, i.model, i.client,"
-            + " i.metadata::text AS metadata, i.started_at, i.ended_at, i.session_id, i.thread_parent_id, i.thread_root_id,"
+            + " i.started_at, i.ended_at, i.session_id, i.thread_parent_id, i.thread_root_id,"
             + " i.credential_kind, i.credential_hint, i.end_status, i.http_status, i.error_type,"
             + " octet_length(i.error_message) AS error_message_bytes,"
             + " i.duration_ms, i.time_to_first_byte_ms, i.streaming, u.username, u.name, u.avatar_url";
@@ -107,7 +107,8 @@ public class InterceptionRepository {
 
     private List<Row> page(Connection c, Caller caller, Filters filters, int limit, int offset, Cursor cursor,
                            TextBudget budget) throws SQLException {
-        Sql sql = new Sql("SELECT " + COLUMNS + " FROM aibridge_interceptions i LEFT JOIN aibridge_users u ON u.id = i.initiator_id WHERE TRUE");
+        Sql sql = new Sql("SELECT " + COLUMNS + ", " + texts.json("i.metadata", "metadata")
+                + " FROM aibridge_interceptions i LEFT JOIN aibridge_users u ON u.id = i.initiator_id WHERE TRUE");
         FilterSql.visibleMatching(sql, "i", caller, filters);
         if (cursor != null) {
             // the plain bound lets the planner skip every newer day partition
@@ -126,7 +127,7 @@ public class InterceptionRepository {
                 rows.add(new Row(new InterceptionView(id, rs.getString("api_key_id"),
                         users.initiator(initiator, rs.getString("username"), rs.getString("name"), rs.getString("avatar_url")),
                         nullToEmpty(rs.getString("provider")), nullToEmpty(rs.getString("provider_name")), nullToEmpty(rs.getString("model")),
-                        client == null ? "Unknown" : client, Rows.object(rs, "metadata"), startedAt, Rows.instant(rs, "ended_at"),
+                        client == null ? "Unknown" : client, Rows.object(rs, "metadata"), Rows.over(rs, "metadata"), startedAt, Rows.instant(rs, "ended_at"),
                         List.of(), List.of(), List.of(), List.of(),
                         rs.getString("session_id"), Rows.uuid(rs, "thread_parent_id"), Rows.uuid(rs, "thread_root_id"),
                         rs.getString("credential_kind"), rs.getString("credential_hint"), rs.getString("end_status"),
@@ -214,7 +215,7 @@ public class InterceptionRepository {
         for (Row row : rows) {
             InterceptionView v = row.view();
             out.add(new InterceptionView(v.id(), v.apiKeyId(), v.initiator(), v.provider(), v.providerName(), v.model(), v.client(),
-                    v.metadata(), v.startedAt(), v.endedAt(), tokens.getOrDefault(v.id(), List.of()),
+                    v.metadata(), v.metadataTruncated(), v.startedAt(), v.endedAt(), tokens.getOrDefault(v.id(), List.of()),
                     prompts.getOrDefault(v.id(), List.of()).stream().map(PromptRow::view).toList(),
                     tools.getOrDefault(v.id(), List.of()).stream().map(ToolRow::view).toList(),
                     thoughts.getOrDefault(v.id(), List.of()).stream().map(ThoughtRow::view).toList(),

@@ -18,7 +18,8 @@ public record InterceptionView(
         @Schema(description = "Provider instance name") String providerName,
         String model,
         @Schema(description = "Detected client; Unknown when none was detected") String client,
-        @Schema(description = "Actor metadata and the user agent") ObjectNode metadata,
+        @Schema(description = "Actor metadata and the user agent. " + JSON_CUT) ObjectNode metadata,
+        @Schema(description = "true when metadata was over the cap and left out; omitted otherwise") Boolean metadataTruncated,
         Instant startedAt,
         Instant endedAt,
         List<TokenUsage> tokenUsages,
@@ -38,6 +39,10 @@ public record InterceptionView(
         @Schema(description = "Duration in milliseconds") Long durationMs,
         @Schema(description = "Time to the first byte sent to the client, in milliseconds") Long timeToFirstByteMs,
         @Schema(description = "Whether the client asked for a stream") Boolean streaming) {
+
+    /** How a response's metadata objects are bounded: JSON cannot be cut and stay JSON. */
+    static final String JSON_CUT = "An empty object when its JSON text is over AIBRIDGE_QUERY_MAX_FIELD_CHARS characters,"
+            + " flagged by metadata_truncated.";
 
     /** How every long text of a response is bounded. */
     static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, a 4096-character preview once the"

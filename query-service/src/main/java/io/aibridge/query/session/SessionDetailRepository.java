@@ -175,7 +175,7 @@ public class SessionDetailRepository {
         return new SessionDetailView(sessionId,
                 users.initiator(first.initiatorId(), first.username(), first.name(), first.avatarUrl()),
                 List.copyOf(providers), List.copyOf(models), SessionRepository.client(first.client()),
-                Rows.parseObject(first.metadata()), pageStartedAt, pageEndedAt, first.startedAt(), endedAt,
+                Rows.parseObject(first.metadata()), first.metadataTruncated(), pageStartedAt, pageEndedAt, first.startedAt(), endedAt,
                 total.view(), threads);
     }
 
@@ -229,11 +229,7 @@ public class SessionDetailRepository {
     }
 
     private List<Summary> summaries(Connection c, Caller caller, String sessionId) throws SQLException {
-        Sql sql = new Sql("SELECT s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
-                + " s.last_active_at, s.providers, s.models, s.client, s.metadata::text AS metadata, s.threads,"
-                + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens,"
-                + " octet_length(s.last_prompt) AS last_prompt_bytes, u.username, u.name, u.avatar_url"
-                + " FROM aibridge_sessions s LEFT JOIN aibridge_users u ON u.id = s.initiator_id WHERE s.session_id = ?", sessionId);
+        Sql sql = new Sql("SELECT " + SessionRepository.columns(texts) + " FROM aibridge_sessions s LEFT JOIN aibridge_users u ON u.id = s.initiator_id WHERE s.session_id = ?", sessionId);
         caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
         sql.append(" ORDER BY s.started_at, s.initiator_id");
         List<Summary> out = new ArrayList<>();

@@ -43,11 +43,16 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class SessionRepository {
 
-    /** Summary columns and the initiator's user row, for {@code FROM aibridge_sessions s LEFT JOIN aibridge_users u}. */
-    private static final String COLUMNS = "s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
-            + " s.last_active_at, s.providers, s.models, s.client, s.metadata::text AS metadata, s.threads,"
-            + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens,"
-            + " octet_length(s.last_prompt) AS last_prompt_bytes, u.username, u.name, u.avatar_url";
+    /**
+     * Summary columns and the initiator's user row, for {@code FROM aibridge_sessions s LEFT JOIN aibridge_users u},
+     * the metadata as {@link TextLimits#json} reads it.
+     */
+    static String columns(TextLimits texts) {
+        return "s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
+                + " s.last_active_at, s.providers, s.models, s.client, " + texts.json("s.metadata", "metadata") + ", s.threads,"
+                + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens,"
+                + " octet_length(s.last_prompt) AS last_prompt_bytes, u.username, u.name, u.avatar_url";
+    }
 
     private static final String ORDER = " ORDER BY s.last_active_at DESC, s.session_id DESC, s.initiator_id DESC";
 
@@ -65,6 +70,7 @@ public class SessionRepository {
     /** A summary row; of the last prompt only its stored size (see {@link TextBudget}), -1 when none. */
     record Summary(String sessionId, UUID initiatorId, Instant startedAt, Instant lastStartedAt, Instant endedAt,
                    Instant lastActiveAt, List<String> providers, List<String> models, String client, String metadata,
+                   Boolean metadataTruncated,
                    long threads, TokenUsageSummary tokens, long lastPromptBytes,
                    String username, String name, String avatarUrl) {
     }
@@ -122,7 +128,7 @@ public class SessionRepository {
         return new SessionView(row.sessionId(),
                 users.initiator(row.initiatorId(), row.username(), row.name(), row.avatarUrl()),
                 row.providers(), row.models(),
-                client(row.client()), Rows.parseObject(row.metadata()),
+                client(row.client()), Rows.parseObject(row.metadata()), row.metadataTruncated(),
                 matched == null ? row.startedAt() : matched.startedAt(),
                 matched == null ? row.endedAt() : matched.endedAt(),
                 matched == null ? row.threads() : matched.threads(),
@@ -252,7 +258,7 @@ public class SessionRepository {
             sql.append(" OFFSET 0) s");
         }
         sql.append(ORDER + " LIMIT ? OFFSET ?)", limit, offset);
-        sql.append(" SELECT " + COLUMNS + " FROM page p"
+        sql.append(" SELECT " + columns(texts) + " FROM page p"
                 + " JOIN aibridge_sessions s ON s.session_id = p.session_id AND s.initiator_id = p.initiator_id"
                 + " LEFT JOIN aibridge_users u ON u.id = s.initiator_id"
                 + " ORDER BY p.last_active_at DESC, p.session_id DESC, p.initiator_id DESC");
@@ -274,7 +280,7 @@ public class SessionRepository {
         return new Summary(rs.getString("session_id"), Rows.uuid(rs, "initiator_id"),
                 Rows.instant(rs, "started_at"), Rows.instant(rs, "last_started_at"), Rows.instant(rs, "ended_at"),
                 Rows.instant(rs, "last_active_at"), Rows.texts(rs, "providers"), Rows.texts(rs, "models"),
-                rs.getString("client"), rs.getString("metadata"), rs.getLong("threads"),
+                rs.getString("client"), rs.getString("metadata"), Rows.over(rs, "metadata"), rs.getLong("threads"),
                 new TokenUsageSummary(rs.getLong("input_tokens"), rs.getLong("output_tokens"),
                         rs.getLong("cache_read_input_tokens"), rs.getLong("cache_write_input_tokens")),
                 TextBudget.bytes(rs, "last_prompt_bytes"), rs.getString("username"), rs.getString("name"), rs.getString("avatar_url"));

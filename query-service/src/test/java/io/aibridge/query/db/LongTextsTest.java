@@ -29,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (the default, 256 Ki characters; the default response budget holds them all) and flagged
  * {@code <field>_truncated: true}, in the sessions list, the interceptions list and the session
  * detail; normal-sized texts come back whole and unflagged. A cap counts characters, not bytes.
+ * Metadata (JSON) over the cap cannot be cut: it is an empty object flagged {@code metadata_truncated}.
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
@@ -56,6 +57,8 @@ class LongTextsTest {
     final String bigThought = text("thought", MI);
     final String bigError = text("error", MI);
     final String bigErrorMessage = text("error-message", MI);
+    // JSON of more than the cap: it cannot be cut, so it is left out whole
+    final String bigMetadata = "{\"Username\": \"lt-owner\", \"request_user_agent\": \"" + text("agent", CAP) + "\"}";
     // 200 Ki characters of 3 bytes each: more bytes than the cap, fewer characters
     final String wide = "✓".repeat(200 * 1024);
     // 300 Ki characters outside the BMP: two Java chars and four bytes each
@@ -67,7 +70,7 @@ class LongTextsTest {
         RecordedData data = fixture.data;
         owner = fixture.users.create("lt-owner", Role.OWNER);
         longRoot = data.interception(owner.id()).at("2026-04-01T10:00:00Z").clientSessionId("cs-long").prompt(bigPrompt)
-                .errorMessage(bigErrorMessage).save();
+                .errorMessage(bigErrorMessage).metadata(bigMetadata).save();
         longChild = data.interception(owner.id()).at("2026-04-01T10:00:05Z").clientSessionId("cs-long").childOf(longRoot)
                 .thought(bigThought).tool("write", bigInput).injectedTool("lookup", "{\"id\":1}", "https://mcp.example.com", bigError)
                 .save();
@@ -93,7 +96,10 @@ class LongTextsTest {
         Map<String, Object> lng = body.getMap("sessions[3]");
         assertThat((String) lng.get("last_prompt")).isEqualTo(bigPrompt.substring(0, CAP));
         assertThat(lng).containsEntry("last_prompt_truncated", true);
-        assertThat(body.getMap("sessions[2]")).containsEntry("last_prompt", "short prompt").doesNotContainKey("last_prompt_truncated");
+        assertThat(lng).containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+        assertThat(body.getMap("sessions[2]")).containsEntry("last_prompt", "short prompt").doesNotContainKey("last_prompt_truncated")
+                .containsEntry("metadata", Map.of("request_user_agent", "claude-cli/2.0.1 (external, cli)"))
+                .doesNotContainKey("metadata_truncated");
         assertThat(body.getMap("sessions[1]")).containsEntry("last_prompt", wide).doesNotContainKey("last_prompt_truncated");
         String cut = body.getString("sessions[0].last_prompt");
         assertThat(cut.codePointCount(0, cut.length())).isEqualTo(CAP);
@@ -112,6 +118,8 @@ class LongTextsTest {
         Map<String, Object> failed = body.getMap("results[" + ids.indexOf(longRoot.id().toString()) + "]");
         assertThat((String) failed.get("error_message")).isEqualTo(bigErrorMessage.substring(0, CAP));
         assertThat(failed).containsEntry("error_message_truncated", true);
+        assertThat(failed).containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+        assertThat(body.getList("results.metadata.request_user_agent")).containsOnly(null, "claude-cli/2.0.1 (external, cli)");
         assertThat(body.getMap("results[" + ids.indexOf(shortRoot.id().toString()) + "]"))
                 .containsEntry("error_message", "upstream_error: overloaded").doesNotContainKey("error_message_truncated");
 
@@ -148,6 +156,8 @@ class LongTextsTest {
 
         assertThat(body.getString("threads[0].prompt")).isEqualTo(bigPrompt.substring(0, CAP));
         assertThat(body.getBoolean("threads[0].prompt_truncated")).isTrue();
+        assertThat(body.getMap("metadata")).isEmpty();
+        assertThat(body.getBoolean("metadata_truncated")).isTrue();
         String action = "threads[0].agentic_actions[0]";
         assertThat(body.getString(action + ".thinking[0].text")).isEqualTo(bigThought.substring(0, CAP));
         assertThat(body.getBoolean(action + ".thinking[0].text_truncated")).isTrue();
@@ -156,7 +166,8 @@ class LongTextsTest {
         assertThat(body.getMap(action + ".tool_calls[1]")).containsEntry("input", "{\"id\":1}").doesNotContainKey("input_truncated");
 
         String normal = owner.request().get("/api/v2/aibridge/sessions/cs-short").then().statusCode(200).extract().asString();
-        assertThat(normal).doesNotContain("_truncated").contains("\"prompt\":\"short prompt\"", "\"text\":\"short thought\"");
+        assertThat(normal).doesNotContain("_truncated").contains("\"prompt\":\"short prompt\"", "\"text\":\"short thought\"",
+                "\"metadata\":{\"request_user_agent\":\"claude-cli/2.0.1 (external, cli)\"}");
     }
 
     @Test
