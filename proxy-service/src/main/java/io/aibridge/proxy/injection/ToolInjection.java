@@ -17,7 +17,6 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Decides whether a bridged request gets the MCP servers' tools, and if so runs it as an
@@ -39,15 +38,8 @@ public class ToolInjection {
         this.config = config;
         this.upstream = upstream;
         this.metrics = metrics;
-        String regex = config.excludedModels().filter(r -> !r.isBlank()).orElse(null);
-        try {
-            this.excludedModels = regex == null ? null : Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            throw new IllegalStateException("AIBRIDGE_MCP_EXCLUDED_MODELS is not a valid regular expression: " + e.getDescription());
-        }
-        if (config.maxRounds() < 1) {
-            throw new IllegalStateException("AIBRIDGE_MCP_MAX_ROUNDS must be at least 1");
-        }
+        // config.SettingsCheck has checked the expression and AIBRIDGE_MCP_MAX_ROUNDS at start (this bean is made at the first request)
+        this.excludedModels = config.excludedModels().filter(r -> !r.isBlank()).map(Pattern::compile).orElse(null);
     }
 
     /**

@@ -101,7 +101,6 @@ public class McpServers {
         this.config = config;
         this.vertx = vertx;
         this.tracer = tracing.tracer();
-        int max = config.userSessions().maxSessions();
         this.userSessions = new LinkedHashMap<>(16, 0.75f, true);
         Set<String> names = new HashSet<>();
         for (McpConfig.Server server : config.servers()) {
@@ -112,9 +111,6 @@ public class McpServers {
             if (!server.userToken() || server.token().filter(t -> !t.isBlank()).isPresent()) {
                 shared.add(new Shared(c));
             }
-        }
-        if (max < 1) {
-            throw new IllegalStateException("AIBRIDGE_MCP_USER_SESSIONS_MAX must be at least 1");
         }
     }
 

@@ -4,6 +4,7 @@ import io.aibridge.proxy.config.ProxyConfig;
 import io.aibridge.proxy.interception.UpstreamExchange;
 import io.netty.util.concurrent.EventExecutor;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -33,6 +34,7 @@ import java.util.List;
  * thread from the client's bytes in to the last byte out. The connection limit is shared out
  * between the loops.
  */
+@Startup // its clients are made, and a setting they refuse stops the service, before the first request (ranges: config.SettingsCheck)
 @ApplicationScoped
 public class UpstreamClient {
 

@@ -1,0 +1,152 @@
+package io.aibridge.proxy.config;
+
+import io.aibridge.proxy.events.SpoolConfig;
+import io.aibridge.proxy.mcp.McpConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The ranges {@link SettingsCheck} holds the settings to, set as the environment variables an operator sets, read through
+ * the service's own application.properties. {@code SettingsStopTheStartTest} shows a bad value stopping a real start.
+ */
+class SettingsCheckTest {
+
+    /** The settings as the service reads them with these environment variables. */
+    private static SmallRyeConfig configWith(Map<String, String> environment) {
+        try {
+            return new SmallRyeConfigBuilder()
+                    .addDefaultInterceptors()
+                    .withConverter(Duration.class, 200, new DurationConverter())
+                    .withConverter(MemorySize.class, 200, new MemorySizeConverter())
+                    .withSources(new PropertiesConfigSource(SettingsCheckTest.class.getResource("/application.properties"), 250))
+                    .withSources(new PropertiesConfigSource(environment, "environment", 300))
+                    .withMapping(ProxyConfig.class)
+                    .withMapping(McpConfig.class)
+                    .withMapping(SpoolConfig.class)
+                    .withValidateUnknown(false)
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<String> problems(Map<String, String> environment) {
+        SmallRyeConfig config = configWith(environment);
+        return SettingsCheck.problems(config.getConfigMapping(ProxyConfig.class), config.getConfigMapping(McpConfig.class),
+                config.getConfigMapping(SpoolConfig.class));
+    }
+
+    @Test
+    void theDefaultsAndTheValuesAtTheEdgesOfTheirRangesPass() {
+        assertThat(problems(Map.of())).isEmpty();
+        assertThat(problems(Map.ofEntries(
+                Map.entry("AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE", "0"),
+                Map.entry("AIBRIDGE_IDENTITY_SNAPSHOT_AFTER", "0"),
+                Map.entry("AIBRIDGE_MAX_REQUEST_BODY", "1"),
+                Map.entry("AIBRIDGE_STREAM_KEEP_ALIVE", "0"),
+                Map.entry("AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT", "1ms"),
+                Map.entry("AIBRIDGE_UPSTREAM_TIMEOUT", "1ms"),
+                Map.entry("AIBRIDGE_UPSTREAM_MAX_RETRIES", "0"),
+                Map.entry("AIBRIDGE_UPSTREAM_MAX_CONNECTIONS", "1"),
+                Map.entry("AIBRIDGE_EVENTS_PARTITIONS", "1"),
+                Map.entry("AIBRIDGE_EVENTS_REPLICATION_FACTOR", "3"),
+                Map.entry("AIBRIDGE_EVENTS_QUEUE_CAPACITY", "1"),
+                Map.entry("AIBRIDGE_EVENTS_MAX_REQUEST_SIZE", "2147483647"),
+                Map.entry("AIBRIDGE_EVENTS_COMPRESSION", "zstd"),
+                Map.entry("AIBRIDGE_EVENTS_MAX_PROMPT_CHARS", "1"),
+                Map.entry("AIBRIDGE_METRICS_MAX_LABEL_VALUES", "0"),
+                Map.entry("AIBRIDGE_SPOOL_MAX_SIZE", "1"),
+                Map.entry("AIBRIDGE_SPOOL_AFTER", "1ms"),
+                Map.entry("AIBRIDGE_MCP_EXCLUDED_MODELS", ""),
+                Map.entry("AIBRIDGE_MCP_MAX_ROUNDS", "1"),
+                Map.entry("AIBRIDGE_MCP_CALL_TIMEOUT", "1ms"),
+                Map.entry("AIBRIDGE_MCP_INIT_TIMEOUT", "1ms"),
+                Map.entry("AIBRIDGE_MCP_MAX_CONCURRENT_CALLS", "1"),
+                Map.entry("AIBRIDGE_MCP_USER_SESSIONS_MAX", "1"),
+                Map.entry("AIBRIDGE_MCP_USER_SESSIONS_IDLE_TIMEOUT", "1ms")))).isEmpty();
+    }
+
+    @Test
+    void everyValueOutOfRangeIsNamedByItsVariableWithWhatItAccepts() {
+        assertThat(problems(Map.ofEntries(
+                Map.entry("AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE", "-1s"),
+                Map.entry("AIBRIDGE_IDENTITY_SNAPSHOT_AFTER", "-5s"),
+                Map.entry("AIBRIDGE_MAX_REQUEST_BODY", "0"),
+                Map.entry("AIBRIDGE_STREAM_KEEP_ALIVE", "-10s"),
+                Map.entry("AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT", "-1s"),
+                Map.entry("AIBRIDGE_UPSTREAM_TIMEOUT", "0"),
+                Map.entry("AIBRIDGE_UPSTREAM_MAX_RETRIES", "-1"),
+                Map.entry("AIBRIDGE_UPSTREAM_MAX_CONNECTIONS", "0"),
+                Map.entry("AIBRIDGE_EVENTS_PARTITIONS", "0"),
+                Map.entry("AIBRIDGE_EVENTS_REPLICATION_FACTOR", "0"),
+                Map.entry("AIBRIDGE_EVENTS_QUEUE_CAPACITY", "-5"),
+                Map.entry("AIBRIDGE_EVENTS_MAX_REQUEST_SIZE", "2G"),
+                Map.entry("AIBRIDGE_EVENTS_COMPRESSION", "brotli"),
+                Map.entry("AIBRIDGE_EVENTS_MAX_PROMPT_CHARS", "0"),
+                Map.entry("AIBRIDGE_METRICS_MAX_LABEL_VALUES", "-1"),
+                Map.entry("AIBRIDGE_SPOOL_MAX_SIZE", "0"),
+                Map.entry("AIBRIDGE_SPOOL_AFTER", "0"),
+                Map.entry("AIBRIDGE_MCP_EXCLUDED_MODELS", "haiku|(mini"),
+                Map.entry("AIBRIDGE_MCP_MAX_ROUNDS", "0"),
+                Map.entry("AIBRIDGE_MCP_CALL_TIMEOUT", "0"),
+                Map.entry("AIBRIDGE_MCP_INIT_TIMEOUT", "PT0.0005S"),
+                Map.entry("AIBRIDGE_MCP_MAX_CONCURRENT_CALLS", "0"),
+                Map.entry("AIBRIDGE_MCP_USER_SESSIONS_MAX", "0"),
+                Map.entry("AIBRIDGE_MCP_USER_SESSIONS_IDLE_TIMEOUT", "-15m")))).containsExactly(
+                "AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE must be 0 (no copy) or a positive duration, not -1s",
+                "AIBRIDGE_IDENTITY_SNAPSHOT_AFTER must be 0 (do not wait for Kafka) or a positive duration, not -5s",
+                "AIBRIDGE_MAX_REQUEST_BODY must be a size of 1 byte or more (such as 16M), not 0",
+                "AIBRIDGE_STREAM_KEEP_ALIVE must be 0 (none) or a positive duration, not -10s",
+                "AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT must be a duration of 1ms or more (such as 30s), not -1s",
+                "AIBRIDGE_UPSTREAM_TIMEOUT must be a duration of 1ms or more (such as 30s), not 0s",
+                "AIBRIDGE_UPSTREAM_MAX_RETRIES must be 0 (no retries) or more, not -1",
+                "AIBRIDGE_UPSTREAM_MAX_CONNECTIONS must be 1 or more, not 0",
+                "AIBRIDGE_EVENTS_PARTITIONS must be 1 or more, not 0",
+                "AIBRIDGE_EVENTS_REPLICATION_FACTOR must be -1 (the broker's default) or 1 or more, not 0",
+                "AIBRIDGE_EVENTS_QUEUE_CAPACITY must be 1 or more, not -5",
+                "AIBRIDGE_EVENTS_MAX_REQUEST_SIZE must be at most 2147483647 bytes, not 2147483648",
+                "AIBRIDGE_EVENTS_COMPRESSION must be snappy, lz4, zstd, gzip or none, not \"brotli\"",
+                "AIBRIDGE_EVENTS_MAX_PROMPT_CHARS must be 1 or more, not 0",
+                "AIBRIDGE_METRICS_MAX_LABEL_VALUES must be 0 (every value counted as other) or more, not -1",
+                "AIBRIDGE_SPOOL_MAX_SIZE must be a size of 1 byte or more (such as 16M), not 0",
+                "AIBRIDGE_SPOOL_AFTER must be a duration of 1ms or more (such as 30s), not 0s",
+                "AIBRIDGE_MCP_EXCLUDED_MODELS must be a regular expression (such as haiku), not \"haiku|(mini\": Unclosed group near index 11",
+                "AIBRIDGE_MCP_MAX_ROUNDS must be 1 or more, not 0",
+                "AIBRIDGE_MCP_CALL_TIMEOUT must be a duration of 1ms or more (such as 30s), not 0s",
+                "AIBRIDGE_MCP_INIT_TIMEOUT must be a duration of 1ms or more (such as 30s), not PT0.0005S",
+                "AIBRIDGE_MCP_MAX_CONCURRENT_CALLS must be 1 or more, not 0",
+                "AIBRIDGE_MCP_USER_SESSIONS_MAX must be 1 or more, not 0",
+                "AIBRIDGE_MCP_USER_SESSIONS_IDLE_TIMEOUT must be a duration of 1ms or more (such as 30s), not -900s");
+    }
+
+    @Test
+    void aConnectTimeoutVertxCannotHoldIsRefused() {
+        // Vert.x keeps the connect timeout as an int of milliseconds: 25 days would wrap round to a negative number
+        assertThat(problems(Map.of("AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT", "25d")))
+                .containsExactly("AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT must be at most 2147483647ms, not 2160000s");
+    }
+
+    @Test
+    void theStartStopsWithOneMessageNamingEveryBadSetting() {
+        SmallRyeConfig config = configWith(Map.of("AIBRIDGE_UPSTREAM_TIMEOUT", "0", "AIBRIDGE_EVENTS_QUEUE_CAPACITY", "0"));
+        assertThatThrownBy(() -> new SettingsCheck(config.getConfigMapping(ProxyConfig.class), config.getConfigMapping(McpConfig.class),
+                config.getConfigMapping(SpoolConfig.class)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("AIBRIDGE_UPSTREAM_TIMEOUT must be a duration of 1ms or more (such as 30s), not 0s; "
+                        + "AIBRIDGE_EVENTS_QUEUE_CAPACITY must be 1 or more, not 0");
+    }
+}
