@@ -100,7 +100,11 @@ public class Providers {
                                           List<ProxyConfig.Instance> indexed, ProxyConfig.Bedrock bedrock,
                                           Map<String, String> environment, java.net.http.HttpClient http) {
         Map<String, ProviderInstance> out = new LinkedHashMap<>();
-        out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openai.baseUrl(),
+        String openaiBaseUrl = openai.baseUrl().trim();
+        checkUrl(openaiBaseUrl, "AIBRIDGE_OPENAI_BASE_URL");
+        String anthropicBaseUrl = anthropic.baseUrl().trim();
+        checkUrl(anthropicBaseUrl, "AIBRIDGE_ANTHROPIC_BASE_URL");
+        out.put("openai", new ProviderInstance("openai", ProviderType.OPENAI, openaiBaseUrl,
                 ProviderKeys.of("openai", ProviderType.OPENAI, keys(openai.key(), openai.keys(), "AIBRIDGE_OPENAI_")), null));
         List<String> anthropicKeys = keys(anthropic.key(), anthropic.keys(), "AIBRIDGE_ANTHROPIC_");
         if (BedrockSettings.requested(bedrock) && !anthropicKeys.isEmpty()) {
@@ -109,7 +113,7 @@ public class Providers {
                     + "or AWS Bedrock; remove one of them, or configure the other as AIBRIDGE_PROVIDER_<N>_*");
         }
         BedrockSettings builtInBedrock = BedrockSettings.of(bedrock, "AIBRIDGE_BEDROCK_", environment, http).orElse(null);
-        out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropic.baseUrl(),
+        out.put("anthropic", new ProviderInstance("anthropic", ProviderType.ANTHROPIC, anthropicBaseUrl,
                 ProviderKeys.of("anthropic", ProviderType.ANTHROPIC, anthropicKeys), builtInBedrock));
         checkUrl(copilotBaseUrl, "AIBRIDGE_COPILOT_BASE_URL");
         out.put("copilot", new ProviderInstance("copilot", ProviderType.COPILOT, copilotBaseUrl.trim(), null));

@@ -144,6 +144,16 @@ class ProvidersTest {
         assertThatThrownBy(() -> Providers.resolve(OPENAI, ANTHROPIC_WITHOUT_KEY, "api.business.githubcopilot.com", List.of(),
                 TestBedrockConfig.none(), Map.of(), null))
                 .hasMessageContaining("AIBRIDGE_COPILOT_BASE_URL must be an http(s) URL with a host");
+        // the built-in two's URLs too: without a scheme the proxy started, and answered every call with 502
+        assertThatThrownBy(() -> Providers.resolve(new Legacy("api.openai.com/v1", Optional.empty()), ANTHROPIC_WITHOUT_KEY,
+                Providers.COPILOT_BASE_URL, List.of(), TestBedrockConfig.none(), Map.of(), null))
+                .hasMessage("AIBRIDGE_OPENAI_BASE_URL must be an http(s) URL with a host, not api.openai.com/v1");
+        assertThatThrownBy(() -> Providers.resolve(OPENAI, new Legacy("https://api anthropic com/", Optional.empty()),
+                Providers.COPILOT_BASE_URL, List.of(), TestBedrockConfig.none(), Map.of(), null))
+                .hasMessageStartingWith("AIBRIDGE_ANTHROPIC_BASE_URL is not a URL: https://api anthropic com/");
+        assertThat(Providers.resolve(new Legacy(" http://gateway.internal:8080/v1/ ", Optional.empty()), ANTHROPIC_WITHOUT_KEY,
+                Providers.COPILOT_BASE_URL, List.of(), TestBedrockConfig.none(), Map.of(), null).get(0).baseUrl())
+                .isEqualTo("http://gateway.internal:8080/v1/");
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "Anthropic_Corp")))
                 .hasMessageContaining("AIBRIDGE_PROVIDER_0_NAME is \"Anthropic_Corp\"");
         assertThatThrownBy(() -> resolve(Indexed.of("anthropic", "corp--a"))).hasMessageContaining("single hyphens");
