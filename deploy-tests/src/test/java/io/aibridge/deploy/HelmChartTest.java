@@ -980,6 +980,8 @@ class HelmChartTest {
                         "baseUrl"),
                 Arguments.of("BYOK as a string", Map.of("proxy.allowByok", "yes"), "allowByok"),
                 Arguments.of("an upstream timeout in words", Map.of("proxy.upstream.timeout", "ten minutes"), "timeout"),
+                Arguments.of("an upstream timeout of zero, which times out every call", Map.of("proxy.upstream.timeout", "0s"), "timeout"),
+                Arguments.of("an upstream timeout of zero milliseconds", Map.of("proxy.upstream.timeout", "0ms"), "timeout"),
                 Arguments.of("negative upstream retries", Map.of("proxy.upstream.maxRetries", -1), "maxRetries"),
                 Arguments.of("a provider instance named like a query API path", Map.of("providers.instances[0].name", "sessions",
                         "providers.instances[0].type", "openai"), "name"),
