@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * The ranges of the proxy's numbers and durations, checked once at start: a value out of range
+ * The ranges of the proxy's numbers, durations and sizes (and the forms of
+ * {@code AIBRIDGE_EVENTS_COMPRESSION} and {@code AIBRIDGE_MCP_EXCLUDED_MODELS}), checked once at start: a value out of range
  * stops the service before it serves, with one message that names every wrong {@code AIBRIDGE_*}
  * variable and what it accepts, instead of a proxy that starts and then answers every request
  * with an error (a 0 s upstream timeout), fails inside a library on its first call, or silently

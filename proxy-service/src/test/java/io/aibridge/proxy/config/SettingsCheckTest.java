@@ -25,11 +25,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class SettingsCheckTest {
 
-    /** The settings as the service reads them with these environment variables. */
-    private static SmallRyeConfig configWith(Map<String, String> environment) {
+    /** The settings as the service reads them with these environment variables (and its own config interceptors). */
+    static SmallRyeConfig configWith(Map<String, String> environment) {
         try {
             return new SmallRyeConfigBuilder()
                     .addDefaultInterceptors()
+                    .addDiscoveredInterceptors()
                     .withConverter(Duration.class, 200, new DurationConverter())
                     .withConverter(MemorySize.class, 200, new MemorySizeConverter())
                     .withSources(new PropertiesConfigSource(SettingsCheckTest.class.getResource("/application.properties"), 250))
