@@ -146,6 +146,81 @@ class SchemaMigrationTest {
         }
     }
 
+    /**
+     * V48: the largest summary the bound on its models allows still fits the covering indexes of
+     * V20 (2,704 bytes an entry): the longest client session id in three-byte characters, every
+     * provider and client the proxy sends, and models just within the bound, all random so that
+     * PostgreSQL cannot compress them. Models past the bound stay out of the summary only.
+     */
+    @Test
+    void theLargestSummaryTheModelBoundAllowsFitsItsIndexes() throws SQLException {
+        java.util.Random random = new java.util.Random(2704);
+        StringBuilder session = new StringBuilder();
+        for (int i = 0; i < 256; i++) {
+            session.appendCodePoint(0x4E00 + random.nextInt(0x5000)); // CJK: three bytes each in UTF-8
+        }
+        // 31 models of 29 bytes and one of 125: 32 models and 1,024 bytes, each padded by 3 bytes in the array
+        List<String> models = new ArrayList<>();
+        for (int i = 0; i < 31; i++) {
+            models.add(randomText(random, 29));
+        }
+        models.add(randomText(random, 125));
+        List<String> past = List.of(randomText(random, 200), randomText(random, 256), randomText(random, 256));
+        List<String> providers = List.of("anthropic", "openai", "copilot");
+        List<String> clients = List.of("Mux", "Claude Code", "Codex", "Zed", "GitHub Copilot (VS Code)", "GitHub Copilot (CLI)",
+                "Kilo Code", "Roo Code", "Coder Agents", "Charm Crush", "Cursor", "Unknown");
+        UUID user = UUID.randomUUID();
+        Instant t0 = Instant.parse("2026-05-01T10:00:00Z");
+        List<String> all = new ArrayList<>(models);
+        all.addAll(past);
+        try (Connection c = database.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT aibridge_ensure_day_partitions('2026-05-01', '2026-05-01')");
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO aibridge_interceptions "
+                    + "(id, started_at, initiator_id, provider, model, client, client_session_id, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (int i = 0; i < all.size(); i++) {
+                    OffsetDateTime at = OffsetDateTime.ofInstant(t0.plusSeconds(i), ZoneOffset.UTC);
+                    ps.setObject(1, UUID.randomUUID());
+                    ps.setObject(2, at);
+                    ps.setObject(3, user);
+                    ps.setString(4, providers.get(i % providers.size()));
+                    ps.setString(5, all.get(i));
+                    ps.setString(6, clients.get(i % clients.size()));
+                    ps.setString(7, session.toString());
+                    ps.setObject(8, at.plusSeconds(1));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT aibridge_refresh_sessions(ARRAY[?], ARRAY[?::uuid])")) {
+                ps.setString(1, session.toString());
+                ps.setObject(2, user);
+                ps.execute();
+            }
+            try (ResultSet rs = s.executeQuery("SELECT octet_length(session_id), cardinality(providers), cardinality(clients), "
+                    + "cardinality(models), (SELECT sum(octet_length(m)) FROM unnest(models) AS m), models_cut, models "
+                    + "FROM aibridge_sessions WHERE initiator_id = '" + user + "'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(768);
+                assertThat(rs.getInt(2)).isEqualTo(3);
+                assertThat(rs.getInt(3)).isEqualTo(12);
+                assertThat(rs.getInt(4)).isEqualTo(32);
+                assertThat(rs.getInt(5)).isEqualTo(1024);
+                assertThat(rs.getString(6)).isEqualTo(past.get(0));
+                assertThat((String[]) rs.getArray(7).getArray()).containsExactlyInAnyOrderElementsOf(models);
+            }
+            assertThat(scalar(s, "SELECT count(*) FROM aibridge_interceptions WHERE initiator_id = '" + user + "'")).isEqualTo(all.size());
+        }
+    }
+
+    private static String randomText(java.util.Random random, int length) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        StringBuilder text = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return text.toString();
+    }
+
     private static void refresh(Statement s, String sessionId, UUID initiator) throws SQLException {
         s.execute("SELECT aibridge_refresh_sessions(ARRAY['" + sessionId + "'], ARRAY['" + initiator + "'::uuid])");
     }

@@ -251,6 +251,86 @@ class OrderIndependenceTest {
     }
 
     @Test
+    void aSessionOfManyLongModelsKeepsABoundedSummaryThatDeltasAndTheDefinitionAgreeOnWhateverTheOrder() throws SQLException {
+        // As it was, the summary collected every distinct model: these made it too large for its
+        // covering index, and the write failed with SQLSTATE 54000.
+        UUID alice = UUID.randomUUID();
+        String session = "many-models-" + UUID.randomUUID();
+        Random random = new Random(48);
+        List<String> models = new ArrayList<>(List.of("claude-sonnet-4-5", "gpt-5", "claude-opus-4"));
+        // 40 random names of distinct lengths from 30 to 256 characters (the longest the proxy takes)
+        List<Integer> lengths = new ArrayList<>(java.util.stream.IntStream.rangeClosed(30, 255).boxed().toList());
+        Collections.shuffle(lengths, random);
+        lengths.set(0, 256);
+        for (int length : lengths.subList(0, 40)) {
+            models.add(randomModel(random, length));
+        }
+        Instant start = TestEvents.now();
+        List<InterceptionEvent> events = new ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) {
+            TestEvents.Interception interception = new TestEvents.Interception(alice, start.plusMillis(i))
+                    .clientSession(session).model(models.get(i));
+            ids.add(interception.id);
+            events.addAll(List.of(interception.started(), interception.prompt("prompt " + i, 5),
+                    interception.tokens(10, 20, 0, 0, 6), interception.ended(10)));
+        }
+
+        Map<String, List<Map<String, String>>> reference = writeInBatches(events, ids, alice, new int[]{events.size()});
+        assertThat(reference.get("interceptions")).extracting(r -> r.get("model")).containsExactlyInAnyOrderElementsOf(models);
+        assertThat(reference.get("aibridge_user_prompts")).hasSize(models.size());
+        assertThat(reference.get("aibridge_token_usages")).hasSize(models.size());
+        assertThat(reference.get("sessions")).singleElement().satisfies(s -> assertThat(s)
+                .containsEntry("interceptions", "43").containsEntry("input_tokens", "430").containsEntry("output_tokens", "860")
+                .containsEntry("last_prompt", "prompt 42"));
+        List<Map<String, String>> summary = rows.query("""
+                SELECT array_to_string(models, E'\\n') AS models, cardinality(models) AS count, models_cut,
+                       (SELECT sum(octet_length(m)) FROM unnest(models) AS m) AS bytes
+                FROM aibridge_sessions WHERE session_id = ? AND initiator_id = ?""", session, alice);
+        assertThat(summary).singleElement().satisfies(s -> {
+            assertThat(Integer.parseInt(s.get("count"))).isBetween(3, 32);
+            assertThat(Integer.parseInt(s.get("bytes"))).isLessThanOrEqualTo(1024);
+            // shortest first (the lengths differ): the ordinary names stay, and the first long one left out is the cut
+            List<String> kept = List.of(s.get("models").split("\n"));
+            assertThat(kept).contains("claude-sonnet-4-5", "gpt-5", "claude-opus-4");
+            List<String> byBudget = models.stream().sorted(java.util.Comparator.comparingInt(String::length)).toList();
+            assertThat(byBudget.subList(0, kept.size())).containsExactlyInAnyOrderElementsOf(kept);
+            assertThat(s.get("models_cut")).isEqualTo(byBudget.get(kept.size()));
+        });
+        assertThat(rows.query("SELECT value FROM aibridge_session_value_counts WHERE kind = 'model' AND initiator_id = ? AND sessions > 0",
+                alice)).extracting(r -> r.get("value")).containsExactlyInAnyOrderElementsOf(
+                List.of(summary.get(0).get("models").split("\n")));
+
+        for (int run = 0; run < 12; run++) {
+            List<InterceptionEvent> shuffled = new ArrayList<>(events);
+            Collections.shuffle(shuffled, random);
+            int[] batches = run % 3 == 0 ? largeBatches(shuffled.size(), random) : randomBatches(shuffled.size(), random);
+            assertSameRows(writeInBatches(shuffled, ids, alice, batches), reference, shuffled, batches);
+        }
+    }
+
+    private static String randomModel(Random random, int length) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        StringBuilder model = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            model.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return model.toString();
+    }
+
+    /** Batches of 20 to 60 events: several interceptions become visible in one batch, so batch summaries leave models out too. */
+    private static int[] largeBatches(int total, Random random) {
+        List<Integer> sizes = new ArrayList<>();
+        int left = total;
+        while (left > 0) {
+            int size = Math.min(left, 20 + random.nextInt(41));
+            sizes.add(size);
+            left -= size;
+        }
+        return sizes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
     void twoWritersAtOnceOnTheSameSessionsKeepExactSummaries() throws Exception {
         UUID alice = UUID.randomUUID();
         UUID bob = UUID.randomUUID();
