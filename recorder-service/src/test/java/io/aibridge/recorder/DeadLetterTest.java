@@ -194,6 +194,68 @@ class DeadLetterTest {
     }
 
     @Test
+    void aSessionOfManyLongModelsIsRecordedWholeAndNothingOfItIsDeadLettered() {
+        // As it was, the session's summary collected every distinct model until it no longer fitted
+        // its covering index (SQLSTATE 54000): the event that would add one more model was
+        // dead-lettered, and so was every later event of the session, which escaped recording.
+        UUID alice = UUID.randomUUID();
+        String session = "long-models-" + UUID.randomUUID();
+        List<String> models = new java.util.ArrayList<>(List.of("claude-sonnet-4-5", "gpt-5", "claude-opus-4"));
+        for (int i = 0; i < 40; i++) {
+            models.add(randomBase64(256)); // the longest model the proxy takes, incompressible
+        }
+        Instant start = TestEvents.now();
+        List<TestEvents.Interception> interceptions = new java.util.ArrayList<>();
+        for (int i = 0; i < models.size(); i++) {
+            TestEvents.Interception interception = new TestEvents.Interception(alice, start.plusMillis(i))
+                    .clientSession(session).model(models.get(i));
+            interceptions.add(interception);
+            kafka.events().publish(interception.started(), interception.prompt("prompt " + i, 5),
+                    interception.tokens(10, 20, 0, 0, 6), interception.ended(10));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> sessionInterceptions(alice, session) == models.size());
+
+        // later events of the session are stored too
+        String laterModel = randomBase64(256);
+        TestEvents.Interception later = new TestEvents.Interception(alice, start.plusSeconds(1)).clientSession(session)
+                .model(laterModel);
+        TestEvents.Interception last = new TestEvents.Interception(alice, start.plusSeconds(2)).clientSession(session);
+        interceptions.add(later);
+        interceptions.add(last);
+        kafka.events().publish(later.started(), later.prompt("later", 5), later.tokens(10, 20, 0, 0, 6), later.ended(10));
+        kafka.events().publish(last.started(), last.prompt("last", 5), last.tokens(10, 20, 0, 0, 6), last.ended(10));
+        await().atMost(Duration.ofSeconds(60)).until(() -> sessionInterceptions(alice, session) == models.size() + 2);
+
+        for (TestEvents.Interception interception : interceptions) {
+            assertThat(rows.interception(interception.id)).containsEntry("http_status", "200");
+            assertThat(rows.children("aibridge_user_prompts", interception.id)).hasSize(1);
+            assertThat(rows.children("aibridge_token_usages", interception.id)).hasSize(1);
+        }
+        assertThat(rows.interception(later.id)).containsEntry("model", laterModel);
+        assertThat(rows.query("""
+                SELECT interceptions, input_tokens, last_prompt, cardinality(models) AS count, models_cut IS NOT NULL AS cut,
+                       (SELECT sum(octet_length(m)) FROM unnest(models) AS m) AS bytes,
+                       models @> ARRAY['claude-sonnet-4-5', 'gpt-5', 'claude-opus-4'] AS ordinary
+                FROM aibridge_sessions WHERE session_id = ? AND initiator_id = ?""", session, alice))
+                .singleElement().satisfies(s -> {
+                    assertThat(s).containsEntry("interceptions", "45").containsEntry("input_tokens", "450")
+                            .containsEntry("last_prompt", "last").containsEntry("cut", "true").containsEntry("ordinary", "true");
+                    assertThat(Integer.parseInt(s.get("count"))).isLessThanOrEqualTo(32);
+                    assertThat(Integer.parseInt(s.get("bytes"))).isLessThanOrEqualTo(1024);
+                });
+        List<String> keys = interceptions.stream().map(i -> i.id.toString()).toList();
+        assertThat(kafka.events().records(Topics.INTERCEPTIONS_DEAD_LETTER)).noneMatch(r -> keys.contains(r.key()));
+    }
+
+    private long sessionInterceptions(UUID initiator, String session) {
+        List<Map<String, String>> found = rows.query("SELECT count(*) AS n FROM aibridge_interceptions i "
+                + "WHERE i.initiator_id = ? AND i.session_id = ? AND i.ended_at IS NOT NULL AND EXISTS "
+                + "(SELECT 1 FROM aibridge_user_prompts p WHERE p.interception_id = i.id) AND EXISTS "
+                + "(SELECT 1 FROM aibridge_token_usages t WHERE t.interception_id = i.id)", initiator, session);
+        return Long.parseLong(found.get(0).get("n"));
+    }
+
+    @Test
     void aRecordNoIndexEntryCanHoldIsDeadLetteredAndTheRecordsBehindItAreStored() {
         // Key ids are not cut (a cut id would name another key): PostgreSQL's program limit (SQLSTATE
         // class 54) is the record's own fault, so it is isolated and dead-lettered, never retried for ever.
