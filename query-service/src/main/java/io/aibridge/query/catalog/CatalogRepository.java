@@ -10,12 +10,15 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Distinct models and clients of the interceptions the caller may see, sorted. For owners and
  * auditors, a skip scan over the interceptions' model and client indexes (V20): one probe per
  * distinct value and day, however many interceptions there are. For a member, the distinct-value
- * arrays of their own session summaries, which cover exactly their visible interceptions.
+ * arrays of their own session summaries, which cover exactly their visible interceptions, and the
+ * models of the interceptions of their sessions whose summaries leave models out (rare: past 32
+ * models or 1,024 bytes of them, schema V48).
  */
 @ApplicationScoped
 public class CatalogRepository {
@@ -46,8 +49,17 @@ public class CatalogRepository {
         return snapshots.read(c -> {
             Sql sql;
             if (caller.restrictedTo().isPresent()) {
-                sql = new Sql("SELECT DISTINCT v FROM aibridge_sessions s CROSS JOIN LATERAL unnest(s." + catalog.summaryColumn
-                        + ") AS v WHERE s.initiator_id = ?", caller.restrictedTo().get());
+                UUID member = caller.restrictedTo().get();
+                sql = new Sql("SELECT DISTINCT v FROM (SELECT v FROM aibridge_sessions s CROSS JOIN LATERAL unnest(s."
+                        + catalog.summaryColumn + ") AS v WHERE s.initiator_id = ?", member);
+                if (catalog == Catalog.MODELS) {
+                    // a summary past its model bound (schema V48) leaves models out: its interceptions have them
+                    sql.append(" UNION ALL SELECT i.model FROM aibridge_sessions s JOIN aibridge_interceptions i"
+                            + " ON i.session_id = s.session_id AND i.initiator_id = s.initiator_id"
+                            + " AND i.started_at >= s.started_at AND i.started_at <= s.last_started_at"
+                            + " WHERE s.initiator_id = ? AND s.models_cut IS NOT NULL AND " + FilterSql.visible("i"), member);
+                }
+                sql.append(") AS d(v) WHERE v IS NOT NULL");
                 if (prefix != null) {
                     sql.append(" AND starts_with(v, ?)", prefix);
                 }

@@ -335,7 +335,11 @@ public class SessionRepository {
             sql.append(" + CASE WHEN s.providers = ARRAY[?]::text[] THEN 0 ELSE 1 END", f.provider());
         }
         if (f.model() != null) {
-            sql.append(" + CASE WHEN s.models = ARRAY[?]::text[] THEN 0 ELSE 1 END", f.model());
+            if (aloneMeansEveryModel(f.model())) {
+                sql.append(" + CASE WHEN s.models = ARRAY[?]::text[] THEN 0 ELSE 1 END", f.model());
+            } else {
+                sql.append(" + 1");
+            }
         }
         if (f.client() != null) {
             sql.append(" + CASE WHEN s.clients = ARRAY[?]::text[] THEN 0 ELSE 1 END", f.client());
@@ -347,6 +351,19 @@ public class SessionRepository {
                 + " AND i.started_at >= s.started_at AND i.started_at <= s.last_started_at");
         FilterSql.interceptionColumns(sql, "i", f);
         sql.append("))");
+    }
+
+    /**
+     * Whether a summary whose models are exactly {@code model} holds every model of its session.
+     * A summary keeps at most 1,024 bytes of models, shortest first, and leaves the rest out
+     * (schema V48, {@code models_cut}); the recorder cuts a model to 256 UTF-16 characters, at
+     * most 768 bytes. A summary left with one model has left out the next shortest, so the two
+     * exceed 1,024 bytes and the one kept exceeds 256: up to 256 bytes, one model means one model.
+     * Answered from the model alone, so that the filters stay on the covering index, which does
+     * not hold {@code models_cut}.
+     */
+    static boolean aloneMeansEveryModel(String model) {
+        return model.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 256;
     }
 
     /**

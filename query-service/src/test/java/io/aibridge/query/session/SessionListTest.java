@@ -163,6 +163,43 @@ class SessionListTest {
         assertThat(detail.getString("client")).isEqualTo("Unknown");
     }
 
+    // adds a session, so it runs after the tests that count the base data set
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aSummaryThatLeavesModelsOutIsNeverReadAsOneModelInEveryInterception() {
+        // Schema V48: a summary keeps at most 1,024 bytes of models, shortest first. Of a 300-byte
+        // and a 768-byte model it keeps the first only, yet the Codex interception has the other.
+        TestUser mallory = fixture.users.create("sl-mallory", Role.MEMBER);
+        String kept = cjk(100);
+        String left = cjk(256);
+        data.interception(mallory.id()).at("2026-03-13T08:00:00Z").clientSessionId("sl-bounded").model(kept).save();
+        data.interception(mallory.id()).at("2026-03-13T08:01:00Z").clientSessionId("sl-bounded").client("Codex").model(left).save();
+        data.refreshSessions();
+
+        assertThat(session(list(Map.of("session_id", "sl-bounded")), "sl-bounded")).containsEntry("models", List.of(kept));
+        assertThat(ids(Map.of("model", kept))).containsExactly("sl-bounded");
+        assertThat(ids(Map.of("model", kept, "client", "Claude Code"))).containsExactly("sl-bounded");
+        assertThat(ids(Map.of("model", kept, "client", "Codex"))).as("no interception has both").isEmpty();
+        assertThat(ids(Map.of("model", kept, "started_after", "2026-03-13T08:00:30Z"))).as("nor started then").isEmpty();
+        // the documented limit: the sessions list does not find a session by a model its summary left out
+        assertThat(ids(Map.of("model", left))).isEmpty();
+        // the interceptions list and the member's models list do
+        assertThat(owner.request().queryParam("model", left).get("/api/v2/aibridge/interceptions").then().statusCode(200)
+                .extract().jsonPath().getList("results.model", String.class)).containsExactly(left);
+        assertThat(mallory.request().get("/api/v2/aibridge/models").then().statusCode(200).extract().jsonPath()
+                .getList("$", String.class)).containsExactlyInAnyOrder(kept, left);
+    }
+
+    /** Random CJK characters, three bytes each in UTF-8. */
+    private static String cjk(int characters) {
+        java.util.Random random = new java.util.Random(characters);
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < characters; i++) {
+            text.appendCodePoint(0x4E00 + random.nextInt(0x5000));
+        }
+        return text.toString();
+    }
+
     @Test
     void fallsBackToTheIdentityStoreWhenAUserRowIsMissingAndToTheBareIdWhenNobodyKnowsTheUser() {
         JsonPath body = list(Map.of());
