@@ -212,6 +212,51 @@ class SchemaMigrationTest {
         }
     }
 
+    /** V48 cuts the summaries stored before it that are over the bound, as the definition now builds them. */
+    @Test
+    void summariesStoredBeforeTheModelBoundAreCutToItWhenItIsApplied() throws SQLException {
+        try (Database before = Database.start()) {
+            org.flywaydb.core.Flyway.configure().dataSource(before.jdbcUrl(), before.user(), before.password())
+                    .locations("classpath:db/migration").target("47").load().migrate();
+            UUID user = UUID.randomUUID();
+            Instant t0 = Instant.parse("2026-06-01T10:00:00Z");
+            try (Connection c = before.connect(); Statement s = c.createStatement()) {
+                s.execute("SELECT aibridge_ensure_day_partitions('2026-06-01', '2026-06-01')");
+                for (int i = 0; i < 40; i++) {
+                    s.execute("INSERT INTO aibridge_interceptions (id, started_at, initiator_id, provider, model, client, "
+                            + "client_session_id, ended_at) VALUES (gen_random_uuid(), '" + t0.plusSeconds(i) + "', '" + user
+                            + "', 'anthropic', 'model-" + String.format("%02d", i) + "', 'Claude Code', 'forty-models', '"
+                            + t0.plusSeconds(i + 1) + "')");
+                }
+                refresh(s, "forty-models", user);
+                assertThat(scalar(s, "SELECT cardinality(models) FROM aibridge_sessions WHERE initiator_id = '" + user + "'")).isEqualTo(40);
+            }
+            before.migrate();
+            try (Connection c = before.connect(); Statement s = c.createStatement()) {
+                List<String> expected = new ArrayList<>();
+                for (int i = 0; i < 32; i++) {
+                    expected.add(String.format("model-%02d", i));
+                }
+                String summary = "SELECT array_to_string(models, ',') || ' ' || models_cut FROM aibridge_sessions WHERE initiator_id = '" + user + "'";
+                assertThat(texts(s, summary)).containsExactly(String.join(",", expected) + " model-32");
+                assertThat(texts(s, "SELECT value FROM aibridge_session_value_counts WHERE kind = 'model' AND sessions > 0 "
+                        + "AND initiator_id = '" + user + "' ORDER BY value")).containsExactlyElementsOf(expected);
+                refresh(s, "forty-models", user);
+                assertThat(texts(s, summary)).as("the definition agrees").containsExactly(String.join(",", expected) + " model-32");
+            }
+        }
+    }
+
+    private static List<String> texts(Statement s, String query) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery(query)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
     private static String randomText(java.util.Random random, int length) {
         String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         StringBuilder text = new StringBuilder(length);
