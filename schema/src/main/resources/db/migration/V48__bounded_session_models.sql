@@ -71,6 +71,13 @@ SELECT coalesce(array_agg(m ORDER BY m) FILTER (WHERE n <= 32 AND bytes <= 1024)
 FROM ranked
 $$;
 
+-- Whether a set of models is within the bound as it stands, and so its own summary, without a cut:
+-- the usual case, answered without calling aibridge_bounded_models (a duplicate counts twice, so a
+-- set within the bound may be sent to it; it then gives the same answer).
+CREATE FUNCTION aibridge_models_within_bound(models text[]) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$ SELECT cardinality(models) <= 32 AND octet_length(array_to_string(models, '')) <= 1024 $$;
+
 -- The definition of a summary (V11's), with the models bounded.
 CREATE OR REPLACE FUNCTION aibridge_refresh_sessions(session_ids text[], initiator_ids uuid[]) RETURNS void
     LANGUAGE sql AS
@@ -128,12 +135,14 @@ upserted AS (
         last_prompt, last_prompt_at, updated_at, first_interception_id, last_prompt_id, models_cut)
     SELECT a.session_id, a.initiator_id, a.started_at, a.last_started_at, a.ended_at,
            coalesce(p.created_at, a.started_at),
-           a.providers, b.kept, a.clients, f.client, f.metadata, a.interceptions, a.threads,
+           a.providers,
+           CASE WHEN aibridge_models_within_bound(a.models) THEN a.models ELSE (aibridge_bounded_models(a.models, '{}')).kept END,
+           a.clients, f.client, f.metadata, a.interceptions, a.threads,
            coalesce(t.input_tokens, 0), coalesce(t.output_tokens, 0),
            coalesce(t.cache_read_input_tokens, 0), coalesce(t.cache_write_input_tokens, 0),
-           p.prompt, p.created_at, now(), f.id, p.id, b.cut
+           p.prompt, p.created_at, now(), f.id, p.id,
+           CASE WHEN aibridge_models_within_bound(a.models) THEN NULL ELSE (aibridge_bounded_models(a.models, '{}')).cut END
     FROM agg a
-    CROSS JOIN LATERAL aibridge_bounded_models(a.models, '{}') b
     JOIN firsts f USING (session_id, initiator_id)
     LEFT JOIN tokens t USING (session_id, initiator_id)
     LEFT JOIN prompts p USING (session_id, initiator_id)
@@ -354,22 +363,31 @@ BEGIN
             last_prompt, last_prompt_at, updated_at, first_interception_id, last_prompt_id, models_cut)
         SELECT d.session_id, d.initiator_id, d.started_at, d.last_started_at, d.ended_at,
                coalesce(d.prompt_at, d.started_at),
-               d.providers, b.kept, d.clients, d.client, d.metadata, d.interceptions, d.threads - d.unrooted,
+               d.providers,
+               CASE WHEN aibridge_models_within_bound(d.models) THEN d.models ELSE (aibridge_bounded_models(d.models, '{}')).kept END,
+               d.clients, d.client, d.metadata, d.interceptions, d.threads - d.unrooted,
                d.input_tokens, d.output_tokens, d.cache_read_input_tokens, d.cache_write_input_tokens,
-               d.prompt, d.prompt_at, now(), d.first_id, d.prompt_id, b.cut
+               d.prompt, d.prompt_at, now(), d.first_id, d.prompt_id,
+               CASE WHEN aibridge_models_within_bound(d.models) THEN NULL ELSE (aibridge_bounded_models(d.models, '{}')).cut END
         FROM d
-        CROSS JOIN LATERAL aibridge_bounded_models(d.models, '{}') b
         WHERE d.interceptions IS NOT NULL
         ON CONFLICT (session_id, initiator_id) DO UPDATE SET
             started_at               = least(s.started_at, excluded.started_at),
             last_started_at          = greatest(s.last_started_at, excluded.last_started_at),
             ended_at                 = greatest(s.ended_at, excluded.ended_at),
             providers                = CASE WHEN excluded.providers <@ s.providers THEN s.providers ELSE aibridge_sorted_union(s.providers, excluded.providers) END,
-            -- the same models, and the batch left none out: nothing changes (the usual case)
+            -- the batch left no model out and adds none (the usual case): nothing changes; both
+            -- left none out and together stay within the bound: the union, as before V48
             models                   = CASE WHEN excluded.models_cut IS NULL AND excluded.models <@ s.models THEN s.models
+                                            WHEN excluded.models_cut IS NULL AND s.models_cut IS NULL
+                                                 AND aibridge_models_within_bound(s.models || excluded.models)
+                                            THEN aibridge_sorted_union(s.models, excluded.models)
                                             ELSE (aibridge_bounded_models(s.models || excluded.models,
                                                                           ARRAY[s.models_cut, excluded.models_cut])).kept END,
             models_cut               = CASE WHEN excluded.models_cut IS NULL AND excluded.models <@ s.models THEN s.models_cut
+                                            WHEN excluded.models_cut IS NULL AND s.models_cut IS NULL
+                                                 AND aibridge_models_within_bound(s.models || excluded.models)
+                                            THEN NULL
                                             ELSE (aibridge_bounded_models(s.models || excluded.models,
                                                                           ARRAY[s.models_cut, excluded.models_cut])).cut END,
             clients                  = CASE WHEN excluded.clients <@ s.clients THEN s.clients ELSE aibridge_sorted_union(s.clients, excluded.clients) END,
@@ -437,7 +455,7 @@ $$;
 -- their triggers). A summary within it holds every model of its session, so its cut stays NULL.
 UPDATE aibridge_sessions s
 SET (models, models_cut) = (SELECT b.kept, b.cut FROM aibridge_bounded_models(s.models, '{}') b)
-WHERE cardinality(s.models) > 32 OR (SELECT sum(octet_length(m)) FROM unnest(s.models) AS m) > 1024;
+WHERE NOT aibridge_models_within_bound(s.models);
 
 -- Sessions whose summaries leave models out, per user: the members' models list reads their
 -- interceptions (query-service). Such sessions are rare, so the index is small.
