@@ -1,6 +1,7 @@
 package io.aibridge.telemetry;
 
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 import java.util.Optional;
@@ -12,8 +13,12 @@ import java.util.Optional;
 @ConfigMapping(prefix = "aibridge.trace")
 public interface TracingConfig {
 
+    /** The public name of {@link #enable()}. */
+    String ENABLE_VARIABLE = "AIBRIDGE_TRACE_ENABLE";
+
     /** {@code AIBRIDGE_TRACE_ENABLE}: export traces over OTLP. Off, the SDK is disabled and spans cost nothing. */
     @WithDefault("false")
+    @WithConverter(Enable.class)
     boolean enable();
 
     /**
@@ -28,5 +33,20 @@ public interface TracingConfig {
      * span, as an event. Useful when debugging one request; high volume.
      */
     @WithDefault("false")
+    @WithConverter(Logs.class)
     boolean logs();
+
+    /** {@code AIBRIDGE_TRACE_ENABLE}: an on/off word ({@link BooleanSetting}). */
+    final class Enable extends BooleanSetting {
+        public Enable() {
+            super(ENABLE_VARIABLE);
+        }
+    }
+
+    /** {@code AIBRIDGE_TRACE_LOGS}: an on/off word ({@link BooleanSetting}). */
+    final class Logs extends BooleanSetting {
+        public Logs() {
+            super("AIBRIDGE_TRACE_LOGS");
+        }
+    }
 }
