@@ -6,15 +6,14 @@ import io.smallrye.config.ConfigValue;
 import io.smallrye.config.Priorities;
 import jakarta.annotation.Priority;
 
-import java.util.Locale;
-
 /**
  * Maps the public tracing switches onto Quarkus' OpenTelemetry settings, for every service:
  *
  * <ul>
  *   <li>{@code AIBRIDGE_TRACE_ENABLE} ({@code aibridge.trace.enable}, default {@code false}) decides
  *       {@code quarkus.otel.sdk.disabled}: the SDK is off unless tracing is enabled. A
- *       configuration expression cannot negate a boolean, hence this interceptor.</li>
+ *       configuration expression cannot negate a boolean, hence this interceptor. The value is
+ *       read by {@link BooleanSetting}'s rule; any other word throws, so the service does not start.</li>
  *   <li>{@code AIBRIDGE_TRACE_ENDPOINT}, else the standard {@code OTEL_EXPORTER_OTLP_ENDPOINT},
  *       becomes {@code quarkus.otel.exporter.otlp.endpoint}; the standard
  *       {@code OTEL_EXPORTER_OTLP_PROTOCOL} becomes {@code quarkus.otel.exporter.otlp.protocol} and
@@ -71,13 +70,14 @@ public class TracingConfigInterceptor implements ConfigSourceInterceptor {
             return own;
         }
         ConfigValue enable = context.proceed(TRACE_ENABLE);
-        boolean enabled = enable != null && enable.getValue() != null
-                && "true".equals(enable.getValue().trim().toLowerCase(Locale.ROOT));
+        boolean set = enable != null && enable.getValue() != null && !enable.getValue().isBlank();
+        // the same words as every other boolean setting (1, yes, on...); anything else stops the start
+        boolean enabled = set && BooleanSetting.parse(TracingConfig.ENABLE_VARIABLE, enable.getValue());
         return ConfigValue.builder()
                 .withName(name)
                 .withValue(Boolean.toString(!enabled))
                 .withRawValue(Boolean.toString(!enabled))
-                .withConfigSourceName(enable != null && enable.getValue() != null
+                .withConfigSourceName(set
                         ? "AIBRIDGE_TRACE_ENABLE (" + enable.getConfigSourceName() + ")"
                         : "AIBRIDGE_TRACE_ENABLE (unset: tracing off)")
                 .withConfigSourceOrdinal(enable != null ? enable.getConfigSourceOrdinal() : DEFAULTS_ORDINAL)

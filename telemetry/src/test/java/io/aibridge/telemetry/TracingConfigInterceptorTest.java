@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The public switches decide Quarkus' OpenTelemetry settings, and an explicit Quarkus setting
@@ -52,9 +53,22 @@ class TracingConfigInterceptorTest {
     }
 
     @Test
-    void traceEnableFalseOrAnythingElseKeepsItOff() {
+    void traceEnableTakesTheSameWordsAsEveryOtherBoolean() {
+        // TracingConfig.enable() reads these as true: the SDK must agree
+        assertThat(sdkDisabled(env(Map.of("AIBRIDGE_TRACE_ENABLE", "1")))).isFalse();
+        assertThat(sdkDisabled(env(Map.of("AIBRIDGE_TRACE_ENABLE", "yes")))).isFalse();
+        assertThat(sdkDisabled(env(Map.of("AIBRIDGE_TRACE_ENABLE", " On ")))).isFalse();
         assertThat(sdkDisabled(env(Map.of("AIBRIDGE_TRACE_ENABLE", "false")))).isTrue();
-        assertThat(sdkDisabled(env(Map.of("AIBRIDGE_TRACE_ENABLE", "yes please")))).isTrue();
+        assertThat(sdkDisabled(env(Map.of("AIBRIDGE_TRACE_ENABLE", "0")))).isTrue();
+        assertThat(sdkDisabled(env(Map.of("AIBRIDGE_TRACE_ENABLE", "off")))).isTrue();
+    }
+
+    @Test
+    void anythingElseIsRefusedNamingTheVariable() {
+        SmallRyeConfig config = env(Map.of("AIBRIDGE_TRACE_ENABLE", "yes please"));
+        assertThatExceptionOfType(IllegalArgumentException.class)
+                .isThrownBy(() -> sdkDisabled(config))
+                .withMessageContaining("AIBRIDGE_TRACE_ENABLE: \"yes please\" is not true or false. Accepted: true or false");
     }
 
     @Test
