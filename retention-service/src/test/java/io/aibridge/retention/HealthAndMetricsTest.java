@@ -5,11 +5,14 @@ import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.config.SmallRyeConfig;
 import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -43,6 +46,15 @@ class HealthAndMetricsTest {
                 .body(containsString("aibridge_dbpurge_sessions_removed_total"))
                 .body(containsString("aibridge_dbpurge_sessions_refreshed_total"))
                 .body(containsString("aibridge_dbpurge_dry_run_records{record_type=\"aibridge_user_prompts\"}"));
+    }
+
+    @Test
+    void theRunningServiceReadsEveryBooleanStrictly() {
+        // telemetry's converter replaced the built-in one, which reads "ture" as false
+        SmallRyeConfig config = ConfigProvider.getConfig().unwrap(SmallRyeConfig.class);
+        assertThat(config.convert("yes", Boolean.class)).isTrue();
+        assertThatIllegalArgumentException().isThrownBy(() -> config.convert("ture", Boolean.class))
+                .withMessageContaining("\"ture\" is not true or false");
     }
 
     @Test

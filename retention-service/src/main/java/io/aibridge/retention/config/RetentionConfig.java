@@ -1,5 +1,6 @@
 package io.aibridge.retention.config;
 
+import io.aibridge.telemetry.BooleanSetting;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -35,9 +36,11 @@ public interface RetentionConfig {
 
     /**
      * Report what a run would purge (partitions, rows per table, sessions) without deleting
-     * anything ({@code AIBRIDGE_RETENTION_DRY_RUN}).
+     * anything ({@code AIBRIDGE_RETENTION_DRY_RUN}). A value other than an on/off word
+     * ({@link BooleanSetting}) stops the service: a mistyped {@code true} must not delete for real.
      */
     @WithDefault("false")
+    @WithConverter(DryRun.class)
     boolean dryRun();
 
     /**
@@ -78,6 +81,13 @@ public interface RetentionConfig {
     final class RetentionPeriod extends DurationSetting {
         public RetentionPeriod() {
             super("AIBRIDGE_RETENTION", true);
+        }
+    }
+
+    /** {@code AIBRIDGE_RETENTION_DRY_RUN}: an on/off word. */
+    final class DryRun extends BooleanSetting {
+        public DryRun() {
+            super("AIBRIDGE_RETENTION_DRY_RUN");
         }
     }
 

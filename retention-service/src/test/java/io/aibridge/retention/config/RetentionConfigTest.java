@@ -79,6 +79,24 @@ class RetentionConfigTest {
                 .withMessageContaining("AIBRIDGE_RETENTION_BATCH_SIZE: \"0\" is not a whole number of at least 1.");
     }
 
+    @Test
+    void aMistypedDryRunIsRejectedRatherThanReadAsFalse() {
+        // the built-in conversion read "ture" as false: a dry run that deleted for real
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "ture")))
+                .withMessageContaining("AIBRIDGE_RETENTION_DRY_RUN: \"ture\" is not true or false. Accepted: true or false");
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "dry")))
+                .withMessageContaining("AIBRIDGE_RETENTION_DRY_RUN: \"dry\" is not true or false");
+    }
+
+    @Test
+    void aDryRunTakesTheUsualOnOffWords() throws IOException {
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "YES")).dryRun()).isTrue();
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "1")).dryRun()).isTrue();
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "off")).dryRun()).isFalse();
+    }
+
     /** The service's application.properties (prod profile) with {@code environment} as environment variables. */
     private static RetentionConfig configWith(Map<String, String> environment) throws IOException {
         URL properties = RetentionConfigTest.class.getClassLoader().getResource("application.properties");
