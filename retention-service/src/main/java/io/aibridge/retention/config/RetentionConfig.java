@@ -98,8 +98,15 @@ public interface RetentionConfig {
         }
     }
 
-    /** {@code AIBRIDGE_RETENTION_LOCK_TIMEOUT}: a positive duration of at least a millisecond. */
+    /**
+     * {@code AIBRIDGE_RETENTION_LOCK_TIMEOUT}: a positive duration of at least a millisecond and at
+     * most {@link #MAX_LOCK_TIMEOUT}: PostgreSQL's {@code lock_timeout} takes at most 2,147,483,647 ms,
+     * and a longer one would fail every purge statement.
+     */
     final class LockTimeout extends DurationSetting {
+        /** The largest whole number of days PostgreSQL's {@code lock_timeout} takes. */
+        static final Duration MAX_LOCK_TIMEOUT = Duration.ofDays(24);
+
         public LockTimeout() {
             super("AIBRIDGE_RETENTION_LOCK_TIMEOUT", false);
         }
@@ -109,6 +116,9 @@ public interface RetentionConfig {
             Duration timeout = super.convert(value);
             if (timeout.toMillis() < 1) {
                 throw new IllegalArgumentException(variable + ": \"" + value.strip() + "\" is shorter than a millisecond");
+            }
+            if (timeout.compareTo(MAX_LOCK_TIMEOUT) > 0) {
+                throw new IllegalArgumentException(variable + ": \"" + value.strip() + "\" is longer than 24d, the most PostgreSQL's lock_timeout takes");
             }
             return timeout;
         }

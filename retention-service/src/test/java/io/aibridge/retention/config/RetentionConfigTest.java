@@ -80,6 +80,15 @@ class RetentionConfigTest {
     }
 
     @Test
+    void aLockTimeoutPostgresCannotTakeIsRejected() throws IOException {
+        // lock_timeout takes at most 2147483647 ms: a longer one failed every purge statement
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_LOCK_TIMEOUT", "30d")))
+                .withMessageContaining("AIBRIDGE_RETENTION_LOCK_TIMEOUT: \"30d\" is longer than 24d");
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_LOCK_TIMEOUT", "24d")).lockTimeout()).isEqualTo(Duration.ofDays(24));
+    }
+
+    @Test
     void aMistypedDryRunIsRejectedRatherThanReadAsFalse() {
         // the built-in conversion read "ture" as false: a dry run that deleted for real
         assertThatExceptionOfType(ConfigValidationException.class)
