@@ -1,13 +1,19 @@
 package io.aibridge.recorder;
 
+import io.aibridge.telemetry.BooleanSetting;
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
+import org.eclipse.microprofile.config.spi.Converter;
 
 import java.time.Duration;
 
 /**
  * Settings of recorder-service. Each one has a public {@code AIBRIDGE_*} environment variable,
- * mapped in {@code application.properties} and listed in the README.
+ * mapped in {@code application.properties} and listed in the README. A value out of range stops
+ * the service at start with a message that names the variable (the converters below): a recorder
+ * that starts with, say, a batch size of 0 reports healthy and records nothing.
  */
 @ConfigMapping(prefix = "recorder")
 public interface RecorderConfig {
@@ -17,6 +23,7 @@ public interface RecorderConfig {
      * one group split the partitions; a second group would record everything a second time.
      */
     @WithDefault("aibridge-recorder")
+    @WithConverter(GroupId.class)
     String groupId();
 
     /**
@@ -30,6 +37,7 @@ public interface RecorderConfig {
      * 5,000 records). At 1,000 interceptions/s a batch holds under a thousand events whatever the limit.
      */
     @WithDefault("6000")
+    @WithConverter(BatchSize.class)
     int batchSize();
 
     /**
@@ -41,23 +49,28 @@ public interface RecorderConfig {
      * half a core of PostgreSQL, taken from whatever shares the machine. Waiting up to this long
      * gathers them into a few batches a second; under heavy traffic a megabyte is ready at once
      * and nothing waits. Adds at most this much to the time before an interception is visible.
+     * From 0 to 24 days (Kafka takes a whole number of milliseconds).
      */
     @WithDefault("200ms")
+    @WithConverter(BatchWait.class)
     Duration batchWait();
 
     /**
      * How long a poll waits when no record is ready ({@code AIBRIDGE_RECORDER_POLL_TIMEOUT}). A poll
-     * returns as soon as records arrive, so this bounds idle wake-ups, not latency.
+     * returns as soon as records arrive, so this bounds idle wake-ups, not latency. At least a
+     * millisecond: with none, an idle consumer would poll in a busy loop.
      */
     @WithDefault("100ms")
+    @WithConverter(PollTimeout.class)
     Duration pollTimeout();
 
     /**
      * Consumers of the interceptions topic in this replica, each on its own thread with its own
      * database connection ({@code AIBRIDGE_RECORDER_CONSUMERS}). More than the topic's partition
-     * count leaves the extra ones idle.
+     * count leaves the extra ones idle. At least 1.
      */
     @WithDefault("1")
+    @WithConverter(Consumers.class)
     int consumers();
 
     /** Retrying writes while PostgreSQL (or the dead-letter topic) is unavailable. */
@@ -68,17 +81,148 @@ public interface RecorderConfig {
      * {@code record_type}), like the reference's structured logging ({@code AIBRIDGE_STRUCTURED_LOGGING}).
      */
     @WithDefault("false")
+    @WithConverter(StructuredLogging.class)
     boolean structuredLogging();
 
     /** Backoff between attempts while a batch cannot be written; the consumer pauses meanwhile. */
     interface Retry {
 
-        /** Wait before the first retry ({@code AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF}); doubles on every failure. */
+        /**
+         * Wait before the first retry ({@code AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF}); doubles on
+         * every failure. At least a millisecond: with none, a failing write is retried in a busy loop.
+         */
         @WithDefault("200ms")
+        @WithConverter(InitialBackoff.class)
         Duration initialBackoff();
 
-        /** Longest wait between retries ({@code AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF}). */
+        /** Longest wait between retries ({@code AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF}); at least a millisecond. */
         @WithDefault("10s")
+        @WithConverter(MaxBackoff.class)
         Duration maxBackoff();
+    }
+
+    /** {@code AIBRIDGE_RECORDER_GROUP_ID}: not blank. */
+    final class GroupId implements Converter<String> {
+        @Override
+        public String convert(String value) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException("AIBRIDGE_RECORDER_GROUP_ID: the value is empty. Accepted: a Kafka consumer group id.");
+            }
+            return value;
+        }
+    }
+
+    /** {@code AIBRIDGE_RECORDER_BATCH_SIZE}: Kafka's {@code max.poll.records}, at least 1. */
+    final class BatchSize extends PositiveWholeNumber {
+        public BatchSize() {
+            super("AIBRIDGE_RECORDER_BATCH_SIZE");
+        }
+    }
+
+    /** {@code AIBRIDGE_RECORDER_CONSUMERS}: at least 1. */
+    final class Consumers extends PositiveWholeNumber {
+        public Consumers() {
+            super("AIBRIDGE_RECORDER_CONSUMERS");
+        }
+    }
+
+    /** {@code AIBRIDGE_RECORDER_BATCH_WAIT}: 0 to 24 days. */
+    final class BatchWait extends DurationSetting {
+        public BatchWait() {
+            super("AIBRIDGE_RECORDER_BATCH_WAIT", Duration.ZERO, DurationSetting.LONGEST);
+        }
+    }
+
+    /** {@code AIBRIDGE_RECORDER_POLL_TIMEOUT}: at least a millisecond. */
+    final class PollTimeout extends DurationSetting {
+        public PollTimeout() {
+            super("AIBRIDGE_RECORDER_POLL_TIMEOUT", Duration.ofMillis(1), null);
+        }
+    }
+
+    /** {@code AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF}: at least a millisecond. */
+    final class InitialBackoff extends DurationSetting {
+        public InitialBackoff() {
+            super("AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF", Duration.ofMillis(1), null);
+        }
+    }
+
+    /** {@code AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF}: at least a millisecond. */
+    final class MaxBackoff extends DurationSetting {
+        public MaxBackoff() {
+            super("AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF", Duration.ofMillis(1), null);
+        }
+    }
+
+    /** {@code AIBRIDGE_STRUCTURED_LOGGING}: an on/off word. */
+    final class StructuredLogging extends BooleanSetting {
+        public StructuredLogging() {
+            super("AIBRIDGE_STRUCTURED_LOGGING");
+        }
+    }
+
+    /** A whole number of at least 1; the message names the environment variable. */
+    abstract class PositiveWholeNumber implements Converter<Integer> {
+        private final String variable;
+
+        PositiveWholeNumber(String variable) {
+            this.variable = variable;
+        }
+
+        @Override
+        public Integer convert(String value) {
+            try {
+                int number = Integer.parseInt(value.strip());
+                if (number >= 1) {
+                    return number;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(variable + ": \"" + value.strip() + "\" is not a whole number of at least 1.");
+        }
+    }
+
+    /**
+     * A duration as Quarkus reads it ({@code 200ms}, {@code 10s}, {@code 5m}, {@code PT0.2S}, or a
+     * plain number of seconds) within a range; the message names the environment variable.
+     */
+    abstract class DurationSetting implements Converter<Duration> {
+        /** The longest duration Kafka's and PostgreSQL's millisecond settings take, in whole days (2,147,483,647 ms). */
+        static final Duration LONGEST = Duration.ofDays(24);
+
+        private final String variable;
+        private final Duration least;
+        private final Duration most;
+
+        /** @param most null for no upper bound */
+        DurationSetting(String variable, Duration least, Duration most) {
+            this.variable = variable;
+            this.least = least;
+            this.most = most;
+        }
+
+        @Override
+        public Duration convert(String value) {
+            String range = least.isZero() ? "from 0" : "at least " + least.toMillis() + "ms";
+            if (most != null) {
+                range += " to " + most.toDays() + "d";
+            }
+            String accepted = ". Accepted: a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), " + range + ".";
+            String written = value == null ? "" : value.strip();
+            Duration duration;
+            try {
+                duration = DurationConverter.parseDuration(written);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(variable + ": \"" + written + "\" is not a duration" + accepted);
+            }
+            if (duration == null) {
+                throw new IllegalArgumentException(variable + ": the value is empty" + accepted);
+            }
+            if (duration.compareTo(least) < 0 || (most != null && duration.compareTo(most) > 0)) {
+                throw new IllegalArgumentException(variable + ": \"" + written + "\" is out of range" + accepted);
+            }
+            return duration;
+        }
     }
 }
