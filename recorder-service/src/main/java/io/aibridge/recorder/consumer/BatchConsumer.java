@@ -14,6 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -61,7 +62,10 @@ import java.util.concurrent.TimeoutException;
  * batch overlap it; at most one batch is being written and one waits, and batches are committed
  * in order. Kafka being away is not an error either: the consumer retries on its own, and a
  * consumer that cannot even be created (say, an unresolvable bootstrap address) is created again
- * after a backoff. The threads end only when {@link #stop(Duration)} is called.
+ * after a backoff. A setting Kafka refuses is different: no new consumer would ever take it, so
+ * the thread ends, saying why, and the health checks go DOWN ({@link #failure()}); the service
+ * checks the settings at start ({@link #checkSettings}) so that this does not happen in the first
+ * place. Otherwise the threads end only when {@link #stop(Duration)} is called.
  *
  * @param <E> the events this topic carries
  */
@@ -71,6 +75,10 @@ public final class BatchConsumer<E extends Event> {
     private static final String SOURCE = "/aibridge/recorder-service";
     /** How long the consumer waits for a write without polling before it pauses and polls meanwhile. */
     private static final Duration QUIET_WAIT = Duration.ofSeconds(1);
+    /** The consumer settings that come from the recorder's own settings, with their variables. */
+    private static final Map<String, String> OWN_SETTINGS = Map.of(
+            ConsumerConfig.GROUP_ID_CONFIG, "AIBRIDGE_RECORDER_GROUP_ID",
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "AIBRIDGE_RECORDER_BATCH_SIZE");
 
     private final String name;
     private final String topic;
@@ -91,6 +99,8 @@ public final class BatchConsumer<E extends Event> {
     private volatile boolean running = true;
     private volatile boolean started;
     private volatile boolean paused;
+    /** Why the consumer gave up for good (a setting Kafka refuses), or null. */
+    private volatile String failure;
     private volatile long lag;
     private volatile KafkaConsumer<String, byte[]> consumer;
     /** Set by the writer thread while a batch cannot be written and is being retried. */
@@ -183,6 +193,24 @@ public final class BatchConsumer<E extends Event> {
         return name;
     }
 
+    /**
+     * Kafka's check of this consumer's settings, without connecting (see {@link KafkaSettings}).
+     *
+     * @param own further keys the service sets from its own settings, with their variables (group
+     *            id and batch size are known here)
+     * @throws IllegalStateException naming the variable of a value Kafka refuses
+     */
+    public void checkSettings(Map<String, String> own) {
+        Map<String, String> variables = new HashMap<>(OWN_SETTINGS);
+        variables.putAll(own);
+        KafkaSettings.check("consumer " + name, consumerConfig, ConsumerConfig.configDef()::parse, variables);
+    }
+
+    /** Why the consumer has given up for good (a setting Kafka refuses), or null while it has not. */
+    public String failure() {
+        return failure;
+    }
+
     /** Liveness: started, and the thread has not died. */
     public boolean alive() {
         return !started || thread.isAlive() || !running;
@@ -224,6 +252,12 @@ public final class BatchConsumer<E extends Event> {
                 }
             } catch (WakeupException | Stopping e) {
                 // stop() was called; uncommitted records are redelivered to whoever consumes next
+            } catch (ConfigException e) {
+                // Thrown as it is only by the consumer's own parsing of its settings (a consumer that
+                // fails to connect wraps its cause): every new consumer would be refused the same way.
+                failure = KafkaSettings.refused("consumer " + name, e, consumerConfig, OWN_SETTINGS).getMessage();
+                LOG.errorf("%s: stopped for good, no record of %s will be recorded: %s", name, topic, failure);
+                break;
             } catch (InterruptException e) {
                 Thread.interrupted();
                 if (running) {

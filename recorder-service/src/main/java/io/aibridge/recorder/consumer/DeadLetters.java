@@ -116,6 +116,18 @@ public final class DeadLetters implements AutoCloseable {
         this.adminConfig = a;
     }
 
+    /**
+     * Kafka's check of the producer's and the admin client's settings, without connecting (see
+     * {@link KafkaSettings}): both are created on first use, when a refused value would hold up
+     * every batch with a dead letter.
+     *
+     * @throws IllegalStateException naming the variable of a value Kafka refuses
+     */
+    public void checkSettings() {
+        KafkaSettings.check("the dead-letter producer", config, ProducerConfig.configDef()::parse, Map.of());
+        KafkaSettings.check("the dead-letter topics' admin client", adminConfig, AdminClientConfig.configDef()::parse, Map.of());
+    }
+
     /** Publishes the dead letters to {@code topic} and waits until Kafka has every one of them. */
     public synchronized void publish(String topic, List<DeadLetter> letters) throws DeadLetterException {
         if (letters.isEmpty()) {

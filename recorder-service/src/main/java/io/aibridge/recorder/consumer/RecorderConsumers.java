@@ -31,7 +31,8 @@ import java.util.Map;
  * Starts the consumers when the service has started (after Flyway has migrated the schema) and
  * stops them on shutdown: {@code recorder.consumers} consumers of {@link Topics#INTERCEPTIONS}
  * and one of {@link Topics#IDENTITY}, all in the consumer group {@code recorder.group-id}. Kafka
- * does not have to be up: the consumers wait for it.
+ * does not have to be up: the consumers wait for it. A Kafka setting that Kafka itself refuses
+ * stops the start, naming its variable (a consumer could never be created).
  */
 @ApplicationScoped
 public class RecorderConsumers {
@@ -67,13 +68,14 @@ public class RecorderConsumers {
     synchronized void start(@Observes StartupEvent ignored) {
         deadLetters = new DeadLetters(kafkaConfig, "aibridge-recorder-dead-letters");
         ConsumerMetrics interceptionMetrics = new ConsumerMetrics(registry, Topics.INTERCEPTIONS);
-        for (int i = 0; i < Math.max(1, config.consumers()); i++) {
+        for (int i = 0; i < config.consumers(); i++) {
             consumers.add(consumer("aibridge-recorder-interceptions-" + i, Topics.INTERCEPTIONS,
                     Topics.INTERCEPTIONS_DEAD_LETTER, InterceptionEvent.class, interceptions, interceptionMetrics,
                     gathering(kafkaConfig, config.batchWait())));
         }
         consumers.add(consumer("aibridge-recorder-identity-0", Topics.IDENTITY, Topics.IDENTITY_DEAD_LETTER,
                 IdentityEvent.class, identity, new ConsumerMetrics(registry, Topics.IDENTITY), kafkaConfig));
+        checkSettings();
         for (String topic : List.of(Topics.INTERCEPTIONS, Topics.IDENTITY)) {
             gauges.add(Gauge.builder("aibridge.recorder.consumer.lag", this, r -> r.lag(topic))
                     .description("Records not yet consumed on the partitions this replica consumes")
@@ -84,8 +86,26 @@ public class RecorderConsumers {
         }
         consumers.forEach(BatchConsumer::start);
         LOG.infof("recording %s with %d consumer(s) and %s in group %s, batches of up to %d records gathered for up to %d ms",
-                Topics.INTERCEPTIONS, Math.max(1, config.consumers()), Topics.IDENTITY, config.groupId(), config.batchSize(),
+                Topics.INTERCEPTIONS, config.consumers(), Topics.IDENTITY, config.groupId(), config.batchSize(),
                 config.batchWait().toMillis());
+    }
+
+    /**
+     * Kafka's check of every client's settings before any starts: a value it refuses stops the start
+     * with the variable named, rather than a consumer that logs the refusal for ever while the
+     * health checks say UP.
+     */
+    private void checkSettings() {
+        Map<String, String> own = kafkaConfig.containsKey(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)
+                ? Map.of() : Map.of(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "AIBRIDGE_RECORDER_BATCH_WAIT");
+        try {
+            consumers.forEach(c -> c.checkSettings(own));
+            deadLetters.checkSettings();
+        } catch (IllegalStateException e) {
+            consumers.clear();
+            deadLetters.close();
+            throw e;
+        }
     }
 
     /**

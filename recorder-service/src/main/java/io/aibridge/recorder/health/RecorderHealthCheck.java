@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * Consumer health. Live while no consumer thread has died (a dead one needs a restart); ready while
  * every consumer runs. Whether PostgreSQL is reachable is the datasource's own readiness check.
- * A paused consumer (PostgreSQL away) stays live and running: it resumes by itself.
+ * A paused consumer (PostgreSQL away) stays live and running: it resumes by itself. A consumer that
+ * gave up for good (a setting Kafka refuses) is neither, with the reason in the check's data.
  */
 public final class RecorderHealthCheck {
 
@@ -28,7 +29,8 @@ public final class RecorderHealthCheck {
         for (BatchConsumer<?> consumer : all) {
             boolean ok = readiness ? consumer.running() : consumer.alive();
             up &= ok;
-            response.withData(consumer.name(), ok ? (consumer.paused() ? "paused" : "running") : "stopped");
+            String down = consumer.failure() != null ? "failed: " + consumer.failure() : "stopped";
+            response.withData(consumer.name(), ok ? (consumer.paused() ? "paused" : "running") : down);
         }
         return response.status(up).build();
     }
