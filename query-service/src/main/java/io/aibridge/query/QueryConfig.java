@@ -1,14 +1,19 @@
 package io.aibridge.query;
 
+import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
+import org.eclipse.microprofile.config.spi.Converter;
 
 import java.time.Duration;
 import java.util.Optional;
 
 /**
  * query-service settings. Every key has a public {@code AIBRIDGE_*} environment name, mapped in
- * {@code application.properties} and listed in the README.
+ * {@code application.properties} and listed in the README. A value out of range stops the service
+ * at start with a message that names the variable (the converters below), instead of a service
+ * that answers every read or admin write with 503.
  */
 @ConfigMapping(prefix = "query")
 public interface QueryConfig {
@@ -34,31 +39,38 @@ public interface QueryConfig {
 
         /**
          * {@code AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT}: how long an admin write waits for Kafka to
-         * acknowledge its event (acks=all) before answering 503.
+         * acknowledge its event (acks=all) before answering 503. From 1 ms to 24 days (Kafka's
+         * client timeouts are whole milliseconds in an int).
          */
         @WithDefault("10s")
+        @WithConverter(PublishTimeout.class)
         Duration publishTimeout();
 
         /**
          * {@code AIBRIDGE_IDENTITY_APPLY_TIMEOUT}: how long an admin write then waits for this
          * replica's own identity store to apply the event (read-your-writes) before answering 503.
+         * From 1 ms to 24 days.
          */
         @WithDefault("10s")
+        @WithConverter(ApplyTimeout.class)
         Duration applyTimeout();
 
         /**
          * {@code AIBRIDGE_IDENTITY_TOPIC_PARTITIONS}: partitions of {@code aibridge.identity.v1} when
-         * this service creates it. One keeps a single total order of identity changes.
+         * this service creates it. One keeps a single total order of identity changes. At least 1.
          */
         @WithDefault("1")
+        @WithConverter(TopicPartitions.class)
         int topicPartitions();
 
         /**
          * {@code AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR}: replication factor of the identity
          * topic when this service creates it; -1 (the default) takes the broker's
          * {@code default.replication.factor}, as the proxy does for the interceptions topic.
+         * Otherwise at least 1.
          */
         @WithDefault("-1")
+        @WithConverter(TopicReplicationFactor.class)
         short topicReplicationFactor();
     }
 
@@ -68,8 +80,11 @@ public interface QueryConfig {
         /**
          * {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT}: the longest a single API request may keep the
          * database busy; a request that hits it answers 503 instead of holding a connection.
+         * {@code 0} means no limit, as PostgreSQL's {@code statement_timeout = 0} does; otherwise
+         * from 1 ms to 24 days (PostgreSQL takes at most 2,147,483,647 ms).
          */
         @WithDefault("30s")
+        @WithConverter(StatementTimeout.class)
         Duration statementTimeout();
     }
 
@@ -95,5 +110,101 @@ public interface QueryConfig {
          */
         @WithDefault("33554432")
         long maxResponseChars();
+    }
+
+    /** {@code AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT}: 1 ms to 24 days. */
+    final class PublishTimeout extends DurationSetting {
+        public PublishTimeout() {
+            super("AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT", false);
+        }
+    }
+
+    /** {@code AIBRIDGE_IDENTITY_APPLY_TIMEOUT}: 1 ms to 24 days. */
+    final class ApplyTimeout extends DurationSetting {
+        public ApplyTimeout() {
+            super("AIBRIDGE_IDENTITY_APPLY_TIMEOUT", false);
+        }
+    }
+
+    /** {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT}: 0 (no limit), or 1 ms to 24 days. */
+    final class StatementTimeout extends DurationSetting {
+        public StatementTimeout() {
+            super("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", true);
+        }
+    }
+
+    /** {@code AIBRIDGE_IDENTITY_TOPIC_PARTITIONS}: at least 1. */
+    final class TopicPartitions implements Converter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String written = value.strip();
+            try {
+                int partitions = Integer.parseInt(written);
+                if (partitions >= 1) {
+                    return partitions;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("AIBRIDGE_IDENTITY_TOPIC_PARTITIONS: \"" + written + "\" is not a whole number of at least 1.");
+        }
+    }
+
+    /** {@code AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR}: -1 (the broker's default) or 1 to 32767. */
+    final class TopicReplicationFactor implements Converter<Short> {
+        @Override
+        public Short convert(String value) {
+            String written = value.strip();
+            try {
+                short factor = Short.parseShort(written);
+                if (factor == -1 || factor >= 1) {
+                    return factor;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR: \"" + written
+                    + "\" is neither -1 (the broker's default.replication.factor) nor a whole number from 1 to 32767.");
+        }
+    }
+
+    /**
+     * A duration as Quarkus reads it ({@code 10s}, {@code 500ms}, {@code 5m}, {@code PT10S}, or a
+     * plain number of seconds) from 1 ms to 24 days, or also 0; the message names the variable.
+     */
+    abstract class DurationSetting implements Converter<Duration> {
+        /** PostgreSQL's and Kafka's millisecond timeouts take at most 2,147,483,647 ms: 24 whole days. */
+        static final Duration LONGEST = Duration.ofDays(24);
+
+        private final String variable;
+        private final boolean zeroIsNoLimit;
+
+        DurationSetting(String variable, boolean zeroIsNoLimit) {
+            this.variable = variable;
+            this.zeroIsNoLimit = zeroIsNoLimit;
+        }
+
+        @Override
+        public Duration convert(String value) {
+            String accepted = ". Accepted: " + (zeroIsNoLimit ? "0 (no limit), or " : "")
+                    + "a duration such as 10s, 500ms, 5m or PT10S (a plain number is seconds), from 1ms to 24d.";
+            String written = value == null ? "" : value.strip();
+            Duration duration;
+            try {
+                duration = DurationConverter.parseDuration(written);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(variable + ": \"" + written + "\" is not a duration" + accepted);
+            }
+            if (duration == null) {
+                throw new IllegalArgumentException(variable + ": the value is empty" + accepted);
+            }
+            if (zeroIsNoLimit && duration.isZero()) {
+                return duration;
+            }
+            if (duration.toMillis() < 1 || duration.compareTo(LONGEST) > 0) {
+                throw new IllegalArgumentException(variable + ": \"" + written + "\" is out of range" + accepted);
+            }
+            return duration;
+        }
     }
 }

@@ -7,11 +7,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 
 /**
  * Read-only, repeatable-read transactions: every statement of one request sees the same snapshot,
  * so a page agrees with its count and a session with its threads while the recorder keeps writing.
- * Each transaction carries a statement timeout so that no request can hold the database for long.
+ * Each transaction carries a statement timeout so that no request can hold the database for long
+ * (unless {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT} is 0: no limit).
  */
 @ApplicationScoped
 public class Snapshots {
@@ -27,7 +29,15 @@ public class Snapshots {
 
     public Snapshots(AgroalDataSource dataSource, QueryConfig config) {
         this.dataSource = dataSource;
-        this.statementTimeoutMillis = Math.max(1, config.database().statementTimeout().toMillis());
+        this.statementTimeoutMillis = statementTimeoutMillis(config.database().statementTimeout());
+    }
+
+    /**
+     * PostgreSQL's {@code statement_timeout} for {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT}: 0 is no
+     * limit in both (QueryConfig refuses anything below a millisecond but 0).
+     */
+    static long statementTimeoutMillis(Duration timeout) {
+        return timeout.toMillis();
     }
 
     public <T> T read(Work<T> work) {

@@ -1,0 +1,94 @@
+package io.aibridge.query;
+
+import io.smallrye.config.ConfigValidationException;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * The public names through application.properties to {@link QueryConfig}: a timeout or topic
+ * setting the service cannot work with stops the start naming the variable, instead of a service
+ * whose every read (statement timeout 1 ms) or admin write (timeout 0) answers 503.
+ */
+class QueryConfigTest {
+
+    @Test
+    void theDefaultsAreValid() throws IOException {
+        QueryConfig config = configWith(Map.of());
+
+        assertThat(config.database().statementTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.identity().publishTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.identity().applyTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.identity().topicPartitions()).isEqualTo(1);
+        assertThat(config.identity().topicReplicationFactor()).isEqualTo((short) -1);
+    }
+
+    @Test
+    void aStatementTimeoutOfZeroMeansNoLimitAsInPostgres() throws IOException {
+        assertThat(configWith(Map.of("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", "0")).database().statementTimeout()).isZero();
+        assertThat(configWith(Map.of("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", "0s")).database().statementTimeout()).isZero();
+        assertThat(configWith(Map.of("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", "2m")).database().statementTimeout())
+                .isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void readsTheIdentitySettings() throws IOException {
+        QueryConfig config = configWith(Map.of("AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT", "500ms", "AIBRIDGE_IDENTITY_APPLY_TIMEOUT", "3",
+                "AIBRIDGE_IDENTITY_TOPIC_PARTITIONS", "2", "AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR", "3"));
+
+        assertThat(config.identity().publishTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.identity().applyTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.identity().topicPartitions()).isEqualTo(2);
+        assertThat(config.identity().topicReplicationFactor()).isEqualTo((short) 3);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT|0|AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT: \"0\" is out of range. Accepted: a duration such as 10s, 500ms, 5m or PT10S (a plain number is seconds), from 1ms to 24d.",
+            "AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT|30d|AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT: \"30d\" is out of range",
+            "AIBRIDGE_IDENTITY_APPLY_TIMEOUT|0ms|AIBRIDGE_IDENTITY_APPLY_TIMEOUT: \"0ms\" is out of range",
+            "AIBRIDGE_IDENTITY_APPLY_TIMEOUT|-5s|AIBRIDGE_IDENTITY_APPLY_TIMEOUT: \"-5s\" is out of range",
+            "AIBRIDGE_IDENTITY_APPLY_TIMEOUT|soon|AIBRIDGE_IDENTITY_APPLY_TIMEOUT: \"soon\" is not a duration",
+            "AIBRIDGE_QUERY_STATEMENT_TIMEOUT|-1s|AIBRIDGE_QUERY_STATEMENT_TIMEOUT: \"-1s\" is out of range. Accepted: 0 (no limit), or a duration",
+            "AIBRIDGE_QUERY_STATEMENT_TIMEOUT|PT0.0005S|AIBRIDGE_QUERY_STATEMENT_TIMEOUT: \"PT0.0005S\" is out of range",
+            "AIBRIDGE_QUERY_STATEMENT_TIMEOUT|25d|AIBRIDGE_QUERY_STATEMENT_TIMEOUT: \"25d\" is out of range",
+            "AIBRIDGE_IDENTITY_TOPIC_PARTITIONS|0|AIBRIDGE_IDENTITY_TOPIC_PARTITIONS: \"0\" is not a whole number of at least 1.",
+            "AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR|0|AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR: \"0\" is neither -1",
+            "AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR|-2|AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR: \"-2\" is neither -1",
+            "AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR|40000|AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR: \"40000\" is neither -1",
+    })
+    void aValueTheServiceCannotWorkWithStopsTheStartNamingTheVariable(String variable, String value, String message) {
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of(variable, value)))
+                .withMessageContaining(message);
+    }
+
+    /** The service's application.properties (prod profile) with {@code environment} as environment variables. */
+    private static QueryConfig configWith(Map<String, String> environment) throws IOException {
+        URL properties = QueryConfigTest.class.getClassLoader().getResource("application.properties");
+        Properties loaded = new Properties();
+        try (InputStream in = properties.openStream()) {
+            loaded.load(in);
+        }
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(loaded, "application.properties", 250))
+                .withSources(new PropertiesConfigSource(environment, "environment", 300))
+                .withMapping(QueryConfig.class)
+                .withProfile("prod")
+                .build();
+        return config.getConfigMapping(QueryConfig.class);
+    }
+}
