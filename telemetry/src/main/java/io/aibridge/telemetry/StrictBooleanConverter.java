@@ -8,7 +8,7 @@ import org.eclipse.microprofile.config.spi.Converter;
  * {@code META-INF/services/org.eclipse.microprofile.config.spi.Converter}, above the built-in
  * converter's priority): a value that is not an on/off word ({@link BooleanSetting}) stops the
  * service at start instead of being read as {@code false}. SmallRye's message then names the
- * property and the value; an empty value is left to mean "not set", as before.
+ * property and the value. An empty value is left to SmallRye as before (null: not a value).
  */
 @Priority(StrictBooleanConverter.PRIORITY)
 public final class StrictBooleanConverter implements Converter<Boolean> {

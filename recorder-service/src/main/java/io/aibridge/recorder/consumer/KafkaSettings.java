@@ -18,8 +18,10 @@ final class KafkaSettings {
     }
 
     /**
-     * Parses {@code settings} the way the client will ({@code new ConsumerConfig(settings)} and the
-     * like), without connecting.
+     * Parses {@code settings} by the client's own definition of them ({@code ConsumerConfig.configDef()}
+     * and the like: each value's type and range), quietly and without connecting. The few checks a
+     * client makes across settings when it is created are left to it; a consumer refused that way
+     * stops for good ({@link BatchConsumer#failure()}).
      *
      * @param client    which client, for the message ("consumer aibridge-recorder-interceptions-0")
      * @param own       keys the recorder sets itself, with the variable each comes from; every other
