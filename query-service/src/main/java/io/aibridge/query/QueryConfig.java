@@ -1,6 +1,7 @@
 package io.aibridge.query;
 
-import io.quarkus.runtime.configuration.DurationConverter;
+import io.aibridge.telemetry.DurationSetting;
+import io.aibridge.telemetry.WholeNumberSetting;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -115,38 +116,28 @@ public interface QueryConfig {
     /** {@code AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT}: 1 ms to 24 days. */
     final class PublishTimeout extends DurationSetting {
         public PublishTimeout() {
-            super("AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT", false);
+            super("AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT", Duration.ofMillis(1), LONGEST, null);
         }
     }
 
     /** {@code AIBRIDGE_IDENTITY_APPLY_TIMEOUT}: 1 ms to 24 days. */
     final class ApplyTimeout extends DurationSetting {
         public ApplyTimeout() {
-            super("AIBRIDGE_IDENTITY_APPLY_TIMEOUT", false);
+            super("AIBRIDGE_IDENTITY_APPLY_TIMEOUT", Duration.ofMillis(1), LONGEST, null);
         }
     }
 
     /** {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT}: 0 (no limit), or 1 ms to 24 days. */
     final class StatementTimeout extends DurationSetting {
         public StatementTimeout() {
-            super("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", true);
+            super("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", Duration.ofMillis(1), LONGEST, "no limit");
         }
     }
 
     /** {@code AIBRIDGE_IDENTITY_TOPIC_PARTITIONS}: at least 1. */
-    final class TopicPartitions implements Converter<Integer> {
-        @Override
-        public Integer convert(String value) {
-            String written = value.strip();
-            try {
-                int partitions = Integer.parseInt(written);
-                if (partitions >= 1) {
-                    return partitions;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException("AIBRIDGE_IDENTITY_TOPIC_PARTITIONS: \"" + written + "\" is not a whole number of at least 1.");
+    final class TopicPartitions extends WholeNumberSetting {
+        public TopicPartitions() {
+            super("AIBRIDGE_IDENTITY_TOPIC_PARTITIONS", 1);
         }
     }
 
@@ -165,46 +156,6 @@ public interface QueryConfig {
             }
             throw new IllegalArgumentException("AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR: \"" + written
                     + "\" is neither -1 (the broker's default.replication.factor) nor a whole number from 1 to 32767.");
-        }
-    }
-
-    /**
-     * A duration as Quarkus reads it ({@code 10s}, {@code 500ms}, {@code 5m}, {@code PT10S}, or a
-     * plain number of seconds) from 1 ms to 24 days, or also 0; the message names the variable.
-     */
-    abstract class DurationSetting implements Converter<Duration> {
-        /** PostgreSQL's and Kafka's millisecond timeouts take at most 2,147,483,647 ms: 24 whole days. */
-        static final Duration LONGEST = Duration.ofDays(24);
-
-        private final String variable;
-        private final boolean zeroIsNoLimit;
-
-        DurationSetting(String variable, boolean zeroIsNoLimit) {
-            this.variable = variable;
-            this.zeroIsNoLimit = zeroIsNoLimit;
-        }
-
-        @Override
-        public Duration convert(String value) {
-            String accepted = ". Accepted: " + (zeroIsNoLimit ? "0 (no limit), or " : "")
-                    + "a duration such as 10s, 500ms, 5m or PT10S (a plain number is seconds), from 1ms to 24d.";
-            String written = value == null ? "" : value.strip();
-            Duration duration;
-            try {
-                duration = DurationConverter.parseDuration(written);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(variable + ": \"" + written + "\" is not a duration" + accepted);
-            }
-            if (duration == null) {
-                throw new IllegalArgumentException(variable + ": the value is empty" + accepted);
-            }
-            if (zeroIsNoLimit && duration.isZero()) {
-                return duration;
-            }
-            if (duration.toMillis() < 1 || duration.compareTo(LONGEST) > 0) {
-                throw new IllegalArgumentException(variable + ": \"" + written + "\" is out of range" + accepted);
-            }
-            return duration;
         }
     }
 }

@@ -57,7 +57,7 @@ class QueryConfigTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT|0|AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT: \"0\" is out of range. Accepted: a duration such as 10s, 500ms, 5m or PT10S (a plain number is seconds), from 1ms to 24d.",
+            "AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT|0|AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT: \"0\" is out of range. Accepted: a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), from 1ms to 24d.",
             "AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT|30d|AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT: \"30d\" is out of range",
             "AIBRIDGE_IDENTITY_APPLY_TIMEOUT|0ms|AIBRIDGE_IDENTITY_APPLY_TIMEOUT: \"0ms\" is out of range",
             "AIBRIDGE_IDENTITY_APPLY_TIMEOUT|-5s|AIBRIDGE_IDENTITY_APPLY_TIMEOUT: \"-5s\" is out of range",

@@ -1,7 +1,8 @@
 package io.aibridge.recorder;
 
 import io.aibridge.telemetry.BooleanSetting;
-import io.quarkus.runtime.configuration.DurationConverter;
+import io.aibridge.telemetry.DurationSetting;
+import io.aibridge.telemetry.WholeNumberSetting;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -113,44 +114,44 @@ public interface RecorderConfig {
     }
 
     /** {@code AIBRIDGE_RECORDER_BATCH_SIZE}: Kafka's {@code max.poll.records}, at least 1. */
-    final class BatchSize extends PositiveWholeNumber {
+    final class BatchSize extends WholeNumberSetting {
         public BatchSize() {
-            super("AIBRIDGE_RECORDER_BATCH_SIZE");
+            super("AIBRIDGE_RECORDER_BATCH_SIZE", 1);
         }
     }
 
     /** {@code AIBRIDGE_RECORDER_CONSUMERS}: at least 1. */
-    final class Consumers extends PositiveWholeNumber {
+    final class Consumers extends WholeNumberSetting {
         public Consumers() {
-            super("AIBRIDGE_RECORDER_CONSUMERS");
+            super("AIBRIDGE_RECORDER_CONSUMERS", 1);
         }
     }
 
     /** {@code AIBRIDGE_RECORDER_BATCH_WAIT}: 0 to 24 days. */
     final class BatchWait extends DurationSetting {
         public BatchWait() {
-            super("AIBRIDGE_RECORDER_BATCH_WAIT", Duration.ZERO, DurationSetting.LONGEST);
+            super("AIBRIDGE_RECORDER_BATCH_WAIT", Duration.ZERO, LONGEST, null);
         }
     }
 
     /** {@code AIBRIDGE_RECORDER_POLL_TIMEOUT}: at least a millisecond. */
     final class PollTimeout extends DurationSetting {
         public PollTimeout() {
-            super("AIBRIDGE_RECORDER_POLL_TIMEOUT", Duration.ofMillis(1), null);
+            super("AIBRIDGE_RECORDER_POLL_TIMEOUT", Duration.ofMillis(1), null, null);
         }
     }
 
     /** {@code AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF}: at least a millisecond. */
     final class InitialBackoff extends DurationSetting {
         public InitialBackoff() {
-            super("AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF", Duration.ofMillis(1), null);
+            super("AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF", Duration.ofMillis(1), null, null);
         }
     }
 
     /** {@code AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF}: at least a millisecond. */
     final class MaxBackoff extends DurationSetting {
         public MaxBackoff() {
-            super("AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF", Duration.ofMillis(1), null);
+            super("AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF", Duration.ofMillis(1), null, null);
         }
     }
 
@@ -158,71 +159,6 @@ public interface RecorderConfig {
     final class StructuredLogging extends BooleanSetting {
         public StructuredLogging() {
             super("AIBRIDGE_STRUCTURED_LOGGING");
-        }
-    }
-
-    /** A whole number of at least 1; the message names the environment variable. */
-    abstract class PositiveWholeNumber implements Converter<Integer> {
-        private final String variable;
-
-        PositiveWholeNumber(String variable) {
-            this.variable = variable;
-        }
-
-        @Override
-        public Integer convert(String value) {
-            try {
-                int number = Integer.parseInt(value.strip());
-                if (number >= 1) {
-                    return number;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException(variable + ": \"" + value.strip() + "\" is not a whole number of at least 1.");
-        }
-    }
-
-    /**
-     * A duration as Quarkus reads it ({@code 200ms}, {@code 10s}, {@code 5m}, {@code PT0.2S}, or a
-     * plain number of seconds) within a range; the message names the environment variable.
-     */
-    abstract class DurationSetting implements Converter<Duration> {
-        /** The longest duration Kafka's and PostgreSQL's millisecond settings take, in whole days (2,147,483,647 ms). */
-        static final Duration LONGEST = Duration.ofDays(24);
-
-        private final String variable;
-        private final Duration least;
-        private final Duration most;
-
-        /** @param most null for no upper bound */
-        DurationSetting(String variable, Duration least, Duration most) {
-            this.variable = variable;
-            this.least = least;
-            this.most = most;
-        }
-
-        @Override
-        public Duration convert(String value) {
-            String range = least.isZero() ? "from 0" : "at least " + least.toMillis() + "ms";
-            if (most != null) {
-                range += " to " + most.toDays() + "d";
-            }
-            String accepted = ". Accepted: a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), " + range + ".";
-            String written = value == null ? "" : value.strip();
-            Duration duration;
-            try {
-                duration = DurationConverter.parseDuration(written);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(variable + ": \"" + written + "\" is not a duration" + accepted);
-            }
-            if (duration == null) {
-                throw new IllegalArgumentException(variable + ": the value is empty" + accepted);
-            }
-            if (duration.compareTo(least) < 0 || (most != null && duration.compareTo(most) > 0)) {
-                throw new IllegalArgumentException(variable + ": \"" + written + "\" is out of range" + accepted);
-            }
-            return duration;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.aibridge.retention.config;
 
 import io.aibridge.telemetry.BooleanSetting;
+import io.aibridge.telemetry.WholeNumberSetting;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
@@ -125,23 +126,23 @@ public interface RetentionConfig {
     }
 
     /** {@code AIBRIDGE_RETENTION_BATCH_SIZE}: a positive whole number. */
-    final class BatchSize extends PositiveWholeNumber {
+    final class BatchSize extends WholeNumberSetting {
         public BatchSize() {
-            super("AIBRIDGE_RETENTION_BATCH_SIZE");
+            super("AIBRIDGE_RETENTION_BATCH_SIZE", 1);
         }
     }
 
     /** {@code AIBRIDGE_RETENTION_SESSION_BATCH_SIZE}: a positive whole number. */
-    final class SessionBatchSize extends PositiveWholeNumber {
+    final class SessionBatchSize extends WholeNumberSetting {
         public SessionBatchSize() {
-            super("AIBRIDGE_RETENTION_SESSION_BATCH_SIZE");
+            super("AIBRIDGE_RETENTION_SESSION_BATCH_SIZE", 1);
         }
     }
 
     /** {@code AIBRIDGE_RETENTION_LOCK_ATTEMPTS}: a positive whole number. */
-    final class LockAttempts extends PositiveWholeNumber {
+    final class LockAttempts extends WholeNumberSetting {
         public LockAttempts() {
-            super("AIBRIDGE_RETENTION_LOCK_ATTEMPTS");
+            super("AIBRIDGE_RETENTION_LOCK_ATTEMPTS", 1);
         }
     }
 
@@ -170,28 +171,6 @@ public interface RetentionConfig {
                 throw new IllegalArgumentException(variable + ": must be greater than zero. Accepted: " + accepted + ".");
             }
             return duration;
-        }
-    }
-
-    /** A whole number of at least 1; the message names the environment variable. */
-    abstract class PositiveWholeNumber implements Converter<Integer> {
-        private final String variable;
-
-        PositiveWholeNumber(String variable) {
-            this.variable = variable;
-        }
-
-        @Override
-        public Integer convert(String value) {
-            try {
-                int number = Integer.parseInt(value.strip());
-                if (number >= 1) {
-                    return number;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException(variable + ": \"" + value.strip() + "\" is not a whole number of at least 1.");
         }
     }
 }
