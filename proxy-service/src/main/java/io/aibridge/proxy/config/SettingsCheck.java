@@ -33,6 +33,8 @@ public class SettingsCheck {
 
     /** Kafka's producer compression types ({@code compression.type}). */
     static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
+    /** {@code quarkus.http.limits.max-body-size} in application.properties: 1 GiB. */
+    static final long HTTP_BODY_LIMIT = 1L << 30;
 
     @Inject
     public SettingsCheck(ProxyConfig proxy, McpConfig mcp, SpoolConfig spool) {
@@ -47,7 +49,8 @@ public class SettingsCheck {
         Problems p = new Problems();
         p.durationAtLeastZero("AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE", proxy.identitySnapshotMaxAge(), "no copy");
         p.durationAtLeastZero("AIBRIDGE_IDENTITY_SNAPSHOT_AFTER", proxy.identitySnapshotAfter(), "do not wait for Kafka");
-        p.bytes("AIBRIDGE_MAX_REQUEST_BODY", proxy.maxRequestBody(), Long.MAX_VALUE);
+        // above Quarkus' own limit (quarkus.http.limits.max-body-size) a body would get its plain 413, not the provider's error JSON
+        p.bytes("AIBRIDGE_MAX_REQUEST_BODY", proxy.maxRequestBody(), HTTP_BODY_LIMIT);
         p.durationAtLeastZero("AIBRIDGE_STREAM_KEEP_ALIVE", proxy.streamKeepAlive(), "none");
         ProxyConfig.Upstream upstream = proxy.upstream();
         // Vert.x takes the connect timeout as an int of milliseconds; 0 there would mean none (the system's own, minutes)

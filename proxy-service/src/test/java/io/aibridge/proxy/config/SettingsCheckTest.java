@@ -82,6 +82,15 @@ class SettingsCheckTest {
     }
 
     @Test
+    void theRequestBodyLimitStaysWithinTheHttpServersOwn() {
+        assertThat(problems(Map.of("AIBRIDGE_MAX_REQUEST_BODY", "1G"))).isEmpty();
+        assertThat(problems(Map.of("AIBRIDGE_MAX_REQUEST_BODY", "2G")))
+                .containsExactly("AIBRIDGE_MAX_REQUEST_BODY must be at most 1073741824 bytes, not 2147483648");
+        assertThat(configWith(Map.of()).getConfigValue("quarkus.http.limits.max-body-size").getValue())
+                .as("the HTTP server's limit that SettingsCheck.HTTP_BODY_LIMIT repeats").isEqualTo("1G");
+    }
+
+    @Test
     void everyValueOutOfRangeIsNamedByItsVariableWithWhatItAccepts() {
         assertThat(problems(Map.ofEntries(
                 Map.entry("AIBRIDGE_IDENTITY_SNAPSHOT_MAX_AGE", "-1s"),
