@@ -1,19 +1,13 @@
 package io.aibridge.query;
 
+import io.aibridge.testing.ServiceSettings;
 import io.smallrye.config.ConfigValidationException;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -26,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class QueryConfigTest {
 
     @Test
-    void theDefaultsAreValid() throws IOException {
+    void theDefaultsAreValid() {
         QueryConfig config = configWith(Map.of());
 
         assertThat(config.database().statementTimeout()).isEqualTo(Duration.ofSeconds(30));
@@ -37,7 +31,7 @@ class QueryConfigTest {
     }
 
     @Test
-    void aStatementTimeoutOfZeroMeansNoLimitAsInPostgres() throws IOException {
+    void aStatementTimeoutOfZeroMeansNoLimitAsInPostgres() {
         assertThat(configWith(Map.of("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", "0")).database().statementTimeout()).isZero();
         assertThat(configWith(Map.of("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", "0s")).database().statementTimeout()).isZero();
         assertThat(configWith(Map.of("AIBRIDGE_QUERY_STATEMENT_TIMEOUT", "2m")).database().statementTimeout())
@@ -45,7 +39,7 @@ class QueryConfigTest {
     }
 
     @Test
-    void readsTheIdentitySettings() throws IOException {
+    void readsTheIdentitySettings() {
         QueryConfig config = configWith(Map.of("AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT", "500ms", "AIBRIDGE_IDENTITY_APPLY_TIMEOUT", "3",
                 "AIBRIDGE_IDENTITY_TOPIC_PARTITIONS", "2", "AIBRIDGE_IDENTITY_TOPIC_REPLICATION_FACTOR", "3"));
 
@@ -77,18 +71,7 @@ class QueryConfigTest {
     }
 
     /** The service's application.properties (prod profile) with {@code environment} as environment variables. */
-    private static QueryConfig configWith(Map<String, String> environment) throws IOException {
-        URL properties = QueryConfigTest.class.getClassLoader().getResource("application.properties");
-        Properties loaded = new Properties();
-        try (InputStream in = properties.openStream()) {
-            loaded.load(in);
-        }
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(loaded, "application.properties", 250))
-                .withSources(new PropertiesConfigSource(environment, "environment", 300))
-                .withMapping(QueryConfig.class)
-                .withProfile("prod")
-                .build();
-        return config.getConfigMapping(QueryConfig.class);
+    private static QueryConfig configWith(Map<String, String> environment) {
+        return ServiceSettings.read(QueryConfig.class, environment);
     }
 }

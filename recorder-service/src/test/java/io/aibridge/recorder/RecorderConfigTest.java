@@ -1,19 +1,13 @@
 package io.aibridge.recorder;
 
+import io.aibridge.testing.ServiceSettings;
 import io.smallrye.config.ConfigValidationException;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -27,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class RecorderConfigTest {
 
     @Test
-    void theDefaultsAreValid() throws IOException {
+    void theDefaultsAreValid() {
         RecorderConfig config = configWith(Map.of());
 
         assertThat(config.groupId()).isEqualTo("aibridge-recorder");
@@ -41,7 +35,7 @@ class RecorderConfigTest {
     }
 
     @Test
-    void readsThePublicVariablesInQuarkusDurationForms() throws IOException {
+    void readsThePublicVariablesInQuarkusDurationForms() {
         RecorderConfig config = configWith(Map.of("AIBRIDGE_RECORDER_BATCH_SIZE", "500", "AIBRIDGE_RECORDER_BATCH_WAIT", "0",
                 "AIBRIDGE_RECORDER_POLL_TIMEOUT", "PT0.05S", "AIBRIDGE_RECORDER_CONSUMERS", "3",
                 "AIBRIDGE_RECORDER_RETRY_INITIAL_BACKOFF", "1ms", "AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF", "2",
@@ -79,18 +73,7 @@ class RecorderConfigTest {
     }
 
     /** The service's application.properties (prod profile) with {@code environment} as environment variables. */
-    private static RecorderConfig configWith(Map<String, String> environment) throws IOException {
-        URL properties = RecorderConfigTest.class.getClassLoader().getResource("application.properties");
-        Properties loaded = new Properties();
-        try (InputStream in = properties.openStream()) {
-            loaded.load(in);
-        }
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(loaded, "application.properties", 250))
-                .withSources(new PropertiesConfigSource(environment, "environment", 300))
-                .withMapping(RecorderConfig.class)
-                .withProfile("prod")
-                .build();
-        return config.getConfigMapping(RecorderConfig.class);
+    private static RecorderConfig configWith(Map<String, String> environment) {
+        return ServiceSettings.read(RecorderConfig.class, environment);
     }
 }

@@ -1,17 +1,11 @@
 package io.aibridge.retention.config;
 
+import io.aibridge.testing.ServiceSettings;
 import io.smallrye.config.ConfigValidationException;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -20,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 class RetentionConfigTest {
 
     @Test
-    void defaultsToSixtyDaysEveryTenMinutes() throws IOException {
+    void defaultsToSixtyDaysEveryTenMinutes() {
         RetentionConfig config = configWith(Map.of());
 
         assertThat(config.period()).isEqualTo(Duration.ofDays(60));
@@ -33,7 +27,7 @@ class RetentionConfigTest {
     }
 
     @Test
-    void readsThePublicVariables() throws IOException {
+    void readsThePublicVariables() {
         RetentionConfig config = configWith(Map.of("AIBRIDGE_RETENTION", "P90D", "AIBRIDGE_RETENTION_INTERVAL", "1h30m",
                 "AIBRIDGE_RETENTION_DRY_RUN", "true", "AIBRIDGE_RETENTION_BATCH_SIZE", "500"));
 
@@ -52,7 +46,7 @@ class RetentionConfigTest {
     }
 
     @Test
-    void zeroRetentionMeansKeepForever() throws IOException {
+    void zeroRetentionMeansKeepForever() {
         assertThat(configWith(Map.of("AIBRIDGE_RETENTION", "0")).period()).isZero();
     }
 
@@ -80,7 +74,7 @@ class RetentionConfigTest {
     }
 
     @Test
-    void aLockTimeoutPostgresCannotTakeIsRejected() throws IOException {
+    void aLockTimeoutPostgresCannotTakeIsRejected() {
         // lock_timeout takes at most 2147483647 ms: a longer one failed every purge statement
         assertThatExceptionOfType(ConfigValidationException.class)
                 .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_LOCK_TIMEOUT", "30d")))
@@ -100,25 +94,14 @@ class RetentionConfigTest {
     }
 
     @Test
-    void aDryRunTakesTheUsualOnOffWords() throws IOException {
+    void aDryRunTakesTheUsualOnOffWords() {
         assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "YES")).dryRun()).isTrue();
         assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "1")).dryRun()).isTrue();
         assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DRY_RUN", "off")).dryRun()).isFalse();
     }
 
     /** The service's application.properties (prod profile) with {@code environment} as environment variables. */
-    private static RetentionConfig configWith(Map<String, String> environment) throws IOException {
-        URL properties = RetentionConfigTest.class.getClassLoader().getResource("application.properties");
-        Properties loaded = new Properties();
-        try (InputStream in = properties.openStream()) {
-            loaded.load(in);
-        }
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(loaded, "application.properties", 250))
-                .withSources(new PropertiesConfigSource(environment, "environment", 300))
-                .withMapping(RetentionConfig.class)
-                .withProfile("prod")
-                .build();
-        return config.getConfigMapping(RetentionConfig.class);
+    private static RetentionConfig configWith(Map<String, String> environment) {
+        return ServiceSettings.read(RetentionConfig.class, environment);
     }
 }
