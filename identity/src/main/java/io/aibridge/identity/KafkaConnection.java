@@ -1,7 +1,10 @@
 package io.aibridge.identity;
 
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigException;
 
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -43,7 +46,29 @@ public record KafkaConnection(Map<String, Object> settings) {
         if (!settings.containsKey(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG)) {
             throw new IllegalArgumentException("kafka.bootstrap.servers (KAFKA_BOOTSTRAP_SERVERS) is not set");
         }
+        check(settings);
         return new KafkaConnection(settings);
+    }
+
+    /**
+     * Kafka's own check of the connection settings' values (types, ranges, the allowed protocols),
+     * quietly and without connecting: a refused value stops the service at start, naming its
+     * {@code KAFKA_*} variable, instead of every client failing to be created, and being created
+     * again, for as long as the service runs.
+     */
+    private static void check(Map<String, Object> settings) {
+        try {
+            AdminClientConfig.configDef().parse(settings);
+        } catch (ConfigException e) {
+            String message = e.getMessage() == null ? e.toString() : e.getMessage();
+            String variable = settings.keySet().stream()
+                    .filter(key -> message.contains("configuration " + key + ":") || message.contains("configuration " + key + " ")
+                            || message.endsWith("configuration " + key))
+                    .findFirst()
+                    .map(key -> "KAFKA_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'))
+                    .orElse("the Kafka connection settings (KAFKA_* variables)");
+            throw new IllegalArgumentException(variable + ": Kafka refuses the value: " + message, e);
+        }
     }
 
     /** Whether a Kafka client setting says where the cluster is or how the connection is secured. */

@@ -51,6 +51,18 @@ class KafkaConnectionTest {
     }
 
     @Test
+    void aValueKafkaRefusesStopsTheStartNamingItsVariable() {
+        assertThatThrownBy(() -> KafkaConnection.of(Map.of("bootstrap.servers", "kafka:9092", "security.protocol", "SASL_TLS")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("KAFKA_SECURITY_PROTOCOL: Kafka refuses the value: ")
+                .hasMessageContaining("SASL_TLS");
+        assertThatThrownBy(() -> KafkaConnection.of(Map.of("bootstrap.servers", "kafka:9092", "client.dns.lookup", "sometimes")))
+                .hasMessageStartingWith("KAFKA_CLIENT_DNS_LOOKUP: ");
+        assertThat(KafkaConnection.of(Map.of("bootstrap.servers", "kafka:9092", "security.protocol", "sasl_ssl",
+                "sasl.mechanism", "SCRAM-SHA-512")).settings()).containsEntry("security.protocol", "sasl_ssl");
+    }
+
+    @Test
     void theTopicIsCreatedAndReadOverSaslAndNotWithoutIt() throws Exception {
         UUID ann = UUID.randomUUID();
         try (KafkaBroker broker = KafkaBroker.startWithSaslPlain();
