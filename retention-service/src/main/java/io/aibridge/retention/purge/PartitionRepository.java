@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -38,6 +39,11 @@ public class PartitionRepository {
     private static final String STATE = """
             SELECT to_regclass(?) IS NOT NULL AS present,
                    (SELECT i.inhdetachpending FROM pg_inherits i WHERE i.inhrelid = to_regclass(?)) AS pending
+            """;
+
+    private static final String RAISE_HORIZON = """
+            INSERT INTO aibridge_retention_horizon AS h (id, purged_through) VALUES (true, ?)
+            ON CONFLICT (id) DO UPDATE SET purged_through = greatest(h.purged_through, excluded.purged_through)
             """;
 
     /** All day partitions in the catalog, oldest day first, interceptions first within a day. */
@@ -144,6 +150,19 @@ public class PartitionRepository {
         }
         try (Statement statement = connection.createStatement()) {
             statement.execute(drop.toString());
+        }
+    }
+
+    /**
+     * Raises the retention horizon (schema V49) to {@code day}, never lowers it. Called before the
+     * days up to it are detached: from then on the recorder refuses to create any day at or before
+     * it, so a late event cannot bring a dropped day back. Ahead of a purge that then fails it is
+     * harmless: those days are past retention anyway.
+     */
+    public void raiseHorizon(Connection connection, LocalDate day) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(RAISE_HORIZON)) {
+            statement.setObject(1, day);
+            statement.executeUpdate();
         }
     }
 

@@ -11,14 +11,14 @@ import java.util.stream.Stream;
 
 /**
  * What a purge needs of the schema recorder-service migrates: the five interception tables, the
- * session summaries and the functions it calls. A retention-service that starts before the
- * recorder has migrated a new database (both start together on a fresh install) waits for them
- * instead of failing half-way through its first run.
+ * session summaries, the retention horizon (V49) and the functions it calls. A retention-service
+ * that starts before the recorder has migrated a new database (both start together on a fresh
+ * install) waits for them instead of failing half-way through its first run.
  */
 final class RequiredSchema {
 
     static final List<String> RELATIONS = Stream.concat(Stream.of(PartitionedTable.values()).map(PartitionedTable::tableName),
-            Stream.of("aibridge_sessions")).toList();
+            Stream.of("aibridge_sessions", "aibridge_retention_horizon")).toList();
     static final List<String> FUNCTIONS = List.of("aibridge_ensure_day_partitions", "aibridge_lock_sessions", "aibridge_refresh_sessions");
 
     private static final String MISSING = """

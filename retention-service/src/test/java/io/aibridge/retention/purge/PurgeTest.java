@@ -89,6 +89,7 @@ class PurgeTest {
         assertThat(database.dayPartitions()).isEqualTo(daysBefore);
         assertThat(database.sessions()).isEqualTo(sessionsBefore);
         assertThat(database.interceptionIds()).hasSize(data.all().size());
+        assertThat(horizon()).isNull();
     }
 
     @Test
@@ -110,6 +111,7 @@ class PurgeTest {
         assertThat(dryRun.sessionsRemoved()).isEqualTo(data.sessionsEntirelyBeforeCutoff().size());
         assertThat(dryRun.sessionsRefreshed()).isEqualTo(data.sessionsAcrossCutoff().size());
         assertThat(dryRun.summary()).startsWith("Retention dry run (nothing deleted)");
+        assertThat(horizon()).as("a dry run leaves no retention horizon").isNull();
         assertThat(registry.get("aibridge.dbpurge.dry.run.records").tag("record_type", "aibridge_interceptions").gauge().value())
                 .isEqualTo(data.rows(PartitionedTable.INTERCEPTIONS, true));
     }
@@ -155,6 +157,8 @@ class PurgeTest {
                     .isEqualTo(data.boundaryDayRowsBeforeCutoff(table));
         }
         assertThat(report.boundaryDay()).isEqualTo(BOUNDARY_DAY);
+        // the recorder refuses to create these days again: the horizon is the newest day dropped
+        assertThat(horizon()).isEqualTo(BOUNDARY_DAY.minusDays(1));
         assertThat(database.dayPartitions().keySet()).doesNotContainAnyElementsOf(data.expiredDays())
                 .contains(BOUNDARY_DAY).hasSize(daysBefore.size() - 30);
         assertThat(database.dayPartitions().values()).allMatch(tables -> tables == 5);
@@ -244,6 +248,12 @@ class PurgeTest {
         assertThat(second.totalPartitionsDropped()).isZero();
         assertThat(second.sessionsRemoved() + second.sessionsRefreshed()).isZero();
         assertThat(database.sessions()).isEqualTo(sessions);
+        assertThat(horizon()).isEqualTo(BOUNDARY_DAY.minusDays(1));
+        // raised, never lowered
+        try (Connection connection = dataSource.getConnection()) {
+            new PartitionRepository().raiseHorizon(connection, BOUNDARY_DAY.minusDays(40));
+        }
+        assertThat(horizon()).isEqualTo(BOUNDARY_DAY.minusDays(1));
     }
 
     @Test
@@ -275,6 +285,14 @@ class PurgeTest {
     }
 
     /** The one purge of this class, run by whichever test needs it first. */
+    /** The retention horizon (schema V49), null when retention has left none. */
+    private LocalDate horizon() throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+             ResultSet row = statement.executeQuery("SELECT purged_through FROM aibridge_retention_horizon")) {
+            return row.next() ? row.getObject(1, LocalDate.class) : null;
+        }
+    }
+
     private PurgeReport purged() {
         if (purged == null) {
             metricsBefore.put("interceptions", counter("aibridge.dbpurge.records.purged", "aibridge_interceptions"));

@@ -241,7 +241,7 @@ public final class RecorderStyleWriter {
             for (String table : tables) {
                 statement.execute("DROP TABLE \"" + table + "\"");
             }
-            statement.execute("TRUNCATE aibridge_sessions, aibridge_users, aibridge_api_keys");
+            statement.execute("TRUNCATE aibridge_sessions, aibridge_users, aibridge_api_keys, aibridge_retention_horizon");
         }
     }
 
