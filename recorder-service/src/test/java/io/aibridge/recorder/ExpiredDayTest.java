@@ -103,4 +103,46 @@ class ExpiredDayTest {
         assertThat(rows.interception(old.id)).isNull();
         assertThat(rows.query("SELECT inhrelid FROM pg_inherits WHERE inhrelid = to_regclass(?)", tokenUsages)).isEmpty();
     }
+
+    @Test
+    void aDayAtOrBeforeTheRetentionHorizonIsNotCreatedAgainButADayAfterItIs() {
+        UUID alice = UUID.randomUUID();
+        // before every other test's days: the horizon is one row for the whole database
+        LocalDate horizon = LocalDate.of(1995, 1, 1).plusDays(ThreadLocalRandom.current().nextInt(1000));
+        LocalDate purged = horizon.minusDays(3);
+        LocalDate after = horizon.plusDays(1);
+        rows.execute("INSERT INTO aibridge_retention_horizon (purged_through) VALUES (?)", horizon);
+        try {
+            // retention dropped these days (and the recorder has forgotten them): their tables do not exist
+            TestEvents.Interception old = new TestEvents.Interception(alice, purged.atTime(8, 0).toInstant(ZoneOffset.UTC));
+            TestEvents.Interception onHorizon = new TestEvents.Interception(alice, horizon.atTime(23, 0).toInstant(ZoneOffset.UTC));
+            TestEvents.Interception young = new TestEvents.Interception(alice, after.atTime(0, 30).toInstant(ZoneOffset.UTC));
+            kafka.events().publish(old.started(), old.ended(20), onHorizon.started(), onHorizon.ended(20),
+                    young.started(), young.ended(20));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> rows.interception(young.id) != null
+                    && rows.interception(young.id).get("ended_at") != null);
+            List<ConsumerRecord<String, byte[]>> dead = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> kafka.events().records(Topics.INTERCEPTIONS_DEAD_LETTER).stream()
+                            .filter(r -> old.id.toString().equals(r.key()) || onHorizon.id.toString().equals(r.key())).toList(),
+                    records -> records.size() >= 4);
+            assertThat(dead).hasSize(4);
+            assertThat(dead).allSatisfy(r -> assertThat(KafkaEvents.header(r, DeadLetters.REASON))
+                    .contains("is being purged by retention").contains("already dropped"));
+            assertThat(rows.interception(old.id)).isNull();
+            assertThat(rows.interception(onHorizon.id)).isNull();
+            for (LocalDate day : List.of(purged, horizon)) {
+                assertThat(rows.query("SELECT to_regclass(?) AS t WHERE to_regclass(?) IS NOT NULL",
+                        partition(day), partition(day))).as("partition of %s", day).isEmpty();
+            }
+            assertThat(rows.query("SELECT to_regclass(?) AS t WHERE to_regclass(?) IS NOT NULL",
+                    partition(after), partition(after))).hasSize(1);
+        } finally {
+            rows.execute("DELETE FROM aibridge_retention_horizon");
+        }
+    }
+
+    private static String partition(LocalDate day) {
+        return "aibridge_interceptions_p" + day.format(DateTimeFormatter.BASIC_ISO_DATE);
+    }
 }

@@ -19,15 +19,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * partition is refused. Days already made sure of are cached; the cache is forgotten when a row is
  * refused anyway (retention removed the day), and the retried batch checks the day again.
  *
- * <p>A day being purged is never brought back. Retention first detaches every expired day's
- * partitions ({@code DETACH PARTITION ... CONCURRENTLY}) and drops them later; meanwhile the
+ * <p>A day being purged, or purged, is never brought back. Retention first detaches every expired
+ * day's partitions ({@code DETACH PARTITION ... CONCURRENTLY}) and drops them later; meanwhile the
  * detached (or pending-detach) table still has its name, so {@code aibridge_ensure_day_partitions}
  * would create nothing and every insert would be refused, and once the table was dropped it would
  * create the day again for the late event. So before creating days, the days not cached yet are
- * checked: a day with a partition that exists but is not attached (in {@code pg_inherits}, not
- * pending detach) is expired, and {@link #ensure} refuses a batch with it ({@link ExpiredDay}),
- * which the consumer narrows down to the late events and dead-letters. The recorder does not know
- * the retention period; a detached partition is what tells it a day is gone.
+ * checked (one query, none at all once every day of a batch is cached): a day is expired when it
+ * is at or before the retention horizon, which retention raises to the newest day it purges before
+ * it detaches anything (schema V49), or when a partition of it exists but is not attached (in
+ * {@code pg_inherits}, not pending detach). {@link #ensure} refuses a batch with an expired day
+ * ({@link ExpiredDay}), which the consumer narrows down to the late events and dead-letters. The
+ * recorder does not know the retention period; the horizon and detached partitions tell it a day
+ * is gone. A fresh install replaying the topic has no horizon and creates its earliest days.
  *
  * <p>Runs on a connection in auto-commit mode, before the batch's transaction: a partition created
  * here stays even if the batch then fails, so the cache never claims a day that was rolled back,
@@ -37,19 +40,26 @@ final class DayPartitions {
 
     private static final String ENSURE = "SELECT aibridge_ensure_day_partitions(?, ?)";
 
-    /** The days among the given ones with a partition of some table that exists but is not attached. */
-    private static final String DETACHED_DAYS = """
-            SELECT DISTINCT d.day
+    /**
+     * The days among the given ones that retention has purged or is purging: at or before its
+     * horizon (schema V49; no row, no horizon), or with a partition of some table that exists but
+     * is not attached.
+     */
+    private static final String EXPIRED_DAYS = """
+            SELECT d.day
             FROM unnest(?::date[]) AS d(day)
-            CROSS JOIN unnest(aibridge_partitioned_tables()) AS t(parent)
-            JOIN pg_class c ON c.oid = to_regclass(t.parent || '_p' || to_char(d.day, 'YYYYMMDD'))
-            WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i
-                              WHERE i.inhrelid = c.oid AND i.inhparent = t.parent::regclass AND NOT i.inhdetachpending)
+            WHERE d.day <= (SELECT h.purged_through FROM aibridge_retention_horizon h)
+               OR EXISTS (SELECT 1
+                          FROM unnest(aibridge_partitioned_tables()) AS t(parent)
+                          JOIN pg_class c ON c.oid = to_regclass(t.parent || '_p' || to_char(d.day, 'YYYYMMDD'))
+                          WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i
+                                            WHERE i.inhrelid = c.oid AND i.inhparent = t.parent::regclass
+                                              AND NOT i.inhdetachpending))
             ORDER BY 1
             """;
 
     private final Set<LocalDate> ensured = ConcurrentHashMap.newKeySet();
-    /** Days found detached: being purged by retention, never written again by this recorder. */
+    /** Days found purged or being purged by retention: never written again by this recorder. */
     private final Set<LocalDate> expired = ConcurrentHashMap.newKeySet();
 
     void ensure(Connection connection, SortedSet<LocalDate> days) throws SQLException {
@@ -65,10 +75,10 @@ final class DayPartitions {
         if (missing.isEmpty()) {
             return;
         }
-        SortedSet<LocalDate> detached = detached(connection, missing);
-        if (!detached.isEmpty()) {
-            expired.addAll(detached);
-            throw new ExpiredDay(detached.first());
+        SortedSet<LocalDate> gone = expired(connection, missing);
+        if (!gone.isEmpty()) {
+            expired.addAll(gone);
+            throw new ExpiredDay(gone.first());
         }
         try (PreparedStatement statement = connection.prepareStatement(ENSURE)) {
             // One call per run of consecutive days: a batch with an old straggler must not create every day in between.
@@ -85,17 +95,17 @@ final class DayPartitions {
         ensured.addAll(missing);
     }
 
-    private static SortedSet<LocalDate> detached(Connection connection, List<LocalDate> days) throws SQLException {
-        SortedSet<LocalDate> detached = new TreeSet<>();
-        try (PreparedStatement statement = connection.prepareStatement(DETACHED_DAYS)) {
+    private static SortedSet<LocalDate> expired(Connection connection, List<LocalDate> days) throws SQLException {
+        SortedSet<LocalDate> expired = new TreeSet<>();
+        try (PreparedStatement statement = connection.prepareStatement(EXPIRED_DAYS)) {
             statement.setArray(1, connection.createArrayOf("date", days.stream().map(Date::valueOf).toArray()));
             try (ResultSet rs = statement.executeQuery()) {
                 while (rs.next()) {
-                    detached.add(rs.getObject(1, LocalDate.class));
+                    expired.add(rs.getObject(1, LocalDate.class));
                 }
             }
         }
-        return detached;
+        return expired;
     }
 
     /** Forgets every day made sure of: the next batches check their days again. */
@@ -104,12 +114,13 @@ final class DayPartitions {
     }
 
     /**
-     * A batch has events of a day that retention is purging. Not a database failure that passes:
+     * A batch has events of a day that retention is purging or has purged. Not a database failure that passes:
      * the consumer isolates the events of that day and dead-letters them with this message.
      */
     static final class ExpiredDay extends RuntimeException {
         ExpiredDay(LocalDate day) {
-            super("the day " + day + " is being purged by retention (a partition of it is detached); its late events are not stored",
+            super("the day " + day + " is being purged by retention (past retention: its partitions are detached or already "
+                            + "dropped); its late events are not stored",
                     null, false, false);
         }
     }
