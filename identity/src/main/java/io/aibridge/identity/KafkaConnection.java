@@ -2,9 +2,9 @@ package io.aibridge.identity;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import io.aibridge.telemetry.KafkaVariables;
 import org.apache.kafka.common.config.ConfigException;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -61,11 +61,7 @@ public record KafkaConnection(Map<String, Object> settings) {
             AdminClientConfig.configDef().parse(settings);
         } catch (ConfigException e) {
             String message = e.getMessage() == null ? e.toString() : e.getMessage();
-            String variable = settings.keySet().stream()
-                    .filter(key -> message.contains("configuration " + key + ":") || message.contains("configuration " + key + " ")
-                            || message.endsWith("configuration " + key))
-                    .findFirst()
-                    .map(key -> "KAFKA_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'))
+            String variable = KafkaVariables.refusedKey(message, settings.keySet()).map(KafkaVariables::of)
                     .orElse("the Kafka connection settings (KAFKA_* variables)");
             throw new IllegalArgumentException(variable + ": Kafka refuses the value: " + message, e);
         }

@@ -1,8 +1,8 @@
 package io.aibridge.recorder.consumer;
 
+import io.aibridge.telemetry.KafkaVariables;
 import org.apache.kafka.common.config.ConfigException;
 
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -41,21 +41,13 @@ final class KafkaSettings {
     static IllegalStateException refused(String client, ConfigException e, Map<String, Object> settings,
                                          Map<String, String> own) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        String variable = null;
-        for (String key : settings.keySet()) {
-            if (message.contains("configuration " + key + ":") || message.contains("configuration " + key + " ")
-                    || message.endsWith("configuration " + key) || message.contains("\"" + key + "\"")) {
-                variable = variable(key, own);
-                break;
-            }
-        }
+        String variable = KafkaVariables.refusedKey(message, settings.keySet()).map(key -> variable(key, own)).orElse(null);
         String named = variable != null ? variable + ": " : "the Kafka settings (KAFKA_* variables): ";
         return new IllegalStateException(named + "Kafka refuses the settings of " + client + ": " + message, e);
     }
 
     /** The variable a key comes from: the recorder's own, else {@code KAFKA_<KEY>} ({@code kafka.<key>}). */
     static String variable(String key, Map<String, String> own) {
-        String variable = own.get(key);
-        return variable != null ? variable : "KAFKA_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return own.getOrDefault(key, KafkaVariables.of(key));
     }
 }
