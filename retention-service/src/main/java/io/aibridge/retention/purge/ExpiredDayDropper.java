@@ -59,8 +59,13 @@ public class ExpiredDayDropper {
         this.retry = retry;
     }
 
-    /** Drops the expired days among {@code found}; what cannot be detached is left to the next run. */
-    void dropExpiredDays(List<DayPartition> found, PurgeReport.Builder work) throws SQLException, InterruptedException {
+    /**
+     * Drops the expired days among {@code found}; what cannot be detached is left to the next run.
+     * First the retention horizon (schema V49) goes up to the newest of them, on the run's
+     * {@code connection}, so that the recorder never creates one of those days again for a late event.
+     */
+    void dropExpiredDays(Connection connection, List<DayPartition> found, PurgeReport.Builder work)
+            throws SQLException, InterruptedException {
         Instant cutoff = work.cutoff();
         Map<PartitionedTable, Map<LocalDate, DayPartition>> expired = new EnumMap<>(PartitionedTable.class);
         TreeSet<LocalDate> days = new TreeSet<>();
@@ -81,6 +86,10 @@ public class ExpiredDayDropper {
         if (days.isEmpty()) {
             return;
         }
+        retry.run("raise the retention horizon", () -> {
+            partitions.raiseHorizon(connection, days.last());
+            return null;
+        });
         // A pending detach first: until it is finalized PostgreSQL refuses any other concurrent detach on its table.
         List<LocalDate> order = new ArrayList<>(daysWithPendingDetach);
         days.stream().filter(day -> !daysWithPendingDetach.contains(day)).forEach(order::add);

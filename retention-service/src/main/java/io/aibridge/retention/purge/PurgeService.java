@@ -12,11 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -111,8 +109,7 @@ public class PurgeService {
                     survey(connection, found, work);
                 } else {
                     long step = System.nanoTime();
-                    raiseHorizon(connection, found, work);
-                    expiredDays.dropExpiredDays(found, work);
+                    expiredDays.dropExpiredDays(connection, found, work);
                     work.daysTook(elapsedSince(step));
                     step = System.nanoTime();
                     purgeBoundaryDay(connection, found, work);
@@ -142,23 +139,6 @@ public class PurgeService {
             LOG.warn(report.summary());
         }
         return report;
-    }
-
-    /**
-     * Before step 1 detaches anything: the horizon goes up to the newest day it will detach and
-     * drop, so that the recorder never creates one of those days again for a late event.
-     */
-    private void raiseHorizon(Connection connection, List<DayPartition> found, PurgeReport.Builder work)
-            throws SQLException, InterruptedException {
-        Instant cutoff = work.cutoff();
-        Optional<LocalDate> newest = found.stream().filter(partition -> partition.entirelyBefore(cutoff))
-                .map(DayPartition::day).max(Comparator.naturalOrder());
-        if (newest.isPresent()) {
-            retry.run("raise the retention horizon", () -> {
-                partitions.raiseHorizon(connection, newest.get());
-                return null;
-            });
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
