@@ -103,8 +103,10 @@ class InterceptionListTest {
         assertThat(body.getMap("results[3].token_usages[0]")).containsEntry("output_tokens", 20)
                 .containsEntry("cache_read_input_tokens", 30).containsEntry("cache_write_input_tokens", 40)
                 .containsEntry("metadata", Map.of("web_search_requests", 1)).containsEntry("interception_id", i1.id().toString())
-                .containsKeys("id", "provider_response_id", "created_at");
+                .containsEntry("created_at", "2026-03-20T10:00:00.2Z") // Go's RFC3339Nano, as the reference writes times
+                .containsKeys("id", "provider_response_id");
         assertThat(body.getList("results[3].user_prompts.prompt")).containsExactly("explain this");
+        assertThat(body.getList("results[3].user_prompts.created_at")).containsExactly("2026-03-20T10:00:00.1Z");
         assertThat(body.getList("results[3].model_thoughts.content")).containsExactly("thinking hard");
         assertThat(body.getList("results[3].model_thoughts.source")).containsExactly("thinking");
         assertThat(body.getMap("results[3].tool_usages[0]")).containsEntry("tool", "lookup").containsEntry("injected", true)

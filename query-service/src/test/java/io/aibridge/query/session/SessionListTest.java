@@ -123,7 +123,7 @@ class SessionListTest {
                 .containsEntry("ended_at", "2026-03-02T11:00:02Z")
                 .containsEntry("threads", 2)
                 .containsEntry("last_prompt", "second prompt")
-                .containsEntry("last_active_at", "2026-03-02T11:00:00.100Z")
+                .containsEntry("last_active_at", "2026-03-02T11:00:00.1Z")
                 .containsEntry("metadata", Map.of("request_user_agent", "claude-cli/2.0.1 (external, cli)"))
                 .containsEntry("token_usage_summary", Map.of("input_tokens", 311, "output_tokens", 66,
                         "cache_read_input_tokens", 1000, "cache_write_input_tokens", 50));
