@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.cli.json.Json;
 import io.aibridge.cli.testing.Cli;
 import io.aibridge.cli.testing.FakeApi;
+import io.aibridge.cli.testing.ShellWords;
 import io.aibridge.cli.text.Format;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -69,6 +72,23 @@ class TerminalSafetyTest {
             assertThat(r.exitCode()).isEqualTo(2);
             assertNoRawControls(r.stderr());
             assertThat(r.stderr()).startsWith("No\\x1b[31m way. (HTTP 404)\nbecause\\x9b");
+        }
+    }
+
+    @Test
+    void aNextPageHintWritesControlsOfASessionIdAsEscapesThatTheShellReadsBack() {
+        ObjectNode page = Json.MAPPER.createObjectNode().put("count", 2);
+        ObjectNode row = page.putArray("sessions").addObject().put("id", "s" + CSI + "1" + RED).put("last_active_at", "2026-03-02T10:00:00Z");
+        row.putObject("initiator").put("id", "00000000-0000-4000-8000-000000000001").put("username", "eve");
+        try (FakeApi api = new FakeApi().answer(200, "application/json", page.toString())) {
+            Cli.Result r = new Cli(api.url(), "t").run("sessions", "list", "--limit", "1");
+
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertNoRawControls(r.stdout());
+            assertThat(r.stdout()).endsWith("1 of 2 sessions. Next page: aibridge sessions list --limit 1"
+                    + " --after-session-id $'s\\xc2\\x9b1\\x1b[31m' --after-initiator-id 00000000-0000-4000-8000-000000000001\n");
+            List<String> next = ShellWords.argsAfter("Next page: ", r.stdout());
+            assertThat(next.get(next.indexOf("--after-session-id") + 1)).isEqualTo("s" + CSI + "1" + RED);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.aibridge.cli.options;
 
 import io.aibridge.cli.CliException;
+import io.aibridge.cli.text.Shell;
 import picocli.CommandLine.Option;
 
 import java.time.OffsetDateTime;
@@ -42,5 +43,12 @@ public final class FilterOptions {
         }
         return new Filters(Checks.text("--initiator", initiator), after, before, Checks.text("--provider", provider),
                 Checks.text("--model", model), Checks.text("--client", client));
+    }
+
+    /** The filters as given, added to {@code command} (for a next-page hint that repeats the query). */
+    public Shell appendTo(Shell command) {
+        return command.option("--initiator", initiator).option("--started-after", startedAfter)
+                .option("--started-before", startedBefore).option("--provider", provider).option("--model", model)
+                .option("--client", client);
     }
 }

@@ -9,6 +9,7 @@ import io.aibridge.cli.options.FilterOptions;
 import io.aibridge.cli.options.Filters;
 import io.aibridge.cli.options.OutputOptions.TableOrJson;
 import io.aibridge.cli.text.Format;
+import io.aibridge.cli.text.Shell;
 import io.aibridge.cli.text.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,6 +27,7 @@ import java.io.PrintWriter;
 public class SessionsListCommand extends ApiCommand {
 
     static final String PATH = "/api/v2/aibridge/sessions";
+    static final int DEFAULT_LIMIT = 100;
 
     @Mixin
     FilterOptions filters;
@@ -46,7 +48,7 @@ public class SessionsListCommand extends ApiCommand {
             description = "Skip this many sessions (not with --after-session-id or --after-initiator-id).")
     Integer offset;
 
-    @Option(names = "--limit", paramLabel = "N", order = 23, defaultValue = "100",
+    @Option(names = "--limit", paramLabel = "N", order = 23, defaultValue = "" + DEFAULT_LIMIT,
             description = "The limit of sessions to return. Must be between 1 and 1000. Default: ${DEFAULT-VALUE}.")
     int limit;
 
@@ -108,11 +110,23 @@ public class SessionsListCommand extends ApiCommand {
         table.print(out, io().stdoutTerminal() ? io().columns() : 200);
         int shown = sessions.size();
         JsonNode last = sessions.get(shown - 1);
-        // the initiator too: several users can share a session id, and the id alone is then no cursor
-        String more = shown == limit ? " Next page: --after-session-id " + Format.oneLine(Format.text(last, "id"))
-                + " --after-initiator-id " + Format.text(last.path("initiator"), "id") : "";
+        String more = shown == limit ? " Next page: " + nextPage(last) : "";
         out.println();
         out.println(Format.number(shown) + " of " + Format.number(count) + " sessions." + more);
+    }
+
+    /**
+     * The command for the page after {@code last}: this listing's filters and limit, and the cursor,
+     * which is the session and its initiator (several users can share a session id, and the id alone
+     * is then no cursor). Values are shell-quoted, so the line can be pasted back as it is.
+     */
+    private String nextPage(JsonNode last) {
+        Shell command = filters.appendTo(Shell.command("aibridge", "sessions", "list")).option("--session-id", sessionId);
+        if (limit != DEFAULT_LIMIT) {
+            command.option("--limit", String.valueOf(limit));
+        }
+        return command.option("--after-session-id", last.path("id").asText())
+                .option("--after-initiator-id", last.path("initiator").path("id").asText()).toString();
     }
 
     static String user(JsonNode initiator) {

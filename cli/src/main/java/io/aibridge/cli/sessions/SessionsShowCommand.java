@@ -7,6 +7,7 @@ import io.aibridge.cli.http.Params;
 import io.aibridge.cli.options.Checks;
 import io.aibridge.cli.options.OutputOptions.TextOrJson;
 import io.aibridge.cli.text.Format;
+import io.aibridge.cli.text.Shell;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -26,6 +27,7 @@ public class SessionsShowCommand extends ApiCommand {
 
     private static final int PROMPT_CHARS = 2000;
     private static final int INPUT_CHARS = 300;
+    private static final int DEFAULT_LIMIT = 50;
 
     @Parameters(index = "0", paramLabel = "ID", description = "The session id (from 'aibridge sessions list').")
     String id;
@@ -36,7 +38,7 @@ public class SessionsShowCommand extends ApiCommand {
     @Option(names = "--before-id", paramLabel = "THREAD", order = 21, description = "Show the threads before this thread id.")
     String beforeId;
 
-    @Option(names = "--limit", paramLabel = "N", order = 22, defaultValue = "50",
+    @Option(names = "--limit", paramLabel = "N", order = 22, defaultValue = "" + DEFAULT_LIMIT,
             description = "Threads per page, 1 to 200. Default: ${DEFAULT-VALUE}.")
     int limit;
 
@@ -103,9 +105,27 @@ public class SessionsShowCommand extends ApiCommand {
         }
         if (threads.size() == limit) {
             out.println();
-            out.println("More threads: aibridge sessions show " + Format.text(s, "id") + " --after-id "
-                    + Format.text(threads.get(threads.size() - 1), "id"));
+            out.println("More threads: " + nextPage(s.path("id").asText(), threads));
         }
+    }
+
+    /**
+     * The command for the next page the same way: a page before a thread holds the threads just
+     * before it, oldest first, so the next one is before its first thread; any other page goes on
+     * after its last thread. The limit is repeated and the session id shell-quoted.
+     */
+    private String nextPage(String session, JsonNode threads) {
+        boolean backwards = beforeId != null && !beforeId.isEmpty();
+        Shell command = Shell.command("aibridge", "sessions", "show").operand(session);
+        if (backwards) {
+            command.option("--before-id", threads.get(0).path("id").asText());
+        } else {
+            command.option("--after-id", threads.get(threads.size() - 1).path("id").asText());
+        }
+        if (limit != DEFAULT_LIMIT) {
+            command.option("--limit", String.valueOf(limit));
+        }
+        return command.toString();
     }
 
     private static String tool(JsonNode call) {
