@@ -23,7 +23,10 @@ import java.util.function.Function;
  * <p>Encoding is strict about the contract; decoding is tolerant of what the compatibility rules
  * allow (unknown extra fields are ignored) and strict about the rest: a record with a missing or
  * unknown {@code ce_type}, a body that is not JSON, a missing required field or an id that
- * disagrees with {@code ce_id} is an {@link InvalidEventException}. Thread-safe.
+ * disagrees with {@code ce_id} is an {@link InvalidEventException}. An unknown type is the subclass
+ * {@link UnknownEventTypeException}, and a later version of a known type (which producers publish
+ * next to the earlier one during a migration) the further subclass {@link NewerEventVersionException}:
+ * consumers skip those instead of dead-lettering them. Thread-safe.
  */
 public final class EventCodec {
 
@@ -86,8 +89,12 @@ public final class EventCodec {
                     + ", expected 1.0");
         }
         String ceType = header.apply(CloudEventHeaders.TYPE);
-        EventType type = EventType.fromCeType(ceType)
-                .orElseThrow(() -> new InvalidEventException("unknown ce_type '" + ceType + "'"));
+        EventType type = EventType.fromCeType(ceType).orElse(null);
+        if (type == null) {
+            EventType earlier = EventType.earlierVersionOf(ceType).orElse(null);
+            throw earlier != null ? new NewerEventVersionException(ceType, earlier)
+                    : new UnknownEventTypeException(ceType, "unknown ce_type '" + ceType + "'");
+        }
         Event event = decode(type, body);
         String ceId = header.apply(CloudEventHeaders.ID);
         if (ceId == null || !ceId.equals(event.eventId().toString())) {

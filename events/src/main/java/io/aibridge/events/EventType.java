@@ -1,6 +1,8 @@
 package io.aibridge.events;
 
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Every event type of the contract, with its CloudEvents {@code type}, Java type and topic.
@@ -19,6 +21,11 @@ public enum EventType {
     API_KEY_REVOKED("io.aibridge.identity.api_key.revoked.v1", ApiKeyRevoked.class, Topics.IDENTITY);
 
     private static final String RESOURCES = "aibridge/events/";
+    /**
+     * A versioned type of ours: {@code io.aibridge.<name>.v<N>}, N a whole number without leading
+     * zeros (up to nine digits, so that it fits an int).
+     */
+    private static final Pattern VERSIONED = Pattern.compile("(io\\.aibridge\\.[a-z0-9_]+(?:\\.[a-z0-9_]+)*)\\.v([1-9][0-9]{0,8})");
 
     private final String ceType;
     private final Class<? extends Event> javaType;
@@ -62,5 +69,32 @@ public enum EventType {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The type of ours that {@code ceType} is a later version of: the same
+     * {@code io.aibridge.<name>.} with a higher {@code vN} than the latest version of it we know,
+     * e.g. {@link #INTERCEPTION_STARTED} for {@code io.aibridge.interception.started.v2}. Empty for
+     * a type we know, an earlier version, a name we do not know, or anything not shaped like our types.
+     */
+    public static Optional<EventType> earlierVersionOf(String ceType) {
+        if (ceType == null) {
+            return Optional.empty();
+        }
+        Matcher candidate = VERSIONED.matcher(ceType);
+        if (!candidate.matches()) {
+            return Optional.empty();
+        }
+        int version = Integer.parseInt(candidate.group(2));
+        EventType latest = null;
+        int latestVersion = 0;
+        for (EventType type : values()) {
+            Matcher known = VERSIONED.matcher(type.ceType);
+            if (known.matches() && known.group(1).equals(candidate.group(1)) && Integer.parseInt(known.group(2)) > latestVersion) {
+                latest = type;
+                latestVersion = Integer.parseInt(known.group(2));
+            }
+        }
+        return latest != null && version > latestVersion ? Optional.of(latest) : Optional.empty();
     }
 }
