@@ -13,6 +13,8 @@ import io.aibridge.recorder.consumer.DeadLetters;
 import io.aibridge.testing.KafkaEvents;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -23,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +43,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -55,6 +62,9 @@ class DeadLetterTest {
 
     @Inject
     DataSource dataSource;
+
+    @Inject
+    MeterRegistry registry;
 
     private RecorderKafka kafka;
     private Rows rows;
@@ -117,6 +127,79 @@ class DeadLetterTest {
         assertThat(KafkaEvents.header(notJson, DeadLetters.ORIGINAL_PARTITION)).matches("[0-9]+");
         assertThat(dead).extracting(r -> Long.parseLong(KafkaEvents.header(r, DeadLetters.ORIGINAL_OFFSET))).isSorted()
                 .doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aNewerVersionOfAKnownTypeIsSkippedAndCountedWhileItsTwinIsStoredAndUnknownTypesAreStillDeadLettered() {
+        // During a migration producers publish both versions (EVENTS.md). As it was, every v2 twin was
+        // dead-lettered as invalid_event: the dead-letter topic and its alerts at the full event rate.
+        Logger logger = Logger.getLogger(io.aibridge.recorder.consumer.BatchConsumer.class.getName());
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        try {
+            double skippedBefore = skipped(Topics.INTERCEPTIONS);
+            UUID alice = UUID.randomUUID();
+            TestEvents.Interception one = new TestEvents.Interception(alice, TestEvents.now());
+            TestEvents.Interception two = new TestEvents.Interception(alice, TestEvents.now());
+            String key = one.id.toString();
+            KafkaEvents events = kafka.events();
+            for (TestEvents.Interception interception : List.of(one, two)) {
+                EncodedEvent started = codec.encode(interception.started());
+                events.publish(started);
+                events.publishRaw(Topics.INTERCEPTIONS, started.key(),
+                        with(started.headers(), CloudEventHeaders.TYPE, "io.aibridge.interception.started.v2"), started.body());
+            }
+            EncodedEvent prompt = codec.encode(one.prompt("recorded in v1", 10));
+            events.publishRaw(Topics.INTERCEPTIONS, key, with(prompt.headers(), CloudEventHeaders.TYPE, "io.aibridge.bogus.v1"), prompt.body());
+            events.publishRaw(Topics.INTERCEPTIONS, key, with(prompt.headers(), CloudEventHeaders.TYPE, "com.example.prompt.recorded.v2"),
+                    prompt.body());
+            // a newer version of a type of the other topic is as misplaced as its known version
+            events.publishRaw(Topics.INTERCEPTIONS, key,
+                    with(prompt.headers(), CloudEventHeaders.TYPE, "io.aibridge.identity.user.upserted.v2"), prompt.body());
+            events.publish(prompt);
+            events.publish(one.ended(30), two.ended(40));
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> rows.sessions(List.of(alice)).size() == 2);
+            kafka.awaitConsumed("aibridge-recorder", Topics.INTERCEPTIONS);
+            assertThat(rows.interception(one.id)).containsEntry("http_status", "200");
+            assertThat(rows.interception(two.id)).containsEntry("http_status", "200");
+            assertThat(rows.children("aibridge_user_prompts", one.id)).singleElement()
+                    .satisfies(p -> assertThat(p).containsEntry("prompt", "recorded in v1"));
+
+            List<ConsumerRecord<String, byte[]>> dead = awaitDeadLetters(Topics.INTERCEPTIONS_DEAD_LETTER, key, 3);
+            assertThat(dead).extracting(r -> KafkaEvents.header(r, DeadLetters.REASON)).containsExactly(
+                    "unknown ce_type 'io.aibridge.bogus.v1'",
+                    "unknown ce_type 'com.example.prompt.recorded.v2'",
+                    "io.aibridge.identity.user.upserted.v2 does not belong on aibridge.interceptions.v1");
+            List<String> keys = List.of(one.id.toString(), two.id.toString());
+            assertThat(kafka.events().records(Topics.INTERCEPTIONS_DEAD_LETTER)).filteredOn(r -> keys.contains(r.key()))
+                    .extracting(r -> KafkaEvents.header(r, CloudEventHeaders.TYPE))
+                    .doesNotContain("io.aibridge.interception.started.v2");
+            assertThat(skipped(Topics.INTERCEPTIONS) - skippedBefore).isEqualTo(2.0);
+            assertThat(lines).filteredOn(line -> line.contains("io.aibridge.interception.started.v2")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("newer version of io.aibridge.interception.started.v1"));
+        } finally {
+            logger.removeHandler(capture);
+        }
+    }
+
+    private double skipped(String topic) {
+        Counter counter = registry.find("aibridge.recorder.events.skipped").tags("topic", topic, "reason", "newer_version").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test

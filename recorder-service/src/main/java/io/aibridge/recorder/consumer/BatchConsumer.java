@@ -3,6 +3,7 @@ package io.aibridge.recorder.consumer;
 import io.aibridge.events.Event;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.InvalidEventException;
+import io.aibridge.events.NewerEventVersionException;
 import io.aibridge.recorder.sql.SqlFailures;
 import io.aibridge.recorder.tracing.PersistTracing;
 import io.micrometer.core.instrument.Timer;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,7 +49,9 @@ import java.util.concurrent.TimeoutException;
  * <ol>
  *   <li>poll up to {@code batch-size} records;</li>
  *   <li>decode each one; a record that can never be stored (not JSON, unknown or missing
- *       CloudEvents headers, a schema violation, an event of another topic) becomes a dead letter;</li>
+ *       CloudEvents headers, a schema violation, an event of another topic) becomes a dead letter;
+ *       a newer version of a type the recorder knows (which producers publish next to the version
+ *       it knows during a migration) is skipped, counted, and committed with the batch;</li>
  *   <li>write the decoded events in one transaction ({@link EventWriter}). A failure that passes
  *       (PostgreSQL away, deadlock, ...) is retried with exponential backoff while the consumer is
  *       <em>paused</em>: it keeps polling, so it stays in its group, but fetches nothing, and it
@@ -79,6 +83,9 @@ public final class BatchConsumer<E extends Event> {
     private static final Map<String, String> OWN_SETTINGS = Map.of(
             ConsumerConfig.GROUP_ID_CONFIG, "AIBRIDGE_RECORDER_GROUP_ID",
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "AIBRIDGE_RECORDER_BATCH_SIZE");
+    /** The newer versions whose skipping was logged in this process: each once, and only so many. */
+    private static final Set<String> SKIPPED_TYPES_LOGGED = ConcurrentHashMap.newKeySet();
+    private static final int MAX_SKIPPED_TYPES_LOGGED = 64;
 
     private final String name;
     private final String topic;
@@ -325,12 +332,34 @@ public final class BatchConsumer<E extends Event> {
                 E accepted = eventClass.cast(event);
                 events.add(accepted);
                 origins.put(accepted, record);
+            } catch (NewerEventVersionException e) {
+                metrics.consumed(ConsumerMetrics.NEWER_VERSION);
+                if (!eventClass.isAssignableFrom(e.knownVersion().javaType())) {
+                    dead.add(new DeadLetter(record, e.ceType() + " does not belong on " + topic, DeadLetter.WRONG_TOPIC));
+                    continue;
+                }
+                metrics.skipped(ConsumerMetrics.NEWER_VERSION);
+                logSkippedOnce(e);
             } catch (InvalidEventException e) {
                 metrics.consumed(ConsumerMetrics.INVALID);
                 dead.add(new DeadLetter(record, e.getMessage(), DeadLetter.INVALID_EVENT));
             }
         }
         return new Decoded<>(events, origins, dead);
+    }
+
+    /**
+     * A newer version is logged once per type, not per record: during a migration every event comes
+     * in both versions, and the counter says how many were skipped.
+     */
+    private void logSkippedOnce(NewerEventVersionException e) {
+        if (SKIPPED_TYPES_LOGGED.size() < MAX_SKIPPED_TYPES_LOGGED && SKIPPED_TYPES_LOGGED.add(e.ceType())) {
+            LOG.warnf("%s: skipping records of type %s on %s, a newer version of %s, which this recorder stores; "
+                            + "during a migration producers publish both versions. Records of this type are counted in "
+                            + "aibridge_recorder_events_skipped_total{reason=\"newer_version\"} and not logged again; "
+                            + "a recorder that knows the new version stores them",
+                    name, e.ceType(), topic, e.knownVersion().ceType());
+        }
     }
 
     /**

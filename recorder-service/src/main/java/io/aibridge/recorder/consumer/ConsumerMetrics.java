@@ -19,12 +19,18 @@ public final class ConsumerMetrics {
 
     /** The {@code type} label of records that did not decode. */
     static final String INVALID = "invalid";
+    /**
+     * The {@code type} label of records of a newer version of a known type, and the {@code reason}
+     * they are skipped for.
+     */
+    static final String NEWER_VERSION = "newer_version";
 
     private final MeterRegistry registry;
     private final String topic;
     private final Map<String, Counter> consumed = new ConcurrentHashMap<>();
     private final Map<String, Counter> stored = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
+    private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
     private final Counter retries;
     private final DistributionSummary batchSize;
     private final Timer batchWrite;
@@ -53,7 +59,7 @@ public final class ConsumerMetrics {
 
     void consumed(String type) {
         consumed.computeIfAbsent(type, t -> Counter.builder("aibridge.recorder.events.consumed")
-                .description("Records consumed, by event type (invalid: did not decode)")
+                .description("Records consumed, by event type (invalid: did not decode; newer_version: a later version of a known type)")
                 .tags("topic", topic, "type", t).register(registry)).increment();
     }
 
@@ -67,6 +73,13 @@ public final class ConsumerMetrics {
         deadLettered.computeIfAbsent(category, c -> Counter.builder("aibridge.recorder.dead.lettered")
                 .description("Records sent to the dead-letter topic, by reason category")
                 .tags("topic", topic, "reason", c).register(registry)).increment();
+    }
+
+    void skipped(String reason) {
+        skipped.computeIfAbsent(reason, r -> Counter.builder("aibridge.recorder.events.skipped")
+                .description("Records neither stored nor dead-lettered, by reason (newer_version: a later version of a "
+                        + "known type, published next to it during a migration); committed like stored records")
+                .tags("topic", topic, "reason", r).register(registry)).increment();
     }
 
     void retried() {
