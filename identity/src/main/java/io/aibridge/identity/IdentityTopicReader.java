@@ -4,6 +4,8 @@ import io.aibridge.events.Event;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.IdentityEvent;
 import io.aibridge.events.InvalidEventException;
+import io.aibridge.events.NewerEventVersionException;
+import io.aibridge.events.UnknownEventTypeException;
 import io.aibridge.events.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +27,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -40,12 +44,19 @@ import java.util.function.Function;
  * follows it, and a reader that started while Kafka was unreachable fills the store from that copy
  * after {@code snapshotAfter}: known keys keep working across a restart during an outage. Once
  * Kafka answers, the topic is read from its beginning over it as always, and its last word wins.
+ *
+ * <p>A record that is not a valid identity event is skipped. A newer version of a known type (its
+ * known twin is published next to it during a migration) and any other unknown type are logged once
+ * per type, not per record; any other invalid record is logged each time.
  */
 public final class IdentityTopicReader implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(IdentityTopicReader.class);
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration RETRY = Duration.ofSeconds(1);
+
+    /** Most unknown types whose skipping is logged; the types are the producers' choice, the memory is not. */
+    private static final int MAX_UNKNOWN_TYPES_LOGGED = 64;
 
     /** How often the copy on disk is refreshed while nothing changes (its {@code valid_at}). */
     private static final Duration SNAPSHOT_REFRESH = Duration.ofSeconds(60);
@@ -63,6 +74,8 @@ public final class IdentityTopicReader implements AutoCloseable {
     private volatile boolean kafkaAnswered;
     private volatile boolean servingSnapshot;
     private final EventCodec codec = new EventCodec("/aibridge/identity-reader");
+    /** The unknown types whose records were skipped and logged: each is logged once, not per record. */
+    private final Set<String> unknownTypesLogged = ConcurrentHashMap.newKeySet();
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
@@ -239,10 +252,26 @@ public final class IdentityTopicReader implements AutoCloseable {
                 store.apply(identity);
                 return true;
             }
+        } catch (NewerEventVersionException e) {
+            // during a migration producers publish both versions: the known one carries the same fact
+            if (firstOfType(e.ceType())) {
+                LOG.warnf("skipping identity records of type %s (first at %s), a newer version of %s, which this reader "
+                        + "applies; during a migration producers publish both versions. Not logged again for this type",
+                        e.ceType(), where, e.knownVersion().ceType());
+            }
+        } catch (UnknownEventTypeException e) {
+            if (firstOfType(e.ceType())) {
+                LOG.warnf("skipping invalid identity record at %s: %s; further records of this type are skipped "
+                        + "without a log line", where, e.getMessage());
+            }
         } catch (InvalidEventException e) {
             LOG.warnf("skipping invalid identity record at %s: %s", where, e.getMessage());
         }
         return false;
+    }
+
+    private boolean firstOfType(String ceType) {
+        return unknownTypesLogged.size() < MAX_UNKNOWN_TYPES_LOGGED && unknownTypesLogged.add(String.valueOf(ceType));
     }
 
     /** Replaces the copy on disk when the topic brought something new, and refreshes it now and then. */

@@ -1,6 +1,8 @@
 package io.aibridge.identity;
 
 import io.aibridge.events.ApiKeyRevoked;
+import io.aibridge.events.CloudEventHeaders;
+import io.aibridge.events.EncodedEvent;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.Role;
 import io.aibridge.events.Topics;
@@ -8,12 +10,19 @@ import io.aibridge.events.UserStatus;
 import io.aibridge.events.UserUpserted;
 import io.aibridge.testing.KafkaBroker;
 import io.aibridge.testing.KafkaEvents;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -85,5 +94,62 @@ class IdentityTopicReaderTest {
             assertThat(reader.topicMissing()).isFalse();
             assertThat(samples).isPositive();
         }
+    }
+
+    @Test
+    void recordsOfANewerVersionOrAnUnknownTypeAreSkippedWithOneLogLinePerType() throws Exception {
+        // During a migration producers publish both versions (EVENTS.md): as it was, every v2 twin
+        // was logged as an invalid record, one WARN line per record.
+        Logger logger = Logger.getLogger(IdentityTopicReader.class.getName());
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        logger.addHandler(capture);
+        Instant now = Instant.now();
+        UUID alice = UUID.randomUUID();
+        UUID bob = UUID.randomUUID();
+        EventCodec codec = new EventCodec("/aibridge/tests");
+        IdentityStore store = new IdentityStore(null);
+        try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
+                    Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
+            for (UUID id : List.of(alice, bob)) {
+                EncodedEvent user = codec.encode(new UserUpserted(EventCodec.newEventId(), id, "user-" + id, "", null, "",
+                        Role.MEMBER, UserStatus.ACTIVE, now, now));
+                kafka.publish(user);
+                kafka.publishRaw(Topics.IDENTITY, user.key(), withType(user, "io.aibridge.identity.user.upserted.v2"), user.body());
+                kafka.publishRaw(Topics.IDENTITY, user.key(), withType(user, "io.aibridge.bogus.v1"), user.body());
+            }
+
+            try (IdentityTopicReader reader = new IdentityTopicReader(broker.bootstrapServers(), store).start()) {
+                assertThat(reader.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+                assertThat(store.user(alice)).isPresent();
+                assertThat(store.user(bob)).isPresent();
+            }
+        } finally {
+            logger.removeHandler(capture);
+        }
+        assertThat(lines).filteredOn(line -> line.contains("io.aibridge.identity.user.upserted.v2")).singleElement()
+                .satisfies(line -> assertThat(line).contains("a newer version of io.aibridge.identity.user.upserted.v1"));
+        assertThat(lines).filteredOn(line -> line.contains("io.aibridge.bogus.v1")).singleElement()
+                .satisfies(line -> assertThat(line).contains("unknown ce_type 'io.aibridge.bogus.v1'"));
+    }
+
+    private static Map<String, String> withType(EncodedEvent event, String ceType) {
+        Map<String, String> headers = new LinkedHashMap<>(event.headers());
+        headers.put(CloudEventHeaders.TYPE, ceType);
+        return headers;
     }
 }
