@@ -3,6 +3,7 @@ package io.aibridge.recorder;
 import io.aibridge.events.EncodedEvent;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.Topics;
+import io.aibridge.events.CloudEventHeaders;
 import io.aibridge.testing.GrafanaDashboard;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
@@ -52,6 +53,10 @@ class RecorderMetricsTest {
             // a record that can never be stored: not JSON
             EncodedEvent valid = new EventCodec("/test").encode(one.prompt("again", 11));
             kafka.events().publishRaw(Topics.INTERCEPTIONS, valid.key(), valid.headers(), "{not json".getBytes(StandardCharsets.UTF_8));
+            // a newer version of a known type (a producer mid-migration): skipped, not dead-lettered
+            Map<String, String> newer = new java.util.LinkedHashMap<>(valid.headers());
+            newer.put(CloudEventHeaders.TYPE, "io.aibridge.interception.prompt.recorded.v2");
+            kafka.events().publishRaw(Topics.INTERCEPTIONS, valid.key(), newer, valid.body());
             kafka.awaitConsumed("aibridge-recorder", Topics.INTERCEPTIONS);
         }
         PrometheusScrape after = await().atMost(Duration.ofSeconds(20)).until(this::scrape,
@@ -66,10 +71,11 @@ class RecorderMetricsTest {
         assertThat(after.delta(before, "aibridge_recorder_events_stored_total", with("type", "token_usage_recorded"))).isEqualTo(1.0);
         assertThat(after.delta(before, "aibridge_recorder_events_stored_total", INTERCEPTIONS)).isEqualTo(6.0);
         assertThat(after.delta(before, "aibridge_recorder_dead_lettered_total", with("reason", "invalid_event"))).isEqualTo(1.0);
-        // seven records in one or more batches, each batch written once
-        assertThat(after.delta(before, "aibridge_recorder_batch_size_sum", INTERCEPTIONS)).isEqualTo(7.0);
+        assertThat(after.delta(before, "aibridge_recorder_events_skipped_total", with("reason", "newer_version"))).isEqualTo(1.0);
+        // eight records in one or more batches, each batch written once
+        assertThat(after.delta(before, "aibridge_recorder_batch_size_sum", INTERCEPTIONS)).isEqualTo(8.0);
         double batches = after.delta(before, "aibridge_recorder_batch_size_count", INTERCEPTIONS);
-        assertThat(batches).isBetween(1.0, 7.0);
+        assertThat(batches).isBetween(1.0, 8.0);
         assertThat(after.delta(before, "aibridge_recorder_batch_write_seconds_count", INTERCEPTIONS)).isPositive().isLessThanOrEqualTo(batches);
         assertThat(after.series("aibridge_recorder_batch_write_seconds_bucket", INTERCEPTIONS)).isNotEmpty();
         assertThat(after.value("aibridge_recorder_consumer_lag", INTERCEPTIONS)).isZero();
@@ -82,7 +88,8 @@ class RecorderMetricsTest {
 
         // every recorder metric the Grafana dashboard charts is exported
         Set<String> charted = GrafanaDashboard.load().metricNames();
-        assertThat(charted).contains("aibridge_recorder_consumer_lag", "aibridge_recorder_dead_lettered_total");
+        assertThat(charted).contains("aibridge_recorder_consumer_lag", "aibridge_recorder_dead_lettered_total",
+                "aibridge_recorder_events_skipped_total");
         assertThat(charted.stream().filter(name -> name.startsWith("aibridge_recorder_"))).allSatisfy(name ->
                 assertThat(after.names()).as("exported by recorder-service").contains(name));
     }
