@@ -10,16 +10,22 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
@@ -87,6 +93,10 @@ final class EventPipeline implements AutoCloseable {
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(15);
     private static final Duration ENSURE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration ENSURE_RETRY = Duration.ofSeconds(5);
+    /** {@link #maxMessageBytes}: the topic does not exist. */
+    private static final long UNKNOWN_TOPIC = -2;
+    /** {@link #maxMessageBytes}: the topic's configuration could not be read. */
+    private static final long UNREADABLE = -1;
     private static final String DROPPED = "Interception events lost: memory queue or spool full, refused by Kafka for good, or unreadable on disk";
     private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long ERROR_PAUSE_MILLIS = 100;
@@ -295,7 +305,12 @@ final class EventPipeline implements AutoCloseable {
         return p;
     }
 
-    /** Creates the topic (our partitions and size limit rather than auto-creation's) before anything is sent to it. */
+    /**
+     * Creates the topic (our partitions and size limit rather than auto-creation's) before anything
+     * is sent to it. A topic that exists already (made by an operator, or auto-created by a client
+     * with the broker's default of about 1 MB) gets its {@code max.message.bytes} raised to what the
+     * producer sends, when it is lower: Kafka refuses a larger record for good, and it would be dropped.
+     */
     private void ensureTopic() {
         while (!stopped) {
             Properties p = settings.kafka().applyTo(new Properties());
@@ -305,7 +320,7 @@ final class EventPipeline implements AutoCloseable {
             try {
                 admin = Admin.create(p);
                 admin.createTopics(List.of(new NewTopic(Topics.INTERCEPTIONS, settings.partitions(), settings.replicationFactor())
-                                .configs(Map.of("max.message.bytes", String.valueOf(settings.maxRequestSize())))))
+                                .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(settings.maxRequestSize())))))
                         .all().get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 topicReady = true;
             } catch (ExecutionException e) {
@@ -313,6 +328,8 @@ final class EventPipeline implements AutoCloseable {
                     // e.g. not allowed to create topics: the producer finds out whether the topic is usable
                     LOG.warnf("could not create topic %s (%s); publishing to it as it is", Topics.INTERCEPTIONS, e.getCause());
                 }
+                // it may exist all the same (an operator made it): its record size limit is checked either way
+                ensureRecordLimit(admin);
                 topicReady = true;
             } catch (TimeoutException e) {
                 LOG.warnf("Kafka at %s is unreachable; events go to the spool until it answers (retrying in %s)",
@@ -335,6 +352,88 @@ final class EventPipeline implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /**
+     * Raises the existing topic's {@code max.message.bytes} to {@code AIBRIDGE_EVENTS_MAX_REQUEST_SIZE}
+     * when it is lower (a WARN says so), and waits until the broker reports the new value. When the
+     * broker refuses (no ALTER_CONFIGS permission), an ERROR names the command that fixes it, and the
+     * proxy goes on: only events larger than the topic's limit are lost (dropped, {@code reason="rejected"}).
+     */
+    private void ensureRecordLimit(Admin admin) {
+        try {
+            raiseRecordLimit(admin);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stopping
+        }
+    }
+
+    private void raiseRecordLimit(Admin admin) throws InterruptedException {
+        String topic = Topics.INTERCEPTIONS;
+        long needed = settings.maxRequestSize();
+        long current = maxMessageBytes(admin, topic);
+        if (current == UNKNOWN_TOPIC) {
+            return; // not there (creation refused): whatever makes it decides its limit
+        }
+        if (current == UNREADABLE) {
+            LOG.warnf("could not read max.message.bytes of topic %s; if it is below %d (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE), larger"
+                    + " events are refused by Kafka and dropped. Check it with: %s", topic, needed, describeCommand(topic));
+            return;
+        }
+        if (current >= needed) {
+            return;
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(needed)), AlterConfigOp.OpType.SET))))
+                    .all().get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            LOG.errorf("topic %s takes records of at most %d bytes (max.message.bytes), less than the %d the proxy sends"
+                            + " (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE), and Kafka refused to raise it (%s): events larger than %d bytes"
+                            + " after compression are refused by Kafka and dropped. Fix it with: %s",
+                    topic, current, needed, cause, current, alterCommand(topic, needed));
+            return;
+        }
+        // the controller has the change; wait (a little) until a broker applies it, so the first large event finds it
+        long deadline = System.nanoTime() + ENSURE_TIMEOUT.toNanos();
+        while (maxMessageBytes(admin, topic) < needed && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        LOG.warnf("topic %s took records of at most %d bytes (max.message.bytes), less than the %d the proxy sends"
+                + " (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE); raised its max.message.bytes to %d", topic, current, needed, needed);
+    }
+
+    /** The topic's {@code max.message.bytes}; {@link #UNKNOWN_TOPIC} or {@link #UNREADABLE} when it cannot be told. */
+    private static long maxMessageBytes(Admin admin, String topic) throws InterruptedException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config config = admin.describeConfigs(List.of(resource)).all()
+                    .get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(resource);
+            ConfigEntry entry = config == null ? null : config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+            return entry == null || entry.value() == null ? UNREADABLE : Long.parseLong(entry.value());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return UNKNOWN_TOPIC;
+            }
+            LOG.debugf("describing topic %s: %s", topic, e.getCause());
+            return UNREADABLE;
+        } catch (TimeoutException | NumberFormatException e) {
+            LOG.debugf("describing topic %s: %s", topic, e);
+            return UNREADABLE;
+        }
+    }
+
+    /** The command an operator with ALTER_CONFIGS on the topic runs (on a secured cluster, with {@code --command-config}). */
+    private String alterCommand(String topic, long size) {
+        return "kafka-configs.sh --bootstrap-server " + settings.kafka().bootstrapServers() + " --alter --entity-type topics --entity-name "
+                + topic + " --add-config " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + "=" + size;
+    }
+
+    private String describeCommand(String topic) {
+        return "kafka-configs.sh --bootstrap-server " + settings.kafka().bootstrapServers() + " --describe --all --entity-type topics"
+                + " --entity-name " + topic;
     }
 
     /** Queues the event; never blocks. When the memory queue is full it is dropped and counted. */

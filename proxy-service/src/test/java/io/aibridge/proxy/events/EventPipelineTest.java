@@ -8,6 +8,7 @@ import io.aibridge.events.EventCodec;
 import io.aibridge.events.InterceptionEnded;
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.InterceptionStarted;
+import io.aibridge.events.PromptRecorded;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.Topics;
 import io.aibridge.testing.KafkaBroker;
@@ -15,8 +16,11 @@ import io.aibridge.testing.KafkaEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The publisher against a real broker (Kafka's own test kit, in this JVM): direct publishing, the
  * spool when Kafka stops, replay in order by the next start on the same directory, failed sends,
- * and a full spool in both modes.
+ * a full spool in both modes, and the record size limit of a topic that exists already.
  */
 class EventPipelineTest {
 
@@ -409,6 +413,47 @@ class EventPipelineTest {
             assertThat(eventIds(records, id)).containsExactlyElementsOf(ids(sent.get(id)));
         }
         assertThat(count(after, "aibridge.events.dropped")).isZero();
+    }
+
+    private static long maxMessageBytes(String bootstrap, String topic) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            return Long.parseLong(admin.describeConfigs(List.of(resource)).all().get().get(resource).get("max.message.bytes").value());
+        }
+    }
+
+    /**
+     * A topic made before the proxy (by an operator, or auto-created when another client asked for
+     * it) has Kafka's default limit of about 1 MB per record. Kafka refuses a larger record for
+     * good, so the proxy raises the limit to what it sends rather than drop large prompts.
+     */
+    @Test
+    void raisesTheRecordSizeLimitOfATopicThatExistsWithKafkasDefaultSoALargePromptIsDeliveredNotDropped() throws Exception {
+        KafkaBroker kafka = broker();
+        try (KafkaEvents events = new KafkaEvents(kafka.bootstrapServers())) {
+            events.createTopic(Topics.INTERCEPTIONS, 2, Map.of("max.message.bytes", "1048588"));
+        }
+        // about 3 MB that no compression shrinks below 1 MB: random printable ASCII
+        java.util.Random random = new java.util.Random(42);
+        StringBuilder text = new StringBuilder(3_000_000);
+        for (int i = 0; i < 3_000_000; i++) {
+            text.append((char) (' ' + 1 + random.nextInt(94)));
+        }
+        UUID id = UUID.randomUUID();
+        PromptRecorded prompt = new PromptRecorded(EventCodec.newEventId(), id, Instant.now(), Instant.now(), "resp_1", text.toString(), Map.of());
+
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p = pipeline(kafka.bootstrapServers(), registry, Duration.ofSeconds(5), 64L * 1024 * 1024, false, Map.of());
+        p.publish(prompt, TRACE); // at once: nothing is sent before the topic's limit has been seen to
+        await("published", () -> count(registry, "aibridge.events.published") == 1 || count(registry, "aibridge.events.dropped") > 0,
+                Duration.ofSeconds(30));
+        assertThat(dropped(registry, "rejected")).isZero();
+        assertThat(count(registry, "aibridge.events.published")).isEqualTo(1);
+        assertThat(maxMessageBytes(kafka.bootstrapServers(), Topics.INTERCEPTIONS)).isEqualTo(16L * 1024 * 1024);
+
+        List<ConsumerRecord<String, byte[]>> records = records(kafka.bootstrapServers());
+        assertThat(eventIds(records, id)).containsExactly(prompt.eventId().toString());
+        assertThat(records.get(0).value().length).isGreaterThan(3_000_000);
     }
 
     /**
