@@ -39,6 +39,14 @@ public final class Recording {
     }
 
     private static final Logger LOG = Logger.getLogger(Recording.class);
+    /** Metadata of an event whose text (prompt, tool input, thought) was cut: {@code true}. */
+    static final String TRUNCATED = "truncated";
+    /** Metadata of an event whose text was cut: the whole text's length in UTF-16 code units. */
+    static final String ORIGINAL_LENGTH = "original_length";
+    /** As {@link #TRUNCATED}, for an injected tool's {@code invocation_error} (its input may be cut as well). */
+    static final String ERROR_TRUNCATED = "invocation_error_truncated";
+    /** As {@link #ORIGINAL_LENGTH}, for an injected tool's {@code invocation_error}. */
+    static final String ERROR_ORIGINAL_LENGTH = "invocation_error_original_length";
 
     private final EventPublisher publisher;
     private final ProxyMetrics metrics;
@@ -49,7 +57,7 @@ public final class Recording {
     private final long startNanos;
     private final AtomicLong inflight;
     private final String prompt;
-    /** Longest text kept in an event (prompt, tool input, thought); longer ones are cut and flagged {@code truncated}. */
+    /** Longest text kept in an event (prompt, tool input, thought, invocation error); longer ones are cut and flagged. */
     private final int maxTextChars;
     private final Map<String, Object> promptMetadata;
     private boolean promptRecorded;
@@ -69,15 +77,16 @@ public final class Recording {
     }
 
     private Recording(EventPublisher publisher, ProxyMetrics metrics, Context context, UUID id, InterceptionTrace trace,
-                      String prompt, Map<String, Object> promptMetadata, int maxTextChars) {
+                      String prompt, int maxTextChars) {
         this.maxTextChars = maxTextChars;
         this.publisher = publisher;
         this.id = id;
         this.trace = trace;
         this.metrics = metrics;
         this.context = context;
-        this.prompt = prompt;
-        this.promptMetadata = promptMetadata;
+        Kept kept = keep(prompt, -1, TRUNCATED, ORIGINAL_LENGTH);
+        this.prompt = kept.text() == null || kept.text().isEmpty() ? null : kept.text();
+        this.promptMetadata = kept.metadata();
         this.startedAt = Instant.now();
         this.startNanos = System.nanoTime();
         this.inflight = metrics.started(context.providerName(), context.model(), context.route());
@@ -87,19 +96,13 @@ public final class Recording {
      * Starts an interception: emits {@link InterceptionStarted} before the upstream call.
      *
      * @param id     the interception id (also on its spans)
-     * @param prompt the extracted prompt, recorded once the first upstream response id is known
+     * @param prompt the extracted prompt, recorded once the first upstream response id is known; cut
+     *               past {@code maxPromptChars} as every text an event carries is ({@link #keep})
      */
     public static Recording start(EventPublisher publisher, ProxyMetrics metrics, Context context, UUID id, InterceptionTrace trace,
                                   Principal principal, String clientSessionId, String userAgent, String correlatingToolCallId,
                                   UpstreamCredential credential, String prompt, int maxPromptChars) {
-        Map<String, Object> promptMetadata = Map.of();
-        String kept = prompt;
-        if (prompt != null && prompt.length() > maxPromptChars) {
-            kept = prompt.substring(0, maxPromptChars);
-            promptMetadata = Map.of("truncated", true, "original_length", prompt.length());
-        }
-        Recording r = new Recording(publisher, metrics, context, id, trace, kept == null || kept.isEmpty() ? null : kept,
-                promptMetadata, maxPromptChars);
+        Recording r = new Recording(publisher, metrics, context, id, trace, prompt, maxPromptChars);
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("Username", principal.username());
         if (userAgent != null) {
@@ -233,7 +236,7 @@ public final class Recording {
         if (ended || tool == null || tool.isEmpty() || injectedTools.test(tool)) {
             return;
         }
-        Kept kept = keep(input, originalLength);
+        Kept kept = keep(input, originalLength, TRUNCATED, ORIGINAL_LENGTH);
         publish(InterceptionSpans.RECORD_TOOL_USAGE, new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
                 providerResponseId, toolCallId, tool, kept.text(), false, null, null, kept.metadata()));
         metrics.toolSelection(context.providerName(), context.model(), tool);
@@ -287,10 +290,22 @@ public final class Recording {
         }
     }
 
+    /**
+     * Both texts are cut past {@link #maxTextChars()}: the input (the model's whole arguments) is
+     * flagged as a client tool's is, the error (an MCP server's own text, or arguments quoted in it)
+     * with keys of its own, {@value #ERROR_TRUNCATED} and {@value #ERROR_ORIGINAL_LENGTH}.
+     */
     private void injectedToolUsage(String providerResponseId, String toolCallId, String serverUrl, String tool, String input,
                                    String invocationError) {
+        Kept keptInput = keep(input, -1, TRUNCATED, ORIGINAL_LENGTH);
+        Kept keptError = keep(invocationError, -1, ERROR_TRUNCATED, ERROR_ORIGINAL_LENGTH);
+        Map<String, Object> metadata = keptInput.metadata();
+        if (!keptError.metadata().isEmpty()) {
+            metadata = new LinkedHashMap<>(metadata);
+            metadata.putAll(keptError.metadata());
+        }
         publish(InterceptionSpans.RECORD_TOOL_USAGE, new ToolUsageRecorded(EventCodec.newEventId(), id, startedAt, Instant.now(),
-                providerResponseId, toolCallId, tool, input, true, serverUrl, invocationError, Map.of()));
+                providerResponseId, toolCallId, tool, keptInput.text(), true, serverUrl, keptError.text(), metadata));
     }
 
     public void thought(String providerResponseId, String content, ThoughtSource source) {
@@ -306,7 +321,7 @@ public final class Recording {
         if (ended || content == null || content.isEmpty()) {
             return;
         }
-        Kept kept = keep(content, originalLength);
+        Kept kept = keep(content, originalLength, TRUNCATED, ORIGINAL_LENGTH);
         publish(InterceptionSpans.RECORD_MODEL_THOUGHT, new ModelThoughtRecorded(EventCodec.newEventId(), id, startedAt,
                 Instant.now(), providerResponseId, kept.text(), source, kept.metadata()));
     }
@@ -315,7 +330,15 @@ public final class Recording {
     private record Kept(String text, Map<String, Object> metadata) {
     }
 
-    private Kept keep(String text, long originalLength) {
+    /**
+     * The one rule for every text an event carries: at most {@link #maxTextChars()} UTF-16 code
+     * units, never ending in half a surrogate pair (a lone surrogate is not valid JSON text for a
+     * strict parser), and, when cut, flagged with {@code truncatedKey} and the whole length under
+     * {@code lengthKey}.
+     *
+     * @param originalLength the text's whole length when the caller kept only its start, else -1
+     */
+    private Kept keep(String text, long originalLength, String truncatedKey, String lengthKey) {
         if (text == null) {
             return new Kept(null, Map.of());
         }
@@ -325,7 +348,7 @@ public final class Recording {
             kept = text.substring(0, end);
         }
         long original = Math.max(originalLength, text.length());
-        return new Kept(kept, original > kept.length() ? Map.of("truncated", true, "original_length", original) : Map.of());
+        return new Kept(kept, original > kept.length() ? Map.of(truncatedKey, true, lengthKey, original) : Map.of());
     }
 
     /** Adds who is told of the end (the circuit breaker's permit, the MCP sessions a tool loop holds), in the order added. */
