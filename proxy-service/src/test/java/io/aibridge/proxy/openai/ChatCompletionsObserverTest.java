@@ -69,6 +69,23 @@ class ChatCompletionsObserverTest {
         assertThat(probe.of(TokenUsageRecorded.class, t -> t.inputTokens() + "/" + t.outputTokens())).containsExactly("80/12");
     }
 
+    /**
+     * A deliberate difference: the reference records a stream's usage only when
+     * {@code completion_tokens > 0}; ours records the final usage whatever its output count, so that
+     * recorded totals equal the provider's final usage (the input of an answer without output counts).
+     */
+    @Test
+    void recordsAFinalUsageWithNoOutputTokens() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        String sse = chunk("[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]", "null")
+                + chunk("[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]", "null")
+                + chunk("[]", "{\"prompt_tokens\":50,\"completion_tokens\":0}")
+                + "data: [DONE]\n\n";
+        RecordingProbe.stream(new ChatCompletionsObserver(probe.recording, false), sse, 8);
+        assertThat(probe.of(TokenUsageRecorded.class, t -> t.providerResponseId() + " " + t.inputTokens() + "/" + t.outputTokens()))
+                .containsExactly("chatcmpl-1 50/0");
+    }
+
     @Test
     void aStreamCutAfterRunningUsagesRecordsTheLastOneSeen() {
         RecordingProbe probe = new RecordingProbe("hi");

@@ -1,5 +1,6 @@
 package io.aibridge.proxy.openai;
 
+import io.aibridge.events.PromptRecorded;
 import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.proxy.interception.RecordingProbe;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,28 @@ class ResponsesObserverTest {
         RecordingProbe.stream(new ResponsesObserver(probe.recording), sse, 13);
         assertThat(probe.of(ToolUsageRecorded.class, t -> t.providerToolCallId() + " " + t.input()))
                 .containsExactly("call_1 {\"a\":1}", "call_2 {}");
+    }
+
+    /**
+     * A deliberate difference: the reference skips the prompt when the first response id is empty;
+     * ours records it with an empty provider response id, so that a prompt is never lost.
+     */
+    @Test
+    void recordsThePromptWithAnEmptyResponseIdWhenTheProviderGaveNone() {
+        RecordingProbe probe = new RecordingProbe("what time is it?");
+        String sse = event("response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"\"}}")
+                + event("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"\",\"status\":\"completed\","
+                + "\"output\":[],\"usage\":{\"input_tokens\":12,\"output_tokens\":3,\"total_tokens\":15}}}");
+        RecordingProbe.stream(new ResponsesObserver(probe.recording), sse, 17);
+        assertThat(probe.of(PromptRecorded.class, p -> "[" + p.providerResponseId() + "] " + p.prompt()))
+                .containsExactly("[] what time is it?");
+
+        RecordingProbe blocking = new RecordingProbe("what time is it?");
+        ResponsesObserver observer = new ResponsesObserver(blocking.recording);
+        observer.onBody(io.aibridge.proxy.interception.Json.parse("{\"object\":\"response\",\"status\":\"completed\",\"output\":[]}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(blocking.of(PromptRecorded.class, p -> "[" + p.providerResponseId() + "] " + p.prompt()))
+                .containsExactly("[] what time is it?");
     }
 
     @Test
