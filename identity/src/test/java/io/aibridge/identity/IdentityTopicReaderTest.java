@@ -9,8 +9,8 @@ import io.aibridge.events.Topics;
 import io.aibridge.events.UserStatus;
 import io.aibridge.events.UserUpserted;
 import io.aibridge.testing.KafkaBroker;
+import io.aibridge.testing.LogLines;
 import io.aibridge.testing.KafkaEvents;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,10 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -38,7 +34,8 @@ class IdentityTopicReaderTest {
         ApiKeys.GeneratedKey revoked = ApiKeys.generate();
         IdentityStore store = new IdentityStore(null);
 
-        try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
+        try (LogLines log = LogLines.of(IdentityTopicReader.class); KafkaBroker broker = KafkaBroker.start();
+             KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
             assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
                     Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
             kafka.publish(new UserUpserted(EventCodec.newEventId(), bob, "bob", "Bob", null, "", Role.AUDITOR,
@@ -100,29 +97,14 @@ class IdentityTopicReaderTest {
     void recordsOfANewerVersionOrAnUnknownTypeAreSkippedWithOneLogLinePerType() throws Exception {
         // During a migration producers publish both versions (EVENTS.md): as it was, every v2 twin
         // was logged as an invalid record, one WARN line per record.
-        Logger logger = Logger.getLogger(IdentityTopicReader.class.getName());
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(capture);
+        List<String> lines;
         Instant now = Instant.now();
         UUID alice = UUID.randomUUID();
         UUID bob = UUID.randomUUID();
         EventCodec codec = new EventCodec("/aibridge/tests");
         IdentityStore store = new IdentityStore(null);
-        try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
+        try (LogLines log = LogLines.of(IdentityTopicReader.class); KafkaBroker broker = KafkaBroker.start();
+             KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
             assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
                     Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
             for (UUID id : List.of(alice, bob)) {
@@ -138,8 +120,7 @@ class IdentityTopicReaderTest {
                 assertThat(store.user(alice)).isPresent();
                 assertThat(store.user(bob)).isPresent();
             }
-        } finally {
-            logger.removeHandler(capture);
+            lines = log.lines();
         }
         assertThat(lines).filteredOn(line -> line.contains("io.aibridge.identity.user.upserted.v2")).singleElement()
                 .satisfies(line -> assertThat(line).contains("a newer version of io.aibridge.identity.user.upserted.v1"));

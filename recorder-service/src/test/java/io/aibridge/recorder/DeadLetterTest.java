@@ -11,6 +11,7 @@ import io.aibridge.events.UserUpserted;
 import io.aibridge.recorder.consumer.DeadLetter;
 import io.aibridge.recorder.consumer.DeadLetters;
 import io.aibridge.testing.KafkaEvents;
+import io.aibridge.testing.LogLines;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
 import io.micrometer.core.instrument.Counter;
@@ -25,7 +26,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,10 +43,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -133,24 +129,7 @@ class DeadLetterTest {
     void aNewerVersionOfAKnownTypeIsSkippedAndCountedWhileItsTwinIsStoredAndUnknownTypesAreStillDeadLettered() {
         // During a migration producers publish both versions (EVENTS.md). As it was, every v2 twin was
         // dead-lettered as invalid_event: the dead-letter topic and its alerts at the full event rate.
-        Logger logger = Logger.getLogger(io.aibridge.recorder.consumer.BatchConsumer.class.getName());
-        List<String> lines = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(capture);
-        try {
+        try (LogLines log = LogLines.of(io.aibridge.recorder.consumer.BatchConsumer.class)) {
             double skippedBefore = skipped(Topics.INTERCEPTIONS);
             UUID alice = UUID.randomUUID();
             TestEvents.Interception one = new TestEvents.Interception(alice, TestEvents.now());
@@ -190,10 +169,8 @@ class DeadLetterTest {
                     .extracting(r -> KafkaEvents.header(r, CloudEventHeaders.TYPE))
                     .doesNotContain("io.aibridge.interception.started.v2");
             assertThat(skipped(Topics.INTERCEPTIONS) - skippedBefore).isEqualTo(2.0);
-            assertThat(lines).filteredOn(line -> line.contains("io.aibridge.interception.started.v2")).singleElement()
+            assertThat(log.lines()).filteredOn(line -> line.contains("io.aibridge.interception.started.v2")).singleElement()
                     .satisfies(line -> assertThat(line).contains("newer version of io.aibridge.interception.started.v1"));
-        } finally {
-            logger.removeHandler(capture);
         }
     }
 
