@@ -31,6 +31,8 @@ public class IdentityLifecycle {
 
     private static final Logger LOG = Logger.getLogger(IdentityLifecycle.class);
     private static final Duration RETRY = Duration.ofSeconds(2);
+    /** Only logged: the set-up looks at the store again before it retries. */
+    private static final String RETRIED = "The set-up checks again and retries.";
 
     private final IdentityStore store;
     private final IdentityTopic topic;
@@ -124,17 +126,17 @@ public class IdentityLifecycle {
                     LOG.warnf("username %s is taken by user %s; the bootstrap token keeps working but the bootstrap admin is not published",
                             BootstrapAdmin.USERNAME, sameName.get().userId());
                 } else {
-                    publisher.publish(BootstrapAdmin.user(now));
+                    publisher.publish(BootstrapAdmin.user(now), RETRIED);
                     LOG.infof("published the bootstrap admin %s", BootstrapAdmin.USERNAME);
                 }
             }
             Optional<KeyState> key = store.key(BootstrapAdmin.KEY_ID);
             if (configured && key.isEmpty()) {
-                publisher.publish(BootstrapAdmin.key(now));
+                publisher.publish(BootstrapAdmin.key(now), RETRIED);
                 LOG.info("published the bootstrap token's key entry (no hash of the token)");
             } else if (key.isPresent() && !key.get().revoked() && BootstrapAdmin.holdsTokenHash(key.get())) {
                 // an earlier version published the SHA-256 of the token; replace it on the compacted topic
-                publisher.publish(BootstrapAdmin.withoutHash(key.get()));
+                publisher.publish(BootstrapAdmin.withoutHash(key.get()), RETRIED);
                 LOG.info("replaced the bootstrap key entry holding a hash of a bootstrap token by one without");
             }
             bootstrapDone = true;

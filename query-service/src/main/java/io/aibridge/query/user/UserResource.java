@@ -45,6 +45,9 @@ import java.util.Set;
 public class UserResource {
 
     private static final CacheControl NO_STORE = CacheControl.valueOf("no-store");
+    private static final String UNAVAILABLE = "Kafka unavailable. \"Identity changes are unavailable.\": nothing changed."
+            + " \"Kafka did not confirm the change in time; it may or may not have been made.\": the outcome is unknown;"
+            + " the detail says how to check before trying again.";
 
     private final UserService users;
     private final CallerContext callers;
@@ -83,8 +86,7 @@ public class UserResource {
     @APIResponse(responseCode = "201", description = "The new user", content = @Content(schema = @Schema(implementation = UserView.class)))
     @APIResponse(responseCode = "400", description = "Invalid body", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "409", description = "Username taken", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(responseCode = "503", description = "Kafka unavailable; nothing changed",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = UNAVAILABLE, content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response create(@Context UriInfo uri, String body) {
         QueryParams.of(uri, Set.of());
         callers.owner();
@@ -116,8 +118,7 @@ public class UserResource {
     @APIResponse(responseCode = "200", description = "The updated user", content = @Content(schema = @Schema(implementation = UserView.class)))
     @APIResponse(responseCode = "400", description = "Invalid body", content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "409", description = "Username taken, or the last owner", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(responseCode = "503", description = "Kafka unavailable; nothing changed",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = UNAVAILABLE, content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response update(@PathParam("user") String user, @Context UriInfo uri, String body) {
         QueryParams.of(uri, Set.of());
         Caller caller = callers.owner();
@@ -142,12 +143,13 @@ public class UserResource {
     @Path("/{user}/keys")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
     @Operation(summary = "Create an API key", description = "Creates a key for the user. The answer carries the whole key"
-            + " (token, aib_<id>_<secret>) once; only its hash is kept. Owners only.")
+            + " (token, aib_<id>_<secret>) once; only its hash is kept. Once Kafka has acknowledged the key it is answered,"
+            + " token included, even if this replica has not applied it yet (it takes effect everywhere within seconds)."
+            + " Owners only.")
     @Parameter(name = "user", in = ParameterIn.PATH, description = "User id, username or \"me\"")
     @RequestBody(content = @Content(schema = @Schema(implementation = UserRequests.CreateApiKey.class)))
     @APIResponse(responseCode = "201", description = "The key, with its token", content = @Content(schema = @Schema(implementation = ApiKeyView.class)))
-    @APIResponse(responseCode = "503", description = "Kafka unavailable; no key was created",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = UNAVAILABLE, content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response createKey(@PathParam("user") String user, @Context UriInfo uri, String body) {
         QueryParams.of(uri, Set.of());
         Caller caller = callers.owner();
@@ -179,8 +181,7 @@ public class UserResource {
     @Parameter(name = "key_id", in = ParameterIn.PATH, description = "Key id")
     @APIResponse(responseCode = "200", description = "The revoked key", content = @Content(schema = @Schema(implementation = ApiKeyView.class)))
     @APIResponse(responseCode = "404", description = "No such user or key", content = @Content(schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(responseCode = "503", description = "Kafka unavailable; the key was not revoked",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "503", description = UNAVAILABLE, content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response revoke(@PathParam("user") String user, @PathParam("key_id") String keyId, @Context UriInfo uri) {
         QueryParams.of(uri, Set.of());
         Caller caller = callers.owner();

@@ -71,7 +71,7 @@ public class UserService {
         UserUpserted user = new UserUpserted(EventCodec.newEventId(), UUID.randomUUID(), username, fields.name().orElse(""),
                 fields.email().flatMap(e -> e).orElse(null), fields.avatarUrl().orElse(""), fields.role().orElse(Role.MEMBER),
                 fields.status().orElse(UserStatus.ACTIVE), now, now);
-        publisher.publish(user);
+        publisher.publish(user, "Get the user (GET /api/v2/users/" + username + ") before trying again: it may exist already.");
         return store.user(user.userId()).orElse(user);
     }
 
@@ -97,8 +97,9 @@ public class UserService {
         if (sameUser(current, updated)) {
             return current;
         }
-        publisher.publish(updated);
-        return store.user(updated.userId()).orElse(updated);
+        publisher.publish(updated, "Get the user (GET /api/v2/users/" + current.userId() + ") to see whether the change was made.");
+        // answered from the event while this replica has not applied it yet (Kafka has it: it will)
+        return store.user(updated.userId()).filter(u -> !u.updatedAt().isBefore(updated.updatedAt())).orElse(updated);
     }
 
     public List<KeyState> keys(UserUpserted user) {
@@ -110,13 +111,19 @@ public class UserService {
                 .orElseThrow(() -> ApiException.notFound("API key not found."));
     }
 
-    /** Creates a key; the returned token is the only copy of the secret anywhere. */
+    /**
+     * Creates a key; the returned token is the only copy of the secret anywhere. Once Kafka has the
+     * key, the token is answered even when this replica has not applied the key yet: the key takes
+     * effect everywhere, and a 503 would lose its only copy.
+     */
     public synchronized CreatedKey createKey(UserUpserted user, KeyFields fields) {
         ApiKeys.GeneratedKey generated = ApiKeys.generate();
         ApiKeyCreated event = new ApiKeyCreated(EventCodec.newEventId(), generated.keyId(), user.userId(), fields.name(),
                 generated.secretHash(), now(), fields.expiresAt());
-        publisher.publish(event);
-        KeyState state = store.key(generated.keyId()).orElseThrow(() -> new IllegalStateException("applied key is missing"));
+        publisher.publish(event, "List the user's keys (GET /api/v2/users/" + user.userId() + "/keys): if key " + generated.keyId()
+                + " is there, revoke it, as its token is lost; then create another.");
+        KeyState state = store.key(generated.keyId()).orElseGet(() -> new KeyState(event.keyId(), event.userId(), event.name(),
+                event.secretHash(), event.createdAt(), event.expiresAt(), null));
         return new CreatedKey(state, generated.token());
     }
 
@@ -131,8 +138,12 @@ public class UserService {
             throw ApiException.conflict(NO_WAY_IN, "key_id",
                     "This is the last working credential of any active owner; create a key for an active owner first.");
         }
-        publisher.publish(new ApiKeyRevoked(EventCodec.newEventId(), keyId, user.userId(), now()));
-        return store.key(keyId).orElse(key);
+        ApiKeyRevoked event = new ApiKeyRevoked(EventCodec.newEventId(), keyId, user.userId(), now());
+        publisher.publish(event, "Get the key (GET /api/v2/users/" + user.userId() + "/keys/" + keyId
+                + ") to see whether it is revoked; revoking it again is safe.");
+        // answered from the event while this replica has not applied it yet (Kafka has it: it will)
+        return store.key(keyId).filter(KeyState::revoked).orElseGet(() -> new KeyState(key.keyId(), key.userId(), key.name(),
+                key.secretHash(), key.createdAt(), key.expiresAt(), event.revokedAt()));
     }
 
     /** A key with its one-time token. */
