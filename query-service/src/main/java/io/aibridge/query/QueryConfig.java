@@ -40,8 +40,10 @@ public interface QueryConfig {
 
         /**
          * {@code AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT}: how long an admin write waits for Kafka to
-         * acknowledge its event (acks=all) before answering 503. From 1 ms to 24 days (Kafka's
-         * client timeouts are whole milliseconds in an int).
+         * acknowledge its event (acks=all). Without an answer the outcome is unknown: the write then
+         * waits up to the apply timeout for the event to come back through the topic, and answers
+         * 503 saying so if it does not. From 1 ms to 24 days (Kafka's client timeouts are whole
+         * milliseconds in an int).
          */
         @WithDefault("10s")
         @WithConverter(PublishTimeout.class)
@@ -49,7 +51,8 @@ public interface QueryConfig {
 
         /**
          * {@code AIBRIDGE_IDENTITY_APPLY_TIMEOUT}: how long an admin write then waits for this
-         * replica's own identity store to apply the event (read-your-writes) before answering 503.
+         * replica's own identity store to apply the event (read-your-writes). An acknowledged event
+         * is durable, so past this the write is answered from the event itself, never with 503.
          * From 1 ms to 24 days.
          */
         @WithDefault("10s")
