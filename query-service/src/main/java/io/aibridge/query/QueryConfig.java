@@ -83,7 +83,8 @@ public interface QueryConfig {
 
         /**
          * {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT}: the longest a single API request may keep the
-         * database busy; a request that hits it answers 503 instead of holding a connection.
+         * database busy, all its statements together (each may run only for the time left); a
+         * request that hits it answers 503 instead of holding a connection.
          * {@code 0} means no limit, as PostgreSQL's {@code statement_timeout = 0} does; otherwise
          * from 1 ms to 24 days (PostgreSQL takes at most 2,147,483,647 ms).
          */

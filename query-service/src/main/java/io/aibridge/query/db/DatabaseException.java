@@ -6,7 +6,7 @@ import java.sql.SQLException;
 public class DatabaseException extends RuntimeException {
 
     /** PostgreSQL's SQLSTATE for a statement cancelled by {@code statement_timeout}. */
-    private static final String QUERY_CANCELED = "57014";
+    static final String QUERY_CANCELED = "57014";
     /** SQLSTATEs of a table or a function that does not exist: the schema is not migrated yet. */
     private static final java.util.Set<String> UNDEFINED = java.util.Set.of("42P01", "42883");
 
