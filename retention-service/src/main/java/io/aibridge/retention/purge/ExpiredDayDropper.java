@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -61,8 +62,9 @@ public class ExpiredDayDropper {
 
     /**
      * Drops the expired days among {@code found}; what cannot be detached is left to the next run.
-     * First the retention horizon (schema V49) goes up to the newest of them, on the run's
-     * {@code connection}, so that the recorder never creates one of those days again for a late event.
+     * First the retention horizon (schema V49) goes up to the last day entirely before the cutoff,
+     * on the run's {@code connection}, so that the recorder never creates one of those days (again)
+     * for a late event, whether or not it had partitions.
      */
     void dropExpiredDays(Connection connection, List<DayPartition> found, PurgeReport.Builder work)
             throws SQLException, InterruptedException {
@@ -83,13 +85,16 @@ public class ExpiredDayDropper {
                         partition.name(), partition.table().tableName(), partition.table().tableName(), partition.name());
             }
         }
+        // Every day entirely before the cutoff, also one that never had a partition: the recorder
+        // would otherwise create it for a late event, and the next run drop it again.
+        LocalDate lastExpiredDay = LocalDate.ofInstant(cutoff, ZoneOffset.UTC).minusDays(1);
+        retry.run("raise the retention horizon", () -> {
+            partitions.raiseHorizon(connection, lastExpiredDay);
+            return null;
+        });
         if (days.isEmpty()) {
             return;
         }
-        retry.run("raise the retention horizon", () -> {
-            partitions.raiseHorizon(connection, days.last());
-            return null;
-        });
         // A pending detach first: until it is finalized PostgreSQL refuses any other concurrent detach on its table.
         List<LocalDate> order = new ArrayList<>(daysWithPendingDetach);
         days.stream().filter(day -> !daysWithPendingDetach.contains(day)).forEach(order::add);

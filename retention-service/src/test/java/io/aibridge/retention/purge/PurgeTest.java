@@ -284,7 +284,6 @@ class PurgeTest {
         return settings;
     }
 
-    /** The one purge of this class, run by whichever test needs it first. */
     /** The retention horizon (schema V49), null when retention has left none. */
     private LocalDate horizon() throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
@@ -293,6 +292,7 @@ class PurgeTest {
         }
     }
 
+    /** The one purge of this class, run by whichever test needs it first. */
     private PurgeReport purged() {
         if (purged == null) {
             metricsBefore.put("interceptions", counter("aibridge.dbpurge.records.purged", "aibridge_interceptions"));
