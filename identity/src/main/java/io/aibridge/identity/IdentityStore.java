@@ -106,6 +106,14 @@ public final class IdentityStore {
     }
 
     /**
+     * Stops waiting for the event: a writer calls it once it has its answer, so that an event that
+     * is never applied (Kafka refused it, or never wrote it) leaves nothing behind.
+     */
+    public void forget(UUID eventId) {
+        awaited.remove(eventId);
+    }
+
+    /**
      * Authenticates a bridge token (from {@code Authorization: Bearer}, {@code X-Api-Key} or {@code Coder-Session-Token}).
      * The bootstrap token, as itself or as {@code aib_bootstrap_<token>}, is compared in constant time with the
      * token this service is configured with, never with the bootstrap key entry on the topic: it works exactly

@@ -48,6 +48,21 @@ class IdentityStoreTest {
     }
 
     @Test
+    void aWriterWaitsForItsEventUntilItIsAppliedOrForgotten() {
+        UserUpserted applied = alice(UserStatus.ACTIVE, NOW);
+        var waiting = store.whenApplied(applied.eventId());
+        assertThat(store.whenApplied(applied.eventId())).as("one waiter per event").isSameAs(waiting);
+        store.apply(applied);
+        assertThat(waiting).isCompleted();
+
+        UserUpserted neverApplied = alice(UserStatus.ACTIVE, NOW.plusSeconds(1));
+        var forgotten = store.whenApplied(neverApplied.eventId());
+        store.forget(neverApplied.eventId());
+        assertThat(store.whenApplied(neverApplied.eventId())).as("nothing is left of a forgotten waiter").isNotSameAs(forgotten);
+        assertThat(forgotten).isNotDone();
+    }
+
+    @Test
     void aWrongSecretForAKnownKeyIdIsRejected() {
         store.apply(alice(UserStatus.ACTIVE, NOW));
         ApiKeys.GeneratedKey key = keyFor(alice, null);

@@ -74,6 +74,15 @@ public class IdentityPublisher {
             throw unavailable("The identity topic cannot be reached; nothing was changed. Try again later.");
         }
         CompletableFuture<Void> applied = store.whenApplied(event.eventId());
+        try {
+            return publish(event, applied, publishTimeout, howToCheck);
+        } finally {
+            // not applied here (refused, never written, or applied after the answer): nothing waits for it any more
+            store.forget(event.eventId());
+        }
+    }
+
+    private boolean publish(IdentityEvent event, CompletableFuture<Void> applied, Duration publishTimeout, String howToCheck) {
         EncodedEvent encoded = codec.encode(event);
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(encoded.topic(), encoded.key(), encoded.body());
         encoded.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
