@@ -6,6 +6,8 @@ import io.aibridge.testing.GrafanaDashboard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -89,6 +91,25 @@ class DashboardQueriesTest {
     @AfterAll
     static void stop() {
         database.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "o1-2024-12-17, o1", "o1-mini-2024-09-12, o1-mini", "o1-pro-2025-03-19, o1-pro",
+            "o3-2025-04-16, o3", "o3-mini, o3-mini", "o3-pro-2025-06-10, o3-pro", "o3-deep-research-2025-06-26, o3-deep-research",
+            "o4-mini-2025-04-16, o4-mini", "o4-mini-deep-research, o4-mini-deep-research", "gpt-4o-mini-2024-07-18, gpt-4o-mini"})
+    void everyOpenAiFamilyTakesItsOwnPriceRowNotItsParents(String model, String pricedAs) throws SQLException {
+        // the cost panel's rule: the longest prefix of the provider's rows that the model starts with
+        try (Connection c = database.connect(); PreparedStatement s = c.prepareStatement("""
+                SELECT model_prefix FROM aibridge_model_prices
+                WHERE provider = 'openai' AND left(?, length(model_prefix)) = model_prefix
+                ORDER BY length(model_prefix) DESC LIMIT 1""")) {
+            s.setString(1, model);
+            try (ResultSet row = s.executeQuery()) {
+                assertThat(row.next()).isTrue();
+                assertThat(row.getString(1)).isEqualTo(pricedAs);
+            }
+        }
     }
 
     @Test
