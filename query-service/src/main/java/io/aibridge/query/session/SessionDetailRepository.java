@@ -24,6 +24,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,6 +48,9 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class SessionDetailRepository {
+
+    /** How much earlier than its parent a child may start and still be linked to it (recorder-service's ThreadLinker). */
+    private static final Duration LINKED_CLOCK_SKEW = Duration.ofDays(1);
 
     private static final String VISIBLE = " i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL";
     private static final String INTERCEPTION_COLUMNS = "i.id, i.session_id, i.initiator_id, i.provider, i.model,"
@@ -277,10 +281,16 @@ public class SessionDetailRepository {
         return roots;
     }
 
-    /** Every visible interception of the roots' loops (they start no earlier than their root). */
+    /**
+     * Every visible interception of the roots' loops. A member may claim to start before its root
+     * (proxies whose clocks differ): the recorder links a child up to a day earlier than its parent
+     * (its {@code ThreadLinker.CLOCK_SKEW}), so the start bound, there to keep the scan to the days
+     * that can hold members, is the earliest root less that day.
+     */
     private List<Interception> children(Connection c, Caller caller, List<Interception> roots) throws SQLException {
         List<UUID> ids = roots.stream().map(Interception::id).toList();
-        Instant from = roots.stream().map(Interception::startedAt).min(Comparator.naturalOrder()).orElseThrow();
+        Instant from = roots.stream().map(Interception::startedAt).min(Comparator.naturalOrder()).orElseThrow()
+                .minus(LINKED_CLOCK_SKEW);
         Sql sql = new Sql("SELECT " + INTERCEPTION_COLUMNS + " FROM aibridge_interceptions i"
                 + " WHERE i.thread_root_id = ANY(?) AND" + VISIBLE + " AND i.started_at >= ?", Sql.uuids(ids), from);
         caller.restrictedTo().ifPresent(u -> sql.append(" AND i.initiator_id = ?", u));

@@ -49,6 +49,8 @@ class SessionDetailTest {
     Recorded rc;
     Recorded re;
     Recorded ownersRoot;
+    Recorded skewRoot;
+    Recorded skewChild;
 
     @BeforeAll
     void record() {
@@ -76,6 +78,12 @@ class SessionDetailTest {
         re = data.interception(bob.id()).at("2026-03-10T12:00:00Z").clientSessionId("cs-detail").provider("openai").model("gpt-5")
                 .prompt("bob too").tokens(7, 7, 7, 0).save();
         ownersRoot = data.interception(owner.id()).at("2026-03-10T08:00:00Z").prompt("owner's own").save();
+        // a loop across two proxies whose clocks differ: the child claims to start 100 ms before its
+        // root, which the recorder links all the same (up to a day of skew)
+        skewRoot = data.interception(alice.id()).at("2026-03-12T10:00:00.500Z").clientSessionId("cs-skew").prompt("skewed")
+                .tokens(100, 10, 0, 0).tool("read_file", "{}").save();
+        skewChild = data.interception(alice.id()).at("2026-03-12T10:00:00.400Z").clientSessionId("cs-skew").childOf(skewRoot)
+                .tokens(100, 10, 0, 0).tool("edit", "{}").save();
         data.refreshSessions();
     }
 
@@ -124,6 +132,17 @@ class SessionDetailTest {
         assertThat(body.getString("threads[0].agentic_actions[1].tool_calls[0].server_url")).isEmpty();
         assertThat(body.getList("threads[1].agentic_actions")).isEmpty();
         assertThat(body.getString("threads[1].model")).isEqualTo("claude-opus-4");
+    }
+
+    @Test
+    void aThreadKeepsAMemberThatClaimsToStartBeforeItsRoot() {
+        JsonPath body = detail(owner, "cs-skew", Map.of());
+
+        assertThat(body.getList("threads.id", String.class)).containsExactly(skewRoot.id().toString());
+        assertThat(body.getMap("threads[0].token_usage")).containsEntry("input_tokens", 200).containsEntry("output_tokens", 20);
+        assertThat(body.getMap("token_usage_summary")).containsEntry("input_tokens", 200);
+        assertThat(body.getList("threads[0].agentic_actions.tool_calls.tool")).containsExactlyInAnyOrder(
+                List.of("read_file"), List.of("edit"));
     }
 
     @Test
