@@ -770,6 +770,22 @@ class HelmChartTest {
     }
 
     @Test
+    void queryServiceServesNotReadyForAMomentThenLetsRequestsFinishWithinItsGracePeriod() {
+        JsonNode shipped = defaults.get("ConfigMap", PREFIX + "query-service").path("data");
+        assertThat(shipped.path("AIBRIDGE_SHUTDOWN_DELAY").asText()).isEqualTo("5s");
+        assertThat(shipped.path("AIBRIDGE_SHUTDOWN_TIMEOUT").asText()).as("45 s - 5 s - 5 s").isEqualTo("35s");
+        JsonNode workload = defaults.workload(PREFIX + "query-service");
+        assertThat(workload.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isEqualTo(45);
+        assertThat(configMapRefs(container(workload))).contains(PREFIX + "query-service");
+        JsonNode longer = RenderedChart.render("query grace 90", null, Map.of("query.terminationGracePeriodSeconds", 90, "query.shutdownDelay", "10s"))
+                .get("ConfigMap", PREFIX + "query-service").path("data");
+        assertThat(longer.path("AIBRIDGE_SHUTDOWN_DELAY").asText()).isEqualTo("10s");
+        assertThat(longer.path("AIBRIDGE_SHUTDOWN_TIMEOUT").asText()).isEqualTo("75s");
+        assertThatThrownBy(() -> RenderedChart.render("query grace 10", null, Map.of("query.terminationGracePeriodSeconds", 10)))
+                .hasMessageContaining("query.terminationGracePeriodSeconds (10) leaves no time for requests in flight");
+    }
+
+    @Test
     void aSecuredKafkaClusterIsReachedWithItsSettingsItsJaasLineAndItsCaFromSecrets() {
         JsonNode plain = defaults.get("ConfigMap", PREFIX + "shared").path("data");
         assertThat(plain.has("KAFKA_SECURITY_PROTOCOL")).isFalse();
