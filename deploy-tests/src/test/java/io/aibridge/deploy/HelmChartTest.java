@@ -921,12 +921,12 @@ class HelmChartTest {
         assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_TIMEOUT").asText()).isEqualTo("30s");
         assertThat(off.path("AIBRIDGE_CIRCUIT_BREAKER_MAX_REQUESTS").asText()).isEqualTo("3");
         JsonNode set = RenderedChart.render("circuit breakers", null, Map.of("proxy.circuitBreaker.enabled", true,
-                        "proxy.circuitBreaker.failureThreshold", 10, "proxy.circuitBreaker.interval", "0", "proxy.circuitBreaker.timeout", "1m"))
+                        "proxy.circuitBreaker.failureThreshold", 10, "proxy.circuitBreaker.interval", "0", "proxy.circuitBreaker.timeout", "1h30m"))
                 .get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_ENABLED").asText()).isEqualTo("true");
         assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_FAILURE_THRESHOLD").asText()).isEqualTo("10");
         assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_INTERVAL").asText()).isEqualTo("0");
-        assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_TIMEOUT").asText()).isEqualTo("1m");
+        assertThat(set.path("AIBRIDGE_CIRCUIT_BREAKER_TIMEOUT").asText()).isEqualTo("1h30m");
     }
 
     @Test
@@ -989,6 +989,11 @@ class HelmChartTest {
                 Arguments.of("a circuit breaker that opens at zero failures", Map.of("proxy.circuitBreaker.failureThreshold", 0),
                         "failureThreshold"),
                 Arguments.of("a circuit breaker timeout without a unit", Map.of("proxy.circuitBreaker.timeout", "30"), "timeout"),
+                // the proxy reads its durations with Quarkus, which refuses days with hours and seconds with milliseconds
+                Arguments.of("a circuit breaker timeout of days and hours", Map.of("proxy.circuitBreaker.timeout", "1d12h"), "timeout"),
+                Arguments.of("a circuit breaker interval of seconds and milliseconds", Map.of("proxy.circuitBreaker.interval", "1s500ms"),
+                        "interval"),
+                Arguments.of("an MCP call timeout of minutes and milliseconds", Map.of("mcp.callTimeout", "1m500ms"), "callTimeout"),
                 Arguments.of("a misspelt circuit breaker setting", Map.of("proxy.circuitBreaker.enable", true), "enable"),
                 Arguments.of("a provider instance of an unknown type", Map.of("providers.instances[0].name", "aws",
                         "providers.instances[0].type", "bedrock"), "type"),
