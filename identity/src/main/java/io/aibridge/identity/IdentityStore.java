@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -68,6 +69,8 @@ public final class IdentityStore {
 
     private final Map<UUID, UserUpserted> users = new ConcurrentHashMap<>();
     private final Map<String, UUID> userIdsByUsername = new ConcurrentHashMap<>();
+    /** The name each user holds in {@link #userIdsByUsername}; guarded by itself, as are the index's writes. */
+    private final Map<UUID, String> indexedNames = new HashMap<>();
     private final Map<String, KeyState> keys = new ConcurrentHashMap<>();
     private final Map<UUID, CompletableFuture<Void>> awaited = new ConcurrentHashMap<>();
     private final byte[] bootstrapTokenHash;
@@ -83,8 +86,7 @@ public final class IdentityStore {
             UserUpserted kept = users.merge(user.userId(), user,
                     (held, incoming) -> incoming.updatedAt().isBefore(held.updatedAt()) ? held : incoming);
             if (kept == user) {
-                userIdsByUsername.values().remove(user.userId());
-                userIdsByUsername.put(normalise(user.username()), user.userId());
+                index(user);
             }
         } else if (event instanceof ApiKeyCreated created) {
             keys.merge(created.keyId(), KeyState.created(created), KeyState::merge);
@@ -202,6 +204,53 @@ public final class IdentityStore {
                 .sorted(Comparator.comparing(KeyState::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))
                         .thenComparing(KeyState::keyId))
                 .toList();
+    }
+
+    /**
+     * Points the user's name at it, unless another user's current record holds that name and is
+     * newer (records of several partitions arrive interleaved: a rename applied before an older
+     * record of another user must not lose the name), and releases the name it held before to the
+     * latest other user whose current name it is. The new mapping is written before the old one
+     * goes, so a reader never finds a current name missing.
+     */
+    private void index(UserUpserted user) {
+        UUID id = user.userId();
+        String name = normalise(user.username());
+        synchronized (indexedNames) {
+            UUID holder = userIdsByUsername.get(name);
+            String previous;
+            if (holder == null || holder.equals(id) || !currentlyNamed(holder, name)
+                    || !user.updatedAt().isBefore(users.get(holder).updatedAt())) {
+                userIdsByUsername.put(name, id);
+                if (holder != null && !holder.equals(id)) {
+                    indexedNames.remove(holder, name);
+                }
+                previous = indexedNames.put(id, name);
+            } else {
+                previous = indexedNames.remove(id);
+            }
+            if (previous != null && !previous.equals(name)) {
+                release(previous, id);
+            }
+        }
+    }
+
+    /** {@code name}, which {@code id} no longer holds, goes to the latest other user named so, or to nobody. */
+    private void release(String name, UUID id) {
+        Optional<UserUpserted> next = users.values().stream()
+                .filter(u -> !u.userId().equals(id) && normalise(u.username()).equals(name))
+                .max(Comparator.comparing(UserUpserted::updatedAt));
+        if (next.isPresent()) {
+            userIdsByUsername.replace(name, id, next.get().userId());
+            indexedNames.put(next.get().userId(), name);
+        } else {
+            userIdsByUsername.remove(name, id);
+        }
+    }
+
+    private boolean currentlyNamed(UUID userId, String name) {
+        UserUpserted current = users.get(userId);
+        return current != null && normalise(current.username()).equals(name);
     }
 
     private static String normalise(String username) {

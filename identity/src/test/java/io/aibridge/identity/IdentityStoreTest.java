@@ -63,6 +63,65 @@ class IdentityStoreTest {
     }
 
     @Test
+    void aUsernameGoesToItsLatestHolderWhateverOrderThePartitionsDeliverIn() {
+        UUID x = UUID.randomUUID();
+        UUID y = UUID.randomUUID();
+        // y took "alice" at t3 after x had renamed itself from "alice" to "bob" at t2: delivered y, x(t1), x(t2)
+        store.apply(named(y, "alice", NOW.plusSeconds(3)));
+        store.apply(named(x, "Alice", NOW.plusSeconds(1)));
+        assertThat(store.userByUsername("alice")).map(UserUpserted::userId).as("an older record does not take the name").contains(y);
+        store.apply(named(x, "bob", NOW.plusSeconds(2)));
+
+        assertThat(store.userByUsername("ALICE")).map(UserUpserted::userId).contains(y);
+        assertThat(store.userByUsername("bob")).map(UserUpserted::userId).contains(x);
+
+        // y renames itself: "alice" is nobody's now
+        store.apply(named(y, "carol", NOW.plusSeconds(4)));
+        assertThat(store.userByUsername("alice")).isEmpty();
+        assertThat(store.userByUsername("carol")).map(UserUpserted::userId).contains(y);
+    }
+
+    @Test
+    void aNameAUserLeavesGoesToAnotherUserWhoseCurrentNameItIs() {
+        UUID x = UUID.randomUUID();
+        UUID y = UUID.randomUUID();
+        store.apply(named(x, "dave", NOW.plusSeconds(1)));
+        store.apply(named(y, "dave", NOW.plusSeconds(2)));
+        store.apply(named(y, "erin", NOW.plusSeconds(3)));
+
+        assertThat(store.userByUsername("dave")).map(UserUpserted::userId).contains(x);
+        assertThat(store.userByUsername("erin")).map(UserUpserted::userId).contains(y);
+    }
+
+    @Test
+    void aReaderNeverFindsACurrentNameMissingWhileItsUserIsReapplied() throws Exception {
+        UUID x = UUID.randomUUID();
+        store.apply(named(x, "frank", NOW));
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
+        Thread reader = new Thread(() -> {
+            while (!done.get()) {
+                if (store.userByUsername("frank").isEmpty()) {
+                    misses.incrementAndGet();
+                }
+            }
+        });
+        reader.start();
+        for (int i = 1; i <= 200_000; i++) {
+            store.apply(named(x, "frank", NOW.plusNanos(i)));
+        }
+        done.set(true);
+        reader.join();
+
+        assertThat(misses.get()).isZero();
+    }
+
+    private static UserUpserted named(UUID id, String username, Instant updatedAt) {
+        return new UserUpserted(EventCodec.newEventId(), id, username, username, null, "", Role.MEMBER, UserStatus.ACTIVE,
+                NOW.minusSeconds(3600), updatedAt);
+    }
+
+    @Test
     void aWrongSecretForAKnownKeyIdIsRejected() {
         store.apply(alice(UserStatus.ACTIVE, NOW));
         ApiKeys.GeneratedKey key = keyFor(alice, null);
