@@ -4,6 +4,7 @@ import io.aibridge.cli.admin.KeysCommand;
 import io.aibridge.cli.admin.UsersCommand;
 import io.aibridge.cli.http.ApiClient;
 import io.aibridge.cli.http.Network;
+import io.aibridge.cli.http.UrlDisplay;
 import io.aibridge.cli.interceptions.InterceptionsCommand;
 import io.aibridge.cli.sessions.SessionsCommand;
 import io.aibridge.cli.usage.UsageCommand;
@@ -71,20 +72,22 @@ public class AibridgeCommand extends GroupCommand {
      */
     public ApiClient client() {
         String base = url != null && !url.isBlank() ? url.trim() : io.env("AIBRIDGE_URL").orElse(DEFAULT_URL);
+        // the value is printed only through UrlDisplay: it may hold user info or a key in the query
+        String shown = UrlDisplay.of(base);
         URI uri;
         try {
             uri = new URI(base);
         } catch (URISyntaxException e) {
-            throw CliException.usage("invalid URL \"" + base + "\" (--url or AIBRIDGE_URL): " + e.getReason());
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getRawQuery() != null
-                || uri.getRawFragment() != null) {
-            throw CliException.usage("invalid URL \"" + base + "\" (--url or AIBRIDGE_URL): expected http(s)://host[:port][/path]");
+            throw CliException.usage("invalid URL \"" + shown + "\" (--url or AIBRIDGE_URL): " + e.getReason());
         }
         if (uri.getRawUserInfo() != null) {
             // it would be printed in every error message; the API authenticates with the token
             throw CliException.usage("invalid URL (--url or AIBRIDGE_URL): credentials in the URL are not used; set AIBRIDGE_TOKEN");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getRawQuery() != null
+                || uri.getRawFragment() != null) {
+            throw CliException.usage("invalid URL \"" + shown + "\" (--url or AIBRIDGE_URL): expected http(s)://host[:port][/path]");
         }
         String key = token != null && !token.isBlank() ? token.trim() : io.env("AIBRIDGE_TOKEN").orElse(null);
         if (key == null) {

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -156,6 +157,20 @@ class UsageErrorsTest {
         Cli.Result credentials = new Cli("https://user:secret@example.com", "t").run("usage");
         assertThat(credentials.exitCode()).isEqualTo(1);
         assertThat(credentials.stderr()).doesNotContain("secret").contains("credentials in the URL are not used");
+    }
+
+    @Test
+    void noUsageErrorPrintsTheUrlsUserInfoOrQueryValues() {
+        Cli.Result wrongScheme = new Cli("ftp://u:pw@example.com", "t").run("usage");
+        Cli.Result malformed = new Cli("https://u:pw@exa mple.com", "t").run("usage");
+        Cli.Result query = new Cli("https://example.com/api?key=qsecret", "t").run("usage");
+
+        for (Cli.Result r : List.of(wrongScheme, malformed, query)) {
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+            assertThat(r.stderr()).as(r.toString()).doesNotContain("pw").doesNotContain("qsecret").contains("URL");
+        }
+        assertThat(malformed.stderr()).startsWith("invalid URL \"https://***@exa mple.com\"");
+        assertThat(query.stderr()).startsWith("invalid URL \"https://example.com/api?key=***\"");
     }
 
     @Test

@@ -95,17 +95,19 @@ public record Network(Optional<ProxySelector> proxy, Optional<SSLContext> tls) {
     /** {@code http://host:port}, or {@code host:port}; the port defaults to 80. */
     static InetSocketAddress proxyAddress(String variable, String value) {
         String text = value.contains("://") ? value : "http://" + value;
+        // messages print the value only through UrlDisplay: user:password@proxy is a common form
+        String shown = UrlDisplay.of(value);
         URI uri;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            throw CliException.usage("invalid " + variable + " \"" + value + "\": " + e.getReason());
-        }
-        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
-            throw CliException.usage("invalid " + variable + " \"" + value + "\": expected http://host:port (an https:// proxy is not supported)");
+            throw CliException.usage("invalid " + variable + " \"" + shown + "\": " + e.getReason());
         }
         if (uri.getRawUserInfo() != null) {
             throw CliException.usage("invalid " + variable + ": a user name and password for the proxy are not supported");
+        }
+        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw CliException.usage("invalid " + variable + " \"" + shown + "\": expected http://host:port (an https:// proxy is not supported)");
         }
         return InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort() < 0 ? 80 : uri.getPort());
     }

@@ -104,6 +104,27 @@ class NetworkTest {
     }
 
     @Test
+    void aProxyErrorNeverPrintsTheProxyPassword() {
+        Cli cli = new Cli("https://aibridge.invalid", "t");
+        Cli.Result https = cli.withEnv("HTTPS_PROXY", "https://alice:s3cret@proxy:3128").run("users", "show", "me");
+        Cli.Result malformed = cli.withEnv("HTTPS_PROXY", "http://alice:s3cret@pro xy:3128").run("users", "show", "me");
+
+        for (Cli.Result r : List.of(https, malformed)) {
+            assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+            assertThat(r.stderr()).as(r.toString()).doesNotContain("s3cret").contains("HTTPS_PROXY");
+        }
+    }
+
+    @Test
+    void urlDisplayMasksUserInfoQueryValuesAndFragments() {
+        assertThat(UrlDisplay.of("https://alice:s3cret@proxy:3128")).isEqualTo("https://***@proxy:3128");
+        assertThat(UrlDisplay.of("alice:s3cret@proxy:3128")).isEqualTo("***@proxy:3128");
+        assertThat(UrlDisplay.of("https://h/p?api_key=k&x=1&flag#frag")).isEqualTo("https://h/p?api_key=***&x=***&***#***");
+        assertThat(UrlDisplay.of("https://h:8080/a@b")).isEqualTo("https://h:8080/a@b");
+        assertThat(UrlDisplay.of("ftp://example.com")).isEqualTo("ftp://example.com");
+    }
+
+    @Test
     void aServerWithAPrivateCaIsTrustedThroughAibridgeCaFile(@TempDir Path dir) throws Exception {
         Path keyStore = dir.resolve("server.p12");
         Path pem = dir.resolve("ca.pem");
