@@ -378,6 +378,31 @@ class InterceptionTracingTest {
                 && s.getName().startsWith("Intercept"));
     }
 
+    @Test
+    void aKeyInTheCallersQueryIsOnNoSpanOfTheTrace() {
+        long since = nowNanos();
+        HttpResponse<String> response = proxy.get("/api/v2/aibridge/openai/v1/models?key=SECRET123&limit=5",
+                "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        assertThat(response.statusCode()).isEqualTo(200);
+
+        SpanData passthrough = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getStartEpochNanos() >= since && s.getName().equals(PASSTHROUGH)).findFirst().orElse(null),
+                Objects::nonNull);
+        // Quarkus' HTTP server span (the parent our spans hang from) ends when the response is written
+        List<SpanData> trace = await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+                .filter(s -> s.getTraceId().equals(passthrough.getTraceId())).toList(),
+                t -> t.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
+        SpanData server = trace.stream().filter(s -> s.getKind() == SpanKind.SERVER).findFirst().orElseThrow();
+        assertThat(passthrough.getParentSpanId()).isEqualTo(server.getSpanId());
+        assertThat(server.getAttributes().get(AttributeKey.stringKey("url.query"))).isEqualTo("key=***&limit=***");
+        for (SpanData span : trace) {
+            span.getAttributes().forEach((key, value) ->
+                    assertThat(String.valueOf(value)).as("%s of %s", key, span.getName()).doesNotContain("SECRET123"));
+            assertThat(String.valueOf(span.getStatus().getDescription())).doesNotContain("SECRET123");
+            assertThat(span.getName()).doesNotContain("SECRET123");
+        }
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     /** The exporter is shared with the other tests of this boot: spans are told apart by time or interception id. */
