@@ -13,17 +13,30 @@ import java.util.Map;
  * containing {@code haiku} (the default exclusion) or starting with {@code untooled-} get no tools,
  * so the plain relay is traced in the same boot. Init arg {@code down=true}: only {@code late}, on a
  * port where nothing listens yet ({@link #latePort()}), retried every few hundred milliseconds.
+ * Init arg {@code secret-url=true}: {@code tools} is configured with a user name, password and
+ * query key in its URL ({@link #SECRET_URL_PASSWORD}, {@link #SECRET_URL_KEY}), and the MCP
+ * registry's log lines are collected from before the boot ({@link #mcpLogLines()}).
  */
 public class McpTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final int MAX_ROUNDS = 3;
 
+    public static final String SECRET_URL_PASSWORD = "mcp-pw-4711";
+    public static final String SECRET_URL_KEY = "SECRET-KEY-93";
+
     private static volatile McpTestServer server;
+    private static volatile io.aibridge.testing.LogLines mcpLogLines;
     private static volatile int latePort;
     private boolean down;
+    private boolean secretUrl;
 
     public static McpTestServer server() {
         return server;
+    }
+
+    /** What {@code McpServers} logged since the boot began, with init arg {@code secret-url=true}. */
+    public static io.aibridge.testing.LogLines mcpLogLines() {
+        return mcpLogLines;
     }
 
     /** The port the {@code late} server is configured on (nothing listens there at start). */
@@ -34,6 +47,7 @@ public class McpTestResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public void init(Map<String, String> initArgs) {
         down = "true".equals(initArgs.get("down"));
+        secretUrl = "true".equals(initArgs.get("secret-url"));
     }
 
     @Override
@@ -47,7 +61,12 @@ public class McpTestResource implements QuarkusTestResourceLifecycleManager {
         } else {
             server = McpTestServer.start();
             config.put("proxy.mcp.servers[0].name", "tools");
-            config.put("proxy.mcp.servers[0].url", server.url());
+            config.put("proxy.mcp.servers[0].url", secretUrl
+                    ? "http://u:" + SECRET_URL_PASSWORD + "@127.0.0.1:" + server.port() + "/mcp?api_key=" + SECRET_URL_KEY
+                    : server.url());
+            if (secretUrl) {
+                mcpLogLines = io.aibridge.testing.LogLines.of(io.aibridge.proxy.mcp.McpServers.class);
+            }
             config.put("proxy.mcp.servers[0].token", McpTestServer.SHARED_TOKEN);
             config.put("proxy.mcp.servers[1].name", "filtered");
             config.put("proxy.mcp.servers[1].url", server.url());
@@ -80,6 +99,10 @@ public class McpTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (mcpLogLines != null) {
+            mcpLogLines.close();
+            mcpLogLines = null;
+        }
         if (server != null) {
             server.close();
             server = null;

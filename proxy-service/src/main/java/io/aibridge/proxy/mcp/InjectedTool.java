@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * @param id          the name given to the model
  * @param server      the configured server name
- * @param serverUrl   the server's URL (recorded with every call)
+ * @param serverUrl   the server's URL in display form, without user info and with query values masked
+ *                    ({@link McpServerUrl#display}; recorded with every call)
  * @param name        the tool's original name (what {@code tools/call} and the records use)
  * @param anthropic   Anthropic Messages definition: {@code type: custom}, {@code input_schema}
  * @param chat        Chat Completions definition: a {@code function} tool, {@code strict: false}

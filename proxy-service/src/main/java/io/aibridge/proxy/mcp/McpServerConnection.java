@@ -39,6 +39,7 @@ final class McpServerConnection implements AutoCloseable {
     private final ToolFilter filter;
     private final Tracer tracer;
     private final Duration initTimeout;
+    private final String displayUrl;
     private final McpAsyncClient client;
     private volatile List<InjectedTool> tools = List.of();
 
@@ -48,6 +49,7 @@ final class McpServerConnection implements AutoCloseable {
         this.filter = filter;
         this.tracer = tracer;
         this.initTimeout = initTimeout;
+        this.displayUrl = McpServerUrl.display(server.url());
         URI uri = URI.create(server.url());
         String base = uri.getScheme() + "://" + uri.getRawAuthority();
         String endpoint = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
@@ -77,8 +79,9 @@ final class McpServerConnection implements AutoCloseable {
         return server.name();
     }
 
+    /** The display form of the server's URL (no user info, query values masked); the full URL is only for the connection. */
     String url() {
-        return server.url();
+        return displayUrl;
     }
 
     /** The tools of the last successful listing, sorted by id. */
@@ -95,7 +98,7 @@ final class McpServerConnection implements AutoCloseable {
         Span span = tracer.spanBuilder(McpSpans.SERVER_INIT).setParent(parent)
                 .setAttribute(McpSpans.PROXY_NAME, server.name())
                 .setAttribute(McpSpans.SERVER_NAME, server.name())
-                .setAttribute(McpSpans.SERVER_URL, server.url())
+                .setAttribute(McpSpans.SERVER_URL, displayUrl)
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             McpSchema.InitializeResult result = client.initialize().timeout(initTimeout).block();
@@ -116,7 +119,7 @@ final class McpServerConnection implements AutoCloseable {
         Span span = tracer.spanBuilder(McpSpans.FETCH_TOOLS).setParent(parent)
                 .setAttribute(McpSpans.PROXY_NAME, server.name())
                 .setAttribute(McpSpans.SERVER_NAME, server.name())
-                .setAttribute(McpSpans.SERVER_URL, server.url())
+                .setAttribute(McpSpans.SERVER_URL, displayUrl)
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             List<InjectedTool> injected = toInjected(client.listTools().timeout(left).block().tools());
@@ -140,7 +143,7 @@ final class McpServerConnection implements AutoCloseable {
                 continue;
             }
             if (filter.test(server.name(), tool.name())) {
-                out.add(InjectedTool.of(server.name(), server.url(), tool.name(), tool.description(), tool.inputSchema()));
+                out.add(InjectedTool.of(server.name(), displayUrl, tool.name(), tool.description(), tool.inputSchema()));
             }
         }
         out.sort(Comparator.comparing(InjectedTool::id));

@@ -132,7 +132,7 @@ public class McpServers {
                 throw new IllegalArgumentException("not an absolute http(s) URL");
             }
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(where + ": URL \"" + server.url() + "\" is not an absolute http(s) URL "
+            throw new IllegalStateException(where + ": URL \"" + McpServerUrl.display(server.url()) + "\" is not an absolute http(s) URL "
                     + "(AIBRIDGE_MCP_SERVER_<N>_URL, the Streamable HTTP endpoint such as https://mcp.example.com/mcp)");
         }
         return new ToolFilter(pattern(where, "ALLOW", server.allow().orElse(null)), pattern(where, "DENY", server.deny().orElse(null)));
@@ -196,7 +196,7 @@ public class McpServers {
                     s.connection = connection;
                     s.ready = true;
                     s.failures = 0;
-                    LOG.infof("MCP server %s (%s): %d tools injected %s", server.name(), server.url(), tools.size(),
+                    LOG.infof("MCP server %s (%s): %d tools injected %s", server.name(), McpServerUrl.display(server.url()), tools.size(),
                             tools.stream().map(InjectedTool::name).toList());
                     return true;
                 })
@@ -207,7 +207,8 @@ public class McpServers {
                     long delay = Math.min(config.retry().maxDelay().toMillis(),
                             config.retry().initialDelay().toMillis() << Math.min(20, s.failures - 1));
                     LOG.warnf("MCP server %s (%s) could not be initialised: %s; its tools are left out, retrying in %d ms",
-                            server.name(), server.url(), McpServerConnection.describe(error), delay);
+                            server.name(), McpServerUrl.display(server.url()),
+                            McpServerUrl.scrub(McpServerConnection.describe(error), server.url()), delay);
                     if (!stopped) {
                         vertx.setTimer(Math.max(1, delay), id -> {
                             if (!stopped) {
