@@ -7,9 +7,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,7 +40,12 @@ public class KafkaEventPublisher implements EventPublisher {
         pipeline.start();
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /**
+     * Drains the pipeline before the other shutdown observers run (a lower priority runs first; the
+     * default is {@code APPLICATION + 500}): closing MCP sessions or clients must not use up the
+     * shutdown time the events need.
+     */
+    void stop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event) {
         pipeline.stop();
     }
 

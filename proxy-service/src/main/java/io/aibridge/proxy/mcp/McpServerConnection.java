@@ -178,6 +178,19 @@ final class McpServerConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the session without blocking: the {@code DELETE} starts on subscription and the Mono
+     * completes when the server took it; a failure closes the client at once and completes too.
+     * Cancelling it (a shutdown deadline) leaves the server to expire the session.
+     */
+    Mono<Void> closeAsync() {
+        return client.closeGracefully().onErrorResume(e -> {
+            client.close();
+            LOG.debugf("MCP server %s: close failed: %s", server.name(), describe(e));
+            return Mono.empty();
+        });
+    }
+
     /** A one-line description of an SDK failure, without stack traces or wrapper noise. */
     static String describe(Throwable error) {
         Throwable root = rootCause(error);

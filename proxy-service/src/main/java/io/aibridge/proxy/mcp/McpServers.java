@@ -13,9 +13,13 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import org.jboss.logging.Logger;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +60,9 @@ public class McpServers {
     /** Request header carrying a user's own token for the server named after the prefix. */
     public static final String USER_TOKEN_HEADER_PREFIX = "X-AIBridge-MCP-Token-";
     private static final Logger LOG = Logger.getLogger(McpServers.class);
+
+    /** Longest wait at shutdown for all MCP sessions together to be closed. */
+    static final Duration STOP_DEADLINE = Duration.ofSeconds(3);
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
     private static final int MAX_NAME = 32;
 
@@ -426,17 +433,25 @@ public class McpServers {
         });
     }
 
-    void stop(@Observes ShutdownEvent event) {
+    /**
+     * Closes every session, shared and per user, all at once within {@link #STOP_DEADLINE} in total
+     * (one by one, up to {@code AIBRIDGE_MCP_USER_SESSIONS_MAX} unreachable servers could each take
+     * the whole {@link McpServerConnection#CLOSE_TIMEOUT}). Runs after the other shutdown observers,
+     * the event pipeline's drain first ({@link io.aibridge.proxy.events.KafkaEventPublisher}): a slow
+     * MCP server must not cost recorded events. A session not closed by the deadline is left to the
+     * server to expire.
+     */
+    void stop(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event) {
         stopped = true;
         if (sweeper >= 0) {
             vertx.cancelTimer(sweeper);
         }
+        List<McpServerConnection> closing = new ArrayList<>();
         for (Shared s : shared) {
             if (s.connection != null) {
-                s.connection.close();
+                closing.add(s.connection);
             }
         }
-        List<McpServerConnection> closing = new ArrayList<>();
         synchronized (userSessions) {
             // at shutdown even sessions still held are closed; those still opening close themselves once open
             userSessions.values().forEach(s -> {
@@ -448,9 +463,23 @@ public class McpServers {
             });
             userSessions.clear();
         }
-        closing.forEach(McpServerConnection::close);
+        closeAll(closing, STOP_DEADLINE);
         if (workers != null) {
             workers.close();
+        }
+    }
+
+    /** Closes the sessions in parallel; returns once all are closed or {@code deadline} has passed. */
+    static void closeAll(List<McpServerConnection> connections, Duration deadline) {
+        if (connections.isEmpty()) {
+            return;
+        }
+        try {
+            Mono.when(connections.stream().map(c -> c.closeAsync().subscribeOn(Schedulers.boundedElastic())).toList())
+                    .timeout(deadline).block();
+        } catch (RuntimeException e) {
+            LOG.infof("MCP: not every one of %d sessions was closed within %d ms at shutdown; the servers expire the rest",
+                    connections.size(), deadline.toMillis());
         }
     }
 

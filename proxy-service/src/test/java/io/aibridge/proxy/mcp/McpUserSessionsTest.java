@@ -201,4 +201,27 @@ class McpUserSessionsTest {
         servers.sweepIdleSessions();
         await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(mcp.seen("dave")).contains("DELETE"));
     }
+
+    @Test
+    void stopClosesSessionsWhoseServerNeverAnswersTheDeleteTogetherWithinOneDeadline() throws Exception {
+        int sessions = 20;
+        start(Duration.ofSeconds(5), sessions + 5, Duration.ofMinutes(15));
+        List<String> tokens = java.util.stream.IntStream.range(0, sessions).mapToObj(i -> "user-" + i).toList();
+        for (String token : tokens) {
+            mcp.delay(token, "DELETE", Duration.ofMinutes(5));
+            Answer answer = tools(newContext(), token).get(20, TimeUnit.SECONDS);
+            assertThat(answer.tools()).containsExactly("bmcp_personal_echo");
+            answer.set().release();
+        }
+
+        long start = System.nanoTime();
+        servers.stop(null);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        servers = null;
+
+        // one by one it was 20 x CLOSE_TIMEOUT (100 s); together it is about STOP_DEADLINE
+        assertThat(took).as("stop with %d unanswered DELETEs", sessions)
+                .isLessThan(McpServerConnection.CLOSE_TIMEOUT.multipliedBy(sessions).dividedBy(4));
+        assertThat(tokens).as("every session was told to close").allSatisfy(t -> assertThat(mcp.seen(t)).contains("DELETE"));
+    }
 }
