@@ -23,6 +23,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     private static volatile FakeProvider fake;
     private String allowByok = "true";
     private boolean openAiUnreachable;
+    private boolean openAiSilent;
+    private static volatile SilentTlsServer silent;
     private String maxConcurrency = "0";
     private String rateLimit = "0";
     private final Map<String, String> settings = new java.util.HashMap<>();
@@ -34,6 +36,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     /**
      * Init args: {@code byok=false} leaves bring-your-own-key at its default (off);
      * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
+     * {@code openai=silent} points it (https) at a {@link SilentTlsServer}, where no TLS handshake ends;
      * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY});
      * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT});
      * {@code bedrock-instance=<N>:<name>} makes {@code AIBRIDGE_PROVIDER_<N>_*} an {@code anthropic}
@@ -47,6 +50,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     public void init(Map<String, String> initArgs) {
         allowByok = initArgs.getOrDefault("byok", "true");
         openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
+        openAiSilent = "silent".equals(initArgs.get("openai"));
         maxConcurrency = initArgs.getOrDefault("max-concurrency", "0");
         rateLimit = initArgs.getOrDefault("rate-limit", "0");
         String bedrock = initArgs.get("bedrock-instance");
@@ -69,10 +73,14 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     @Override
     public Map<String, String> start() {
         fake = FakeProvider.start();
+        if (openAiSilent) {
+            silent = SilentTlsServer.start();
+        }
         Map<String, String> config = new java.util.HashMap<>(Map.ofEntries(
                 // a spool of its own per Quarkus boot: what one test class left on disk is not replayed into the next
                 Map.entry("proxy.spool.dir", "target/test-spool/" + java.util.UUID.randomUUID()),
-                Map.entry("proxy.openai.base-url", openAiUnreachable ? "http://127.0.0.1:" + closedPort() + "/v1/" : fake.openAiBaseUrl()),
+                Map.entry("proxy.openai.base-url", openAiUnreachable ? "http://127.0.0.1:" + closedPort() + "/v1/"
+                        : openAiSilent ? "https://127.0.0.1:" + silent.port() + "/v1/" : fake.openAiBaseUrl()),
                 Map.entry("proxy.anthropic.base-url", fake.anthropicBaseUrl()),
                 Map.entry("proxy.openai.key", OPENAI_KEY),
                 Map.entry("proxy.anthropic.key", ANTHROPIC_KEY),
@@ -100,10 +108,19 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         }
     }
 
+    /** The server of {@code openai=silent}, or null. */
+    public static SilentTlsServer silent() {
+        return silent;
+    }
+
     @Override
     public void stop() {
         if (fake != null) {
             fake.close();
+        }
+        if (silent != null) {
+            silent.close();
+            silent = null;
         }
     }
 }

@@ -11,6 +11,7 @@ import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.ProviderKeys;
+import io.aibridge.proxy.upstream.UpstreamUnreachableException;
 import io.vertx.core.Future;
 import io.aibridge.proxy.interception.UpstreamExchange.Mode;
 import io.vertx.core.Vertx;
@@ -558,12 +559,15 @@ public final class Relay implements UpstreamExchange.Listener {
         }
     }
 
-    /** True when the failure is a timeout (not a failed connect, which means unreachable). */
+    /**
+     * True when the failure is a timeout waiting for the provider's answer; false for one while
+     * getting a connection (nothing was sent: the provider is unreachable, 502, and not slow).
+     */
     public static boolean isTimeout(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             String name = t.getClass().getSimpleName();
-            if (name.contains("ConnectTimeout")) {
-                return false; // no connection at all: the provider is unreachable (502), not slow
+            if (t instanceof UpstreamUnreachableException || name.contains("ConnectTimeout")) {
+                return false;
             }
             String message = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
             if (t instanceof java.util.concurrent.TimeoutException || name.contains("Timeout")

@@ -77,19 +77,46 @@ public class UpstreamClient {
         this.retries = new UpstreamExchange.Retries(vertx, Math.max(0, u.maxRetries()));
     }
 
-    /** Opens an upstream request; a bad base URL fails the future (never throws), so the caller answers 502. */
+    /**
+     * Opens an upstream request; a bad base URL fails the future (never throws), so the caller answers 502.
+     * The future fails only before anything is sent (no connection within the connect timeout, or
+     * none at all), always with an {@link UpstreamUnreachableException}.
+     */
     public Future<HttpClientRequest> request(HttpMethod method, String url, MultiMap headers) {
+        long connectTimeoutMillis = config.upstream().connectTimeout().toMillis();
+        Future<HttpClientRequest> opened;
         try {
+            // the connect timeout covers getting a connection (DNS, TCP, TLS, a free pooled one);
+            // the idle timeout then covers the wait for the answer
             RequestOptions options = new RequestOptions()
                     .setMethod(method)
                     .setAbsoluteURI(url)
                     .setHeaders(headers)
-                    .setConnectTimeout(config.upstream().connectTimeout().toMillis())
+                    .setConnectTimeout(connectTimeoutMillis)
                     .setIdleTimeout(config.upstream().idleTimeout().toMillis());
-            return client().request(options);
+            opened = client().request(options);
         } catch (RuntimeException e) {
             return Future.failedFuture(new IllegalStateException("invalid provider base URL", e));
         }
+        return opened.recover(e -> Future.failedFuture(unreachable(e, connectTimeoutMillis)));
+    }
+
+    /** Why no connection could be had, worded for the client and the record. */
+    static UpstreamUnreachableException unreachable(Throwable cause, long connectTimeoutMillis) {
+        if (cause instanceof UpstreamUnreachableException u) {
+            return u;
+        }
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            // Vert.x: "The timeout of N ms has been exceeded when getting a connection to host:port"
+            return new UpstreamUnreachableException("no connection within " + duration(connectTimeoutMillis), cause);
+        }
+        String message = cause.getMessage();
+        return new UpstreamUnreachableException(message == null || message.isBlank() ? cause.getClass().getSimpleName() : message, cause);
+    }
+
+    /** {@code 10 s}, or {@code 200 ms} for a time that is no whole number of seconds. */
+    static String duration(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 
     /** The client of the calling event loop. */
