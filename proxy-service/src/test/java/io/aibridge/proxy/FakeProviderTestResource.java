@@ -25,6 +25,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     private boolean openAiUnreachable;
     private boolean openAiSilent;
     private static volatile SilentTlsServer silent;
+    private boolean withStalling;
+    private static volatile StallingProvider stalling;
     private String maxConcurrency = "0";
     private String rateLimit = "0";
     private final Map<String, String> settings = new java.util.HashMap<>();
@@ -37,6 +39,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
      * Init args: {@code byok=false} leaves bring-your-own-key at its default (off);
      * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
      * {@code openai=silent} points it (https) at a {@link SilentTlsServer}, where no TLS handshake ends;
+     * {@code stalling=true} starts a {@link StallingProvider}, whose base URL replaces {@code {stalling}} in settings;
      * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY});
      * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT});
      * {@code bedrock-instance=<N>:<name>} makes {@code AIBRIDGE_PROVIDER_<N>_*} an {@code anthropic}
@@ -51,6 +54,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         allowByok = initArgs.getOrDefault("byok", "true");
         openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
         openAiSilent = "silent".equals(initArgs.get("openai"));
+        withStalling = "true".equals(initArgs.get("stalling"));
         maxConcurrency = initArgs.getOrDefault("max-concurrency", "0");
         rateLimit = initArgs.getOrDefault("rate-limit", "0");
         String bedrock = initArgs.get("bedrock-instance");
@@ -76,6 +80,9 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         if (openAiSilent) {
             silent = SilentTlsServer.start();
         }
+        if (withStalling) {
+            stalling = StallingProvider.start();
+        }
         Map<String, String> config = new java.util.HashMap<>(Map.ofEntries(
                 // a spool of its own per Quarkus boot: what one test class left on disk is not replayed into the next
                 Map.entry("proxy.spool.dir", "target/test-spool/" + java.util.UUID.randomUUID()),
@@ -96,7 +103,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.max-concurrency", maxConcurrency),
                 Map.entry("proxy.rate-limit", rateLimit),
                 Map.entry("proxy.send-actor-headers", "true")));
-        settings.forEach((name, value) -> config.put(name, value.replace("{fake}", fake.baseUrl())));
+        settings.forEach((name, value) -> config.put(name, value.replace("{fake}", fake.baseUrl())
+                .replace("{stalling}", stalling == null ? "{stalling}" : stalling.baseUrl())));
         return config;
     }
 
@@ -106,6 +114,11 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The provider of {@code stalling=true}, or null. */
+    public static StallingProvider stalling() {
+        return stalling;
     }
 
     /** The server of {@code openai=silent}, or null. */
@@ -121,6 +134,10 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         if (silent != null) {
             silent.close();
             silent = null;
+        }
+        if (stalling != null) {
+            stalling.close();
+            stalling = null;
         }
     }
 }

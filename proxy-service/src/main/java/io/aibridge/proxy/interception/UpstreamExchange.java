@@ -2,6 +2,7 @@ package io.aibridge.proxy.interception;
 
 import io.aibridge.proxy.upstream.CredentialHint;
 import io.aibridge.proxy.upstream.ProviderKeys;
+import io.aibridge.proxy.upstream.SilenceTimer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -92,8 +93,11 @@ public final class UpstreamExchange {
         void failedOver(int status, String fromHint, String toHint);
     }
 
-    /** How many more attempts a failed call gets, and the timers that space them. */
-    public record Retries(Vertx vertx, int max) {
+    /**
+     * How many more attempts a failed call gets, the timers that space them, and how long a dropped
+     * answer's body may be silent ({@code AIBRIDGE_UPSTREAM_TIMEOUT}) before it is cut.
+     */
+    public record Retries(Vertx vertx, int max, long idleTimeoutMillis) {
     }
 
     /** Longest wait the provider may ask for and still be retried here; a longer one is the caller's to wait. */
@@ -160,7 +164,7 @@ public final class UpstreamExchange {
             if (ProviderKeys.turnsKeyAway(status)
                     && keys.failover(status, askedMillis(response.getHeader("retry-after-ms"), response.getHeader("Retry-After")))) {
                 listener.failedOver(status, CredentialHint.of(from), CredentialHint.of(keys.key()));
-                discard(response).onComplete(done -> {
+                discard(response, retries.vertx(), retries.idleTimeoutMillis()).onComplete(done -> {
                     if (!listener.finished()) {
                         attempt(retried);
                     }
@@ -170,7 +174,7 @@ public final class UpstreamExchange {
             long delay = retried < retries.max() && retryable(response) ? delayMillis(response.getHeader("retry-after-ms"),
                     response.getHeader("Retry-After"), retried, ThreadLocalRandom.current().nextDouble()) : -1;
             if (delay >= 0) {
-                discard(response).onComplete(done -> retryLater(retried, response.statusCode(), null, delay));
+                discard(response, retries.vertx(), retries.idleTimeoutMillis()).onComplete(done -> retryLater(retried, response.statusCode(), null, delay));
             } else {
                 listener.onResponse(response);
             }
@@ -246,10 +250,10 @@ public final class UpstreamExchange {
      * Drops an answer that is not relayed (retried, or sent again with another key): a short body is
      * read to its end so that its connection goes back to the pool; a stream, or a body that says or
      * turns out to be longer than {@value #MAX_DISCARDED_BYTES} bytes, is cut instead (its connection
-     * closed), so that an error page of any size costs no more than that. Completes once the answer is
-     * done with, never failed.
+     * closed), so that an error page of any size costs no more than that, and so is a body the
+     * provider stops sending for {@code silenceMillis}. Completes once the answer is done with, never failed.
      */
-    public static Future<Void> discard(HttpClientResponse response) {
+    public static Future<Void> discard(HttpClientResponse response, Vertx vertx, long silenceMillis) {
         String contentType = response.getHeader("Content-Type");
         if (contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")
                 || declaredLength(response) > MAX_DISCARDED_BYTES) {
@@ -257,10 +261,17 @@ public final class UpstreamExchange {
             return Future.succeededFuture();
         }
         Promise<Void> done = Promise.promise();
+        SilenceTimer silence = SilenceTimer.start(vertx, silenceMillis, () -> {
+            if (done.tryComplete()) {
+                cut(response);
+            }
+        });
+        done.future().onComplete(v -> silence.stop());
         long[] read = {0};
         response.exceptionHandler(e -> done.tryComplete());
         response.endHandler(v -> done.tryComplete());
         response.handler(chunk -> {
+            silence.heard();
             read[0] += chunk.length();
             if (read[0] > MAX_DISCARDED_BYTES && done.tryComplete()) {
                 cut(response);

@@ -9,18 +9,22 @@ import io.aibridge.proxy.bedrock.SigV4;
 import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.tracing.InterceptionTracing;
+import io.aibridge.proxy.upstream.SilenceTimer;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Anthropic's {@code POST /v1/messages/count_tokens} on an instance that calls Claude on AWS
@@ -119,12 +123,13 @@ public class BedrockTokenCount {
             }
             InterceptionTracing.passthroughEnded(span, 0, null);
         });
+        boolean[] silent = {false};
         upstream.request(HttpMethod.POST, count.url(), headers)
                 .compose(request -> {
                     pending[0] = request;
                     return request.send(Buffer.buffer(count.body()));
                 })
-                .compose(response -> response.body().map(body -> {
+                .compose(response -> body(response, silent).map(body -> {
                     int status = response.statusCode();
                     byte[] answer = status == 200 ? BedrockRequest.countTokensAnswer(body.getBytes()) : null;
                     if (answer != null) {
@@ -142,9 +147,43 @@ public class BedrockTokenCount {
                     return null;
                 }))
                 .onFailure(e -> {
+                    if (silent[0]) {
+                        InterceptionTracing.passthroughEnded(span, 504, e.getMessage());
+                        ProviderErrors.send(out, instance.type(), 504, e.getMessage(), "upstream_timeout");
+                        return;
+                    }
                     String message = "upstream proxy error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                     InterceptionTracing.passthroughEnded(span, 502, message);
                     ProviderErrors.send(out, instance.type(), 502, message, "upstream_unreachable");
                 });
+    }
+
+    /**
+     * The whole body of Bedrock's answer; fails (and {@code silent[0]} is set, the call reset) when
+     * Bedrock is silent for {@code AIBRIDGE_UPSTREAM_TIMEOUT} after its head, which Vert.x no longer times.
+     */
+    private Future<Buffer> body(HttpClientResponse response, boolean[] silent) {
+        Promise<Buffer> body = Promise.promise();
+        Buffer read = Buffer.buffer();
+        SilenceTimer silence = upstream.silenceTimer(() -> {
+            silent[0] = true;
+            if (body.tryFail(new TimeoutException("the provider went silent for " + UpstreamClient.duration(upstream.idleTimeoutMillis())
+                    + " in the middle of its answer"))) {
+                response.request().reset();
+            }
+        });
+        response.handler(chunk -> {
+            silence.heard();
+            read.appendBuffer(chunk);
+        });
+        response.exceptionHandler(e -> {
+            silence.stop();
+            body.tryFail(e);
+        });
+        response.endHandler(v -> {
+            silence.stop();
+            body.tryComplete(read);
+        });
+        return body.future();
     }
 }

@@ -1,12 +1,14 @@
 package io.aibridge.proxy.route;
 
 import io.aibridge.proxy.auth.CallerCredentials;
+import io.aibridge.proxy.interception.ClientConnections;
 import io.aibridge.proxy.interception.UpstreamExchange;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.tracing.InterceptionTracing;
 import io.aibridge.proxy.upstream.CredentialHint;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.ProviderKeys;
+import io.aibridge.proxy.upstream.SilenceTimer;
 import io.aibridge.proxy.upstream.UpstreamClient;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.MultiMap;
@@ -126,12 +128,12 @@ public class PassthroughHandler {
             }
             InterceptionTracing.passthroughEnded(span, 0, null); // the client left first (after the end: nothing to do)
         });
-        send(request.method(), url, headers, body, caller.keys(), pending, out, span, instance);
+        send(request.method(), url, headers, body, caller.keys(), pending, request, out, span, instance);
     }
 
     /** One attempt, and another with the next key when the provider turns this one away. */
     private void send(HttpMethod method, String url, MultiMap headers, Buffer body, ProviderKeys.Walk keys,
-                      HttpClientRequest[] pending, HttpServerResponse out, Span span, ProviderInstance instance) {
+                      HttpClientRequest[] pending, HttpServerRequest in, HttpServerResponse out, Span span, ProviderInstance instance) {
         upstream.request(method, url, keys.applyTo(headers))
                 .compose(req -> {
                     pending[0] = req;
@@ -144,13 +146,13 @@ public class PassthroughHandler {
                             UpstreamExchange.askedMillis(response.getHeader("retry-after-ms"), response.getHeader("Retry-After")))) {
                         LOG.infof("passthrough %s %s: the provider answered %d for key %s; sent again with key %s", instance.name(),
                                 method, status, CredentialHint.of(from), CredentialHint.of(keys.key()));
-                        UpstreamExchange.discard(response).onComplete(drained -> {
+                        UpstreamExchange.discard(response, upstream.vertx(), upstream.idleTimeoutMillis()).onComplete(drained -> {
                             if (!out.closed()) { // else the close handler ended the span
-                                send(method, url, headers, body, keys, pending, out, span, instance);
+                                send(method, url, headers, body, keys, pending, in, out, span, instance);
                             }
                         });
                     } else {
-                        relay(response, out, span);
+                        relay(response, in, out, span, instance);
                     }
                 })
                 .onFailure(e -> {
@@ -160,18 +162,73 @@ public class PassthroughHandler {
                 });
     }
 
-    private static void relay(HttpClientResponse response, HttpServerResponse out, Span span) {
+    /**
+     * Relays the answer as it comes, with back-pressure (the provider is paused while the client's
+     * write queue is full). A provider silent for {@code AIBRIDGE_UPSTREAM_TIMEOUT} while the client
+     * takes its bytes is cut off: a 504 in its error JSON when nothing was written yet, else the
+     * client's connection is reset (an incomplete body must not look complete).
+     */
+    private void relay(HttpClientResponse response, HttpServerRequest in, HttpServerResponse out, Span span, ProviderInstance instance) {
         out.setStatusCode(response.statusCode());
         boolean hasLength = response.getHeader("Content-Length") != null;
         ForwardedHeaders.downstream(response.headers(), out.headers(), hasLength);
         if (!hasLength) {
             out.setChunked(true);
         }
-        response.pipeTo(out).onComplete(ar -> {
-            if (ar.failed() && !out.ended() && !out.closed()) {
-                out.reset();
+        boolean[] over = {false};
+        SilenceTimer silence = upstream.silenceTimer(() -> {
+            over[0] = true;
+            String message = "the provider went silent for " + UpstreamClient.duration(upstream.idleTimeoutMillis())
+                    + " in the middle of its answer";
+            LOG.warnf("passthrough %s %s: %s", instance.name(), response.request().getURI(), message);
+            response.request().reset();
+            if (out.closed() || out.ended()) {
+                return;
             }
-            InterceptionTracing.passthroughEnded(span, response.statusCode(), ar.failed() ? "the answer broke off: " + ar.cause() : null);
+            if (out.headWritten()) {
+                ClientConnections.cut(in, out);
+                InterceptionTracing.passthroughEnded(span, response.statusCode(), message);
+            } else {
+                out.headers().clear();
+                out.setChunked(false);
+                InterceptionTracing.passthroughEnded(span, 504, message);
+                ProviderErrors.send(out, instance.type(), 504, message, "upstream_timeout");
+            }
+        });
+        response.handler(chunk -> {
+            silence.heard();
+            if (out.closed()) {
+                return;
+            }
+            out.write(chunk);
+            if (out.writeQueueFull()) {
+                response.pause();
+                silence.pause();
+                out.drainHandler(v -> {
+                    silence.resume();
+                    response.resume();
+                });
+            }
+        });
+        response.exceptionHandler(e -> {
+            silence.stop();
+            if (over[0]) {
+                return;
+            }
+            over[0] = true;
+            ClientConnections.cut(in, out);
+            InterceptionTracing.passthroughEnded(span, response.statusCode(), "the answer broke off: " + e);
+        });
+        response.endHandler(v -> {
+            silence.stop();
+            if (over[0]) {
+                return;
+            }
+            over[0] = true;
+            if (!out.ended() && !out.closed()) {
+                out.end();
+            }
+            InterceptionTracing.passthroughEnded(span, response.statusCode(), null);
         });
     }
 }

@@ -39,6 +39,7 @@ import java.util.List;
 public class UpstreamClient {
 
     private final ProxyConfig config;
+    private final Vertx vertx;
     /** The event loops, and at the same index the client whose connections live on each. */
     private final EventExecutor[] loops;
     private final HttpClient[] clients;
@@ -48,6 +49,7 @@ public class UpstreamClient {
 
     public UpstreamClient(Vertx vertx, ProxyConfig config) {
         this.config = config;
+        this.vertx = vertx;
         ProxyConfig.Upstream u = config.upstream();
         HttpClientOptions options = new HttpClientOptions()
                 .setProtocolVersion(HttpVersion.HTTP_1_1)
@@ -74,7 +76,7 @@ public class UpstreamClient {
             clients[i] = vertx.createHttpClient(options, pool);
         }
         this.offLoop = vertx.createHttpClient(options, pool);
-        this.retries = new UpstreamExchange.Retries(vertx, Math.max(0, u.maxRetries()));
+        this.retries = new UpstreamExchange.Retries(vertx, Math.max(0, u.maxRetries()), u.idleTimeout().toMillis());
     }
 
     /**
@@ -115,7 +117,7 @@ public class UpstreamClient {
     }
 
     /** {@code 10 s}, or {@code 200 ms} for a time that is no whole number of seconds. */
-    static String duration(long millis) {
+    public static String duration(long millis) {
         return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 
@@ -136,6 +138,18 @@ public class UpstreamClient {
 
     public long idleTimeoutMillis() {
         return config.upstream().idleTimeout().toMillis();
+    }
+
+    /**
+     * Bounds the provider's silence while an answer's body is read ({@code AIBRIDGE_UPSTREAM_TIMEOUT},
+     * which Vert.x stops applying once the head arrived); call on the request's event loop.
+     */
+    public SilenceTimer silenceTimer(Runnable onSilence) {
+        return SilenceTimer.start(vertx, idleTimeoutMillis(), onSilence);
+    }
+
+    public Vertx vertx() {
+        return vertx;
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -1,0 +1,140 @@
+package io.aibridge.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aibridge.events.EndStatus;
+import io.aibridge.events.InterceptionEnded;
+import io.aibridge.proxy.route.CapacityLimit;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.PrometheusScrape;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A provider that sends the head of its answer and then goes silent is bounded by
+ * {@code AIBRIDGE_UPSTREAM_TIMEOUT} (2 s in tests) on every path, not only where the answer is
+ * relayed to a bridged client: the body of an answer that is dropped for a retry, a passthrough
+ * answer, and AWS Bedrock's token count. Each ends after the timeout instead of holding the
+ * client, the connection and a capacity slot for good.
+ */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = {
+        @ResourceArg(name = "stalling", value = "true"),
+        @ResourceArg(name = "proxy.openai.base-url", value = "{stalling}/v1/"),
+        @ResourceArg(name = "proxy.upstream.max-retries", value = "1"),
+        @ResourceArg(name = "bedrock-instance", value = "0:claude-stalling"),
+        @ResourceArg(name = "proxy.providers[0].bedrock.base-url", value = "{stalling}")})
+class ProviderSilenceTest extends ProxyTestBase {
+
+    private static final String TOKEN = FakeProviderTestResource.BOOTSTRAP_TOKEN;
+
+    @Inject
+    CapacityLimit capacity;
+
+    @BeforeEach
+    void freshProvider() {
+        FakeProviderTestResource.stalling().clear();
+    }
+
+    @Test
+    void aRetriedAnswerWhoseBodyStallsIsCutAfterTheTimeoutAndTheRetryAnswers() {
+        FakeProviderTestResource.stalling().stallChats(1);
+        PrometheusScrape before = scrape();
+
+        HttpResponse<String> r = proxy.post("/api/v2/aibridge/openai/v1/chat/completions",
+                "{\"model\":\"gpt-stalled-503\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", "Authorization", "Bearer " + TOKEN);
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(ProxyClient.json(r.body()).path("choices").path(0).path("message").path("content").asText()).isEqualTo("hi");
+        assertThat(FakeProviderTestResource.stalling().requests()).containsExactly("POST /v1/chat/completions", "POST /v1/chat/completions");
+        assertThat(scrape().delta(before, "aibridge_upstream_retries_total",
+                Map.of("provider", "openai", "route", "/v1/chat/completions", "status", "503"))).isEqualTo(1.0);
+        InterceptionEnded end = eventsOfModel("gpt-stalled-503").stream().filter(InterceptionEnded.class::isInstance)
+                .map(InterceptionEnded.class::cast).findFirst().orElseThrow();
+        assertThat(end.status()).isEqualTo(EndStatus.COMPLETED);
+        assertThat(end.httpStatus()).isEqualTo(200);
+        awaitNothingInFlight();
+    }
+
+    @Test
+    void aPassthroughAnswerWhoseBodyStallsIsCutAfterTheTimeout() throws IOException {
+        URI uri = URI.create(proxyUrl.toString());
+        String got;
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(15_000);
+            socket.getOutputStream().write(("GET /api/v2/aibridge/openai/v1/models HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + TOKEN + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            got = readToTheEnd(socket.getInputStream());
+        }
+        assertThat(got).startsWith("HTTP/1.1 200").contains("{\"object\":\"list\",\"data\":[");
+        assertThat(got).as("cut, not ended: an incomplete body must not look complete").doesNotEndWith("0\r\n\r\n");
+        assertThat(FakeProviderTestResource.stalling().requests()).containsExactly("GET /v1/models");
+        awaitNothingInFlight();
+    }
+
+    @Test
+    void aPassthroughAnswerWithAHeadAndNoBodyGets504InTheProvidersErrorJson() {
+        HttpResponse<String> r = proxy.get("/api/v2/aibridge/openai/v1/models/silent-head", "Authorization", "Bearer " + TOKEN);
+
+        assertThat(r.statusCode()).isEqualTo(504);
+        JsonNode error = ProxyClient.json(r.body()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("upstream_timeout");
+        assertThat(error.path("message").asText()).isEqualTo("the provider went silent for 2 s in the middle of its answer");
+        awaitNothingInFlight();
+    }
+
+    @Test
+    void aBedrockTokenCountWhoseBodyStallsGets504InAnthropicsErrorJson() {
+        HttpResponse<String> r = proxy.post("/api/v2/aibridge/claude-stalling/v1/messages/count_tokens",
+                "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", "x-api-key", TOKEN,
+                "anthropic-version", "2023-06-01");
+
+        assertThat(r.statusCode()).isEqualTo(504);
+        JsonNode body = ProxyClient.json(r.body());
+        assertThat(body.path("type").asText()).isEqualTo("error");
+        assertThat(body.path("error").path("message").asText()).isEqualTo("the provider went silent for 2 s in the middle of its answer");
+        assertThat(FakeProviderTestResource.stalling().requests()).hasSize(1).allMatch(line -> line.endsWith("/count-tokens"));
+        awaitNothingInFlight();
+    }
+
+    /** What the proxy sent until it closed or reset the connection; a read that waits 15 s fails the test. */
+    private static String readToTheEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        byte[] buffer = new byte[1024];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                got.write(buffer, 0, n);
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the proxy held the connection open: " + got.toString(StandardCharsets.UTF_8), e);
+        } catch (IOException e) {
+            // reset by the proxy: that is the end
+        }
+        return got.toString(StandardCharsets.UTF_8);
+    }
+
+    private void awaitNothingInFlight() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (capacity.inFlight() > 0 && System.nanoTime() < deadline) {
+            ProxyClient.sleep(20);
+        }
+        assertThat(capacity.inFlight()).as("the capacity slot is given back").isZero();
+    }
+}

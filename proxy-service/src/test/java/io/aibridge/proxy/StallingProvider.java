@@ -1,0 +1,171 @@
+package io.aibridge.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A provider (plain HTTP/1.1 on raw sockets) that sends the head of its answer and the start of
+ * its body, then goes silent for good, as a provider behind a stuck gateway can:
+ * <ul>
+ *   <li>{@code POST …/chat/completions}: the first {@link #stallChats} calls get a 503 whose
+ *       chunked error body stalls; later ones a complete Chat Completions answer;</li>
+ *   <li>{@code GET …/models/silent-head}: a 200 head and not a byte of body;</li>
+ *   <li>any other {@code GET}: a 200 chunked body that stalls after its first chunk;</li>
+ *   <li>{@code POST …/count-tokens} (AWS Bedrock's CountTokens): likewise.</li>
+ * </ul>
+ * Records each request line it got.
+ */
+public final class StallingProvider implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger chatStalls = new AtomicInteger();
+
+    private StallingProvider(ServerSocket server) {
+        this.server = server;
+    }
+
+    public static StallingProvider start() {
+        try {
+            StallingProvider provider = new StallingProvider(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+            Thread acceptor = new Thread(provider::accept, "stalling-provider");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            return provider;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    /** The next {@code n} Chat Completions calls get a 503 whose body stalls. */
+    public void stallChats(int n) {
+        chatStalls.set(n);
+    }
+
+    /** The request lines ({@code POST /v1/chat/completions}) received so far. */
+    public List<String> requests() {
+        return List.copyOf(requests);
+    }
+
+    public void clear() {
+        requests.clear();
+        chatStalls.set(0);
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket socket = server.accept();
+                sockets.add(socket);
+                Thread connection = new Thread(() -> serve(socket), "stalling-provider-connection");
+                connection.setDaemon(true);
+                connection.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                String head = readHead(in);
+                if (head == null) {
+                    return;
+                }
+                String requestLine = head.substring(0, head.indexOf("\r\n"));
+                requests.add(requestLine.substring(0, requestLine.lastIndexOf(' ')));
+                in.readNBytes(contentLength(head));
+                String path = requestLine.split(" ")[1];
+                if (path.endsWith("/chat/completions") && chatStalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    stall(in, out, "503 Service Unavailable", "{\"error\":{\"message\":\"overloaded, and then");
+                } else if (path.endsWith("/chat/completions")) {
+                    byte[] body = ("{\"id\":\"chatcmpl-stalling\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o\","
+                            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+                            + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}").getBytes(StandardCharsets.UTF_8);
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+                    out.write(body);
+                    out.flush();
+                } else if (path.endsWith("/models/silent-head")) {
+                    stall(in, out, "200 OK", null);
+                } else {
+                    stall(in, out, "200 OK", path.endsWith("/count-tokens") ? "{\"inputTokens\":" : "{\"object\":\"list\",\"data\":[");
+                }
+            }
+        } catch (IOException e) {
+            // the proxy cut the connection
+        }
+    }
+
+    /** Sends the head and {@code firstChunk} (none when null), then nothing until the peer closes. */
+    private static void stall(InputStream in, OutputStream out, String status, String firstChunk) throws IOException {
+        StringBuilder answer = new StringBuilder("HTTP/1.1 " + status + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+        if (firstChunk != null) {
+            byte[] chunk = firstChunk.getBytes(StandardCharsets.UTF_8);
+            answer.append(Integer.toHexString(chunk.length)).append("\r\n").append(firstChunk).append("\r\n");
+        }
+        out.write(answer.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        while (in.read() >= 0) {
+            // silent until the proxy gives up on this connection
+        }
+        throw new IOException("closed by the proxy");
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            int n = head.size();
+            byte[] bytes = head.toByteArray();
+            if (n >= 4 && bytes[n - 4] == '\r' && bytes[n - 3] == '\n' && bytes[n - 2] == '\r' && bytes[n - 1] == '\n') {
+                return head.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+        return null;
+    }
+
+    private static int contentLength(String head) {
+        for (String line : head.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                return Integer.parseInt(line.substring("content-length:".length()).trim());
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Socket socket : sockets) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+}
