@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code AIBRIDGE_UPSTREAM_TIMEOUT} (2 s in tests) on every path, not only where the answer is
  * relayed to a bridged client: the body of an answer that is dropped for a retry, a passthrough
  * answer, and AWS Bedrock's token count. Each ends after the timeout instead of holding the
- * client, the connection and a capacity slot for good.
+ * client, the connection and a capacity slot for good. And a client that reads nothing for longer
+ * than that is not a silent provider: its stream waits for it.
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
@@ -112,6 +113,62 @@ class ProviderSilenceTest extends ProxyTestBase {
         assertThat(body.path("error").path("message").asText()).isEqualTo("the provider went silent for 2 s in the middle of its answer");
         assertThat(FakeProviderTestResource.stalling().requests()).hasSize(1).allMatch(line -> line.endsWith("/count-tokens"));
         awaitNothingInFlight();
+    }
+
+    @Test
+    void aClientThatStopsReadingLongerThanTheTimeoutIsNotAProviderSilenceAndGetsTheWholeStream() throws Exception {
+        URI uri = URI.create(proxyUrl.toString());
+        String request = "{\"model\":\"gpt-slow-reader\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}";
+        byte[] bytes = request.getBytes(StandardCharsets.UTF_8);
+        String body;
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096); // before connecting: a small window, so the proxy's write queue fills
+            socket.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()));
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST /api/v2/aibridge/openai/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: " + bytes.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(bytes);
+            InputStream in = socket.getInputStream();
+            String head = ProxyClient.readUntil(in, "\r\n\r\n");
+            assertThat(head).startsWith("HTTP/1.1 200");
+            // reads nothing for longer than the provider's idle timeout (2 s), as a suspended client would
+            Thread.sleep(3_500);
+            body = dechunk(head.substring(head.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.ISO_8859_1), in);
+        }
+        String tail = body.substring(Math.max(0, body.length() - 400)); // 16 MiB is too much to print when this fails
+        assertThat(tail).doesNotContain("went silent").endsWith("data: [DONE]\n\n");
+        assertThat(body.split("\"content\":\"" + StallingProvider.BIG_STREAM_TEXT + "\"", -1).length - 1).as("every content chunk")
+                .isEqualTo(StallingProvider.BIG_STREAM_FRAMES);
+        InterceptionEnded end = eventsOfModel("gpt-slow-reader").stream().filter(InterceptionEnded.class::isInstance)
+                .map(InterceptionEnded.class::cast).findFirst().orElseThrow();
+        assertThat(end.status()).isEqualTo(EndStatus.COMPLETED);
+        assertThat(end.errorType()).isNull();
+        awaitNothingInFlight();
+    }
+
+    /** The body of a chunked answer: {@code start} (read with the head), then the rest of {@code in}, to its last chunk. */
+    private static String dechunk(byte[] start, InputStream rest) throws IOException {
+        java.io.InputStream in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(start), rest);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            StringBuilder line = new StringBuilder();
+            for (int c; (c = in.read()) != '\n'; ) {
+                if (c < 0) {
+                    throw new AssertionError("the answer ended without its last chunk");
+                }
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            int size = Integer.parseInt(line.toString().trim(), 16);
+            if (size == 0) {
+                return body.toString(StandardCharsets.UTF_8);
+            }
+            body.write(in.readNBytes(size));
+            in.readNBytes(2);
+        }
     }
 
     /** What the proxy sent until it closed or reset the connection; a read that waits 15 s fails the test. */

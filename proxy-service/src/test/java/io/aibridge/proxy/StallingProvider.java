@@ -23,9 +23,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>any other {@code GET}: a 200 chunked body that stalls after its first chunk;</li>
  *   <li>{@code POST …/count-tokens} (AWS Bedrock's CountTokens): likewise.</li>
  * </ul>
+ * And one answer that never stalls, for a client that stalls instead: a streamed Chat Completions
+ * call ({@code "stream":true}) gets {@link #BIG_STREAM_FRAMES} content chunks of 1 KiB each, then
+ * usage and {@code [DONE]}, written as fast as the reader takes them.
  * Records each request line it got.
  */
 public final class StallingProvider implements AutoCloseable {
+
+    /** The content chunks of the big stream: 16 MiB, more than the sockets between a client and the proxy hold. */
+    public static final int BIG_STREAM_FRAMES = 16 * 1024;
+    /** The text of each content chunk of the big stream. */
+    public static final String BIG_STREAM_TEXT = "x".repeat(1024);
 
     private final ServerSocket server;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -92,9 +100,11 @@ public final class StallingProvider implements AutoCloseable {
                 }
                 String requestLine = head.substring(0, head.indexOf("\r\n"));
                 requests.add(requestLine.substring(0, requestLine.lastIndexOf(' ')));
-                in.readNBytes(contentLength(head));
+                String request = new String(in.readNBytes(contentLength(head)), StandardCharsets.UTF_8);
                 String path = requestLine.split(" ")[1];
-                if (path.endsWith("/chat/completions") && chatStalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                if (path.endsWith("/chat/completions") && request.replace(" ", "").contains("\"stream\":true")) {
+                    bigStream(out);
+                } else if (path.endsWith("/chat/completions") && chatStalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     stall(in, out, "503 Service Unavailable", "{\"error\":{\"message\":\"overloaded, and then");
                 } else if (path.endsWith("/chat/completions")) {
                     byte[] body = ("{\"id\":\"chatcmpl-stalling\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o\","
@@ -113,6 +123,27 @@ public final class StallingProvider implements AutoCloseable {
         } catch (IOException e) {
             // the proxy cut the connection
         }
+    }
+
+    private static void bigStream(OutputStream out) throws IOException {
+        out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        String prefix = "data: {\"id\":\"chatcmpl-big\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":";
+        for (int i = 0; i < BIG_STREAM_FRAMES; i++) {
+            chunk(out, prefix + "[{\"index\":0,\"delta\":{\"content\":\"" + BIG_STREAM_TEXT + "\"},\"finish_reason\":null}]}\n\n");
+        }
+        chunk(out, prefix + "[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+        chunk(out, prefix + "[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":" + BIG_STREAM_FRAMES + ",\"total_tokens\":"
+                + (BIG_STREAM_FRAMES + 3) + "}}\n\n");
+        chunk(out, "data: [DONE]\n\n");
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void chunk(OutputStream out, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(bytes);
+        out.write("\r\n".getBytes(StandardCharsets.UTF_8));
     }
 
     /** Sends the head and {@code firstChunk} (none when null), then nothing until the peer closes. */

@@ -102,6 +102,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private long lastActivityNanos;
     private long lastWriteNanos = System.nanoTime();
     private long idleTimer = -1;
+    /** The idle timer was stopped while the client is behind (the provider's answer paused): it runs again on drain. */
+    private boolean idleTimerPaused;
     private long keepAliveTimer = -1;
 
     InjectedLoop(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ProxyMetrics metrics, LoopApi api,
@@ -460,6 +462,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         if (out.writeQueueFull() && upstreamResponse != null && mode == Mode.STREAM) {
             HttpClientResponse paused = upstreamResponse;
             paused.pause();
+            pauseIdleTimer();
             if (slowClient == null) {
                 slowClient = new SlowClient(recording);
             }
@@ -467,7 +470,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             out.drainHandler(v -> {
                 slowClient.drained();
                 if (!finished) {
+                    // a silence while the slow client was catching up is not the provider's
                     lastActivityNanos = System.nanoTime();
+                    resumeIdleTimer();
                     paused.resume();
                 }
             });
@@ -573,6 +578,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     private void armIdleTimer(long delayMillis) {
         idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+            idleTimer = -1;
             if (finished || mode == Mode.WAITING && upstreamResponse == null) {
                 return;
             }
@@ -588,6 +594,22 @@ final class InjectedLoop implements UpstreamExchange.Listener {
                 armIdleTimer(idleTimeoutMillis - silentMillis);
             }
         });
+    }
+
+    /** The client is behind and the provider's answer paused for it: the provider's silence is not counted meanwhile. */
+    private void pauseIdleTimer() {
+        if (idleTimer >= 0) {
+            cancelIdleTimer();
+            idleTimerPaused = true;
+        }
+    }
+
+    /** The client caught up: the provider's silence counts again, from now. */
+    private void resumeIdleTimer() {
+        if (idleTimerPaused) {
+            idleTimerPaused = false;
+            armIdleTimer(idleTimeoutMillis);
+        }
     }
 
     private void cancelIdleTimer() {

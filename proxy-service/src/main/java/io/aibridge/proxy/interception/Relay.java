@@ -79,6 +79,8 @@ public final class Relay implements UpstreamExchange.Listener {
     private SlowClient slowClient;
     private long lastActivityNanos;
     private long idleTimer = -1;
+    /** The idle timer was stopped while the client is behind (the provider's answer paused): it runs again on drain. */
+    private boolean idleTimerPaused;
     /** When the last keep-alive went out, and the timer that keeps a quiet stream alive. */
     private long lastPingNanos;
     private long keepAliveTimer = -1;
@@ -243,6 +245,7 @@ public final class Relay implements UpstreamExchange.Listener {
 
     private void armIdleTimer(long delayMillis) {
         idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+            idleTimer = -1;
             if (finished) {
                 return;
             }
@@ -258,6 +261,22 @@ public final class Relay implements UpstreamExchange.Listener {
                 armIdleTimer(idleTimeoutMillis - silentMillis);
             }
         });
+    }
+
+    /** The client is behind and the provider's answer paused for it: the provider's silence is not counted meanwhile. */
+    private void pauseIdleTimer() {
+        if (idleTimer >= 0) {
+            cancelIdleTimer();
+            idleTimerPaused = true;
+        }
+    }
+
+    /** The client caught up: the provider's silence counts again, from now. */
+    private void resumeIdleTimer() {
+        if (idleTimerPaused) {
+            idleTimerPaused = false;
+            armIdleTimer(idleTimeoutMillis);
+        }
     }
 
     private void cancelIdleTimer() {
@@ -401,6 +420,7 @@ public final class Relay implements UpstreamExchange.Listener {
         }
         if (out.writeQueueFull() && upstreamResponse != null) {
             upstreamResponse.pause();
+            pauseIdleTimer();
             if (slowClient == null) {
                 slowClient = new SlowClient(recording);
             }
@@ -410,6 +430,7 @@ public final class Relay implements UpstreamExchange.Listener {
                 if (!finished) {
                     // a silence while the slow client was catching up is not the provider's
                     lastActivityNanos = System.nanoTime();
+                    resumeIdleTimer();
                     upstreamResponse.resume();
                 }
             });
