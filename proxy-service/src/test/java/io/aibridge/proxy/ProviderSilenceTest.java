@@ -116,6 +116,29 @@ class ProviderSilenceTest extends ProxyTestBase {
     }
 
     @Test
+    void aBlockingAnswerThatStallsAfterItsHeadWasRelayedIsCutAndGivesItsCapacitySlotBack() throws IOException {
+        URI uri = URI.create(proxyUrl.toString());
+        byte[] request = "{\"model\":\"gpt-stall-body\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        String got;
+        try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+            socket.setSoTimeout(15_000);
+            socket.getOutputStream().write(("POST /api/v2/aibridge/openai/v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: " + request.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(request);
+            got = readToTheEnd(socket.getInputStream());
+        }
+        assertThat(got).startsWith("HTTP/1.1 200").contains("chatcmpl-stall-body").doesNotEndWith("0\r\n\r\n");
+        InterceptionEnded end = eventsOfModel("gpt-stall-body").stream().filter(InterceptionEnded.class::isInstance)
+                .map(InterceptionEnded.class::cast).findFirst().orElseThrow();
+        assertThat(end.status()).isEqualTo(EndStatus.FAILED);
+        assertThat(end.errorType()).isEqualTo("timeout");
+        // Vert.x's response reset would mark the response closed before its connection, and skip its end handlers
+        awaitNothingInFlight();
+    }
+
+    @Test
     void aClientThatStopsReadingLongerThanTheTimeoutIsNotAProviderSilenceAndGetsTheWholeStream() throws Exception {
         URI uri = URI.create(proxyUrl.toString());
         String request = "{\"model\":\"gpt-slow-reader\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"

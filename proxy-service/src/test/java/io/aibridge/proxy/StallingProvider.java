@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code POST …/chat/completions}: the first {@link #stallChats} calls get a 503 whose
  *       chunked error body stalls; later ones a complete Chat Completions answer;</li>
+ *   <li>{@code POST …/chat/completions} for the model {@code gpt-stall-body}: a 200 whose body stalls
+ *       after two chunks;</li>
  *   <li>{@code GET …/models/silent-head}: a 200 head and not a byte of body;</li>
  *   <li>any other {@code GET}: a 200 chunked body that stalls after its first chunk;</li>
  *   <li>{@code POST …/count-tokens} (AWS Bedrock's CountTokens): likewise.</li>
@@ -106,6 +108,8 @@ public final class StallingProvider implements AutoCloseable {
                     bigStream(out);
                 } else if (path.endsWith("/chat/completions") && chatStalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     stall(in, out, "503 Service Unavailable", "{\"error\":{\"message\":\"overloaded, and then");
+                } else if (path.endsWith("/chat/completions") && request.contains("gpt-stall-body")) {
+                    stallAfterTwoChunks(in, out);
                 } else if (path.endsWith("/chat/completions")) {
                     byte[] body = ("{\"id\":\"chatcmpl-stalling\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"gpt-4o\","
                             + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
@@ -137,6 +141,24 @@ public final class StallingProvider implements AutoCloseable {
         chunk(out, "data: [DONE]\n\n");
         out.write("0\r\n\r\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /** A 200 whose JSON body comes in two chunks, apart, then stalls. */
+    private static void stallAfterTwoChunks(InputStream in, OutputStream out) throws IOException {
+        out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        chunk(out, "{\"id\":\"chatcmpl-stall-body\",");
+        out.flush();
+        try {
+            Thread.sleep(300); // two reads on the proxy's side, so that it relays the first
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        chunk(out, "\"object\":\"chat.completion\",");
+        out.flush();
+        while (in.read() >= 0) {
+            // silent until the proxy gives up on this connection
+        }
+        throw new IOException("closed by the proxy");
     }
 
     private static void chunk(OutputStream out, String text) throws IOException {

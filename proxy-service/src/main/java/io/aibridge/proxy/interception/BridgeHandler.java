@@ -220,7 +220,7 @@ public class BridgeHandler {
                 case OPENAI_CHAT_COMPLETIONS -> new ChatCompletionsObserver(recording, hide);
                 case OPENAI_RESPONSES -> new ResponsesObserver(recording);
             };
-            Relay relayed = new Relay(ctx.vertx(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis(),
+            Relay relayed = new Relay(ctx.vertx(), ctx.request(), ctx.response(), provider, recording, observer, metrics, upstream.idleTimeoutMillis(),
                     config.streamKeepAlive().toMillis(), bedrock != null);
             if (bedrock == null) {
                 relayed.start(() -> upstream.request(HttpMethod.POST, url, caller.keys().applyTo(headers)), plainBody, upstream.retries(),

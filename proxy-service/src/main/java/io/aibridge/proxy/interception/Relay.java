@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import org.jboss.logging.Logger;
 
@@ -64,6 +65,7 @@ public final class Relay implements UpstreamExchange.Listener {
     /** Response header naming the interception, so that a client or an operator can find its records. */
     public static final String INTERCEPTION_HEADER = "X-AIBridge-Interception-Id";
 
+    private final HttpServerRequest in;
     private final HttpServerResponse out;
     private final ProviderType provider;
     private final Recording recording;
@@ -106,10 +108,11 @@ public final class Relay implements UpstreamExchange.Listener {
      * @param keepAliveMillis a started stream quiet for this long gets its API's keep-alive frame (0: never)
      * @param bedrock         the answer comes from AWS Bedrock's Runtime API, and is given to the client as Anthropic's
      */
-    public Relay(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
+    public Relay(Vertx vertx, HttpServerRequest in, HttpServerResponse out, ProviderType provider, Recording recording, ResponseObserver observer,
                  ProxyMetrics metrics, long idleTimeoutMillis, long keepAliveMillis, boolean bedrock) {
         this.bedrock = bedrock;
         this.vertx = vertx;
+        this.in = in;
         this.out = out;
         this.provider = provider;
         this.recording = recording;
@@ -497,7 +500,7 @@ public final class Relay implements UpstreamExchange.Listener {
             out.end();
             recording.end(EndStatus.FAILED, status, type, message);
         } else {
-            out.reset();
+            ClientConnections.cut(in, out); // a cut body, never one that looks whole
             recording.end(EndStatus.FAILED, status, type, message);
         }
     }
