@@ -103,6 +103,32 @@ class FixtureInterceptionTest {
                 .containsExactlyElementsOf(Expected.events(api, scenario, stream));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(Api.class)
+    void aLargeBlockingAnswerIsReadOffTheEventLoopAndRecordedAsASmallOne(Api api) {
+        // the same answer followed by 1.2 MB of spaces: read on a worker thread, its records still before the end
+        int pad = 1_200_000;
+        Fixture fixture = Fixture.load(api, "tool-call");
+        ObjectNode request = fixture.request(false);
+        String[] headers = java.util.Arrays.copyOf(clientHeaders(api), clientHeaders(api).length + 2);
+        headers[headers.length - 2] = FakeProvider.PAD_BYTES_HEADER;
+        headers[headers.length - 1] = String.valueOf(pad);
+
+        HttpResponse<String> response;
+        List<Boolean> reads;
+        try (LargeJsonWatch watch = LargeJsonWatch.of(io.aibridge.proxy.interception.Json.MAPPER, 1024 * 1024)) {
+            response = new ProxyClient(proxyUrl.toString()).post(ProxyClient.path(api), request.toString(), headers);
+            List<InterceptionEvent> events = EventTail.of(bootstrapServers).awaitEnded(interceptionId(response),
+                    java.time.Duration.ofSeconds(20));
+            assertThat(summary(events)).as("events of %s", api).containsExactlyElementsOf(Expected.events(api, "tool-call", false));
+            reads = watch.reads();
+        }
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).as("the body reaches the client byte for byte").isEqualTo(fixture.response() + " ".repeat(pad));
+        assertThat(reads).as("the answer was read, off the event loop").isNotEmpty().containsOnly(false);
+    }
+
     private static String[] clientHeaders(Api api) {
         String token = FakeProviderTestResource.BOOTSTRAP_TOKEN;
         return switch (api) {

@@ -255,14 +255,7 @@ public class BridgeHandler {
 
     /** Bedrock's body and its hash: made on a worker thread for a large request, as its parsing was. */
     private static Future<BedrockCall.Payload> bedrockPayload(RoutingContext ctx, BedrockCall bedrock, ObjectNode body, int size) {
-        if (size > Json.PARSE_ON_WORKER_BYTES) {
-            return ctx.vertx().executeBlocking(() -> bedrock.payload(body), false);
-        }
-        try {
-            return Future.succeededFuture(bedrock.payload(body));
-        } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-        }
+        return OffLoop.run(ctx.vertx(), size, () -> bedrock.payload(body));
     }
 
     /**

@@ -384,16 +384,25 @@ public final class Relay implements UpstreamExchange.Listener {
                     held = null;
                 }
                 out.end();
-                if (!copyOverflow) {
+                if (copyOverflow) {
+                    copy = null;
+                    blockingRecorded();
+                    return;
+                }
+                byte[] body = copy.toByteArray();
+                copy = null;
+                // a large answer is parsed on a worker thread; its records come back here, before the end
+                OffLoop.run(vertx, body.length, () -> Json.parse(body)).onComplete(parsed -> {
                     try {
-                        observer.onBody(Json.parse(copy.toByteArray()));
+                        if (parsed.failed()) {
+                            throw new IllegalStateException(parsed.cause());
+                        }
+                        observer.onBody(parsed.result());
                     } catch (RuntimeException e) {
                         LOG.warnf("interception %s: could not read the response body (%s)", recording.id(), e.toString());
                     }
-                }
-                copy = null;
-                recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status,
-                        status < 400 ? null : "upstream_error", status < 400 ? null : "the provider answered " + status);
+                    blockingRecorded();
+                });
             }
             case ERROR -> {
                 byte[] error = copy == null ? new byte[0] : copy.toByteArray();
@@ -410,6 +419,12 @@ public final class Relay implements UpstreamExchange.Listener {
             default -> {
             }
         }
+    }
+
+    /** A blocking answer was relayed and its body recorded: the interception ends. */
+    private void blockingRecorded() {
+        recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status,
+                status < 400 ? null : "upstream_error", status < 400 ? null : "the provider answered " + status);
     }
 
     private void write(Buffer chunk) {

@@ -76,6 +76,11 @@ public final class FakeProvider implements AutoCloseable {
      * of a dropped answer a client reads.
      */
     public static final String ERROR_BODY_BYTES_HEADER = "X-Fake-Error-Body-Bytes";
+    /**
+     * A blocking answer that is not an error is followed by this many spaces: the same JSON, as large
+     * as a test needs (for tests of where a large answer is read).
+     */
+    public static final String PAD_BYTES_HEADER = "X-Fake-Pad-Bytes";
     public static final String DEFAULT_SCENARIO = "text";
     /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
     public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
@@ -346,7 +351,7 @@ public final class FakeProvider implements AutoCloseable {
         fixture.headers().forEach(response::putHeader);
         response.putHeader("request-id", "req_fake_" + Long.toHexString(System.nanoTime()));
         if (fixture.isError() || !stream || fixture.stream() == null) {
-            String text = echoModel(fixture.response(), fixture.model(), model);
+            String text = padded(request, fixture, echoModel(fixture.response(), fixture.model(), model));
             later(ttfb, () -> {
                 if (fixture.breaks()) {
                     breakBlocking(request, fixture.status(stream), text);
@@ -651,6 +656,15 @@ public final class FakeProvider implements AutoCloseable {
             json(request.response(), 404, "{\"error\":{\"message\":\"" + jsonEscape(message)
                     + "\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"unknown_url\"}}");
         }
+    }
+
+    /** The answer followed by the spaces {@link #PAD_BYTES_HEADER} asks for, when it is not an error. */
+    private static String padded(HttpServerRequest request, Fixture fixture, String text) {
+        String pad = request.getHeader(PAD_BYTES_HEADER);
+        if (pad == null || fixture.isError()) {
+            return text;
+        }
+        return text + " ".repeat(Integer.parseInt(pad.trim()));
     }
 
     static void json(HttpServerResponse response, int status, String body) {
