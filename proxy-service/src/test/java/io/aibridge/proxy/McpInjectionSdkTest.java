@@ -128,6 +128,43 @@ class McpInjectionSdkTest {
     }
 
     @Test
+    void onAwsBedrockALargeConversationsRoundsAreMadeAndHashedOffTheEventLoop() throws Exception {
+        // a 1.2 MB conversation with tools injected: each round's Bedrock body is written (and hashed) on a worker thread
+        int large = 1_200_000;
+        com.fasterxml.jackson.databind.node.ObjectNode request = io.aibridge.testing.fake.Fixture
+                .load(io.aibridge.testing.fake.Api.ANTHROPIC_MESSAGES, "mcp-echo").request(false);
+        JsonNode question = request.path("messages").get(0);
+        com.fasterxml.jackson.databind.node.ArrayNode messages = request.putArray("messages");
+        messages.addObject().put("role", "user").put("content", "x".repeat(large));
+        messages.addObject().put("role", "assistant").put("content", "Noted.");
+        messages.add(question);
+        java.lang.reflect.Field mapper = io.aibridge.proxy.bedrock.BedrockRequest.class.getDeclaredField("JSON");
+        mapper.setAccessible(true);
+
+        java.net.http.HttpResponse<String> response;
+        List<Boolean> writes;
+        try (LargeJsonWatch watch = LargeJsonWatch.of((com.fasterxml.jackson.databind.ObjectMapper) mapper.get(null), 1024 * 1024)) {
+            response = new ProxyClient(base).post("/api/v2/aibridge/claude-aws/v1/messages", request.toString(),
+                    "x-api-key", FakeProviderTestResource.BOOTSTRAP_TOKEN, "anthropic-version", "2023-06-01",
+                    FakeProvider.SCENARIO_HEADER, "mcp-echo");
+            writes = watch.writes();
+        }
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = ProxyClient.json(response.body());
+        assertThat(body.path("content")).hasSize(1);
+        assertThat(body.path("content").get(0).path("text").asText()).isEqualTo("The tool answered: all good.");
+        List<RecordedRequest> rounds = FakeProviderTestResource.fake().requests("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/invoke");
+        assertThat(rounds).as("signed as sent, or the fake's Bedrock would refuse them").hasSize(2);
+        for (RecordedRequest round : rounds) {
+            JsonNode sent = ProxyClient.json(new String(round.body(), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(sent.path("anthropic_version").asText()).isEqualTo("bedrock-2023-05-31");
+            assertThat(sent.path("messages").get(0).path("content").asText()).hasSize(large);
+        }
+        assertThat(writes).as("both rounds' bodies written, off the event loop").hasSizeGreaterThanOrEqualTo(2).containsOnly(false);
+    }
+
+    @Test
     void aToolLoopMovesToTheNextKeyOnceAndKeepsItForItsLaterRounds() {
         AnthropicClient pool = AnthropicOkHttpClient.builder().apiKey(FakeProviderTestResource.BOOTSTRAP_TOKEN)
                 .baseUrl(base + "/api/v2/aibridge/anthropic-pool").putHeader(FakeProvider.SCENARIO_HEADER, "mcp-chain")

@@ -658,6 +658,52 @@ class McpInjectionTest {
         assertThat(fake.requests("/v1/messages")).hasSize(1);
     }
 
+    @Test
+    void aLargeConversationIsWrittenAndItsLargeAnswersAreReadOffTheEventLoop() {
+        // a long conversation (1.2 MB) whose every answer is 1.2 MB: each round's body is written, and each answer read,
+        // on a worker thread; what the client gets and what is recorded are as for a small one
+        int large = 1_200_000;
+        ObjectNode request = Fixture.load(Api.ANTHROPIC_MESSAGES, "mcp-echo").request(false);
+        JsonNode question = request.path("messages").get(0);
+        com.fasterxml.jackson.databind.node.ArrayNode messages = request.putArray("messages");
+        messages.addObject().put("role", "user").put("content", "x".repeat(large));
+        messages.addObject().put("role", "assistant").put("content", "Noted.");
+        messages.add(question);
+        String[] headers = java.util.Arrays.copyOf(headers(Api.ANTHROPIC_MESSAGES, "mcp-echo"), 8);
+        headers[6] = FakeProvider.PAD_BYTES_HEADER;
+        headers[7] = String.valueOf(large);
+
+        HttpResponse<String> response;
+        List<Boolean> reads;
+        List<Boolean> writes;
+        try (LargeJsonWatch watch = LargeJsonWatch.of(io.aibridge.proxy.interception.Json.MAPPER, 1024 * 1024)) {
+            response = proxy.post(ProxyClient.path(Api.ANTHROPIC_MESSAGES), request.toString(), headers);
+            reads = watch.reads();
+            writes = watch.writes();
+        }
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode body = json(response.body());
+        assertThat(body.path("content")).hasSize(1);
+        assertThat(body.path("content").get(0).path("text").asText()).isEqualTo("The tool answered: all good.");
+        assertThat(body.path("usage").path("input_tokens").asLong()).isEqualTo(850);
+        assertThat(body.path("usage").path("output_tokens").asLong()).isEqualTo(42);
+        List<RecordedRequest> upstream = fake.requests("/v1/messages");
+        assertThat(upstream).hasSize(2);
+        assertThat(upstream.get(1).json().path("messages")).hasSize(5);
+        assertThat(upstream.get(1).json().path("messages").get(0).path("content").asText()).hasSize(large);
+        assertThat(upstream.get(1).json().path("messages").get(4).path("content").get(0).path("content").get(0).path("text").asText())
+                .isEqualTo("echo: hello from the model");
+        List<InterceptionEvent> events = events(response);
+        assertThat(single(events, ToolUsageRecorded.class).tool()).isEqualTo("echo");
+        assertThat(tokens(events)).containsExactly("in=400 out=30 cache_read=100", "in=450 out=12 cache_read=200");
+        List<String> summary = ProxyClient.summary(events);
+        assertThat(summary.get(summary.size() - 1)).as("the end after the answers' records").startsWith("ended completed 200");
+
+        assertThat(writes).as("both rounds' bodies written, off the event loop").hasSizeGreaterThanOrEqualTo(2).containsOnly(false);
+        assertThat(reads).as("the request and both answers read, off the event loop").hasSizeGreaterThanOrEqualTo(3).containsOnly(false);
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     HttpResponse<String> send(Api api, String scenario, boolean stream, String... extraHeaders) {

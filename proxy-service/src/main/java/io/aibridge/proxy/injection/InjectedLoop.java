@@ -8,6 +8,7 @@ import io.aibridge.proxy.bedrock.BedrockCall;
 import io.aibridge.proxy.bedrock.BedrockErrors;
 import io.aibridge.proxy.bedrock.BedrockStreamTranslator;
 import io.aibridge.proxy.interception.Json;
+import io.aibridge.proxy.interception.OffLoop;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.Relay;
 import io.aibridge.proxy.interception.ResponseObserver;
@@ -75,6 +76,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private final String url;
     private final MultiMap headers;
     private final ObjectNode body;
+    /** The client's request body's size: the first round's body is about as large (plus the tool definitions). */
+    private final int requestBytes;
     private final int maxRounds;
     private final long idleTimeoutMillis;
     /** The calls to Claude on AWS Bedrock; null for every other provider. */
@@ -96,6 +99,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private boolean headPrepared;
     private boolean finished;
     private boolean toolsRunning;
+    /** A large blocking answer is being parsed on a worker thread: its records come before the interception's end. */
+    private boolean parsing;
+    /** The client left while tools ran or an answer was parsed: the interception ends once that is done and recorded. */
     private boolean cancelledWhileTools;
     /** Made when the client first falls behind: most never do. */
     private SlowClient slowClient;
@@ -108,7 +114,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     InjectedLoop(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ProxyMetrics metrics, LoopApi api,
                  LoopState loop, McpServers mcp, UpstreamClient upstream, String url, MultiMap headers, ObjectNode body,
-                 int maxRounds, BedrockCall bedrock, ProviderKeys.Walk keys) {
+                 int requestBytes, int maxRounds, BedrockCall bedrock, ProviderKeys.Walk keys) {
         this.bedrock = bedrock;
         this.keys = keys;
         this.vertx = vertx;
@@ -123,6 +129,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         this.url = url;
         this.headers = headers;
         this.body = body;
+        this.requestBytes = requestBytes;
         this.maxRounds = maxRounds;
         this.idleTimeoutMillis = upstream.idleTimeoutMillis();
     }
@@ -149,14 +156,40 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         // Vert.x adds to the headers it is given; each round gets its own copy
         MultiMap roundHeaders = MultiMap.caseInsensitiveMultiMap().addAll(headers);
         recording.trace().upstreamStarted();
+        // writing (and on Bedrock hashing) the body takes milliseconds when it is large: then it is done on a worker
+        // thread. The first round's is the client's request with the tool definitions; a later one's also carries
+        // the answers and tool results of the rounds before, of any size, and follows tool calls that ran on
+        // worker threads anyway: it is always written there.
+        long size = loop.toolRounds == 0 ? requestBytes : Long.MAX_VALUE;
         if (bedrock == null) {
-            UpstreamExchange.send(() -> upstream.request(HttpMethod.POST, url, keys.applyTo(roundHeaders)),
-                    Buffer.buffer(LoopApi.bytes(body)), this, upstream.retries(), keys);
+            OffLoop.run(vertx, size, () -> Buffer.buffer(LoopApi.bytes(body))).onComplete(made -> {
+                if (bodyMade(made)) {
+                    UpstreamExchange.send(() -> upstream.request(HttpMethod.POST, url, keys.applyTo(roundHeaders)),
+                            made.result(), this, upstream.retries(), keys);
+                }
+            });
         } else {
-            BedrockCall.Payload payload = bedrock.payload(body);
-            UpstreamExchange.send(bedrock.open(upstream, roundHeaders, payload), payload.body(), this, upstream.retries(),
-                    ProviderKeys.Walk.NONE);
+            OffLoop.run(vertx, size, () -> bedrock.payload(body)).onComplete(made -> {
+                if (bodyMade(made)) {
+                    BedrockCall.Payload payload = made.result();
+                    UpstreamExchange.send(bedrock.open(upstream, roundHeaders, payload), payload.body(), this, upstream.retries(),
+                            ProviderKeys.Walk.NONE);
+                }
+            });
         }
+    }
+
+    /** True when the round's body is made and still wanted (a client that left meanwhile was recorded as gone). */
+    private boolean bodyMade(io.vertx.core.AsyncResult<?> made) {
+        if (finished) {
+            return false;
+        }
+        if (made.failed()) {
+            LOG.errorf(made.cause(), "interception %s: could not make the request of round %d", recording.id(), loop.round);
+            finishFailed(500, "internal_error", "AI Bridge could not make the provider request: " + made.cause());
+            return false;
+        }
+        return true;
     }
 
     @Override
@@ -310,13 +343,28 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             return;
         }
         byte[] raw = held.toByteArray();
-        JsonNode json = Json.parse(raw);
+        held = null;
+        // a large answer is parsed on a worker thread; the round goes on back here
+        parsing = true;
+        OffLoop.run(vertx, raw.length, () -> Json.parse(raw)).onComplete(parsed -> {
+            parsing = false;
+            blockingParsed(raw, parsed.succeeded() ? parsed.result() : null);
+        });
+    }
+
+    private void blockingParsed(byte[] raw, JsonNode json) {
         try {
             observer.onBody(json);
         } catch (RuntimeException e) {
             LOG.warnf("interception %s: could not read the response body (%s)", recording.id(), e.toString());
         }
         round.inspect(json);
+        if (cancelledWhileTools) {
+            // the client left while the answer was parsed: its records are in, now the end
+            recording.end(EndStatus.CANCELLED, out.headWritten() ? status : null, "client_disconnected",
+                    "the client closed the connection before the answer ended");
+            return;
+        }
         if (json != null && status < 400 && round.loops()) {
             recording.trace().upstreamCompleted(status);
             runTools(json);
@@ -530,8 +578,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     @Override
     public void upstreamBroken(Throwable cause) {
-        if (finished) {
-            return;
+        if (finished || parsing) {
+            return; // a whole answer being parsed is no broken one
         }
         if (mode == Mode.STREAM) {
             observeStreamEnd();
@@ -557,8 +605,8 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         if (mode == Mode.STREAM) {
             observeStreamEnd();
         }
-        if (toolsRunning) {
-            // the running call is recorded when it returns; the interception ends then
+        if (toolsRunning || parsing) {
+            // the running call (or the answer being parsed) is recorded when it is done; the interception ends then
             cancelledWhileTools = true;
             return;
         }

@@ -45,10 +45,11 @@ public class ToolInjection {
     /**
      * A bridged request, as the handler has prepared it.
      *
+     * @param size             the client's request body's size in bytes
      * @param clientAskedUsage Chat streams: the client set {@code stream_options.include_usage} itself
      * @param bedrock          the calls to Claude on AWS Bedrock, for an instance on Bedrock; else null
      */
-    public record Request(RoutingContext ctx, BridgedRoute route, Recording recording, ObjectNode body, boolean streaming,
+    public record Request(RoutingContext ctx, BridgedRoute route, Recording recording, ObjectNode body, int size, boolean streaming,
                           boolean clientAskedUsage, String url, MultiMap upstreamHeaders, BedrockCall bedrock,
                           ProviderKeys.Walk keys) {
     }
@@ -92,7 +93,7 @@ public class ToolInjection {
             request.recording().injectedTools(tools::contains);
             LoopState loop = new LoopState(tools, request.streaming(), request.clientAskedUsage());
             new InjectedLoop(request.ctx().vertx(), request.ctx().response(), request.route().provider(), request.recording(), metrics,
-                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, config.maxRounds(), request.bedrock(),
+                    api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, request.size(), config.maxRounds(), request.bedrock(),
                     request.keys())
                     .start();
         });

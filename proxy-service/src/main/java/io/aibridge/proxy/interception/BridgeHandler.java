@@ -246,8 +246,8 @@ public class BridgeHandler {
         trace.processing();
         if (injection.wanted(route, body)) {
             // MCP tools: the request is edited and may take several upstream calls; without tools it falls back to the relay
-            injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, streaming, !hideUsage, url, headers,
-                    bedrock, caller.keys()), relay);
+            injection.start(new ToolInjection.Request(ctx, route, recording, (ObjectNode) body, bytes.length, streaming, !hideUsage, url,
+                    headers, bedrock, caller.keys()), relay);
         } else {
             relay.run();
         }
