@@ -6,6 +6,7 @@ import io.aibridge.query.fixtures.Fixture;
 import io.aibridge.query.fixtures.RawHttp;
 import io.aibridge.query.fixtures.TestUsers.TestUser;
 import io.aibridge.query.identity.IdentityLifecycle;
+import io.aibridge.testing.FrozenBackends;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -14,20 +15,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.IOException;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -81,46 +73,14 @@ class DeadConnectionTest {
         // the pool now holds an idle connection, which the next request takes again
         assertThat(RawHttp.send("GET", SESSIONS, "Bearer " + owner.token(), null).status()).isEqualTo(200);
 
-        try (Connection own = DriverManager.getConnection(setting("quarkus.datasource.jdbc.url"),
-                setting("quarkus.datasource.username"), setting("quarkus.datasource.password"))) {
-            List<Integer> others = otherBackends(own);
-            assertThat(others).isNotEmpty();
-            signal("STOP", others);
-            RawHttp.Reply reply;
-            try {
-                // RawHttp gives up after 30 s: without a network timeout the request never ends
-                reply = RawHttp.send("GET", SESSIONS, "Bearer " + owner.token(), null);
-            } finally {
-                signal("CONT", others);
-            }
-            assertThat(reply.status()).isEqualTo(503);
-            assertThat(reply.text()).contains("{\"message\":\"The database is unavailable.\",\"detail\":\"Try again later.\"}");
+        RawHttp.Reply reply;
+        try (FrozenBackends frozen = FrozenBackends.ofTheServicesDatabase()) {
+            // RawHttp gives up after 30 s: without a network timeout the request never ends
+            reply = RawHttp.send("GET", SESSIONS, "Bearer " + owner.token(), null);
         }
+        assertThat(reply.status()).isEqualTo(503);
+        assertThat(reply.text()).contains("{\"message\":\"The database is unavailable.\",\"detail\":\"Try again later.\"}");
 
         assertThat(RawHttp.send("GET", SESSIONS, "Bearer " + owner.token(), null).status()).isEqualTo(200);
-    }
-
-    /** Every other client backend of the database: the service's pooled connections, and the fixture's. */
-    private static List<Integer> otherBackends(Connection own) throws SQLException {
-        List<Integer> pids = new ArrayList<>();
-        try (Statement statement = own.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                     + " AND datname = current_database() AND pid <> pg_backend_pid()")) {
-            while (rows.next()) {
-                pids.add(rows.getInt(1));
-            }
-        }
-        return pids;
-    }
-
-    private static void signal(String signal, List<Integer> pids) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
-        pids.forEach(pid -> command.add(String.valueOf(pid)));
-        Process kill = new ProcessBuilder(command).inheritIO().start();
-        assertThat(kill.waitFor()).as("kill -%s %s", signal, pids).isZero();
-    }
-
-    private static String setting(String name) {
-        return ConfigProvider.getConfig().getValue(name, String.class);
     }
 }
