@@ -35,13 +35,13 @@ public class QueryRedactingSpanProcessor implements SpanProcessor {
         for (AttributeKey<String> key : QUERIES) {
             String value = span.getAttribute(key);
             if (value != null) {
-                span.setAttribute(key, maskQuery(value));
+                span.setAttribute(key, UrlRedaction.maskQuery(value));
             }
         }
         for (AttributeKey<String> key : URLS) {
             String value = span.getAttribute(key);
             if (value != null && (value.indexOf('?') >= 0 || value.indexOf('#') >= 0)) {
-                span.setAttribute(key, maskUrl(value));
+                span.setAttribute(key, UrlRedaction.maskUrl(value));
             }
         }
     }
@@ -58,28 +58,5 @@ public class QueryRedactingSpanProcessor implements SpanProcessor {
     @Override
     public boolean isEndRequired() {
         return false;
-    }
-
-    /** {@code a=1&b&c=2} becomes {@code a=***&b&c=***}; a parameter without a value is kept as it is. */
-    public static String maskQuery(String query) {
-        StringBuilder out = new StringBuilder(query.length());
-        String[] pairs = query.split("&", -1);
-        for (int i = 0; i < pairs.length; i++) {
-            if (i > 0) {
-                out.append('&');
-            }
-            int eq = pairs[i].indexOf('=');
-            out.append(eq < 0 ? pairs[i] : pairs[i].substring(0, eq + 1) + "***");
-        }
-        return out.toString();
-    }
-
-    /** The URL with its query values masked and its fragment dropped. */
-    public static String maskUrl(String url) {
-        int fragment = url.indexOf('#');
-        String withoutFragment = fragment < 0 ? url : url.substring(0, fragment);
-        int query = withoutFragment.indexOf('?');
-        return query < 0 ? withoutFragment
-                : withoutFragment.substring(0, query + 1) + maskQuery(withoutFragment.substring(query + 1));
     }
 }

@@ -40,8 +40,17 @@ class QueryRedactingSpanProcessorTest {
     }
 
     @Test
+    void aUrlLosesItsUserInfoQueryValuesAndFragment() {
+        assertThat(UrlRedaction.maskUrl("https://u:pw@mcp.example.com:8443/mcp?api_key=SECRET&v=2#part"))
+                .isEqualTo("https://mcp.example.com:8443/mcp?api_key=***&v=***");
+        assertThat(UrlRedaction.maskUrl("http://token@127.0.0.1/mcp")).isEqualTo("http://127.0.0.1/mcp");
+        assertThat(UrlRedaction.maskUrl("/v1/models?key=a@b")).as("an @ in a path's query is no user info").isEqualTo("/v1/models?key=***");
+        assertThat(UrlRedaction.maskUrl("not a url?x=1")).isEqualTo("not a url?x=***");
+    }
+
+    @Test
     void aUrlWithoutAQueryIsLeftAlone() {
-        assertThat(QueryRedactingSpanProcessor.maskUrl("https://h/v1/models")).isEqualTo("https://h/v1/models");
-        assertThat(QueryRedactingSpanProcessor.maskQuery("")).isEmpty();
+        assertThat(UrlRedaction.maskUrl("https://h/v1/models")).isEqualTo("https://h/v1/models");
+        assertThat(UrlRedaction.maskQuery("")).isEmpty();
     }
 }
