@@ -20,6 +20,7 @@ import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.upstream.SilenceTimer;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.ProviderKeys;
 import io.aibridge.proxy.upstream.UpstreamClient;
@@ -105,11 +106,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
     private boolean cancelledWhileTools;
     /** Made when the client first falls behind: most never do. */
     private SlowClient slowClient;
-    private long lastActivityNanos;
     private long lastWriteNanos = System.nanoTime();
-    private long idleTimer = -1;
-    /** The idle timer was stopped while the client is behind (the provider's answer paused): it runs again on drain. */
-    private boolean idleTimerPaused;
+    /** The provider's silence while its answer is read; null until the answer's head arrived. */
+    private SilenceTimer silence;
     private long keepAliveTimer = -1;
 
     InjectedLoop(Vertx vertx, HttpServerResponse out, ProviderType provider, Recording recording, ProxyMetrics metrics, LoopApi api,
@@ -242,15 +241,14 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         response.handler(this::onData);
         response.endHandler(v -> onEnd());
         response.exceptionHandler(this::upstreamBroken);
-        lastActivityNanos = System.nanoTime();
-        armIdleTimer(idleTimeoutMillis);
+        startSilenceTimer();
     }
 
     private void onData(Buffer chunk) {
         if (finished) {
             return;
         }
-        lastActivityNanos = System.nanoTime();
+        silence.heard();
         if (mode == Mode.STREAM && translator != null) {
             try {
                 chunk = Buffer.buffer(translator.feed(chunk.getBytes())); // from here on, the round reads Anthropic's SSE
@@ -510,7 +508,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         if (out.writeQueueFull() && upstreamResponse != null && mode == Mode.STREAM) {
             HttpClientResponse paused = upstreamResponse;
             paused.pause();
-            pauseIdleTimer();
+            silence.pause();
             if (slowClient == null) {
                 slowClient = new SlowClient(recording);
             }
@@ -519,8 +517,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
                 slowClient.drained();
                 if (!finished) {
                     // a silence while the slow client was catching up is not the provider's
-                    lastActivityNanos = System.nanoTime();
-                    resumeIdleTimer();
+                    silence.resume();
                     paused.resume();
                 }
             });
@@ -624,46 +621,25 @@ final class InjectedLoop implements UpstreamExchange.Listener {
 
     // ---------------------------------------------------------------------------------- timers
 
-    private void armIdleTimer(long delayMillis) {
-        idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
-            idleTimer = -1;
+    /** {@code AIBRIDGE_UPSTREAM_TIMEOUT} on the answer's body: a provider that goes silent ends the interception as timed out. */
+    private void startSilenceTimer() {
+        cancelIdleTimer();
+        silence = SilenceTimer.start(vertx, idleTimeoutMillis, () -> {
             if (finished || mode == Mode.WAITING && upstreamResponse == null) {
                 return;
             }
-            long silentMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-            if (silentMillis >= idleTimeoutMillis) {
-                // end as timed out first: resetting the request can report its own "stream reset"
-                // failure at once, which must find the interception already ended
-                upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + silentMillis + " ms"));
-                if (upstreamRequest != null) {
-                    upstreamRequest.reset();
-                }
-            } else {
-                armIdleTimer(idleTimeoutMillis - silentMillis);
+            // end as timed out first: resetting the request can report its own "stream reset"
+            // failure at once, which must find the interception already ended
+            upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + idleTimeoutMillis + " ms"));
+            if (upstreamRequest != null) {
+                upstreamRequest.reset();
             }
         });
     }
 
-    /** The client is behind and the provider's answer paused for it: the provider's silence is not counted meanwhile. */
-    private void pauseIdleTimer() {
-        if (idleTimer >= 0) {
-            cancelIdleTimer();
-            idleTimerPaused = true;
-        }
-    }
-
-    /** The client caught up: the provider's silence counts again, from now. */
-    private void resumeIdleTimer() {
-        if (idleTimerPaused) {
-            idleTimerPaused = false;
-            armIdleTimer(idleTimeoutMillis);
-        }
-    }
-
     private void cancelIdleTimer() {
-        if (idleTimer >= 0) {
-            vertx.cancelTimer(idleTimer);
-            idleTimer = -1;
+        if (silence != null) {
+            silence.stop();
         }
     }
 

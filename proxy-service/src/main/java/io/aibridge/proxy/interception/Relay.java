@@ -9,6 +9,7 @@ import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.ProviderType;
 import io.aibridge.proxy.sse.SseDecoder;
+import io.aibridge.proxy.upstream.SilenceTimer;
 import io.aibridge.proxy.upstream.ForwardedHeaders;
 import io.aibridge.proxy.upstream.ProviderKeys;
 import io.aibridge.proxy.upstream.UpstreamUnreachableException;
@@ -79,10 +80,10 @@ public final class Relay implements UpstreamExchange.Listener {
     private final boolean bedrock;
     /** Made when the client first falls behind: most never do. */
     private SlowClient slowClient;
+    /** When the provider last sent something, for the keep-alive. */
     private long lastActivityNanos;
-    private long idleTimer = -1;
-    /** The idle timer was stopped while the client is behind (the provider's answer paused): it runs again on drain. */
-    private boolean idleTimerPaused;
+    /** The provider's silence while its answer is read; null until the answer's head arrived. */
+    private SilenceTimer silence;
     /** When the last keep-alive went out, and the timer that keeps a quiet stream alive. */
     private long lastPingNanos;
     private long keepAliveTimer = -1;
@@ -203,7 +204,7 @@ public final class Relay implements UpstreamExchange.Listener {
         response.exceptionHandler(this::upstreamBroken);
         // the client's idle timeout covers the wait for the status line; this one covers the body
         lastActivityNanos = System.nanoTime();
-        armIdleTimer(idleTimeoutMillis);
+        startSilenceTimer();
         if (mode == Mode.STREAM && keepAliveMillis > 0 && observer.keepAliveFrame() != null) {
             armKeepAlive(keepAliveMillis);
         }
@@ -246,46 +247,25 @@ public final class Relay implements UpstreamExchange.Listener {
         }
     }
 
-    private void armIdleTimer(long delayMillis) {
-        idleTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
-            idleTimer = -1;
+    /** {@code AIBRIDGE_UPSTREAM_TIMEOUT} on the answer's body: a provider that goes silent ends the interception as timed out. */
+    private void startSilenceTimer() {
+        cancelIdleTimer();
+        silence = SilenceTimer.start(vertx, idleTimeoutMillis, () -> {
             if (finished) {
                 return;
             }
-            long silentMillis = (System.nanoTime() - lastActivityNanos) / 1_000_000;
-            if (silentMillis >= idleTimeoutMillis) {
-                // end as timed out first: resetting the request can report its own "stream reset"
-                // failure at once, which must find the interception already ended
-                upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + silentMillis + " ms"));
-                if (upstreamRequest != null) {
-                    upstreamRequest.reset();
-                }
-            } else {
-                armIdleTimer(idleTimeoutMillis - silentMillis);
+            // end as timed out first: resetting the request can report its own "stream reset"
+            // failure at once, which must find the interception already ended
+            upstreamBroken(new java.util.concurrent.TimeoutException("no data from the provider for " + idleTimeoutMillis + " ms"));
+            if (upstreamRequest != null) {
+                upstreamRequest.reset();
             }
         });
     }
 
-    /** The client is behind and the provider's answer paused for it: the provider's silence is not counted meanwhile. */
-    private void pauseIdleTimer() {
-        if (idleTimer >= 0) {
-            cancelIdleTimer();
-            idleTimerPaused = true;
-        }
-    }
-
-    /** The client caught up: the provider's silence counts again, from now. */
-    private void resumeIdleTimer() {
-        if (idleTimerPaused) {
-            idleTimerPaused = false;
-            armIdleTimer(idleTimeoutMillis);
-        }
-    }
-
     private void cancelIdleTimer() {
-        if (idleTimer >= 0) {
-            vertx.cancelTimer(idleTimer);
-            idleTimer = -1;
+        if (silence != null) {
+            silence.stop();
         }
     }
 
@@ -294,6 +274,7 @@ public final class Relay implements UpstreamExchange.Listener {
             return;
         }
         lastActivityNanos = System.nanoTime();
+        silence.heard();
         switch (mode) {
             case STREAM -> {
                 if (translator != null) {
@@ -438,7 +419,7 @@ public final class Relay implements UpstreamExchange.Listener {
         }
         if (out.writeQueueFull() && upstreamResponse != null) {
             upstreamResponse.pause();
-            pauseIdleTimer();
+            silence.pause();
             if (slowClient == null) {
                 slowClient = new SlowClient(recording);
             }
@@ -448,7 +429,7 @@ public final class Relay implements UpstreamExchange.Listener {
                 if (!finished) {
                     // a silence while the slow client was catching up is not the provider's
                     lastActivityNanos = System.nanoTime();
-                    resumeIdleTimer();
+                    silence.resume();
                     upstreamResponse.resume();
                 }
             });
