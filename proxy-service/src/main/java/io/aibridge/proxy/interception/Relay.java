@@ -80,8 +80,6 @@ public final class Relay implements UpstreamExchange.Listener {
     private final boolean bedrock;
     /** Made when the client first falls behind: most never do. */
     private SlowClient slowClient;
-    /** When the provider last sent something, for the keep-alive. */
-    private long lastActivityNanos;
     /** The provider's silence while its answer is read; null until the answer's head arrived. */
     private SilenceTimer silence;
     /** When the last keep-alive went out, and the timer that keeps a quiet stream alive. */
@@ -203,7 +201,6 @@ public final class Relay implements UpstreamExchange.Listener {
         response.endHandler(v -> onEnd());
         response.exceptionHandler(this::upstreamBroken);
         // the client's idle timeout covers the wait for the status line; this one covers the body
-        lastActivityNanos = System.nanoTime();
         startSilenceTimer();
         if (mode == Mode.STREAM && keepAliveMillis > 0 && observer.keepAliveFrame() != null) {
             armKeepAlive(keepAliveMillis);
@@ -224,7 +221,7 @@ public final class Relay implements UpstreamExchange.Listener {
             }
             // the provider's bytes reach the client in the step that notes them, so the stream is as
             // quiet as the provider, or as long ago as the last ping; nothing is timed per chunk for it
-            long quietMillis = (System.nanoTime() - Math.max(lastActivityNanos, lastPingNanos)) / 1_000_000;
+            long quietMillis = (System.nanoTime() - Math.max(silence.lastHeardNanos(), lastPingNanos)) / 1_000_000;
             if (!out.headWritten()) {
                 armKeepAlive(keepAliveMillis); // not started: nothing to keep alive yet
             } else if (quietMillis < keepAliveMillis) {
@@ -273,7 +270,6 @@ public final class Relay implements UpstreamExchange.Listener {
         if (finished) {
             return;
         }
-        lastActivityNanos = System.nanoTime();
         silence.heard();
         switch (mode) {
             case STREAM -> {
@@ -428,7 +424,6 @@ public final class Relay implements UpstreamExchange.Listener {
                 slowClient.drained();
                 if (!finished) {
                     // a silence while the slow client was catching up is not the provider's
-                    lastActivityNanos = System.nanoTime();
                     silence.resume();
                     upstreamResponse.resume();
                 }

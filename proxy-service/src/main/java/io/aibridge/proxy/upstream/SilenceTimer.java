@@ -37,6 +37,11 @@ public final class SilenceTimer {
         lastHeardNanos = System.nanoTime();
     }
 
+    /** When the provider last sent something (or the count last started over), by {@link System#nanoTime}. */
+    public long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
     /** The reader stopped taking the provider's bytes (its client is behind): the silence is not counted. */
     public void pause() {
         cancel();
