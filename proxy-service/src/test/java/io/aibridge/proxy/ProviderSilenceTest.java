@@ -102,6 +102,32 @@ class ProviderSilenceTest extends ProxyTestBase {
     }
 
     @Test
+    void aPassthroughCallWithoutAnyAnswerGets504NotUnreachable() {
+        HttpResponse<String> r = proxy.get("/api/v2/aibridge/openai/v1/models/no-head", "Authorization", "Bearer " + TOKEN);
+
+        assertThat(r.statusCode()).isEqualTo(504);
+        JsonNode error = ProxyClient.json(r.body()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("upstream_timeout");
+        assertThat(error.path("message").asText()).isEqualTo("the provider did not answer within 2 s");
+        assertThat(FakeProviderTestResource.stalling().requests()).containsExactly("GET /v1/models/no-head");
+        awaitNothingInFlight();
+    }
+
+    @Test
+    void aBedrockTokenCountWithoutAnyAnswerGets504InAnthropicsErrorJson() {
+        HttpResponse<String> r = proxy.post("/api/v2/aibridge/claude-stalling/v1/messages/count_tokens",
+                "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"say nothing\"}]}", "x-api-key", TOKEN,
+                "anthropic-version", "2023-06-01");
+
+        assertThat(r.statusCode()).isEqualTo(504);
+        JsonNode body = ProxyClient.json(r.body());
+        assertThat(body.path("type").asText()).isEqualTo("error");
+        assertThat(body.path("error").path("type").asText()).isEqualTo("timeout_error");
+        assertThat(body.path("error").path("message").asText()).isEqualTo("the provider did not answer within 2 s");
+        awaitNothingInFlight();
+    }
+
+    @Test
     void aBedrockTokenCountWhoseBodyStallsGets504InAnthropicsErrorJson() {
         HttpResponse<String> r = proxy.post("/api/v2/aibridge/claude-stalling/v1/messages/count_tokens",
                 "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", "x-api-key", TOKEN,

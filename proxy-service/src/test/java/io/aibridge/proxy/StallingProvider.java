@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code POST …/chat/completions} for the model {@code gpt-stall-body}: a 200 whose body stalls
  *       after two chunks;</li>
  *   <li>{@code GET …/models/silent-head}: a 200 head and not a byte of body;</li>
+ *   <li>{@code GET …/models/no-head}, and {@code POST …/count-tokens} whose messages ask the
+ *       provider to {@code say nothing}: not even a head;</li>
  *   <li>any other {@code GET}: a 200 chunked body that stalls after its first chunk;</li>
  *   <li>{@code POST …/count-tokens} (AWS Bedrock's CountTokens): likewise.</li>
  * </ul>
@@ -118,6 +120,8 @@ public final class StallingProvider implements AutoCloseable {
                             .getBytes(StandardCharsets.UTF_8));
                     out.write(body);
                     out.flush();
+                } else if (path.endsWith("/models/no-head") || path.endsWith("/count-tokens") && invokeModelBody(request).contains("say nothing")) {
+                    silence(in);
                 } else if (path.endsWith("/models/silent-head")) {
                     stall(in, out, "200 OK", null);
                 } else {
@@ -177,6 +181,20 @@ public final class StallingProvider implements AutoCloseable {
         }
         out.write(answer.toString().getBytes(StandardCharsets.UTF_8));
         out.flush();
+        while (in.read() >= 0) {
+            // silent until the proxy gives up on this connection
+        }
+        throw new IOException("closed by the proxy");
+    }
+
+    /** The InvokeModel body (base64 in {@code {"input":{"invokeModel":{"body":...}}}}) of a CountTokens request. */
+    private static String invokeModelBody(String countRequest) {
+        java.util.regex.Matcher body = java.util.regex.Pattern.compile("\"body\"\\s*:\\s*\"([A-Za-z0-9+/=]*)\"").matcher(countRequest);
+        return body.find() ? new String(java.util.Base64.getDecoder().decode(body.group(1)), StandardCharsets.UTF_8) : "";
+    }
+
+    /** Nothing at all until the peer closes. */
+    private static void silence(InputStream in) throws IOException {
         while (in.read() >= 0) {
             // silent until the proxy gives up on this connection
         }

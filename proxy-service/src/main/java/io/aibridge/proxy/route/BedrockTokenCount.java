@@ -152,9 +152,7 @@ public class BedrockTokenCount {
                         ProviderErrors.send(out, instance.type(), 504, e.getMessage(), "upstream_timeout");
                         return;
                     }
-                    String message = "upstream proxy error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-                    InterceptionTracing.passthroughEnded(span, 502, message);
-                    ProviderErrors.send(out, instance.type(), 502, message, "upstream_unreachable");
+                    PassthroughHandler.failed(e, out, span, instance, upstream.idleTimeoutMillis());
                 });
     }
 

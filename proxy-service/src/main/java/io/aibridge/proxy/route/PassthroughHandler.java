@@ -2,6 +2,7 @@ package io.aibridge.proxy.route;
 
 import io.aibridge.proxy.auth.CallerCredentials;
 import io.aibridge.proxy.interception.ClientConnections;
+import io.aibridge.proxy.interception.Relay;
 import io.aibridge.proxy.interception.UpstreamExchange;
 import io.aibridge.proxy.metrics.ProxyMetrics;
 import io.aibridge.proxy.tracing.InterceptionTracing;
@@ -155,11 +156,23 @@ public class PassthroughHandler {
                         relay(response, in, out, span, instance);
                     }
                 })
-                .onFailure(e -> {
-                    String message = "upstream proxy error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-                    InterceptionTracing.passthroughEnded(span, 502, message);
-                    ProviderErrors.send(out, instance.type(), 502, message, "upstream_unreachable");
-                });
+                .onFailure(e -> failed(e, out, span, instance, upstream.idleTimeoutMillis()));
+    }
+
+    /**
+     * No answer at all: 504 when the provider took the request and said nothing for
+     * {@code AIBRIDGE_UPSTREAM_TIMEOUT}, as on the bridged routes; else 502 (it could not be reached).
+     */
+    static void failed(Throwable e, HttpServerResponse out, Span span, ProviderInstance instance, long idleTimeoutMillis) {
+        if (Relay.isTimeout(e)) {
+            String message = "the provider did not answer within " + UpstreamClient.duration(idleTimeoutMillis);
+            InterceptionTracing.passthroughEnded(span, 504, message);
+            ProviderErrors.send(out, instance.type(), 504, message, "upstream_timeout");
+            return;
+        }
+        String message = "upstream proxy error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        InterceptionTracing.passthroughEnded(span, 502, message);
+        ProviderErrors.send(out, instance.type(), 502, message, "upstream_unreachable");
     }
 
     /**
