@@ -1,12 +1,19 @@
 package io.aibridge.identity;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.Base64Variants;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import org.jboss.logging.Logger;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -17,12 +24,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A copy on disk of the identity topic as compaction leaves it (the last record of every user and
@@ -38,8 +44,9 @@ import java.util.Optional;
 public final class IdentitySnapshot {
 
     private static final Logger LOG = Logger.getLogger(IdentitySnapshot.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
     private static final int FORMAT = 1;
+    private static final int WRITE_BUFFER = 64 * 1024;
 
     /** One record of the topic: its key, offset, CloudEvents headers and body. */
     public record Entry(String key, long offset, Map<String, String> headers, byte[] value) {
@@ -54,6 +61,7 @@ public final class IdentitySnapshot {
 
     private final Path file;
     private final Duration maxAge;
+    private final AtomicInteger writes = new AtomicInteger();
 
     /**
      * @param file   where the copy lives (its directory must exist and be writable)
@@ -68,24 +76,38 @@ public final class IdentitySnapshot {
         return file;
     }
 
-    /** Replaces the copy with {@code entries}, current at {@code validAt}. */
-    public void write(Collection<Entry> entries, Instant validAt) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("format", FORMAT);
-        root.put("valid_at", validAt.toString());
-        ArrayNode records = root.putArray("records");
-        for (Entry e : entries) {
-            ObjectNode r = records.addObject();
-            r.put("key", e.key());
-            r.put("offset", e.offset());
-            ObjectNode headers = r.putObject("headers");
-            e.headers().forEach(headers::put);
-            r.put("value", Base64.getEncoder().encodeToString(e.value()));
-        }
+    /**
+     * Replaces the copy with {@code entries} (in the order given), current at {@code validAt}. The
+     * records are written one by one through a small buffer: the memory it takes does not grow with
+     * the number of users and keys.
+     */
+    public void write(Iterable<Entry> entries, Instant validAt) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(root)));
+            OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), WRITE_BUFFER);
+            try (JsonGenerator json = JSON.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
+                json.writeStartObject();
+                json.writeNumberField("format", FORMAT);
+                json.writeStringField("valid_at", validAt.toString());
+                json.writeArrayFieldStart("records");
+                for (Entry e : entries) {
+                    json.writeStartObject();
+                    json.writeStringField("key", e.key());
+                    json.writeNumberField("offset", e.offset());
+                    json.writeObjectFieldStart("headers");
+                    for (Map.Entry<String, String> h : e.headers().entrySet()) {
+                        json.writeStringField(h.getKey(), h.getValue());
+                    }
+                    json.writeEndObject();
+                    json.writeFieldName("value");
+                    json.writeBinary(Base64Variants.MIME_NO_LINEFEEDS, e.value(), 0, e.value().length); // = Base64.getEncoder()
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+                json.writeEndObject();
+            } // closing the generator flushes it into out; the channel stays open to be forced
+            out.flush();
             ch.force(true);
         }
         try {
@@ -93,43 +115,109 @@ public final class IdentitySnapshot {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
+        writes.incrementAndGet();
+    }
+
+    /** How many times this copy has been replaced since it was made (tests count the writes with it). */
+    int writes() {
+        return writes.get();
     }
 
     /**
      * The copy, if there is one that can be used at {@code now}: missing, unreadable or older than
-     * the maximum age is empty (the last two are logged).
+     * the maximum age is empty (the last two are logged). Read record by record, as it was written:
+     * only the entries are kept, never the file or a tree of it.
      */
     public Optional<Contents> read(Instant now) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(file));
+        try (InputStream in = Files.newInputStream(file); JsonParser json = JSON.createParser(in)) {
+            return read(json, now);
         } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (JsonProcessingException | RuntimeException e) {
+            LOG.warnf("identity snapshot %s is damaged (%s); not used", file, e.toString());
             return Optional.empty();
         } catch (IOException e) {
             LOG.warnf("identity snapshot %s cannot be read (%s); not used", file, e.getMessage());
             return Optional.empty();
         }
-        try {
-            if (root.path("format").asInt() != FORMAT) {
-                LOG.warnf("identity snapshot %s has format %s, not %d; not used", file, root.path("format"), FORMAT);
-                return Optional.empty();
+    }
+
+    /** Fields in any order; the writer puts {@code format} and {@code valid_at} first, so that a copy not used is not read further. */
+    private Optional<Contents> read(JsonParser json, Instant now) throws IOException {
+        expect(json.nextToken(), JsonToken.START_OBJECT, json);
+        Integer format = null;
+        Instant validAt = null;
+        List<Entry> entries = null;
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+            String field = json.currentName();
+            JsonToken value = json.nextToken();
+            switch (field) {
+                case "format" -> {
+                    format = value == JsonToken.VALUE_NUMBER_INT ? json.getIntValue() : -1;
+                    if (format != FORMAT) {
+                        LOG.warnf("identity snapshot %s has format %s, not %d; not used", file, json.getText(), FORMAT);
+                        return Optional.empty();
+                    }
+                }
+                case "valid_at" -> {
+                    validAt = Instant.parse(json.getValueAsString(""));
+                    if (validAt.plus(maxAge).isBefore(now)) {
+                        LOG.warnf("identity snapshot %s was last current at %s, more than %s ago; not used", file, validAt, maxAge);
+                        return Optional.empty();
+                    }
+                }
+                case "records" -> entries = readEntries(json);
+                default -> json.skipChildren();
             }
-            Instant validAt = Instant.parse(root.path("valid_at").asText());
-            if (validAt.plus(maxAge).isBefore(now)) {
-                LOG.warnf("identity snapshot %s was last current at %s, more than %s ago; not used", file, validAt, maxAge);
-                return Optional.empty();
+        }
+        expect(json.currentToken(), JsonToken.END_OBJECT, json);
+        if (format == null || validAt == null) {
+            throw new JsonParseException(json, "no " + (format == null ? "format" : "valid_at"));
+        }
+        return Optional.of(new Contents(validAt, entries == null ? List.of() : entries));
+    }
+
+    private static List<Entry> readEntries(JsonParser json) throws IOException {
+        expect(json.currentToken(), JsonToken.START_ARRAY, json);
+        List<Entry> entries = new ArrayList<>();
+        while (json.nextToken() == JsonToken.START_OBJECT) {
+            String key = "";
+            long offset = 0;
+            Map<String, String> headers = new LinkedHashMap<>();
+            byte[] value = new byte[0];
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                String field = json.currentName();
+                JsonToken token = json.nextToken();
+                switch (field) {
+                    case "key" -> key = json.getValueAsString("");
+                    case "offset" -> offset = json.getValueAsLong(0);
+                    case "headers" -> {
+                        expect(token, JsonToken.START_OBJECT, json);
+                        while (json.nextToken() == JsonToken.FIELD_NAME) {
+                            String name = json.currentName();
+                            if (!json.nextToken().isScalarValue()) {
+                                throw new JsonParseException(json, "header " + name + " is not text");
+                            }
+                            headers.put(name, json.getText());
+                        }
+                    }
+                    case "value" -> {
+                        expect(token, JsonToken.VALUE_STRING, json);
+                        value = json.getBinaryValue(Base64Variants.MIME_NO_LINEFEEDS);
+                    }
+                    default -> json.skipChildren();
+                }
             }
-            List<Entry> entries = new ArrayList<>();
-            for (JsonNode r : root.path("records")) {
-                Map<String, String> headers = new LinkedHashMap<>();
-                r.path("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
-                entries.add(new Entry(r.path("key").asText(), r.path("offset").asLong(), headers,
-                        Base64.getDecoder().decode(r.path("value").asText())));
-            }
-            return Optional.of(new Contents(validAt, entries));
-        } catch (RuntimeException e) {
-            LOG.warnf("identity snapshot %s is damaged (%s); not used", file, e.toString());
-            return Optional.empty();
+            expect(json.currentToken(), JsonToken.END_OBJECT, json);
+            entries.add(new Entry(key, offset, headers, value));
+        }
+        expect(json.currentToken(), JsonToken.END_ARRAY, json);
+        return entries;
+    }
+
+    private static void expect(JsonToken actual, JsonToken expected, JsonParser json) throws JsonParseException {
+        if (actual != expected) {
+            throw new JsonParseException(json, "expected " + expected + ", found " + actual);
         }
     }
 }
