@@ -21,7 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +31,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -44,6 +46,10 @@ import java.util.function.Function;
  * follows it, and a reader that started while Kafka was unreachable fills the store from that copy
  * after {@code snapshotAfter}: known keys keep working across a restart during an outage. Once
  * Kafka answers, the topic is read from its beginning over it as always, and its last word wins.
+ * The copy is written on a thread of its own, never the one that applies records: at once when the
+ * reader has caught up, then at most once every {@link #SNAPSHOT_DEBOUNCE} while the topic brings
+ * changes, once a {@link #SNAPSHOT_REFRESH} while it brings none, and at {@link #close()} if it
+ * brought some since the last write.
  *
  * <p>A record that is not a valid identity event is skipped. A newer version of a known type (its
  * known twin is published next to it during a migration) and any other unknown type are logged once
@@ -61,14 +67,36 @@ public final class IdentityTopicReader implements AutoCloseable {
     /** How often the copy on disk is refreshed while nothing changes (its {@code valid_at}). */
     private static final Duration SNAPSHOT_REFRESH = Duration.ofSeconds(60);
 
+    /**
+     * The shortest time between two writes of the copy while the topic brings changes. A write is the
+     * whole copy (some 150 MB at 100,000 users and 100,000 keys), so writing after every poll that
+     * brought one, as bulk provisioning does, would keep the disk busy. The copy is only read by a
+     * start during which Kafka does not answer, and it can miss the changes of its last 30 s only if
+     * the service died without closing this reader (a rolling update closes it, and the close writes):
+     * then a key revoked in those seconds works on that replica until Kafka answers again.
+     */
+    private static final Duration SNAPSHOT_DEBOUNCE = Duration.ofSeconds(30);
+
+    /** How often the writer checks whether a write is due. */
+    private static final Duration SNAPSHOT_CHECK = Duration.ofSeconds(1);
+
+    /** How long a close waits for a write under way before its own. */
+    private static final Duration SNAPSHOT_CLOSE_WAIT = Duration.ofSeconds(30);
+
     private final Properties config;
     private final IdentityStore store;
     private final IdentitySnapshot snapshot;
     private final Duration snapshotAfter;
-    /** The last record of every key, for the copy on disk (only with a snapshot). */
+    /**
+     * The last record of every key, for the copy on disk (only with a snapshot), in the order of its
+     * last record: within a partition that is offset order, the order compaction leaves.
+     */
     private final Map<String, IdentitySnapshot.Entry> latest = new LinkedHashMap<>();
     private final Object applying = new Object();
+    /** Whether {@link #latest} changed since it was last copied for a write; under {@link #applying}. */
     private boolean snapshotDirty;
+    /** Writes the copy (only with a snapshot); the two times below are its thread's alone. */
+    private final ScheduledExecutorService snapshotWriter;
     private long snapshotWrittenNanos;
     private long snapshotFailedNanos;
     private volatile boolean kafkaAnswered;
@@ -107,11 +135,18 @@ public final class IdentityTopicReader implements AutoCloseable {
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "aibridge-identity-" + UUID.randomUUID());
         this.thread = new Thread(this::run, "aibridge-identity-reader");
         this.thread.setDaemon(true);
+        this.snapshotWriter = snapshot == null ? null : Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread writer = new Thread(task, "aibridge-identity-snapshot-writer");
+            writer.setDaemon(true);
+            return writer;
+        });
     }
 
     public IdentityTopicReader start() {
         thread.start();
         if (snapshot != null) {
+            snapshotWriter.scheduleWithFixedDelay(this::writeSnapshotIfDue, SNAPSHOT_CHECK.toMillis(), SNAPSHOT_CHECK.toMillis(),
+                    TimeUnit.MILLISECONDS);
             Thread fallback = new Thread(this::startFromSnapshotIfKafkaIsSilent, "aibridge-identity-snapshot");
             fallback.setDaemon(true);
             fallback.start();
@@ -218,9 +253,6 @@ public final class IdentityTopicReader implements AutoCloseable {
                     LOG.debugf("identity store caught up with %s", Topics.IDENTITY);
                 }
             }
-            if (caughtUp()) {
-                writeSnapshot();
-            }
         }
     }
 
@@ -274,30 +306,54 @@ public final class IdentityTopicReader implements AutoCloseable {
         return unknownTypesLogged.size() < MAX_UNKNOWN_TYPES_LOGGED && unknownTypesLogged.add(String.valueOf(ceType));
     }
 
-    /** Replaces the copy on disk when the topic brought something new, and refreshes it now and then. */
+    /**
+     * On the writer's thread: writes the copy once the reader has caught up (a copy of part of the
+     * topic would lose keys), then when the topic brought something and the last write is
+     * {@link #SNAPSHOT_DEBOUNCE} old, or when the last write is {@link #SNAPSHOT_REFRESH} old.
+     */
+    private void writeSnapshotIfDue() {
+        try {
+            if (!caughtUp()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (snapshotFailedNanos != 0 && now - snapshotFailedNanos < SNAPSHOT_REFRESH.toNanos()) {
+                return; // a full or read-only disk: try again in a minute, not every second
+            }
+            boolean dirty;
+            synchronized (applying) {
+                dirty = snapshotDirty;
+            }
+            Duration wait = dirty ? SNAPSHOT_DEBOUNCE : SNAPSHOT_REFRESH;
+            if (snapshotWrittenNanos == 0 || now - snapshotWrittenNanos >= wait.toNanos()) {
+                writeSnapshot();
+            }
+        } catch (RuntimeException e) { // an exception would end the periodic task
+            LOG.warnf("identity snapshot writer: %s", e.toString());
+        }
+    }
+
+    /**
+     * Replaces the copy on disk with what {@link #latest} holds now. Only the references are copied
+     * while the reader waits (entries are immutable): the records are written after it goes on.
+     */
     private void writeSnapshot() {
-        if (snapshot == null) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (!snapshotDirty && snapshotWrittenNanos != 0 && now - snapshotWrittenNanos < SNAPSHOT_REFRESH.toNanos()) {
-            return;
-        }
-        if (snapshotFailedNanos != 0 && now - snapshotFailedNanos < SNAPSHOT_REFRESH.toNanos()) {
-            return; // a full or read-only disk: try again in a minute, not on every poll
-        }
-        List<IdentitySnapshot.Entry> entries;
+        IdentitySnapshot.Entry[] entries;
+        Instant validAt;
         synchronized (applying) {
-            entries = latest.values().stream().sorted(Comparator.comparingLong(IdentitySnapshot.Entry::offset)).toList();
+            entries = latest.values().toArray(new IdentitySnapshot.Entry[0]);
+            validAt = Instant.now();
             snapshotDirty = false;
         }
         try {
-            snapshot.write(entries, Instant.now());
-            snapshotWrittenNanos = now;
+            snapshot.write(Arrays.asList(entries), validAt);
+            snapshotWrittenNanos = System.nanoTime();
             snapshotFailedNanos = 0;
         } catch (IOException | RuntimeException e) {
-            snapshotDirty = true;
-            snapshotFailedNanos = now;
+            synchronized (applying) {
+                snapshotDirty = true;
+            }
+            snapshotFailedNanos = System.nanoTime();
             LOG.warnf("could not write the identity snapshot %s: %s", snapshot.file(), e.toString());
         }
     }
@@ -324,8 +380,29 @@ public final class IdentityTopicReader implements AutoCloseable {
         }
         try {
             thread.join(5_000);
+            if (snapshotWriter != null) {
+                closeSnapshotWriter();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Lets a write under way finish, then writes what the topic brought since the last write. */
+    private void closeSnapshotWriter() throws InterruptedException {
+        snapshotWriter.shutdown(); // the periodic check ends; a write under way goes on
+        if (!snapshotWriter.awaitTermination(SNAPSHOT_CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+            snapshotWriter.shutdownNow(); // the file is replaced only once written: the copy before stays
+            LOG.warnf("the identity snapshot %s was still being written after %s; the changes since are not written",
+                    snapshot.file(), SNAPSHOT_CLOSE_WAIT);
+            return;
+        }
+        boolean dirty;
+        synchronized (applying) {
+            dirty = snapshotDirty;
+        }
+        if (dirty && caughtUp()) {
+            writeSnapshot(); // the writer's thread has ended: this is the only writer
         }
     }
 }

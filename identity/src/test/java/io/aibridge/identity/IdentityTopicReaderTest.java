@@ -12,13 +12,16 @@ import io.aibridge.testing.KafkaBroker;
 import io.aibridge.testing.LogLines;
 import io.aibridge.testing.KafkaEvents;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -64,6 +67,43 @@ class IdentityTopicReaderTest {
             }
         }
     }
+    @Test
+    void aHundredChangesOverAsManyPollsRewriteTheCopyOnDiskOnceAndTheCloseWritesTheRest(@TempDir Path dir) throws Exception {
+        // As it was, the reader rewrote the whole copy after every poll that brought a change: a
+        // hundred changes one poll after another made about a hundred writes of the whole file.
+        Instant now = Instant.now();
+        UUID bob = UUID.randomUUID();
+        IdentityStore store = new IdentityStore(null);
+        IdentitySnapshot snapshot = new IdentitySnapshot(dir.resolve("identity.snapshot"), Duration.ofHours(1));
+        try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
+                    Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
+            kafka.publish(new UserUpserted(EventCodec.newEventId(), bob, "bob", "Bob", null, "", Role.MEMBER, UserStatus.ACTIVE, now, now));
+            IdentityTopicReader reader = new IdentityTopicReader(KafkaConnection.plain(broker.bootstrapServers()), store, snapshot,
+                    Duration.ofSeconds(30)).start();
+            try {
+                assertThat(reader.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+                await().atMost(Duration.ofSeconds(10)).until(() -> snapshot.writes() == 1); // at once when caught up
+                long started = System.nanoTime();
+                for (int i = 0; i < 100; i++) {
+                    ApiKeys.GeneratedKey key = ApiKeys.generate();
+                    io.aibridge.events.ApiKeyCreated created = new io.aibridge.events.ApiKeyCreated(EventCodec.newEventId(),
+                            key.keyId(), bob, "key " + i, key.secretHash(), Instant.now(), null);
+                    var applied = store.whenApplied(created.eventId());
+                    kafka.publish(created);
+                    applied.get(10, TimeUnit.SECONDS); // applied before the next is published: each comes in a poll of its own
+                }
+                long periods = Duration.ofNanos(System.nanoTime() - started).toSeconds() / 30;
+                // the first write, and at most one for every 30 s the changes took (on a slow machine) and one under way
+                assertThat(snapshot.writes()).isLessThanOrEqualTo(2 + (int) periods);
+            } finally {
+                reader.close();
+            }
+            // the close wrote what the last write had not: the user and the hundred keys
+            assertThat(snapshot.read(Instant.now()).orElseThrow().entries()).hasSize(101);
+        }
+    }
+
     @Test
     void aReaderThatFoundNoTopicStaysReadyWhileItReadsTheFirstRecordsAnotherReplicaPublishes() throws Exception {
         Instant now = Instant.now();
