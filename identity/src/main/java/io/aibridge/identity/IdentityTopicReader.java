@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -61,6 +62,14 @@ public final class IdentityTopicReader implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
+    /**
+     * The most time it takes the reader to find partitions added to the topic since it started (an
+     * operator may raise the count at any time): a key's later records go to a new partition, and a
+     * revocation there must reach every replica within seconds. The consumer's metadata is refreshed
+     * this often (a metadata request to one broker), and the reader looks at it every second.
+     */
+    static final Duration PARTITION_CHECK = Duration.ofSeconds(5);
+
     /** Most unknown types whose skipping is logged; the types are the producers' choice, the memory is not. */
     private static final int MAX_UNKNOWN_TYPES_LOGGED = 64;
 
@@ -88,10 +97,16 @@ public final class IdentityTopicReader implements AutoCloseable {
     private final IdentitySnapshot snapshot;
     private final Duration snapshotAfter;
     /**
-     * The last record of every key, for the copy on disk (only with a snapshot), in the order of its
-     * last record: within a partition that is offset order, the order compaction leaves.
+     * The last record of every key in every partition, for the copy on disk (only with a snapshot),
+     * in the order of its last record: within a partition that is offset order, the order compaction
+     * leaves. Per partition, as compaction keeps them: once partitions are added, a key's records are
+     * on two (a key's creation on the old one, its revocation on the new), the store needs both, and
+     * which of them arrives last is not the topic's order.
      */
-    private final Map<String, IdentitySnapshot.Entry> latest = new LinkedHashMap<>();
+    private final Map<PartitionKey, IdentitySnapshot.Entry> latest = new LinkedHashMap<>();
+
+    private record PartitionKey(int partition, String key) {
+    }
     private final Object applying = new Object();
     /** Whether {@link #latest} changed since it was last copied for a write; under {@link #applying}. */
     private boolean snapshotDirty;
@@ -133,6 +148,7 @@ public final class IdentityTopicReader implements AutoCloseable {
         // never let a metadata request create the topic with the broker's defaults (it must be compacted)
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, "aibridge-identity-" + UUID.randomUUID());
+        config.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, String.valueOf(PARTITION_CHECK.toMillis()));
         this.thread = new Thread(this::run, "aibridge-identity-reader");
         this.thread.setDaemon(true);
         this.snapshotWriter = snapshot == null ? null : Executors.newSingleThreadScheduledExecutor(task -> {
@@ -229,8 +245,7 @@ public final class IdentityTopicReader implements AutoCloseable {
     private void follow(KafkaConsumer<String, byte[]> c) {
         List<TopicPartition> partitions = List.of();
         while (running && partitions.isEmpty()) {
-            partitions = c.partitionsFor(Topics.IDENTITY, Duration.ofSeconds(5)).stream()
-                    .map(info -> new TopicPartition(Topics.IDENTITY, info.partition())).toList();
+            partitions = partitionsOf(c);
             if (partitions.isEmpty()) {
                 topicMissing = true; // false again only once caught up with what appears: readiness never flickers
                 LOG.debugf("topic %s does not exist yet; waiting", Topics.IDENTITY);
@@ -241,9 +256,25 @@ public final class IdentityTopicReader implements AutoCloseable {
         c.assign(partitions);
         c.seekToBeginning(partitions);
         Map<TopicPartition, Long> target = new HashMap<>(c.endOffsets(partitions));
+        long partitionsChecked = System.nanoTime();
         while (running) {
             for (ConsumerRecord<String, byte[]> record : c.poll(POLL)) {
                 apply(record);
+            }
+            if (System.nanoTime() - partitionsChecked >= RETRY.toNanos()) { // the consumer's cached metadata: no request
+                partitionsChecked = System.nanoTime();
+                List<TopicPartition> added = partitionsOf(c).stream().filter(p -> !c.assignment().contains(p)).toList();
+                if (!added.isEmpty()) {
+                    List<TopicPartition> all = new ArrayList<>(c.assignment());
+                    all.addAll(added);
+                    c.assign(all);
+                    c.seekToBeginning(added);
+                    if (!caughtUp()) {
+                        target.putAll(c.endOffsets(added));
+                    }
+                    LOG.infof("topic %s has %d new partitions (%d in all): reading them from their beginning", Topics.IDENTITY,
+                            added.size(), all.size());
+                }
             }
             if (!caughtUp()) {
                 target.entrySet().removeIf(e -> c.position(e.getKey()) >= e.getValue());
@@ -256,16 +287,22 @@ public final class IdentityTopicReader implements AutoCloseable {
         }
     }
 
+    private static List<TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> c) {
+        return c.partitionsFor(Topics.IDENTITY, Duration.ofSeconds(5)).stream()
+                .map(info -> new TopicPartition(Topics.IDENTITY, info.partition())).toList();
+    }
+
     private void apply(ConsumerRecord<String, byte[]> record) {
         synchronized (applying) {
             if (snapshot != null && record.key() != null) {
+                PartitionKey key = new PartitionKey(record.partition(), record.key());
                 if (record.value() == null) {
-                    latest.remove(record.key());
+                    latest.remove(key);
                 } else {
                     Map<String, String> headers = new LinkedHashMap<>();
                     record.headers().forEach(h -> headers.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8)));
-                    latest.remove(record.key()); // re-inserted last: the map keeps topic order
-                    latest.put(record.key(), new IdentitySnapshot.Entry(record.key(), record.offset(), headers, record.value()));
+                    latest.remove(key); // re-inserted last: the map keeps topic order
+                    latest.put(key, new IdentitySnapshot.Entry(record.key(), record.offset(), headers, record.value()));
                 }
                 snapshotDirty = true;
             }

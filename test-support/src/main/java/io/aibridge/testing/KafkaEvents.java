@@ -8,6 +8,7 @@ import io.aibridge.events.InvalidEventException;
 import io.aibridge.events.Topics;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -94,6 +95,26 @@ public final class KafkaEvents implements AutoCloseable {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(encoded.topic(), encoded.key(), encoded.body());
         encoded.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
         send(record);
+    }
+
+    /** Publishes an event to this partition of its topic whatever its key, as a key's records go after partitions were added. */
+    public void publishTo(int partition, Event event) {
+        EncodedEvent encoded = codec.encode(event);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(encoded.topic(), partition, encoded.key(), encoded.body());
+        encoded.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+        send(record);
+    }
+
+    /** Raises the topic's partition count to {@code total}, as an operator does with {@code kafka-topics.sh --alter}. */
+    public void addPartitions(String topic, int total) {
+        try (Admin admin = Admin.create(client())) {
+            admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(total))).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not add partitions to " + topic, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Publishes a record exactly as given: for poison-message tests. */
