@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +43,8 @@ import java.util.UUID;
  * own) in start order; a page holds the roots, every interception of their agentic loops, their
  * tool calls and thoughts, and token sums for the threads and the whole session. Everything is read
  * in one snapshot, and every interception read is bounded by the session's first and last start so
- * that only the session's own day partitions are visited.
+ * that only the session's own day partitions are visited. What is read into the service grows with
+ * the page, not the session: the session's token total is summed in SQL.
  */
 @ApplicationScoped
 public class SessionDetailRepository {
@@ -55,6 +55,16 @@ public class SessionDetailRepository {
     private static final String VISIBLE = " i.ended_at IS NOT NULL AND i.initiator_id IS NOT NULL";
     private static final String INTERCEPTION_COLUMNS = "i.id, i.session_id, i.initiator_id, i.provider, i.model,"
             + " i.started_at, i.ended_at, i.thread_root_id, i.credential_kind, i.credential_hint";
+
+    /** The four token sums of the rows of {@code t}; 0 when there are none. */
+    private static final String SUMS = "coalesce(sum(t.input_tokens), 0) AS input, coalesce(sum(t.output_tokens), 0) AS output,"
+            + " coalesce(sum(t.cache_read_input_tokens), 0) AS cache_read, coalesce(sum(t.cache_write_input_tokens), 0) AS cache_write";
+    /** The top-level keys of a token row's metadata, and those of a nested object, as {@code e(key, value)}. */
+    private static final String METADATA_KEYS = "jsonb_each(CASE WHEN jsonb_typeof(t.metadata) = 'object' THEN t.metadata ELSE '{}'::jsonb END) e";
+    private static final String NESTED_KEYS = "jsonb_each(CASE WHEN jsonb_typeof(l.value) = 'object' THEN l.value ELSE '{}'::jsonb END) e";
+    /** Only integer leaves are extra token types; they are summed exactly. */
+    private static final String INTEGER_LEAVES = " WHERE jsonb_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?[0-9]+$'";
+    private static final String LEAF_SUM = "sum((value #>> '{}')::numeric) AS total";
 
     private final Snapshots snapshots;
     private final UserDirectory users;
@@ -123,11 +133,8 @@ public class SessionDetailRepository {
             if (!roots.isEmpty()) {
                 members.addAll(children(c, caller, roots));
             }
-            List<Interception> outside = members.stream()
-                    .filter(m -> !m.sessionId().equals(sessionId)).toList();
-            Instant tokensLo = min(lo, outside);
-            Instant tokensHi = max(hi, outside);
-            Map<UUID, Tokens> tokens = tokens(c, caller, sessionId, lo, hi, outside, tokensLo, tokensHi);
+            Map<UUID, Tokens> tokens = memberTokens(c, sessionId, lo, hi, members);
+            Tokens total = sessionTokens(c, caller, sessionId, lo, hi);
             TextBudget budget = texts.budget();
             Map<UUID, List<ToolRow>> tools = toolCalls(c, members, budget);
             Map<UUID, List<Field>> thoughts = thoughts(c, members.stream().filter(m -> tools.containsKey(m.id())).toList(), budget);
@@ -149,14 +156,6 @@ public class SessionDetailRepository {
             }
             budget.load(c);
 
-            Set<UUID> outsideIds = new HashSet<>();
-            outside.forEach(m -> outsideIds.add(m.id()));
-            Tokens total = new Tokens();
-            tokens.forEach((id, t) -> {
-                if (!outsideIds.contains(id)) {
-                    total.add(t);
-                }
-            });
             List<ThreadView> threads = threads(roots, loops, tokens, tools, thoughts, prompts);
             return view(sessionId, summaries, threads, total);
         });
@@ -311,38 +310,35 @@ public class SessionDetailRepository {
     }
 
     /**
-     * Token sums per interception for every visible interception of the session plus the page's
-     * loop members that lie outside it, with the extra types of each row's metadata flattened
-     * (nested keys joined with dots) and every integer leaf summed.
+     * Token sums of the page's loop members, one per interception, with the extra types of each
+     * row's metadata flattened (nested keys joined with dots) and every integer leaf summed. A member
+     * of this session counts only if it starts within the session's first and last start, as in
+     * the session total; a member of another session (a loop may cross sessions) always counts.
      */
-    private Map<UUID, Tokens> tokens(Connection c, Caller caller, String sessionId, Instant lo, Instant hi,
-                                     List<Interception> outside, Instant tokensLo, Instant tokensHi) throws SQLException {
-        String rows = " FROM ids JOIN aibridge_token_usages t ON t.interception_id = ids.id AND t.interception_started_at = ids.started_at"
-                + " AND t.interception_started_at >= ? AND t.interception_started_at <= ?";
+    private static Map<UUID, Tokens> memberTokens(Connection c, String sessionId, Instant lo, Instant hi,
+                                                  List<Interception> members) throws SQLException {
+        List<Interception> counted = members.stream().filter(m -> !m.sessionId().equals(sessionId)
+                || (!m.startedAt().isBefore(lo) && !m.startedAt().isAfter(hi))).toList();
         Map<UUID, Tokens> out = new HashMap<>();
-        Sql sums = ids("WITH ", caller, sessionId, lo, hi, outside);
-        sums.append(" SELECT t.interception_id, sum(t.input_tokens) AS input, sum(t.output_tokens) AS output,"
-                + " sum(t.cache_read_input_tokens) AS cache_read, sum(t.cache_write_input_tokens) AS cache_write"
-                + rows + " GROUP BY t.interception_id", tokensLo, tokensHi);
+        if (counted.isEmpty()) {
+            return out;
+        }
+        Object[] bounds = {Sql.uuids(ids(counted)), Sql.instants(counted.stream().map(Interception::startedAt).toList()),
+                min(null, counted), max(null, counted)};
+        String rows = " FROM unnest(?::uuid[], ?::timestamptz[]) AS k(id, started_at)"
+                + " JOIN aibridge_token_usages t ON t.interception_id = k.id AND t.interception_started_at = k.started_at"
+                + " AND t.interception_started_at >= ? AND t.interception_started_at <= ?";
+        Sql sums = new Sql("SELECT t.interception_id, " + SUMS + rows + " GROUP BY t.interception_id", bounds);
         try (PreparedStatement s = sums.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                Tokens t = out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens());
-                t.input = rs.getLong("input");
-                t.output = rs.getLong("output");
-                t.cacheRead = rs.getLong("cache_read");
-                t.cacheWrite = rs.getLong("cache_write");
+                readSums(rs, out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens()));
             }
         }
-        Sql extra = ids("WITH RECURSIVE ", caller, sessionId, lo, hi, outside);
-        extra.append(", leaves(interception_id, path, value) AS ("
-                + " SELECT t.interception_id, e.key, e.value" + rows
-                + " CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(t.metadata) = 'object' THEN t.metadata ELSE '{}'::jsonb END) e"
-                + " UNION ALL"
-                + " SELECT l.interception_id, l.path || '.' || e.key, e.value FROM leaves l"
-                + " CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(l.value) = 'object' THEN l.value ELSE '{}'::jsonb END) e)"
-                + " SELECT interception_id, path, sum((value #>> '{}')::numeric) AS total FROM leaves"
-                + " WHERE jsonb_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?[0-9]+$'"
-                + " GROUP BY interception_id, path", tokensLo, tokensHi);
+        Sql extra = new Sql("WITH RECURSIVE leaves(interception_id, path, value) AS ("
+                + " SELECT t.interception_id, e.key, e.value" + rows + " CROSS JOIN LATERAL " + METADATA_KEYS
+                + " UNION ALL SELECT l.interception_id, l.path || '.' || e.key, e.value FROM leaves l CROSS JOIN LATERAL " + NESTED_KEYS + ")"
+                + " SELECT interception_id, path, " + LEAF_SUM + " FROM leaves" + INTEGER_LEAVES
+                + " GROUP BY interception_id, path", bounds);
         try (PreparedStatement s = extra.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens())
@@ -352,14 +348,46 @@ public class SessionDetailRepository {
         return out;
     }
 
-    /** {@code ids(id, started_at)}: the session's visible interceptions plus the given ones outside it. */
-    private static Sql ids(String with, Caller caller, String sessionId, Instant lo, Instant hi, List<Interception> outside) {
-        Sql sql = new Sql(with + "ids AS (SELECT i.id, i.started_at FROM aibridge_interceptions i WHERE i.session_id = ? AND"
-                + VISIBLE + " AND i.started_at >= ? AND i.started_at <= ?", sessionId, lo, hi);
+    /**
+     * Token sums of every visible interception of the session (the caller's own only, for a member)
+     * that starts within its first and last start, aggregated in SQL: one row of the four sums and
+     * one row per extra type, whatever the number of interceptions, so that the page's size and not
+     * the session's bounds what the service reads.
+     */
+    private static Tokens sessionTokens(Connection c, Caller caller, String sessionId, Instant lo, Instant hi) throws SQLException {
+        Tokens total = new Tokens();
+        try (PreparedStatement s = sessionUsages("SELECT " + SUMS, "", caller, sessionId, lo, hi).prepare(c);
+             ResultSet rs = s.executeQuery()) {
+            if (rs.next()) {
+                readSums(rs, total);
+            }
+        }
+        Sql extra = sessionUsages("WITH RECURSIVE leaves(path, value) AS (SELECT e.key, e.value",
+                " CROSS JOIN LATERAL " + METADATA_KEYS, caller, sessionId, lo, hi);
+        extra.append(" UNION ALL SELECT l.path || '.' || e.key, e.value FROM leaves l CROSS JOIN LATERAL " + NESTED_KEYS + ")"
+                + " SELECT path, " + LEAF_SUM + " FROM leaves" + INTEGER_LEAVES + " GROUP BY path");
+        try (PreparedStatement s = extra.prepare(c); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                total.extra.put(rs.getString("path"), rs.getBigDecimal("total").toBigInteger());
+            }
+        }
+        return total;
+    }
+
+    /** {@code select}, then the token rows of the session's visible interceptions joined with {@code join}. */
+    private static Sql sessionUsages(String select, String join, Caller caller, String sessionId, Instant lo, Instant hi) {
+        Sql sql = new Sql(select + " FROM aibridge_interceptions i JOIN aibridge_token_usages t ON t.interception_id = i.id"
+                + " AND t.interception_started_at = i.started_at AND t.interception_started_at >= ? AND t.interception_started_at <= ?"
+                + join + " WHERE i.session_id = ? AND" + VISIBLE + " AND i.started_at >= ? AND i.started_at <= ?", lo, hi, sessionId, lo, hi);
         caller.restrictedTo().ifPresent(u -> sql.append(" AND i.initiator_id = ?", u));
-        sql.append(" UNION SELECT k.id, k.started_at FROM unnest(?::uuid[], ?::timestamptz[]) AS k(id, started_at))",
-                Sql.uuids(ids(outside)), Sql.instants(outside.stream().map(Interception::startedAt).toList()));
         return sql;
+    }
+
+    private static void readSums(ResultSet rs, Tokens t) throws SQLException {
+        t.input = rs.getLong("input");
+        t.output = rs.getLong("output");
+        t.cacheRead = rs.getLong("cache_read");
+        t.cacheWrite = rs.getLong("cache_write");
     }
 
     private Map<UUID, List<ToolRow>> toolCalls(Connection c, List<Interception> members, TextBudget budget) throws SQLException {

@@ -1,12 +1,19 @@
 package io.aibridge.query.session;
 
+import io.agroal.api.AgroalDataSource;
 import io.aibridge.events.Role;
 import io.aibridge.identity.IdentityStore;
+import io.aibridge.identity.Principal;
+import io.aibridge.query.QueryConfig;
+import io.aibridge.query.access.Caller;
+import io.aibridge.query.db.Snapshots;
+import io.aibridge.query.db.TextLimits;
 import io.aibridge.query.fixtures.Fixture;
 import io.aibridge.query.fixtures.RecordedData;
 import io.aibridge.query.fixtures.RecordedData.Recorded;
 import io.aibridge.query.fixtures.TestUsers.TestUser;
 import io.aibridge.query.identity.IdentityLifecycle;
+import io.aibridge.query.user.UserDirectory;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -19,14 +26,27 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-/** One session with its threads: thread paging, per-thread and per-action tokens, agentic actions, visibility. */
+/**
+ * One session with its threads: thread paging, per-thread and per-action tokens, agentic actions,
+ * visibility, and a long session whose pages read what the page holds, not the whole session.
+ */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
 @WithTestResource(value = PostgresTestResource.class, initArgs = @ResourceArg(name = "migrate", value = "true"))
@@ -37,6 +57,14 @@ class SessionDetailTest {
     IdentityStore store;
     @Inject
     IdentityLifecycle identity;
+    @Inject
+    AgroalDataSource dataSource;
+    @Inject
+    QueryConfig config;
+    @Inject
+    UserDirectory users;
+    @Inject
+    TextLimits texts;
 
     Fixture fixture;
     TestUser owner;
@@ -51,6 +79,14 @@ class SessionDetailTest {
     Recorded ownersRoot;
     Recorded skewRoot;
     Recorded skewChild;
+
+    /** Threads of the long session: one interception each, but for the one at {@link #LONG_LOOP}. */
+    static final int LONG_THREADS = 3000;
+    static final int LONG_LOOP = 1000;
+    final List<Recorded> longRoots = new ArrayList<>();
+    /** The long session's token sums as the owner sees them (Bob's thread included) and as Alice does. */
+    final Sums longForOwner = new Sums();
+    final Sums longForAlice = new Sums();
 
     @BeforeAll
     void record() {
@@ -84,7 +120,46 @@ class SessionDetailTest {
                 .tokens(100, 10, 0, 0).tool("read_file", "{}").save();
         skewChild = data.interception(alice.id()).at("2026-03-12T10:00:00.400Z").clientSessionId("cs-skew").childOf(skewRoot)
                 .tokens(100, 10, 0, 0).tool("edit", "{}").save();
+        recordLongSession(data);
         data.refreshSessions();
+    }
+
+    /**
+     * A Claude Code session of 3,000 one-interception threads over three days, each token row with
+     * five extra token types (and a text leaf, which is no token type), plus a thread of two
+     * interceptions, an interception in flight (not counted) and a thread of Bob's (counted for
+     * the owner only). The sums are taken here from the values written.
+     */
+    private void recordLongSession(RecordedData data) {
+        Instant base = Instant.parse("2026-04-01T00:00:00Z");
+        for (int i = 0; i < LONG_THREADS; i++) {
+            long input = i % 97 + 1;
+            long output = i % 13;
+            long cacheRead = i % 5 * 10L;
+            long cacheWrite = i % 3;
+            Map<String, Long> extra = Map.of("cache_creation.ephemeral_5m_input_tokens", (long) (i % 7),
+                    "cache_creation.ephemeral_1h_input_tokens", (long) (i % 11),
+                    "server_tool_use.web_search_requests", (long) (i % 2),
+                    "server_tool_use.web_fetch_requests", (long) (i % 3), "cache_ephemeral_5m_input", (long) i);
+            String metadata = "{\"cache_creation\": {\"ephemeral_5m_input_tokens\": " + i % 7 + ", \"ephemeral_1h_input_tokens\": " + i % 11
+                    + "}, \"server_tool_use\": {\"web_search_requests\": " + i % 2 + ", \"web_fetch_requests\": " + i % 3
+                    + "}, \"cache_ephemeral_5m_input\": " + i + ", \"service_tier\": \"standard\"}";
+            Recorded root = data.interception(alice.id()).at(base.plusSeconds(60L * i)).clientSessionId("cs-long")
+                    .tokens(input, output, cacheRead, cacheWrite, metadata).save();
+            longRoots.add(root);
+            longForOwner.add(input, output, cacheRead, cacheWrite, extra);
+            longForAlice.add(input, output, cacheRead, cacheWrite, extra);
+        }
+        Recorded loopRoot = longRoots.get(LONG_LOOP);
+        data.interception(alice.id()).at(loopRoot.startedAt().plusSeconds(10)).clientSessionId("cs-long").childOf(loopRoot)
+                .tokens(3, 3, 3, 3, "{\"cache_ephemeral_5m_input\": 4}").save();
+        longForOwner.add(3, 3, 3, 3, Map.of("cache_ephemeral_5m_input", 4L));
+        longForAlice.add(3, 3, 3, 3, Map.of("cache_ephemeral_5m_input", 4L));
+        data.interception(alice.id()).at(base.plusSeconds(90)).clientSessionId("cs-long").inFlight()
+                .tokens(1000, 1000, 1000, 1000, "{\"cache_ephemeral_5m_input\": 1000}").save();
+        data.interception(bob.id()).at(base.plusSeconds(30)).clientSessionId("cs-long")
+                .tokens(20, 2, 0, 0, "{\"server_tool_use\": {\"web_search_requests\": 5}}").save();
+        longForOwner.add(20, 2, 0, 0, Map.of("server_tool_use.web_search_requests", 5L));
     }
 
     @AfterAll
@@ -200,6 +275,116 @@ class SessionDetailTest {
         // another user's interception is unknown to a member
         alice.request().queryParam("after_id", re.id().toString()).get("/api/v2/aibridge/sessions/cs-detail")
                 .then().statusCode(400).body("message", equalTo("Invalid pagination cursor."));
+    }
+
+    @Test
+    void aPageOfALongSessionSumsTheWholeSessionsTokensWithoutReadingItsRows() {
+        JsonPath first = detail(owner, "cs-long", Map.of("limit", "1"));
+        assertThat(first.getList("threads.id", String.class)).containsExactly(longRoots.get(0).id().toString());
+        assertThat(sums(first.getMap("token_usage_summary"))).isEqualTo(longForOwner.json());
+
+        // the thread of two interceptions, further on: its own sums, and the session's unchanged
+        JsonPath loop = detail(owner, "cs-long", Map.of("limit", "1", "after_id", longRoots.get(LONG_LOOP - 1).id().toString()));
+        assertThat(loop.getList("threads.id", String.class)).containsExactly(longRoots.get(LONG_LOOP).id().toString());
+        Sums thread = new Sums();
+        thread.add(LONG_LOOP % 97 + 1, LONG_LOOP % 13, LONG_LOOP % 5 * 10L, LONG_LOOP % 3,
+                Map.of("cache_creation.ephemeral_5m_input_tokens", (long) (LONG_LOOP % 7),
+                        "cache_creation.ephemeral_1h_input_tokens", (long) (LONG_LOOP % 11),
+                        "server_tool_use.web_search_requests", (long) (LONG_LOOP % 2),
+                        "server_tool_use.web_fetch_requests", (long) (LONG_LOOP % 3), "cache_ephemeral_5m_input", (long) LONG_LOOP));
+        thread.add(3, 3, 3, 3, Map.of("cache_ephemeral_5m_input", 4L));
+        assertThat(sums(loop.getMap("threads[0].token_usage"))).isEqualTo(thread.json());
+        assertThat(sums(loop.getMap("token_usage_summary"))).isEqualTo(longForOwner.json());
+
+        JsonPath last = detail(owner, "cs-long", Map.of("limit", "1", "before_id", longRoots.get(LONG_THREADS - 1).id().toString()));
+        assertThat(last.getList("threads.id", String.class)).containsExactly(longRoots.get(LONG_THREADS - 2).id().toString());
+        assertThat(sums(last.getMap("token_usage_summary"))).isEqualTo(longForOwner.json());
+
+        // a member's summary holds their own interceptions only
+        assertThat(sums(detail(alice, "cs-long", Map.of("limit", "1")).getMap("token_usage_summary"))).isEqualTo(longForAlice.json());
+
+        // the rows the database hands the repository for one page: a few per statement, not one or
+        // more per interception of the session (3,002 visible, with 5 extra types per token row)
+        AtomicLong rows = new AtomicLong();
+        SessionDetailRepository repository = new SessionDetailRepository(new Snapshots(counting(dataSource, rows), config), users, texts);
+        Caller caller = new Caller(new Principal(owner.id(), owner.username(), owner.name(), Role.OWNER, owner.keyId()));
+        SessionDetailView page = repository.detail(caller, "cs-long", null, SessionDetailRepository.Direction.AFTER, 1);
+        assertThat(page.threads()).hasSize(1);
+        assertThat(page.tokenUsageSummary().inputTokens()).isEqualTo(longForOwner.input);
+        assertThat(page.tokenUsageSummary().metadata()).isEqualTo(longForOwner.extra());
+        assertThat(new ArrayList<>(page.tokenUsageSummary().metadata().keySet())).isSorted();
+        assertThat(rows.get()).isLessThan(50);
+    }
+
+    /** Token sums, and the same in the shape of a response's {@code token_usage}. */
+    static final class Sums {
+        long input;
+        long output;
+        long cacheRead;
+        long cacheWrite;
+        final Map<String, Long> extra = new TreeMap<>();
+
+        void add(long input, long output, long cacheRead, long cacheWrite, Map<String, Long> extra) {
+            this.input += input;
+            this.output += output;
+            this.cacheRead += cacheRead;
+            this.cacheWrite += cacheWrite;
+            extra.forEach((k, v) -> this.extra.merge(k, v, Long::sum));
+        }
+
+        Map<String, BigInteger> extra() {
+            Map<String, BigInteger> out = new LinkedHashMap<>();
+            extra.forEach((k, v) -> out.put(k, BigInteger.valueOf(v)));
+            return out;
+        }
+
+        Map<String, Object> json() {
+            return Map.of("input_tokens", input, "output_tokens", output, "cache_read_input_tokens", cacheRead,
+                    "cache_write_input_tokens", cacheWrite, "metadata", extra);
+        }
+    }
+
+    /** A response's token usage with every number as a long, to compare with {@link Sums#json()}. */
+    private static Map<String, Object> sums(Map<String, Object> usage) {
+        Map<String, Object> out = new TreeMap<>();
+        usage.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> m ? sums(cast(m)) : ((Number) v).longValue()));
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Map<?, ?> map) {
+        return (Map<String, Object>) map;
+    }
+
+    /** The data source, counting every row that a result set of its connections hands out. */
+    private static AgroalDataSource counting(AgroalDataSource dataSource, AtomicLong rows) {
+        return forwarding(AgroalDataSource.class, dataSource, (method, result) -> method.equals("getConnection")
+                ? forwarding(Connection.class, (Connection) result, (m, r) -> m.equals("prepareStatement")
+                        ? forwarding(PreparedStatement.class, (PreparedStatement) r, (q, set) -> q.equals("executeQuery")
+                                ? forwarding(ResultSet.class, (ResultSet) set, (n, more) -> {
+                                    if (n.equals("next") && (Boolean) more) {
+                                        rows.incrementAndGet();
+                                    }
+                                    return more;
+                                })
+                                : set)
+                        : r)
+                : result);
+    }
+
+    private interface Wrap {
+        Object wrap(String method, Object result);
+    }
+
+    /** {@code target} behind a proxy that passes each call on and lets {@code wrap} see or replace its result. */
+    private static <T> T forwarding(Class<T> type, T target, Wrap wrap) {
+        return type.cast(Proxy.newProxyInstance(SessionDetailTest.class.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            try {
+                return wrap.wrap(method.getName(), method.invoke(target, args));
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }));
     }
 
     private List<String> threadIds(TestUser user, Map<String, String> params) {
