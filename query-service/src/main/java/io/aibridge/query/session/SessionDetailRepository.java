@@ -351,8 +351,8 @@ public class SessionDetailRepository {
     /**
      * Token sums of every visible interception of the session (the caller's own only, for a member)
      * that starts within its first and last start, aggregated in SQL: one row of the four sums and
-     * one row per extra type, whatever the number of interceptions, so that the page's size and not
-     * the session's bounds what the service reads.
+     * one row per extra type, whatever the number of interceptions, so that what the service reads
+     * depends on the page's size, not the session's.
      */
     private static Tokens sessionTokens(Connection c, Caller caller, String sessionId, Instant lo, Instant hi) throws SQLException {
         Tokens total = new Tokens();
