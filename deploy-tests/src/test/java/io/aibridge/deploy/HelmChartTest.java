@@ -874,6 +874,25 @@ class HelmChartTest {
     }
 
     @Test
+    void theSpoolClaimTemplateCarriesOnlyLabelsThatAnUpgradeLeavesAlone(@TempDir Path dir) throws Exception {
+        // Kubernetes refuses any change to a StatefulSet's volumeClaimTemplates: a chart or app version
+        // in the claim's labels would make the next helm upgrade fail
+        JsonNode stateful = production.workload(PREFIX + "proxy-service");
+        JsonNode labels = stateful.at("/spec/volumeClaimTemplates/0/metadata/labels");
+        assertThat(labels).isEqualTo(stateful.at("/spec/selector/matchLabels"));
+        assertThat(labels.has("helm.sh/chart")).isFalse();
+        assertThat(labels.has("app.kubernetes.io/version")).isFalse();
+
+        Map<String, Object> claimPerPod = Map.of("proxy.spool.type", "volumeClaimTemplate");
+        JsonNode installed = RenderedChart.render("claim per pod", null, claimPerPod).workload(PREFIX + "proxy-service");
+        JsonNode upgraded = RenderedChart.renderCopy("claim per pod, next release",
+                RenderedChart.chartWithVersions(dir, "9.8.7", "9.8.7"), claimPerPod).workload(PREFIX + "proxy-service");
+        assertThat(upgraded.at("/metadata/labels/app.kubernetes.io~1version").asText()).as("the release did change").isEqualTo("9.8.7");
+        assertThat(upgraded.at("/spec/volumeClaimTemplates")).isEqualTo(installed.at("/spec/volumeClaimTemplates"));
+        assertThat(upgraded.at("/spec/selector")).isEqualTo(installed.at("/spec/selector"));
+    }
+
+    @Test
     void theProxysCapacityAndRateLimitAreOffByDefaultAndSetFromTheirValues() {
         JsonNode unbounded = defaults.get("ConfigMap", PREFIX + "proxy-service").path("data");
         assertThat(unbounded.path("AIBRIDGE_MAX_CONCURRENCY").asText()).isEqualTo("0");

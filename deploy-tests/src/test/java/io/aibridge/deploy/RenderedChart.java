@@ -139,6 +139,23 @@ final class RenderedChart {
         return copy(target, "values.schema.json");
     }
 
+    /**
+     * A copy of the chart whose Chart.yaml gives another chart version and appVersion, as the next
+     * release of the chart would: for what an upgrade changes.
+     */
+    static Path chartWithVersions(Path target, String version, String appVersion) throws IOException {
+        copy(target, null);
+        Path chartYaml = target.resolve("Chart.yaml");
+        String original = Files.readString(chartYaml);
+        String changed = original.replaceFirst("(?m)^version: .*$", "version: " + version)
+                .replaceFirst("(?m)^appVersion: .*$", "appVersion: \"" + appVersion + "\"");
+        if (!changed.contains("\nversion: " + version + "\n") || !changed.contains("appVersion: \"" + appVersion + "\"")) {
+            throw new IllegalStateException("Chart.yaml has no version or appVersion line to replace");
+        }
+        Files.writeString(chartYaml, changed);
+        return target;
+    }
+
     /** Copies the chart to target, leaving out one file (a path inside the chart; null for none). */
     private static Path copy(Path target, String leaveOut) throws IOException {
         try (var files = Files.walk(CHART)) {
