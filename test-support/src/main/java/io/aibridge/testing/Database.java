@@ -124,6 +124,12 @@ public final class Database implements AutoCloseable {
         return this;
     }
 
+    /** Applies the migrations up to and including {@code version} (e.g. {@code "47"}), none after it. */
+    public Database migrate(String version) {
+        Flyway.configure().dataSource(jdbcUrl(), user, password).locations("classpath:db/migration").target(version).load().migrate();
+        return this;
+    }
+
     /**
      * Stops the embedded server (a fast shutdown: open connections are cut) and keeps its data;
      * {@link #restart()} brings it back on the same port. Only for the embedded server.
