@@ -14,6 +14,7 @@ import com.anthropic.models.messages.ToolUseBlock;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
+import com.openai.core.http.HttpResponseFor;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
@@ -42,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -124,16 +126,18 @@ class SdkTest {
         assertThat(call.asFunction().function().name()).isEqualTo("get_weather");
         assertThat(call.asFunction().function().arguments()).isEqualTo("{\"location\":\"Paris, France\",\"unit\":\"celsius\"}");
 
-        ChatCompletion turn2 = openai.chat().completions().create(first.toBuilder()
+        HttpResponseFor<ChatCompletion> raw = openai.chat().completions().withRawResponse().create(first.toBuilder()
                 .addMessage(turn1.choices().get(0).message())
                 .addMessage(ChatCompletionToolMessageParam.builder().toolCallId(call.asFunction().id()).content("18 °C, sunny").build())
                 .build());
+        ChatCompletion turn2 = raw.parse();
         assertThat(turn2.choices().get(0).message().content()).hasValue("Bonjour ! Il fait 18 °C à Paris ☀️ aujourd'hui.");
         assertThat(turn2.usage().get().completionTokens()).isEqualTo(15);
 
-        InterceptionStarted second = EventTail.of(bootstrapServers).events(EventTail.of(bootstrapServers)
-                .awaitStart(s -> call.asFunction().id().equals(s.correlatingToolCallId()), Duration.ofSeconds(10))).stream()
-                .filter(InterceptionStarted.class::isInstance).map(InterceptionStarted.class::cast).findFirst().orElseThrow();
+        // this test's own second turn, by the id the proxy answered it with: other classes on the same
+        // broker send the same fixture call id, so a search by call id alone would find theirs
+        InterceptionStarted second = startOf(raw.headers().values(ProxyClient.INTERCEPTION_HEADER));
+        assertThat(second.correlatingToolCallId()).isEqualTo(call.asFunction().id());
         assertThat(second.model()).isEqualTo("gpt-4o-mini");
     }
 
@@ -190,11 +194,23 @@ class SdkTest {
 
         List<ContentBlockParam> results = uses.stream().map(u -> ContentBlockParam.ofToolResult(ToolResultBlockParam.builder()
                 .toolUseId(u.id()).content(u.name().equals("get_weather") ? "18 °C" : "14:05").build())).toList();
-        Message turn2 = anthropic.messages().create(first.toBuilder().addMessage(turn1)
+        com.anthropic.core.http.HttpResponseFor<Message> raw = anthropic.messages().withRawResponse().create(first.toBuilder()
+                .addMessage(turn1)
                 .addMessage(com.anthropic.models.messages.UserMessageParam.builder().contentOfContentBlockParams(results).build()).build());
-        assertThat(turn2.usage().outputTokens()).isEqualTo(14);
+        assertThat(raw.parse().usage().outputTokens()).isEqualTo(14);
 
-        // the last tool_result block names the correlating call
-        EventTail.of(bootstrapServers).awaitStart(s -> uses.get(1).id().equals(s.correlatingToolCallId()), Duration.ofSeconds(10));
+        // the last tool_result block names the correlating call, on this test's own second turn
+        InterceptionStarted second = startOf(raw.headers().values(ProxyClient.INTERCEPTION_HEADER));
+        assertThat(second.correlatingToolCallId()).isEqualTo(uses.get(1).id());
+        assertThat(second.model()).isEqualTo("claude-sonnet-4-5-20250929");
+    }
+
+    /** The start of the one interception the proxy named in its response header, once the interception has ended. */
+    private InterceptionStarted startOf(List<String> interceptionHeader) {
+        assertThat(interceptionHeader).as(ProxyClient.INTERCEPTION_HEADER).hasSize(1);
+        UUID id = UUID.fromString(interceptionHeader.get(0));
+        return EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(10)).stream()
+                .filter(InterceptionStarted.class::isInstance).map(InterceptionStarted.class::cast).findFirst()
+                .orElseThrow(() -> new AssertionError("interception " + id + " ended without a start event"));
     }
 }
