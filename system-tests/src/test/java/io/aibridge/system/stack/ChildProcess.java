@@ -45,6 +45,11 @@ public final class ChildProcess {
     }
 
     public synchronized ChildProcess start() {
+        return start(Map.of());
+    }
+
+    /** Starts with the environment given at construction plus {@code overrides}, for this incarnation only. */
+    public synchronized ChildProcess start(Map<String, String> overrides) {
         if (alive()) {
             throw new IllegalStateException(name + " is already running (pid " + process.pid() + ")");
         }
@@ -59,6 +64,7 @@ public final class ChildProcess {
             builder.environment().keySet().removeIf(k -> k.startsWith("AIBRIDGE_") || k.startsWith("KAFKA_")
                     || k.startsWith("QUARKUS_") || k.startsWith("JAVA_TOOL_OPTIONS") || k.startsWith("PROXY_"));
             builder.environment().putAll(environment);
+            builder.environment().putAll(overrides);
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);

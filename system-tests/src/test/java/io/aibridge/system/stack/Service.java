@@ -49,6 +49,12 @@ public final class Service {
         return this;
     }
 
+    /** Starts with some settings changed for this incarnation only (the next {@link #start()} has the usual ones). */
+    public Service start(Map<String, String> environmentOverrides) {
+        process.start(environmentOverrides);
+        return this;
+    }
+
     /** Waits until {@code /q/health/ready} answers 200. */
     public Service awaitReady(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -164,7 +164,8 @@ public final class SystemStack implements AutoCloseable {
                 "AIBRIDGE_PROVIDER_1_KEYS", POOL_REFUSED_KEY + "," + POOL_SERVING_KEY,
                 "AIBRIDGE_PROVIDER_1_BASE_URL", fake.openAiBaseUrl()));
         Map<String, String> recorderEnv = new LinkedHashMap<>(shared);
-        // small batches, so that a kill -9 lands in the middle of a backlog's batches; quick retries after an outage
+        // small batches, so that a backlog takes several (RecorderKillSystemTest uses one-event batches for the
+        // incarnation it kills mid-backlog); quick retries after an outage
         recorderEnv.putAll(Map.of("AIBRIDGE_RECORDER_BATCH_SIZE", "100", "AIBRIDGE_RECORDER_RETRY_MAX_BACKOFF", "2s"));
 
         proxy = service("proxy-service", jars, proxyEnv, "AIBRIDGE_PROXY_PORT");
