@@ -14,15 +14,19 @@ import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
+import java.util.Optional;
 
 import static io.aibridge.retention.testdata.NinetyDaysOfData.BOUNDARY_DAY;
 import static io.aibridge.retention.testdata.NinetyDaysOfData.CUTOFF;
 import static io.aibridge.retention.testdata.NinetyDaysOfData.RETENTION;
 import static io.aibridge.retention.testdata.NinetyDaysOfData.RUN_START;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 /** A purge finishes what an interrupted one left behind, and never waits long behind other sessions' locks. */
 @QuarkusTest
@@ -63,6 +67,9 @@ class InterruptedPurgeTest {
         }
         assertThat(database.strayPartitionTables()).containsExactlyInAnyOrder(
                 PartitionedTable.INTERCEPTIONS.partitionName(pendingDay), PartitionedTable.TOOL_USAGES.partitionName(detachedDay));
+        // the stray tables above are one of each kind: still attached but detach pending, and detached
+        assertThat(detachPending(PartitionedTable.INTERCEPTIONS.partitionName(pendingDay))).as("pending detach").contains(true);
+        assertThat(detachPending(PartitionedTable.TOOL_USAGES.partitionName(detachedDay))).as("detached").isEmpty();
         assertThat(database.sessions()).isNotEqualTo(database.sessionsRecomputedFromRows());
 
         PurgeReport report = purge.purge(RUN_START, RETENTION, false);
@@ -132,11 +139,23 @@ class InterruptedPurgeTest {
             detach.execute("SET lock_timeout = '100ms'");
             try {
                 detach.execute("ALTER TABLE " + table.tableName() + " DETACH PARTITION " + table.partitionName(day) + " CONCURRENTLY");
+                fail("the detach of %s completed; it was to be interrupted by the reader's lock", table.partitionName(day));
             } catch (SQLException expected) {
                 assertThat(expected.getSQLState()).isEqualTo("55P03");
             } finally {
                 detach.execute("RESET lock_timeout");
                 reader.commit();
+            }
+        }
+    }
+
+    /** {@code pg_inherits.inhdetachpending} of a partition; empty when it is attached to nothing. */
+    private Optional<Boolean> detachPending(String partition) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "SELECT i.inhdetachpending FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relname = ?")) {
+            statement.setString(1, partition);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() ? Optional.of(row.getBoolean(1)) : Optional.empty();
             }
         }
     }
