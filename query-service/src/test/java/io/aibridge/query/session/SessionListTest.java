@@ -259,10 +259,48 @@ class SessionListTest {
 
         Map<String, Object> opus = session(list(Map.of("model", "claude-opus-4")), "cs-alice-1");
         assertThat(opus).containsEntry("started_at", "2026-03-02T11:00:00Z").containsEntry("threads", 1)
-                .containsEntry("models", List.of("claude-opus-4", "claude-sonnet-4-5"));
+                .containsEntry("models", List.of("claude-opus-4", "claude-sonnet-4-5"))
+                // all four interceptions' tokens: 100+10+1+200 in, 20+5+1+40 out; the opus one alone has 200/40/0/0
+                .containsEntry("token_usage_summary", Map.of("input_tokens", 311, "output_tokens", 66,
+                        "cache_read_input_tokens", 1000, "cache_write_input_tokens", 50));
+
+        // S2 filtered by the model of its second interception (Anthropic, 1/1 tokens): the providers and
+        // token sums are still those of both, the OpenAI one (7/3 tokens) included
+        Map<String, Object> haiku = session(list(Map.of("model", "claude-haiku-4-5")), "cs-alice-2");
+        assertThat(haiku).containsEntry("started_at", "2026-03-03T09:05:00Z").containsEntry("ended_at", "2026-03-03T09:05:02Z")
+                .containsEntry("threads", 1)
+                .containsEntry("providers", List.of("anthropic", "openai"))
+                .containsEntry("models", List.of("claude-haiku-4-5", "gpt-5"))
+                .containsEntry("client", "Codex")
+                .containsEntry("token_usage_summary", Map.of("input_tokens", 8, "output_tokens", 4,
+                        "cache_read_input_tokens", 0, "cache_write_input_tokens", 0));
 
         Map<String, Object> unfiltered = session(list(Map.of()), "cs-alice-3");
         assertThat(unfiltered).containsEntry("started_at", "2026-03-01T23:00:00Z").containsEntry("threads", 2);
+    }
+
+    // adds a session, so it runs after the tests that count the base data set
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aFilteredSessionStillReportsTheClientProvidersAndTokensOfTheWholeSession() {
+        TestUser carol = fixture.users.create("sl-carol", Role.MEMBER);
+        data.interception(carol.id()).at("2026-03-14T08:00:00Z").clientSessionId("sl-switched").client("Claude Code")
+                .provider("anthropic").model("claude-sonnet-4-5").prompt("start in Claude Code").tokens(30, 6, 500, 25).save();
+        data.interception(carol.id()).at("2026-03-14T08:10:00Z").clientSessionId("sl-switched").client("Codex")
+                .provider("openai").model("gpt-5").prompt("go on in Codex").tokens(4, 2, 64, 0).save();
+        data.refreshSessions();
+
+        // only the second interception matches: Codex, OpenAI, 4/2/64/0 tokens
+        Map<String, Object> session = session(list(Map.of("initiator", "sl-carol", "model", "gpt-5")), "sl-switched");
+
+        assertThat(session).containsEntry("started_at", "2026-03-14T08:10:00Z").containsEntry("threads", 1)
+                // the first interception's client, both providers, and 30+4 / 6+2 / 500+64 / 25+0 tokens
+                .containsEntry("client", "Claude Code")
+                .containsEntry("providers", List.of("anthropic", "openai"))
+                .containsEntry("models", List.of("claude-sonnet-4-5", "gpt-5"))
+                .containsEntry("token_usage_summary", Map.of("input_tokens", 34, "output_tokens", 8,
+                        "cache_read_input_tokens", 564, "cache_write_input_tokens", 25))
+                .containsEntry("last_prompt", "go on in Codex");
     }
 
     // the walks add data, so they run after the tests that count the base data set
