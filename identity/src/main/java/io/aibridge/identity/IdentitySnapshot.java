@@ -76,6 +76,11 @@ public final class IdentitySnapshot {
         return file;
     }
 
+    /** The oldest copy that is still used. */
+    public Duration maxAge() {
+        return maxAge;
+    }
+
     /**
      * Replaces the copy with {@code entries} (in the order given), current at {@code validAt}. The
      * records are written one by one through a small buffer: the memory it takes does not grow with

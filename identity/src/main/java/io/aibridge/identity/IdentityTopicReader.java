@@ -49,7 +49,7 @@ import java.util.function.Function;
  * Kafka answers, the topic is read from its beginning over it as always, and its last word wins.
  * The copy is written on a thread of its own, never the one that applies records: at once when the
  * reader has caught up, then at most once every {@link #SNAPSHOT_DEBOUNCE} while the topic brings
- * changes, once a {@link #SNAPSHOT_REFRESH} while it brings none, and at {@link #close()} if it
+ * changes, once every {@link #snapshotRefresh} while it brings none, and at {@link #close()} if it
  * brought some since the last write.
  *
  * <p>A record that is not a valid identity event is skipped. A newer version of a known type (its
@@ -73,8 +73,8 @@ public final class IdentityTopicReader implements AutoCloseable {
     /** Most unknown types whose skipping is logged; the types are the producers' choice, the memory is not. */
     private static final int MAX_UNKNOWN_TYPES_LOGGED = 64;
 
-    /** How often the copy on disk is refreshed while nothing changes (its {@code valid_at}). */
-    private static final Duration SNAPSHOT_REFRESH = Duration.ofSeconds(60);
+    /** How long a failed write of the copy waits before the next try (a full or read-only disk). */
+    private static final Duration SNAPSHOT_RETRY = Duration.ofSeconds(60);
 
     /**
      * The shortest time between two writes of the copy while the topic brings changes. A write is the
@@ -346,7 +346,7 @@ public final class IdentityTopicReader implements AutoCloseable {
     /**
      * On the writer's thread: writes the copy once the reader has caught up (a copy of part of the
      * topic would lose keys), then when the topic brought something and the last write is
-     * {@link #SNAPSHOT_DEBOUNCE} old, or when the last write is {@link #SNAPSHOT_REFRESH} old.
+     * {@link #SNAPSHOT_DEBOUNCE} old, or when the last write is {@link #snapshotRefresh} old.
      */
     private void writeSnapshotIfDue() {
         try {
@@ -354,20 +354,33 @@ public final class IdentityTopicReader implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
-            if (snapshotFailedNanos != 0 && now - snapshotFailedNanos < SNAPSHOT_REFRESH.toNanos()) {
+            if (snapshotFailedNanos != 0 && now - snapshotFailedNanos < SNAPSHOT_RETRY.toNanos()) {
                 return; // a full or read-only disk: try again in a minute, not every second
             }
             boolean dirty;
             synchronized (applying) {
                 dirty = snapshotDirty;
             }
-            Duration wait = dirty ? SNAPSHOT_DEBOUNCE : SNAPSHOT_REFRESH;
+            Duration wait = dirty ? SNAPSHOT_DEBOUNCE : snapshotRefresh(snapshot.maxAge());
             if (snapshotWrittenNanos == 0 || now - snapshotWrittenNanos >= wait.toNanos()) {
                 writeSnapshot();
             }
         } catch (RuntimeException e) { // an exception would end the periodic task
             LOG.warnf("identity snapshot writer: %s", e.toString());
         }
+    }
+
+    /**
+     * How often the copy is rewritten while the topic brings nothing, only to move its
+     * {@code valid_at} on: a twenty-fourth of the oldest copy still used (an hour at the proxy's
+     * default of 24 h), at least a minute and at most an hour. Each write is the whole copy (some
+     * 150 MB at 100,000 users and 100,000 keys); a copy that is this much older than it could be
+     * is given up this much sooner by a start while Kafka does not answer.
+     */
+    static Duration snapshotRefresh(Duration maxAge) {
+        Duration share = maxAge.dividedBy(24);
+        return share.compareTo(Duration.ofMinutes(1)) < 0 ? Duration.ofMinutes(1)
+                : share.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : share;
     }
 
     /**

@@ -104,6 +104,15 @@ class IdentityTopicReaderTest {
     }
 
     @Test
+    void anUnchangedCopyIsRewrittenEveryTwentyFourthOfItsMaximumAgeBetweenAMinuteAndAnHour() {
+        // As it was, every minute whatever the age a copy may have: 150 MB a minute at 200,000 records
+        assertThat(IdentityTopicReader.snapshotRefresh(Duration.ofHours(24))).isEqualTo(Duration.ofHours(1));
+        assertThat(IdentityTopicReader.snapshotRefresh(Duration.ofHours(2))).isEqualTo(Duration.ofMinutes(5));
+        assertThat(IdentityTopicReader.snapshotRefresh(Duration.ofMinutes(10))).isEqualTo(Duration.ofMinutes(1));
+        assertThat(IdentityTopicReader.snapshotRefresh(Duration.ofDays(30))).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
     void aHundredChangesOverAsManyPollsRewriteTheCopyOnDiskOnceAndTheCloseWritesTheRest(@TempDir Path dir) throws Exception {
         // As it was, the reader rewrote the whole copy after every poll that brought a change: a
         // hundred changes one poll after another made about a hundred writes of the whole file.
