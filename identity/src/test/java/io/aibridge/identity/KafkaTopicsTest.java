@@ -3,6 +3,8 @@ package io.aibridge.identity;
 import io.aibridge.events.Topics;
 import io.aibridge.testing.KafkaBroker;
 import io.aibridge.testing.KafkaEvents;
+import io.aibridge.testing.LogLines;
+import io.aibridge.testing.RefuseTopicConfigChanges;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigResource;
@@ -21,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Against a real broker: a topic that exists with the delete policy (pre-created by an operator,
  * or auto-created by some client with the broker's defaults) is made compacted. As it was, an
  * existing topic was taken as it was, and Kafka deleted users and API keys after retention.ms.
+ * And on a broker that refuses the change, the topic is not taken as ready.
  */
 class KafkaTopicsTest {
 
@@ -41,6 +44,42 @@ class KafkaTopicsTest {
                         .as(topic).isTrue();
                 assertThat(policy(broker, topic)).as(topic).isEqualTo("compact");
             }
+        }
+    }
+
+    /**
+     * A broker whose policy refuses the change: the topic is reported not ready (false), so nothing
+     * is written to a topic that would delete users and API keys, and an ERROR names the topic, its
+     * policy, Kafka's reason and the command that fixes it, once a minute however often callers retry.
+     */
+    @Test
+    void anExistingTopicWhosePolicyKafkaRefusesToChangeIsNotReadyAndTheErrorNamesTheFix() throws Exception {
+        try (KafkaBroker broker = KafkaBroker.startRefusingTopicConfigChanges();
+             KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers());
+             LogLines log = LogLines.of(KafkaTopics.class)) {
+            String topic = "identity-refused-" + UUID.randomUUID();
+            kafka.createTopic(topic, 1, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE));
+
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), topic, 1, (short) 1, COMPACT, Duration.ofSeconds(10))).isFalse();
+            assertThat(policy(broker, topic)).isEqualTo("delete");
+            List<String> refusals = log.lines().stream().filter(line -> line.contains("Kafka refused")).toList();
+            assertThat(refusals).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("topic " + topic + " has cleanup.policy=delete and Kafka refused to change it to compact (")
+                    .contains(RefuseTopicConfigChanges.MESSAGE)
+                    .contains("nothing is written to it")
+                    .endsWith("Fix it with: kafka-configs.sh --bootstrap-server " + broker.bootstrapServers()
+                            + " --alter --entity-type topics --entity-name " + topic + " --add-config cleanup.policy=compact"));
+
+            // callers retry every few seconds: still not ready, and not logged again within the minute
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), topic, 1, (short) 1, COMPACT, Duration.ofSeconds(10))).isFalse();
+            assertThat(log.lines().stream().filter(line -> line.contains("Kafka refused"))).hasSize(1);
+
+            // what needs no change is ready on the same broker: a new topic, and one that is compacted already
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), "identity-new-" + UUID.randomUUID(), 1, (short) 1, COMPACT,
+                    Duration.ofSeconds(10))).isTrue();
+            String compacted = "identity-compacted-" + UUID.randomUUID();
+            kafka.createTopic(compacted, 1, COMPACT);
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), compacted, 1, (short) 1, COMPACT, Duration.ofSeconds(10))).isTrue();
         }
     }
 

@@ -37,7 +37,17 @@ public final class KafkaBroker implements AutoCloseable {
         if (external != null && !external.isBlank()) {
             return new KafkaBroker(null, external, Map.of());
         }
-        return startInJvm(SecurityProtocol.PLAINTEXT);
+        return startInJvm(SecurityProtocol.PLAINTEXT, Map.of());
+    }
+
+    /**
+     * Starts an in-JVM broker that refuses every change of an existing topic's settings
+     * ({@link RefuseTopicConfigChanges}); topics are still created with the settings asked for.
+     * Always in the JVM: an external broker's policy is not the test's to choose.
+     */
+    public static KafkaBroker startRefusingTopicConfigChanges() {
+        QuietLogs.apply();
+        return startInJvm(SecurityProtocol.PLAINTEXT, Map.of("alter.config.policy.class.name", RefuseTopicConfigChanges.class.getName()));
     }
 
     /**
@@ -46,12 +56,12 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public static KafkaBroker startWithSaslPlain() {
         QuietLogs.apply();
-        return startInJvm(SecurityProtocol.SASL_PLAINTEXT);
+        return startInJvm(SecurityProtocol.SASL_PLAINTEXT, Map.of());
     }
 
-    private static KafkaBroker startInJvm(SecurityProtocol protocol) {
+    private static KafkaBroker startInJvm(SecurityProtocol protocol, Map<String, String> extra) {
         try {
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setCombined(true)
                     // the default is latestTesting(), an unreleased metadata version
                     .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
@@ -67,8 +77,9 @@ public final class KafkaBroker implements AutoCloseable {
                     .setConfigProp("transaction.state.log.replication.factor", "1")
                     .setConfigProp("transaction.state.log.min.isr", "1")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                    .setConfigProp("message.max.bytes", String.valueOf(16 * 1024 * 1024))
-                    .build();
+                    .setConfigProp("message.max.bytes", String.valueOf(16 * 1024 * 1024));
+            extra.forEach(builder::setConfigProp);
+            KafkaClusterTestKit cluster = builder.build();
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();

@@ -13,6 +13,8 @@ import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.Topics;
 import io.aibridge.testing.KafkaBroker;
 import io.aibridge.testing.KafkaEvents;
+import io.aibridge.testing.LogLines;
+import io.aibridge.testing.RefuseTopicConfigChanges;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -454,6 +456,59 @@ class EventPipelineTest {
         List<ConsumerRecord<String, byte[]>> records = records(kafka.bootstrapServers());
         assertThat(eventIds(records, id)).containsExactly(prompt.eventId().toString());
         assertThat(records.get(0).value().length).isGreaterThan(3_000_000);
+    }
+
+    /**
+     * When Kafka refuses to raise the existing topic's limit (no ALTER_CONFIGS, or a policy), an ERROR
+     * says so with the command that fixes it, and the proxy goes on publishing: only an event larger
+     * than the topic's limit is lost, dropped as rejected rather than retried or spooled for ever.
+     */
+    @Test
+    void aTopicWhoseLimitKafkaRefusesToRaiseIsNamedWithTheFixAndEverythingElseIsStillPublished() throws Exception {
+        KafkaBroker kafka = KafkaBroker.startRefusingTopicConfigChanges();
+        closeLater.add(kafka);
+        try (KafkaEvents events = new KafkaEvents(kafka.bootstrapServers())) {
+            events.createTopic(Topics.INTERCEPTIONS, 2, Map.of("max.message.bytes", "1048588"));
+        }
+        LogLines log = LogLines.of(EventPipeline.class);
+        closeLater.add(log);
+        MeterRegistry registry = new SimpleMeterRegistry();
+        EventPipeline p = pipeline(kafka.bootstrapServers(), registry, Duration.ofSeconds(5), 64L * 1024 * 1024, false, Map.of());
+        UUID small = UUID.randomUUID();
+        List<InterceptionEvent> smallEvents = interception(small, "hello");
+        smallEvents.forEach(e -> p.publish(e, TRACE));
+        await("published", () -> count(registry, "aibridge.events.published") == 3, Duration.ofSeconds(30));
+
+        List<String> refusals = log.lines().stream().filter(line -> line.contains("Kafka refused to raise it")).toList();
+        assertThat(refusals).singleElement().satisfies(line -> assertThat(line)
+                .startsWith("topic " + Topics.INTERCEPTIONS + " takes records of at most 1048588 bytes (max.message.bytes), less than the "
+                        + 16 * 1024 * 1024 + " the proxy sends (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE), and Kafka refused to raise it (")
+                .contains(RefuseTopicConfigChanges.MESSAGE)
+                .endsWith("Fix it with: kafka-configs.sh --bootstrap-server " + kafka.bootstrapServers() + " --alter --entity-type topics"
+                        + " --entity-name " + Topics.INTERCEPTIONS + " --add-config max.message.bytes=" + 16 * 1024 * 1024));
+        assertThat(log.lines()).noneMatch(line -> line.contains("raised its max.message.bytes"));
+        assertThat(maxMessageBytes(kafka.bootstrapServers(), Topics.INTERCEPTIONS)).isEqualTo(1048588);
+
+        // about 3 MB that no compression shrinks below 1 MB: Kafka refuses it for good, and it alone is lost
+        java.util.Random random = new java.util.Random(42);
+        StringBuilder text = new StringBuilder(3_000_000);
+        for (int i = 0; i < 3_000_000; i++) {
+            text.append((char) (' ' + 1 + random.nextInt(94)));
+        }
+        UUID large = UUID.randomUUID();
+        p.publish(new PromptRecorded(EventCodec.newEventId(), large, Instant.now(), Instant.now(), "resp_1", text.toString(), Map.of()), TRACE);
+        UUID after = UUID.randomUUID();
+        List<InterceptionEvent> afterEvents = interception(after, "after the large one");
+        afterEvents.forEach(e -> p.publish(e, TRACE));
+        await("the events after the large one published", () -> count(registry, "aibridge.events.published") == 6, Duration.ofSeconds(30));
+        assertThat(p.awaitDrained(Duration.ofSeconds(30))).isTrue();
+        assertThat(dropped(registry, "rejected")).isEqualTo(1);
+        assertThat(count(registry, "aibridge.events.spooled")).isZero();
+
+        List<ConsumerRecord<String, byte[]>> records = records(kafka.bootstrapServers());
+        assertThat(eventIds(records, small)).containsExactlyElementsOf(ids(smallEvents));
+        assertThat(eventIds(records, after)).containsExactlyElementsOf(ids(afterEvents));
+        assertThat(eventIds(records, large)).isEmpty();
     }
 
     /**
