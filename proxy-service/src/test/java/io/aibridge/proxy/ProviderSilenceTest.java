@@ -9,6 +9,15 @@ import io.aibridge.testing.PrometheusScrape;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.StreamResetException;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +32,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -162,6 +174,68 @@ class ProviderSilenceTest extends ProxyTestBase {
         assertThat(end.errorType()).isEqualTo("timeout");
         // Vert.x's response reset would mark the response closed before its connection, and skip its end handlers
         awaitNothingInFlight();
+    }
+
+    /**
+     * The same over HTTP/2 (cleartext, prior knowledge): the cut resets the answer's stream only, so
+     * the client sees the reset rather than a body that looks whole, the connection goes on serving
+     * its other requests, the interception ends as timed out, and the capacity slot comes back.
+     */
+    @Test
+    void overHttp2ABlockingAnswerThatStallsHasOnlyItsStreamResetAndGivesItsCapacitySlotBack() throws Exception {
+        URI uri = URI.create(proxyUrl.toString());
+        Vertx vertx = Vertx.vertx();
+        try {
+            java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+            HttpClient client = vertx.httpClientBuilder()
+                    .with(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+                            .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()))
+                    .withConnectHandler(connection -> connections.incrementAndGet())
+                    .build();
+            CompletableFuture<HttpClientResponse> head = new CompletableFuture<>();
+            CompletableFuture<Buffer> body = new CompletableFuture<>();
+            http2Chat(client, "gpt-stall-body-h2").onComplete(ar -> {
+                if (ar.failed()) {
+                    head.completeExceptionally(ar.cause());
+                    return;
+                }
+                head.complete(ar.result());
+                ar.result().body().onComplete(b -> {
+                    if (b.succeeded()) {
+                        body.complete(b.result());
+                    } else {
+                        body.completeExceptionally(b.cause());
+                    }
+                });
+            });
+            HttpClientResponse response = head.get(15, TimeUnit.SECONDS);
+            assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(body).failsWithin(15, TimeUnit.SECONDS).withThrowableOfType(ExecutionException.class)
+                    .havingCause().isInstanceOf(StreamResetException.class);
+            InterceptionEnded end = eventsOfModel("gpt-stall-body-h2").stream().filter(InterceptionEnded.class::isInstance)
+                    .map(InterceptionEnded.class::cast).findFirst().orElseThrow();
+            assertThat(end.status()).isEqualTo(EndStatus.FAILED);
+            assertThat(end.errorType()).isEqualTo("timeout");
+            awaitNothingInFlight();
+
+            // the connection was left open: the next request goes over it and is answered
+            String answer = http2Chat(client, "gpt-after-the-reset").compose(r -> {
+                assertThat(r.statusCode()).isEqualTo(200);
+                return r.body();
+            }).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS).toString();
+            assertThat(ProxyClient.json(answer).path("choices").path(0).path("message").path("content").asText()).isEqualTo("hi");
+            assertThat(connections).as("one connection for both requests").hasValue(1);
+            awaitNothingInFlight();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Future<HttpClientResponse> http2Chat(HttpClient client, String model) {
+        return client.request(HttpMethod.POST, "/api/v2/aibridge/openai/v1/chat/completions").compose(request -> request
+                .putHeader("Authorization", "Bearer " + TOKEN).putHeader("Content-Type", "application/json")
+                .send("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"));
     }
 
     @Test
