@@ -256,9 +256,10 @@ class ProviderSilenceTest extends ProxyTestBase {
             InputStream in = socket.getInputStream();
             String head = ProxyClient.readUntil(in, "\r\n\r\n");
             assertThat(head).startsWith("HTTP/1.1 200");
-            // reads nothing for longer than the provider's idle timeout (2 s), as a suspended client would
-            Thread.sleep(3_500);
-            body = dechunk(head.substring(head.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.ISO_8859_1), in);
+            // reads nothing, as a suspended client would, until the proxy has held the provider back
+            // (not read from it) for longer than the provider's idle timeout (2 s)
+            FakeProviderTestResource.stalling().awaitHeldBack(Duration.ofSeconds(3));
+            body = ProxyClient.dechunk(head.substring(head.indexOf("\r\n\r\n") + 4).getBytes(StandardCharsets.ISO_8859_1), in);
         }
         String tail = body.substring(Math.max(0, body.length() - 400)); // 16 MiB is too much to print when this fails
         assertThat(tail).doesNotContain("went silent").endsWith("data: [DONE]\n\n");
@@ -269,29 +270,6 @@ class ProviderSilenceTest extends ProxyTestBase {
         assertThat(end.status()).isEqualTo(EndStatus.COMPLETED);
         assertThat(end.errorType()).isNull();
         awaitNothingInFlight();
-    }
-
-    /** The body of a chunked answer: {@code start} (read with the head), then the rest of {@code in}, to its last chunk. */
-    private static String dechunk(byte[] start, InputStream rest) throws IOException {
-        java.io.InputStream in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(start), rest);
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (true) {
-            StringBuilder line = new StringBuilder();
-            for (int c; (c = in.read()) != '\n'; ) {
-                if (c < 0) {
-                    throw new AssertionError("the answer ended without its last chunk");
-                }
-                if (c != '\r') {
-                    line.append((char) c);
-                }
-            }
-            int size = Integer.parseInt(line.toString().trim(), 16);
-            if (size == 0) {
-                return body.toString(StandardCharsets.UTF_8);
-            }
-            body.write(in.readNBytes(size));
-            in.readNBytes(2);
-        }
     }
 
     /** What the proxy sent until it closed or reset the connection; a read that waits 15 s fails the test. */

@@ -129,6 +129,29 @@ public final class ProxyClient {
         return got.toString(StandardCharsets.UTF_8);
     }
 
+    /** The body of a chunked answer: {@code start} (read with the head), then the rest of {@code in}, to its last chunk. */
+    public static String dechunk(byte[] start, InputStream rest) throws IOException {
+        InputStream in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(start), rest);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            StringBuilder line = new StringBuilder();
+            for (int c; (c = in.read()) != '\n'; ) {
+                if (c < 0) {
+                    throw new AssertionError("the answer ended without its last chunk");
+                }
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            int size = Integer.parseInt(line.toString().trim(), 16);
+            if (size == 0) {
+                return body.toString(StandardCharsets.UTF_8);
+            }
+            body.write(in.readNBytes(size));
+            in.readNBytes(2);
+        }
+    }
+
     public static UUID interceptionId(HttpResponse<?> response) {
         return UUID.fromString(response.headers().firstValue(INTERCEPTION_HEADER)
                 .orElseThrow(() -> new AssertionError("no " + INTERCEPTION_HEADER + " header; status " + response.statusCode())));

@@ -29,13 +29,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  * And one answer that never stalls, for a client that stalls instead: a streamed Chat Completions
  * call ({@code "stream":true}) gets {@link #BIG_STREAM_FRAMES} content chunks of 1 KiB each, then
- * usage and {@code [DONE]}, written as fast as the reader takes them.
+ * usage and {@code [DONE]}, written as fast as the reader takes them (for {@link #LOOP_MODEL}, the
+ * second round of an injected tool loop, after a first that calls a tool).
  * Records each request line it got.
  */
 public final class StallingProvider implements AutoCloseable {
 
     /** The content chunks of the big stream: 16 MiB, more than the sockets between a client and the proxy hold. */
     public static final int BIG_STREAM_FRAMES = 16 * 1024;
+    /**
+     * A streamed call for a model named so that has no tool result yet (the first round of an
+     * injected tool loop) gets a call of the MCP test server's {@code echo} tool instead; the next
+     * round, with the tool's result, gets the big stream.
+     */
+    public static final String LOOP_MODEL = "gpt-injected-loop";
     /** The text of each content chunk of the big stream. */
     public static final String BIG_STREAM_TEXT = "x".repeat(1024);
 
@@ -43,6 +50,8 @@ public final class StallingProvider implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger chatStalls = new AtomicInteger();
+    /** Content chunks of big streams written so far (a write blocks while the proxy does not read). */
+    private final java.util.concurrent.atomic.AtomicLong bigStreamFramesWritten = new java.util.concurrent.atomic.AtomicLong();
 
     private StallingProvider(ServerSocket server) {
         this.server = server;
@@ -74,7 +83,44 @@ public final class StallingProvider implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** The content chunks of big streams written since {@link #clear()}: they stop growing while the proxy stops reading. */
+    public long bigStreamFramesWritten() {
+        return bigStreamFramesWritten.get();
+    }
+
+    /**
+     * Waits until the big stream has not moved, part-way, for {@code still}: its writes block once
+     * the proxy stops reading it (and the sockets between them are full), so the proxy has held it
+     * back at least that long. A fixed sleep of a client is not enough: until its write queue to
+     * the client is full, the proxy goes on reading, and on a busy machine that can take seconds.
+     */
+    public void awaitHeldBack(java.time.Duration still) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        long last = bigStreamFramesWritten.get();
+        long lastMoved = System.nanoTime();
+        while (last == 0 || System.nanoTime() - lastMoved < still.toNanos()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the big stream did not stop moving in 30 s (" + last + " frames written)");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            long written = bigStreamFramesWritten.get();
+            if (written != last) {
+                last = written;
+                lastMoved = System.nanoTime();
+            }
+        }
+        if (last >= BIG_STREAM_FRAMES) {
+            throw new AssertionError("the big stream was written whole: nothing held it back");
+        }
+    }
+
     public void clear() {
+        bigStreamFramesWritten.set(0);
         requests.clear();
         chatStalls.set(0);
     }
@@ -106,7 +152,11 @@ public final class StallingProvider implements AutoCloseable {
                 requests.add(requestLine.substring(0, requestLine.lastIndexOf(' ')));
                 String request = new String(in.readNBytes(contentLength(head)), StandardCharsets.UTF_8);
                 String path = requestLine.split(" ")[1];
-                if (path.endsWith("/chat/completions") && request.replace(" ", "").contains("\"stream\":true")) {
+                String compact = request.replace(" ", "");
+                if (path.endsWith("/chat/completions") && compact.contains("\"stream\":true") && request.contains(LOOP_MODEL)
+                        && !compact.contains("\"role\":\"tool\"")) {
+                    toolCallStream(out);
+                } else if (path.endsWith("/chat/completions") && compact.contains("\"stream\":true")) {
                     bigStream(out);
                 } else if (path.endsWith("/chat/completions") && chatStalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     stall(in, out, "503 Service Unavailable", "{\"error\":{\"message\":\"overloaded, and then");
@@ -133,11 +183,26 @@ public final class StallingProvider implements AutoCloseable {
         }
     }
 
-    private static void bigStream(OutputStream out) throws IOException {
+    /** The first round of an injected tool loop: a streamed call of the MCP test server's {@code echo} tool. */
+    private static void toolCallStream(OutputStream out) throws IOException {
+        out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        String prefix = "data: {\"id\":\"chatcmpl-loop\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":";
+        chunk(out, prefix + "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_loop_1\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{\\\"text\\\":\\\"hello\\\"}\"}}]},"
+                + "\"finish_reason\":null}]}\n\n");
+        chunk(out, prefix + "[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n");
+        chunk(out, prefix + "[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":5,\"total_tokens\":8}}\n\n");
+        chunk(out, "data: [DONE]\n\n");
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private void bigStream(OutputStream out) throws IOException {
         out.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.UTF_8));
         String prefix = "data: {\"id\":\"chatcmpl-big\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":";
         for (int i = 0; i < BIG_STREAM_FRAMES; i++) {
             chunk(out, prefix + "[{\"index\":0,\"delta\":{\"content\":\"" + BIG_STREAM_TEXT + "\"},\"finish_reason\":null}]}\n\n");
+            bigStreamFramesWritten.incrementAndGet();
         }
         chunk(out, prefix + "[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
         chunk(out, prefix + "[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":" + BIG_STREAM_FRAMES + ",\"total_tokens\":"
