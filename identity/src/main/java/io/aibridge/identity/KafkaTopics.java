@@ -109,8 +109,12 @@ public final class KafkaTopics {
         if (policies(current).equals(policies(wanted))) {
             return true;
         }
-        LOG.warnf("topic %s exists with cleanup.policy=%s, so Kafka deletes its records after retention.ms; "
-                + "changing it to cleanup.policy=%s. Records it has deleted already are not restored", topic, current, wanted);
+        Long refused = REFUSAL_LOGGED.get(topic);
+        if (refused == null || System.nanoTime() - refused >= REFUSAL_LOG_INTERVAL.toNanos()) {
+            // while a refusal is logged once a minute, so is the attempt: callers retry every few seconds
+            LOG.warnf("topic %s exists with cleanup.policy=%s, so Kafka deletes its records after retention.ms; "
+                    + "changing it to cleanup.policy=%s. Records it has deleted already are not restored", topic, current, wanted);
+        }
         try {
             admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
                             new ConfigEntry(TopicConfig.CLEANUP_POLICY_CONFIG, wanted), AlterConfigOp.OpType.SET))))
