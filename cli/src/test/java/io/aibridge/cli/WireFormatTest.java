@@ -47,6 +47,15 @@ class WireFormatTest {
     }
 
     @Test
+    void aFractionOfMoreThanNineDigitsIsSentAsItsFirstNine() {
+        cli.ok("interceptions", "list", "--started-after", "2026-03-01T00:00:00.1234567891Z",
+                "--started-before", "2026-03-02T00:00:00.99999999999+02:00");
+
+        assertThat(query(api.requests().get(0))).isEqualTo("q=started_before:\"2026-03-02T00:00:00.999999999+02:00\""
+                + " started_after:\"2026-03-01T00:00:00.123456789Z\"&limit=100");
+    }
+
+    @Test
     void withoutFiltersOnlyTheLimitIsSent() {
         cli.ok("interceptions", "list");
 

@@ -17,19 +17,28 @@ public final class Times {
 
     public static final String EXAMPLE = "2026-03-01T00:00:00Z";
 
-    // the API's grammar: date, 'T', time, an optional fraction of up to nine digits, Z or an offset
+    // the API's grammar: date, 'T', time, an optional fraction of any length, Z or an offset
     private static final Pattern RFC_3339 = Pattern.compile(
-            "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
+            "(\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2})(\\.\\d+)?([Zz]|[+-]\\d{2}:\\d{2})");
+    // longer input is refused before any matching; no real time comes near it
+    private static final int MAX_LENGTH = 256;
     private static final Pattern DURATION = Pattern.compile("(\\d{1,6})([smhdw])");
 
     private Times() {
     }
 
-    /** Parses an RFC 3339 time, keeping its offset; a usage error naming the flag otherwise. */
+    /**
+     * Parses an RFC 3339 time, keeping its offset; a usage error naming the flag otherwise. RFC 3339
+     * puts no limit on the fraction's digits; as in Go's {@code time.Parse}, which the reference CLI
+     * uses, digits past the ninth are dropped, not rounded.
+     */
     public static OffsetDateTime parse(String flag, String value) {
-        if (value != null && RFC_3339.matcher(value).matches()) {
+        Matcher m = value == null || value.length() > MAX_LENGTH ? null : RFC_3339.matcher(value);
+        if (m != null && m.matches()) {
+            String fraction = m.group(2) == null ? "" : m.group(2);
+            String text = fraction.length() > 10 ? m.group(1) + fraction.substring(0, 10) + m.group(3) : value;
             try {
-                return OffsetDateTime.parse(value.toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+                return OffsetDateTime.parse(text.toUpperCase(Locale.ROOT), DateTimeFormatter.ISO_OFFSET_DATE_TIME);
             } catch (DateTimeParseException e) {
                 // out-of-range fields such as month 13: reported below
             }

@@ -244,6 +244,14 @@ class SessionListTest {
     }
 
     @Test
+    void readsATimeWithMoreThanNineFractionDigitsAsItsFirstNine() {
+        List<String> nine = ids(Map.of("started_after", "2026-03-03T09:05:00.123456789Z"));
+        assertThat(nine).isNotEmpty();
+        assertThat(ids(Map.of("started_after", "2026-03-03T09:05:00.1234567891Z"))).containsExactlyElementsOf(nine);
+        assertThat(ids(Map.of("q", "started_after:\"2026-03-03T09:05:00.1234567891Z\""))).containsExactlyElementsOf(nine);
+    }
+
+    @Test
     void aTimeRangeBetweenTheInterceptionsOfASessionDoesNotMatchIt() {
         assertThat(ids(Map.of("session_id", "cs-alice-3", "started_after", "2026-03-02T00:00:00Z",
                 "started_before", "2026-03-04T00:00:00Z"))).isEmpty();
