@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -26,6 +27,10 @@ import java.util.function.LongSupplier;
  * recovers first is used, and the provider's answer goes to the caller as it is. So one key behaves
  * exactly as a single {@code KEY}, and a pool can only add keys to try, never take a call away.
  * Thread-safe: the state of a key is two volatile fields, read and written by any event loop.
+ *
+ * <p>Cooldowns run on {@link System#nanoTime()}, not the wall clock: a clock stepped back by NTP
+ * must not lengthen them, nor one stepped forward end them early. Its values are only compared as
+ * differences ({@code until - now > 0}), since they may be negative and may wrap.
  */
 public final class ProviderKeys {
 
@@ -38,7 +43,7 @@ public final class ProviderKeys {
 
     private static final Logger LOG = Logger.getLogger(ProviderKeys.class);
     /** No configured key: nothing is written into the request, nothing fails over. */
-    public static final ProviderKeys NONE = new ProviderKeys("", ProviderType.OPENAI, List.of(), System::currentTimeMillis);
+    public static final ProviderKeys NONE = new ProviderKeys("", ProviderType.OPENAI, List.of(), System::nanoTime);
 
     /** Why a key was set aside, as the failover metric's {@code reason} label. */
     public enum Reason {
@@ -74,18 +79,25 @@ public final class ProviderKeys {
         final String value;
         final UpstreamCredential credential;
         final String hint;
+        /** On the pool's clock; the time the key was made at first, so a fresh key is not cooling. */
         volatile long coolingUntil;
         volatile Reason reason;
 
-        Key(String value, ProviderType type) {
+        Key(String value, ProviderType type, long now) {
             this.value = value;
             this.credential = UpstreamCredential.centralized(type, value);
             this.hint = credential.hint();
+            this.coolingUntil = now;
+        }
+
+        boolean coolingAt(long now) {
+            return coolingUntil - now > 0;
         }
     }
 
     private final String provider;
     private final List<Key> keys;
+    /** Nanoseconds on a monotonic clock ({@link System#nanoTime()}). */
     private final LongSupplier clock;
     private volatile Listener listener = (p, r) -> {
     };
@@ -93,15 +105,17 @@ public final class ProviderKeys {
 
     private ProviderKeys(String provider, ProviderType type, List<String> values, LongSupplier clock) {
         this.provider = provider;
-        this.keys = values.stream().map(value -> new Key(value, type)).toList();
+        long now = clock.getAsLong();
+        this.keys = values.stream().map(value -> new Key(value, type, now)).toList();
         this.clock = clock;
     }
 
     /** The keys as configured (already split and checked by {@link #parse}); none gives an empty pool. */
     public static ProviderKeys of(String provider, ProviderType type, List<String> values) {
-        return of(provider, type, values, System::currentTimeMillis);
+        return of(provider, type, values, System::nanoTime);
     }
 
+    /** @param clock nanoseconds on a monotonic clock, as {@link System#nanoTime()} */
     static ProviderKeys of(String provider, ProviderType type, List<String> values, LongSupplier clock) {
         return values.isEmpty() ? NONE : new ProviderKeys(provider, type, List.copyOf(values), clock);
     }
@@ -157,13 +171,13 @@ public final class ProviderKeys {
     /** Keys that a request may start with now. */
     public int available() {
         long now = clock.getAsLong();
-        return (int) keys.stream().filter(k -> k.coolingUntil <= now).count();
+        return (int) keys.stream().filter(k -> !k.coolingAt(now)).count();
     }
 
     /** Keys cooling down now for {@code reason}. */
     public int cooling(Reason reason) {
         long now = clock.getAsLong();
-        return (int) keys.stream().filter(k -> k.coolingUntil > now && k.reason == reason).count();
+        return (int) keys.stream().filter(k -> k.coolingAt(now) && k.reason == reason).count();
     }
 
     /** Requests moved to another key since start. */
@@ -184,11 +198,11 @@ public final class ProviderKeys {
         int start = 0;
         for (int i = 0; i < keys.size(); i++) {
             Key key = keys.get(i);
-            if (key.coolingUntil <= now) {
+            if (!key.coolingAt(now)) {
                 start = i;
                 break;
             }
-            if (key.coolingUntil < keys.get(start).coolingUntil) {
+            if (key.coolingUntil - keys.get(start).coolingUntil < 0) {
                 start = i; // all cooling so far: the one that recovers first
             }
         }
@@ -256,16 +270,17 @@ public final class ProviderKeys {
             long cooldown = reason == Reason.RATE_LIMITED
                     ? retryAfterMillis > 0 ? Math.min(retryAfterMillis, MAX_COOLDOWN_MILLIS) : RATE_LIMITED_COOLDOWN_MILLIS
                     : REFUSED_COOLDOWN_MILLIS;
-            if (now + cooldown > key.coolingUntil) {
-                boolean fresh = key.coolingUntil <= now;
+            long until = now + TimeUnit.MILLISECONDS.toNanos(cooldown);
+            if (until - key.coolingUntil > 0) {
+                boolean fresh = !key.coolingAt(now);
                 key.reason = reason;
-                key.coolingUntil = now + cooldown;
+                key.coolingUntil = until;
                 if (fresh && pool.keys.size() > 1) { // one key is always sent: the call's own log says what happened
                     log(key, status, cooldown);
                 }
             }
             for (int i = 0; i < pool.keys.size(); i++) {
-                if ((tried & 1L << i) == 0 && pool.keys.get(i).coolingUntil <= now) {
+                if ((tried & 1L << i) == 0 && !pool.keys.get(i).coolingAt(now)) {
                     current = i;
                     tried |= 1L << i;
                     pool.failovers.incrementAndGet();

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,8 +14,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A provider instance's keys: which one a request starts with, when it moves on, and how long a key stays aside. */
 class ProviderKeysTest {
 
+    /** The pool's clock: nanoseconds, as {@link System#nanoTime()}. */
     private final AtomicLong now = new AtomicLong(1_000_000);
     private final List<String> failovers = new ArrayList<>();
+
+    private void pass(long millis) {
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(millis));
+    }
 
     private ProviderKeys keys(String... values) {
         ProviderKeys keys = ProviderKeys.of("openai-pool", ProviderType.OPENAI, List.of(values), now::get);
@@ -51,26 +57,56 @@ class ProviderKeysTest {
         ProviderKeys keys = keys("sk-a", "sk-b");
         keys.walk().failover(429, 30_000);
         assertThat(keys.walk().key()).isEqualTo("sk-b");
-        now.addAndGet(29_999);
+        pass(29_999);
         assertThat(keys.walk().key()).isEqualTo("sk-b");
-        now.addAndGet(1);
+        pass(1);
         assertThat(keys.walk().key()).as("back after the provider's Retry-After").isEqualTo("sk-a");
 
         keys.walk().failover(429, -1);
-        now.addAndGet(ProviderKeys.RATE_LIMITED_COOLDOWN_MILLIS - 1);
+        pass(ProviderKeys.RATE_LIMITED_COOLDOWN_MILLIS - 1);
         assertThat(keys.walk().key()).as("no wait named: a minute").isEqualTo("sk-b");
-        now.addAndGet(1);
+        pass(1);
         assertThat(keys.walk().key()).isEqualTo("sk-a");
 
         keys.walk().failover(429, 24 * 3_600_000L);
-        now.addAndGet(ProviderKeys.MAX_COOLDOWN_MILLIS);
+        pass(ProviderKeys.MAX_COOLDOWN_MILLIS);
         assertThat(keys.walk().key()).as("a day's wait is capped at an hour").isEqualTo("sk-a");
 
         keys.walk().failover(401, -1);
-        now.addAndGet(ProviderKeys.REFUSED_COOLDOWN_MILLIS - 1);
+        pass(ProviderKeys.REFUSED_COOLDOWN_MILLIS - 1);
         assertThat(keys.walk().key()).isEqualTo("sk-b");
-        now.addAndGet(1);
+        pass(1);
         assertThat(keys.walk().key()).as("a refused key is tried again after five minutes").isEqualTo("sk-a");
+    }
+
+    @Test
+    void cooldownsRunOnAMonotonicClockWhoseValuesMayBeNegative() {
+        now.set(Long.MIN_VALUE / 2); // System.nanoTime() has an arbitrary origin
+        ProviderKeys keys = keys("sk-a", "sk-b");
+        assertThat(keys.available()).as("fresh keys are not cooling").isEqualTo(2);
+        assertThat(keys.walk().key()).isEqualTo("sk-a");
+        assertThat(keys.cooling(ProviderKeys.Reason.RATE_LIMITED)).isZero();
+
+        assertThat(keys.walk().failover(429, 30_000)).isTrue();
+        assertThat(keys.available()).isEqualTo(1);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(30_000) - 1);
+        assertThat(keys.walk().key()).as("one nanosecond before the asked wait ends").isEqualTo("sk-b");
+        assertThat(keys.cooling(ProviderKeys.Reason.RATE_LIMITED)).isEqualTo(1);
+        now.addAndGet(1);
+        assertThat(keys.walk().key()).as("exactly the asked wait").isEqualTo("sk-a");
+        assertThat(keys.available()).isEqualTo(2);
+    }
+
+    @Test
+    void aCooldownAcrossTheWrapOfTheClockEndsOnTime() {
+        now.set(Long.MAX_VALUE - TimeUnit.SECONDS.toNanos(10));
+        ProviderKeys keys = keys("sk-a", "sk-b");
+        keys.walk().failover(429, 30_000);
+        pass(20_000); // the clock has wrapped to a negative value
+        assertThat(now.get()).isNegative();
+        assertThat(keys.walk().key()).isEqualTo("sk-b");
+        pass(10_000);
+        assertThat(keys.walk().key()).isEqualTo("sk-a");
     }
 
     @Test
@@ -97,7 +133,7 @@ class ProviderKeysTest {
         ProviderKeys.Walk second = keys.walk();
         assertThat(first.failover(401, -1)).isTrue();
         assertThat(second.failover(429, 1_000)).as("the second request, already on sk-a, moves on too").isTrue();
-        now.addAndGet(1_000);
+        pass(1_000);
         assertThat(keys.walk().key()).as("the 401's five minutes are not shortened by a later 429's second").isEqualTo("sk-b");
         assertThat(first.failover(429, -1)).as("sk-a was tried by this walk already").isFalse();
     }
