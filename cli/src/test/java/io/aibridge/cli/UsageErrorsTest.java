@@ -102,6 +102,8 @@ class UsageErrorsTest {
                 arguments("keys create alice --expires-at 2020-01-01T00:00:00Z", "--expires-at must be in the future"),
                 arguments("keys create alice --expires-in 0d", "invalid --expires-in \"0d\": expected a positive duration"),
                 arguments("keys create alice --expires-in 3y", "invalid --expires-in \"3y\""),
+                arguments("keys create alice --expires-in 500000w",
+                        "--expires-in \"500000w\" ends after 9999-12-31T23:59:59Z, the latest time the API takes"),
                 arguments("keys create alice --expires-in 1d --expires-at 2099-01-01T00:00:00Z", "--expires-at and --expires-in exclude each other"),
                 arguments("keys revoke alice", "Missing required parameter: 'KEY_ID'"),
                 arguments("interceptions list --timeout 0", "--timeout must be between 1 and 3600 seconds"),

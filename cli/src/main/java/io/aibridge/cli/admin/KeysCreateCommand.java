@@ -67,6 +67,10 @@ public class KeysCreateCommand extends ApiCommand {
         }
         if (expiresIn != null) {
             Instant at = Instant.now().plus(Times.duration("--expires-in", expiresIn)).truncatedTo(ChronoUnit.SECONDS);
+            if (at.isAfter(Times.LATEST)) {
+                throw CliException.usage("--expires-in \"" + expiresIn + "\" ends after " + Times.format(Times.LATEST)
+                        + ", the latest time the API takes (RFC 3339 years have four digits)");
+            }
             body.put("expires_at", Times.format(at));
         }
         JsonNode key = client().send("POST", KeysCommand.path(who), body);

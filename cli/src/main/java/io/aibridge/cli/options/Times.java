@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
 public final class Times {
 
     public static final String EXAMPLE = "2026-03-01T00:00:00Z";
+    /** The last second an RFC 3339 time can name in UTC: its year has four digits. */
+    public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
     // the API's grammar: date, 'T', time, an optional fraction of any length, Z or an offset
     private static final Pattern RFC_3339 = Pattern.compile(
