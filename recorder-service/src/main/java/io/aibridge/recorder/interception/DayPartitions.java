@@ -8,10 +8,13 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Makes sure the day partitions a batch writes to exist. The schema has no DEFAULT partition (it
@@ -31,6 +34,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@link ExpiredDay}), which the consumer narrows down to the late events and dead-letters. The
  * recorder does not know the retention period; the horizon and detached partitions tell it a day
  * is gone. A fresh install replaying the topic has no horizon and creates its earliest days.
+ *
+ * <p>The horizon can go down (the retention period was raised, or set to 0, which removes it): a
+ * day found expired is refused without a query for {@value #EXPIRED_RECHECK_SECONDS} s only, then
+ * checked again, so late events of a day that retention keeps again are stored, not dead-lettered
+ * for the life of the process.
  *
  * <p>Runs on a connection in auto-commit mode, before the batch's transaction: a partition created
  * here stays even if the batch then fails, so the cache never claims a day that was rolled back,
@@ -58,15 +66,32 @@ final class DayPartitions {
             ORDER BY 1
             """;
 
+    /** How long a day found expired is refused without asking the database again. */
+    static final long EXPIRED_RECHECK_SECONDS = 10;
+
     private final Set<LocalDate> ensured = ConcurrentHashMap.newKeySet();
-    /** Days found purged or being purged by retention: never written again by this recorder. */
-    private final Set<LocalDate> expired = ConcurrentHashMap.newKeySet();
+    /** Days found purged or being purged by retention, with when ({@link #clock}): refused until checked again. */
+    private final Map<LocalDate, Long> expired = new ConcurrentHashMap<>();
+    /** Nanoseconds on a monotonic clock, as {@link System#nanoTime()}. */
+    private final LongSupplier clock;
+
+    DayPartitions() {
+        this(System::nanoTime);
+    }
+
+    DayPartitions(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     void ensure(Connection connection, SortedSet<LocalDate> days) throws SQLException {
         List<LocalDate> missing = new ArrayList<>();
         for (LocalDate day : days) {
-            if (expired.contains(day)) {
-                throw new ExpiredDay(day);
+            Long foundAt = expired.get(day);
+            if (foundAt != null) {
+                if (clock.getAsLong() - foundAt < TimeUnit.SECONDS.toNanos(EXPIRED_RECHECK_SECONDS)) {
+                    throw new ExpiredDay(day);
+                }
+                expired.remove(day, foundAt);
             }
             if (!ensured.contains(day)) {
                 missing.add(day);
@@ -77,7 +102,8 @@ final class DayPartitions {
         }
         SortedSet<LocalDate> gone = expired(connection, missing);
         if (!gone.isEmpty()) {
-            expired.addAll(gone);
+            long now = clock.getAsLong();
+            gone.forEach(day -> expired.put(day, now));
             throw new ExpiredDay(gone.first());
         }
         try (PreparedStatement statement = connection.prepareStatement(ENSURE)) {

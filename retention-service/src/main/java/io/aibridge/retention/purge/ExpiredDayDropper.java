@@ -62,9 +62,10 @@ public class ExpiredDayDropper {
 
     /**
      * Drops the expired days among {@code found}; what cannot be detached is left to the next run.
-     * First the retention horizon (schema V49) goes up to the last day entirely before the cutoff,
+     * First the retention horizon (schema V49) is set to the last day entirely before the cutoff,
      * on the run's {@code connection}, so that the recorder never creates one of those days (again)
-     * for a late event, whether or not it had partitions.
+     * for a late event, whether or not it had partitions. It is set, not raised: after the retention
+     * period was raised, the days it keeps again are accepted again.
      */
     void dropExpiredDays(Connection connection, List<DayPartition> found, PurgeReport.Builder work)
             throws SQLException, InterruptedException {
@@ -88,8 +89,8 @@ public class ExpiredDayDropper {
         // Every day entirely before the cutoff, also one that never had a partition: the recorder
         // would otherwise create it for a late event, and the next run drop it again.
         LocalDate lastExpiredDay = LocalDate.ofInstant(cutoff, ZoneOffset.UTC).minusDays(1);
-        retry.run("raise the retention horizon", () -> {
-            partitions.raiseHorizon(connection, lastExpiredDay);
+        retry.run("set the retention horizon", () -> {
+            partitions.setHorizon(connection, lastExpiredDay);
             return null;
         });
         if (days.isEmpty()) {

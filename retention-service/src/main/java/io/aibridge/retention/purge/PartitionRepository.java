@@ -41,9 +41,9 @@ public class PartitionRepository {
                    (SELECT i.inhdetachpending FROM pg_inherits i WHERE i.inhrelid = to_regclass(?)) AS pending
             """;
 
-    private static final String RAISE_HORIZON = """
+    private static final String SET_HORIZON = """
             INSERT INTO aibridge_retention_horizon AS h (id, purged_through) VALUES (true, ?)
-            ON CONFLICT (id) DO UPDATE SET purged_through = greatest(h.purged_through, excluded.purged_through)
+            ON CONFLICT (id) DO UPDATE SET purged_through = excluded.purged_through
             """;
 
     /** All day partitions in the catalog, oldest day first, interceptions first within a day. */
@@ -154,15 +154,38 @@ public class PartitionRepository {
     }
 
     /**
-     * Raises the retention horizon (schema V49) to {@code day}, never lowers it. Called before the
-     * days up to it are detached: from then on the recorder refuses to create any day at or before
-     * it, so a late event cannot bring a dropped day back. Ahead of a purge that then fails it is
-     * harmless: those days are past retention anyway.
+     * Sets the retention horizon (schema V49) to {@code day}, the last day the run's retention
+     * expires. Called before the days up to it are detached: from then on the recorder refuses to
+     * create any day at or before it, so a late event cannot bring a dropped day back while it is
+     * expired. It goes down when the retention period was raised (or the clock of an earlier run
+     * was ahead): the days the current retention keeps are accepted again, so late events of them
+     * (a replay, a backlog) are stored instead of dead-lettered. Ahead of a purge that then fails
+     * it is harmless: those days are past retention anyway.
      */
-    public void raiseHorizon(Connection connection, LocalDate day) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(RAISE_HORIZON)) {
+    public void setHorizon(Connection connection, LocalDate day) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(SET_HORIZON)) {
             statement.setObject(1, day);
             statement.executeUpdate();
+        }
+    }
+
+    /**
+     * Removes the retention horizon ({@code AIBRIDGE_RETENTION=0}: nothing is expired any more);
+     * returns the day it was, or empty when there was none (or no table yet).
+     */
+    public Optional<LocalDate> clearHorizon(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            boolean table;
+            try (ResultSet row = statement.executeQuery("SELECT to_regclass('aibridge_retention_horizon') IS NOT NULL")) {
+                row.next();
+                table = row.getBoolean(1);
+            }
+            if (!table) {
+                return Optional.empty();
+            }
+            try (ResultSet row = statement.executeQuery("DELETE FROM aibridge_retention_horizon RETURNING purged_through")) {
+                return row.next() ? Optional.of(row.getObject(1, LocalDate.class)) : Optional.empty();
+            }
         }
     }
 

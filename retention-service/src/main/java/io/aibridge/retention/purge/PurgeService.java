@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -139,6 +140,20 @@ public class PurgeService {
             LOG.warn(report.summary());
         }
         return report;
+    }
+
+    /**
+     * For {@code AIBRIDGE_RETENTION=0}: removes the retention horizon (schema V49) that earlier runs
+     * left, since nothing is expired any more and the recorder must store late events of any day.
+     * Blocking, like a run.
+     *
+     * @return the day the horizon was at, or empty when there was none
+     */
+    public Optional<LocalDate> clearHorizon() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(true);
+            return partitions.clearHorizon(connection);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

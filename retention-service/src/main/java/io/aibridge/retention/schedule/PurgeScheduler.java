@@ -17,6 +17,7 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * as on a fresh install where both start together), on one thread of its own: runs of one replica
  * never overlap, the blocking JDBC work never occupies a Quarkus worker or event-loop thread, and
  * the HTTP probes are up while a run is going.
- * With {@code AIBRIDGE_RETENTION=0} nothing is scheduled at all. With {@code AIBRIDGE_TRACE_ENABLE=true}
+ * With {@code AIBRIDGE_RETENTION=0} no run is scheduled; the start only removes the retention
+ * horizon that earlier runs left (tried again every {@value #SCHEMA_WAIT_SECONDS} s until the
+ * database answers), so that the recorder stores late events of any day. With {@code AIBRIDGE_TRACE_ENABLE=true}
  * each run is one {@value #PURGE_SPAN} span (a trace of its own) with what it removed.
  */
 @ApplicationScoped
@@ -63,6 +66,8 @@ public class PurgeScheduler {
     private final Tracer tracer;
     private final boolean tracing;
     private ScheduledExecutorService executor;
+    /** With retention 0, while the horizon could not be removed yet. */
+    private ScheduledExecutorService horizonRetries;
     /** When the runs started finding no schema; null once it is there. Written by the purge thread only. */
     private volatile Instant waitingForSchemaSince;
     private boolean warnedAboutSchema;
@@ -79,6 +84,19 @@ public class PurgeScheduler {
     void start(@Observes StartupEvent started) {
         if (config.period().isZero()) {
             LOG.info("Retention is disabled (AIBRIDGE_RETENTION=0): interception data is kept forever and never purged");
+            // On the start thread, so that no old horizon is left once the service has started.
+            if (!clearHorizon()) {
+                horizonRetries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                    Thread thread = new Thread(runnable, "aibridge-retention-horizon");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+                horizonRetries.scheduleWithFixedDelay(() -> {
+                    if (clearHorizon()) {
+                        horizonRetries.shutdown();
+                    }
+                }, SCHEMA_WAIT_SECONDS, SCHEMA_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
             return;
         }
         LOG.infof("Retention: purging interceptions older than %s every %s%s", DurationSyntax.format(config.period()),
@@ -102,9 +120,28 @@ public class PurgeScheduler {
     }
 
     void stop(@Observes ShutdownEvent stopping) {
+        if (horizonRetries != null) {
+            horizonRetries.shutdownNow();
+        }
         if (executor != null) {
             // Interrupts a run between two steps; whatever it leaves half done, the next run finishes.
             executor.shutdownNow();
+        }
+    }
+
+    /**
+     * Removes the horizon earlier runs left: with retention 0 no day is expired, and a late event
+     * of a day they dropped is stored again. False when the database could not be reached.
+     */
+    private boolean clearHorizon() {
+        try {
+            purge.clearHorizon().ifPresent(day -> LOG.infof("Retention is disabled: removed the retention horizon (%s) that an "
+                    + "earlier run left; late events of any day are stored again", day));
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf("Retention is disabled, but the retention horizon could not be removed yet (%s); trying again in %d s",
+                    e.toString(), SCHEMA_WAIT_SECONDS);
+            return false;
         }
     }
 

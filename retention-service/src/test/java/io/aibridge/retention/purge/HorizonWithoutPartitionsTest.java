@@ -15,7 +15,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 
 import static io.aibridge.retention.testdata.NinetyDaysOfData.BOUNDARY_DAY;
 import static io.aibridge.retention.testdata.NinetyDaysOfData.RETENTION;
@@ -50,6 +52,26 @@ class HorizonWithoutPartitionsTest {
         assertThat(report.outcome()).isEqualTo(PurgeReport.Outcome.COMPLETE);
         assertThat(report.totalPartitionsDropped()).isZero();
         assertThat(horizon()).isEqualTo(BOUNDARY_DAY.minusDays(1));
+    }
+
+    @Test
+    void aRunAfterTheRetentionWasRaisedLowersTheHorizonToItsOwnLastExpiredDay() throws Exception {
+        purge.purge(RUN_START, Duration.ofDays(30), false);
+        LocalDate thirtyDays = LocalDate.ofInstant(RUN_START.minus(Duration.ofDays(30)), ZoneOffset.UTC).minusDays(1);
+        assertThat(horizon()).isEqualTo(thirtyDays);
+
+        // AIBRIDGE_RETENTION raised from 30d to 90d: the days between are kept again, so late events of them
+        // (40 days old, or 20 days older than the old horizon) must no longer be refused by the recorder
+        purge.purge(RUN_START, Duration.ofDays(90), false);
+        LocalDate ninetyDays = LocalDate.ofInstant(RUN_START.minus(Duration.ofDays(90)), ZoneOffset.UTC).minusDays(1);
+        assertThat(horizon()).isEqualTo(ninetyDays);
+        assertThat(ninetyDays).isBefore(LocalDate.ofInstant(RUN_START.minus(Duration.ofDays(40)), ZoneOffset.UTC))
+                .isBefore(thirtyDays.minusDays(20));
+
+        // a clock that ran far ahead left a horizon in the future; the next run with the right clock corrects it
+        purge.purge(RUN_START.plus(Duration.ofDays(365)), Duration.ofDays(90), false);
+        purge.purge(RUN_START, Duration.ofDays(90), false);
+        assertThat(horizon()).isEqualTo(ninetyDays);
     }
 
     @Test

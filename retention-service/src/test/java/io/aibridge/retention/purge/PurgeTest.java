@@ -249,10 +249,12 @@ class PurgeTest {
         assertThat(second.sessionsRemoved() + second.sessionsRefreshed()).isZero();
         assertThat(database.sessions()).isEqualTo(sessions);
         assertThat(horizon()).isEqualTo(BOUNDARY_DAY.minusDays(1));
-        // raised, never lowered
-        try (Connection connection = dataSource.getConnection()) {
-            new PartitionRepository().raiseHorizon(connection, BOUNDARY_DAY.minusDays(40));
-        }
+        // Each run sets the horizon to its own last expired day, lower too: after the retention
+        // period was raised, the days the new period keeps must take late events again.
+        purge.purge(RUN_START, RETENTION.plusDays(40), false);
+        assertThat(horizon()).isEqualTo(BOUNDARY_DAY.minusDays(41));
+        assertThat(database.sessions()).as("a longer retention purges nothing more").isEqualTo(sessions);
+        purge.purge(RUN_START, RETENTION, false);
         assertThat(horizon()).isEqualTo(BOUNDARY_DAY.minusDays(1));
     }
 
