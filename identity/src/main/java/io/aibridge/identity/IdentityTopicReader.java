@@ -85,6 +85,8 @@ public final class IdentityTopicReader implements AutoCloseable {
      * then a key revoked in those seconds works on that replica until Kafka answers again.
      */
     private static final Duration SNAPSHOT_DEBOUNCE = Duration.ofSeconds(30);
+    /** {@link #SNAPSHOT_DEBOUNCE}, shorter in tests. */
+    private Duration snapshotDebounce = SNAPSHOT_DEBOUNCE;
 
     /** How often the writer checks whether a write is due. */
     private static final Duration SNAPSHOT_CHECK = Duration.ofSeconds(1);
@@ -156,6 +158,12 @@ public final class IdentityTopicReader implements AutoCloseable {
             writer.setDaemon(true);
             return writer;
         });
+    }
+
+    /** For tests: the shortest time between two writes while the topic brings changes; before {@link #start()}. */
+    IdentityTopicReader snapshotDebounce(Duration debounce) {
+        this.snapshotDebounce = debounce;
+        return this;
     }
 
     public IdentityTopicReader start() {
@@ -361,7 +369,7 @@ public final class IdentityTopicReader implements AutoCloseable {
             synchronized (applying) {
                 dirty = snapshotDirty;
             }
-            Duration wait = dirty ? SNAPSHOT_DEBOUNCE : snapshotRefresh(snapshot.maxAge());
+            Duration wait = dirty ? snapshotDebounce : snapshotRefresh(snapshot.maxAge());
             if (snapshotWrittenNanos == 0 || now - snapshotWrittenNanos >= wait.toNanos()) {
                 writeSnapshot();
             }
@@ -430,21 +438,33 @@ public final class IdentityTopicReader implements AutoCloseable {
         }
         try {
             thread.join(5_000);
-            if (snapshotWriter != null) {
-                closeSnapshotWriter();
-            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (snapshotWriter != null) {
+            closeSnapshotWriter();
+        }
     }
 
-    /** Lets a write under way finish, then writes what the topic brought since the last write. */
-    private void closeSnapshotWriter() throws InterruptedException {
+    /**
+     * Lets a write under way finish, then writes what the topic brought since the last write. The
+     * writer always ends here, also for a close that is interrupted (then without the last write):
+     * left running, it would go on moving the copy's {@code valid_at} on with nobody reading the topic.
+     */
+    private void closeSnapshotWriter() {
         snapshotWriter.shutdown(); // the periodic check ends; a write under way goes on
-        if (!snapshotWriter.awaitTermination(SNAPSHOT_CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+        boolean ended;
+        try {
+            ended = !Thread.currentThread().isInterrupted()
+                    && snapshotWriter.awaitTermination(SNAPSHOT_CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ended = false;
+        }
+        if (!ended) {
             snapshotWriter.shutdownNow(); // the file is replaced only once written: the copy before stays
-            LOG.warnf("the identity snapshot %s was still being written after %s; the changes since are not written",
-                    snapshot.file(), SNAPSHOT_CLOSE_WAIT);
+            LOG.warnf("the identity snapshot %s was %s; the changes since its last write are not written", snapshot.file(),
+                    Thread.currentThread().isInterrupted() ? "not written at close (interrupted)" : "still being written after " + SNAPSHOT_CLOSE_WAIT);
             return;
         }
         boolean dirty;

@@ -104,6 +104,42 @@ class IdentityTopicReaderTest {
     }
 
     @Test
+    void aRevocationReachesTheCopyOnDiskWhileTheReaderRunsAndAnInterruptedCloseStillEndsTheWriter(@TempDir Path dir) throws Exception {
+        // The copy must follow the topic while the service runs (a killed proxy loses at most the
+        // debounce), and a close whose thread was interrupted must not leave the writer moving the
+        // copy's valid_at on while nothing reads the topic any more.
+        Instant now = Instant.now();
+        UUID bob = UUID.randomUUID();
+        ApiKeys.GeneratedKey key = ApiKeys.generate();
+        IdentityStore store = new IdentityStore(null);
+        IdentitySnapshot snapshot = new IdentitySnapshot(dir.resolve("identity.snapshot"), Duration.ofHours(1));
+        try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
+            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
+                    Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
+            kafka.publish(new UserUpserted(EventCodec.newEventId(), bob, "bob", "Bob", null, "", Role.MEMBER, UserStatus.ACTIVE, now, now),
+                    new io.aibridge.events.ApiKeyCreated(EventCodec.newEventId(), key.keyId(), bob, "ci", key.secretHash(), now, null));
+            IdentityTopicReader reader = new IdentityTopicReader(KafkaConnection.plain(broker.bootstrapServers()), store, snapshot,
+                    Duration.ofSeconds(30)).snapshotDebounce(Duration.ofSeconds(1)).start();
+            assertThat(reader.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> snapshot.writes() == 1);
+
+            kafka.publish(new ApiKeyRevoked(EventCodec.newEventId(), key.keyId(), bob, Instant.now()));
+            await().atMost(Duration.ofSeconds(10)).until(() -> snapshot.read(Instant.now()).orElseThrow().entries().stream()
+                    .anyMatch(e -> e.key().equals(key.keyId())
+                            && "io.aibridge.identity.api_key.revoked.v1".equals(e.headers().get(CloudEventHeaders.TYPE))));
+
+            Thread.currentThread().interrupt();
+            try {
+                reader.close();
+            } finally {
+                assertThat(Thread.interrupted()).as("the close keeps the interrupt").isTrue();
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.isAlive() && t.getName().equals("aibridge-identity-snapshot-writer")));
+        }
+    }
+
+    @Test
     void anUnchangedCopyIsRewrittenEveryTwentyFourthOfItsMaximumAgeBetweenAMinuteAndAnHour() {
         // As it was, every minute whatever the age a copy may have: 150 MB a minute at 200,000 records
         assertThat(IdentityTopicReader.snapshotRefresh(Duration.ofHours(24))).isEqualTo(Duration.ofHours(1));
