@@ -24,6 +24,14 @@ SERVICES=(proxy-service query-service recorder-service retention-service)
 # Stop order: the services first (they flush to Kafka and PostgreSQL), the infrastructure last.
 COMPONENTS=("${SERVICES[@]}" fake-provider kafka postgres)
 
+# The services' settings that belong to this stack rather than to the shell it was started from.
+# The proxy's spool (and its copy of the identity topic) defaults to .aibridge/spool relative to the
+# working directory: two stacks started from one directory would share it, and the second proxy
+# would refuse to start or replay the first one's events.
+export_service_settings() {
+  export AIBRIDGE_SPOOL_DIR=${AIBRIDGE_SPOOL_DIR:-$AIBRIDGE_HOME/spool}
+}
+
 say() { printf '%s\n' "$*"; }
 warn() { printf 'aibridge: %s\n' "$*" >&2; }
 die() { warn "$*"; exit 1; }

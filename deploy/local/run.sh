@@ -286,6 +286,7 @@ AIBRIDGE_BOOTSTRAP_TOKEN=$(<"$TOKEN_FILE")
 export KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP
 export AIBRIDGE_DB_URL=$DB_URL AIBRIDGE_DB_USER=${AIBRIDGE_DB_USER:-aibridge} AIBRIDGE_DB_PASSWORD=${AIBRIDGE_DB_PASSWORD:-aibridge}
 export AIBRIDGE_BOOTSTRAP_TOKEN
+export_service_settings
 # loopback only by default: a laptop stack with a printed admin token stays off the network
 # (set QUARKUS_HTTP_HOST=0.0.0.0 to share it)
 export QUARKUS_HTTP_HOST=${QUARKUS_HTTP_HOST:-127.0.0.1}
