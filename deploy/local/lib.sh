@@ -24,13 +24,59 @@ SERVICES=(proxy-service query-service recorder-service retention-service)
 # Stop order: the services first (they flush to Kafka and PostgreSQL), the infrastructure last.
 COMPONENTS=("${SERVICES[@]}" fake-provider kafka postgres)
 
+# On SIGTERM the proxy serves on for AIBRIDGE_SHUTDOWN_DELAY (0 s), lets requests in flight finish
+# for up to AIBRIDGE_SHUTDOWN_TIMEOUT, then drains its events to Kafka or its spool for up to 30 s
+# (proxy.events.drain-timeout); query-service does the first two. The services' own wait for
+# requests is 30 s; the local stack makes it 10 s, and gives the services all of it plus the drain
+# and 5 s to spare before it kills them, so that Ctrl-C during a stream loses no event.
+LOCAL_SHUTDOWN_TIMEOUT=10s
+PROXY_DRAIN_SECONDS=30
+
 # The services' settings that belong to this stack rather than to the shell it was started from.
 # The proxy's spool (and its copy of the identity topic) defaults to .aibridge/spool relative to the
 # working directory: two stacks started from one directory would share it, and the second proxy
 # would refuse to start or replay the first one's events.
 export_service_settings() {
   export AIBRIDGE_SPOOL_DIR=${AIBRIDGE_SPOOL_DIR:-$AIBRIDGE_HOME/spool}
+  export AIBRIDGE_SHUTDOWN_TIMEOUT=${AIBRIDGE_SHUTDOWN_TIMEOUT:-$LOCAL_SHUTDOWN_TIMEOUT}
 }
+
+# A duration as the services read it (10, 10s, 500ms, 2m, 1h, 1d) in whole seconds, rounded up;
+# fails on anything else.
+duration_seconds() {
+  local value=${1,,} n
+  [[ $value =~ ^([0-9]{1,9})(ms|s|m|h|d)?$ ]] || return 1
+  n=$((10#${BASH_REMATCH[1]}))
+  case ${BASH_REMATCH[2]} in
+    ms) echo $(((n + 999) / 1000)) ;;
+    m) echo $((n * 60)) ;;
+    h) echo $((n * 3600)) ;;
+    d) echo $((n * 86400)) ;;
+    *) echo "$n" ;;
+  esac
+}
+
+# Seconds from SIGTERM to SIGKILL for services started with this shell's settings: the shutdown
+# delay, the requests in flight, the proxy's drain and 5 s to spare. Fails on a setting it cannot read.
+services_grace_for_settings() {
+  local delay timeout
+  delay=$(duration_seconds "${AIBRIDGE_SHUTDOWN_DELAY:-0s}") || return 1
+  timeout=$(duration_seconds "${AIBRIDGE_SHUTDOWN_TIMEOUT:-$LOCAL_SHUTDOWN_TIMEOUT}") || return 1
+  echo $((delay + timeout + PROXY_DRAIN_SECONDS + 5))
+}
+
+# The same for the services running now: what their run.sh recorded, since stop.sh may run in a
+# shell with other settings (or none).
+services_grace() {
+  local grace=
+  [[ -f $RUN_DIR/services.grace ]] && grace=$(<"$RUN_DIR/services.grace")
+  [[ $grace =~ ^[0-9]+$ ]] || grace=$(services_grace_for_settings) || grace=$((30 + PROXY_DRAIN_SECONDS + 5))
+  echo "$grace"
+}
+
+# How long stopping the whole stack may take: the services, then the fake provider (5 s), Kafka
+# (20 s), PostgreSQL (20 s), a postmaster left behind (15 s), and 10 s for the kills after those.
+stack_stop_limit() { echo $(($(services_grace) + 70)); }
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'aibridge: %s\n' "$*" >&2; }
@@ -137,7 +183,7 @@ stop_components() {
   for name in "${SERVICES[@]}"; do
     pid=$(component_pid "$name") && pids+=("$pid")
   done
-  terminate 20 TERM "${pids[@]}"
+  terminate "$(services_grace)" TERM "${pids[@]}"
   pid=$(component_pid fake-provider) && terminate 5 TERM "$pid"
   # Kafka flushes and closes its logs on SIGTERM (about 2 s); a wedged broker may ignore it.
   pid=$(component_pid kafka) && terminate 20 TERM "$pid"
@@ -146,7 +192,7 @@ stop_components() {
   # A postmaster left behind by a launcher that was killed: SIGINT is PostgreSQL's fast shutdown.
   pid=$(postmaster_pid) && terminate 15 INT "$pid"
   for name in "${COMPONENTS[@]}"; do rm -f "$RUN_DIR/$name.pid"; done
-  rm -f "$RUN_DIR/postgres.ready"
+  rm -f "$RUN_DIR/postgres.ready" "$RUN_DIR/services.grace"
 }
 
 # The components of this stack that are running right now, one name per line.

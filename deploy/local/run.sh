@@ -33,7 +33,8 @@ AIBRIDGE_FAKE_PROVIDER_PORT (9099). The embedded PostgreSQL's shared_buffers: AI
 JVM options for the services: AIBRIDGE_JAVA_OPTS (-Xmx512m; the retention-service adds
 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC), or per service AIBRIDGE_PROXY_JAVA_OPTS,
 AIBRIDGE_QUERY_JAVA_OPTS, AIBRIDGE_RECORDER_JAVA_OPTS, AIBRIDGE_RETENTION_JAVA_OPTS, which replace it.
-Time to wait for readiness: AIBRIDGE_READY_TIMEOUT (s, 120).
+Time to wait for readiness: AIBRIDGE_READY_TIMEOUT (s, 120). How long requests in flight may finish
+when the stack stops: AIBRIDGE_SHUTDOWN_TIMEOUT (10s here; the services' own default is 30s).
 EOF
 }
 
@@ -63,6 +64,8 @@ if [[ -n $DB_URL && $DB_URL != jdbc:postgresql://* ]]; then
 fi
 READY_TIMEOUT=${AIBRIDGE_READY_TIMEOUT:-120}
 [[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || die "AIBRIDGE_READY_TIMEOUT must be a number of seconds"
+SERVICES_GRACE=$(services_grace_for_settings) ||
+  die "AIBRIDGE_SHUTDOWN_TIMEOUT (${AIBRIDGE_SHUTDOWN_TIMEOUT:-}) and AIBRIDGE_SHUTDOWN_DELAY (${AIBRIDGE_SHUTDOWN_DELAY:-}) must be durations such as 10s, 500ms or 2m"
 command -v java >/dev/null || die "java is not on the PATH; install a JDK 17 or newer"
 
 TEST_SUPPORT_CLASSES=$REPO/test-support/target/classes
@@ -98,6 +101,8 @@ if [[ -n $leftovers ]]; then
 fi
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$JAVA_TMP"
 echo $$ >"$RUN_DIR/stack.pid"
+# stop.sh, from a shell that may have other settings, stops the services with this grace
+echo "$SERVICES_GRACE" >"$RUN_DIR/services.grace"
 
 STOPPING= LAUNCHED=
 shutdown() {
@@ -106,7 +111,7 @@ shutdown() {
   STOPPING=1
   trap '' INT TERM HUP
   if [[ -z $LAUNCHED ]]; then
-    rm -f "$RUN_DIR/stack.pid"
+    rm -f "$RUN_DIR/stack.pid" "$RUN_DIR/services.grace"
     exit "$code"
   fi
   say ""

@@ -9,7 +9,8 @@ asked=
 if pid=$(runner_pid); then
   say "Asking run.sh (pid $pid) to stop the stack..."
   kill -TERM "$pid"
-  wait_gone 90 "$pid" || die "run.sh (pid $pid) is still stopping after 90 s"
+  limit=$(stack_stop_limit)
+  wait_gone "$limit" "$pid" || die "run.sh (pid $pid) is still stopping after $limit s"
   asked=1
 fi
 left=$(running_components)

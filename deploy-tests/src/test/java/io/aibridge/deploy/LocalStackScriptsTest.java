@@ -1,5 +1,6 @@
 package io.aibridge.deploy;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +58,77 @@ class LocalStackScriptsTest {
         assertThat(result.out()).isEqualTo("/elsewhere/spool");
     }
 
+    // ------------------------------------------------------------------ stopping
+
+    @Test
+    void theServicesGetTheirRequestsInFlightAndTheEventDrainBeforeTheyAreKilled() throws Exception {
+        Result result = lib(Map.of(), "export_service_settings; printf '%s %s' \"$AIBRIDGE_SHUTDOWN_TIMEOUT\" \"$(services_grace_for_settings)\"");
+
+        assertThat(result.out()).as("10 s for requests in flight + 30 s drain + 5 s").isEqualTo("10s 45");
+    }
+
+    @Test
+    void shutdownSettingsFromTheShellAreKeptAndLengthenTheGrace() throws Exception {
+        Result result = lib(Map.of("AIBRIDGE_SHUTDOWN_TIMEOUT", "2m", "AIBRIDGE_SHUTDOWN_DELAY", "5s"),
+                "export_service_settings; printf '%s %s' \"$AIBRIDGE_SHUTDOWN_TIMEOUT\" \"$(services_grace_for_settings)\"");
+        Result millis = lib(Map.of("AIBRIDGE_SHUTDOWN_TIMEOUT", "500ms"), "services_grace_for_settings");
+
+        assertThat(result.out()).as("5 s delay + 120 s + 30 s + 5 s").isEqualTo("2m 160");
+        assertThat(millis.out().strip()).as("rounded up to 1 s").isEqualTo("36");
+    }
+
+    @Test
+    void aShutdownTimeoutTheScriptCannotReadStopsTheStartWithItsName() throws Exception {
+        Result result = bash(Map.of("AIBRIDGE_SHUTDOWN_TIMEOUT", "soon"), "bash \"$AIBRIDGE_TEST_REPO/deploy/local/run.sh\" --no-build");
+
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).contains("AIBRIDGE_SHUTDOWN_TIMEOUT (soon)");
+    }
+
+    @Test
+    void theStopUsesTheGraceTheRunRecordedNotTheStopShellsSettings() throws Exception {
+        Files.createDirectories(home.resolve("run"));
+        Files.writeString(home.resolve("run/services.grace"), "77\n");
+
+        Result result = lib(Map.of("AIBRIDGE_SHUTDOWN_TIMEOUT", "1s"), "services_grace");
+
+        assertThat(result.out().strip()).isEqualTo("77");
+    }
+
+    @Test
+    void aServiceThatOutlastsTheRecordedGraceIsKilledAfterIt() throws Exception {
+        // a "proxy-service" of this home (both markers on its command line) that ignores SIGTERM
+        Process service = dummy("trap '' TERM; exec -a \"$0\" sleep 60",
+                "java -Daibridge.component=proxy-service -Daibridge.home=" + home + " -jar proxy-service.jar");
+        awaitCommandLine(service, "java -Daibridge.component=proxy-service");
+        Files.createDirectories(home.resolve("run"));
+        Files.writeString(home.resolve("run/proxy-service.pid"), service.pid() + "\n");
+        Files.writeString(home.resolve("run/services.grace"), "1\n");
+
+        Result result = lib(Map.of(), "stop_components");
+
+        assertThat(service.waitFor(10, TimeUnit.SECONDS)).as("killed").isTrue();
+        assertThat(result.err()).contains("pid " + service.pid() + " did not stop within 1 s; killing it");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     record Result(int exit, String out, String err) {
+    }
+
+    private final List<Process> dummies = new ArrayList<>();
+
+    @AfterEach
+    void stopTheDummies() {
+        dummies.forEach(Process::destroyForcibly);
+    }
+
+    /** A process started with bash -c script argv0: "exec -a \"$0\" ..." gives it that command line. */
+    private Process dummy(String script, String argv0) throws IOException {
+        Process process = new ProcessBuilder("bash", "-c", script, argv0).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        dummies.add(process);
+        return process;
     }
 
     /** Sources lib.sh in bash (as run.sh does: set -euo pipefail) and runs the script; it must succeed. */
@@ -84,5 +154,18 @@ class LocalStackScriptsTest {
             throw new AssertionError("bash did not finish within 60 s: " + script + "\nstderr: " + Files.readString(err));
         }
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** Waits until the process's command line (as ps shows it) starts with the prefix: its exec is done. */
+    private void awaitCommandLine(Process process, String prefix) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            Result ps = bash(Map.of(), "ps -ww -p " + process.pid() + " -o args=");
+            if (ps.out().strip().startsWith(prefix)) {
+                return;
+            }
+            assertThat(process.isAlive()).as("pid %d is alive", process.pid()).isTrue();
+            Thread.sleep(50);
+        }
+        throw new AssertionError("pid " + process.pid() + " never showed the command line " + prefix);
     }
 }
