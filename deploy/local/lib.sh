@@ -135,14 +135,30 @@ postmaster_pid() {
   [[ $args == *"$PGDATA_DIR"* ]] && printf '%s' "$pid"
 }
 
-# The pid of a run.sh that is still in charge of this stack.
+# When process $1 started, as ps shows it: tells a process from a later one with the same pid.
+process_started() { LC_ALL=C ps -p "$1" -o lstart= 2>/dev/null | tr -s ' ' | sed 's/^ //; s/ $//'; }
+
+# What run.sh writes to run/stack.pid: its pid and when it started.
+runner_record() { printf '%s %s\n' "$1" "$(process_started "$1")"; }
+
+# The pid of a run.sh that is still in charge of this stack. stack.pid outlives a run.sh that was
+# killed (kill -9, a closed terminal, a reboot), and its number can be reused by any process, even
+# another run.sh: the process must also hold this home's run lock (run.sh takes it first and holds it
+# to its end), or, where there is no flock, have started at the moment the file records.
 runner_pid() {
-  local file=$RUN_DIR/stack.pid pid args
+  local file=$RUN_DIR/stack.pid pid= started= args
   [[ -f $file ]] || return 1
-  pid=$(<"$file")
+  read -r pid started <"$file" || [[ -n $pid ]] || return 1
   [[ $pid =~ ^[0-9]+$ && $pid != "$$" ]] || return 1
   args=$(command_line "$pid") || return 1
-  [[ $args == *run.sh* ]] && printf '%s' "$pid"
+  [[ $args == *run.sh* ]] || return 1
+  if command -v flock >/dev/null; then
+    # taking the lock (and letting it go at once) succeeds only when no run.sh holds it
+    if flock -n "$RUN_DIR/stack.lock" true 2>/dev/null; then return 1; fi
+  else
+    [[ -n $started && $(process_started "$pid") == "$started" ]] || return 1
+  fi
+  printf '%s' "$pid"
 }
 
 alive() { kill -0 "$1" 2>/dev/null; }

@@ -94,13 +94,14 @@ if command -v flock >/dev/null; then
   exec 9>"$RUN_DIR/stack.lock"
   flock -n 9 || die "another deploy/local/run.sh is starting or running from $AIBRIDGE_HOME"
 fi
+# stop.sh finds this script by its pid and start time (and the lock it holds)
+runner_record $$ >"$RUN_DIR/stack.pid"
 leftovers=$(running_components)
 if [[ -n $leftovers ]]; then
   say "Stopping what a previous run left behind: $(echo $leftovers)"
   stop_components
 fi
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$JAVA_TMP"
-echo $$ >"$RUN_DIR/stack.pid"
 # stop.sh, from a shell that may have other settings, stops the services with this grace
 echo "$SERVICES_GRACE" >"$RUN_DIR/services.grace"
 

@@ -7,13 +7,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The local stack's scripts (deploy/local): functions of lib.sh, and stop.sh, run in bash against a
@@ -111,6 +114,75 @@ class LocalStackScriptsTest {
         assertThat(result.err()).contains("pid " + service.pid() + " did not stop within 1 s; killing it");
     }
 
+    // ------------------------------------------------------------------ stop.sh and a stale stack.pid
+
+    @Test
+    void aStaleStackPidNamingAnotherRunShIsNotSignalled() throws Exception {
+        Process stranger = dummy("exec -a \"$0\" sleep 60", "run.sh");
+        awaitCommandLine(stranger, "run.sh");
+        Files.createDirectories(home.resolve("run"));
+        Files.writeString(home.resolve("run/stack.pid"), stranger.pid() + "\n"); // as run.sh wrote it before
+
+        Result result = bash(Map.of(), "bash \"$AIBRIDGE_TEST_REPO/deploy/local/stop.sh\"");
+
+        assertThat(result.exit()).as("stderr: %s", result.err()).isZero();
+        assertThat(result.out()).contains("AI Bridge is not running");
+        assertThat(stranger.isAlive()).as("not signalled").isTrue();
+    }
+
+    @Test
+    void aStackPidWithTheRightStartTimeStillNeedsTheRunLock() throws Exception {
+        assumeTrue(flockIsThere(), "flock is on the PATH");
+        Process stranger = dummy("exec -a \"$0\" sleep 60", "run.sh");
+        awaitCommandLine(stranger, "run.sh");
+        Files.createDirectories(home.resolve("run"));
+        Files.writeString(home.resolve("run/stack.pid"), lib(Map.of(), "runner_record " + stranger.pid()).out());
+
+        Result result = bash(Map.of(), "bash \"$AIBRIDGE_TEST_REPO/deploy/local/stop.sh\"");
+
+        assertThat(result.out()).contains("AI Bridge is not running");
+        assertThat(stranger.isAlive()).as("not signalled").isTrue();
+    }
+
+    @Test
+    void theRunShThatHoldsTheRunLockIsAskedToStop() throws Exception {
+        assumeTrue(flockIsThere(), "flock is on the PATH");
+        Files.createDirectories(home.resolve("run"));
+        Process runner = dummy("exec 9>\"$1\" && flock -n 9 && exec -a \"$0\" sleep 60", "run.sh",
+                home.resolve("run/stack.lock").toString());
+        awaitCommandLine(runner, "run.sh");
+        Files.writeString(home.resolve("run/stack.pid"), lib(Map.of(), "runner_record " + runner.pid()).out());
+
+        Result result = bash(Map.of(), "bash \"$AIBRIDGE_TEST_REPO/deploy/local/stop.sh\"");
+
+        assertThat(result.exit()).as("stderr: %s", result.err()).isZero();
+        assertThat(result.out()).contains("Asking run.sh (pid " + runner.pid() + ")", "Stopped.");
+        assertThat(runner.waitFor(10, TimeUnit.SECONDS)).as("stopped by SIGTERM").isTrue();
+    }
+
+    @Test
+    void withoutFlockTheStartTimeTellsTheRunShFromAStranger() throws Exception {
+        Map<String, String> noFlock = Map.of("PATH", pathWithout("flock").toString());
+        Process stranger = dummy("exec -a \"$0\" sleep 60", "run.sh");
+        Process runner = dummy("exec -a \"$0\" sleep 60", "run.sh");
+        awaitCommandLine(stranger, "run.sh");
+        awaitCommandLine(runner, "run.sh");
+        Files.createDirectories(home.resolve("run"));
+        String runnerStarted = lib(Map.of(), "process_started " + runner.pid()).out().strip();
+        assertThat(runnerStarted).isNotEmpty();
+
+        // the stranger got the pid of a run.sh that started at some other time
+        Files.writeString(home.resolve("run/stack.pid"), stranger.pid() + " Thu Jan 1 00:00:00 1970\n");
+        Result stale = bash(noFlock, "bash \"$AIBRIDGE_TEST_REPO/deploy/local/stop.sh\"");
+        Files.writeString(home.resolve("run/stack.pid"), runner.pid() + " " + runnerStarted + "\n");
+        Result live = bash(noFlock, "bash \"$AIBRIDGE_TEST_REPO/deploy/local/stop.sh\"");
+
+        assertThat(stale.out()).as("stderr: %s", stale.err()).contains("AI Bridge is not running");
+        assertThat(stranger.isAlive()).as("not signalled").isTrue();
+        assertThat(live.out()).as("stderr: %s", live.err()).contains("Asking run.sh (pid " + runner.pid() + ")", "Stopped.");
+        assertThat(runner.waitFor(10, TimeUnit.SECONDS)).as("stopped by SIGTERM").isTrue();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     record Result(int exit, String out, String err) {
@@ -118,17 +190,67 @@ class LocalStackScriptsTest {
 
     private final List<Process> dummies = new ArrayList<>();
 
+    private final List<Path> linkDirectories = new ArrayList<>();
+
     @AfterEach
-    void stopTheDummies() {
+    void stopTheDummies() throws IOException {
         dummies.forEach(Process::destroyForcibly);
+        // the links themselves, before JUnit warns about each link to outside its directory
+        for (Path directory : linkDirectories) {
+            try (Stream<Path> links = Files.list(directory)) {
+                for (Path link : (Iterable<Path>) links::iterator) {
+                    Files.delete(link);
+                }
+            }
+        }
     }
 
-    /** A process started with bash -c script argv0: "exec -a \"$0\" ..." gives it that command line. */
-    private Process dummy(String script, String argv0) throws IOException {
-        Process process = new ProcessBuilder("bash", "-c", script, argv0).redirectErrorStream(true)
+    /** A process started with bash -c script argv0 args...: "exec -a \"$0\" ..." gives it that command line. */
+    private Process dummy(String script, String argv0, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("bash", "-c", script, argv0));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         dummies.add(process);
         return process;
+    }
+
+    /** Waits until the process's command line (as ps shows it) starts with the prefix: its exec is done. */
+    private void awaitCommandLine(Process process, String prefix) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            Result ps = bash(Map.of(), "ps -ww -p " + process.pid() + " -o args=");
+            if (ps.out().strip().startsWith(prefix)) {
+                return;
+            }
+            assertThat(process.isAlive()).as("pid %d is alive", process.pid()).isTrue();
+            Thread.sleep(50);
+        }
+        throw new AssertionError("pid " + process.pid() + " never showed the command line " + prefix);
+    }
+
+    private boolean flockIsThere() throws Exception {
+        return bash(Map.of(), "command -v flock").exit() == 0;
+    }
+
+    /** A directory with a link to every program on the PATH but the one named: a PATH without it. */
+    private Path pathWithout(String program) throws IOException {
+        Path bin = Files.createDirectories(tmp.resolve("bin-without-" + program));
+        linkDirectories.add(bin);
+        for (String dir : System.getenv("PATH").split(":")) {
+            Path path = Path.of(dir);
+            if (dir.isEmpty() || !Files.isDirectory(path)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(path)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Path link = bin.resolve(file.getFileName().toString());
+                    if (!file.getFileName().toString().equals(program) && Files.isExecutable(file) && Files.notExists(link, LinkOption.NOFOLLOW_LINKS)) {
+                        Files.createSymbolicLink(link, file);
+                    }
+                }
+            }
+        }
+        return bin;
     }
 
     /** Sources lib.sh in bash (as run.sh does: set -euo pipefail) and runs the script; it must succeed. */
@@ -154,18 +276,5 @@ class LocalStackScriptsTest {
             throw new AssertionError("bash did not finish within 60 s: " + script + "\nstderr: " + Files.readString(err));
         }
         return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
-    }
-
-    /** Waits until the process's command line (as ps shows it) starts with the prefix: its exec is done. */
-    private void awaitCommandLine(Process process, String prefix) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            Result ps = bash(Map.of(), "ps -ww -p " + process.pid() + " -o args=");
-            if (ps.out().strip().startsWith(prefix)) {
-                return;
-            }
-            assertThat(process.isAlive()).as("pid %d is alive", process.pid()).isTrue();
-            Thread.sleep(50);
-        }
-        throw new AssertionError("pid " + process.pid() + " never showed the command line " + prefix);
     }
 }
