@@ -68,9 +68,6 @@ SERVICES_GRACE=$(services_grace_for_settings) ||
   die "AIBRIDGE_SHUTDOWN_TIMEOUT (${AIBRIDGE_SHUTDOWN_TIMEOUT:-}) and AIBRIDGE_SHUTDOWN_DELAY (${AIBRIDGE_SHUTDOWN_DELAY:-}) must be durations such as 10s, 500ms or 2m"
 command -v java >/dev/null || die "java is not on the PATH; install a JDK 17 or newer"
 
-TEST_SUPPORT_CLASSES=$REPO/test-support/target/classes
-TEST_SUPPORT_CLASSPATH_FILE=$REPO/test-support/target/runtime.classpath
-BUILD_STAMP=$AIBRIDGE_HOME/build.stamp
 KAFKA_LIB=$REPO/deploy/kafka/lib
 JAVA_TMP=$AIBRIDGE_HOME/tmp
 STARTED_AT=$EPOCHREALTIME
@@ -80,8 +77,6 @@ elapsed() { # seconds since $1 (an $EPOCHREALTIME), one decimal
   local micros=$(( ${now//[.,]/} - ${1//[.,]/} ))
   printf '%d.%d' $((micros / 1000000)) $(((micros % 1000000) / 100000))
 }
-
-pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$REPO/pom.xml" | head -1; }
 
 # ---------------------------------------------------------------- one stack per home
 if pid=$(runner_pid); then
@@ -145,31 +140,13 @@ fi
 [[ -n $DEMO ]] && need_free_port "$FAKE_PROVIDER_PORT" "fake provider" AIBRIDGE_FAKE_PROVIDER_PORT
 
 # ---------------------------------------------------------------- build
-SOURCE_DIRS=(events identity schema test-support "${SERVICES[@]}")
-build_is_stale() {
-  local module entry
-  [[ -f $BUILD_STAMP && -f $TEST_SUPPORT_CLASSPATH_FILE ]] || return 0
-  for module in "${SERVICES[@]}"; do
-    [[ -f $REPO/$module/target/quarkus-app/quarkus-run.jar ]] || return 0
-  done
-  IFS=: read -r -a entries <"$TEST_SUPPORT_CLASSPATH_FILE" || true
-  for entry in "${entries[@]}"; do [[ -e $entry ]] || return 0; done
-  local sources=("$REPO/pom.xml")
-  for module in "${SOURCE_DIRS[@]}"; do sources+=("$REPO/$module/pom.xml" "$REPO/$module/src"); done
-  [[ -n $(find "${sources[@]}" -newer "$BUILD_STAMP" -type f -print -quit 2>/dev/null) ]]
-}
 if [[ $BUILD == always ]] || { [[ $BUILD == auto ]] && build_is_stale; }; then
   say "Building the services and test-support (about a minute; log: ${LOG_DIR#$REPO/}/build.log)..."
   t0=$EPOCHREALTIME
-  modules=$(IFS=,; echo "test-support,${SERVICES[*]}")
-  # build-classpath writes each module's runtime classpath next to its jar; run.sh needs test-support's
-  if ! (cd "$REPO" && ./mvnw -B -ntp package -Dmaven.test.skip=true -pl "$modules" -am \
-      dependency:build-classpath -Dmdep.outputFile=target/runtime.classpath -Dmdep.includeScope=runtime) \
-      >"$LOG_DIR/build.log" 2>&1 9>&-; then
+  if ! build_modules; then
     tail -40 "$LOG_DIR/build.log" >&2
     die "the build failed; full log in $LOG_DIR/build.log"
   fi
-  touch "$BUILD_STAMP"
   say "Built in $(elapsed "$t0") s."
 elif [[ $BUILD == never ]]; then
   for module in "${SERVICES[@]}"; do

@@ -9,10 +9,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,6 +120,47 @@ class LocalStackScriptsTest {
         assertThat(result.err()).contains("pid " + service.pid() + " did not stop within 1 s; killing it");
     }
 
+    // ------------------------------------------------------------------ the stale-build check
+
+    @Test
+    void aSourceFileOfTelemetryNewerThanTheBuildMakesItStale() throws Exception {
+        builtTwoHoursAgo();
+        assertThat(bash(Map.of(), LIB + "build_is_stale").exit()).as("nothing changed: not stale").isEqualTo(1);
+
+        // every service depends on telemetry
+        Files.writeString(repo.resolve("telemetry/src/main/java/Changed.java"), "class Changed {}\n");
+
+        assertThat(bash(Map.of(), LIB + "build_is_stale").exit()).as("stale").isZero();
+    }
+
+    @Test
+    void aFileSavedWhileTheBuildRunsIsBuiltByTheNextStart() throws Exception {
+        builtTwoHoursAgo();
+        // the "build" takes a moment, and meanwhile a source file is saved
+        fakeMaven("sleep 0.1; echo 'class Saved {}' > telemetry/src/main/java/Saved.java; echo built");
+
+        lib(Map.of(), "mkdir -p \"$LOG_DIR\"; build_modules");
+
+        assertThat(home.resolve("build.stamp")).exists();
+        assertThat(home.resolve("build.stamp.new")).doesNotExist();
+        assertThat(Files.readString(home.resolve("logs/build.log"))).contains("built");
+        assertThat(bash(Map.of(), LIB + "build_is_stale").exit()).as("stale").isZero();
+    }
+
+    @Test
+    void aFailedBuildLeavesTheLastStampAlone() throws Exception {
+        builtTwoHoursAgo();
+        FileTime before = Files.getLastModifiedTime(home.resolve("build.stamp"));
+        fakeMaven("echo 'BUILD FAILURE'; exit 1");
+
+        Result result = bash(Map.of(), LIB + "mkdir -p \"$LOG_DIR\"; build_modules");
+
+        assertThat(result.exit()).isNotZero();
+        assertThat(Files.readString(home.resolve("logs/build.log"))).contains("BUILD FAILURE");
+        assertThat(Files.getLastModifiedTime(home.resolve("build.stamp"))).isEqualTo(before);
+        assertThat(home.resolve("build.stamp.new")).doesNotExist();
+    }
+
     // ------------------------------------------------------------------ stop.sh and a stale stack.pid
 
     @Test
@@ -185,6 +232,46 @@ class LocalStackScriptsTest {
 
     // ------------------------------------------------------------------ helpers
 
+    private static final String LIB = "set -euo pipefail; source \"$AIBRIDGE_TEST_REPO/deploy/local/lib.sh\"; ";
+
+    /**
+     * The temporary repository as a build two hours ago left it: a source file and a pom in every
+     * module of the root pom, the services' jars, test-support's classpath file, and the stamp one
+     * hour ago.
+     */
+    private void builtTwoHoursAgo() throws IOException {
+        FileTime twoHoursAgo = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
+        String rootPom = Files.readString(repo.resolve("pom.xml"));
+        Matcher modules = Pattern.compile("<module>([^<]+)</module>").matcher(rootPom);
+        List<Path> files = new ArrayList<>();
+        while (modules.find()) {
+            Path module = repo.resolve(modules.group(1));
+            files.add(write(module.resolve("pom.xml"), "<project/>\n"));
+            files.add(write(module.resolve("src/main/java/Old.java"), "class Old {}\n"));
+        }
+        for (String service : List.of("proxy-service", "query-service", "recorder-service", "retention-service")) {
+            files.add(write(repo.resolve(service).resolve("target/quarkus-app/quarkus-run.jar"), "jar"));
+        }
+        files.add(write(repo.resolve("test-support/target/runtime.classpath"), ""));
+        files.add(repo.resolve("pom.xml"));
+        for (Path file : files) {
+            Files.setLastModifiedTime(file, twoHoursAgo);
+        }
+        Path stamp = write(home.resolve("build.stamp"), "");
+        Files.setLastModifiedTime(stamp, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+    }
+
+    /** A ./mvnw in the temporary repository that runs the script (in the repository) instead of Maven. */
+    private void fakeMaven(String script) throws IOException {
+        Path mvnw = write(repo.resolve("mvnw"), "#!/usr/bin/env bash\n" + script + "\n");
+        Files.setPosixFilePermissions(mvnw, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+
+    private static Path write(Path file, String content) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.writeString(file, content);
+    }
+
     record Result(int exit, String out, String err) {
     }
 
@@ -255,7 +342,7 @@ class LocalStackScriptsTest {
 
     /** Sources lib.sh in bash (as run.sh does: set -euo pipefail) and runs the script; it must succeed. */
     private Result lib(Map<String, String> env, String script) throws Exception {
-        Result result = bash(env, "set -euo pipefail; source \"$AIBRIDGE_TEST_REPO/deploy/local/lib.sh\"; " + script);
+        Result result = bash(env, LIB + script);
         assertThat(result.exit()).as("exit status; stderr: %s", result.err()).isZero();
         return result;
     }
