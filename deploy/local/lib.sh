@@ -128,6 +128,34 @@ build_modules() {
   fi
 }
 
+KAFKA_LIB=$REPO/deploy/kafka/lib
+
+# Whether deploy/kafka/lib holds all the broker jars of Kafka $1: the fetch writes this marker last.
+kafka_jars_ready() { [[ -f $KAFKA_LIB/fetched && $(<"$KAFKA_LIB/fetched") == "$1" ]]; }
+
+# Fetches the broker jars of Kafka $1 (log: logs/kafka-fetch.log) into a directory of their own and
+# puts it in place of deploy/kafka/lib only once they are all there, so an interrupted fetch never
+# leaves a lib that looks complete.
+fetch_kafka_jars() {
+  local version=$1 partial=$KAFKA_LIB.partial.$$ dir
+  for dir in "$KAFKA_LIB".partial.*; do
+    # left by a fetch that was interrupted
+    if [[ -d $dir ]] && ! alive "${dir##*.}"; then rm -rf "$dir"; fi
+  done
+  if ! (cd "$REPO" && ./mvnw -q -B -ntp -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$partial" -Dkafka.version="$version" -Dlog4j.version="$(pom_property log4j.version)" \
+      -Ddependency-plugin.version="$(pom_property dependency-plugin.version)") >"$LOG_DIR/kafka-fetch.log" 2>&1 9>&- ||
+    [[ ! -f $partial/kafka_2.13-$version.jar ]]; then
+    rm -rf "$partial"
+    return 1
+  fi
+  printf '%s\n' "$version" >"$partial/fetched"
+  rm -rf "$KAFKA_LIB"
+  mv "$partial" "$KAFKA_LIB"
+  # a start from another home that fetched at the same moment may have put its lib in place first
+  rm -rf "$partial" "$KAFKA_LIB/${partial##*/}"
+}
+
 say() { printf '%s\n' "$*"; }
 warn() { printf 'aibridge: %s\n' "$*" >&2; }
 die() { warn "$*"; exit 1; }

@@ -68,7 +68,6 @@ SERVICES_GRACE=$(services_grace_for_settings) ||
   die "AIBRIDGE_SHUTDOWN_TIMEOUT (${AIBRIDGE_SHUTDOWN_TIMEOUT:-}) and AIBRIDGE_SHUTDOWN_DELAY (${AIBRIDGE_SHUTDOWN_DELAY:-}) must be durations such as 10s, 500ms or 2m"
 command -v java >/dev/null || die "java is not on the PATH; install a JDK 17 or newer"
 
-KAFKA_LIB=$REPO/deploy/kafka/lib
 JAVA_TMP=$AIBRIDGE_HOME/tmp
 STARTED_AT=$EPOCHREALTIME
 
@@ -171,13 +170,10 @@ fi
 
 # ---------------------------------------------------------------- Kafka broker jars
 KAFKA_VERSION=$(pom_property kafka.version)
-if [[ -z $KAFKA_EXTERNAL && ! -f $KAFKA_LIB/kafka_2.13-$KAFKA_VERSION.jar ]]; then
+if [[ -z $KAFKA_EXTERNAL ]] && ! kafka_jars_ready "$KAFKA_VERSION"; then
   say "Fetching the Kafka $KAFKA_VERSION broker jars into deploy/kafka/lib/..."
-  rm -rf "$KAFKA_LIB"
-  (cd "$REPO" && ./mvnw -q -B -ntp -f deploy/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$KAFKA_LIB" -Dkafka.version="$KAFKA_VERSION" -Dlog4j.version="$(pom_property log4j.version)" \
-      -Ddependency-plugin.version="$(pom_property dependency-plugin.version)") >"$LOG_DIR/kafka-fetch.log" 2>&1 \
-    || { tail -20 "$LOG_DIR/kafka-fetch.log" >&2; die "could not fetch the Kafka jars; log in $LOG_DIR/kafka-fetch.log"; }
+  fetch_kafka_jars "$KAFKA_VERSION" ||
+    { tail -20 "$LOG_DIR/kafka-fetch.log" >&2; die "could not fetch the Kafka jars; log in $LOG_DIR/kafka-fetch.log"; }
 fi
 
 # ---------------------------------------------------------------- start

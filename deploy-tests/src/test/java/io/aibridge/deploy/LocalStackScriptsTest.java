@@ -161,6 +161,52 @@ class LocalStackScriptsTest {
         assertThat(home.resolve("build.stamp.new")).doesNotExist();
     }
 
+    // ------------------------------------------------------------------ the Kafka broker jars
+
+    /** A ./mvnw that copies the broker jar (and, when told, the rest) into -DoutputDirectory, then exits with the status. */
+    private static final String FAKE_COPY = """
+            for arg in "$@"; do
+              case $arg in -DoutputDirectory=*) out=${arg#*=} ;; -Dkafka.version=*) version=${arg#*=} ;; esac
+            done
+            mkdir -p "$out" && echo jar >"$out/kafka_2.13-$version.jar"
+            [[ $STATUS == 0 ]] && echo jar >"$out/kafka-clients-$version.jar"
+            exit $STATUS
+            """;
+
+    @Test
+    void anInterruptedFetchOfTheKafkaJarsLeavesNoLibThatLooksComplete() throws Exception {
+        fakeMaven("STATUS=1\n" + FAKE_COPY);
+
+        Result fetch = bash(Map.of(), LIB + "mkdir -p \"$LOG_DIR\"; fetch_kafka_jars 4.1.2");
+        Result ready = bash(Map.of(), LIB + "kafka_jars_ready 4.1.2");
+
+        assertThat(fetch.exit()).isNotZero();
+        assertThat(ready.exit()).as("not ready").isNotZero();
+        try (Stream<Path> left = Files.list(repo.resolve("deploy/kafka"))) {
+            assertThat(left).as("no partial directory left").isEmpty();
+        }
+    }
+
+    @Test
+    void aLibWithoutTheMarkerIsFetchedAgainAndReplacedWhole() throws Exception {
+        // what an interrupted copy straight into lib/ left: the broker jar and nothing else
+        write(repo.resolve("deploy/kafka/lib/kafka_2.13-4.1.2.jar"), "jar");
+        assertThat(bash(Map.of(), LIB + "kafka_jars_ready 4.1.2").exit()).as("not ready").isNotZero();
+        fakeMaven("STATUS=0\n" + FAKE_COPY);
+
+        lib(Map.of(), "mkdir -p \"$LOG_DIR\"; fetch_kafka_jars 4.1.2");
+
+        assertThat(bash(Map.of(), LIB + "kafka_jars_ready 4.1.2").exit()).as("ready").isZero();
+        assertThat(bash(Map.of(), LIB + "kafka_jars_ready 4.2.0").exit()).as("another version is not").isNotZero();
+        try (Stream<Path> lib = Files.list(repo.resolve("deploy/kafka/lib"))) {
+            assertThat(lib.map(file -> file.getFileName().toString()))
+                    .containsExactlyInAnyOrder("kafka_2.13-4.1.2.jar", "kafka-clients-4.1.2.jar", "fetched");
+        }
+        try (Stream<Path> left = Files.list(repo.resolve("deploy/kafka"))) {
+            assertThat(left.map(file -> file.getFileName().toString())).containsExactly("lib");
+        }
+    }
+
     // ------------------------------------------------------------------ stop.sh and a stale stack.pid
 
     @Test
