@@ -1,6 +1,16 @@
 # Shared by run.sh and stop.sh (sourced, not run). Paths, ports, and how to find and stop the
 # processes of one local stack without ever touching a process that is not ours.
 
+# bash 5 or newer: the scripts use $EPOCHREALTIME (5.0), wait -n (4.3) and empty arrays under set -u
+# (4.4). macOS ships bash 3.2 as /bin/bash; this check is written so that bash 3.2 (or sh) runs it.
+if [ -z "${BASH_VERSINFO:-}" ] || [ "${BASH_VERSINFO[0]}" -lt 5 ]; then
+  if [ -n "${BASH_VERSION:-}" ]; then shell="bash $BASH_VERSION"; else shell="not bash"; fi
+  printf 'aibridge: deploy/local needs bash 5 or newer; this is %s.\n' "$shell" >&2
+  printf 'aibridge: on macOS install a current one (brew install bash): the scripts start with\n' >&2
+  printf 'aibridge: #!/usr/bin/env bash, so the first bash on the PATH runs them.\n' >&2
+  exit 1
+fi
+
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 AIBRIDGE_HOME=${AIBRIDGE_HOME:-$REPO/.aibridge}
 mkdir -p "$AIBRIDGE_HOME"

@@ -2,7 +2,7 @@
 # The whole AI Bridge system on this machine, in the foreground: a Kafka broker (KRaft), PostgreSQL
 # (embedded, or yours), the four services and, with --demo, a fake OpenAI/Anthropic upstream.
 # Ctrl-C stops everything. Data lives in .aibridge/ and is reused by the next start.
-# Needs a JDK 17; Maven is fetched by ./mvnw. Run with --help for the options.
+# Needs bash 5 and a JDK 17; Maven is fetched by ./mvnw. Run with --help for the options.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -51,6 +51,18 @@ class LocalStackScriptsTest {
         Files.copy(LOCAL.resolve("../../pom.xml"), repo.resolve("pom.xml"));
     }
 
+    // ------------------------------------------------------------------ the shell
+
+    @Test
+    void aShellOtherThanBash5IsToldWhatTheScriptsNeed() throws Exception {
+        // BASH_VERSINFO is read-only in bash, so bash 3.2 cannot be played; sh has none, which takes the same branch
+        assumeTrue(bash(Map.of(), "sh -c '[ -z \"$BASH_VERSION\" ]'").exit() == 0, "sh is not bash");
+        Result result = bash(Map.of(), "sh -c '. \"$0\"' \"$AIBRIDGE_TEST_REPO/deploy/local/lib.sh\"");
+
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.err()).contains("deploy/local needs bash 5 or newer; this is not bash", "brew install bash");
+    }
+
     // ------------------------------------------------------------------ the services' settings
 
     @Test
