@@ -10,6 +10,7 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +37,10 @@ public final class KafkaTopics {
     /** How often a refused policy change is logged while callers keep asking (they retry every few seconds). */
     private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofMinutes(1);
     private static final Map<String, Long> REFUSAL_LOGGED = new ConcurrentHashMap<>();
+    /** Topics whose refused creation was logged: once each, since the topic is then used. */
+    private static final Set<String> CREATE_REFUSAL_LOGGED = ConcurrentHashMap.newKeySet();
+    /** When the ERROR about a topic that is missing and may not be created was last logged. */
+    private static final Map<String, Long> MISSING_LOGGED = new ConcurrentHashMap<>();
 
     private KafkaTopics() {
     }
@@ -61,6 +67,12 @@ public final class KafkaTopics {
      * policy and the command that fixes it: the topic is not fit to be written to, and callers treat
      * false as "not there yet" and retry. Whether the topic's other settings differ is not checked;
      * an operator may have tuned them.
+     *
+     * <p>A principal without the CREATE permission gets TOPIC_AUTHORIZATION_FAILED from Kafka whether
+     * or not the topic exists. Then the topic is described: when it exists (an operator made it), it
+     * is used, with its policy checked as above, and a WARN says once that CREATE is missing. When it
+     * does not (or cannot be described), this returns false and an ERROR, at most once a minute, says
+     * that an operator must create it and gives the command.
      */
     public static boolean ensure(KafkaConnection kafka, String topic, int partitions, short replicationFactor,
                                  Map<String, String> configs, Duration timeout) {
@@ -73,7 +85,13 @@ public final class KafkaTopics {
                         .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 return true;
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
+                if (e.getCause() instanceof AuthorizationException refused) {
+                    // Kafka answers TOPIC_AUTHORIZATION_FAILED to a principal without CREATE before it
+                    // looks whether the topic exists: an operator may well have made it
+                    if (!existsAfterRefusal(admin, kafka, topic, partitions, replicationFactor, configs, refused, timeout)) {
+                        return false;
+                    }
+                } else if (!(e.getCause() instanceof TopicExistsException)) {
                     return false;
                 }
             }
@@ -85,6 +103,49 @@ public final class KafkaTopics {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * After Kafka refused to create the topic: true when it exists all the same (a WARN, once per
+     * topic, says the principal lacks CREATE and the topic is used as it is). When it does not, or
+     * the principal may not even describe it, false with an ERROR (at most once a minute) that an
+     * operator must create it, and how.
+     */
+    private static boolean existsAfterRefusal(Admin admin, KafkaConnection kafka, String topic, int partitions,
+                                              short replicationFactor, Map<String, String> configs,
+                                              AuthorizationException refused, Duration timeout)
+            throws TimeoutException, InterruptedException {
+        Throwable unknown;
+        try {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (CREATE_REFUSAL_LOGGED.add(topic)) {
+                LOG.warnf("Kafka refused to create topic %s (%s): the service's principal lacks the CREATE permission "
+                        + "(on the topic or the cluster). The topic exists, so it is used as it was created", topic, refused.getMessage());
+            }
+            return true;
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException) && !(e.getCause() instanceof AuthorizationException)) {
+                return false; // e.g. the broker is going away: the caller retries
+            }
+            unknown = e.getCause();
+        }
+        long now = System.nanoTime();
+        Long last = MISSING_LOGGED.get(topic);
+        if (last == null || now - last >= REFUSAL_LOG_INTERVAL.toNanos()) {
+            MISSING_LOGGED.put(topic, now);
+            StringBuilder settings = new StringBuilder();
+            new TreeMap<>(configs).forEach((key, value) -> settings.append(" --config ").append(key).append('=').append(value));
+            String state = unknown instanceof AuthorizationException
+                    ? "may not create topic " + topic + " (" + refused.getMessage() + ") nor describe it (" + unknown.getMessage()
+                    + "), so whether it exists is unknown"
+                    : "may not create topic " + topic + " (" + refused.getMessage() + "), and it does not exist";
+            LOG.errorf("the service's principal %s; nothing is written to it until it exists and may be described. An "
+                            + "operator must create it, e.g. kafka-topics.sh --bootstrap-server %s --create --topic %s --partitions %d%s%s, "
+                            + "and grant the principal READ, WRITE and DESCRIBE on it",
+                    state, kafka.bootstrapServers(), topic, partitions,
+                    replicationFactor > 0 ? " --replication-factor " + replicationFactor : "", settings);
+        }
+        return false;
     }
 
     /** True once the existing topic has the cleanup policy {@code wanted}, changing it if it has another. */
@@ -100,8 +161,10 @@ public final class KafkaTopics {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthorizationException) {
                 // An operator who withheld DescribeConfigs made the topic and is trusted with its policy.
-                LOG.warnf("could not check the cleanup.policy of topic %s (%s); it must be %s", topic,
-                        e.getCause().getMessage(), wanted);
+                LOG.warnf("could not check the cleanup.policy of topic %s (%s); the service's principal lacks the "
+                                + "DESCRIBE_CONFIGS permission, so the topic is used as it is. It must be %s; check it with: kafka-configs.sh "
+                                + "--bootstrap-server %s --describe --entity-type topics --entity-name %s", topic,
+                        e.getCause().getMessage(), wanted, kafka.bootstrapServers(), topic);
                 return true;
             }
             return false;
