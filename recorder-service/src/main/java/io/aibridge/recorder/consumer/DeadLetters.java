@@ -13,9 +13,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -25,9 +27,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +90,8 @@ public final class DeadLetters implements AutoCloseable {
     private final Map<String, Object> adminConfig;
     /** Dead-letter topics made sure of, with the largest letter each takes. */
     private final Map<String, Integer> topicLimits = new HashMap<>();
+    /** Dead-letter topics whose refused creation was logged (once each: the topic is used from then on). */
+    private final Set<String> createRefusalLogged = new HashSet<>();
     private KafkaProducer<String, byte[]> producer;
     /** The {@code max.request.size} of {@link #producer}. */
     private int producerLimit;
@@ -219,15 +225,20 @@ public final class DeadLetters implements AutoCloseable {
     /**
      * Creates the dead-letter topic if it is missing, with a {@code max.message.bytes} that takes
      * the source topic's largest record plus the added headers, and raises it on a topic that has
-     * less (created by an earlier version). Returns that size.
+     * less (created by an earlier version, or an operator). Returns that size.
+     *
+     * <p>A principal without the CREATE permission gets TOPIC_AUTHORIZATION_FAILED whether or not
+     * the topic exists: a topic an operator made is then used as it is (a WARN says once that CREATE
+     * is missing); a missing one fails the publication with a message saying an operator must create it.
      */
-    private int ensureTopic(String topic, String sourceTopic) throws ExecutionException, InterruptedException, TimeoutException {
+    private int ensureTopic(String topic, String sourceTopic)
+            throws ExecutionException, InterruptedException, TimeoutException, DeadLetterException {
         Integer known = topicLimits.get(topic);
         if (known != null) {
             return known;
         }
         try (Admin admin = Admin.create(adminConfig)) {
-            int sourceLimit = maxMessageBytes(admin, sourceTopic);
+            int sourceLimit = maxMessageBytes(admin, sourceTopic, "dead letters assume up to " + UNKNOWN_SOURCE_LIMIT + " bytes");
             int limit = sourceLimit < 0 ? UNKNOWN_SOURCE_LIMIT + HEADROOM : sourceLimit + HEADROOM;
             String size = Integer.toString(limit);
             try {
@@ -235,10 +246,13 @@ public final class DeadLetters implements AutoCloseable {
                                 .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, size))))
                         .all().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
+                if (e.getCause() instanceof AuthorizationException refused) {
+                    requireExisting(admin, topic, size, refused);
+                } else if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
                 }
-                int existing = maxMessageBytes(admin, topic);
+                int existing = maxMessageBytes(admin, topic, "letters of up to " + size + " bytes are sent to it (the source's "
+                        + "limit plus " + HEADROOM + " for the headers); a larger one than it takes goes without its value");
                 if (existing >= 0 && existing < limit) {
                     raise(admin, topic, size);
                 }
@@ -248,8 +262,35 @@ public final class DeadLetters implements AutoCloseable {
         }
     }
 
-    /** The topic's {@code max.message.bytes}, or -1 when it cannot be read. */
-    private static int maxMessageBytes(Admin admin, String topic) throws InterruptedException {
+    /**
+     * After Kafka refused to create the dead-letter topic: returns when it exists (saying once that
+     * the principal lacks CREATE); otherwise throws, naming what the operator must do.
+     */
+    private void requireExisting(Admin admin, String topic, String size, AuthorizationException refused)
+            throws ExecutionException, InterruptedException, TimeoutException, DeadLetterException {
+        try {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException) && !(e.getCause() instanceof AuthorizationException)) {
+                throw e;
+            }
+            String state = e.getCause() instanceof AuthorizationException
+                    ? "may not create " + topic + " (" + refused.getMessage() + ") nor describe it (" + e.getCause().getMessage()
+                    + "), so whether it exists is unknown"
+                    : "may not create " + topic + " (" + refused.getMessage() + "), and it does not exist";
+            throw new DeadLetterException("the recorder's principal " + state + ". An operator must create it, e.g. "
+                    + "kafka-topics.sh --bootstrap-server " + adminConfig.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG)
+                    + " --create --topic " + topic + " --config " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + "=" + size
+                    + ", and grant the principal WRITE and DESCRIBE on it", refused);
+        }
+        if (createRefusalLogged.add(topic)) {
+            LOG.warnf("Kafka refused to create %s (%s): the recorder's principal lacks the CREATE permission (on the topic or "
+                    + "the cluster). The topic exists, so dead letters go to it as it was created", topic, refused.getMessage());
+        }
+    }
+
+    /** The topic's {@code max.message.bytes}, or -1 when it cannot be read (logged, with {@code assumed}: what follows). */
+    private static int maxMessageBytes(Admin admin, String topic, String assumed) throws InterruptedException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
             Config config = admin.describeConfigs(List.of(resource)).all()
@@ -257,8 +298,10 @@ public final class DeadLetters implements AutoCloseable {
             ConfigEntry entry = config == null ? null : config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
             return entry == null || entry.value() == null ? -1 : Integer.parseInt(entry.value());
         } catch (ExecutionException | TimeoutException | NumberFormatException e) {
-            LOG.warnf("cannot read max.message.bytes of %s (%s); dead letters assume up to %d bytes", topic, e.toString(),
-                    UNKNOWN_SOURCE_LIMIT);
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            LOG.warnf("cannot read max.message.bytes of %s (%s)%s; %s", topic, cause,
+                    cause instanceof AuthorizationException ? ": the recorder's principal lacks the DESCRIBE_CONFIGS permission" : "",
+                    assumed);
             return -1;
         }
     }
