@@ -13,10 +13,16 @@ import java.util.TreeMap;
  * How a service's Kafka clients reach the cluster: {@code bootstrap.servers} and the settings that
  * secure the connection ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}), which every
  * producer, consumer and admin client of the service must share. A cluster that takes TLS or SASL
- * only (Strimzi's TLS listener, Amazon MSK with IAM, Confluent Cloud) is reached by setting them
- * once, as {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_MECHANISM}, {@code KAFKA_SASL_JAAS_CONFIG},
- * {@code KAFKA_SSL_TRUSTSTORE_LOCATION}... The clients' own tuning (acks, batching, timeouts) is not
- * part of it: each client keeps the settings it was designed with.
+ * only (Strimzi's TLS listener, Amazon MSK with SASL/SCRAM or mutual TLS, Confluent Cloud) is reached
+ * by setting them once, as {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_MECHANISM},
+ * {@code KAFKA_SASL_JAAS_CONFIG}, {@code KAFKA_SSL_TRUSTSTORE_LOCATION}... The clients' own tuning
+ * (acks, batching, timeouts) is not part of it: each client keeps the settings it was designed with.
+ *
+ * <p>Only what the Kafka client itself ships is supported: SASL PLAIN and SCRAM, and TLS with or
+ * without a client certificate. Amazon MSK's IAM authentication is not: it needs AWS's
+ * {@code aws-msk-iam-auth} login module, which no service bundles. Nor is Quarkus' TLS registry
+ * ({@code kafka.tls-configuration-name}, {@code KAFKA_TLS_CONFIGURATION_NAME}): it is not a Kafka
+ * client setting, so it is not among these; the {@code ssl.*} settings ({@code KAFKA_SSL_*}) are.
  *
  * @param settings the connection settings by Kafka's names, {@code bootstrap.servers} among them
  */
