@@ -67,21 +67,18 @@ class IdentityTopicReaderTest {
             }
         }
     }
+
     @Test
     void aPartitionAddedAfterTheStartIsReadAndARevocationOnItReachesTheStoreAndTheCopyOnDisk(@TempDir Path dir) throws Exception {
         // As it was, the reader looked up the partitions once: a key revoked after an operator
         // raised the partition count (its revocation hashed to a new partition) kept working on
         // every replica until it restarted.
-        Instant now = Instant.now();
         UUID bob = UUID.randomUUID();
         ApiKeys.GeneratedKey key = ApiKeys.generate();
         IdentityStore store = new IdentityStore(null);
         IdentitySnapshot snapshot = new IdentitySnapshot(dir.resolve("identity.snapshot"), Duration.ofHours(1));
         try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
-            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
-                    Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
-            kafka.publish(new UserUpserted(EventCodec.newEventId(), bob, "bob", "Bob", null, "", Role.MEMBER, UserStatus.ACTIVE, now, now),
-                    new io.aibridge.events.ApiKeyCreated(EventCodec.newEventId(), key.keyId(), bob, "ci", key.secretHash(), now, null));
+            bobWithAKey(broker, kafka, bob, key);
             IdentityTopicReader reader = new IdentityTopicReader(KafkaConnection.plain(broker.bootstrapServers()), store, snapshot,
                     Duration.ofSeconds(30)).start();
             try {
@@ -108,16 +105,12 @@ class IdentityTopicReaderTest {
         // The copy must follow the topic while the service runs (a killed proxy loses at most the
         // debounce), and a close whose thread was interrupted must not leave the writer moving the
         // copy's valid_at on while nothing reads the topic any more.
-        Instant now = Instant.now();
         UUID bob = UUID.randomUUID();
         ApiKeys.GeneratedKey key = ApiKeys.generate();
         IdentityStore store = new IdentityStore(null);
         IdentitySnapshot snapshot = new IdentitySnapshot(dir.resolve("identity.snapshot"), Duration.ofHours(1));
         try (KafkaBroker broker = KafkaBroker.start(); KafkaEvents kafka = new KafkaEvents(broker.bootstrapServers())) {
-            assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
-                    Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
-            kafka.publish(new UserUpserted(EventCodec.newEventId(), bob, "bob", "Bob", null, "", Role.MEMBER, UserStatus.ACTIVE, now, now),
-                    new io.aibridge.events.ApiKeyCreated(EventCodec.newEventId(), key.keyId(), bob, "ci", key.secretHash(), now, null));
+            bobWithAKey(broker, kafka, bob, key);
             IdentityTopicReader reader = new IdentityTopicReader(KafkaConnection.plain(broker.bootstrapServers()), store, snapshot,
                     Duration.ofSeconds(30)).snapshotDebounce(Duration.ofSeconds(1)).start();
             assertThat(reader.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
@@ -253,5 +246,14 @@ class IdentityTopicReaderTest {
         Map<String, String> headers = new LinkedHashMap<>(event.headers());
         headers.put(CloudEventHeaders.TYPE, ceType);
         return headers;
+    }
+
+    /** A compacted identity topic of one partition holding the user bob and one key of his. */
+    private static void bobWithAKey(KafkaBroker broker, KafkaEvents kafka, UUID bob, ApiKeys.GeneratedKey key) {
+        Instant now = Instant.now();
+        assertThat(KafkaTopics.ensure(broker.bootstrapServers(), Topics.IDENTITY, 1, (short) 1,
+                Map.of("cleanup.policy", "compact"), Duration.ofSeconds(10))).isTrue();
+        kafka.publish(new UserUpserted(EventCodec.newEventId(), bob, "bob", "Bob", null, "", Role.MEMBER, UserStatus.ACTIVE, now, now),
+                new io.aibridge.events.ApiKeyCreated(EventCodec.newEventId(), key.keyId(), bob, "ci", key.secretHash(), now, null));
     }
 }
