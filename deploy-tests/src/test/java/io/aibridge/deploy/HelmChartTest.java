@@ -813,6 +813,67 @@ class HelmChartTest {
     }
 
     @Test
+    void aClientCertificateReachesEveryServiceWithAKafkaClientFromItsSecretAsAPemKeystore() {
+        RenderedChart chart = RenderedChart.render("client certificate", null, Map.of(
+                "kafka.config.security\\.protocol", "SSL", "kafka.clientCertificate.secretName", "aibridge-kafka-tls"));
+        for (String service : List.of("proxy", "query", "recorder")) {
+            JsonNode container = container(chart.workload(PREFIX + service + "-service"));
+            assertThat(env(container, "KAFKA_SSL_KEYSTORE_TYPE").path("value").asText()).as(service).isEqualTo("PEM");
+            assertSecretRef(env(container, "KAFKA_SSL_KEYSTORE_CERTIFICATE_CHAIN"), "aibridge-kafka-tls", "tls.crt");
+            assertSecretRef(env(container, "KAFKA_SSL_KEYSTORE_KEY"), "aibridge-kafka-tls", "tls.key");
+        }
+        JsonNode retention = container(chart.workload(PREFIX + "retention-service"));
+        assertThat(envNames(retention)).as("it has no Kafka client").noneMatch(name -> name.startsWith("KAFKA_SSL_KEYSTORE"));
+
+        // a Strimzi KafkaUser's Secret, next to the cluster CA and over SASL_SSL
+        RenderedChart strimzi = RenderedChart.render("Strimzi user", RenderedChart.PRODUCTION_VALUES, Map.of(
+                "kafka.clientCertificate.secretName", "aibridge", "kafka.clientCertificate.certificateKey", "user.crt",
+                "kafka.clientCertificate.keyKey", "user.key"));
+        JsonNode recorder = container(strimzi.workload(PREFIX + "recorder-service"));
+        assertSecretRef(env(recorder, "KAFKA_SSL_KEYSTORE_CERTIFICATE_CHAIN"), "aibridge", "user.crt");
+        assertSecretRef(env(recorder, "KAFKA_SSL_KEYSTORE_KEY"), "aibridge", "user.key");
+        assertSecretRef(env(recorder, "KAFKA_SASL_JAAS_CONFIG"), "aibridge-kafka-user", "sasl.jaas.config");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renderings")
+    void withoutAClientCertificateNoServiceGetsAKeystore(RenderedChart chart) {
+        for (JsonNode workload : chart.workloads()) {
+            assertThat(envNames(container(workload))).as(name(workload)).noneMatch(name -> name.startsWith("KAFKA_SSL_KEYSTORE"));
+        }
+        assertThat(fieldNames(chart.get("ConfigMap", PREFIX + "shared").path("data"))).noneMatch(name -> name.startsWith("KAFKA_SSL_KEYSTORE"));
+    }
+
+    static Stream<Arguments> clientCertificateConflicts() {
+        return Stream.of(
+                Arguments.of("a keystore file as well", Map.of("kafka.config.ssl\\.keystore\\.location", "/etc/kafka/user.p12"),
+                        "ssl.keystore.location and ssl.keystore.type come from kafka.clientCertificate"),
+                Arguments.of("another keystore type", Map.of("kafka.config.ssl\\.keystore\\.type", "PKCS12"),
+                        "ssl.keystore.location and ssl.keystore.type come from kafka.clientCertificate"),
+                Arguments.of("the key in a service's extraEnv as well", Map.of("recorder.extraEnv[0].name", "KAFKA_SSL_KEYSTORE_KEY",
+                        "recorder.extraEnv[0].valueFrom.secretKeyRef.name", "other", "recorder.extraEnv[0].valueFrom.secretKeyRef.key", "tls.key"),
+                        "recorder.extraEnv: KAFKA_SSL_KEYSTORE_KEY comes from kafka.clientCertificate"),
+                Arguments.of("no TLS", Map.of("kafka.config.security\\.protocol", "SASL_PLAINTEXT"),
+                        "kafka.clientCertificate is only used over TLS: set kafka.config security.protocol to SSL (or SASL_SSL), not SASL_PLAINTEXT"));
+    }
+
+    @ParameterizedTest(name = "refuses {0}")
+    @MethodSource("clientCertificateConflicts")
+    void aClientCertificateThatConflictsWithOtherKafkaSettingsFailsWithAClearMessage(String what, Map<String, Object> set, String message) {
+        Map<String, Object> values = new HashMap<>(Map.of("kafka.config.security\\.protocol", "SSL",
+                "kafka.clientCertificate.secretName", "aibridge-kafka-tls"));
+        values.putAll(set);
+
+        assertThatThrownBy(() -> RenderedChart.render(what, null, values)).hasMessageContaining(message);
+    }
+
+    @Test
+    void aClientCertificateIsRefusedOverPlaintextWhichIsKafkasDefault() {
+        assertThatThrownBy(() -> RenderedChart.render("plaintext", null, Map.of("kafka.clientCertificate.secretName", "aibridge-kafka-tls")))
+                .hasMessageContaining("set kafka.config security.protocol to SSL (or SASL_SSL), not PLAINTEXT");
+    }
+
+    @Test
     void twoProviderInstancesWithTheSameNameFailWithAClearMessage() {
         assertThatThrownBy(() -> RenderedChart.render("duplicate provider", null, Map.of(
                 "providers.instances[0].name", "corp", "providers.instances[0].type", "anthropic",
@@ -975,6 +1036,11 @@ class HelmChartTest {
                 Arguments.of("a Kafka keystore password written into the values",
                         Map.of("kafka.config.ssl\\.keystore\\.password", "changeit"), "ssl.keystore.password"),
                 Arguments.of("a Kafka setting that is not about the connection", Map.of("kafka.config.acks", "1"), "acks"),
+                Arguments.of("a Kafka client key written into the values", Map.of("kafka.config.ssl\\.keystore\\.key", "-----BEGIN PRIVATE KEY-----"),
+                        "ssl.keystore.key"),
+                Arguments.of("a client certificate's key without the Secret's key name", Map.of("kafka.clientCertificate.secretName", "tls",
+                        "kafka.clientCertificate.keyKey", ""), "keyKey"),
+                Arguments.of("a misspelt client certificate setting", Map.of("kafka.clientCertificate.secret", "tls"), "secret"),
                 Arguments.of("a garbage collector that is not one", Map.of("retention.garbageCollector", "-Xmx1g"), "garbageCollector"),
                 Arguments.of("a provider instance named like the usage API", Map.of("providers.instances[0].name", "usage",
                         "providers.instances[0].type", "openai"), "name"),
