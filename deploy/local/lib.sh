@@ -166,8 +166,10 @@ fetch_kafka_jars() {
   rm -rf "$partial" "$KAFKA_LIB/${partial##*/}"
 }
 
-say() { printf '%s\n' "$*"; }
-warn() { printf 'aibridge: %s\n' "$*" >&2; }
+# Messages never fail: with the terminal closed (SIGHUP) every write fails with EIO, and under set -e
+# a failed write would end the script, in the middle of stopping the stack too.
+say() { printf '%s\n' "$*" 2>/dev/null || true; }
+warn() { printf 'aibridge: %s\n' "$*" >&2 2>/dev/null || true; }
 die() { warn "$*"; exit 1; }
 
 service_port() {
@@ -297,6 +299,43 @@ stop_components() {
   pid=$(postmaster_pid) && terminate 15 INT "$pid"
   for name in "${COMPONENTS[@]}"; do rm -f "$RUN_DIR/$name.pid"; done
   rm -f "$RUN_DIR/postgres.ready" "$RUN_DIR/services.grace"
+}
+
+elapsed() { # seconds since $1 (an $EPOCHREALTIME), one decimal
+  local now=$EPOCHREALTIME
+  local micros=$(( ${now//[.,]/} - ${1//[.,]/} ))
+  printf '%d.%d' $((micros / 1000000)) $(((micros % 1000000) / 100000))
+}
+
+# run.sh's end, however it comes (Ctrl-C, SIGTERM, a closed terminal's SIGHUP, a failed start, its
+# exit): once it has launched a component, the whole stack is stopped in order and stack.pid goes;
+# then it exits with $1. It runs once: the EXIT trap that follows its exit does nothing. Nothing may
+# cut the stop short, so set -e is off from here on and a closed pipe's SIGPIPE is ignored: a write
+# to a terminal that is gone fails, and stopping goes on.
+shutdown() {
+  local code=${1:-0} t0=$EPOCHREALTIME
+  [[ -n ${STOPPING:-} ]] && return
+  STOPPING=1
+  set +e
+  trap '' INT TERM HUP PIPE
+  if [[ -z ${LAUNCHED:-} ]]; then
+    rm -f "$RUN_DIR/stack.pid" "$RUN_DIR/services.grace"
+    exit "$code"
+  fi
+  say ""
+  say "Stopping AI Bridge..."
+  [[ -n ${FOLLOW_PID:-} ]] && kill "$FOLLOW_PID" 2>/dev/null
+  stop_components
+  rm -f "$RUN_DIR/stack.pid"
+  say "Stopped in $(elapsed "$t0") s."
+  exit "$code"
+}
+
+# run.sh stops the stack (shutdown) on Ctrl-C, on SIGTERM (stop.sh), on SIGHUP and when it ends.
+stop_stack_on_exit() {
+  trap 'shutdown 130' INT
+  trap 'shutdown 143' TERM HUP
+  trap 'shutdown $?' EXIT
 }
 
 # The components of this stack that are running right now, one name per line.

@@ -71,12 +71,6 @@ command -v java >/dev/null || die "java is not on the PATH; install a JDK 17 or 
 JAVA_TMP=$AIBRIDGE_HOME/tmp
 STARTED_AT=$EPOCHREALTIME
 
-elapsed() { # seconds since $1 (an $EPOCHREALTIME), one decimal
-  local now=$EPOCHREALTIME
-  local micros=$(( ${now//[.,]/} - ${1//[.,]/} ))
-  printf '%d.%d' $((micros / 1000000)) $(((micros % 1000000) / 100000))
-}
-
 # ---------------------------------------------------------------- one stack per home
 if pid=$(runner_pid); then
   die "AI Bridge is already running from $AIBRIDGE_HOME (run.sh pid $pid); stop it with Ctrl-C there or deploy/local/stop.sh"
@@ -99,27 +93,9 @@ mkdir -p "$RUN_DIR" "$LOG_DIR" "$JAVA_TMP"
 # stop.sh, from a shell that may have other settings, stops the services with this grace
 echo "$SERVICES_GRACE" >"$RUN_DIR/services.grace"
 
+# From the first launch on, every way this script ends stops the stack in order (lib.sh, shutdown).
 STOPPING= LAUNCHED=
-shutdown() {
-  local code=${1:-0} t0=$EPOCHREALTIME
-  [[ -n $STOPPING ]] && return
-  STOPPING=1
-  trap '' INT TERM HUP
-  if [[ -z $LAUNCHED ]]; then
-    rm -f "$RUN_DIR/stack.pid" "$RUN_DIR/services.grace"
-    exit "$code"
-  fi
-  say ""
-  say "Stopping AI Bridge..."
-  [[ -n ${FOLLOW_PID:-} ]] && kill "$FOLLOW_PID" 2>/dev/null
-  stop_components
-  rm -f "$RUN_DIR/stack.pid"
-  say "Stopped in $(elapsed "$t0") s."
-  exit "$code"
-}
-trap 'shutdown 130' INT
-trap 'shutdown 143' TERM HUP
-trap 'shutdown $?' EXIT
+stop_stack_on_exit
 
 # Refuse to start next to something else on our ports: a second broker on the same port or data
 # wedges the first one (platform pitfall P7).

@@ -132,6 +132,32 @@ class LocalStackScriptsTest {
         assertThat(result.err()).contains("pid " + service.pid() + " did not stop within 1 s; killing it");
     }
 
+    @Test
+    void aClosedTerminalStillStopsTheStackThoughNothingCanBePrintedAnyMore() throws Exception {
+        // a "proxy-service" of this home that ignores SIGTERM (so the stop also warns before it kills it) and a "kafka"
+        Process service = dummy("trap '' TERM; exec -a \"$0\" sleep 60",
+                "java -Daibridge.component=proxy-service -Daibridge.home=" + home + " -jar proxy-service.jar");
+        Process kafka = dummy("exec -a \"$0\" sleep 60", "java -Daibridge.component=kafka -Daibridge.home=" + home + " kafka.Kafka");
+        awaitCommandLine(service, "java -Daibridge.component=proxy-service");
+        awaitCommandLine(kafka, "java -Daibridge.component=kafka");
+        Path run = Files.createDirectories(home.resolve("run"));
+        Files.writeString(run.resolve("proxy-service.pid"), service.pid() + "\n");
+        Files.writeString(run.resolve("kafka.pid"), kafka.pid() + "\n");
+        Files.writeString(run.resolve("services.grace"), "1\n");
+        Files.writeString(run.resolve("stack.pid"), "1 then\n");
+
+        // run.sh's traps once it has launched something; then its terminal goes: every write fails (a hung-up
+        // terminal's with EIO, /dev/full's with ENOSPC) and SIGHUP comes
+        Result result = bash(Map.of(), LIB + "STOPPING= LAUNCHED=1; stop_stack_on_exit; exec >/dev/full 2>/dev/full; kill -HUP $$; sleep 30");
+
+        assertThat(result.exit()).as("shutdown 143").isEqualTo(143);
+        assertThat(service.waitFor(10, TimeUnit.SECONDS)).as("the service was stopped").isTrue();
+        assertThat(kafka.waitFor(10, TimeUnit.SECONDS)).as("Kafka was stopped").isTrue();
+        try (Stream<Path> left = Files.list(run)) {
+            assertThat(left.map(file -> file.getFileName().toString())).as("no pid file and no stack.pid left").isEmpty();
+        }
+    }
+
     // ------------------------------------------------------------------ the stale-build check
 
     @Test
