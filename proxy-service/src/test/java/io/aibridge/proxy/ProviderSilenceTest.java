@@ -127,9 +127,7 @@ class ProviderSilenceTest extends ProxyTestBase {
 
     @Test
     void aBedrockTokenCountWithoutAnyAnswerGets504InAnthropicsErrorJson() {
-        HttpResponse<String> r = proxy.post("/api/v2/aibridge/claude-stalling/v1/messages/count_tokens",
-                "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"say nothing\"}]}", "x-api-key", TOKEN,
-                "anthropic-version", "2023-06-01");
+        HttpResponse<String> r = bedrockTokenCount("say nothing");
 
         assertThat(r.statusCode()).isEqualTo(504);
         JsonNode body = ProxyClient.json(r.body());
@@ -141,9 +139,7 @@ class ProviderSilenceTest extends ProxyTestBase {
 
     @Test
     void aBedrockTokenCountWhoseBodyStallsGets504InAnthropicsErrorJson() {
-        HttpResponse<String> r = proxy.post("/api/v2/aibridge/claude-stalling/v1/messages/count_tokens",
-                "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}", "x-api-key", TOKEN,
-                "anthropic-version", "2023-06-01");
+        HttpResponse<String> r = bedrockTokenCount("hello");
 
         assertThat(r.statusCode()).isEqualTo(504);
         JsonNode body = ProxyClient.json(r.body());
@@ -286,6 +282,13 @@ class ProviderSilenceTest extends ProxyTestBase {
             // reset by the proxy: that is the end
         }
         return got.toString(StandardCharsets.UTF_8);
+    }
+
+    /** An Anthropic count_tokens call, sent to the stalling provider as AWS Bedrock's CountTokens. */
+    private HttpResponse<String> bedrockTokenCount(String content) {
+        return proxy.post("/api/v2/aibridge/claude-stalling/v1/messages/count_tokens",
+                "{\"model\":\"claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}",
+                "x-api-key", TOKEN, "anthropic-version", "2023-06-01");
     }
 
     private void awaitNothingInFlight() {

@@ -1,7 +1,6 @@
 package io.aibridge.retention.schedule;
 
 import io.aibridge.testing.Database;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -12,7 +11,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,28 +24,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RetentionZeroClearsTheHorizonTest {
 
     /** A real PostgreSQL with the schema and the horizon of an earlier run, before the service starts. */
-    public static class PostgresWithAHorizon implements QuarkusTestResourceLifecycleManager {
-
-        private Database database;
+    public static class PostgresWithAHorizon extends SeededPostgresTestResource {
 
         @Override
-        public Map<String, String> start() {
-            database = Database.start().migrate();
+        protected void seed(Database database) {
             try (Connection connection = database.connect(); Statement statement = connection.createStatement()) {
                 statement.execute("INSERT INTO aibridge_retention_horizon (purged_through) VALUES (DATE '2026-09-30')");
             } catch (SQLException e) {
                 throw new IllegalStateException("could not write the horizon", e);
-            }
-            return Map.of(
-                    "quarkus.datasource.jdbc.url", database.jdbcUrl(),
-                    "quarkus.datasource.username", database.user(),
-                    "quarkus.datasource.password", database.password());
-        }
-
-        @Override
-        public void stop() {
-            if (database != null) {
-                database.close();
             }
         }
     }

@@ -24,6 +24,15 @@ public class SeededPostgresTestResource implements QuarkusTestResourceLifecycleM
     @Override
     public Map<String, String> start() {
         database = Database.start().migrate();
+        seed(database);
+        return Map.of(
+                "quarkus.datasource.jdbc.url", database.jdbcUrl(),
+                "quarkus.datasource.username", database.user(),
+                "quarkus.datasource.password", database.password());
+    }
+
+    /** Writes what the service finds at start; a subclass may seed something else. */
+    protected void seed(Database database) {
         Instant now = Instant.now();
         UUID initiator = UUID.randomUUID();
         List<TestInterception> interceptions = new ArrayList<>();
@@ -38,10 +47,6 @@ public class SeededPostgresTestResource implements QuarkusTestResourceLifecycleM
         } catch (SQLException e) {
             throw new IllegalStateException("could not seed the test database", e);
         }
-        return Map.of(
-                "quarkus.datasource.jdbc.url", database.jdbcUrl(),
-                "quarkus.datasource.username", database.user(),
-                "quarkus.datasource.password", database.password());
     }
 
     @Override
