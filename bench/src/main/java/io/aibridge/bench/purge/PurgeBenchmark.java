@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Point 5 of the benchmark issue: purging 30 of the data set's 90 days (retention 60 days) with the
@@ -58,8 +59,11 @@ public final class PurgeBenchmark {
     }
 
     /** A window's batch writes. */
-    private record Window(String name, long batches, double p50, double p99, double mean) {
+    private record Window(String name, long batches, double p50, double p99, double mean, Map<String, Double> stepMeans) {
     }
+
+    /** The recorder's write steps ({@code aibridge_recorder_write_step_seconds}), in the order it runs them. */
+    private static final List<String> STEPS = List.of("interceptions", "children", "threads", "sessions", "commit");
 
     public Report run(SessionDataSet.Generated data) throws Exception {
         Report report = new Report("purge");
@@ -112,11 +116,19 @@ public final class PurgeBenchmark {
         }
         long purgeStartNanos = purgeEndNanos - (long) (took * 1e9);
         long baselineNanos = TimeUnit.SECONDS.toNanos(options.purgeBaselineSeconds());
-        List<Window> windows = List.of(
+        List<Window> windows = new ArrayList<>(List.of(
                 window("before (recorder alone)", scrapes, launchedNanos - baselineNanos, launchedNanos),
                 window("retention-service starting (JVM boot, not the purge)", scrapes, launchedNanos, purgeStartNanos),
                 window("during the purge", scrapes, purgeStartNanos, purgeEndNanos),
-                window("after the purge", scrapes, purgeEndNanos, purgeEndNanos + TimeUnit.SECONDS.toNanos(options.quick() ? 5 : 10)));
+                window("after the purge", scrapes, purgeEndNanos, purgeEndNanos + TimeUnit.SECONDS.toNanos(options.quick() ? 5 : 10))));
+        Matcher steps = TOOK.matcher(line);
+        if (steps.find()) {
+            // the purge's own steps, as far as the scrapes can tell them apart: which one the recorder feels
+            long daysEnd = purgeStartNanos + (long) (Double.parseDouble(steps.group(2)) * 1e9);
+            long sessionsStart = purgeEndNanos - (long) (Double.parseDouble(steps.group(4)) * 1e9);
+            windows.add(window("… of which whole days", scrapes, purgeStartNanos, daysEnd));
+            windows.add(window("… of which session summaries", scrapes, sessionsStart, purgeEndNanos));
+        }
         // the purge's own cutoff, not now − 60 days: rows keep ageing past "now − 60 days" after the run
         Matcher cut = CUTOFF.matcher(line);
         long after = countOlderThan(cut.find() ? Instant.parse(cut.group(1)) : Instant.now().minus(RETENTION));
@@ -133,11 +145,12 @@ public final class PurgeBenchmark {
         purge.row("interceptions left", Table.count(remaining));
         report.table(purge);
         Table latency = new Table("Recorder batch write + commit during the purge (bucket-interpolated from its histogram)",
-                "window", "batches", "p50 ms", "p99 ms", "mean ms", "mean vs before");
+                "window", "batches", "p50 ms", "p99 ms", "mean ms", "mean vs before", "mean by step: " + String.join(" / ", STEPS) + " ms");
         Window base = windows.get(0);
         for (Window w : windows) {
             latency.row(w.name, Table.count(w.batches), Table.ms(w.p50), Table.ms(w.p99), Table.ms(w.mean),
-                    w == base || w.batches == 0 || base.batches == 0 ? "" : String.format(Locale.ROOT, "%+.0f %%", (w.mean - base.mean) / base.mean * 100));
+                    w == base || w.batches == 0 || base.batches == 0 ? "" : String.format(Locale.ROOT, "%+.0f %%", (w.mean - base.mean) / base.mean * 100),
+                    STEPS.stream().map(step -> Table.ms(w.stepMeans.getOrDefault(step, Double.NaN))).collect(Collectors.joining(" / ")));
         }
         report.table(latency);
         report.note("retention-service's log line: " + line);
@@ -168,7 +181,8 @@ public final class PurgeBenchmark {
         raw.put("interceptions_left", remaining);
         List<Map<String, Object>> ws = new ArrayList<>();
         for (Window w : windows) {
-            ws.add(Map.of("window", w.name, "batches", w.batches, "p50_ms", w.p50, "p99_ms", w.p99, "mean_ms", w.mean));
+            ws.add(Map.of("window", w.name, "batches", w.batches, "p50_ms", w.p50, "p99_ms", w.p99, "mean_ms", w.mean,
+                    "step_mean_ms", w.stepMeans));
         }
         raw.put("recorder_batch_write", ws);
         report.data("purge", raw);
@@ -290,11 +304,17 @@ public final class PurgeBenchmark {
             }
         }
         if (start == null || end == null || end == start) {
-            return new Window(name, 0, Double.NaN, Double.NaN, Double.NaN);
+            return new Window(name, 0, Double.NaN, Double.NaN, Double.NaN, Map.of());
         }
         Prometheus.Histogram h = end.histogram("aibridge_recorder_batch_write_seconds", l -> TOPIC.equals(l.get("topic")))
                 .minus(start.histogram("aibridge_recorder_batch_write_seconds", l -> TOPIC.equals(l.get("topic"))));
-        return new Window(name, (long) h.count(), h.quantile(0.5) * 1000, h.quantile(0.99) * 1000, h.mean() * 1000);
+        Map<String, Double> stepMeans = new LinkedHashMap<>();
+        for (String step : STEPS) {
+            Prometheus.Histogram s = end.histogram("aibridge_recorder_write_step_seconds", l -> step.equals(l.get("step")))
+                    .minus(start.histogram("aibridge_recorder_write_step_seconds", l -> step.equals(l.get("step"))));
+            stepMeans.put(step, s.count() == 0 ? Double.NaN : s.mean() * 1000);
+        }
+        return new Window(name, (long) h.count(), h.quantile(0.5) * 1000, h.quantile(0.99) * 1000, h.mean() * 1000, stepMeans);
     }
 
     private long countOlderThan(Instant cutoff) throws SQLException {

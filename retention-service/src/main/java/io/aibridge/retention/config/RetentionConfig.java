@@ -78,6 +78,15 @@ public interface RetentionConfig {
     @WithConverter(LockAttempts.class)
     int lockAttempts();
 
+    /**
+     * Percent of a run's time spent on purge statements ({@code AIBRIDGE_RETENTION_DUTY_CYCLE}, 1 to
+     * 100, with or without {@code %}): after each statement the run pauses so that it works at most
+     * this share of the time, leaving the database to the recorder in between. 100 never pauses.
+     */
+    @WithDefault("50")
+    @WithConverter(DutyCycle.class)
+    int dutyCycle();
+
     /** {@code AIBRIDGE_RETENTION}: a duration, or 0 for keep forever. */
     final class RetentionPeriod extends DurationSetting {
         public RetentionPeriod() {
@@ -136,6 +145,25 @@ public interface RetentionConfig {
     final class SessionBatchSize extends WholeNumberSetting {
         public SessionBatchSize() {
             super("AIBRIDGE_RETENTION_SESSION_BATCH_SIZE", 1);
+        }
+    }
+
+    /** {@code AIBRIDGE_RETENTION_DUTY_CYCLE}: a percentage from 1 to 100, the sign optional. */
+    final class DutyCycle implements Converter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String written = value == null ? "" : value.strip();
+            String number = written.endsWith("%") ? written.substring(0, written.length() - 1).strip() : written;
+            try {
+                int percent = Integer.parseInt(number);
+                if (percent >= 1 && percent <= 100) {
+                    return percent;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("AIBRIDGE_RETENTION_DUTY_CYCLE: \"" + written
+                    + "\" is not a percentage from 1 to 100 (for example 50 or 50%).");
         }
     }
 

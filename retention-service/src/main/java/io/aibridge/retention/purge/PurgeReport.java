@@ -34,6 +34,7 @@ import java.util.StringJoiner;
  * @param daysTook                 of which dropping whole days (step 1)
  * @param boundaryDayTook          of which the boundary day (step 2)
  * @param sessionsTook             of which correcting session summaries (step 3)
+ * @param paused                   of the three steps' time, the pauses that left the database to the recorder ({@link PurgePace})
  */
 public record PurgeReport(
         Outcome outcome,
@@ -52,7 +53,8 @@ public record PurgeReport(
         Duration took,
         Duration daysTook,
         Duration boundaryDayTook,
-        Duration sessionsTook) {
+        Duration sessionsTook,
+        Duration paused) {
 
     /** How a run ended. */
     public enum Outcome {
@@ -76,7 +78,8 @@ public record PurgeReport(
     private static PurgeReport nothingDone(Outcome outcome, Instant runStart, Duration retention, boolean dryRun, List<String> why,
                                            Duration took) {
         return new PurgeReport(outcome, dryRun, runStart, retention, outcome == Outcome.DISABLED ? null : runStart.minus(retention),
-                List.of(), Map.of(), Map.of(), null, Map.of(), List.copyOf(why), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO);
+                List.of(), Map.of(), Map.of(), null, Map.of(), List.copyOf(why), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO,
+                Duration.ZERO);
     }
 
     /** A run that found the schema not migrated yet: what is missing is in {@link #leftForNextRun()}. */
@@ -142,6 +145,9 @@ public record PurgeReport(
         if (!dryRun) {
             line.append(" (days ").append(seconds(daysTook)).append(", boundary day ").append(seconds(boundaryDayTook))
                     .append(", sessions ").append(seconds(sessionsTook)).append(')');
+            if (!paused.isZero()) {
+                line.append(", of which ").append(seconds(paused)).append(" paused to leave the database to the recorder");
+            }
         }
         if (!leftForNextRun.isEmpty()) {
             line.append("; left for the next run: ").append(String.join("; ", leftForNextRun));
@@ -153,7 +159,7 @@ public record PurgeReport(
         return String.format(Locale.ROOT, "%.3f s", duration.toNanos() / 1e9);
     }
 
-    /** Collects a run's work as it happens; step 1's workers report from several threads. */
+    /** Collects a run's work as it happens. */
     static final class Builder {
         private final boolean dryRun;
         private final Instant runStart;
@@ -170,6 +176,7 @@ public record PurgeReport(
         private Duration daysTook = Duration.ZERO;
         private Duration boundaryDayTook = Duration.ZERO;
         private Duration sessionsTook = Duration.ZERO;
+        private Duration paused = Duration.ZERO;
 
         Builder(boolean dryRun, Instant runStart, Duration retention) {
             this.dryRun = dryRun;
@@ -226,12 +233,16 @@ public record PurgeReport(
             sessionsTook = took;
         }
 
+        synchronized void paused(Duration pause) {
+            paused = paused.plus(pause);
+        }
+
         synchronized PurgeReport build(Duration took) {
             Collections.sort(daysDropped);
             return new PurgeReport(complete() ? Outcome.COMPLETE : Outcome.INCOMPLETE, dryRun, runStart, retention, cutoff,
                     List.copyOf(daysDropped), Map.copyOf(partitionsDropped), Map.copyOf(rowsInDroppedPartitions), boundaryDay,
                     Map.copyOf(rowsDeletedOnBoundaryDay), List.copyOf(leftForNextRun), sessionsRemoved, sessionsRefreshed, took,
-                    daysTook, boundaryDayTook, sessionsTook);
+                    daysTook, boundaryDayTook, sessionsTook, paused);
         }
     }
 }

@@ -37,8 +37,8 @@ import java.util.stream.Collectors;
  *
  * One replica purges at a time: the run holds a session-level advisory lock on its own connection
  * for its whole duration, taken with a non-blocking try; a replica that does not get it skips the
- * run. Step 1 runs one worker per table ({@link ExpiredDayDropper}); steps 2 and 3 run on the
- * lock's connection. Every step is idempotent, and a run picks up whatever an interrupted one left
+ * run. All three steps run on the lock's connection, one statement at a time, each followed by a
+ * pause in proportion to its duration ({@link PurgePace}). Every step is idempotent, and a run picks up whatever an interrupted one left
  * behind (a partition left "detach pending", a detached table not yet dropped, stale summaries).
  */
 @ApplicationScoped
@@ -62,11 +62,12 @@ public class PurgeService {
     private final BoundaryDayRepository boundaryDay;
     private final SessionSummaryRepository sessions;
     private final LockRetry retry;
+    private final PurgePace pace;
     private final PurgeMetrics metrics;
 
     public PurgeService(DataSource dataSource, RetentionConfig config, PartitionRepository partitions,
                         ExpiredDayDropper expiredDays, BoundaryDayRepository boundaryDay, SessionSummaryRepository sessions,
-                        LockRetry retry, PurgeMetrics metrics) {
+                        LockRetry retry, PurgePace pace, PurgeMetrics metrics) {
         this.dataSource = dataSource;
         this.config = config;
         this.partitions = partitions;
@@ -74,6 +75,7 @@ public class PurgeService {
         this.boundaryDay = boundaryDay;
         this.sessions = sessions;
         this.retry = retry;
+        this.pace = pace;
         this.metrics = metrics;
     }
 
@@ -175,10 +177,12 @@ public class PurgeService {
                 long deleted;
                 do {
                     PurgeSession.checkInterrupted();
+                    long started = System.nanoTime();
                     Map<PartitionedTable, Long> batch = retry.run("delete a batch of " + day,
                             () -> boundaryDay.deleteBatch(connection, day, cutoff, batchSize, present));
                     work.deletedOnBoundaryDay(batch);
                     deleted = batch.get(PartitionedTable.INTERCEPTIONS);
+                    pace.pause(started, work);
                 } while (deleted == batchSize);
             }
             for (PartitionedTable child : present) {
@@ -188,9 +192,11 @@ public class PurgeService {
                 long swept;
                 do {
                     PurgeSession.checkInterrupted();
+                    long started = System.nanoTime();
                     swept = retry.run("sweep " + child.partitionName(day),
                             () -> boundaryDay.sweepChildren(connection, child, day, cutoff, batchSize));
                     work.deletedOnBoundaryDay(Map.of(child, swept));
+                    pace.pause(started, work);
                 } while (swept == batchSize);
             }
         } catch (SQLException e) {
@@ -222,9 +228,11 @@ public class PurgeService {
                 long removed;
                 do {
                     PurgeSession.checkInterrupted();
+                    long started = System.nanoTime();
                     removed = retry.run("remove emptied session summaries",
                             () -> sessions.deleteEmptied(connection, initiator, cutoff, batchSize));
                     work.sessionsRemoved(removed);
+                    pace.pause(started, work);
                 } while (removed == batchSize);
             }
         }
@@ -235,10 +243,12 @@ public class PurgeService {
         for (int from = 0; from < touched.size(); from += batchSize) {
             PurgeSession.checkInterrupted();
             List<SessionKey> batch = touched.subList(from, Math.min(touched.size(), from + batchSize));
+            long started = System.nanoTime();
             try {
                 long gone = retry.run("refresh session summaries", () -> sessions.refresh(connection, batch));
                 work.sessionsRemoved(gone);
                 work.sessionsRefreshed(batch.size() - gone);
+                pace.pause(started, work);
             } catch (SQLException e) {
                 if (!LockRetry.lostLockRace(e)) {
                     throw e;

@@ -24,6 +24,19 @@ class RetentionConfigTest {
         assertThat(config.sessionBatchSize()).isEqualTo(250);
         assertThat(config.lockTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.lockAttempts()).isEqualTo(5);
+        assertThat(config.dutyCycle()).isEqualTo(50);
+    }
+
+    @Test
+    void theDutyCycleIsAPercentageWithOrWithoutItsSign() {
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DUTY_CYCLE", "25")).dutyCycle()).isEqualTo(25);
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DUTY_CYCLE", " 100% ")).dutyCycle()).isEqualTo(100);
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_DUTY_CYCLE", "1 %")).dutyCycle()).isEqualTo(1);
+        for (String refused : new String[] {"0", "101", "-5", "half", "0.5"}) {
+            assertThatExceptionOfType(ConfigValidationException.class)
+                    .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_DUTY_CYCLE", refused)))
+                    .withMessageContaining("AIBRIDGE_RETENTION_DUTY_CYCLE: \"" + refused + "\" is not a percentage from 1 to 100");
+        }
     }
 
     @Test

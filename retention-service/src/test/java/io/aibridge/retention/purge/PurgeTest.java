@@ -169,6 +169,18 @@ class PurgeTest {
     }
 
     @Test
+    @Order(5)
+    void pausesAfterItsStatementsToLeaveTheDatabaseToTheRecorder() throws Exception {
+        PurgeReport report = purged();
+
+        // AIBRIDGE_RETENTION_DUTY_CYCLE's default, 50: about as long paused as working, each pause at most a second
+        Duration working = report.took().minus(report.paused());
+        assertThat(report.paused()).isPositive().isLessThan(report.took());
+        assertThat(report.paused().toNanos()).isBetween(working.toNanos() / 10, working.toNanos());
+        assertThat(report.summary()).contains(", of which ", " s paused to leave the database to the recorder");
+    }
+
+    @Test
     @Order(6)
     void removesTheSummariesOfSessionsWithNothingLeftAndRecomputesPartlyPurgedOnes() throws Exception {
         PurgeReport report = purged();
