@@ -5,6 +5,7 @@ import org.jboss.logmanager.ExtLogRecord;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -16,11 +17,11 @@ public final class LogLines implements AutoCloseable {
 
     /** A strong reference: java.util.logging keeps loggers weakly, and a collected one loses its handler. */
     private final Logger logger;
-    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<Line> lines = new CopyOnWriteArrayList<>();
     private final Handler handler = new Handler() {
         @Override
         public void publish(LogRecord record) {
-            lines.add(record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage());
+            lines.add(new Line(record.getLevel(), record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage()));
         }
 
         @Override
@@ -44,7 +45,18 @@ public final class LogLines implements AutoCloseable {
 
     /** What was logged so far, oldest first. */
     public List<String> lines() {
-        return List.copyOf(lines);
+        return lines.stream().map(Line::message).toList();
+    }
+
+    /**
+     * What was logged so far at {@code level}, oldest first. JBoss Logging's ERROR has the value of
+     * {@link Level#SEVERE}, its WARN that of {@link Level#WARNING}.
+     */
+    public List<String> lines(Level level) {
+        return lines.stream().filter(line -> line.level().intValue() == level.intValue()).map(Line::message).toList();
+    }
+
+    private record Line(Level level, String message) {
     }
 
     @Override
