@@ -20,9 +20,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -38,6 +40,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -180,6 +183,13 @@ final class EventPipeline implements AutoCloseable {
      */
     private boolean kafkaFailing;
     private volatile boolean topicReady;
+    /** While the topic is missing and may not be created: why (said in the WARN that starts the spooling). */
+    private volatile String topicMissing;
+    /** The topic thread's: whether the WARN of a refused creation of an existing topic, and the ERROR of a missing one, were logged. */
+    private boolean refusalLogged;
+    private boolean missingLogged;
+    /** How many times the topic thread has finished looking for (or creating) the topic: for tests. */
+    private final AtomicInteger topicChecks = new AtomicInteger();
     private volatile boolean stopping;
     private volatile boolean stopped;
     private volatile long stopDeadline;
@@ -310,6 +320,13 @@ final class EventPipeline implements AutoCloseable {
      * is sent to it. A topic that exists already (made by an operator, or auto-created by a client
      * with the broker's default of about 1 MB) gets its {@code max.message.bytes} raised to what the
      * producer sends, when it is lower: Kafka refuses a larger record for good, and it would be dropped.
+     *
+     * <p>Nothing is sent until the topic is known to exist ({@link #topicReady}); meanwhile events
+     * go to the spool. Kafka answers TOPIC_AUTHORIZATION_FAILED to a principal without CREATE before
+     * it looks whether the topic exists, so a refused creation is followed by a description of the
+     * topic: one an operator made is used (a WARN says once that it could not be created). One that
+     * is missing is an ERROR, once, naming the {@code kafka-topics.sh} command that makes it, and
+     * the check is repeated every {@link #ENSURE_RETRY} until it exists: then the spool is replayed.
      */
     private void ensureTopic() {
         while (!stopped) {
@@ -319,21 +336,9 @@ final class EventPipeline implements AutoCloseable {
             Admin admin = null;
             try {
                 admin = Admin.create(p);
-                admin.createTopics(List.of(new NewTopic(Topics.INTERCEPTIONS, settings.partitions(), settings.replicationFactor())
-                                .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(settings.maxRequestSize())))))
-                        .all().get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                topicReady = true;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    // e.g. not allowed to create topics: the producer finds out whether the topic is usable
-                    LOG.warnf("could not create topic %s (%s); publishing to it as it is", Topics.INTERCEPTIONS, e.getCause());
-                }
-                // it may exist all the same (an operator made it): its record size limit is checked either way
-                ensureRecordLimit(admin);
-                topicReady = true;
+                topicReady = createOrFindTopic(admin);
             } catch (TimeoutException e) {
-                LOG.warnf("Kafka at %s is unreachable; events go to the spool until it answers (retrying in %s)",
-                        settings.kafka().bootstrapServers(), ENSURE_RETRY);
+                unreachable();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -343,7 +348,13 @@ final class EventPipeline implements AutoCloseable {
                     admin.close(Duration.ZERO); // never wait for a broker that does not answer
                 }
             }
+            topicChecks.incrementAndGet();
             if (topicReady) {
+                if (topicMissing != null) {
+                    topicMissing = null;
+                    LOG.infof("topic %s exists now; the events waiting in the spool (%d) are published to it",
+                            Topics.INTERCEPTIONS, spoolEvents());
+                }
                 return;
             }
             try {
@@ -352,6 +363,87 @@ final class EventPipeline implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    private void unreachable() {
+        LOG.warnf("Kafka at %s is unreachable; events go to the spool until it answers (retrying in %s)",
+                settings.kafka().bootstrapServers(), ENSURE_RETRY);
+    }
+
+    /** True when the topic exists now: created, or there already (its record size limit then checked). */
+    private boolean createOrFindTopic(Admin admin) throws TimeoutException, InterruptedException {
+        try {
+            admin.createTopics(List.of(new NewTopic(Topics.INTERCEPTIONS, settings.partitions(), settings.replicationFactor())
+                            .configs(topicConfigs())))
+                    .all().get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            Throwable refusal = e.getCause();
+            if (refusal instanceof TopicExistsException) {
+                ensureRecordLimit(admin);
+                return true;
+            }
+            if (refusal instanceof RetriableException) {
+                // the admin client's own timeout (Kafka unreachable), a controller moving: asked again
+                unreachable();
+                return false;
+            }
+            return existsAfterRefusal(admin, refusal);
+        }
+    }
+
+    private Map<String, String> topicConfigs() {
+        return Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(settings.maxRequestSize()));
+    }
+
+    /**
+     * After Kafka refused to create the topic for good (no CREATE permission, a replication factor
+     * the cluster cannot give, a policy): true when it exists all the same, with a WARN once. When
+     * it does not, or the principal may not describe it either, false with an ERROR, once, saying
+     * that an operator must create it and how.
+     */
+    private boolean existsAfterRefusal(Admin admin, Throwable refusal) throws TimeoutException, InterruptedException {
+        String topic = Topics.INTERCEPTIONS;
+        Throwable unknown;
+        try {
+            admin.describeTopics(List.of(topic)).allTopicNames().get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (!refusalLogged) {
+                refusalLogged = true;
+                LOG.warnf("Kafka refused to create topic %s (%s)%s. The topic exists, so events are published to it as it was created",
+                        topic, refusal, refusal instanceof AuthorizationException
+                                ? ": the proxy's principal lacks the CREATE permission (on the topic or the cluster)" : "");
+            }
+            ensureRecordLimit(admin);
+            return true;
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException) && !(e.getCause() instanceof AuthorizationException)) {
+                LOG.debugf("describing topic %s after Kafka refused to create it: %s", topic, e.getCause());
+                return false; // e.g. the broker is going away: asked again
+            }
+            unknown = e.getCause();
+        }
+        boolean mayNotCreate = refusal instanceof AuthorizationException;
+        boolean mayNotDescribe = unknown instanceof AuthorizationException;
+        String state = (mayNotCreate ? "the proxy's principal may not create topic " : "Kafka refused to create topic ")
+                + topic + " (" + refusal + ")"
+                + (!mayNotDescribe ? ", and it does not exist"
+                : (mayNotCreate ? " nor describe it (" : ", and the proxy's principal may not describe it (") + unknown
+                + "), so whether it exists is unknown");
+        topicMissing = state;
+        if (!missingLogged) {
+            missingLogged = true;
+            StringBuilder configs = new StringBuilder();
+            new TreeMap<>(topicConfigs()).forEach((key, value) -> configs.append(" --config ").append(key).append('=').append(value));
+            String grant = mayNotCreate || mayNotDescribe
+                    ? ", and grant the proxy's principal WRITE and DESCRIBE on it" : "";
+            LOG.errorf("%s. No event is sent to Kafka until it exists: they wait in the spool in %s (AIBRIDGE_SPOOL_MAX_SIZE %d"
+                            + " bytes; then AIBRIDGE_SPOOL_WHEN_FULL applies), and the proxy looks for the topic again every %d s."
+                            + " An operator must create it: kafka-topics.sh --bootstrap-server %s --create --topic %s --partitions %d%s%s%s",
+                    state, spool.directory().toAbsolutePath(), settings.spoolMaxBytes(), ENSURE_RETRY.toSeconds(),
+                    settings.kafka().bootstrapServers(), topic, settings.partitions(),
+                    settings.replicationFactor() > 0 ? " --replication-factor " + settings.replicationFactor() : "", configs, grant);
+        }
+        return false;
     }
 
     /**
@@ -373,7 +465,7 @@ final class EventPipeline implements AutoCloseable {
         long needed = settings.maxRequestSize();
         long current = maxMessageBytes(admin, topic);
         if (current == UNKNOWN_TOPIC) {
-            return; // not there (creation refused): whatever makes it decides its limit
+            return; // deleted since it was seen: whatever makes it again decides its limit
         }
         if (current == UNREADABLE) {
             LOG.warnf("could not read max.message.bytes of topic %s; if it is below %d (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE), larger"
@@ -661,6 +753,7 @@ final class EventPipeline implements AutoCloseable {
         boolean late = now - window.peekFirst().publishedNanos >= spoolAfterNanos;
         if (failure != null || late || (stopping && now >= stopDeadline)) {
             String why = failure != null ? "a send failed: " + failure.getMessage()
+                    : !topicReady && topicMissing != null ? topicMissing + " (see the ERROR that says how to create it)"
                     : !topicReady ? "Kafka at " + settings.kafka().bootstrapServers() + " is unreachable"
                     : "Kafka did not acknowledge within " + settings.spoolAfter().toMillis() + " ms";
             LOG.warnf("%s; events go to the spool in %s until Kafka takes them again", why, spool.directory().toAbsolutePath());
@@ -959,6 +1052,11 @@ final class EventPipeline implements AutoCloseable {
         if (topicThread != null) {
             topicThread.interrupt();
         }
+    }
+
+    /** For tests: how many times the topic thread has finished looking for the topic (creating it, or describing it after a refusal). */
+    int topicChecks() {
+        return topicChecks.get();
     }
 
     /** For tests: true while the publisher thread runs. */
