@@ -20,6 +20,15 @@ import java.time.Duration;
 public interface RecorderConfig {
 
     /**
+     * HTTP port of health and metrics ({@code AIBRIDGE_RECORDER_PORT}; {@code quarkus.http.port} is
+     * mapped onto this key). From 1 to 65535: Quarkus would take 0 as "any free port", which no probe
+     * or scrape then finds, and a port above 65535 failed inside Vert.x without naming the variable.
+     */
+    @WithDefault("8082")
+    @WithConverter(HttpPort.class)
+    int httpPort();
+
+    /**
      * Kafka consumer group shared by every replica ({@code AIBRIDGE_RECORDER_GROUP_ID}). Replicas of
      * one group split the partitions; a second group would record everything a second time.
      */
@@ -100,6 +109,13 @@ public interface RecorderConfig {
         @WithDefault("10s")
         @WithConverter(MaxBackoff.class)
         Duration maxBackoff();
+    }
+
+    /** {@code AIBRIDGE_RECORDER_PORT}: 1 to 65535. */
+    final class HttpPort extends WholeNumberSetting {
+        public HttpPort() {
+            super("AIBRIDGE_RECORDER_PORT", LEAST_PORT, GREATEST_PORT);
+        }
     }
 
     /** {@code AIBRIDGE_RECORDER_GROUP_ID}: not blank. */

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * The public AIBRIDGE_RECORDER_* names through application.properties to {@link RecorderConfig}: a
  * value the recorder cannot work with stops the start, naming the variable, instead of a recorder
  * that reports UP and records nothing (batch size 0), spins (no poll timeout, no backoff) or quietly
- * uses something else (consumers 0 was taken as 1).
+ * uses something else (consumers 0 was taken as 1; port 0 as any free port).
  */
 class RecorderConfigTest {
 
@@ -24,6 +24,7 @@ class RecorderConfigTest {
     void theDefaultsAreValid() {
         RecorderConfig config = configWith(Map.of());
 
+        assertThat(config.httpPort()).isEqualTo(8082);
         assertThat(config.groupId()).isEqualTo("aibridge-recorder");
         assertThat(config.batchSize()).isEqualTo(6000);
         assertThat(config.batchWait()).isEqualTo(Duration.ofMillis(200));
@@ -50,8 +51,18 @@ class RecorderConfigTest {
         assertThat(config.structuredLogging()).isTrue();
     }
 
+    @Test
+    void thePortTakesEveryTcpPortFromOneTo65535() {
+        assertThat(configWith(Map.of("AIBRIDGE_RECORDER_PORT", "1")).httpPort()).isEqualTo(1);
+        assertThat(configWith(Map.of("AIBRIDGE_RECORDER_PORT", "65535")).httpPort()).isEqualTo(65535);
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
+            "AIBRIDGE_RECORDER_PORT|0|AIBRIDGE_RECORDER_PORT: \"0\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_RECORDER_PORT|65536|AIBRIDGE_RECORDER_PORT: \"65536\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_RECORDER_PORT|-8082|AIBRIDGE_RECORDER_PORT: \"-8082\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_RECORDER_PORT|http|AIBRIDGE_RECORDER_PORT: \"http\" is not a whole number from 1 to 65535.",
             "AIBRIDGE_RECORDER_BATCH_SIZE|0|AIBRIDGE_RECORDER_BATCH_SIZE: \"0\" is not a whole number of at least 1.",
             "AIBRIDGE_RECORDER_BATCH_SIZE|-5|AIBRIDGE_RECORDER_BATCH_SIZE: \"-5\" is not a whole number of at least 1.",
             "AIBRIDGE_RECORDER_BATCH_SIZE|lots|AIBRIDGE_RECORDER_BATCH_SIZE: \"lots\" is not a whole number of at least 1.",
