@@ -18,6 +18,15 @@ import java.time.Duration;
 public interface RetentionConfig {
 
     /**
+     * HTTP port of health and metrics ({@code AIBRIDGE_RETENTION_PORT}; {@code quarkus.http.port} is
+     * mapped onto this key). From 1 to 65535: Quarkus would take 0 as "any free port", which no probe
+     * or scrape then finds, and a port above 65535 failed inside Vert.x without naming the variable.
+     */
+    @WithDefault("8083")
+    @WithConverter(HttpPort.class)
+    int httpPort();
+
+    /**
      * How long interception data is kept ({@code AIBRIDGE_RETENTION}): an interception whose
      * {@code started_at} is older than the run's start minus this period is deleted with all its
      * prompts, token usages, tool usages and model thoughts. {@code 0} keeps everything forever and
@@ -86,6 +95,13 @@ public interface RetentionConfig {
     @WithDefault("50")
     @WithConverter(DutyCycle.class)
     int dutyCycle();
+
+    /** {@code AIBRIDGE_RETENTION_PORT}: 1 to 65535. */
+    final class HttpPort extends WholeNumberSetting {
+        public HttpPort() {
+            super("AIBRIDGE_RETENTION_PORT", LEAST_PORT, GREATEST_PORT);
+        }
+    }
 
     /** {@code AIBRIDGE_RETENTION}: a duration, or 0 for keep forever. */
     final class RetentionPeriod extends DurationSetting {

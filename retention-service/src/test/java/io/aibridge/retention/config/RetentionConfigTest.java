@@ -17,6 +17,7 @@ class RetentionConfigTest {
     void defaultsToSixtyDaysEveryTenMinutes() {
         RetentionConfig config = configWith(Map.of());
 
+        assertThat(config.httpPort()).isEqualTo(8083);
         assertThat(config.period()).isEqualTo(Duration.ofDays(60));
         assertThat(config.interval()).isEqualTo(Duration.ofMinutes(10));
         assertThat(config.dryRun()).isFalse();
@@ -25,6 +26,18 @@ class RetentionConfigTest {
         assertThat(config.lockTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.lockAttempts()).isEqualTo(5);
         assertThat(config.dutyCycle()).isEqualTo(50);
+    }
+
+    @Test
+    void thePortIsATcpPortFromOneTo65535() {
+        // Quarkus took 0 as any free port, where no probe finds the service; above 65535 Vert.x failed naming nothing
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_PORT", "1")).httpPort()).isEqualTo(1);
+        assertThat(configWith(Map.of("AIBRIDGE_RETENTION_PORT", "65535")).httpPort()).isEqualTo(65535);
+        for (String refused : new String[] {"0", "65536", "70000", "-1", "8083.5", "port"}) {
+            assertThatExceptionOfType(ConfigValidationException.class)
+                    .isThrownBy(() -> configWith(Map.of("AIBRIDGE_RETENTION_PORT", refused)))
+                    .withMessageContaining("AIBRIDGE_RETENTION_PORT: \"" + refused + "\" is not a whole number from 1 to 65535.");
+        }
     }
 
     @Test
