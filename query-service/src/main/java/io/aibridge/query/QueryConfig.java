@@ -1,6 +1,7 @@
 package io.aibridge.query;
 
 import io.aibridge.telemetry.DurationSetting;
+import io.aibridge.telemetry.ShutdownSetting;
 import io.aibridge.telemetry.WholeNumberSetting;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithConverter;
@@ -18,6 +19,18 @@ import java.util.Optional;
  */
 @ConfigMapping(prefix = "query")
 public interface QueryConfig {
+
+    /**
+     * {@code AIBRIDGE_QUERY_PORT}: the HTTP port ({@code quarkus.http.port} is mapped onto this key).
+     * From 1 to 65535: Quarkus would take 0 as "any free port", which no client then finds, and a
+     * port above 65535 failed inside Vert.x without naming the variable.
+     */
+    @WithDefault("8081")
+    @WithConverter(HttpPort.class)
+    int httpPort();
+
+    /** Graceful shutdown ({@code quarkus.shutdown.*} is mapped onto these keys). */
+    Shutdown shutdown();
 
     /**
      * {@code AIBRIDGE_BOOTSTRAP_TOKEN}: when set, this token authenticates as the first owner
@@ -78,8 +91,38 @@ public interface QueryConfig {
         short topicReplicationFactor();
     }
 
+    /** Graceful shutdown, as the proxy's. */
+    interface Shutdown {
+
+        /**
+         * {@code AIBRIDGE_SHUTDOWN_TIMEOUT}: on shutdown, how long requests in flight may finish.
+         * 0 does not wait (they are cut); otherwise from 1 ms to 24 days. Quarkus took a negative
+         * value as 0, silently.
+         */
+        @WithDefault("30s")
+        @WithConverter(ShutdownSetting.Timeout.class)
+        Duration timeout();
+
+        /**
+         * {@code AIBRIDGE_SHUTDOWN_DELAY}: on shutdown, how long the service goes on serving with
+         * readiness DOWN first. From 0 (none) to 24 days; Quarkus took a negative value as 0, silently.
+         */
+        @WithDefault("0s")
+        @WithConverter(ShutdownSetting.Delay.class)
+        Duration delay();
+    }
+
     /** Settings of the read transactions. */
     interface Database {
+
+        /**
+         * {@code AIBRIDGE_DB_POOL_SIZE}: the most database connections ({@code quarkus.datasource.jdbc.max-size}
+         * is mapped onto this key). At least 1: Agroal refused 0 with "A Positive max size is required",
+         * naming no setting.
+         */
+        @WithDefault("20")
+        @WithConverter(PoolSize.class)
+        int poolSize();
 
         /**
          * {@code AIBRIDGE_QUERY_STATEMENT_TIMEOUT}: the longest a single API request may keep the
@@ -115,6 +158,20 @@ public interface QueryConfig {
          */
         @WithDefault("33554432")
         long maxResponseChars();
+    }
+
+    /** {@code AIBRIDGE_QUERY_PORT}: 1 to 65535. */
+    final class HttpPort extends WholeNumberSetting {
+        public HttpPort() {
+            super("AIBRIDGE_QUERY_PORT", LEAST_PORT, GREATEST_PORT);
+        }
+    }
+
+    /** {@code AIBRIDGE_DB_POOL_SIZE}: at least 1. */
+    final class PoolSize extends WholeNumberSetting {
+        public PoolSize() {
+            super("AIBRIDGE_DB_POOL_SIZE", 1);
+        }
     }
 
     /** {@code AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT}: 1 ms to 24 days. */

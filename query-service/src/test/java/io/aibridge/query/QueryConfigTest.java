@@ -15,7 +15,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * The public names through application.properties to {@link QueryConfig}: a timeout or topic
  * setting the service cannot work with stops the start naming the variable, instead of a service
- * whose every read (statement timeout 1 ms) or admin write (timeout 0) answers 503.
+ * whose every read (statement timeout 1 ms) or admin write (timeout 0) answers 503, that listens on
+ * a port nobody knows (0), fails in its connection pool naming nothing (pool size 0), or cuts every
+ * request in flight on shutdown (a negative timeout, which Quarkus took as 0).
  */
 class QueryConfigTest {
 
@@ -23,6 +25,10 @@ class QueryConfigTest {
     void theDefaultsAreValid() {
         QueryConfig config = configWith(Map.of());
 
+        assertThat(config.httpPort()).isEqualTo(8081);
+        assertThat(config.shutdown().timeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.shutdown().delay()).isZero();
+        assertThat(config.database().poolSize()).isEqualTo(20);
         assertThat(config.database().statementTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.identity().publishTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.identity().applyTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -49,8 +55,35 @@ class QueryConfigTest {
         assertThat(config.identity().topicReplicationFactor()).isEqualTo((short) 3);
     }
 
+    @Test
+    void thePortThePoolAndTheShutdownTakeTheValuesAtTheEdgesOfTheirRanges() {
+        QueryConfig lowest = configWith(Map.of("AIBRIDGE_QUERY_PORT", "1", "AIBRIDGE_DB_POOL_SIZE", "1",
+                "AIBRIDGE_SHUTDOWN_TIMEOUT", "0", "AIBRIDGE_SHUTDOWN_DELAY", "0"));
+        assertThat(lowest.httpPort()).isEqualTo(1);
+        assertThat(lowest.database().poolSize()).isEqualTo(1);
+        assertThat(lowest.shutdown().timeout()).isZero();
+        assertThat(lowest.shutdown().delay()).isZero();
+        QueryConfig highest = configWith(Map.of("AIBRIDGE_QUERY_PORT", "65535", "AIBRIDGE_SHUTDOWN_TIMEOUT", "24d",
+                "AIBRIDGE_SHUTDOWN_DELAY", "24d"));
+        assertThat(highest.httpPort()).isEqualTo(65535);
+        assertThat(highest.shutdown().timeout()).isEqualTo(Duration.ofDays(24));
+        assertThat(highest.shutdown().delay()).isEqualTo(Duration.ofDays(24));
+        assertThat(configWith(Map.of("AIBRIDGE_SHUTDOWN_TIMEOUT", "1ms")).shutdown().timeout()).isEqualTo(Duration.ofMillis(1));
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
+            "AIBRIDGE_QUERY_PORT|0|AIBRIDGE_QUERY_PORT: \"0\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_QUERY_PORT|70000|AIBRIDGE_QUERY_PORT: \"70000\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_QUERY_PORT|-1|AIBRIDGE_QUERY_PORT: \"-1\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_DB_POOL_SIZE|0|AIBRIDGE_DB_POOL_SIZE: \"0\" is not a whole number of at least 1.",
+            "AIBRIDGE_DB_POOL_SIZE|-20|AIBRIDGE_DB_POOL_SIZE: \"-20\" is not a whole number of at least 1.",
+            "AIBRIDGE_SHUTDOWN_TIMEOUT|-30s|AIBRIDGE_SHUTDOWN_TIMEOUT: \"-30s\" is out of range. Accepted: 0 (do not wait for requests in flight), or a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), from 1ms to 24d.",
+            "AIBRIDGE_SHUTDOWN_TIMEOUT|PT0.0005S|AIBRIDGE_SHUTDOWN_TIMEOUT: \"PT0.0005S\" is out of range",
+            "AIBRIDGE_SHUTDOWN_TIMEOUT|25d|AIBRIDGE_SHUTDOWN_TIMEOUT: \"25d\" is out of range",
+            "AIBRIDGE_SHUTDOWN_TIMEOUT|half a minute|AIBRIDGE_SHUTDOWN_TIMEOUT: \"half a minute\" is not a duration",
+            "AIBRIDGE_SHUTDOWN_DELAY|-5s|AIBRIDGE_SHUTDOWN_DELAY: \"-5s\" is out of range. Accepted: a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), from 0 to 24d.",
+            "AIBRIDGE_SHUTDOWN_DELAY|25d|AIBRIDGE_SHUTDOWN_DELAY: \"25d\" is out of range",
             "AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT|0|AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT: \"0\" is out of range. Accepted: a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), from 1ms to 24d.",
             "AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT|30d|AIBRIDGE_IDENTITY_PUBLISH_TIMEOUT: \"30d\" is out of range",
             "AIBRIDGE_IDENTITY_APPLY_TIMEOUT|0ms|AIBRIDGE_IDENTITY_APPLY_TIMEOUT: \"0ms\" is out of range",
