@@ -1,7 +1,10 @@
 package io.aibridge.proxy.config;
 
+import io.aibridge.telemetry.ShutdownSetting;
+import io.aibridge.telemetry.WholeNumberSetting;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
@@ -10,10 +13,24 @@ import java.util.Optional;
 
 /**
  * proxy-service settings. The public names are {@code AIBRIDGE_*} environment variables, mapped
- * onto these keys in {@code application.properties} (the README lists them all).
+ * onto these keys in {@code application.properties} (the README lists them all). The port and the
+ * shutdown settings are checked by their converters as the configuration is read, before the HTTP
+ * server opens; the other ranges by {@link SettingsCheck}.
  */
 @ConfigMapping(prefix = "proxy")
 public interface ProxyConfig {
+
+    /**
+     * {@code AIBRIDGE_PROXY_PORT}: the HTTP port ({@code quarkus.http.port} is mapped onto this key).
+     * From 1 to 65535: Quarkus would take 0 as "any free port", which no agent then finds, and a port
+     * above 65535 failed inside Vert.x without naming the variable.
+     */
+    @WithDefault("8080")
+    @WithConverter(HttpPort.class)
+    int httpPort();
+
+    /** Graceful shutdown ({@code quarkus.shutdown.*} is mapped onto these keys). */
+    Shutdown shutdown();
 
     /** The OpenAI provider (Chat Completions and Responses). */
     Provider openai();
@@ -118,6 +135,34 @@ public interface ProxyConfig {
     /** {@code AIBRIDGE_IDENTITY_SNAPSHOT_AFTER}: how long a start waits for Kafka before it uses the copy. */
     @WithDefault("5s")
     Duration identitySnapshotAfter();
+
+    /** Graceful shutdown. */
+    interface Shutdown {
+
+        /**
+         * {@code AIBRIDGE_SHUTDOWN_TIMEOUT}: on shutdown, how long requests in flight may finish
+         * before the events in memory are published or spooled. 0 does not wait (they are cut);
+         * otherwise from 1 ms to 24 days. Quarkus took a negative value as 0, silently.
+         */
+        @WithDefault("30s")
+        @WithConverter(ShutdownSetting.Timeout.class)
+        Duration timeout();
+
+        /**
+         * {@code AIBRIDGE_SHUTDOWN_DELAY}: on shutdown, how long the proxy goes on serving with
+         * readiness DOWN first. From 0 (none) to 24 days; Quarkus took a negative value as 0, silently.
+         */
+        @WithDefault("0s")
+        @WithConverter(ShutdownSetting.Delay.class)
+        Duration delay();
+    }
+
+    /** {@code AIBRIDGE_PROXY_PORT}: 1 to 65535. */
+    final class HttpPort extends WholeNumberSetting {
+        public HttpPort() {
+            super("AIBRIDGE_PROXY_PORT", LEAST_PORT, GREATEST_PORT);
+        }
+    }
 
     /** One provider instance of {@code AIBRIDGE_PROVIDER_<N>_*}. */
     interface Instance {

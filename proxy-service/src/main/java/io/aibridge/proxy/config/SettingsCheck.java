@@ -25,7 +25,9 @@ import java.util.regex.PatternSyntaxException;
  * takes another value. Settings whose own start-up class checks them are left to it:
  * {@code AIBRIDGE_MAX_CONCURRENCY} ({@code route.CapacityLimit}), {@code AIBRIDGE_RATE_LIMIT},
  * {@code AIBRIDGE_REQUEST_BODY_TIMEOUT} ({@code route.ProxyRoutes}), {@code AIBRIDGE_CIRCUIT_BREAKER_*},
- * and the provider and MCP server lists ({@code route.Providers}, {@code mcp.McpServers}).
+ * and the provider and MCP server lists ({@code route.Providers}, {@code mcp.McpServers}). The port and
+ * the shutdown settings are refused earlier, by their converters in {@link ProxyConfig}: the HTTP
+ * server opens before this bean is made.
  */
 @Startup(Interceptor.Priority.PLATFORM_BEFORE) // before the beans and observers that would fail on a bad value, without naming it
 @ApplicationScoped

@@ -5,10 +5,13 @@ import io.aibridge.proxy.mcp.McpConfig;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
+import io.smallrye.config.ConfigValidationException;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -148,6 +152,52 @@ class SettingsCheckTest {
         // Vert.x keeps the connect timeout as an int of milliseconds: 25 days would wrap round to a negative number
         assertThat(problems(Map.of("AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT", "25d")))
                 .containsExactly("AIBRIDGE_UPSTREAM_CONNECT_TIMEOUT must be at most 2147483647ms, not 2160000s");
+    }
+
+    @Test
+    void thePortAndTheShutdownReachQuarkusAndTakeTheValuesAtTheEdgesOfTheirRanges() {
+        SmallRyeConfig defaults = configWith(Map.of());
+        ProxyConfig proxy = defaults.getConfigMapping(ProxyConfig.class);
+        assertThat(proxy.httpPort()).isEqualTo(8080);
+        assertThat(proxy.shutdown().timeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(proxy.shutdown().delay()).isZero();
+
+        SmallRyeConfig lowest = configWith(Map.of("AIBRIDGE_PROXY_PORT", "1", "AIBRIDGE_SHUTDOWN_TIMEOUT", "0",
+                "AIBRIDGE_SHUTDOWN_DELAY", "0"));
+        assertThat(lowest.getConfigMapping(ProxyConfig.class).httpPort()).isEqualTo(1);
+        assertThat(lowest.getValue("quarkus.http.port", Integer.class)).isEqualTo(1);
+        assertThat(lowest.getValue("quarkus.shutdown.timeout", Duration.class)).isZero();
+        assertThat(lowest.getValue("quarkus.shutdown.delay", Duration.class)).isZero();
+
+        SmallRyeConfig highest = configWith(Map.of("AIBRIDGE_PROXY_PORT", "65535", "AIBRIDGE_SHUTDOWN_TIMEOUT", "24d",
+                "AIBRIDGE_SHUTDOWN_DELAY", "24d"));
+        assertThat(highest.getValue("quarkus.http.port", Integer.class)).isEqualTo(65535);
+        assertThat(highest.getConfigMapping(ProxyConfig.class).shutdown().timeout()).isEqualTo(Duration.ofDays(24));
+        assertThat(highest.getValue("quarkus.shutdown.timeout", Duration.class)).isEqualTo(Duration.ofDays(24));
+        assertThat(highest.getValue("quarkus.shutdown.delay", Duration.class)).isEqualTo(Duration.ofDays(24));
+        assertThat(problems(Map.of("AIBRIDGE_SHUTDOWN_TIMEOUT", "1ms", "AIBRIDGE_SHUTDOWN_DELAY", "1ms"))).isEmpty();
+    }
+
+    /**
+     * Refused as the configuration is read, before the HTTP server opens (this class's checks run after it): Quarkus
+     * took port 0 as any free port, failed inside Vert.x on 70000 naming no variable, and took a negative shutdown
+     * timeout or delay as none, silently.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "AIBRIDGE_PROXY_PORT|0|AIBRIDGE_PROXY_PORT: \"0\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_PROXY_PORT|70000|AIBRIDGE_PROXY_PORT: \"70000\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_PROXY_PORT|-1|AIBRIDGE_PROXY_PORT: \"-1\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_PROXY_PORT|eighty|AIBRIDGE_PROXY_PORT: \"eighty\" is not a whole number from 1 to 65535.",
+            "AIBRIDGE_SHUTDOWN_TIMEOUT|-30s|AIBRIDGE_SHUTDOWN_TIMEOUT: \"-30s\" is out of range. Accepted: 0 (do not wait for requests in flight), or a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), from 1ms to 24d.",
+            "AIBRIDGE_SHUTDOWN_TIMEOUT|25d|AIBRIDGE_SHUTDOWN_TIMEOUT: \"25d\" is out of range",
+            "AIBRIDGE_SHUTDOWN_DELAY|-5s|AIBRIDGE_SHUTDOWN_DELAY: \"-5s\" is out of range. Accepted: a duration such as 200ms, 10s, 5m or PT0.2S (a plain number is seconds), from 0 to 24d.",
+            "AIBRIDGE_SHUTDOWN_DELAY|soon|AIBRIDGE_SHUTDOWN_DELAY: \"soon\" is not a duration",
+    })
+    void aPortOrAShutdownOutOfRangeIsRefusedNamingTheVariable(String variable, String value, String message) {
+        assertThatExceptionOfType(ConfigValidationException.class)
+                .isThrownBy(() -> configWith(Map.of(variable, value)))
+                .withMessageContaining(message);
     }
 
     @Test
