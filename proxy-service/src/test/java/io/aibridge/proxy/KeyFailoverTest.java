@@ -27,16 +27,19 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Several keys per provider instance ({@code AIBRIDGE_PROVIDER_<N>_KEYS}), with the official SDKs
- * pointed at the proxy: a key the provider answers 429, 401 or 403 for is set aside and the same
- * request goes again at once with the next key, invisibly to the caller; later requests start with
+ * pointed at the proxy: a key the provider answers 429, 401 or 403 for is set aside (after a 403
+ * for that model only) and the same request goes again at once with the next key, invisibly to the
+ * caller; later requests start with
  * a key that is not cooling down; when every key is turned away the caller gets the provider's own
  * answer. The fake provider refuses the keys a request's {@value FakeProvider#REFUSED_KEYS_HEADER}
  * lists. Each test has an instance of its own, as cooling keys outlive a request.
@@ -67,7 +70,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         @ResourceArg(name = "proxy.providers[5].type", value = "openai"),
         @ResourceArg(name = "proxy.providers[5].name", value = "openai-models-large-refusal"),
         @ResourceArg(name = "proxy.providers[5].keys", value = KeyFailoverTest.A + "," + KeyFailoverTest.B),
-        @ResourceArg(name = "proxy.providers[5].base-url", value = "{fake}/v1/")})
+        @ResourceArg(name = "proxy.providers[5].base-url", value = "{fake}/v1/"),
+        @ResourceArg(name = "proxy.providers[6].type", value = "openai"),
+        @ResourceArg(name = "proxy.providers[6].name", value = "openai-model-forbidden"),
+        @ResourceArg(name = "proxy.providers[6].keys", value = KeyFailoverTest.A + "," + KeyFailoverTest.B),
+        @ResourceArg(name = "proxy.providers[6].base-url", value = "{fake}/v1/")})
 class KeyFailoverTest extends ProxyTestBase {
 
     static final String A = "sk-proj-pool-primary-key-0001aaaa";
@@ -120,6 +127,41 @@ class KeyFailoverTest extends ProxyTestBase {
         assertThat(after.value("aibridge_provider_keys", Map.of("provider", "openai-pool", "state", "available"))).isEqualTo(2.0);
         assertThat(after.delta(before, "aibridge_interceptions_total", Map.of("provider", "openai-pool", "status", "completed")))
                 .isEqualTo(2.0);
+    }
+
+    @Test
+    void aKeyForbiddenForOneModelIsSetAsideForThatModelOnlyAndStillServesTheOthers() {
+        PrometheusScrape before = scrape();
+        ChatCompletion forbidden = openAi("openai-model-forbidden", A + "=403").chat().completions().create(chat("gpt-not-for-key-a"));
+        assertThat(forbidden.choices()).isNotEmpty();
+        assertThat(upstreamKeys("Authorization")).as("the project of the first key may not use this model").containsExactly(A, B);
+
+        FakeProviderTestResource.fake().clear();
+        openAi("openai-model-forbidden", "").chat().completions().create(chat("gpt-for-every-key"));
+        assertThat(upstreamKeys("Authorization")).as("another model still starts with the first key").containsExactly(A);
+        HttpResponse<String> models = proxy.get("/api/v2/aibridge/openai-model-forbidden/v1/models", "Authorization", "Bearer " + TOKEN);
+        assertThat(models.statusCode()).isEqualTo(200);
+        assertThat(upstreamKeys("Authorization")).as("and so does a passthrough call").containsExactly(A, A);
+
+        FakeProviderTestResource.fake().clear();
+        openAi("openai-model-forbidden", "").chat().completions().create(chat("gpt-not-for-key-a"));
+        assertThat(upstreamKeys("Authorization")).as("the forbidden model starts with the second key").containsExactly(B);
+        EventTail tail = EventTail.of(bootstrapServers);
+        UUID again = tail.awaitStart(s -> s.model().equals("gpt-not-for-key-a") && CredentialHint.of(B).equals(s.credentialHint()),
+                Duration.ofSeconds(20));
+        List<InterceptionEvent> recorded = tail.awaitEnded(again, Duration.ofSeconds(20));
+        assertThat(((InterceptionEnded) recorded.get(recorded.size() - 1)).credentialHint()).as("no failover: the start's hint stands")
+                .isNull();
+
+        PrometheusScrape after = scrape();
+        assertThat(after.delta(before, "aibridge_provider_key_failovers_total", Map.of("provider", "openai-model-forbidden",
+                "reason", "forbidden"))).isEqualTo(1.0);
+        assertThat(after.value("aibridge_provider_keys", Map.of("provider", "openai-model-forbidden", "state", "available")))
+                .isEqualTo(2.0);
+        assertThat(after.value("aibridge_provider_keys", Map.of("provider", "openai-model-forbidden", "state", "refused")))
+                .isEqualTo(0.0);
+        assertThat(after.value("aibridge_provider_key_forbidden_models", Map.of("provider", "openai-model-forbidden")))
+                .isEqualTo(1.0);
     }
 
     @Test

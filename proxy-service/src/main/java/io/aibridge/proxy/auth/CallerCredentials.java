@@ -37,6 +37,19 @@ public class CallerCredentials {
      *                   when it carries the caller's own credential or goes to Bedrock
      */
     public record Caller(Authentication authentication, UpstreamCredential credential, ProviderKeys.Walk keys) implements Outcome {
+
+        /**
+         * This caller once the request's model is known (as recorded), before its first attempt: the
+         * configured keys start with one not set aside for that model after a 403, and the credential
+         * is that key's ({@link ProviderKeys.Walk#forModel}). A caller's own credential stays.
+         */
+        public Caller forModel(String model) {
+            if (keys == ProviderKeys.Walk.NONE) {
+                return this;
+            }
+            keys.forModel(model);
+            return new Caller(authentication, keys.credential(), keys);
+        }
     }
 
     /**

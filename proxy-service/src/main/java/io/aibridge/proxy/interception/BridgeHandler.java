@@ -116,12 +116,12 @@ public class BridgeHandler {
         ProviderErrors.send(ctx.response(), provider, status, message, code);
     }
 
-    private void proceed(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller caller,
+    private void proceed(RoutingContext ctx, ProviderInstance instance, BridgedRoute route, CallerCredentials.Caller admitted,
                          InterceptionTrace trace, Buffer raw, byte[] bytes, Json.Parsed parsed) {
         HttpServerRequest request = ctx.request();
         ProviderType provider = instance.type();
         String routeLabel = route.route(instance.type());
-        Authentication auth = caller.authentication();
+        Authentication auth = admitted.authentication();
         if (ctx.response().closed()) {
             trace.refused("the client left while its request body was being parsed");
             return; // nothing was started
@@ -159,6 +159,8 @@ public class BridgeHandler {
                 : BedrockCall.of(onBedrock, model.asText(), request.headers().getAll("anthropic-beta"), streaming);
         // on Bedrock, the model is the Bedrock model id the request goes to, and that is what is recorded
         String modelName = bedrock == null ? model.asText() : bedrock.model();
+        // a key set aside for this model after a 403 is skipped from the first attempt on (and its hint not recorded)
+        CallerCredentials.Caller caller = admitted.forModel(modelName);
         RequestFacts facts = switch (route) {
             case ANTHROPIC_MESSAGES -> RequestFacts.anthropic(body);
             case OPENAI_CHAT_COMPLETIONS -> RequestFacts.chat(body);

@@ -157,9 +157,11 @@ public class ProxyMetrics {
 
     /**
      * An instance's provider keys ({@code upstream.ProviderKeys}): {@code aibridge_provider_keys}
-     * by {@code state} ({@code available}; cooling down after a 429 as {@code rate_limited}, after a
-     * 401 or 403 as {@code refused}), so an alert fires when an instance is down to its last key;
-     * and {@code aibridge_provider_key_failovers_total} by {@code reason}, each request sent again
+     * by {@code state} ({@code available}; cooling down as a whole after a 429 as
+     * {@code rate_limited}, after a 401 as {@code refused}), so an alert fires when an instance is
+     * down to its last key; {@code aibridge_provider_key_forbidden_models}, the models the keys are
+     * set aside for after a 403 (a key stays available for the others); and
+     * {@code aibridge_provider_key_failovers_total} by {@code reason}, each request sent again
      * with the next key.
      */
     public void providerKeys(String provider, ProviderKeys keys) {
@@ -170,10 +172,12 @@ public class ProxyMetrics {
         gauges.add(Gauge.builder("aibridge.provider.keys", keys, k -> k.cooling(ProviderKeys.Reason.RATE_LIMITED))
                 .description(described)
                 .tags("provider", provider, "state", "rate_limited").strongReference(true).register(registry));
-        gauges.add(Gauge.builder("aibridge.provider.keys", keys,
-                        k -> k.cooling(ProviderKeys.Reason.UNAUTHORIZED) + k.cooling(ProviderKeys.Reason.FORBIDDEN))
+        gauges.add(Gauge.builder("aibridge.provider.keys", keys, k -> k.cooling(ProviderKeys.Reason.UNAUTHORIZED))
                 .description(described)
                 .tags("provider", provider, "state", "refused").strongReference(true).register(registry));
+        gauges.add(Gauge.builder("aibridge.provider.key.forbidden.models", keys, ProviderKeys::forbiddenModels)
+                .description("The models the provider instance's keys are set aside for after a 403, counted once per key")
+                .tags("provider", provider).strongReference(true).register(registry));
         Map<ProviderKeys.Reason, Counter> failovers = new java.util.EnumMap<>(ProviderKeys.Reason.class);
         for (ProviderKeys.Reason reason : ProviderKeys.Reason.values()) {
             failovers.put(reason, Counter.builder("aibridge.provider.key.failovers")

@@ -46,10 +46,104 @@ class ProviderKeysTest {
         assertThat(walk.key()).as("the last one tried stays, for the caller's answer").isEqualTo("sk-c");
         assertThat(failovers).containsExactly("openai-pool rate_limited", "openai-pool unauthorized");
         assertThat(keys.failovers()).isEqualTo(2);
-        assertThat(keys.available()).isZero();
+        assertThat(keys.available()).as("sk-c is set aside for calls without a model only").isEqualTo(1);
         assertThat(keys.cooling(ProviderKeys.Reason.RATE_LIMITED)).isEqualTo(1);
         assertThat(keys.cooling(ProviderKeys.Reason.UNAUTHORIZED)).isEqualTo(1);
-        assertThat(keys.cooling(ProviderKeys.Reason.FORBIDDEN)).isEqualTo(1);
+        assertThat(keys.cooling(ProviderKeys.Reason.FORBIDDEN)).as("a 403 sets a key aside for one model, not as a whole").isZero();
+        assertThat(keys.forbiddenModels()).isEqualTo(1);
+    }
+
+    @Test
+    void a403SetsTheKeyAsideForTheRequestsModelOnly() {
+        ProviderKeys keys = keys("sk-a", "sk-b");
+        ProviderKeys.Walk walk = keys.walk().forModel("gpt-forbidden");
+        assertThat(walk.key()).isEqualTo("sk-a");
+        assertThat(walk.failover(403, -1)).isTrue();
+        assertThat(walk.key()).isEqualTo("sk-b");
+        assertThat(failovers).containsExactly("openai-pool forbidden");
+
+        assertThat(keys.walk().forModel("gpt-allowed").key()).as("the key still serves the other models").isEqualTo("sk-a");
+        assertThat(keys.walk().key()).as("and the calls without a model").isEqualTo("sk-a");
+        assertThat(keys.walk().forModel("gpt-forbidden").key()).isEqualTo("sk-b");
+        assertThat(keys.available()).isEqualTo(2);
+        assertThat(keys.cooling(ProviderKeys.Reason.FORBIDDEN)).isZero();
+        assertThat(keys.forbiddenModels()).isEqualTo(1);
+
+        ProviderKeys.Walk other = keys.walk().forModel("gpt-allowed");
+        assertThat(other.failover(429, 1_000)).as("the other model moves on for a reason of its own").isTrue();
+        assertThat(other.key()).isEqualTo("sk-b");
+
+        pass(ProviderKeys.REFUSED_COOLDOWN_MILLIS - 1);
+        assertThat(keys.walk().forModel("gpt-forbidden").key()).isEqualTo("sk-b");
+        pass(1);
+        assertThat(keys.walk().forModel("gpt-forbidden").key()).as("tried again after five minutes").isEqualTo("sk-a");
+        assertThat(keys.forbiddenModels()).isZero();
+    }
+
+    @Test
+    void a401AndA429StillSetTheWholeKeyAsideForEveryModel() {
+        ProviderKeys unauthorized = keys("sk-a", "sk-b");
+        ProviderKeys.Walk walk = unauthorized.walk().forModel("gpt-one");
+        assertThat(walk.failover(401, -1)).isTrue();
+        assertThat(unauthorized.walk().forModel("gpt-two").key()).as("a 401 is the key's own").isEqualTo("sk-b");
+        assertThat(unauthorized.walk().key()).isEqualTo("sk-b");
+        assertThat(unauthorized.cooling(ProviderKeys.Reason.UNAUTHORIZED)).isEqualTo(1);
+        assertThat(unauthorized.forbiddenModels()).isZero();
+
+        ProviderKeys limited = keys("sk-a", "sk-b");
+        assertThat(limited.walk().forModel("gpt-one").failover(429, 30_000)).isTrue();
+        assertThat(limited.walk().forModel("gpt-two").key()).as("a 429 may be the key's quota, for every model").isEqualTo("sk-b");
+        assertThat(limited.cooling(ProviderKeys.Reason.RATE_LIMITED)).isEqualTo(1);
+        pass(30_000);
+        assertThat(limited.walk().forModel("gpt-two").key()).isEqualTo("sk-a");
+    }
+
+    @Test
+    void whenEveryKeyIsForbiddenForAModelTheOneThatRecoversFirstIsSentAndTheWalkEnds() {
+        ProviderKeys keys = keys("sk-a", "sk-b");
+        ProviderKeys.Walk first = keys.walk().forModel("gpt-forbidden");
+        assertThat(first.failover(403, -1)).isTrue();
+        pass(1_000);
+        assertThat(first.failover(403, -1)).as("no key left to try: the provider's 403 is the caller's").isFalse();
+        assertThat(first.key()).isEqualTo("sk-b");
+
+        ProviderKeys.Walk next = keys.walk().forModel("gpt-forbidden");
+        assertThat(next.key()).as("sk-a recovers first").isEqualTo("sk-a");
+        assertThat(next.failover(403, -1)).as("a walk never moves to a key cooling for its model").isFalse();
+        assertThat(keys.walk().forModel("gpt-allowed").key()).isEqualTo("sk-a");
+        assertThat(keys.forbiddenModels()).isEqualTo(2);
+    }
+
+    @Test
+    void theModelIsNamedBeforeTheFirstAttemptAndAWalkThatMovedKeepsItsKey() {
+        ProviderKeys keys = keys("sk-a", "sk-b");
+        assertThat(keys.walk().failover(403, -1)).as("a passthrough call: no model").isTrue();
+        ProviderKeys.Walk bridged = keys.walk();
+        assertThat(bridged.key()).as("started for a call without a model").isEqualTo("sk-b");
+        assertThat(bridged.forModel("gpt-any").key()).as("started again for its model").isEqualTo("sk-a");
+        assertThat(bridged.credential().hint()).isEqualTo(CredentialHint.of("sk-a"));
+
+        ProviderKeys.Walk moved = keys.walk().forModel("gpt-any");
+        assertThat(moved.failover(429, 1_000)).isTrue();
+        assertThat(moved.forModel("gpt-any").key()).as("a walk never goes back to a key it tried").isEqualTo("sk-b");
+    }
+
+    @Test
+    void aKeyKeepsA403CooldownForABoundedNumberOfModels() {
+        ProviderKeys keys = keys("sk-a", "sk-b");
+        int made = ProviderKeys.MAX_FORBIDDEN_MODELS + 10;
+        for (int i = 0; i < made; i++) {
+            assertThat(keys.walk().forModel("gpt-made-up-" + i).failover(403, -1)).isTrue();
+            pass(1);
+        }
+        assertThat(keys.forbiddenEntries()).isEqualTo(ProviderKeys.MAX_FORBIDDEN_MODELS);
+        assertThat(keys.walk().forModel("gpt-made-up-0").key()).as("the ones that end first made room").isEqualTo("sk-a");
+        assertThat(keys.walk().forModel("gpt-made-up-" + (made - 1)).key()).isEqualTo("sk-b");
+
+        pass(ProviderKeys.REFUSED_COOLDOWN_MILLIS);
+        assertThat(keys.forbiddenModels()).isZero();
+        keys.walk().forModel("gpt-later").failover(403, -1);
+        assertThat(keys.forbiddenEntries()).as("ended cooldowns are dropped at the next 403").isEqualTo(1);
     }
 
     @Test
