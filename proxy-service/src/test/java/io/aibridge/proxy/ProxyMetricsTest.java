@@ -149,7 +149,7 @@ class ProxyMetricsTest extends ProxyTestBase {
         // exist only while breakers are on (CircuitBreakerTest checks them), the retries' once a call was retried,
         // which these tests turn off (UpstreamRetryTest checks them), the Bedrock credentials' only for a Bedrock
         // instance (BedrockTest checks them)
-        assertThat(charted).contains("aibridge_provider_keys", "aibridge_provider_key_failovers_total");
+        assertThat(charted).contains("aibridge_provider_keys", "aibridge_provider_key_forbidden_models", "aibridge_provider_key_failovers_total");
         assertThat(charted.stream().filter(name -> !name.startsWith("aibridge_recorder_") && !name.startsWith("aibridge_circuit_breaker_")
                         && !name.equals("aibridge_upstream_retries_total") && !name.startsWith("aibridge_bedrock_")))
                 .allSatisfy(name ->
