@@ -30,7 +30,7 @@ public interface QueryConfig {
     int httpPort();
 
     /** Graceful shutdown ({@code quarkus.shutdown.*} is mapped onto these keys). */
-    Shutdown shutdown();
+    ShutdownSetting.Group shutdown();
 
     /**
      * {@code AIBRIDGE_BOOTSTRAP_TOKEN}: when set, this token authenticates as the first owner
@@ -89,27 +89,6 @@ public interface QueryConfig {
         @WithDefault("-1")
         @WithConverter(TopicReplicationFactor.class)
         short topicReplicationFactor();
-    }
-
-    /** Graceful shutdown, as the proxy's. */
-    interface Shutdown {
-
-        /**
-         * {@code AIBRIDGE_SHUTDOWN_TIMEOUT}: on shutdown, how long requests in flight may finish.
-         * 0 does not wait (they are cut); otherwise from 1 ms to 24 days. Quarkus took a negative
-         * value as 0, silently.
-         */
-        @WithDefault("30s")
-        @WithConverter(ShutdownSetting.Timeout.class)
-        Duration timeout();
-
-        /**
-         * {@code AIBRIDGE_SHUTDOWN_DELAY}: on shutdown, how long the service goes on serving with
-         * readiness DOWN first. From 0 (none) to 24 days; Quarkus took a negative value as 0, silently.
-         */
-        @WithDefault("0s")
-        @WithConverter(ShutdownSetting.Delay.class)
-        Duration delay();
     }
 
     /** Settings of the read transactions. */

@@ -1,5 +1,8 @@
 package io.aibridge.telemetry;
 
+import io.smallrye.config.WithConverter;
+import io.smallrye.config.WithDefault;
+
 import java.time.Duration;
 
 /**
@@ -12,6 +15,27 @@ import java.time.Duration;
 public final class ShutdownSetting {
 
     private ShutdownSetting() {
+    }
+
+    /** The two as a group of a service's {@code @ConfigMapping}: {@code <prefix>.shutdown.timeout} and {@code .delay}. */
+    public interface Group {
+
+        /**
+         * {@code AIBRIDGE_SHUTDOWN_TIMEOUT}: on shutdown, how long requests in flight may finish (on
+         * the proxy, before the events in memory are published or spooled). 0 does not wait (they
+         * are cut); otherwise from 1 ms to 24 days.
+         */
+        @WithDefault("30s")
+        @WithConverter(Timeout.class)
+        Duration timeout();
+
+        /**
+         * {@code AIBRIDGE_SHUTDOWN_DELAY}: on shutdown, how long the service goes on serving with
+         * readiness DOWN first. From 0 (none) to 24 days.
+         */
+        @WithDefault("0s")
+        @WithConverter(Delay.class)
+        Duration delay();
     }
 
     /** {@code AIBRIDGE_SHUTDOWN_TIMEOUT}: 0 (do not wait for requests in flight), or 1 ms to 24 days. */

@@ -30,7 +30,7 @@ public interface ProxyConfig {
     int httpPort();
 
     /** Graceful shutdown ({@code quarkus.shutdown.*} is mapped onto these keys). */
-    Shutdown shutdown();
+    ShutdownSetting.Group shutdown();
 
     /** The OpenAI provider (Chat Completions and Responses). */
     Provider openai();
@@ -135,27 +135,6 @@ public interface ProxyConfig {
     /** {@code AIBRIDGE_IDENTITY_SNAPSHOT_AFTER}: how long a start waits for Kafka before it uses the copy. */
     @WithDefault("5s")
     Duration identitySnapshotAfter();
-
-    /** Graceful shutdown. */
-    interface Shutdown {
-
-        /**
-         * {@code AIBRIDGE_SHUTDOWN_TIMEOUT}: on shutdown, how long requests in flight may finish
-         * before the events in memory are published or spooled. 0 does not wait (they are cut);
-         * otherwise from 1 ms to 24 days. Quarkus took a negative value as 0, silently.
-         */
-        @WithDefault("30s")
-        @WithConverter(ShutdownSetting.Timeout.class)
-        Duration timeout();
-
-        /**
-         * {@code AIBRIDGE_SHUTDOWN_DELAY}: on shutdown, how long the proxy goes on serving with
-         * readiness DOWN first. From 0 (none) to 24 days; Quarkus took a negative value as 0, silently.
-         */
-        @WithDefault("0s")
-        @WithConverter(ShutdownSetting.Delay.class)
-        Duration delay();
-    }
 
     /** {@code AIBRIDGE_PROXY_PORT}: 1 to 65535. */
     final class HttpPort extends WholeNumberSetting {

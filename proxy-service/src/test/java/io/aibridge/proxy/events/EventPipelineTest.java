@@ -110,15 +110,15 @@ class EventPipelineTest {
         }
     }
 
-    private static List<String> eventIds(List<ConsumerRecord<String, byte[]>> records, UUID interception) {
+    static List<String> eventIds(List<ConsumerRecord<String, byte[]>> records, UUID interception) {
         return records.stream().filter(r -> interception.toString().equals(r.key())).map(r -> KafkaEvents.header(r, "ce_id")).toList();
     }
 
-    private static List<String> ids(List<InterceptionEvent> events) {
+    static List<String> ids(List<InterceptionEvent> events) {
         return events.stream().map(e -> e.eventId().toString()).toList();
     }
 
-    private static double count(MeterRegistry registry, String name) {
+    static double count(MeterRegistry registry, String name) {
         return registry.find(name).functionCounters().stream().mapToDouble(c -> c.count()).sum();
     }
 

@@ -26,6 +26,9 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 
+import static io.aibridge.proxy.events.EventPipelineTest.count;
+import static io.aibridge.proxy.events.EventPipelineTest.eventIds;
+import static io.aibridge.proxy.events.EventPipelineTest.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -198,17 +201,6 @@ class EventTopicNotCreatableTest {
         return p;
     }
 
-    private static List<String> eventIds(List<ConsumerRecord<String, byte[]>> records, UUID interception) {
-        return records.stream().filter(r -> interception.toString().equals(r.key())).map(r -> KafkaEvents.header(r, "ce_id")).toList();
-    }
-
-    private static List<String> ids(List<InterceptionEvent> events) {
-        return events.stream().map(e -> e.eventId().toString()).toList();
-    }
-
-    private static double count(MeterRegistry registry, String name) {
-        return registry.find(name).functionCounters().stream().mapToDouble(c -> c.count()).sum();
-    }
 
     private static void await(String what, BooleanSupplier condition, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
