@@ -1,5 +1,7 @@
 package io.aibridge.query.db;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -50,10 +52,16 @@ public final class TextBudget {
         USER_PROMPT("aibridge_user_prompts", "prompt"),
         TOOL_INPUT("aibridge_tool_usages", "input"),
         TOOL_INVOCATION_ERROR("aibridge_tool_usages", "invocation_error"),
-        MODEL_THOUGHT("aibridge_model_thoughts", "content");
+        MODEL_THOUGHT("aibridge_model_thoughts", "content"),
+        /** The jsonb metadata of the child rows: JSON text cannot be cut, so each is whole or {@code {}}. */
+        TOKEN_METADATA("aibridge_token_usages", "metadata", true),
+        PROMPT_METADATA("aibridge_user_prompts", "metadata", true),
+        TOOL_METADATA("aibridge_tool_usages", "metadata", true),
+        THOUGHT_METADATA("aibridge_model_thoughts", "metadata", true);
 
         final String table;
         final String column;
+        final boolean json;
         final String key1;
         final String type1;
         final String key2;
@@ -61,12 +69,21 @@ public final class TextBudget {
 
         /** A child table of interceptions: keyed (and partitioned) by (id, interception_started_at). */
         Source(String table, String column) {
-            this(table, column, "id", "uuid", "interception_started_at", "timestamptz");
+            this(table, column, false);
+        }
+
+        Source(String table, String column, boolean json) {
+            this(table, column, json, "id", "uuid", "interception_started_at", "timestamptz");
         }
 
         Source(String table, String column, String key1, String type1, String key2, String type2) {
+            this(table, column, false, key1, type1, key2, type2);
+        }
+
+        Source(String table, String column, boolean json, String key1, String type1, String key2, String type2) {
             this.table = table;
             this.column = column;
+            this.json = json;
             this.key1 = key1;
             this.type1 = type1;
             this.key2 = key2;
@@ -79,19 +96,27 @@ public final class TextBudget {
         private final Object key1;
         private final Object key2;
         private final long bytes;
+        private final boolean json;
         private int allowance = -1;
         private String text;
+        private boolean loaded;
         private boolean truncated;
 
-        private Field(Object key1, Object key2, long bytes) {
+        private Field(Object key1, Object key2, long bytes, boolean json) {
             this.key1 = key1;
             this.key2 = key2;
             this.bytes = bytes;
+            this.json = json;
         }
 
-        /** The text, cut to its allowance; null when the column is NULL. */
+        /** The text, cut to its allowance; null when the column is NULL (or a metadata field left out). */
         public String text() {
             return text;
+        }
+
+        /** A metadata field as an object: whole, or empty when it was left out (then {@link #truncated()}). */
+        public ObjectNode object() {
+            return Rows.parseObject(text);
         }
 
         /** {@code true} when the text was cut, else null (left out of the JSON). */
@@ -118,18 +143,27 @@ public final class TextBudget {
      * start) of the given stored size.
      */
     public Field field(Source source, UUID id, Instant interceptionStartedAt, long bytes) {
-        return add(source, new Field(id, interceptionStartedAt, bytes));
+        return add(source, new Field(id, interceptionStartedAt, bytes, source.json));
     }
 
     /** A session summary's text. */
     public Field field(Source source, String sessionId, UUID initiatorId, long bytes) {
-        return add(source, new Field(sessionId, initiatorId, bytes));
+        return add(source, new Field(sessionId, initiatorId, bytes, source.json));
     }
 
     /** The stored size of a text column read as {@code octet_length(column) AS <name>}; -1 for NULL. */
     public static long bytes(ResultSet rs, String column) throws SQLException {
         long bytes = rs.getLong(column);
         return rs.wasNull() ? -1 : bytes;
+    }
+
+    /**
+     * Select-list SQL for the size of a jsonb column of a {@linkplain Source#json metadata} source: the
+     * characters of its JSON text, computed by PostgreSQL (read it with {@link #bytes}). The text itself
+     * is loaded later, and only when it is given whole.
+     */
+    public static String jsonChars(String column, String alias) {
+        return "char_length(" + column + "::text) AS " + alias;
     }
 
     private Field add(Source source, Field field) {
@@ -140,6 +174,10 @@ public final class TextBudget {
     /** Decides the field's allowance; call it for every field in the order the response shows them. */
     public void allow(Field field) {
         if (field.bytes < 0 || field.allowance >= 0) {
+            return;
+        }
+        if (field.json) {
+            allowJson(field);
             return;
         }
         long cost = Math.min(field.bytes, fieldChars);
@@ -156,6 +194,38 @@ public final class TextBudget {
     }
 
     /**
+     * A metadata field is given whole or not at all: {@code {}} (2 characters) or less costs nothing
+     * and is not read; over the field cap it is left out; else it is charged like a text while the
+     * budget lasts, then from the preview reserve when it fits in a preview, and left out otherwise.
+     */
+    private void allowJson(Field field) {
+        if (field.bytes <= EMPTY_JSON_CHARS) {
+            field.allowance = EMPTY_JSON_CHARS;
+            field.loaded = true;
+            return;
+        }
+        if (field.bytes > fieldChars) {
+            field.allowance = 0;
+            return;
+        }
+        if (!spent && field.bytes <= remaining) {
+            remaining -= field.bytes;
+            field.allowance = fieldChars;
+            return;
+        }
+        spent = true;
+        if (field.bytes <= Math.min(previewChars, previewsRemaining)) {
+            previewsRemaining -= field.bytes;
+            field.allowance = previewChars;
+        } else {
+            field.allowance = 0;
+        }
+    }
+
+    /** The JSON text of an empty object or array, or of an empty string ({@code ""}): read as {@code {}}. */
+    private static final int EMPTY_JSON_CHARS = 2;
+
+    /**
      * Reads every field made so far, each cut to its allowance; a field never {@linkplain #allow
      * allowed} is allowed now, after all the others. A field allowed nothing is not read: it is empty,
      * and flagged unless the stored text is empty too.
@@ -167,10 +237,13 @@ public final class TextBudget {
         for (Map.Entry<Source, List<Field>> e : fields.entrySet()) {
             List<Field> todo = new ArrayList<>();
             for (Field f : e.getValue()) {
-                if (f.bytes < 0 || f.text != null) {
+                if (f.bytes < 0 || f.text != null || f.loaded) {
                     continue;
                 }
-                if (f.allowance == 0) {
+                if (f.json && f.allowance == 0) {
+                    f.loaded = true;
+                    f.truncated = true;
+                } else if (f.allowance == 0) {
                     f.text = "";
                     f.truncated = f.bytes > 0;
                 } else {
@@ -198,7 +271,9 @@ public final class TextBudget {
             // one character more than allowed tells whether the text is longer
             lengths.add(f.allowance + 1);
         }
-        Sql sql = new Sql("SELECT k.i, (SELECT left(t." + source.column + ", k.n) FROM " + source.table + " t"
+        // a metadata field is loaded only when it is allowed whole: its JSON text, never cut
+        String value = source.json ? "t." + source.column + "::text" : "left(t." + source.column + ", k.n)";
+        Sql sql = new Sql("SELECT k.i, (SELECT " + value + " FROM " + source.table + " t"
                 + " WHERE t." + source.key1 + " = k.a AND t." + source.key2 + " = k.b");
         if (source.type2.equals("timestamptz")) {
             List<Instant> days = keys2.stream().map(Instant.class::cast).sorted().toList();
@@ -216,6 +291,14 @@ public final class TextBudget {
 
     /** Keeps at most the allowance in characters (code points, as PostgreSQL counts them). */
     private static void cut(Field f, String loaded) {
+        f.loaded = true;
+        if (f.json) {
+            // sized in the same snapshot, so it fits; were it not to, it is left out rather than cut
+            boolean fits = loaded == null || loaded.codePointCount(0, loaded.length()) <= f.allowance;
+            f.text = fits ? loaded : null;
+            f.truncated = !fits;
+            return;
+        }
         if (loaded == null || loaded.length() <= f.allowance || loaded.codePointCount(0, loaded.length()) <= f.allowance) {
             f.text = loaded;
             return;

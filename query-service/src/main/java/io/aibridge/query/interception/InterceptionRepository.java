@@ -1,6 +1,5 @@
 package io.aibridge.query.interception;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.query.access.Caller;
 import io.aibridge.query.api.ApiException;
 import io.aibridge.query.db.Rows;
@@ -147,33 +146,38 @@ public class InterceptionRepository {
         List<UUID> ids = rows.stream().map(r -> r.view().id()).toList();
         Instant lo = rows.stream().map(Row::startedAt).min(Instant::compareTo).orElseThrow();
         Instant hi = rows.stream().map(Row::startedAt).max(Instant::compareTo).orElseThrow();
-        Map<UUID, List<TokenUsage>> tokens = new HashMap<>();
-        try (PreparedStatement s = children("aibridge_token_usages", "t.id, t.interception_id, t.provider_response_id,"
-                + " t.input_tokens, t.output_tokens, t.cache_read_input_tokens, t.cache_write_input_tokens,"
-                + " t.metadata::text AS metadata, t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
+        Map<UUID, List<TokenRow>> tokens = new HashMap<>();
+        try (PreparedStatement s = children("aibridge_token_usages", "t.id, t.interception_id, t.interception_started_at,"
+                + " t.provider_response_id, t.input_tokens, t.output_tokens, t.cache_read_input_tokens, t.cache_write_input_tokens,"
+                + " " + TextBudget.jsonChars("t.metadata", "metadata_chars") + ", t.created_at", ids, lo, hi).prepare(c);
+             ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                TokenUsage t = new TokenUsage(Rows.uuid(rs, "id"), Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
+                UUID id = Rows.uuid(rs, "id");
+                TokenRow t = new TokenRow(id, Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
                         rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getLong("cache_read_input_tokens"),
-                        rs.getLong("cache_write_input_tokens"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                        rs.getLong("cache_write_input_tokens"), metadata(budget, Source.TOKEN_METADATA, id, rs),
+                        Rows.instant(rs, "created_at"));
                 tokens.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
             }
         }
         Map<UUID, List<PromptRow>> prompts = new HashMap<>();
         try (PreparedStatement s = children("aibridge_user_prompts", "t.id, t.interception_id, t.interception_started_at,"
-                + " t.provider_response_id, octet_length(t.prompt) AS prompt_bytes, t.metadata::text AS metadata, t.created_at",
+                + " t.provider_response_id, octet_length(t.prompt) AS prompt_bytes,"
+                + " " + TextBudget.jsonChars("t.metadata", "metadata_chars") + ", t.created_at",
                 ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 UUID id = Rows.uuid(rs, "id");
                 PromptRow p = new PromptRow(id, Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
                         budget.field(Source.USER_PROMPT, id, Rows.instant(rs, "interception_started_at"), TextBudget.bytes(rs, "prompt_bytes")),
-                        Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                        metadata(budget, Source.PROMPT_METADATA, id, rs), Rows.instant(rs, "created_at"));
                 prompts.computeIfAbsent(p.interceptionId(), k -> new ArrayList<>()).add(p);
             }
         }
         Map<UUID, List<ToolRow>> tools = new HashMap<>();
         try (PreparedStatement s = children("aibridge_tool_usages", "t.id, t.interception_id, t.interception_started_at,"
                 + " t.provider_response_id, t.server_url, t.tool, octet_length(t.input) AS input_bytes, t.injected,"
-                + " octet_length(t.invocation_error) AS invocation_error_bytes, t.metadata::text AS metadata, t.created_at,"
+                + " octet_length(t.invocation_error) AS invocation_error_bytes,"
+                + " " + TextBudget.jsonChars("t.metadata", "metadata_chars") + ", t.created_at,"
                 + " t.provider_tool_call_id", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 UUID id = Rows.uuid(rs, "id");
@@ -183,31 +187,42 @@ public class InterceptionRepository {
                         budget.field(Source.TOOL_INPUT, id, interceptionStartedAt, TextBudget.bytes(rs, "input_bytes")),
                         rs.getBoolean("injected"),
                         budget.field(Source.TOOL_INVOCATION_ERROR, id, interceptionStartedAt, TextBudget.bytes(rs, "invocation_error_bytes")),
-                        Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"), rs.getString("provider_tool_call_id"));
+                        metadata(budget, Source.TOOL_METADATA, id, rs), Rows.instant(rs, "created_at"),
+                        rs.getString("provider_tool_call_id"));
                 tools.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
             }
         }
         Map<UUID, List<ThoughtRow>> thoughts = new HashMap<>();
         try (PreparedStatement s = children("aibridge_model_thoughts", "t.id, t.interception_id, t.interception_started_at,"
-                + " t.provider_response_id, octet_length(t.content) AS content_bytes, t.source, t.metadata::text AS metadata,"
+                + " t.provider_response_id, octet_length(t.content) AS content_bytes, t.source,"
+                + " " + TextBudget.jsonChars("t.metadata", "metadata_chars") + ","
                 + " t.created_at", ids, lo, hi).prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
+                UUID id = Rows.uuid(rs, "id");
                 ThoughtRow t = new ThoughtRow(Rows.uuid(rs, "interception_id"), rs.getString("provider_response_id"),
-                        budget.field(Source.MODEL_THOUGHT, Rows.uuid(rs, "id"), Rows.instant(rs, "interception_started_at"),
+                        budget.field(Source.MODEL_THOUGHT, id, Rows.instant(rs, "interception_started_at"),
                                 TextBudget.bytes(rs, "content_bytes")),
-                        rs.getString("source"), Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                        rs.getString("source"), metadata(budget, Source.THOUGHT_METADATA, id, rs), Rows.instant(rs, "created_at"));
                 thoughts.computeIfAbsent(t.interceptionId(), k -> new ArrayList<>()).add(t);
             }
         }
         // the texts in the order the response shows them: the budget goes to the first ones
         for (Row row : rows) {
             UUID id = row.view().id();
-            prompts.getOrDefault(id, List.of()).forEach(p -> budget.allow(p.prompt()));
+            tokens.getOrDefault(id, List.of()).forEach(t -> budget.allow(t.metadata()));
+            prompts.getOrDefault(id, List.of()).forEach(p -> {
+                budget.allow(p.prompt());
+                budget.allow(p.metadata());
+            });
             tools.getOrDefault(id, List.of()).forEach(t -> {
                 budget.allow(t.input());
                 budget.allow(t.invocationError());
+                budget.allow(t.metadata());
             });
-            thoughts.getOrDefault(id, List.of()).forEach(t -> budget.allow(t.content()));
+            thoughts.getOrDefault(id, List.of()).forEach(t -> {
+                budget.allow(t.content());
+                budget.allow(t.metadata());
+            });
             budget.allow(row.errorMessage());
         }
         budget.load(c);
@@ -215,7 +230,8 @@ public class InterceptionRepository {
         for (Row row : rows) {
             InterceptionView v = row.view();
             out.add(new InterceptionView(v.id(), v.apiKeyId(), v.initiator(), v.provider(), v.providerName(), v.model(), v.client(),
-                    v.metadata(), v.metadataTruncated(), v.startedAt(), v.endedAt(), tokens.getOrDefault(v.id(), List.of()),
+                    v.metadata(), v.metadataTruncated(), v.startedAt(), v.endedAt(),
+                    tokens.getOrDefault(v.id(), List.of()).stream().map(TokenRow::view).toList(),
                     prompts.getOrDefault(v.id(), List.of()).stream().map(PromptRow::view).toList(),
                     tools.getOrDefault(v.id(), List.of()).stream().map(ToolRow::view).toList(),
                     thoughts.getOrDefault(v.id(), List.of()).stream().map(ThoughtRow::view).toList(),
@@ -227,27 +243,44 @@ public class InterceptionRepository {
         return out;
     }
 
+    /** A child row's metadata, sized now and loaded with the texts (whole, or {@code {}} and flagged). */
+    private static TextBudget.Field metadata(TextBudget budget, Source source, UUID id, ResultSet rs) throws SQLException {
+        return budget.field(source, id, Rows.instant(rs, "interception_started_at"), TextBudget.bytes(rs, "metadata_chars"));
+    }
+
+    /** A token usage whose metadata is loaded after every text of the page has been sized. */
+    private record TokenRow(UUID id, UUID interceptionId, String providerResponseId, long inputTokens, long outputTokens,
+                            long cacheReadInputTokens, long cacheWriteInputTokens, TextBudget.Field metadata, Instant createdAt) {
+        TokenUsage view() {
+            return new TokenUsage(id, interceptionId, providerResponseId, inputTokens, outputTokens, cacheReadInputTokens,
+                    cacheWriteInputTokens, metadata.object(), metadata.truncated(), createdAt);
+        }
+    }
+
     /** A user prompt whose text is loaded after every text of the page has been sized. */
     private record PromptRow(UUID id, UUID interceptionId, String providerResponseId, TextBudget.Field prompt,
-                             ObjectNode metadata, Instant createdAt) {
+                             TextBudget.Field metadata, Instant createdAt) {
         UserPrompt view() {
-            return new UserPrompt(id, interceptionId, providerResponseId, prompt.text(), prompt.truncated(), metadata, createdAt);
+            return new UserPrompt(id, interceptionId, providerResponseId, prompt.text(), prompt.truncated(), metadata.object(),
+                    metadata.truncated(), createdAt);
         }
     }
 
     private record ToolRow(UUID id, UUID interceptionId, String providerResponseId, String serverUrl, String tool,
-                           TextBudget.Field input, boolean injected, TextBudget.Field invocationError, ObjectNode metadata,
+                           TextBudget.Field input, boolean injected, TextBudget.Field invocationError, TextBudget.Field metadata,
                            Instant createdAt, String providerToolCallId) {
         ToolUsage view() {
             return new ToolUsage(id, interceptionId, providerResponseId, serverUrl, tool, input.text(), input.truncated(), injected,
-                    nullToEmpty(invocationError.text()), invocationError.truncated(), metadata, createdAt, providerToolCallId);
+                    nullToEmpty(invocationError.text()), invocationError.truncated(), metadata.object(), metadata.truncated(), createdAt,
+                    providerToolCallId);
         }
     }
 
     private record ThoughtRow(UUID interceptionId, String providerResponseId, TextBudget.Field content, String source,
-                              ObjectNode metadata, Instant createdAt) {
+                              TextBudget.Field metadata, Instant createdAt) {
         ModelThought view() {
-            return new ModelThought(interceptionId, providerResponseId, content.text(), content.truncated(), source, metadata, createdAt);
+            return new ModelThought(interceptionId, providerResponseId, content.text(), content.truncated(), source, metadata.object(),
+                    metadata.truncated(), createdAt);
         }
     }
 

@@ -44,6 +44,13 @@ public record InterceptionView(
     static final String JSON_CUT = "An empty object when its JSON text is over AIBRIDGE_QUERY_MAX_FIELD_CHARS characters,"
             + " flagged by metadata_truncated.";
 
+    /** How the metadata of token usages, prompts, tool usages and thoughts is bounded. */
+    public static final String CHILD_JSON_CUT = "Whole, or an empty object flagged by metadata_truncated when its JSON text is over"
+            + " AIBRIDGE_QUERY_MAX_FIELD_CHARS characters or no longer fits in the response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS"
+            + " (then in a 4096-character preview of the 1 Mi preview reserve).";
+
+    public static final String JSON_LEFT_OUT = "over the field cap or past the response budget";
+
     /** How every long text of a response is bounded. */
     static final String CUT = "At most AIBRIDGE_QUERY_MAX_FIELD_CHARS characters, a 4096-character preview once the"
             + " response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS are spent, and empty once 1 Mi characters of previews are"
@@ -52,14 +59,16 @@ public record InterceptionView(
     @Schema(name = "InterceptionTokenUsage", description = "Token usage of one upstream response")
     public record TokenUsage(UUID id, UUID interceptionId, String providerResponseId, long inputTokens, long outputTokens,
                              long cacheReadInputTokens, long cacheWriteInputTokens,
-                             @Schema(description = "Extra token types") ObjectNode metadata, Instant createdAt) {
+                             @Schema(description = "Extra token types. " + CHILD_JSON_CUT) ObjectNode metadata,
+                             @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt) {
     }
 
     @Schema(name = "InterceptionUserPrompt", description = "The user prompt of the request")
     public record UserPrompt(UUID id, UUID interceptionId, String providerResponseId,
                              @Schema(description = CUT) String prompt,
                              @Schema(description = "true when prompt was cut; omitted when it is whole") Boolean promptTruncated,
-                             ObjectNode metadata, Instant createdAt) {
+                             @Schema(description = CHILD_JSON_CUT) ObjectNode metadata,
+                             @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt) {
     }
 
     @Schema(name = "InterceptionToolUsage", description = "One tool call the model made")
@@ -70,7 +79,8 @@ public record InterceptionView(
                             boolean injected,
                             @Schema(description = "Error from invoking an injected tool; empty otherwise. " + CUT) String invocationError,
                             @Schema(description = "true when invocation_error was cut; omitted when it is whole") Boolean invocationErrorTruncated,
-                            ObjectNode metadata, Instant createdAt,
+                            @Schema(description = CHILD_JSON_CUT) ObjectNode metadata,
+                            @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt,
                             @Schema(description = "The provider's tool call id") String providerToolCallId) {
     }
 
@@ -78,6 +88,7 @@ public record InterceptionView(
     public record ModelThought(UUID interceptionId, String providerResponseId, @Schema(description = CUT) String content,
                                @Schema(description = "true when content was cut; omitted when it is whole") Boolean contentTruncated,
                                @Schema(description = "thinking, reasoning_summary or commentary") String source,
-                               ObjectNode metadata, Instant createdAt) {
+                               @Schema(description = CHILD_JSON_CUT) ObjectNode metadata,
+                               @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt) {
     }
 }

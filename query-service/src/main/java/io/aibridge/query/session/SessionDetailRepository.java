@@ -1,6 +1,5 @@
 package io.aibridge.query.session;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.query.access.Caller;
 import io.aibridge.query.api.ApiException;
 import io.aibridge.query.db.Rows;
@@ -78,10 +77,10 @@ public class SessionDetailRepository {
 
     /** A tool call whose input is loaded after every text of the page has been sized. */
     private record ToolRow(UUID id, UUID interceptionId, String providerResponseId, String serverUrl, String tool,
-                           boolean injected, Field input, ObjectNode metadata, Instant createdAt) {
+                           boolean injected, Field input, Field metadata, Instant createdAt) {
         ToolCall view() {
             return new ToolCall(id, interceptionId, providerResponseId, serverUrl, tool, injected, input.text(), input.truncated(),
-                    metadata, createdAt);
+                    metadata.object(), metadata.truncated(), createdAt);
         }
     }
 
@@ -150,7 +149,10 @@ public class SessionDetailRepository {
                     List<ToolRow> calls = tools.get(m.id());
                     if (calls != null && !calls.isEmpty()) {
                         thoughts.getOrDefault(m.id(), List.of()).forEach(budget::allow);
-                        calls.forEach(call -> budget.allow(call.input()));
+                        calls.forEach(call -> {
+                            budget.allow(call.input());
+                            budget.allow(call.metadata());
+                        });
                     }
                 }
             }
@@ -396,17 +398,20 @@ public class SessionDetailRepository {
             return out;
         }
         Sql sql = new Sql("SELECT t.id, t.interception_id, t.interception_started_at, t.provider_response_id, t.server_url, t.tool,"
-                + " t.injected, octet_length(t.input) AS input_bytes, t.metadata::text AS metadata, t.created_at FROM aibridge_tool_usages t"
+                + " t.injected, octet_length(t.input) AS input_bytes,"
+                + " " + TextBudget.jsonChars("t.metadata", "metadata_chars") + ", t.created_at FROM aibridge_tool_usages t"
                 + " WHERE t.interception_id = ANY(?) AND t.interception_started_at >= ? AND t.interception_started_at <= ?"
                 + " ORDER BY t.created_at, t.id", Sql.uuids(ids(members)), min(null, members), max(null, members));
         try (PreparedStatement s = sql.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 UUID id = Rows.uuid(rs, "id");
+                Instant interceptionStartedAt = Rows.instant(rs, "interception_started_at");
                 ToolRow call = new ToolRow(id, Rows.uuid(rs, "interception_id"),
                         rs.getString("provider_response_id"), nullToEmpty(rs.getString("server_url")), rs.getString("tool"),
                         rs.getBoolean("injected"),
-                        budget.field(Source.TOOL_INPUT, id, Rows.instant(rs, "interception_started_at"), TextBudget.bytes(rs, "input_bytes")),
-                        Rows.object(rs, "metadata"), Rows.instant(rs, "created_at"));
+                        budget.field(Source.TOOL_INPUT, id, interceptionStartedAt, TextBudget.bytes(rs, "input_bytes")),
+                        budget.field(Source.TOOL_METADATA, id, interceptionStartedAt, TextBudget.bytes(rs, "metadata_chars")),
+                        Rows.instant(rs, "created_at"));
                 out.computeIfAbsent(call.interceptionId(), k -> new ArrayList<>()).add(call);
             }
         }

@@ -1,6 +1,7 @@
 package io.aibridge.query.session;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.query.interception.InterceptionView;
 import io.aibridge.query.user.InitiatorView;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -70,6 +71,9 @@ public record SessionDetailView(
                            @Schema(description = "MCP server URL of an injected tool; empty for client tools") String serverUrl,
                            String tool, boolean injected, @Schema(description = "Arguments, JSON-serialised. " + CUT) String input,
                            @Schema(description = "true when input was cut; omitted when it is whole") Boolean inputTruncated,
-                           ObjectNode metadata, Instant createdAt) {
+                           @Schema(description = InterceptionView.CHILD_JSON_CUT) ObjectNode metadata,
+                           @Schema(description = "true when metadata was left out (" + InterceptionView.JSON_LEFT_OUT
+                                   + "); omitted otherwise") Boolean metadataTruncated,
+                           Instant createdAt) {
     }
 }

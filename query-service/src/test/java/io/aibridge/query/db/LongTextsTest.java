@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (the default, 256 Ki characters; the default response budget holds them all) and flagged
  * {@code <field>_truncated: true}, in the sessions list, the interceptions list and the session
  * detail; normal-sized texts come back whole and unflagged. A cap counts characters, not bytes.
- * Metadata (JSON) over the cap cannot be cut: it is an empty object flagged {@code metadata_truncated}.
+ * Metadata (JSON) over the cap cannot be cut: it is an empty object flagged {@code metadata_truncated},
+ * that of an interception or session and that of a token usage, prompt, tool usage or thought alike.
  */
 @QuarkusTest
 @WithTestResource(KafkaTestResource.class)
@@ -59,6 +60,10 @@ class LongTextsTest {
     final String bigErrorMessage = text("error-message", MI);
     // JSON of more than the cap: it cannot be cut, so it is left out whole
     final String bigMetadata = "{\"Username\": \"lt-owner\", \"request_user_agent\": \"" + text("agent", CAP) + "\"}";
+    // a token usage's extra types as the events allow them (any number of integers): over the cap
+    final String manyTokenTypes = manyKeys(CAP / 16);
+    // a child row's free-form metadata as the events allow it (up to the event size): over the cap
+    final String bigChildMetadata = "jsonb_build_object('note', repeat('m', " + (CAP + 1) + "))";
     // 200 Ki characters of 3 bytes each: more bytes than the cap, fewer characters
     final String wide = "✓".repeat(200 * 1024);
     // 300 Ki characters outside the BMP: two Java chars and four bytes each
@@ -72,8 +77,14 @@ class LongTextsTest {
         longRoot = data.interception(owner.id()).at("2026-04-01T10:00:00Z").clientSessionId("cs-long").prompt(bigPrompt)
                 .errorMessage(bigErrorMessage).metadata(bigMetadata).save();
         longChild = data.interception(owner.id()).at("2026-04-01T10:00:05Z").clientSessionId("cs-long").childOf(longRoot)
+                .tokens(1, 2, 3, 4, manyTokenTypes)
                 .thought(bigThought).tool("write", bigInput).injectedTool("lookup", "{\"id\":1}", "https://mcp.example.com", bigError)
                 .save();
+        data.execute("UPDATE aibridge_user_prompts SET metadata = " + bigChildMetadata + " WHERE interception_id = '" + longRoot.id() + "'");
+        data.execute("UPDATE aibridge_tool_usages SET metadata = " + bigChildMetadata + " WHERE interception_id = '" + longChild.id()
+                + "' AND tool = 'write'");
+        data.execute("UPDATE aibridge_model_thoughts SET metadata = " + bigChildMetadata + " WHERE interception_id = '"
+                + longChild.id() + "'");
         shortRoot = data.interception(owner.id()).at("2026-04-02T10:00:00Z").clientSessionId("cs-short").prompt("short prompt")
                 .errorMessage("upstream_error: overloaded").save();
         data.interception(owner.id()).at("2026-04-02T10:00:05Z").clientSessionId("cs-short").childOf(shortRoot)
@@ -171,6 +182,34 @@ class LongTextsTest {
     }
 
     @Test
+    void childMetadataOverTheCapIsAnEmptyObjectFlaggedAndNormalMetadataIsSentAsBefore() {
+        JsonPath body = get("/api/v2/aibridge/interceptions", Map.of("limit", "1000"));
+
+        List<String> ids = body.getList("results.id", String.class);
+        String child = "results[" + ids.indexOf(longChild.id().toString()) + "]";
+        assertThat(body.getMap(child + ".token_usages[0]")).containsEntry("input_tokens", 1)
+                .containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+        assertThat(body.getMap(child + ".tool_usages[0]")).containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+        assertThat(body.getMap(child + ".tool_usages[1]")).containsEntry("metadata", Map.of()).doesNotContainKey("metadata_truncated");
+        assertThat(body.getMap(child + ".model_thoughts[0]")).containsEntry("metadata", Map.of())
+                .containsEntry("metadata_truncated", true);
+        assertThat(body.getMap("results[" + ids.indexOf(longRoot.id().toString()) + "].user_prompts[0]"))
+                .containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+
+        // normal metadata: the same bytes as before, unflagged
+        String all = owner.request().queryParam("limit", 1000).queryParam("started_after", "2026-04-02T00:00:00Z")
+                .queryParam("started_before", "2026-04-02T23:59:59Z").get("/api/v2/aibridge/interceptions").then().statusCode(200)
+                .extract().asString();
+        assertThat(all).doesNotContain("_truncated").contains("\"content\":\"short thought\",\"source\":\"thinking\","
+                + "\"metadata\":{\"source\":\"thinking\"},\"created_at\"", "\"injected\":false,\"invocation_error\":\"\",\"metadata\":{},");
+
+        JsonPath detail = get("/api/v2/aibridge/sessions/cs-long", Map.of());
+        String calls = "threads[0].agentic_actions[0].tool_calls";
+        assertThat(detail.getMap(calls + "[0]")).containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+        assertThat(detail.getMap(calls + "[1]")).containsEntry("metadata", Map.of()).doesNotContainKey("metadata_truncated");
+    }
+
+    @Test
     void aResponseCarriesAtMostTheCapPerTextWhateverIsStored() {
         // the sessions cs-long and cs-short (ASCII, so that characters are bytes in the body)
         String before = "2026-04-02T23:59:59Z";
@@ -178,9 +217,18 @@ class LongTextsTest {
                 .get("/api/v2/aibridge/sessions").then().statusCode(200).extract().asByteArray();
         byte[] interceptions = owner.request().queryParam("limit", 1000).queryParam("started_before", before)
                 .get("/api/v2/aibridge/interceptions").then().statusCode(200).extract().asByteArray();
-        // stored: 5 Mi characters of long texts; sent: at most the cap of each
+        // stored: 5 Mi characters of long texts and 4 metadata over the cap; sent: at most the cap of each text, {} for each metadata
         assertThat(interceptions.length).isLessThan(5 * CAP + 16 * 1024);
         assertThat(sessions.length).isLessThan(CAP + 8 * 1024);
+    }
+
+    /** A JSON object of {@code n} integer keys (about 20 characters each). */
+    static String manyKeys(int n) {
+        StringBuilder s = new StringBuilder("{");
+        for (int i = 0; i < n; i++) {
+            s.append(i == 0 ? "" : ", ").append("\"extra_type_").append(i).append("\": ").append(i);
+        }
+        return s.append('}').toString();
     }
 
     /** {@code n} characters that start with the marker and never repeat within a cap, so a cut is checked exactly. */

@@ -113,6 +113,19 @@ class ResponseBudgetTest {
             many.tool("bash", text("many" + i, 5000));
         }
         many.thought("a small thought").save();
+        // tool calls' metadata: one over the cap, nine of 9,000 characters (two fit in the budget; the
+        // rest are over a preview, so left out), then a small one (whole, from the preview reserve)
+        var meta = data.interception(owner.id()).at("2026-05-06T10:00:00Z").model("metadata-model");
+        for (int i = 0; i < 11; i++) {
+            meta.tool("tool" + i, "{}");
+        }
+        Recorded metaRow = meta.save();
+        for (int i = 0; i < 11; i++) {
+            String json = i == 0 ? "jsonb_build_object('note', repeat('m', 12000))"
+                    : i < 10 ? "jsonb_build_object('note', repeat('" + i + "', 8988))" : "'{\"note\": \"small\"}'::jsonb";
+            data.execute("UPDATE aibridge_tool_usages SET metadata = " + json + " WHERE interception_id = '" + metaRow.id()
+                    + "' AND tool = 'tool" + i + "'");
+        }
         data.refreshSessions();
     }
 
@@ -228,6 +241,30 @@ class ResponseBudgetTest {
         }
         assertThat(body.getMap("results[0].model_thoughts[0]")).containsEntry("content", "").containsEntry("content_truncated", true);
         assertThat(sent).isLessThanOrEqualTo(25_000 + TextBudget.PREVIEW_RESERVE_CHARS);
+    }
+
+    @Test
+    void metadataIsChargedToTheBudgetWholeOrLeftOut() {
+        String raw = owner.request().queryParam("model", "metadata-model").get("/api/v2/aibridge/interceptions").then().statusCode(200)
+                .extract().asString();
+        JsonPath body = JsonPath.from(raw);
+
+        List<Map<String, Object>> tools = body.getList("results[0].tool_usages");
+        assertThat(tools).hasSize(11);
+        // over the cap: left out, not charged
+        assertThat(tools.get(0)).containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+        for (int i = 1; i < 10; i++) {
+            if (i < 3) {
+                // {"note": "<8,988 characters>"}: 9,000 characters
+                assertThat(tools.get(i)).as("tool %d", i).containsEntry("metadata", Map.of("note", String.valueOf(i).repeat(8988)))
+                        .doesNotContainKey("metadata_truncated");
+            } else {
+                assertThat(tools.get(i)).as("tool %d", i).containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+            }
+        }
+        assertThat(tools.get(10)).containsEntry("metadata", Map.of("note", "small")).doesNotContainKey("metadata_truncated");
+        // 93,000 characters of metadata stored; the body holds two of them and the rows' other fields
+        assertThat(raw.length()).isLessThan(25_000 + 11 * 512);
     }
 
     private JsonPath get(String path, Map<String, String> params) {
