@@ -44,6 +44,9 @@ public final class TextBudget {
      */
     public static final long PREVIEW_RESERVE_CHARS = 1 << 20;
 
+    /** The JSON text of an empty object or array, or of an empty string ({@code ""}): read as {@code {}}. */
+    private static final int EMPTY_JSON_CHARS = 2;
+
     /** Where a text is stored: its table, its column, and the two key columns that find its row. */
     public enum Source {
         SESSION_LAST_PROMPT("aibridge_sessions", "last_prompt", "session_id", "text", "initiator_id", "uuid"),
@@ -221,9 +224,6 @@ public final class TextBudget {
             field.allowance = 0;
         }
     }
-
-    /** The JSON text of an empty object or array, or of an empty string ({@code ""}): read as {@code {}}. */
-    private static final int EMPTY_JSON_CHARS = 2;
 
     /**
      * Reads every field made so far, each cut to its allowance; a field never {@linkplain #allow
