@@ -116,6 +116,9 @@ public final class KafkaBroker implements AutoCloseable {
                     .setConfigProp("message.max.bytes", String.valueOf(16 * 1024 * 1024));
             extra.forEach(builder::setConfigProp);
             KafkaClusterTestKit cluster = builder.build();
+            if (protocol != SecurityProtocol.PLAINTEXT) {
+                forgetSaslPlainOfOtherClassLoaders();
+            }
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
@@ -127,6 +130,24 @@ public final class KafkaBroker implements AutoCloseable {
             throw new IllegalStateException("could not start the in-JVM Kafka broker", e);
         }
     }
+
+    /**
+     * Kafka registers its SASL/PLAIN server with the JVM's security providers once, with the
+     * classes of whichever class loader got there first. A SASL broker started by a Quarkus test
+     * resource loads Kafka in Quarkus' class loader; a later SASL broker of a plain JUnit test in the
+     * same JVM would then check its logins with that loader's classes, which do not know its own
+     * configuration, and refuse even its own controller ("terminated during authentication"). So
+     * the provider of another class loader is removed, and this broker registers its own.
+     */
+    private static void forgetSaslPlainOfOtherClassLoaders() {
+        java.security.Provider registered = java.security.Security.getProvider(SASL_PLAIN_PROVIDER);
+        if (registered != null && registered.getClass() != org.apache.kafka.common.security.plain.internals.PlainSaslServerProvider.class) {
+            java.security.Security.removeProvider(SASL_PLAIN_PROVIDER);
+        }
+    }
+
+    /** The name Kafka's {@code PlainSaslServerProvider} registers under. */
+    private static final String SASL_PLAIN_PROVIDER = "Simple SASL/PLAIN Server Provider";
 
     private static Map<String, String> plain(String user, String password) {
         return Map.of(
