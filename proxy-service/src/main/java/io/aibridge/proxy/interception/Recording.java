@@ -255,6 +255,11 @@ public final class Recording {
         }
     }
 
+    /** {@link #notRecorded} was called: the record of this interception is incomplete. */
+    boolean notRecordedLogged() {
+        return notRecordedLogged;
+    }
+
     /**
      * Calls to these tool names are the bridge's own (injected MCP tools): the observers skip them,
      * and {@link #injectedTool} records each once it has run.

@@ -5,6 +5,7 @@ import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.ResponseObserver;
 import io.aibridge.proxy.interception.StreamedText;
+import io.aibridge.proxy.interception.TextBudget;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.sse.SseEvent;
@@ -38,6 +39,14 @@ import java.util.TreeMap;
  * and {@link ChatToolCallIndex#MAX_CALLS_PER_CHOICE} calls per choice are assembled and recorded.
  * Fragments past either are relayed like any other but not recorded, and the interception logs once
  * that it left calls out ({@link Recording#notRecorded}).
+ *
+ * <p>Those bounds alone would let one stream hold 128 × 1,024 open calls of up to the events' text
+ * limit each (half a tebi-character at the default). The text of the open calls (ids, names,
+ * arguments) is therefore held within one {@link TextBudget} per stream, twice the text limit and
+ * at least 1 Mi characters ({@link TextBudget#streamChars}), and goes back to it as each choice's
+ * calls are recorded: arguments past it keep their start and are recorded flagged {@code truncated};
+ * a call whose id or name no longer fits is not recorded; either way the interception logs that not
+ * everything is recorded. The relayed bytes are never touched by this.
  */
 public final class ChatCompletionsObserver extends ResponseObserver {
 
@@ -55,6 +64,8 @@ public final class ChatCompletionsObserver extends ResponseObserver {
     static final int MAX_CHOICES = 128;
 
     private final boolean hideUsage;
+    /** What the open calls' ids, names and arguments may hold together. */
+    private final TextBudget budget;
     /** choice index → its calls; at most {@link #MAX_CHOICES} entries, kept for the whole stream. */
     private final Map<Integer, ChoiceCalls> calls = new TreeMap<>();
     /** The last usage a chunk carried: recorded when the stream ends. */
@@ -79,18 +90,35 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         String name;
         /** A custom tool ({@code type: "custom"}): its input is free text, recorded as it came. */
         boolean custom;
-        /** The function's arguments, or the custom tool's input, as streamed (its start only, past the events' text limit). */
+        /**
+         * The function's arguments, or the custom tool's input, as streamed (its start only, past the
+         * events' text limit or the stream's budget).
+         */
         final StreamedText input;
 
-        ToolCall(int maxChars) {
-            input = new StreamedText(maxChars);
+        ToolCall(int maxChars, TextBudget budget) {
+            input = new StreamedText(maxChars, budget);
+        }
+
+        /** The characters this call holds of the budget. */
+        long held() {
+            return (id == null ? 0 : id.length()) + (name == null ? 0 : name.length()) + input.keptLength();
         }
     }
 
+    /** Stands for a call left out because its id or name did not fit the budget: its later fragments are not recorded either. */
+    private static final ToolCall DROPPED = new ToolCall(0, null);
+
     /** @param hideUsage the client did not ask for usage: strip what the forced option adds */
     public ChatCompletionsObserver(Recording recording, boolean hideUsage) {
+        this(recording, hideUsage, TextBudget.streamChars(recording.maxTextChars()));
+    }
+
+    /** @param budgetChars the most characters of recorded text the open calls hold at once */
+    ChatCompletionsObserver(Recording recording, boolean hideUsage, long budgetChars) {
         super(recording);
         this.hideUsage = hideUsage;
+        this.budget = new TextBudget(budgetChars);
     }
 
     @Override
@@ -188,11 +216,18 @@ public final class ChatCompletionsObserver extends ResponseObserver {
                 return;
             }
             choiceCalls.started++;
-            call = new ToolCall(recording.maxTextChars());
+            call = new ToolCall(recording.maxTextChars(), budget);
             choiceCalls.open.put(index, call);
+        }
+        if (call == DROPPED) {
+            return;
         }
         String id = text(fragment, "id");
         if (id != null && !id.isEmpty()) {
+            if (!hold(call.id, id)) {
+                drop(choiceCalls, index, call);
+                return;
+            }
             call.id = id;
         }
         JsonNode function = fragment.get("function");
@@ -202,12 +237,56 @@ public final class ChatCompletionsObserver extends ResponseObserver {
         }
         String name = call.custom ? text(custom, "name") : text(function, "name");
         if (name != null && !name.isEmpty()) {
+            if (!hold(call.name, name)) {
+                drop(choiceCalls, index, call);
+                return;
+            }
             call.name = name;
         }
         String input = call.custom ? text(custom, "input") : text(function, "arguments");
         if (input != null) {
             call.input.append(input);
+            if (call.input.overBudget()) {
+                overBudget();
+            }
         }
+    }
+
+    /** Takes from the budget what replacing {@code old} with {@code value} adds; false when it does not fit. */
+    private boolean hold(String old, String value) {
+        long more = value.length() - (old == null ? 0L : old.length());
+        if (more <= 0) {
+            budget.release(-more);
+            return true;
+        }
+        return budget.take(more);
+    }
+
+    private void drop(ChoiceCalls choiceCalls, int index, ToolCall call) {
+        budget.release(call.held());
+        choiceCalls.open.put(index, DROPPED);
+        overBudget();
+    }
+
+    private void overBudget() {
+        recording.notRecorded("the response's tool calls outgrew the " + budget.limit()
+                + " characters of tool calls a stream holds at once; the text past it is not recorded");
+    }
+
+    /** The characters of recorded text the open calls hold now (for tests: what the budget bounds). */
+    long heldChars() {
+        long held = 0;
+        for (ChoiceCalls choiceCalls : calls.values()) {
+            for (ToolCall call : choiceCalls.open.values()) {
+                held += call.held();
+            }
+        }
+        return held;
+    }
+
+    /** The most characters of recorded text the open calls may hold at once. */
+    long budgetChars() {
+        return budget.limit();
     }
 
     private void flushCalls(int choiceIndex) {
@@ -216,6 +295,10 @@ public final class ChatCompletionsObserver extends ResponseObserver {
             return;
         }
         for (ToolCall call : choiceCalls.open.values()) {
+            if (call == DROPPED) {
+                continue;
+            }
+            budget.release(call.held());
             String input = call.input.text();
             // a cut input is no JSON any more: recorded as it came, flagged truncated
             boolean cut = call.input.truncated();

@@ -40,6 +40,11 @@ public final class RecordingProbe {
         observer.onStreamEnd();
     }
 
+    /** The interception logged that not everything the provider answered is recorded ({@link Recording#notRecorded}). */
+    public boolean notRecorded() {
+        return recording.notRecordedLogged();
+    }
+
     public <T> List<T> of(Class<T> type) {
         return events.stream().filter(type::isInstance).map(type::cast).toList();
     }

@@ -215,4 +215,96 @@ class ChatCompletionsObserverTest {
                 .startsWith("call_neg", "call_0")
                 .endsWith("call_125", "call_huge");
     }
+
+    /** Feeds a stream event by event, checking that the observer passes each frame on as it came; the most characters it held. */
+    private static long streamWatchingHeld(ChatCompletionsObserver observer, String sse) {
+        long[] most = {0};
+        io.aibridge.proxy.sse.SseDecoder decoder = new io.aibridge.proxy.sse.SseDecoder(event -> {
+            byte[] out = observer.onEvent(event);
+            assertThat(out).as("the frame is relayed unchanged").isNull();
+            most[0] = Math.max(most[0], observer.heldChars());
+            return out;
+        }, false, 1 << 20);
+        decoder.feed(sse.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        decoder.finish();
+        observer.onStreamEnd();
+        return most[0];
+    }
+
+    /** A call's fragments: its id and name with {@code {"a":"}, {@code pieces} runs of {@code x}, then {@code "}}. */
+    private static String streamedCall(int choice, String id, int pieces, int pieceLength) {
+        StringBuilder sse = new StringBuilder(toolCalls(choice, call("0", id, "{\\\"a\\\":\\\"")));
+        for (int i = 0; i < pieces; i++) {
+            sse.append(toolCalls(choice, call("0", null, "x".repeat(pieceLength))));
+        }
+        return sse.append(toolCalls(choice, call("0", null, "\\\"}"))).toString();
+    }
+
+    private static String finish(int choice) {
+        return chunk("[{\"index\":" + choice + ",\"delta\":{},\"finish_reason\":\"tool_calls\"}]", "null");
+    }
+
+    @Test
+    void theOpenCallsOfAStreamHoldAtMostTwiceTheTextLimitAndWhatIsPastItIsFlagged() {
+        RecordingProbe probe = new RecordingProbe("hi"); // text limit 1,000
+        ChatCompletionsObserver observer = new ChatCompletionsObserver(probe.recording, false, 2000);
+        // call_a: id and name 7, arguments 998 (1,005 held); call_b: 7, then 988 of its 998 fit; call_c: its id does not fit
+        String sse = streamedCall(0, "call_a", 9, 110) + streamedCall(1, "call_b", 9, 110) + streamedCall(2, "call_c", 9, 110)
+                + finish(0) + finish(1) + finish(2)
+                // recorded calls give their characters back: a later call has the whole budget again
+                + streamedCall(3, "call_d", 9, 110) + finish(3) + "data: [DONE]\n\n";
+
+        long most = streamWatchingHeld(observer, sse);
+
+        assertThat(most).isEqualTo(2000);
+        assertThat(observer.heldChars()).isZero();
+        String whole = "{\"a\":\"" + "x".repeat(990) + "\"}";
+        assertThat(probe.of(ToolUsageRecorded.class)).extracting(ToolUsageRecorded::providerToolCallId)
+                .containsExactly("call_a", "call_b", "call_d");
+        assertThat(probe.of(ToolUsageRecorded.class)).filteredOn(t -> !t.providerToolCallId().equals("call_b")).allSatisfy(t -> {
+            assertThat(t.input()).isEqualTo(whole);
+            assertThat(t.metadata()).isEmpty();
+        });
+        assertThat(probe.of(ToolUsageRecorded.class)).filteredOn(t -> t.providerToolCallId().equals("call_b")).singleElement()
+                .satisfies(t -> {
+                    assertThat(t.input()).isEqualTo(whole.substring(0, 988));
+                    assertThat(t.metadata()).containsEntry("truncated", true).containsEntry("original_length", 998L);
+                });
+        assertThat(probe.notRecorded()).as("the interception logs that not everything is recorded").isTrue();
+        // the default budget: twice the text limit, at least 1 Mi characters
+        assertThat(new ChatCompletionsObserver(probe.recording, false).budgetChars()).isEqualTo(1L << 20);
+    }
+
+    @Test
+    void anUpstreamThatOpensCallsInEveryChoiceWithoutEndHoldsNoMoreThanTheBudget() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        ChatCompletionsObserver observer = new ChatCompletionsObserver(probe.recording, false, 2000);
+        // 128 choices of 8 calls, each streaming 1,000 characters of arguments, none finished before [DONE]:
+        // without a budget the observer would hold over a million characters (4 Gi at the default text limit)
+        StringBuilder sse = new StringBuilder();
+        for (int choice = 0; choice < ChatCompletionsObserver.MAX_CHOICES; choice++) {
+            for (int c = 0; c < 8; c++) {
+                sse.append(toolCalls(choice, call(String.valueOf(c), "call_" + choice + "_" + c, "")));
+            }
+        }
+        for (int piece = 0; piece < 10; piece++) {
+            for (int choice = 0; choice < ChatCompletionsObserver.MAX_CHOICES; choice++) {
+                for (int c = 0; c < 8; c++) {
+                    sse.append(toolCalls(choice, call(String.valueOf(c), null, "y".repeat(100))));
+                }
+            }
+        }
+        sse.append("data: [DONE]\n\n");
+
+        long most = streamWatchingHeld(observer, sse.toString());
+
+        assertThat(most).isLessThanOrEqualTo(2000);
+        assertThat(observer.heldChars()).isZero();
+        java.util.List<ToolUsageRecorded> tools = probe.of(ToolUsageRecorded.class);
+        assertThat(tools).isNotEmpty().hasSizeLessThan(ChatCompletionsObserver.MAX_CHOICES * 8);
+        assertThat(tools.stream().mapToLong(t -> t.providerToolCallId().length() + t.tool().length() + t.input().length()).sum())
+                .isLessThanOrEqualTo(2000);
+        assertThat(tools).allSatisfy(t -> assertThat(t.metadata()).containsEntry("truncated", true).containsEntry("original_length", 1000L));
+        assertThat(probe.notRecorded()).isTrue();
+    }
 }
