@@ -39,6 +39,13 @@ public final class ResponsesObserver extends ResponseObserver {
      */
     static final int MAX_ITEMS = 4096;
 
+    /**
+     * The longest item id kept as it came to tell items apart; a longer one (OpenAI's are about 50
+     * characters, an upstream may send any) is kept as its digest, so that the {@link #MAX_ITEMS}
+     * keys hold at most about a megabyte, not {@link #MAX_ITEMS} ids of up to an event's size each.
+     */
+    static final int MAX_KEPT_ID_CHARS = 256;
+
     /** The keys of the items seen (recorded or not of interest); at most {@link #MAX_ITEMS}. */
     private final Set<String> recordedItems = new HashSet<>();
     private int sequence = -1;
@@ -140,7 +147,7 @@ public final class ResponsesObserver extends ResponseObserver {
         }
         String id = text(item, "id");
         // an item without an id is known by its content's digest: the content itself could be megabytes, kept for the stream's life
-        String key = id != null ? id : digest(Json.compact(item));
+        String key = id == null ? digest(Json.compact(item)) : id.length() > MAX_KEPT_ID_CHARS ? "id:" + digest(id) : id;
         if (recordedItems.contains(key)) {
             return;
         }
@@ -175,6 +182,15 @@ public final class ResponsesObserver extends ResponseObserver {
             default -> {
             }
         }
+    }
+
+    /** The characters the keys of the items seen hold now (for tests: what {@link #MAX_KEPT_ID_CHARS} bounds). */
+    long heldKeyChars() {
+        long held = 0;
+        for (String key : recordedItems) {
+            held += key.length();
+        }
+        return held;
     }
 
     private static String digest(String content) {

@@ -68,4 +68,26 @@ class ResponsesObserverTest {
         assertThat(ids).hasSize(ResponsesObserver.MAX_ITEMS).startsWith("call_0").endsWith("call_4095");
         assertThat(probe.of(io.aibridge.events.TokenUsageRecorded.class)).hasSize(1);
     }
+
+    @Test
+    void itemsWithHugeIdsAreToldApartByTheIdsDigestsNotKeptWhole() {
+        RecordingProbe probe = new RecordingProbe("hi");
+        ResponsesObserver observer = new ResponsesObserver(probe.recording);
+        StringBuilder sse = new StringBuilder(event("response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\"}}"));
+        java.util.List<String> items = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            // ids of 50,000 characters, differing only at their end
+            items.add("{\"id\":\"" + "i".repeat(50_000) + i + "\",\"type\":\"function_call\",\"call_id\":\"call_" + i
+                    + "\",\"name\":\"f\",\"arguments\":\"{}\"}");
+            sse.append(event("response.output_item.done", "{\"type\":\"response.output_item.done\",\"item\":" + items.get(i) + "}"));
+        }
+        // the terminal response (under the probe's 1 MiB event limit) repeats them all: each is still recorded once
+        sse.append(event("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"status\":\"completed\","
+                + "\"output\":[" + String.join(",", items) + "]}}"));
+        RecordingProbe.stream(observer, sse.toString(), 65536);
+
+        assertThat(probe.of(ToolUsageRecorded.class, ToolUsageRecorded::providerToolCallId))
+                .containsExactly("call_0", "call_1", "call_2", "call_3", "call_4", "call_5", "call_6", "call_7", "call_8", "call_9");
+        assertThat(observer.heldKeyChars()).as("10 ids of 50,000 characters").isLessThanOrEqualTo(10L * ResponsesObserver.MAX_KEPT_ID_CHARS);
+    }
 }
