@@ -12,11 +12,14 @@ import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.security.plain.internals.PlainSaslServerProvider;
 import org.apache.kafka.common.test.JaasUtils;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
 
+import java.security.Provider;
+import java.security.Security;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -32,6 +35,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * broker is used instead, so the same tests run against a standalone broker.
  */
 public final class KafkaBroker implements AutoCloseable {
+
+    /** The name Kafka's {@code PlainSaslServerProvider} registers under ({@link #startInJvm}). */
+    private static final String SASL_PLAIN_PROVIDER = "Simple SASL/PLAIN Server Provider";
 
     /** Environment variable naming an external broker to use instead of an in-JVM one. */
     public static final String EXTERNAL = "KAFKA_BOOTSTRAP_SERVERS";
@@ -140,14 +146,11 @@ public final class KafkaBroker implements AutoCloseable {
      * the provider of another class loader is removed, and this broker registers its own.
      */
     private static void forgetSaslPlainOfOtherClassLoaders() {
-        java.security.Provider registered = java.security.Security.getProvider(SASL_PLAIN_PROVIDER);
-        if (registered != null && registered.getClass() != org.apache.kafka.common.security.plain.internals.PlainSaslServerProvider.class) {
-            java.security.Security.removeProvider(SASL_PLAIN_PROVIDER);
+        Provider registered = Security.getProvider(SASL_PLAIN_PROVIDER);
+        if (registered != null && registered.getClass() != PlainSaslServerProvider.class) {
+            Security.removeProvider(SASL_PLAIN_PROVIDER);
         }
     }
-
-    /** The name Kafka's {@code PlainSaslServerProvider} registers under. */
-    private static final String SASL_PLAIN_PROVIDER = "Simple SASL/PLAIN Server Provider";
 
     private static Map<String, String> plain(String user, String password) {
         return Map.of(

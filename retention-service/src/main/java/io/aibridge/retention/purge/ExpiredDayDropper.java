@@ -1,6 +1,7 @@
 package io.aibridge.retention.purge;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -15,8 +16,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-
-import org.jboss.logging.Logger;
 
 /**
  * Step 1 of a purge: every day partition entirely before the cutoff is detached from its table with

@@ -36,11 +36,6 @@ public class PurgePace {
         this.dutyCycle = dutyCycle;
     }
 
-    /** Percent of a run's time spent on statements; 100 never pauses. */
-    public int dutyCycle() {
-        return dutyCycle;
-    }
-
     /** The pause after a statement that took {@code workedNanos}. */
     Duration pauseAfter(long workedNanos) {
         if (dutyCycle >= 100 || workedNanos <= 0) {
