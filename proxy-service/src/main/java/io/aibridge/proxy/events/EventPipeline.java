@@ -48,6 +48,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -90,6 +91,8 @@ final class EventPipeline implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EventPipeline.class);
     private static final String SOURCE = "/aibridge/proxy-service";
     private static final int TAKE_BATCH = 1000;
+    /** How long events gather in the queue after a turn that took some ({@link #gather}). */
+    private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final int REPLAY_RECORDS = 1000;
     private static final long REPLAY_BYTES = 4L * 1024 * 1024;
     private static final long INITIAL_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -623,6 +626,7 @@ final class EventPipeline implements AutoCloseable {
                         break;
                     }
                 }
+                gather(taken);
             }
         } catch (Error e) {
             LOG.errorf(e, "the event publisher failed; moving what is in memory to the spool");
@@ -664,6 +668,19 @@ final class EventPipeline implements AutoCloseable {
             return true;
         } catch (InterruptedException interrupted) {
             return false;
+        }
+    }
+
+    /**
+     * After a turn that took events, lets the next ones gather in the queue for {@link #GATHER_NANOS}
+     * before taking them. Without it the thread is back waiting on the queue a few microseconds
+     * after each turn, and nearly every event the request threads queue wakes it (a system call on
+     * the event loop and a context switch each, five or more per interception); Kafka holds each
+     * batch for {@code linger.ms} (20 ms) anyway. An interrupt (stopping) ends the pause at once.
+     */
+    private void gather(List<Entry> taken) {
+        if (!taken.isEmpty() && mode == Mode.DIRECT && !stopping) {
+            LockSupport.parkNanos(GATHER_NANOS);
         }
     }
 
