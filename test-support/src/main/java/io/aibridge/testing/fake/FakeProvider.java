@@ -81,6 +81,12 @@ public final class FakeProvider implements AutoCloseable {
      * as a test needs (for tests of where a large answer is read).
      */
     public static final String PAD_BYTES_HEADER = "X-Fake-Pad-Bytes";
+    /**
+     * {@code <n>:<text>}: in a streamed answer, the first occurrence of {@code text} is written
+     * {@code n} times in its place, e.g. {@code 2000000:hello} makes the frame that carries it (a tool
+     * call's arguments) 10 million characters longer. For tests of how much of a stream a reader holds.
+     */
+    public static final String STRETCH_HEADER = "X-Fake-Stretch";
     public static final String DEFAULT_SCENARIO = "text";
     /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
     public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
@@ -363,7 +369,7 @@ public final class FakeProvider implements AutoCloseable {
         }
         boolean includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
         List<Buffer> frames = new ArrayList<>();
-        for (String frame : SseFrames.split(echoModel(fixture.stream(), fixture.model(), model))) {
+        for (String frame : SseFrames.split(stretched(request, echoModel(fixture.stream(), fixture.model(), model)))) {
             if (api == Api.OPENAI_CHAT && !includeUsage) {
                 frame = SseFrames.withoutUsage(frame);
                 if (frame == null) {
@@ -656,6 +662,22 @@ public final class FakeProvider implements AutoCloseable {
             json(request.response(), 404, "{\"error\":{\"message\":\"" + jsonEscape(message)
                     + "\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"unknown_url\"}}");
         }
+    }
+
+    /** The stream with its first occurrence of a text repeated as {@link #STRETCH_HEADER} asks, else as it is. */
+    private static String stretched(HttpServerRequest request, String stream) {
+        String stretch = request.getHeader(STRETCH_HEADER);
+        int colon = stretch == null ? -1 : stretch.indexOf(':');
+        if (colon < 1 || colon == stretch.length() - 1) {
+            return stream;
+        }
+        String text = stretch.substring(colon + 1);
+        int at = stream.indexOf(text);
+        if (at < 0) {
+            return stream;
+        }
+        int times = Integer.parseInt(stretch.substring(0, colon).trim());
+        return stream.substring(0, at) + text.repeat(times) + stream.substring(at + text.length());
     }
 
     /** The answer followed by the spaces {@link #PAD_BYTES_HEADER} asks for, when it is not an error. */
