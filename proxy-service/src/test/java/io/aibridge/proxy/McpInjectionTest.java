@@ -2,6 +2,7 @@ package io.aibridge.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.events.InterceptionEnded;
 import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.TokenUsageRecorded;
 import io.aibridge.events.ToolUsageRecorded;
@@ -702,6 +703,66 @@ class McpInjectionTest {
 
         assertThat(writes).as("both rounds' bodies written, off the event loop").hasSizeGreaterThanOrEqualTo(2).containsOnly(false);
         assertThat(reads).as("the request and both answers read, off the event loop").hasSizeGreaterThanOrEqualTo(3).containsOnly(false);
+    }
+
+    /** Ten million characters streamed into the injected call's arguments: more than the 8 Mi a round holds by default. */
+    private static final String[] STRETCHED_ARGUMENTS = {FakeProvider.STRETCH_HEADER, "2000000:hello"};
+    private static final String HELD_LIMIT = "longer than 8388608 characters (twice AIBRIDGE_EVENTS_MAX_PROMPT_CHARS, at least 1 Mi)";
+
+    @Test
+    void chatStreamWhoseInjectedCallArgumentsPassTheHeldLimitEndsFailedWithAnErrorChunkAndRunsNothing() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-echo", true, STRETCHED_ARGUMENTS);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        JsonNode error = chunks.get(chunks.size() - 1).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("server_error");
+        assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
+        assertThat(chunks.subList(0, chunks.size() - 1).stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
+                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.");
+        assertThat(response.body()).doesNotContain("bmcp_", "hellohello");
+        assertThat(fake.requests("/v1/chat/completions")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("the tool needs its whole arguments: not run").isEmpty();
+
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.tool()).isEqualTo("echo");
+        assertThat(tool.invocationError()).startsWith("not run:").contains(HELD_LIMIT);
+        InterceptionEnded end = single(events, InterceptionEnded.class);
+        assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
+        assertThat(end.errorType()).isEqualTo("upstream_too_large");
+        assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
+    }
+
+    @Test
+    void anthropicStreamWhoseInjectedCallInputPassesTheHeldLimitEndsFailedWithAnErrorEventAndRunsNothing() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo", true, STRETCHED_ARGUMENTS);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> frames = SseFrames.split(response.body());
+        List<String> names = frames.stream().map(f -> f.substring("event: ".length(), f.indexOf('\n'))).toList();
+        assertThat(names.get(names.size() - 1)).isEqualTo("error");
+        assertThat(names).doesNotContain("message_stop");
+        JsonNode error = data(frames, "error").get(0).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("api_error");
+        assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
+        assertThat(text(frames)).isEqualTo("Let me ask the echo tool.");
+        assertThat(response.body()).doesNotContain("tool_use", "bmcp_", "hellohello");
+        assertThat(fake.requests("/v1/messages")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("the tool needs its whole input: not run").isEmpty();
+
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.invocationError()).startsWith("not run:").contains(HELD_LIMIT);
+        InterceptionEnded end = single(events, InterceptionEnded.class);
+        assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
+        assertThat(end.errorType()).isEqualTo("upstream_too_large");
+        assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
     }
 
     // ------------------------------------------------------------------------------- helpers

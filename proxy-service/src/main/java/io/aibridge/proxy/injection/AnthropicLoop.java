@@ -241,8 +241,7 @@ final class AnthropicLoop extends LoopApi {
             }
             switch (String.valueOf(text(delta, "type"))) {
                 case "text_delta" -> append(index, block, "text", text(delta, "text"));
-                case "input_json_delta" -> partialJson.computeIfAbsent(index, k -> new StringBuilder())
-                        .append(text(delta, "partial_json") == null ? "" : text(delta, "partial_json"));
+                case "input_json_delta" -> hold(partialJson.computeIfAbsent(index, k -> new StringBuilder()), text(delta, "partial_json"));
                 case "thinking_delta" -> append(index, block, "thinking", text(delta, "thinking"));
                 case "signature_delta" -> block.put("signature", text(delta, "signature"));
                 case "citations_delta" -> {
@@ -258,8 +257,8 @@ final class AnthropicLoop extends LoopApi {
         /** Appends a text or thinking delta to the block's streamed text (started from what the block began with). */
         private void append(int index, ObjectNode block, String field, String delta) {
             if (delta != null && !delta.isEmpty()) {
-                streamedText.computeIfAbsent(index, k -> new Streamed(field, new StringBuilder(text(block, field) == null ? "" : text(block, field))))
-                        .text().append(delta);
+                hold(streamedText.computeIfAbsent(index, k -> new Streamed(field, new StringBuilder(text(block, field) == null ? "" : text(block, field))))
+                        .text(), delta);
             }
         }
 

@@ -150,7 +150,7 @@ final class ChatLoop extends LoopApi {
                     }
                     String text = text(delta, "content");
                     if (text != null && !text.isEmpty()) {
-                        content.append(text);
+                        hold(content, text);
                         anyContent = true;
                         meaningful = true;
                     }
@@ -195,7 +195,7 @@ final class ChatLoop extends LoopApi {
                             }
                             String arguments = text(function, call.custom ? "input" : "arguments");
                             if (arguments != null) {
-                                call.arguments.append(arguments);
+                                hold(call.arguments, arguments);
                             }
                             if (hidden.contains(index)) {
                                 it.remove();

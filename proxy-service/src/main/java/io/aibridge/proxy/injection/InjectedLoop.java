@@ -322,6 +322,10 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             end(EndStatus.FAILED, type, message);
             return;
         }
+        if (round.loops() && round.overflowed()) {
+            tooMuchToHold();
+            return;
+        }
         if (round.loops()) {
             recording.trace().upstreamCompleted(status);
             runTools(null);
@@ -332,6 +336,22 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             write(Buffer.buffer(round.finishStream(held.toByteArray())));
         }
         end(EndStatus.COMPLETED, null, null);
+    }
+
+    /**
+     * The round called injected tools, but streamed more text and arguments than a round holds
+     * ({@link LoopState#maxHeldChars}): a tool needs its whole arguments and the next round the whole
+     * turn, so the loop cannot go on. The client's stream ends with the API's error frame, the calls
+     * are recorded as not run, and the interception ends failed, as for an answer too large to inspect.
+     */
+    private void tooMuchToHold() {
+        String limit = loop.maxHeldChars + " characters (twice AIBRIDGE_EVENTS_MAX_PROMPT_CHARS, at least 1 Mi)";
+        for (ToolCall call : round.injectedCalls()) {
+            recordNotRun(call, round.responseId(), "not run: the model's text and tool call arguments in its round were longer than "
+                    + limit + "; the input recorded is their start");
+        }
+        finishFailed(502, "upstream_too_large", "the model's text and tool call arguments in round " + loop.round
+                + " were longer than " + limit + ", more than AI Bridge holds to run an injected tool");
     }
 
     private void blockingEnded() {

@@ -10,6 +10,12 @@ final class LoopState {
     /** Chat: the client asked for usage itself ({@code stream_options.include_usage}). */
     final boolean clientAskedUsage;
     final UsageTotals totals = new UsageTotals();
+    /**
+     * The most characters of text and tool call arguments one streamed round holds for its injected
+     * calls and follow-up: the budget of a Chat stream's open tool calls, twice the events' text limit
+     * ({@code AIBRIDGE_EVENTS_MAX_PROMPT_CHARS}) and at least 1 Mi ({@link io.aibridge.proxy.interception.TextBudget#streamChars}).
+     */
+    final long maxHeldChars;
     /** The upstream call in progress, from 1. */
     int round;
     /** Rounds whose injected calls were run. */
@@ -21,8 +27,9 @@ final class LoopState {
     /** Chat: the first response's id; later rounds' chunks carry it too, so the client sees one completion. */
     String firstId;
 
-    LoopState(ToolSet tools, boolean streaming, boolean clientAskedUsage) {
+    LoopState(ToolSet tools, boolean streaming, boolean clientAskedUsage, long maxHeldChars) {
         this.tools = tools;
+        this.maxHeldChars = maxHeldChars;
         this.streaming = streaming;
         this.clientAskedUsage = clientAskedUsage;
     }

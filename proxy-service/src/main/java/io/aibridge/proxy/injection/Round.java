@@ -3,6 +3,7 @@ package io.aibridge.proxy.injection;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.interception.TextBudget;
 import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.sse.SseEvent;
 
@@ -23,10 +24,39 @@ abstract class Round implements SseDecoder.Listener {
     protected boolean clientCalls;
     protected boolean terminal;
     protected String responseId = "";
+    /**
+     * The text a streamed round holds to run its injected calls and build the follow-up request (the
+     * calls' arguments, the assistant's text): bounded, as an upstream may stream any amount of it.
+     */
+    private final TextBudget held;
+    private boolean overflowed;
 
     Round(LoopState loop, ResponseObserver observer) {
         this.loop = loop;
         this.observer = observer;
+        this.held = new TextBudget(loop.maxHeldChars);
+    }
+
+    /**
+     * Appends streamed text the round needs whole (a call's arguments, the assistant's text) while the
+     * round's budget ({@link LoopState#maxHeldChars}) lasts. Past it nothing more is held, not even a
+     * later small piece, so that what is held of each text is its start: the round has
+     * {@link #overflowed()}, and cannot loop.
+     */
+    protected final void hold(StringBuilder into, String text) {
+        if (text == null || text.isEmpty() || overflowed) {
+            return;
+        }
+        if (held.take(text.length())) {
+            into.append(text);
+        } else {
+            overflowed = true;
+        }
+    }
+
+    /** The round streamed more text than it may hold: its injected calls cannot be run, nor its follow-up built. */
+    boolean overflowed() {
+        return overflowed;
     }
 
     @Override

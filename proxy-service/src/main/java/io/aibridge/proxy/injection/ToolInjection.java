@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.events.EndStatus;
 import io.aibridge.proxy.bedrock.BedrockCall;
 import io.aibridge.proxy.interception.Recording;
+import io.aibridge.proxy.interception.TextBudget;
 import io.aibridge.proxy.mcp.McpConfig;
 import io.aibridge.proxy.mcp.McpServers;
 import io.aibridge.proxy.mcp.ToolSet;
@@ -91,7 +92,8 @@ public class ToolInjection {
             ObjectNode body = request.body();
             api.inject(body, tools, request.streaming());
             request.recording().injectedTools(tools::contains);
-            LoopState loop = new LoopState(tools, request.streaming(), request.clientAskedUsage());
+            LoopState loop = new LoopState(tools, request.streaming(), request.clientAskedUsage(),
+                    TextBudget.streamChars(request.recording().maxTextChars()));
             new InjectedLoop(request.ctx().vertx(), request.ctx().response(), request.route().provider(), request.recording(), metrics,
                     api, loop, servers, upstream, request.url(), request.upstreamHeaders(), body, request.size(), config.maxRounds(), request.bedrock(),
                     request.keys())

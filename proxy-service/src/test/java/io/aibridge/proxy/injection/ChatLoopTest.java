@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChatLoopTest {
 
     private final RecordingProbe probe = new RecordingProbe("hi");
-    private final LoopState loop = new LoopState(TestToolSets.of("tools", "echo"), true, false);
+    private final LoopState loop = new LoopState(TestToolSets.of("tools", "echo"), true, false, 1 << 20);
     private Round round;
 
     @Test
