@@ -466,13 +466,24 @@ final class EventPipeline implements AutoCloseable {
     private void raiseRecordLimit(Admin admin) throws InterruptedException {
         String topic = Topics.INTERCEPTIONS;
         long needed = settings.maxRequestSize();
-        long current = maxMessageBytes(admin, topic);
+        RecordLimit limit = maxMessageBytes(admin, topic);
+        long current = limit.bytes();
         if (current == UNKNOWN_TOPIC) {
             return; // deleted since it was seen: whatever makes it again decides its limit
         }
         if (current == UNREADABLE) {
-            LOG.warnf("could not read max.message.bytes of topic %s; if it is below %d (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE), larger"
-                    + " events are refused by Kafka and dropped. Check it with: %s", topic, needed, describeCommand(topic));
+            String why = limit.failure() == null ? "the broker's answer has no value for it" : limit.failure().toString();
+            if (lacksPermission(limit.failure())) {
+                // Kafka answers TOPIC_AUTHORIZATION_FAILED (or CLUSTER_AUTHORIZATION_FAILED) to describeConfigs without DESCRIBE_CONFIGS
+                LOG.warnf("could not read max.message.bytes of topic %s (%s): the proxy's principal lacks DESCRIBE_CONFIGS on topic %s;"
+                                + " if its max.message.bytes is below %d (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE), larger events are refused by"
+                                + " Kafka and dropped. Grant it with: %s (or check the limit with: %s)", topic, why, topic, needed,
+                        grantDescribeConfigsCommand(topic), describeCommand(topic));
+            } else {
+                LOG.warnf("could not read max.message.bytes of topic %s (%s); if it is below %d (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE),"
+                        + " larger events are refused by Kafka and dropped. Check it with: %s", topic, why, needed,
+                        describeCommand(topic));
+            }
             return;
         }
         if (current >= needed) {
@@ -493,30 +504,46 @@ final class EventPipeline implements AutoCloseable {
         }
         // the controller has the change; wait (a little) until a broker applies it, so the first large event finds it
         long deadline = System.nanoTime() + ENSURE_TIMEOUT.toNanos();
-        while (maxMessageBytes(admin, topic) < needed && System.nanoTime() < deadline) {
+        while (maxMessageBytes(admin, topic).bytes() < needed && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         LOG.warnf("topic %s took records of at most %d bytes (max.message.bytes), less than the %d the proxy sends"
                 + " (AIBRIDGE_EVENTS_MAX_REQUEST_SIZE); raised its max.message.bytes to %d", topic, current, needed, needed);
     }
 
-    /** The topic's {@code max.message.bytes}; {@link #UNKNOWN_TOPIC} or {@link #UNREADABLE} when it cannot be told. */
-    private static long maxMessageBytes(Admin admin, String topic) throws InterruptedException {
+    /**
+     * A topic's {@code max.message.bytes}, or {@link #UNKNOWN_TOPIC} or {@link #UNREADABLE}; when
+     * unreadable, {@code failure} says why (null when the broker's answer had no value).
+     */
+    private record RecordLimit(long bytes, Throwable failure) {
+    }
+
+    /** An authorization failure (a topic's or the cluster's), also when it is the cause of another. */
+    private static boolean lacksPermission(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AuthorizationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static RecordLimit maxMessageBytes(Admin admin, String topic) throws InterruptedException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         try {
             Config config = admin.describeConfigs(List.of(resource)).all()
                     .get(ENSURE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(resource);
             ConfigEntry entry = config == null ? null : config.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
-            return entry == null || entry.value() == null ? UNREADABLE : Long.parseLong(entry.value());
+            return new RecordLimit(entry == null || entry.value() == null ? UNREADABLE : Long.parseLong(entry.value()), null);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
-                return UNKNOWN_TOPIC;
+                return new RecordLimit(UNKNOWN_TOPIC, null);
             }
             LOG.debugf("describing topic %s: %s", topic, e.getCause());
-            return UNREADABLE;
+            return new RecordLimit(UNREADABLE, e.getCause());
         } catch (TimeoutException | NumberFormatException e) {
             LOG.debugf("describing topic %s: %s", topic, e);
-            return UNREADABLE;
+            return new RecordLimit(UNREADABLE, e);
         }
     }
 
@@ -524,6 +551,15 @@ final class EventPipeline implements AutoCloseable {
     private String alterCommand(String topic, long size) {
         return "kafka-configs.sh --bootstrap-server " + settings.kafka().bootstrapServers() + " --alter --entity-type topics --entity-name "
                 + topic + " --add-config " + TopicConfig.MAX_MESSAGE_BYTES_CONFIG + "=" + size;
+    }
+
+    /**
+     * The command an operator with ALTER on the cluster runs so that the proxy may read the topic's
+     * configuration; the proxy cannot tell its own principal (SASL user, certificate name), so it is a placeholder.
+     */
+    private String grantDescribeConfigsCommand(String topic) {
+        return "kafka-acls.sh --bootstrap-server " + settings.kafka().bootstrapServers() + " --add --allow-principal User:<proxy-principal>"
+                + " --operation DescribeConfigs --topic " + topic;
     }
 
     private String describeCommand(String topic) {

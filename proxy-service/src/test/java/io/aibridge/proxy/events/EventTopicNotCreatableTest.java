@@ -78,6 +78,35 @@ class EventTopicNotCreatableTest {
         assertThat(log.lines(Level.SEVERE)).isEmpty();
     }
 
+    /**
+     * Least privilege as the README's table has it (WRITE and DESCRIBE, no DESCRIBE_CONFIGS): the
+     * topic's max.message.bytes cannot be read. As it was, the WARN said so without saying why, and
+     * an operator could not tell a missing permission from a broker that did not answer.
+     */
+    @Test
+    void aPrincipalWithoutDescribeConfigsIsToldWhichPermissionIsMissingAndTheCommandThatGrantsIt() throws Exception {
+        KafkaBroker broker = brokerWithAcls();
+        KafkaEvents operator = operator(broker);
+        operator.createTopic(Topics.INTERCEPTIONS, 2, Map.of("max.message.bytes", String.valueOf(MAX_REQUEST_SIZE)));
+        broker.grantTopic(Topics.INTERCEPTIONS, AclOperation.WRITE, AclOperation.DESCRIBE);
+        LogLines log = log();
+
+        pipeline(restricted(broker), (short) 1, new SimpleMeterRegistry(), Duration.ofSeconds(5));
+        await("the WARN", () -> log.lines(Level.WARNING).stream().anyMatch(line -> line.startsWith("could not read max.message.bytes")),
+                Duration.ofSeconds(30));
+
+        assertThat(log.lines(Level.WARNING)).filteredOn(line -> line.startsWith("could not read max.message.bytes")).singleElement()
+                .satisfies(line -> assertThat(line)
+                        .startsWith("could not read max.message.bytes of topic " + Topics.INTERCEPTIONS
+                                + " (org.apache.kafka.common.errors.TopicAuthorizationException")
+                        .contains("the proxy's principal lacks DESCRIBE_CONFIGS on topic " + Topics.INTERCEPTIONS + ";")
+                        .contains("Grant it with: kafka-acls.sh --bootstrap-server " + broker.bootstrapServers()
+                                + " --add --allow-principal User:<proxy-principal> --operation DescribeConfigs --topic " + Topics.INTERCEPTIONS)
+                        .endsWith("(or check the limit with: kafka-configs.sh --bootstrap-server " + broker.bootstrapServers()
+                                + " --describe --all --entity-type topics --entity-name " + Topics.INTERCEPTIONS + ")"));
+        assertThat(log.lines(Level.SEVERE)).isEmpty();
+    }
+
     @Test
     void aMissingTopicThePrincipalMayNotCreateIsOneErrorWithTheCommandAndItsEventsWaitInTheSpoolUntilAnOperatorMakesIt()
             throws Exception {
