@@ -72,6 +72,13 @@ class FakeProviderTest {
     }
 
     @Test
+    void stretchesTheFirstOccurrenceOfATextInAStreamWhenAsked() throws Exception {
+        Fixture f = Fixture.load(Api.ANTHROPIC_MESSAGES, "mcp-echo");
+        HttpResponse<String> r = post("/v1/messages", f.request(true), FakeProvider.STRETCH_HEADER, "3:hello");
+        assertThat(r.body()).isEqualTo(f.stream().replaceFirst("hello", "hellohellohello"));
+    }
+
+    @Test
     void chatStreamsCarryUsageOnlyWhenTheClientAskedForIt() throws Exception {
         Fixture f = Fixture.load(Api.OPENAI_CHAT, "tool-calls");
         String without = post("/v1/chat/completions", f.request(true)).body();
