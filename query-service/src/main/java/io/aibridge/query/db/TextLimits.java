@@ -15,6 +15,17 @@ public class TextLimits {
     /** PostgreSQL's largest text is 1 GB. */
     static final int MAX_FIELD_CHARS = 1 << 30;
 
+    /**
+     * The most extra token types one {@code token_usage} of the session detail sums: the types
+     * carried by the most token rows, then by name. The events bound neither how many types a token
+     * usage carries nor their names, and each sum of the detail (session, thread, agentic action)
+     * holds every type of its rows; the providers send a handful (the reference names 3 to 6).
+     */
+    public static final int MAX_TOKEN_TYPES = 64;
+
+    /** The longest extra token type (nested keys joined with dots) that is summed; a longer one is left out. */
+    public static final int MAX_TOKEN_TYPE_CHARS = 256;
+
     private final int fieldChars;
     private final long responseChars;
 

@@ -60,10 +60,27 @@ public class SessionDetailRepository {
             + " coalesce(sum(t.cache_read_input_tokens), 0) AS cache_read, coalesce(sum(t.cache_write_input_tokens), 0) AS cache_write";
     /** The top-level keys of a token row's metadata, and those of a nested object, as {@code e(key, value)}. */
     private static final String METADATA_KEYS = "jsonb_each(CASE WHEN jsonb_typeof(t.metadata) = 'object' THEN t.metadata ELSE '{}'::jsonb END) e";
-    private static final String NESTED_KEYS = "jsonb_each(CASE WHEN jsonb_typeof(l.value) = 'object' THEN l.value ELSE '{}'::jsonb END) e";
-    /** Only integer leaves are extra token types; they are summed exactly. */
-    private static final String INTEGER_LEAVES = " WHERE jsonb_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?[0-9]+$'";
-    private static final String LEAF_SUM = "sum((value #>> '{}')::numeric) AS total";
+    /** Past {@link TextLimits#MAX_TOKEN_TYPE_CHARS} a path is left out, so nothing below it is walked. */
+    private static final String NESTED_KEYS = "jsonb_each(CASE WHEN jsonb_typeof(l.value) = 'object'"
+            + " AND char_length(l.path) <= " + TextLimits.MAX_TOKEN_TYPE_CHARS + " THEN l.value ELSE '{}'::jsonb END) e";
+    private static final String LONG_PATH = "char_length(path) > " + TextLimits.MAX_TOKEN_TYPE_CHARS;
+    /**
+     * Only integer leaves are extra token types; they are summed exactly. A non-empty object whose path
+     * is already too long stands for the types below it: left out, but counted as such.
+     */
+    private static final String TYPE_LEAVES = " WHERE (jsonb_typeof(value) = 'number' AND (value #>> '{}') ~ '^-?[0-9]+$')"
+            + " OR (" + LONG_PATH + " AND jsonb_typeof(value) = 'object' AND value <> '{}'::jsonb)";
+    private static final String TYPE_SUMS = "sum(CASE WHEN jsonb_typeof(value) = 'number' THEN (value #>> '{}')::numeric END) AS total,"
+            + " count(*) AS n";
+    /**
+     * Which types are kept: those of the most token rows, then by name (code point order, whatever the
+     * database's collation); a path over the cap last. The first {@link TextLimits#MAX_TOKEN_TYPES} are
+     * summed; one row more tells that some were left out.
+     */
+    private static final String RANK = LONG_PATH + ", n DESC, path COLLATE \"C\"";
+    private static final int TYPE_ROWS = TextLimits.MAX_TOKEN_TYPES + 1;
+    /** The path of a kept type; NULL, never the long name, for one over the cap. */
+    private static final String KEPT_PATH = "CASE WHEN " + LONG_PATH + " THEN NULL ELSE path END AS path";
 
     private final Snapshots snapshots;
     private final UserDirectory users;
@@ -92,25 +109,43 @@ public class SessionDetailRepository {
                                 String credentialHint) {
     }
 
-    /** Token sums of one interception, extra types included. */
+    /**
+     * Token sums of one interception, thread or session, extra types included (at most
+     * {@link TextLimits#MAX_TOKEN_TYPES}; {@code typesLeftOut} when there were more, or longer ones).
+     */
     private static final class Tokens {
         long input;
         long output;
         long cacheRead;
         long cacheWrite;
         final Map<String, BigInteger> extra = new TreeMap<>();
+        boolean typesLeftOut;
 
+        /** Adds the other's four sums; extra types are summed in SQL for each scope, not added up here. */
         void add(Tokens other) {
             input += other.input;
             output += other.output;
             cacheRead += other.cacheRead;
             cacheWrite += other.cacheWrite;
-            other.extra.forEach((k, v) -> extra.merge(k, v, BigInteger::add));
+        }
+
+        /** One row of a types query: {@code path} (NULL for a name over the cap), {@code total} and rank {@code r}. */
+        void type(ResultSet rs) throws SQLException {
+            String path = rs.getString("path");
+            if (path == null || rs.getLong("r") > TextLimits.MAX_TOKEN_TYPES) {
+                typesLeftOut = true;
+            } else {
+                extra.put(path, rs.getBigDecimal("total").toBigInteger());
+            }
         }
 
         TokenUsage view() {
-            return new TokenUsage(input, output, cacheRead, cacheWrite, new LinkedHashMap<>(extra));
+            return new TokenUsage(input, output, cacheRead, cacheWrite, new LinkedHashMap<>(extra), typesLeftOut ? Boolean.TRUE : null);
         }
+    }
+
+    /** The token sums of the page: per loop member (with its own extra types), and the extra types of each thread. */
+    private record PageTokens(Map<UUID, Tokens> members, Map<UUID, Tokens> threadTypes) {
     }
 
     /**
@@ -132,7 +167,7 @@ public class SessionDetailRepository {
             if (!roots.isEmpty()) {
                 members.addAll(children(c, caller, roots));
             }
-            Map<UUID, Tokens> tokens = memberTokens(c, sessionId, lo, hi, members);
+            PageTokens tokens = memberTokens(c, sessionId, lo, hi, members);
             Tokens total = sessionTokens(c, caller, sessionId, lo, hi);
             TextBudget budget = texts.budget();
             Map<UUID, List<ToolRow>> tools = toolCalls(c, members, budget);
@@ -199,7 +234,7 @@ public class SessionDetailRepository {
         return loops;
     }
 
-    private static List<ThreadView> threads(List<Interception> roots, Map<UUID, List<Interception>> loops, Map<UUID, Tokens> tokens,
+    private static List<ThreadView> threads(List<Interception> roots, Map<UUID, List<Interception>> loops, PageTokens tokens,
                                             Map<UUID, List<ToolRow>> tools, Map<UUID, List<Field>> thoughts,
                                             Map<UUID, Field> prompts) {
         List<ThreadView> threads = new ArrayList<>(roots.size());
@@ -210,7 +245,7 @@ public class SessionDetailRepository {
             Instant endedAt = null;
             List<AgenticAction> actions = new ArrayList<>();
             for (Interception m : loop) {
-                Tokens t = tokens.getOrDefault(m.id(), new Tokens());
+                Tokens t = tokens.members().getOrDefault(m.id(), new Tokens());
                 sum.add(t);
                 if (m.startedAt().isBefore(startedAt)) {
                     startedAt = m.startedAt();
@@ -224,6 +259,11 @@ public class SessionDetailRepository {
                             .map(f -> new Thought(f.text(), f.truncated())).toList();
                     actions.add(new AgenticAction(m.model(), t.view(), thinking, calls.stream().map(ToolRow::view).toList()));
                 }
+            }
+            Tokens types = tokens.threadTypes().get(root.id());
+            if (types != null) {
+                sum.extra.putAll(types.extra);
+                sum.typesLeftOut = types.typesLeftOut;
             }
             Field prompt = prompts.get(root.id());
             threads.add(new ThreadView(root.id(), prompt == null ? null : prompt.text(), prompt == null ? null : prompt.truncated(),
@@ -313,38 +353,51 @@ public class SessionDetailRepository {
 
     /**
      * Token sums of the page's loop members, one per interception, with the extra types of each
-     * row's metadata flattened (nested keys joined with dots) and every integer leaf summed. A member
-     * of this session counts only if it starts within the session's first and last start, as in
-     * the session total; a member of another session (a loop may cross sessions) always counts.
+     * row's metadata flattened (nested keys joined with dots) and every integer leaf summed, per
+     * member and per thread, each kept to the {@link TextLimits#MAX_TOKEN_TYPES} types of the most
+     * rows. A member of this session counts only if it starts within the session's first and last
+     * start, as in the session total; a member of another session (a loop may cross sessions) always
+     * counts.
      */
-    private static Map<UUID, Tokens> memberTokens(Connection c, String sessionId, Instant lo, Instant hi,
-                                                  List<Interception> members) throws SQLException {
+    private static PageTokens memberTokens(Connection c, String sessionId, Instant lo, Instant hi,
+                                           List<Interception> members) throws SQLException {
         List<Interception> counted = members.stream().filter(m -> !m.sessionId().equals(sessionId)
                 || (!m.startedAt().isBefore(lo) && !m.startedAt().isAfter(hi))).toList();
-        Map<UUID, Tokens> out = new HashMap<>();
+        PageTokens out = new PageTokens(new HashMap<>(), new HashMap<>());
         if (counted.isEmpty()) {
             return out;
         }
-        Object[] bounds = {Sql.uuids(ids(counted)), Sql.instants(counted.stream().map(Interception::startedAt).toList()),
-                min(null, counted), max(null, counted)};
-        String rows = " FROM unnest(?::uuid[], ?::timestamptz[]) AS k(id, started_at)"
-                + " JOIN aibridge_token_usages t ON t.interception_id = k.id AND t.interception_started_at = k.started_at"
+        String rows = " JOIN aibridge_token_usages t ON t.interception_id = k.id AND t.interception_started_at = k.started_at"
                 + " AND t.interception_started_at >= ? AND t.interception_started_at <= ?";
-        Sql sums = new Sql("SELECT t.interception_id, " + SUMS + rows + " GROUP BY t.interception_id", bounds);
+        Sql sums = new Sql("SELECT t.interception_id, " + SUMS + " FROM unnest(?::uuid[], ?::timestamptz[]) AS k(id, started_at)" + rows
+                + " GROUP BY t.interception_id", Sql.uuids(ids(counted)), Sql.instants(counted.stream().map(Interception::startedAt).toList()),
+                min(null, counted), max(null, counted));
         try (PreparedStatement s = sums.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                readSums(rs, out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens()));
+                readSums(rs, out.members().computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens()));
             }
         }
-        Sql extra = new Sql("WITH RECURSIVE leaves(interception_id, path, value) AS ("
-                + " SELECT t.interception_id, e.key, e.value" + rows + " CROSS JOIN LATERAL " + METADATA_KEYS
-                + " UNION ALL SELECT l.interception_id, l.path || '.' || e.key, e.value FROM leaves l CROSS JOIN LATERAL " + NESTED_KEYS + ")"
-                + " SELECT interception_id, path, " + LEAF_SUM + " FROM leaves" + INTEGER_LEAVES
-                + " GROUP BY interception_id, path", bounds);
+        // each member's types, and each thread's (its members' rows together), ranked within their scope
+        Sql extra = new Sql("WITH RECURSIVE leaves(interception_id, root_id, path, value) AS ("
+                + " SELECT t.interception_id, k.root_id, e.key, e.value"
+                + " FROM unnest(?::uuid[], ?::timestamptz[], ?::uuid[]) AS k(id, started_at, root_id)" + rows
+                + " CROSS JOIN LATERAL " + METADATA_KEYS
+                + " UNION ALL SELECT l.interception_id, l.root_id, l.path || '.' || e.key, e.value FROM leaves l CROSS JOIN LATERAL "
+                + NESTED_KEYS + "),"
+                + " types AS (SELECT interception_id, root_id, path, " + TYPE_SUMS + " FROM leaves" + TYPE_LEAVES
+                + " GROUP BY interception_id, root_id, path),"
+                + " ranked AS (SELECT false AS thread, interception_id AS owner, path, total,"
+                + " row_number() OVER (PARTITION BY interception_id ORDER BY " + RANK + ") AS r FROM types"
+                + " UNION ALL SELECT true, root_id, path, total, row_number() OVER (PARTITION BY root_id ORDER BY " + RANK + ")"
+                + " FROM (SELECT root_id, path, sum(total) AS total, sum(n) AS n FROM types GROUP BY root_id, path) g)"
+                + " SELECT thread, owner, " + KEPT_PATH + ", total, r FROM ranked WHERE r <= ?",
+                Sql.uuids(ids(counted)), Sql.instants(counted.stream().map(Interception::startedAt).toList()),
+                Sql.uuids(counted.stream().map(m -> m.threadRootId() == null ? m.id() : m.threadRootId()).toList()),
+                min(null, counted), max(null, counted), TYPE_ROWS);
         try (PreparedStatement s = extra.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                out.computeIfAbsent(Rows.uuid(rs, "interception_id"), k -> new Tokens())
-                        .extra.put(rs.getString("path"), rs.getBigDecimal("total").toBigInteger());
+                Map<UUID, Tokens> scope = rs.getBoolean("thread") ? out.threadTypes() : out.members();
+                scope.computeIfAbsent(Rows.uuid(rs, "owner"), k -> new Tokens()).type(rs);
             }
         }
         return out;
@@ -353,8 +406,8 @@ public class SessionDetailRepository {
     /**
      * Token sums of every visible interception of the session (the caller's own only, for a member)
      * that starts within its first and last start, aggregated in SQL: one row of the four sums and
-     * one row per extra type, whatever the number of interceptions, so that what the service reads
-     * depends on the page's size, not the session's.
+     * one row per extra type (at most {@link TextLimits#MAX_TOKEN_TYPES} and one), whatever the number
+     * of interceptions, so that what the service reads depends on the page's size, not the session's.
      */
     private static Tokens sessionTokens(Connection c, Caller caller, String sessionId, Instant lo, Instant hi) throws SQLException {
         Tokens total = new Tokens();
@@ -366,11 +419,13 @@ public class SessionDetailRepository {
         }
         Sql extra = sessionUsages("WITH RECURSIVE leaves(path, value) AS (SELECT e.key, e.value",
                 " CROSS JOIN LATERAL " + METADATA_KEYS, caller, sessionId, lo, hi);
-        extra.append(" UNION ALL SELECT l.path || '.' || e.key, e.value FROM leaves l CROSS JOIN LATERAL " + NESTED_KEYS + ")"
-                + " SELECT path, " + LEAF_SUM + " FROM leaves" + INTEGER_LEAVES + " GROUP BY path");
+        extra.append(" UNION ALL SELECT l.path || '.' || e.key, e.value FROM leaves l CROSS JOIN LATERAL " + NESTED_KEYS + "),"
+                + " types AS (SELECT path, " + TYPE_SUMS + " FROM leaves" + TYPE_LEAVES + " GROUP BY path)"
+                + " SELECT " + KEPT_PATH + ", total, row_number() OVER (ORDER BY " + RANK + ") AS r FROM types"
+                + " ORDER BY r LIMIT ?", TYPE_ROWS);
         try (PreparedStatement s = extra.prepare(c); ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-                total.extra.put(rs.getString("path"), rs.getBigDecimal("total").toBigInteger());
+                total.type(rs);
             }
         }
         return total;

@@ -1,6 +1,7 @@
 package io.aibridge.query.session;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.query.db.TextLimits;
 import io.aibridge.query.interception.InterceptionView;
 import io.aibridge.query.user.InitiatorView;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -35,9 +36,13 @@ public record SessionDetailView(
             + " spent too; a cut text is flagged by <field>_truncated.";
 
     /** Token sums plus the extra token types of the rows' metadata, flattened and summed. */
-    @Schema(name = "SessionTokenUsage", description = "Token sums; metadata sums every integer extra type")
+    @Schema(name = "SessionTokenUsage", description = "Token sums; metadata sums the integer extra types")
     public record TokenUsage(long inputTokens, long outputTokens, long cacheReadInputTokens, long cacheWriteInputTokens,
-                             @Schema(description = "Extra token types summed, nested keys joined with dots") Map<String, BigInteger> metadata) {
+                             @Schema(description = "Extra token types summed, nested keys joined with dots: at most "
+                                     + TextLimits.MAX_TOKEN_TYPES + ", those of the most token rows, then by name, each name at most "
+                                     + TextLimits.MAX_TOKEN_TYPE_CHARS + " characters") Map<String, BigInteger> metadata,
+                             @Schema(description = "true when extra types were left out (more than " + TextLimits.MAX_TOKEN_TYPES
+                                     + ", or a longer name); omitted otherwise") Boolean metadataTruncated) {
     }
 
     /** One prompt and the agentic loop that followed it. */

@@ -79,6 +79,7 @@ class SessionDetailTest {
     Recorded ownersRoot;
     Recorded skewRoot;
     Recorded skewChild;
+    Recorded manyTypesRoot;
 
     /** Threads of the long session: one interception each, but for the one at {@link #LONG_LOOP}. */
     static final int LONG_THREADS = 3000;
@@ -120,6 +121,20 @@ class SessionDetailTest {
                 .tokens(100, 10, 0, 0).tool("read_file", "{}").save();
         skewChild = data.interception(alice.id()).at("2026-03-12T10:00:00.400Z").clientSessionId("cs-skew").childOf(skewRoot)
                 .tokens(100, 10, 0, 0).tool("edit", "{}").save();
+        // 200 extra types that one token row each carries, beside two that most rows carry: the root's
+        // row has x_000 to x_099, the child's first row x_100 to x_199
+        manyTypesRoot = data.interception(alice.id()).at("2026-03-13T10:00:00Z").clientSessionId("cs-many-types").prompt("many types")
+                .tokens(1, 1, 0, 0, oneOffTypes(0, 100, "\"web_search_requests\": 1, \"cache_ephemeral_5m_input\": 10")).save();
+        data.interception(alice.id()).at("2026-03-13T10:00:05Z").clientSessionId("cs-many-types").childOf(manyTypesRoot)
+                .tokens(1, 1, 0, 0, oneOffTypes(100, 200, "\"web_search_requests\": 2"))
+                .tokens(1, 1, 0, 0, "{\"web_search_requests\": 4, \"cache_ephemeral_5m_input\": 20}").tool("bash", "{}").save();
+        data.interception(alice.id()).at("2026-03-13T11:00:00Z").clientSessionId("cs-many-types").prompt("few types")
+                .tokens(1, 1, 0, 0, "{\"web_search_requests\": 8}").save();
+        // type names of more than 256 characters: a top-level one, and an object nested under a long key
+        data.interception(alice.id()).at("2026-03-14T10:00:00Z").clientSessionId("cs-long-type").prompt("long name")
+                .tokens(1, 1, 0, 0, "{\"web_search_requests\": 1, \"" + "k".repeat(300) + "\": 5}").save();
+        data.interception(alice.id()).at("2026-03-14T11:00:00Z").clientSessionId("cs-long-type").prompt("long nested name")
+                .tokens(1, 1, 0, 0, "{\"server_tool_use\": {\"" + "n".repeat(300) + "\": {\"deep\": 1}, \"web_fetch_requests\": 2}}").save();
         recordLongSession(data);
         data.refreshSessions();
     }
@@ -314,6 +329,63 @@ class SessionDetailTest {
         assertThat(page.tokenUsageSummary().metadata()).isEqualTo(longForOwner.extra());
         assertThat(new ArrayList<>(page.tokenUsageSummary().metadata().keySet())).isSorted();
         assertThat(rows.get()).isLessThan(50);
+    }
+
+    @Test
+    void eachTokenUsageSumsAtMost64ExtraTypesThoseOfTheMostRowsFirstAndFlagsTheRest() {
+        JsonPath body = detail(owner, "cs-many-types", Map.of());
+
+        // the session: web_search_requests (4 rows), cache_ephemeral_5m_input (2), then 62 of the one-off types by name
+        Map<String, Object> session = body.getMap("token_usage_summary");
+        assertThat(session).containsEntry("input_tokens", 4).containsEntry("metadata_truncated", true);
+        assertThat(body.getMap("token_usage_summary.metadata")).isEqualTo(types(Map.of("web_search_requests", 15,
+                "cache_ephemeral_5m_input", 30), 0, 62));
+        // the thread: its own three rows
+        assertThat(body.getMap("threads[0].token_usage")).containsEntry("input_tokens", 3).containsEntry("metadata_truncated", true);
+        assertThat(body.getMap("threads[0].token_usage.metadata")).isEqualTo(types(Map.of("web_search_requests", 7,
+                "cache_ephemeral_5m_input", 30), 0, 62));
+        // the child's action: web_search_requests (2 rows), then by name among the types of one row
+        assertThat(body.getMap("threads[0].agentic_actions[0].token_usage")).containsEntry("input_tokens", 2)
+                .containsEntry("metadata_truncated", true);
+        assertThat(body.getMap("threads[0].agentic_actions[0].token_usage.metadata")).isEqualTo(types(Map.of("web_search_requests", 6,
+                "cache_ephemeral_5m_input", 20), 100, 162));
+        // a thread with few types is whole and unflagged
+        assertThat(body.getMap("threads[1].token_usage")).isEqualTo(Map.of("input_tokens", 1, "output_tokens", 1,
+                "cache_read_input_tokens", 0, "cache_write_input_tokens", 0, "metadata", Map.of("web_search_requests", 8)));
+    }
+
+    @Test
+    void anExtraTypeWithANameOver256CharactersIsLeftOutAndFlagged() {
+        String raw = owner.request().get("/api/v2/aibridge/sessions/cs-long-type").then().statusCode(200).extract().asString();
+        JsonPath body = JsonPath.from(raw);
+
+        assertThat(body.getMap("token_usage_summary.metadata")).isEqualTo(Map.of("web_search_requests", 1,
+                "server_tool_use.web_fetch_requests", 2));
+        assertThat(body.getBoolean("token_usage_summary.metadata_truncated")).isTrue();
+        assertThat(body.getMap("threads[0].token_usage.metadata")).isEqualTo(Map.of("web_search_requests", 1));
+        assertThat(body.getBoolean("threads[0].token_usage.metadata_truncated")).isTrue();
+        // nothing below a name that is already too long is summed
+        assertThat(body.getMap("threads[1].token_usage.metadata")).isEqualTo(Map.of("server_tool_use.web_fetch_requests", 2));
+        assertThat(body.getBoolean("threads[1].token_usage.metadata_truncated")).isTrue();
+        assertThat(raw).doesNotContain("kkkk", "nnnn");
+    }
+
+    /** A token row's metadata: {@code common}, then one-off types {@code x_<from>} to {@code x_<to - 1>}, each its number. */
+    private static String oneOffTypes(int from, int to, String common) {
+        StringBuilder s = new StringBuilder("{").append(common);
+        for (int i = from; i < to; i++) {
+            s.append(", \"").append(String.format("x_%03d", i)).append("\": ").append(i);
+        }
+        return s.append('}').toString();
+    }
+
+    /** {@code common} and the one-off types {@code x_<from>} to {@code x_<to - 1>}. */
+    private static Map<String, Object> types(Map<String, Integer> common, int from, int to) {
+        Map<String, Object> out = new TreeMap<>(common);
+        for (int i = from; i < to; i++) {
+            out.put(String.format("x_%03d", i), i);
+        }
+        return out;
     }
 
     /** Token sums, and the same in the shape of a response's {@code token_usage}. */
