@@ -49,14 +49,6 @@ public final class Rows {
         return parseObject(rs.getString(column));
     }
 
-    /**
-     * {@code true} when the column read by {@link TextLimits#json} was over the field cap (and read as
-     * NULL, an empty object), else null (left out of the JSON).
-     */
-    public static Boolean over(ResultSet rs, String alias) throws SQLException {
-        return rs.getBoolean(alias + "_over") ? Boolean.TRUE : null;
-    }
-
     /** JSON text from PostgreSQL (always valid) as an object; an empty object for anything else. */
     public static ObjectNode parseObject(String text) {
         if (text == null) {

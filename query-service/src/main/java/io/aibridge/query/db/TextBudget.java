@@ -14,10 +14,11 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The long free texts of one response (prompts, tool inputs, thoughts, error messages), bounded so
- * that no page can exhaust the heap: the proxy records prompts of up to 4 Mi characters, tool inputs
- * and thoughts of any length, and provider error messages of up to its 16 MiB event size, and a page
- * holds up to a thousand rows.
+ * The long free texts of one response (prompts, tool inputs, thoughts, error messages) and its
+ * metadata objects (of sessions, interceptions and their child rows), bounded so that no page can
+ * exhaust the heap: the proxy records prompts of up to 4 Mi characters, tool inputs and thoughts of
+ * any length, and provider error messages of up to its 16 MiB event size; a metadata object may be
+ * as long as the field cap; and a page holds up to a thousand rows.
  *
  * <p>A repository reads each text's stored size, {@code octet_length(column)}, instead of the text
  * (PostgreSQL takes it from the header of a TOASTed value without decompressing it), makes a
@@ -56,7 +57,9 @@ public final class TextBudget {
         TOOL_INPUT("aibridge_tool_usages", "input"),
         TOOL_INVOCATION_ERROR("aibridge_tool_usages", "invocation_error"),
         MODEL_THOUGHT("aibridge_model_thoughts", "content"),
-        /** The jsonb metadata of the child rows: JSON text cannot be cut, so each is whole or {@code {}}. */
+        /** The jsonb metadata of the rows: JSON text cannot be cut, so each is whole or {@code {}}. */
+        SESSION_METADATA("aibridge_sessions", "metadata", true, "session_id", "text", "initiator_id", "uuid"),
+        INTERCEPTION_METADATA("aibridge_interceptions", "metadata", true, "id", "uuid", "started_at", "timestamptz"),
         TOKEN_METADATA("aibridge_token_usages", "metadata", true),
         PROMPT_METADATA("aibridge_user_prompts", "metadata", true),
         TOOL_METADATA("aibridge_tool_usages", "metadata", true),

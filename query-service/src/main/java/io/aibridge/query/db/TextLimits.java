@@ -42,19 +42,6 @@ public class TextLimits {
         }
     }
 
-    /**
-     * Select-list SQL for a jsonb column read whole or not at all: JSON text cannot be cut and stay
-     * JSON. {@code <alias>} is the column's JSON text, NULL when that text is over the field cap (so it
-     * never leaves the database), and {@code <alias>_over} says whether it was. Not charged to the
-     * response budget: such a column is one per row, and the proxy writes it small (user name and
-     * user agent).
-     */
-    public String json(String column, String alias) {
-        String text = "char_length(" + column + "::text)";
-        return "CASE WHEN " + text + " <= " + fieldChars + " THEN " + column + "::text END AS " + alias
-                + ", coalesce(" + text + " > " + fieldChars + ", false) AS " + alias + "_over";
-    }
-
     /** A new budget for one response. */
     public TextBudget budget() {
         return new TextBudget(fieldChars, responseChars);

@@ -100,13 +100,13 @@ public class InterceptionRepository {
         }
     }
 
-    /** An interception whose error message is loaded after every text of the page has been sized. */
-    private record Row(InterceptionView view, Instant startedAt, TextBudget.Field errorMessage) {
+    /** An interception whose metadata and error message are loaded after every text of the page has been sized. */
+    private record Row(InterceptionView view, Instant startedAt, TextBudget.Field metadata, TextBudget.Field errorMessage) {
     }
 
     private List<Row> page(Connection c, Caller caller, Filters filters, int limit, int offset, Cursor cursor,
                            TextBudget budget) throws SQLException {
-        Sql sql = new Sql("SELECT " + COLUMNS + ", " + texts.json("i.metadata", "metadata")
+        Sql sql = new Sql("SELECT " + COLUMNS + ", " + TextBudget.jsonChars("i.metadata", "metadata_chars")
                 + " FROM aibridge_interceptions i LEFT JOIN aibridge_users u ON u.id = i.initiator_id WHERE TRUE");
         FilterSql.visibleMatching(sql, "i", caller, filters);
         if (cursor != null) {
@@ -121,18 +121,19 @@ public class InterceptionRepository {
                 UUID initiator = Rows.uuid(rs, "initiator_id");
                 String client = rs.getString("client");
                 Instant startedAt = Rows.instant(rs, "started_at");
+                TextBudget.Field metadata = budget.field(Source.INTERCEPTION_METADATA, id, startedAt, TextBudget.bytes(rs, "metadata_chars"));
                 TextBudget.Field errorMessage = budget.field(Source.INTERCEPTION_ERROR_MESSAGE, id, startedAt,
                         TextBudget.bytes(rs, "error_message_bytes"));
                 rows.add(new Row(new InterceptionView(id, rs.getString("api_key_id"),
                         users.initiator(initiator, rs.getString("username"), rs.getString("name"), rs.getString("avatar_url")),
                         nullToEmpty(rs.getString("provider")), nullToEmpty(rs.getString("provider_name")), nullToEmpty(rs.getString("model")),
-                        client == null ? "Unknown" : client, Rows.object(rs, "metadata"), Rows.over(rs, "metadata"), startedAt, Rows.instant(rs, "ended_at"),
+                        client == null ? "Unknown" : client, null, null, startedAt, Rows.instant(rs, "ended_at"),
                         List.of(), List.of(), List.of(), List.of(),
                         rs.getString("session_id"), Rows.uuid(rs, "thread_parent_id"), Rows.uuid(rs, "thread_root_id"),
                         rs.getString("credential_kind"), rs.getString("credential_hint"), rs.getString("end_status"),
                         (Integer) rs.getObject("http_status"), rs.getString("error_type"), null, null,
                         (Long) rs.getObject("duration_ms"), (Long) rs.getObject("time_to_first_byte_ms"),
-                        (Boolean) rs.getObject("streaming")), startedAt, errorMessage));
+                        (Boolean) rs.getObject("streaming")), startedAt, metadata, errorMessage));
             }
         }
         return rows;
@@ -209,6 +210,7 @@ public class InterceptionRepository {
         // the texts in the order the response shows them: the budget goes to the first ones
         for (Row row : rows) {
             UUID id = row.view().id();
+            budget.allow(row.metadata());
             tokens.getOrDefault(id, List.of()).forEach(t -> budget.allow(t.metadata()));
             prompts.getOrDefault(id, List.of()).forEach(p -> {
                 budget.allow(p.prompt());
@@ -230,7 +232,7 @@ public class InterceptionRepository {
         for (Row row : rows) {
             InterceptionView v = row.view();
             out.add(new InterceptionView(v.id(), v.apiKeyId(), v.initiator(), v.provider(), v.providerName(), v.model(), v.client(),
-                    v.metadata(), v.metadataTruncated(), v.startedAt(), v.endedAt(),
+                    row.metadata().object(), row.metadata().truncated(), v.startedAt(), v.endedAt(),
                     tokens.getOrDefault(v.id(), List.of()).stream().map(TokenRow::view).toList(),
                     prompts.getOrDefault(v.id(), List.of()).stream().map(PromptRow::view).toList(),
                     tools.getOrDefault(v.id(), List.of()).stream().map(ToolRow::view).toList(),

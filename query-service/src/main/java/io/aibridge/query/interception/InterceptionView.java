@@ -19,7 +19,7 @@ public record InterceptionView(
         String model,
         @Schema(description = "Detected client; Unknown when none was detected") String client,
         @Schema(description = "Actor metadata and the user agent. " + JSON_CUT) ObjectNode metadata,
-        @Schema(description = "true when metadata was over the cap and left out; omitted otherwise") Boolean metadataTruncated,
+        @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated,
         Instant startedAt,
         Instant endedAt,
         List<TokenUsage> tokenUsages,
@@ -41,11 +41,7 @@ public record InterceptionView(
         @Schema(description = "Whether the client asked for a stream") Boolean streaming) {
 
     /** How a response's metadata objects are bounded: JSON cannot be cut and stay JSON. */
-    static final String JSON_CUT = "An empty object when its JSON text is over AIBRIDGE_QUERY_MAX_FIELD_CHARS characters,"
-            + " flagged by metadata_truncated.";
-
-    /** How the metadata of token usages, prompts, tool usages and thoughts is bounded. */
-    public static final String CHILD_JSON_CUT = "Whole, or an empty object flagged by metadata_truncated when its JSON text is over"
+    public static final String JSON_CUT = "Whole, or an empty object flagged by metadata_truncated when its JSON text is over"
             + " AIBRIDGE_QUERY_MAX_FIELD_CHARS characters or no longer fits in the response's AIBRIDGE_QUERY_MAX_RESPONSE_CHARS"
             + " (then in a 4096-character preview of the 1 Mi preview reserve).";
 
@@ -59,7 +55,7 @@ public record InterceptionView(
     @Schema(name = "InterceptionTokenUsage", description = "Token usage of one upstream response")
     public record TokenUsage(UUID id, UUID interceptionId, String providerResponseId, long inputTokens, long outputTokens,
                              long cacheReadInputTokens, long cacheWriteInputTokens,
-                             @Schema(description = "Extra token types. " + CHILD_JSON_CUT) ObjectNode metadata,
+                             @Schema(description = "Extra token types. " + JSON_CUT) ObjectNode metadata,
                              @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt) {
     }
 
@@ -67,7 +63,7 @@ public record InterceptionView(
     public record UserPrompt(UUID id, UUID interceptionId, String providerResponseId,
                              @Schema(description = CUT) String prompt,
                              @Schema(description = "true when prompt was cut; omitted when it is whole") Boolean promptTruncated,
-                             @Schema(description = CHILD_JSON_CUT) ObjectNode metadata,
+                             @Schema(description = JSON_CUT) ObjectNode metadata,
                              @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt) {
     }
 
@@ -79,7 +75,7 @@ public record InterceptionView(
                             boolean injected,
                             @Schema(description = "Error from invoking an injected tool; empty otherwise. " + CUT) String invocationError,
                             @Schema(description = "true when invocation_error was cut; omitted when it is whole") Boolean invocationErrorTruncated,
-                            @Schema(description = CHILD_JSON_CUT) ObjectNode metadata,
+                            @Schema(description = JSON_CUT) ObjectNode metadata,
                             @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt,
                             @Schema(description = "The provider's tool call id") String providerToolCallId) {
     }
@@ -88,7 +84,7 @@ public record InterceptionView(
     public record ModelThought(UUID interceptionId, String providerResponseId, @Schema(description = CUT) String content,
                                @Schema(description = "true when content was cut; omitted when it is whole") Boolean contentTruncated,
                                @Schema(description = "thinking, reasoning_summary or commentary") String source,
-                               @Schema(description = CHILD_JSON_CUT) ObjectNode metadata,
+                               @Schema(description = JSON_CUT) ObjectNode metadata,
                                @Schema(description = "true when metadata was left out (" + JSON_LEFT_OUT + "); omitted otherwise") Boolean metadataTruncated, Instant createdAt) {
     }
 }

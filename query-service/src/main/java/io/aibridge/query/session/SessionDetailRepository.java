@@ -170,11 +170,14 @@ public class SessionDetailRepository {
             PageTokens tokens = memberTokens(c, sessionId, lo, hi, members);
             Tokens total = sessionTokens(c, caller, sessionId, lo, hi);
             TextBudget budget = texts.budget();
+            Summary first = summaries.get(0);
+            Field metadata = budget.field(Source.SESSION_METADATA, first.sessionId(), first.initiatorId(), first.metadataChars());
             Map<UUID, List<ToolRow>> tools = toolCalls(c, members, budget);
             Map<UUID, List<Field>> thoughts = thoughts(c, members.stream().filter(m -> tools.containsKey(m.id())).toList(), budget);
             Map<UUID, Field> prompts = firstPrompts(c, roots, budget);
             Map<UUID, List<Interception>> loops = loops(roots, members);
             // the texts in the order the response shows them: the budget goes to the first ones
+            budget.allow(metadata);
             for (Interception root : roots) {
                 Field prompt = prompts.get(root.id());
                 if (prompt != null) {
@@ -194,11 +197,11 @@ public class SessionDetailRepository {
             budget.load(c);
 
             List<ThreadView> threads = threads(roots, loops, tokens, tools, thoughts, prompts);
-            return view(sessionId, summaries, threads, total);
+            return view(sessionId, summaries, metadata, threads, total);
         });
     }
 
-    private SessionDetailView view(String sessionId, List<Summary> summaries, List<ThreadView> threads, Tokens total) {
+    private SessionDetailView view(String sessionId, List<Summary> summaries, Field metadata, List<ThreadView> threads, Tokens total) {
         Summary first = summaries.get(0);
         Set<String> providers = new TreeSet<>();
         Set<String> models = new TreeSet<>();
@@ -215,7 +218,7 @@ public class SessionDetailRepository {
         return new SessionDetailView(sessionId,
                 users.initiator(first.initiatorId(), first.username(), first.name(), first.avatarUrl()),
                 List.copyOf(providers), List.copyOf(models), SessionRepository.client(first.client()),
-                Rows.parseObject(first.metadata()), first.metadataTruncated(), pageStartedAt, pageEndedAt, first.startedAt(), endedAt,
+                metadata.object(), metadata.truncated(), pageStartedAt, pageEndedAt, first.startedAt(), endedAt,
                 total.view(), threads);
     }
 
@@ -274,7 +277,7 @@ public class SessionDetailRepository {
     }
 
     private List<Summary> summaries(Connection c, Caller caller, String sessionId) throws SQLException {
-        Sql sql = new Sql("SELECT " + SessionRepository.columns(texts) + " FROM aibridge_sessions s LEFT JOIN aibridge_users u ON u.id = s.initiator_id WHERE s.session_id = ?", sessionId);
+        Sql sql = new Sql("SELECT " + SessionRepository.columns() + " FROM aibridge_sessions s LEFT JOIN aibridge_users u ON u.id = s.initiator_id WHERE s.session_id = ?", sessionId);
         caller.restrictedTo().ifPresent(id -> sql.append(" AND s.initiator_id = ?", id));
         sql.append(" ORDER BY s.started_at, s.initiator_id");
         List<Summary> out = new ArrayList<>();

@@ -20,9 +20,9 @@ public record SessionDetailView(
         @Schema(description = "Distinct provider types, sorted") List<String> providers,
         @Schema(description = "Distinct models, sorted") List<String> models,
         @Schema(description = "Client of the first interception; Unknown when none was detected") String client,
-        @Schema(description = "Metadata of the first interception; an empty object when its JSON text is over"
-                + " AIBRIDGE_QUERY_MAX_FIELD_CHARS characters") ObjectNode metadata,
-        @Schema(description = "true when metadata was over the cap and left out; omitted otherwise") Boolean metadataTruncated,
+        @Schema(description = "Metadata of the first interception. " + InterceptionView.JSON_CUT) ObjectNode metadata,
+        @Schema(description = "true when metadata was left out (" + InterceptionView.JSON_LEFT_OUT + "); omitted otherwise")
+        Boolean metadataTruncated,
         @Schema(description = "Earliest start of this page's threads; omitted on an empty page") Instant pageStartedAt,
         @Schema(description = "Latest end of this page's threads; omitted on an empty page") Instant pageEndedAt,
         @Schema(description = "Earliest start of the session") Instant startedAt,
@@ -76,7 +76,7 @@ public record SessionDetailView(
                            @Schema(description = "MCP server URL of an injected tool; empty for client tools") String serverUrl,
                            String tool, boolean injected, @Schema(description = "Arguments, JSON-serialised. " + CUT) String input,
                            @Schema(description = "true when input was cut; omitted when it is whole") Boolean inputTruncated,
-                           @Schema(description = InterceptionView.CHILD_JSON_CUT) ObjectNode metadata,
+                           @Schema(description = InterceptionView.JSON_CUT) ObjectNode metadata,
                            @Schema(description = "true when metadata was left out (" + InterceptionView.JSON_LEFT_OUT
                                    + "); omitted otherwise") Boolean metadataTruncated,
                            Instant createdAt) {

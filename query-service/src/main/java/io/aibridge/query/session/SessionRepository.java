@@ -44,12 +44,13 @@ import java.util.concurrent.atomic.AtomicLong;
 public class SessionRepository {
 
     /**
-     * Summary columns and the initiator's user row, for {@code FROM aibridge_sessions s LEFT JOIN aibridge_users u},
-     * the metadata as {@link TextLimits#json} reads it.
+     * Summary columns and the initiator's user row, for {@code FROM aibridge_sessions s LEFT JOIN aibridge_users u};
+     * of the metadata and the last prompt only their sizes (see {@link TextBudget}).
      */
-    static String columns(TextLimits texts) {
+    static String columns() {
         return "s.session_id, s.initiator_id, s.started_at, s.last_started_at, s.ended_at,"
-                + " s.last_active_at, s.providers, s.models, s.client, " + texts.json("s.metadata", "metadata") + ", s.threads,"
+                + " s.last_active_at, s.providers, s.models, s.client, " + TextBudget.jsonChars("s.metadata", "metadata_chars")
+                + ", s.threads,"
                 + " s.input_tokens, s.output_tokens, s.cache_read_input_tokens, s.cache_write_input_tokens,"
                 + " octet_length(s.last_prompt) AS last_prompt_bytes, u.username, u.name, u.avatar_url";
     }
@@ -67,10 +68,12 @@ public class SessionRepository {
         this.texts = texts;
     }
 
-    /** A summary row; of the last prompt only its stored size (see {@link TextBudget}), -1 when none. */
+    /**
+     * A summary row; of the metadata and the last prompt only their sizes (see {@link TextBudget}), -1
+     * when NULL.
+     */
     record Summary(String sessionId, UUID initiatorId, Instant startedAt, Instant lastStartedAt, Instant endedAt,
-                   Instant lastActiveAt, List<String> providers, List<String> models, String client, String metadata,
-                   Boolean metadataTruncated,
+                   Instant lastActiveAt, List<String> providers, List<String> models, String client, long metadataChars,
                    long threads, TokenUsageSummary tokens, long lastPromptBytes,
                    String username, String name, String avatarUrl) {
     }
@@ -107,8 +110,13 @@ public class SessionRepository {
             Map<String, Matched> matched = filters.selectsInterceptions() && !rows.isEmpty()
                     ? matched(c, rows, filters) : Map.of();
             TextBudget budget = texts.budget();
+            List<TextBudget.Field> metadata = new ArrayList<>(rows.size());
             List<TextBudget.Field> prompts = new ArrayList<>(rows.size());
+            // in the order the response shows them: the budget goes to the first ones
             for (Summary row : rows) {
+                TextBudget.Field meta = budget.field(Source.SESSION_METADATA, row.sessionId(), row.initiatorId(), row.metadataChars());
+                budget.allow(meta);
+                metadata.add(meta);
                 TextBudget.Field prompt = budget.field(Source.SESSION_LAST_PROMPT, row.sessionId(), row.initiatorId(), row.lastPromptBytes());
                 budget.allow(prompt);
                 prompts.add(prompt);
@@ -118,17 +126,17 @@ public class SessionRepository {
             for (int i = 0; i < rows.size(); i++) {
                 Summary row = rows.get(i);
                 Matched m = matched.get(key(row.sessionId(), row.initiatorId()));
-                sessions.add(view(row, m, prompts.get(i)));
+                sessions.add(view(row, m, metadata.get(i), prompts.get(i)));
             }
             return new SessionPage(count, sessions);
         });
     }
 
-    private SessionView view(Summary row, Matched matched, TextBudget.Field lastPrompt) {
+    private SessionView view(Summary row, Matched matched, TextBudget.Field metadata, TextBudget.Field lastPrompt) {
         return new SessionView(row.sessionId(),
                 users.initiator(row.initiatorId(), row.username(), row.name(), row.avatarUrl()),
                 row.providers(), row.models(),
-                client(row.client()), Rows.parseObject(row.metadata()), row.metadataTruncated(),
+                client(row.client()), metadata.object(), metadata.truncated(),
                 matched == null ? row.startedAt() : matched.startedAt(),
                 matched == null ? row.endedAt() : matched.endedAt(),
                 matched == null ? row.threads() : matched.threads(),
@@ -258,7 +266,7 @@ public class SessionRepository {
             sql.append(" OFFSET 0) s");
         }
         sql.append(ORDER + " LIMIT ? OFFSET ?)", limit, offset);
-        sql.append(" SELECT " + columns(texts) + " FROM page p"
+        sql.append(" SELECT " + columns() + " FROM page p"
                 + " JOIN aibridge_sessions s ON s.session_id = p.session_id AND s.initiator_id = p.initiator_id"
                 + " LEFT JOIN aibridge_users u ON u.id = s.initiator_id"
                 + " ORDER BY p.last_active_at DESC, p.session_id DESC, p.initiator_id DESC");
@@ -280,7 +288,7 @@ public class SessionRepository {
         return new Summary(rs.getString("session_id"), Rows.uuid(rs, "initiator_id"),
                 Rows.instant(rs, "started_at"), Rows.instant(rs, "last_started_at"), Rows.instant(rs, "ended_at"),
                 Rows.instant(rs, "last_active_at"), Rows.texts(rs, "providers"), Rows.texts(rs, "models"),
-                rs.getString("client"), rs.getString("metadata"), Rows.over(rs, "metadata"), rs.getLong("threads"),
+                rs.getString("client"), TextBudget.bytes(rs, "metadata_chars"), rs.getLong("threads"),
                 new TokenUsageSummary(rs.getLong("input_tokens"), rs.getLong("output_tokens"),
                         rs.getLong("cache_read_input_tokens"), rs.getLong("cache_write_input_tokens")),
                 TextBudget.bytes(rs, "last_prompt_bytes"), rs.getString("username"), rs.getString("name"), rs.getString("avatar_url"));

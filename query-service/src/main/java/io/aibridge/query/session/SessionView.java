@@ -1,6 +1,7 @@
 package io.aibridge.query.session;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aibridge.query.interception.InterceptionView;
 import io.aibridge.query.user.InitiatorView;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -15,9 +16,9 @@ public record SessionView(
         @Schema(description = "Distinct provider types, sorted") List<String> providers,
         @Schema(description = "Distinct models, sorted") List<String> models,
         @Schema(description = "Client of the first interception; Unknown when none was detected") String client,
-        @Schema(description = "Metadata of the first interception; an empty object when its JSON text is over"
-                + " AIBRIDGE_QUERY_MAX_FIELD_CHARS characters") ObjectNode metadata,
-        @Schema(description = "true when metadata was over the cap and left out; omitted otherwise") Boolean metadataTruncated,
+        @Schema(description = "Metadata of the first interception. " + InterceptionView.JSON_CUT) ObjectNode metadata,
+        @Schema(description = "true when metadata was left out (" + InterceptionView.JSON_LEFT_OUT + "); omitted otherwise")
+        Boolean metadataTruncated,
         @Schema(description = "Earliest start of the interceptions that matched the filters") Instant startedAt,
         @Schema(description = "Latest end of the interceptions that matched the filters") Instant endedAt,
         @Schema(description = "Threads (root interceptions) among the interceptions that matched the filters") long threads,

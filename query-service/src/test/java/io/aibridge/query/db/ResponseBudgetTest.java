@@ -33,8 +33,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * With a small response budget (25,000 characters; field cap 10,000) the first texts of a page, in
  * the order the response shows them, come whole; from the first one that no longer fits, every text
  * is a 4096-character preview flagged {@code <field>_truncated}, until the previews have used their
- * fixed reserve (1 Mi characters); every text after that is empty and flagged. No row is dropped and
- * paging is unchanged, so the body stays bounded however much text is stored.
+ * fixed reserve (1 Mi characters); every text after that is empty and flagged. Metadata, of an
+ * interception or a session as of a child row, is charged in its place too: whole while it fits,
+ * else {@code {}} flagged {@code metadata_truncated}. No row is dropped and paging is unchanged, so
+ * the body stays bounded however much text is stored.
  */
 @QuarkusTest
 @TestProfile(ResponseBudgetTest.SmallBudget.class)
@@ -108,7 +110,7 @@ class ResponseBudgetTest {
         }
         // one interception with 300 tool calls of 5,000 characters, then a small thought: 5 inputs fit
         // (25,000), 256 previews fill the reserve of 1 Mi characters, the other 39 inputs and the thought are empty
-        var many = data.interception(owner.id()).at("2026-05-05T10:00:00Z").model("many-tools-model");
+        var many = data.interception(owner.id()).at("2026-05-05T10:00:00Z").model("many-tools-model").metadata("{}");
         for (int i = 0; i < 300; i++) {
             many.tool("bash", text("many" + i, 5000));
         }
@@ -126,7 +128,30 @@ class ResponseBudgetTest {
             data.execute("UPDATE aibridge_tool_usages SET metadata = " + json + " WHERE interception_id = '" + metaRow.id()
                     + "' AND tool = 'tool" + i + "'");
         }
+        // interceptions' and sessions' own metadata of 9,000 characters (under the cap): two fit in the budget
+        for (int i = 0; i < 5; i++) {
+            data.interception(owner.id()).at(Instant.parse("2026-05-07T10:00:00Z").plusSeconds(60L * i)).model("meta-rows-model")
+                    .metadata(bigMetadata(i)).save();
+        }
+        for (int i = 0; i < 4; i++) {
+            data.interception(owner.id()).at(Instant.parse("2026-05-08T10:00:00Z").plusSeconds(60L * i)).model("meta-session-model")
+                    .clientSessionId("cs-meta-" + i).metadata(bigMetadata(i)).save();
+        }
+        // a session detail whose metadata and first two prompts fill the budget (9,000 + 2 x 8,000)
+        for (int i = 0; i < 3; i++) {
+            var thread = data.interception(owner.id()).at(Instant.parse("2026-05-09T10:00:00Z").plusSeconds(60L * i))
+                    .model("detail-meta-model").clientSessionId("cs-detail-meta").prompt(text("dm" + i, 8000));
+            if (i == 0) {
+                thread.metadata(bigMetadata(0));
+            }
+            thread.save();
+        }
         data.refreshSessions();
+    }
+
+    /** Metadata of exactly 9,000 characters as PostgreSQL writes it: {"note": "<8,988 digits>"}. */
+    static String bigMetadata(int digit) {
+        return "{\"note\": \"" + String.valueOf(digit).repeat(8988) + "\"}";
     }
 
     @AfterAll
@@ -265,6 +290,55 @@ class ResponseBudgetTest {
         assertThat(tools.get(10)).containsEntry("metadata", Map.of("note", "small")).doesNotContainKey("metadata_truncated");
         // 93,000 characters of metadata stored; the body holds two of them and the rows' other fields
         assertThat(raw.length()).isLessThan(25_000 + 11 * 512);
+    }
+
+    @Test
+    void interceptionsMetadataIsChargedToTheBudgetWholeOrLeftOut() {
+        String raw = owner.request().queryParam("model", "meta-rows-model").get("/api/v2/aibridge/interceptions").then()
+                .statusCode(200).extract().asString();
+        JsonPath body = JsonPath.from(raw);
+
+        List<Map<String, Object>> rows = body.getList("results");
+        assertThat(rows).hasSize(5);
+        for (int i = 0; i < 5; i++) {
+            // newest first: the rows of 2026-05-07T10:04 and 10:03 fit (18,000), the others no longer do
+            int digit = 4 - i;
+            if (i < 2) {
+                assertThat(rows.get(i)).as("row %d", i).containsEntry("metadata", Map.of("note", String.valueOf(digit).repeat(8988)))
+                        .doesNotContainKey("metadata_truncated");
+            } else {
+                assertThat(rows.get(i)).as("row %d", i).containsEntry("metadata", Map.of()).containsEntry("metadata_truncated", true);
+            }
+        }
+        // 45,000 characters of metadata stored; the body holds two of them and the rows' other fields
+        assertThat(raw.length()).isLessThan(25_000 + 5 * 1024);
+    }
+
+    @Test
+    void sessionsMetadataIsChargedToTheBudgetWholeOrLeftOut() {
+        JsonPath body = get("/api/v2/aibridge/sessions", Map.of("model", "meta-session-model"));
+
+        assertThat(body.getList("sessions.id")).containsExactly("cs-meta-3", "cs-meta-2", "cs-meta-1", "cs-meta-0");
+        assertThat(body.getMap("sessions[0]")).containsEntry("metadata", Map.of("note", "3".repeat(8988)))
+                .doesNotContainKey("metadata_truncated");
+        assertThat(body.getMap("sessions[1]")).containsEntry("metadata", Map.of("note", "2".repeat(8988)))
+                .doesNotContainKey("metadata_truncated");
+        for (int i = 2; i < 4; i++) {
+            assertThat(body.getMap("sessions[" + i + "]")).as("session %d", i).containsEntry("metadata", Map.of())
+                    .containsEntry("metadata_truncated", true);
+        }
+    }
+
+    @Test
+    void theSessionDetailChargesItsMetadataBeforeItsThreads() {
+        JsonPath body = get("/api/v2/aibridge/sessions/cs-detail-meta", Map.of());
+
+        assertThat(body.getMap("metadata")).isEqualTo(Map.of("note", "0".repeat(8988)));
+        assertThat(body.getMap("")).doesNotContainKey("metadata_truncated");
+        assertThat(body.getString("threads[0].prompt")).isEqualTo(text("dm0", 8000));
+        assertThat(body.getString("threads[1].prompt")).isEqualTo(text("dm1", 8000));
+        assertThat(body.getString("threads[2].prompt")).isEqualTo(text("dm2", PREVIEW));
+        assertThat(body.getBoolean("threads[2].prompt_truncated")).isTrue();
     }
 
     private JsonPath get(String path, Map<String, String> params) {
