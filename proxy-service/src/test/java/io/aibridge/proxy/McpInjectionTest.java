@@ -765,6 +765,63 @@ class McpInjectionTest {
         assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
     }
 
+    @Test
+    void anthropicStreamWhoseInjectedCallStartsWithAnInputPastTheHeldLimitEndsFailedAndRunsNothing() {
+        // the tool_use block starts with its whole input (no input_json_delta): ten million characters
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo-initial", true, FakeProvider.STRETCH_HEADER, "2000000:hello");
+
+        assertAnthropicRoundPastTheHeldLimit(response);
+        assertThat(initialText(SseFrames.split(response.body()))).isEqualTo("Let me ask the echo tool.");
+    }
+
+    @Test
+    void anthropicStreamWhoseTextBlockStartsWithATextPastTheHeldLimitEndsFailedAndRunsNothing() {
+        // the text block starts with nine million characters; the client still gets them
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo-initial", true, FakeProvider.STRETCH_HEADER, "1500000:Let me");
+
+        assertAnthropicRoundPastTheHeldLimit(response);
+        assertThat(initialText(SseFrames.split(response.body()))).startsWith("Let meLet me").endsWith("Let me ask the echo tool.").hasSize(9_000_019);
+    }
+
+    @Test
+    void anthropicStreamWhoseCitationIsPastTheHeldLimitEndsFailedAndRunsNothing() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo-initial", true, FakeProvider.STRETCH_HEADER, "800000:answers what");
+
+        assertAnthropicRoundPastTheHeldLimit(response);
+        assertThat(data(SseFrames.split(response.body()), "content_block_delta").get(0).path("delta").path("citation").path("cited_text").asText())
+                .as("relayed as it came").hasSize(9_600_027);
+    }
+
+    /** The text the stream's first block started with. */
+    private static String initialText(List<String> frames) {
+        return data(frames, "content_block_start").get(0).path("content_block").path("text").asText();
+    }
+
+    /** An Anthropic round that called the injected echo but held more than it may: an error event, nothing run, failed. */
+    private void assertAnthropicRoundPastTheHeldLimit(HttpResponse<String> response) {
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> frames = SseFrames.split(response.body());
+        List<String> names = frames.stream().map(f -> f.substring("event: ".length(), f.indexOf('\n'))).toList();
+        assertThat(names.get(names.size() - 1)).isEqualTo("error");
+        assertThat(names).doesNotContain("message_stop");
+        JsonNode error = data(frames, "error").get(0).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("api_error");
+        assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
+        assertThat(response.body()).doesNotContain("tool_use", "bmcp_");
+        assertThat(fake.requests("/v1/messages")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("not run").isEmpty();
+
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.tool()).isEqualTo("echo");
+        assertThat(tool.invocationError()).startsWith("not run:").contains(HELD_LIMIT);
+        InterceptionEnded end = single(events, InterceptionEnded.class);
+        assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
+        assertThat(end.errorType()).isEqualTo("upstream_too_large");
+        assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     HttpResponse<String> send(Api api, String scenario, boolean stream, String... extraHeaders) {

@@ -88,10 +88,22 @@ final class AnthropicLoop extends LoopApi {
 
     private static final class MessagesRound extends Round {
 
-        /** Upstream block index → the index the client sees. */
+        /**
+         * What a block costs the round's budget besides its JSON (its entries in the maps below), so
+         * that a round of very many empty blocks also runs the budget out.
+         */
+        static final int BLOCK_CHARS = 64;
+
+        /** Upstream block index → the index the client sees, while the block is open. */
         private final Map<Integer, Integer> clientIndex = new HashMap<>();
+        /** The open blocks that are injected tool calls. */
         private final Set<Integer> hidden = new HashSet<>();
-        /** The assistant turn being assembled, for the follow-up request. */
+        /** The round had an injected tool call. */
+        private boolean anyHidden;
+        /**
+         * The assistant turn being assembled, for the follow-up request: each block as it started (its
+         * initial text or input included) is charged to the round's budget; past it a block is not kept.
+         */
         private final TreeMap<Integer, ObjectNode> blocks = new TreeMap<>();
         private final Map<Integer, StringBuilder> partialJson = new HashMap<>();
         /**
@@ -137,12 +149,18 @@ final class AnthropicLoop extends LoopApi {
                     }
                     int index = data.path("index").asInt();
                     JsonNode block = data.get("content_block");
-                    if (block instanceof ObjectNode b) {
+                    boolean kept = charge(BLOCK_CHARS + (long) event.dataLength());
+                    if (kept && block instanceof ObjectNode b) {
                         blocks.put(index, b.deepCopy());
                     }
                     if ("tool_use".equals(text(block, "type"))) {
                         if (loop.tools.contains(text(block, "name"))) {
                             hidden.add(index);
+                            anyHidden = true;
+                            if (!kept && injectedCalls.isEmpty()) {
+                                // not held, but the round must not loop without it: it is recorded as not run
+                                injectedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), "{}"));
+                            }
                             return SseDecoder.DROP;
                         }
                         clientCalls = true;
@@ -157,7 +175,7 @@ final class AnthropicLoop extends LoopApi {
                         return null;
                     }
                     int index = data.path("index").asInt();
-                    accumulate(index, data.get("delta"));
+                    accumulate(index, data.get("delta"), event.dataLength());
                     return hidden.contains(index) ? SseDecoder.DROP : reindexed(event, data, index, clientIndex.getOrDefault(index, index));
                 }
                 case "content_block_stop" -> {
@@ -169,11 +187,15 @@ final class AnthropicLoop extends LoopApi {
                     ObjectNode block = blocks.get(index);
                     completeText(index, block);
                     String json = completeInput(index, block);
-                    if (hidden.contains(index)) {
-                        injectedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), json));
+                    // a stopped block takes no more deltas: what maps it goes, so that only open blocks are mapped
+                    Integer mapped = clientIndex.remove(index);
+                    if (hidden.remove(index)) {
+                        if (block != null) {
+                            injectedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), json));
+                        }
                         return SseDecoder.DROP;
                     }
-                    return reindexed(event, data, index, clientIndex.getOrDefault(index, index));
+                    return reindexed(event, data, index, mapped == null ? index : mapped);
                 }
                 case "message_delta" -> {
                     ObjectNode data = object(event);
@@ -187,7 +209,7 @@ final class AnthropicLoop extends LoopApi {
                     if (loops()) {
                         return SseDecoder.DROP;
                     }
-                    boolean fixStop = !hidden.isEmpty() && !clientCalls && "tool_use".equals(text(data.path("delta"), "stop_reason"));
+                    boolean fixStop = anyHidden && !clientCalls && "tool_use".equals(text(data.path("delta"), "stop_reason"));
                     if (loop.round == 1 && !fixStop) {
                         return null;
                     }
@@ -234,7 +256,8 @@ final class AnthropicLoop extends LoopApi {
             return frame(event.event(), data);
         }
 
-        private void accumulate(int index, JsonNode delta) {
+        /** @param chars the delta event's length, charged for what it adds that is not streamed text */
+        private void accumulate(int index, JsonNode delta, int chars) {
             ObjectNode block = blocks.get(index);
             if (block == null || delta == null) {
                 return;
@@ -243,9 +266,13 @@ final class AnthropicLoop extends LoopApi {
                 case "text_delta" -> append(index, block, "text", text(delta, "text"));
                 case "input_json_delta" -> hold(partialJson.computeIfAbsent(index, k -> new StringBuilder()), text(delta, "partial_json"));
                 case "thinking_delta" -> append(index, block, "thinking", text(delta, "thinking"));
-                case "signature_delta" -> block.put("signature", text(delta, "signature"));
+                case "signature_delta" -> {
+                    if (charge(chars)) {
+                        block.put("signature", text(delta, "signature"));
+                    }
+                }
                 case "citations_delta" -> {
-                    if (delta.has("citation")) {
+                    if (delta.has("citation") && charge(BLOCK_CHARS + (long) chars)) {
                         array(block, "citations").add(delta.get("citation"));
                     }
                 }

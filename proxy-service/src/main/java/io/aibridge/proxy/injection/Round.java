@@ -54,6 +54,23 @@ abstract class Round implements SseDecoder.Listener {
         }
     }
 
+    /**
+     * Charges {@code chars} the round is about to hold that is not streamed text (a block as it starts,
+     * a citation, a signature, a call's id or name) to the same budget as {@link #hold}: true if they
+     * fit, and then the caller keeps them; else the round has {@link #overflowed()}, and the caller
+     * keeps nothing.
+     */
+    protected final boolean charge(long chars) {
+        if (overflowed) {
+            return false;
+        }
+        if (held.take(chars)) {
+            return true;
+        }
+        overflowed = true;
+        return false;
+    }
+
     /** The round streamed more text than it may hold: its injected calls cannot be run, nor its follow-up built. */
     boolean overflowed() {
         return overflowed;

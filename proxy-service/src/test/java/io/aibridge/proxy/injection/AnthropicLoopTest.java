@@ -75,6 +75,28 @@ class AnthropicLoopTest {
                 .satisfies(block -> assertThat(block.path("text").asText()).isEqualTo("cut short"));
     }
 
+    @Test
+    void aRoundOfVeryManyEmptyBlocksRunsItsBudgetOutAndCannotLoop() {
+        StringBuilder sse = new StringBuilder(messageStart());
+        for (int i = 0; i < 10_000; i++) { // about 1.5 Mi characters charged: more than the 1 Mi this loop's rounds hold
+            sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + i + ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"))
+                    .append(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":" + i + "}"));
+        }
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":10000,\"content_block\":{\"type\":\"tool_use\","
+                        + "\"id\":\"toolu_1\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}"))
+                .append(delta(10_000, "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"text\\\":\\\"hi\\\"}\"}"))
+                .append(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":10000}"))
+                .append(messageEnd());
+        run(sse.toString());
+
+        assertThat(round.overflowed()).as("empty blocks are charged too").isTrue();
+        assertThat(round.loops()).as("the injected call is still known, to be recorded as not run").isTrue();
+        assertThat(round.injectedCalls()).singleElement().satisfies(call -> {
+            assertThat(call.name()).isEqualTo("bmcp_tools_echo");
+            assertThat(call.id()).isEqualTo("toolu_1");
+        });
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     /** Runs one round (the loop's first) over the stream, fed in small pieces. */
