@@ -822,6 +822,27 @@ class McpInjectionTest {
         assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
     }
 
+    @Test
+    void chatStreamWhoseInjectedCallIdIsPastTheHeldLimitEndsFailedWithAnErrorChunkAndRunsNothing() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-echo", true, FakeProvider.STRETCH_HEADER, "800000:call_2d59968d");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        JsonNode error = ProxyClient.json(data.get(data.size() - 2)).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("server_error");
+        assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
+        assertThat(response.body()).doesNotContain("bmcp_", "call_2d59968d");
+        assertThat(fake.requests("/v1/chat/completions")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("not run").isEmpty();
+
+        List<InterceptionEvent> events = events(response);
+        assertThat(single(events, ToolUsageRecorded.class).invocationError()).startsWith("not run:").contains(HELD_LIMIT);
+        InterceptionEnded end = single(events, InterceptionEnded.class);
+        assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
+        assertThat(end.errorType()).isEqualTo("upstream_too_large");
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     HttpResponse<String> send(Api api, String scenario, boolean stream, String... extraHeaders) {

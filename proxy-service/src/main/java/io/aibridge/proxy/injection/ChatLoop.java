@@ -173,8 +173,9 @@ final class ChatLoop extends LoopApi {
                                 call = new Call();
                                 calls.put(index, call);
                             }
-                            if (text(fragment, "id") != null && !text(fragment, "id").isEmpty()) {
-                                call.id = text(fragment, "id");
+                            String id = text(fragment, "id");
+                            if (id != null && !id.isEmpty() && !id.equals(call.id) && charge(id.length())) {
+                                call.id = id; // each id a call is given is charged: an upstream may resend it
                             }
                             JsonNode function = fragment.get("function");
                             if (function == null && (fragment.get("custom") instanceof ObjectNode || "custom".equals(text(fragment, "type")))) {
@@ -185,8 +186,10 @@ final class ChatLoop extends LoopApi {
                             }
                             String name = text(function, "name");
                             if (name != null && !name.isEmpty() && call.name == null) {
-                                call.name = name;
-                                if (!call.custom && loop.tools.contains(name)) {
+                                boolean injected = !call.custom && loop.tools.contains(name);
+                                // an injected tool's name is the proxy's own; another is charged, and not kept past the budget
+                                call.name = injected || charge(name.length()) ? name : "";
+                                if (injected) {
                                     hidden.add(index);
                                 } else {
                                     clientCalls = true;
