@@ -13,8 +13,18 @@ import java.util.function.LongBinaryOperator;
  * every integer leaf of a {@code usage} object (nested ones by dotted path, e.g.
  * {@code prompt_tokens_details.cached_tokens}) is added up. The client's final usage is then
  * rewritten to these sums, so it reports what the whole interception cost.
+ *
+ * <p>The counters' names are the provider's, so an upstream chooses how many there are: at most
+ * {@link #MAX_COUNTERS} are summed (the first in the provider's order), each named by a path of at
+ * most {@link #MAX_PATH_CHARS} characters (a longer one is left out, not cut). A counter left out
+ * reaches the client as the provider reported it. {@link #mergeLast} keeps to the same bounds.
  */
 final class UsageTotals {
+
+    /** The most counters summed, and kept by {@link #mergeLast}: real usages have a dozen or so. */
+    static final int MAX_COUNTERS = 64;
+    /** The longest counter path ({@code prompt_tokens_details.cached_tokens}) summed or merged. */
+    static final int MAX_PATH_CHARS = 256;
 
     private final Map<String, Long> sums = new LinkedHashMap<>();
 
@@ -31,8 +41,13 @@ final class UsageTotals {
             Map.Entry<String, JsonNode> e = it.next();
             String path = prefix + e.getKey();
             JsonNode value = e.getValue();
+            if (path.length() > MAX_PATH_CHARS) {
+                continue;
+            }
             if (value.isIntegralNumber()) {
-                sums.merge(path, value.asLong(), Long::sum);
+                if (sums.size() < MAX_COUNTERS || sums.containsKey(path)) {
+                    sums.merge(path, value.asLong(), Long::sum);
+                }
             } else if (value.isObject()) {
                 add(path + ".", value);
             }
@@ -92,22 +107,56 @@ final class UsageTotals {
      * included) replaces the value there; nulls and other values are ignored. Applied to
      * {@code message_start}'s usage and then to each cumulative {@code message_delta} usage, it gives
      * the response's final usage: the last value of each counter, {@code message_start}'s where no
-     * delta has one (the rule {@code MessagesObserver} records by).
+     * delta has one (the rule {@code MessagesObserver} records by). A counter new to {@code into}
+     * is added while it has fewer than {@link #MAX_COUNTERS} and its path has at most
+     * {@link #MAX_PATH_CHARS} characters: a stream of many reports, each naming other counters,
+     * cannot make it grow without a bound.
      */
     static void mergeLast(ObjectNode into, JsonNode usage) {
+        int[] room = {MAX_COUNTERS - counters(into)};
+        mergeLast(into, "", usage, room);
+    }
+
+    private static void mergeLast(ObjectNode into, String prefix, JsonNode usage, int[] room) {
         if (usage == null || !usage.isObject()) {
             return;
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = usage.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            String path = prefix + e.getKey();
             JsonNode value = e.getValue();
+            if (path.length() > MAX_PATH_CHARS) {
+                continue;
+            }
+            JsonNode existing = into.get(e.getKey());
             if (value.isIntegralNumber()) {
-                into.put(e.getKey(), value.asLong());
+                if (existing != null && existing.isIntegralNumber()) {
+                    into.put(e.getKey(), value.asLong());
+                } else if (room[0] > 0) {
+                    into.put(e.getKey(), value.asLong());
+                    room[0]--;
+                }
             } else if (value.isObject()) {
-                JsonNode existing = into.get(e.getKey());
-                mergeLast(existing instanceof ObjectNode o ? o : into.putObject(e.getKey()), value);
+                if (existing instanceof ObjectNode o) {
+                    mergeLast(o, path + ".", value, room);
+                } else {
+                    ObjectNode added = into.objectNode();
+                    mergeLast(added, path + ".", value, room);
+                    if (!added.isEmpty()) {
+                        into.set(e.getKey(), added); // an object of no kept counter is not kept either
+                    }
+                }
             }
         }
+    }
+
+    /** The integer leaves of a usage object, nested ones included. */
+    private static int counters(JsonNode node) {
+        int n = 0;
+        for (JsonNode value : node) {
+            n += value.isIntegralNumber() ? 1 : value.isObject() ? counters(value) : 0;
+        }
+        return n;
     }
 
     long get(String path) {
