@@ -713,56 +713,19 @@ class McpInjectionTest {
     void chatStreamWhoseInjectedCallArgumentsPassTheHeldLimitEndsFailedWithAnErrorChunkAndRunsNothing() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-echo", true, STRETCHED_ARGUMENTS);
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> data = SseFrames.data(response.body());
-        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
-        JsonNode error = chunks.get(chunks.size() - 1).path("error");
-        assertThat(error.path("type").asText()).isEqualTo("server_error");
-        assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
+        List<JsonNode> chunks = assertChatRoundPastTheHeldLimit(response);
         assertThat(chunks.subList(0, chunks.size() - 1).stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
                 .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.");
-        assertThat(response.body()).doesNotContain("bmcp_", "hellohello");
-        assertThat(fake.requests("/v1/chat/completions")).as("no next round").hasSize(1);
-        assertThat(mcp.calls()).as("the tool needs its whole arguments: not run").isEmpty();
-
-        List<InterceptionEvent> events = events(response);
-        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
-        assertThat(tool.injected()).isTrue();
-        assertThat(tool.tool()).isEqualTo("echo");
-        assertThat(tool.invocationError()).startsWith("not run:").contains(HELD_LIMIT);
-        InterceptionEnded end = single(events, InterceptionEnded.class);
-        assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
-        assertThat(end.errorType()).isEqualTo("upstream_too_large");
-        assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
+        assertThat(response.body()).doesNotContain("hellohello");
     }
 
     @Test
     void anthropicStreamWhoseInjectedCallInputPassesTheHeldLimitEndsFailedWithAnErrorEventAndRunsNothing() {
         HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo", true, STRETCHED_ARGUMENTS);
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> frames = SseFrames.split(response.body());
-        List<String> names = frames.stream().map(f -> f.substring("event: ".length(), f.indexOf('\n'))).toList();
-        assertThat(names.get(names.size() - 1)).isEqualTo("error");
-        assertThat(names).doesNotContain("message_stop");
-        JsonNode error = data(frames, "error").get(0).path("error");
-        assertThat(error.path("type").asText()).isEqualTo("api_error");
-        assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
-        assertThat(text(frames)).isEqualTo("Let me ask the echo tool.");
-        assertThat(response.body()).doesNotContain("tool_use", "bmcp_", "hellohello");
-        assertThat(fake.requests("/v1/messages")).as("no next round").hasSize(1);
-        assertThat(mcp.calls()).as("the tool needs its whole input: not run").isEmpty();
-
-        List<InterceptionEvent> events = events(response);
-        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
-        assertThat(tool.injected()).isTrue();
-        assertThat(tool.invocationError()).startsWith("not run:").contains(HELD_LIMIT);
-        InterceptionEnded end = single(events, InterceptionEnded.class);
-        assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
-        assertThat(end.errorType()).isEqualTo("upstream_too_large");
-        assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
+        assertAnthropicRoundPastTheHeldLimit(response);
+        assertThat(text(SseFrames.split(response.body()))).isEqualTo("Let me ask the echo tool.");
+        assertThat(response.body()).doesNotContain("hellohello");
     }
 
     @Test
@@ -809,9 +772,12 @@ class McpInjectionTest {
         assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
         assertThat(response.body()).doesNotContain("tool_use", "bmcp_");
         assertThat(fake.requests("/v1/messages")).as("no next round").hasSize(1);
-        assertThat(mcp.calls()).as("not run").isEmpty();
+        assertThat(mcp.calls()).as("the tool needs its whole input: not run").isEmpty();
+        assertRecordedNotRunAndFailed(events(response));
+    }
 
-        List<InterceptionEvent> events = events(response);
+    /** The injected echo recorded as not run for the held limit, and the interception ended failed for it. */
+    private static void assertRecordedNotRunAndFailed(List<InterceptionEvent> events) {
         ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
         assertThat(tool.injected()).isTrue();
         assertThat(tool.tool()).isEqualTo("echo");
@@ -826,21 +792,28 @@ class McpInjectionTest {
     void chatStreamWhoseInjectedCallIdIsPastTheHeldLimitEndsFailedWithAnErrorChunkAndRunsNothing() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-echo", true, FakeProvider.STRETCH_HEADER, "800000:call_2d59968d");
 
+        assertChatRoundPastTheHeldLimit(response);
+        assertThat(response.body()).doesNotContain("call_2d59968d");
+    }
+
+    /**
+     * A Chat round that called the injected echo but held more than it may: an error chunk and one
+     * {@code [DONE]}, no next round, nothing run, the call recorded as not run, failed; the chunks before {@code [DONE]}.
+     */
+    private List<JsonNode> assertChatRoundPastTheHeldLimit(HttpResponse<String> response) {
         assertThat(response.statusCode()).isEqualTo(200);
         List<String> data = SseFrames.data(response.body());
+        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
         assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        JsonNode error = ProxyClient.json(data.get(data.size() - 2)).path("error");
+        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        JsonNode error = chunks.get(chunks.size() - 1).path("error");
         assertThat(error.path("type").asText()).isEqualTo("server_error");
         assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
-        assertThat(response.body()).doesNotContain("bmcp_", "call_2d59968d");
+        assertThat(response.body()).doesNotContain("bmcp_");
         assertThat(fake.requests("/v1/chat/completions")).as("no next round").hasSize(1);
-        assertThat(mcp.calls()).as("not run").isEmpty();
-
-        List<InterceptionEvent> events = events(response);
-        assertThat(single(events, ToolUsageRecorded.class).invocationError()).startsWith("not run:").contains(HELD_LIMIT);
-        InterceptionEnded end = single(events, InterceptionEnded.class);
-        assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
-        assertThat(end.errorType()).isEqualTo("upstream_too_large");
+        assertThat(mcp.calls()).as("the tool needs its whole arguments: not run").isEmpty();
+        assertRecordedNotRunAndFailed(events(response));
+        return chunks;
     }
 
     // ------------------------------------------------------------------------------- helpers

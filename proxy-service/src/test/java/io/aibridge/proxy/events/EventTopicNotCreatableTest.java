@@ -56,10 +56,8 @@ class EventTopicNotCreatableTest {
 
     @Test
     void aTopicAnOperatorMadeIsPublishedToWithoutTheCreatePermission() throws Exception {
-        KafkaBroker broker = brokerWithAcls();
+        KafkaBroker broker = brokerWithOperatorsTopic();
         KafkaEvents operator = operator(broker);
-        operator.createTopic(Topics.INTERCEPTIONS, 2, Map.of("max.message.bytes", String.valueOf(MAX_REQUEST_SIZE)));
-        broker.grantTopic(Topics.INTERCEPTIONS, AclOperation.WRITE, AclOperation.DESCRIBE);
         LogLines log = log();
         MeterRegistry registry = new SimpleMeterRegistry();
 
@@ -85,10 +83,7 @@ class EventTopicNotCreatableTest {
      */
     @Test
     void aPrincipalWithoutDescribeConfigsIsToldWhichPermissionIsMissingAndTheCommandThatGrantsIt() throws Exception {
-        KafkaBroker broker = brokerWithAcls();
-        KafkaEvents operator = operator(broker);
-        operator.createTopic(Topics.INTERCEPTIONS, 2, Map.of("max.message.bytes", String.valueOf(MAX_REQUEST_SIZE)));
-        broker.grantTopic(Topics.INTERCEPTIONS, AclOperation.WRITE, AclOperation.DESCRIBE);
+        KafkaBroker broker = brokerWithOperatorsTopic();
         LogLines log = log();
 
         pipeline(restricted(broker), (short) 1, new SimpleMeterRegistry(), Duration.ofSeconds(5));
@@ -199,6 +194,14 @@ class EventTopicNotCreatableTest {
     private KafkaBroker brokerWithAcls() {
         KafkaBroker broker = KafkaBroker.startWithAcls();
         closeLater.add(broker);
+        return broker;
+    }
+
+    /** An ACL broker with the interceptions topic an operator made, the proxy's principal granted WRITE and DESCRIBE on it only. */
+    private KafkaBroker brokerWithOperatorsTopic() throws Exception {
+        KafkaBroker broker = brokerWithAcls();
+        operator(broker).createTopic(Topics.INTERCEPTIONS, 2, Map.of("max.message.bytes", String.valueOf(MAX_REQUEST_SIZE)));
+        broker.grantTopic(Topics.INTERCEPTIONS, AclOperation.WRITE, AclOperation.DESCRIBE);
         return broker;
     }
 
