@@ -4,8 +4,6 @@ import io.aibridge.events.Topics;
 import io.aibridge.testing.KafkaTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.vertx.core.Vertx;
-import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
@@ -13,8 +11,6 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 import java.time.Duration;
 import java.util.List;
@@ -35,9 +31,6 @@ class HealthAndMetricsTest {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    @Inject
-    Vertx vertx;
-
     @Test
     void livenessAndReadinessAreUp() {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
@@ -48,13 +41,6 @@ class HealthAndMetricsTest {
     void metricsAreServedInPrometheusFormat() {
         given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"))
                 .body(containsString("aibridge_events_waiting"));
-    }
-
-    /** The jar ships the x86-64 epoll library; on that platform the proxy's sockets use it (less CPU per relayed chunk than NIO). */
-    @Test
-    @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
-    void networkIoRunsOnTheNativeEpollTransport() {
-        assertThat(vertx.isNativeTransportEnabled()).as("native transport unavailable: %s", vertx.unavailableNativeTransportCause()).isTrue();
     }
 
     @Test

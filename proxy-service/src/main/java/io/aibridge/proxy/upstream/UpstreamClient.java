@@ -18,7 +18,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.tracing.TracingPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,6 @@ import java.util.List;
 @ApplicationScoped
 public class UpstreamClient {
 
-    private static final Logger LOG = Logger.getLogger(UpstreamClient.class);
     private final ProxyConfig config;
     private final Vertx vertx;
     /** The event loops, and at the same index the client whose connections live on each. */
@@ -79,23 +77,6 @@ public class UpstreamClient {
         }
         this.offLoop = vertx.createHttpClient(options, pool);
         this.retries = new UpstreamExchange.Retries(vertx, Math.max(0, u.maxRetries()), u.idleTimeout().toMillis());
-        logTransport(vertx);
-    }
-
-    /**
-     * Says once which network transport carries the proxy's connections. The native epoll one
-     * (quarkus.vertx.prefer-native-transport, Linux x86-64) costs less CPU per relayed chunk than
-     * Java NIO; elsewhere, or when its library cannot load, Vert.x falls back to NIO, which works
-     * the same with more CPU per request.
-     */
-    private static void logTransport(Vertx vertx) {
-        if (vertx.isNativeTransportEnabled()) {
-            LOG.info("network I/O on the native epoll transport");
-        } else {
-            Throwable cause = vertx.unavailableNativeTransportCause();
-            LOG.warnf("network I/O on Java NIO: the native epoll transport is unavailable here (%s); the proxy works the same,"
-                    + " with more CPU per request", cause == null ? "not asked for" : cause.toString());
-        }
     }
 
     /**
