@@ -44,13 +44,8 @@ abstract class Round implements SseDecoder.Listener {
      * {@link #overflowed()}, and cannot loop.
      */
     protected final void hold(StringBuilder into, String text) {
-        if (text == null || text.isEmpty() || overflowed) {
-            return;
-        }
-        if (held.take(text.length())) {
+        if (text != null && !text.isEmpty() && charge(text.length())) {
             into.append(text);
-        } else {
-            overflowed = true;
         }
     }
 
