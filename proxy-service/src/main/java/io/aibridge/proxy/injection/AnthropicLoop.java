@@ -93,6 +93,13 @@ final class AnthropicLoop extends LoopApi {
          * that a round of very many empty blocks also runs the budget out.
          */
         static final int BLOCK_CHARS = 64;
+        /**
+         * The most injected calls an overflowed round records (as not run) without holding them: each
+         * is an id and the proxy's own tool name, so that a round of endless calls stays bounded.
+         */
+        static final int MAX_UNKEPT_CALLS = 1024;
+        /** The longest id of a call not kept that is recorded as it came; a longer one is cut (Anthropic's are about 30). */
+        static final int MAX_UNKEPT_ID_CHARS = 256;
 
         /** Upstream block index → the index the client sees, while the block is open. */
         private final Map<Integer, Integer> clientIndex = new HashMap<>();
@@ -118,6 +125,9 @@ final class AnthropicLoop extends LoopApi {
          * to the loop's totals once, at {@code message_stop}.
          */
         private ObjectNode messageUsage;
+        /** Injected calls not kept (the round overflowed), recorded or not: see {@link #unkept}. */
+        private int unkeptCalls;
+        private boolean strayLogged;
 
         MessagesRound(LoopState loop, ResponseObserver observer) {
             super(loop, observer);
@@ -157,9 +167,8 @@ final class AnthropicLoop extends LoopApi {
                         if (loop.tools.contains(text(block, "name"))) {
                             hidden.add(index);
                             anyHidden = true;
-                            if (!kept && injectedCalls.isEmpty()) {
-                                // not held, but the round must not loop without it: it is recorded as not run
-                                injectedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), "{}"));
+                            if (!kept) {
+                                unkept(block);
                             }
                             return SseDecoder.DROP;
                         }
@@ -175,8 +184,12 @@ final class AnthropicLoop extends LoopApi {
                         return null;
                     }
                     int index = data.path("index").asInt();
+                    Integer mapped = clientIndex.get(index);
+                    if (mapped == null && !hidden.contains(index)) {
+                        return stray(name, index);
+                    }
                     accumulate(index, data.get("delta"), event.dataLength());
-                    return hidden.contains(index) ? SseDecoder.DROP : reindexed(event, data, index, clientIndex.getOrDefault(index, index));
+                    return mapped == null ? SseDecoder.DROP : reindexed(event, data, index, mapped);
                 }
                 case "content_block_stop" -> {
                     ObjectNode data = object(event);
@@ -184,6 +197,9 @@ final class AnthropicLoop extends LoopApi {
                         return null;
                     }
                     int index = data.path("index").asInt();
+                    if (!clientIndex.containsKey(index) && !hidden.contains(index)) {
+                        return stray(name, index);
+                    }
                     ObjectNode block = blocks.get(index);
                     completeText(index, block);
                     String json = completeInput(index, block);
@@ -195,7 +211,7 @@ final class AnthropicLoop extends LoopApi {
                         }
                         return SseDecoder.DROP;
                     }
-                    return reindexed(event, data, index, mapped == null ? index : mapped);
+                    return reindexed(event, data, index, mapped);
                 }
                 case "message_delta" -> {
                     ObjectNode data = object(event);
@@ -235,6 +251,40 @@ final class AnthropicLoop extends LoopApi {
                     return null; // ping, error and future event types pass as they are
                 }
             }
+        }
+
+        /**
+         * An injected call the overflowed round could not keep: it is not run, but the model made it,
+         * so it is recorded as not run (by id and name; its input is not held), and the round must not
+         * end as if there were none. Past {@link #MAX_UNKEPT_CALLS} a call is hidden but not recorded.
+         */
+        private void unkept(JsonNode block) {
+            if (unkeptCalls++ >= MAX_UNKEPT_CALLS) {
+                if (unkeptCalls == MAX_UNKEPT_CALLS + 1) {
+                    LOG.warnf("an Anthropic round called injected tools more than %d times past its held limit: the later calls are not recorded",
+                            MAX_UNKEPT_CALLS);
+                }
+                return;
+            }
+            String id = text(block, "id");
+            if (id != null && id.length() > MAX_UNKEPT_ID_CHARS) {
+                id = id.substring(0, MAX_UNKEPT_ID_CHARS);
+            }
+            injectedCalls.add(new ToolCall(id, text(block, "name"), "{}"));
+        }
+
+        /**
+         * A delta or stop for a block that is not open (stopped already, or never started): a malformed
+         * stream. It is dropped: under its upstream index it could collide with another block the client
+         * saw, or belong to a hidden injected call; the block kept for the follow-up is not touched.
+         * Logged once per round.
+         */
+        private byte[] stray(String event, int index) {
+            if (!strayLogged) {
+                strayLogged = true;
+                LOG.warnf("Anthropic %s for block %d, which is not open: dropped (logged once per round)", event, index);
+            }
+            return SseDecoder.DROP;
         }
 
         private void addMessageUsage() {

@@ -97,20 +97,87 @@ class AnthropicLoopTest {
         });
     }
 
+    @Test
+    void everyInjectedCallOfAnOverflowedRoundIsKnownToBeRecordedAsNotRun() {
+        StringBuilder sse = new StringBuilder(messageStart());
+        overflowingText(sse);
+        for (int i = 1; i <= 3; i++) {
+            sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + i + ",\"content_block\":{\"type\":\"tool_use\","
+                    + "\"id\":\"toolu_" + i + "\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}")).append(stop(i));
+        }
+        run(sse.append(messageEnd()).toString());
+
+        assertThat(round.overflowed()).isTrue();
+        assertThat(round.loops()).isTrue();
+        assertThat(round.injectedCalls()).extracting(ToolCall::id).containsExactly("toolu_1", "toolu_2", "toolu_3");
+        assertThat(round.injectedCalls()).extracting(ToolCall::arguments).containsOnly("{}");
+    }
+
+    @Test
+    void anOverflowedRoundRecordsABoundedNumberOfInjectedCalls() {
+        StringBuilder sse = new StringBuilder(messageStart());
+        overflowingText(sse);
+        for (int i = 1; i <= 1_100; i++) {
+            sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + i + ",\"content_block\":{\"type\":\"tool_use\","
+                    + "\"id\":\"toolu_" + i + "x".repeat(300) + "\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}")).append(stop(i));
+        }
+        run(sse.append(messageEnd()).toString());
+
+        assertThat(round.injectedCalls()).hasSize(1024);
+        assertThat(round.injectedCalls().get(0).id()).startsWith("toolu_1x").hasSize(256);
+    }
+
+    @Test
+    void aDeltaOrStopForABlockThatIsNotOpenIsDroppedAndLeavesTheKeptBlockAlone() {
+        String client = run(messageStart()
+                + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
+                        + "\"id\":\"toolu_1\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}")
+                + delta(0, "{\"type\":\"input_json_delta\",\"partial_json\":\"{}\"}")
+                + stop(0)
+                + delta(0, "{\"type\":\"input_json_delta\",\"partial_json\":\"secret\"}")
+                + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}")
+                + delta(1, "{\"type\":\"text_delta\",\"text\":\"seen\"}")
+                + stop(1)
+                + delta(1, "{\"type\":\"text_delta\",\"text\":\" late\"}")
+                + delta(7, "{\"type\":\"text_delta\",\"text\":\" never started\"}")
+                + stop(7)
+                + messageEnd());
+
+        assertThat(client).doesNotContain("secret", "late", "never started", "\"index\":1", "\"index\":7");
+        assertThat(client).contains("seen");
+        assertThat(followUpAssistantContent()).extracting(b -> b.path("type").asText()).containsExactly("tool_use", "text");
+        assertThat(followUpAssistantContent().get(1).path("text").asText()).isEqualTo("seen");
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
-    /** Runs one round (the loop's first) over the stream, fed in small pieces. */
-    private void run(String sse) {
+    /** Runs one round (the loop's first) over the stream, fed in small pieces; returns what the client gets. */
+    private String run(String sse) {
         loop.round++;
         AnthropicLoop api = new AnthropicLoop();
         round = api.newRound(loop, api.observer(probe.recording));
         SseDecoder decoder = new SseDecoder(round, round.live(), 1 << 20);
         byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
+        StringBuilder client = new StringBuilder();
         for (int i = 0; i < bytes.length; i += 11) {
-            decoder.feed(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 11)));
+            client.append(relayed(decoder.feed(Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 11)))));
         }
-        decoder.finish();
+        client.append(relayed(decoder.finish()));
         round.observer.onStreamEnd();
+        return client.toString();
+    }
+
+    private static String relayed(byte[] bytes) {
+        return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** A text block at index 0 longer than the 1 Mi this loop's rounds hold, in deltas the decoder reads. */
+    private static void overflowingText(StringBuilder sse) {
+        sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+        for (int i = 0; i < 20; i++) {
+            sse.append(delta(0, "{\"type\":\"text_delta\",\"text\":\"" + "x".repeat(64 * 1024) + "\"}"));
+        }
+        sse.append(stop(0));
     }
 
     private List<JsonNode> followUpAssistantContent() {
