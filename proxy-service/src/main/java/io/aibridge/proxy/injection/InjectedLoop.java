@@ -524,7 +524,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         }
         recording.firstByte();
         lastWriteNanos = System.nanoTime();
-        out.write(chunk);
+        out.write(chunk, null); // no future per chunk: a failure reaches the close handler
         if (out.writeQueueFull() && upstreamResponse != null && mode == Mode.STREAM) {
             HttpClientResponse paused = upstreamResponse;
             paused.pause();

@@ -409,7 +409,9 @@ public final class Relay implements UpstreamExchange.Listener {
             return;
         }
         recording.firstByte();
-        out.write(chunk);
+        // no handler: a write's failure reaches the response's close and exception handlers anyway,
+        // and the returned future would cost a promise per chunk
+        out.write(chunk, null);
         if (mode == Mode.STREAM) {
             streamTail.relayed(chunk);
         }

@@ -213,7 +213,7 @@ public class PassthroughHandler {
             if (out.closed()) {
                 return;
             }
-            out.write(chunk);
+            out.write(chunk, null); // no future per chunk: a failure reaches the close handler
             if (out.writeQueueFull()) {
                 response.pause();
                 silence.pause();
