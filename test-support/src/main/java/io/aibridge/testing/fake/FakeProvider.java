@@ -87,6 +87,13 @@ public final class FakeProvider implements AutoCloseable {
      * call's arguments) 10 million characters longer. For tests of how much of a stream a reader holds.
      */
     public static final String STRETCH_HEADER = "X-Fake-Stretch";
+    /**
+     * {@code <n>:<index>}: in a streamed Anthropic answer, the content block at {@code index} (its
+     * start, deltas and stop) is sent {@code n} times, the copies and the later blocks numbered on
+     * ({@link SseFrames#repeatBlock}), e.g. {@code 50000:0} makes a stream of fifty thousand small
+     * blocks before the scenario's others. For tests of what a reader holds per block.
+     */
+    public static final String REPEAT_BLOCK_HEADER = "X-Fake-Repeat-Block";
     public static final String DEFAULT_SCENARIO = "text";
     /** The only AWS access key id the fake's Bedrock accepts; any session token is accepted with it. */
     public static final String BEDROCK_ACCESS_KEY = "AKIDFAKEBEDROCK0001";
@@ -369,7 +376,7 @@ public final class FakeProvider implements AutoCloseable {
         }
         boolean includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
         List<Buffer> frames = new ArrayList<>();
-        for (String frame : SseFrames.split(stretched(request, echoModel(fixture.stream(), fixture.model(), model)))) {
+        for (String frame : repeated(request, SseFrames.split(stretched(request, echoModel(fixture.stream(), fixture.model(), model))))) {
             if (api == Api.OPENAI_CHAT && !includeUsage) {
                 frame = SseFrames.withoutUsage(frame);
                 if (frame == null) {
@@ -678,6 +685,16 @@ public final class FakeProvider implements AutoCloseable {
         }
         int times = Integer.parseInt(stretch.substring(0, colon).trim());
         return stream.substring(0, at) + text.repeat(times) + stream.substring(at + text.length());
+    }
+
+    /** The stream's frames with a content block repeated as {@link #REPEAT_BLOCK_HEADER} asks, else as they are. */
+    private static List<String> repeated(HttpServerRequest request, List<String> frames) {
+        String repeat = request.getHeader(REPEAT_BLOCK_HEADER);
+        if (repeat == null) {
+            return frames;
+        }
+        String[] timesAndIndex = repeat.split(":", 2);
+        return SseFrames.repeatBlock(frames, Integer.parseInt(timesAndIndex[1].trim()), Integer.parseInt(timesAndIndex[0].trim()));
     }
 
     /** The answer followed by the spaces {@link #PAD_BYTES_HEADER} asks for, when it is not an error. */

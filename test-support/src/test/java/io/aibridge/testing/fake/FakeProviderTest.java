@@ -79,6 +79,28 @@ class FakeProviderTest {
     }
 
     @Test
+    void repeatsAnAnthropicContentBlockWithFreshIndexesWhenAsked() throws Exception {
+        Fixture f = Fixture.load(Api.ANTHROPIC_MESSAGES, "mcp-echo");
+        HttpResponse<String> r = post("/v1/messages", f.request(true), FakeProvider.REPEAT_BLOCK_HEADER, "3:0");
+
+        List<String> frames = SseFrames.split(r.body());
+        List<String> blocks = new java.util.ArrayList<>();
+        for (String frame : frames) {
+            JsonNode data = JSON.readTree(SseFrames.data(frame).get(0));
+            if (data.path("type").asText().startsWith("content_block_")) {
+                blocks.add(data.path("type").asText() + " " + data.path("index").asInt());
+            }
+        }
+        assertThat(blocks).containsExactly(
+                "content_block_start 0", "content_block_delta 0", "content_block_delta 0", "content_block_stop 0",
+                "content_block_start 1", "content_block_delta 1", "content_block_delta 1", "content_block_stop 1",
+                "content_block_start 2", "content_block_delta 2", "content_block_delta 2", "content_block_stop 2",
+                "content_block_start 3", "content_block_delta 3", "content_block_delta 3", "content_block_delta 3", "content_block_stop 3");
+        assertThat(r.body().split("Let me ask t", -1)).as("the text block's copies keep its text").hasSize(4);
+        assertThat(frames.get(frames.size() - 1)).startsWith("event: message_stop\n");
+    }
+
+    @Test
     void chatStreamsCarryUsageOnlyWhenTheClientAskedForIt() throws Exception {
         Fixture f = Fixture.load(Api.OPENAI_CHAT, "tool-calls");
         String without = post("/v1/chat/completions", f.request(true)).body();
