@@ -723,7 +723,7 @@ class McpInjectionTest {
     void anthropicStreamWhoseInjectedCallInputPassesTheHeldLimitEndsFailedWithAnErrorEventAndRunsNothing() {
         HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo", true, STRETCHED_ARGUMENTS);
 
-        assertAnthropicRoundPastTheHeldLimit(response);
+        assertAnthropicRoundPastTheHeldLimit(response, 1);
         assertThat(text(SseFrames.split(response.body()))).isEqualTo("Let me ask the echo tool.");
         assertThat(response.body()).doesNotContain("hellohello");
     }
@@ -733,7 +733,7 @@ class McpInjectionTest {
         // the tool_use block starts with its whole input (no input_json_delta): ten million characters
         HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo-initial", true, FakeProvider.STRETCH_HEADER, "2000000:hello");
 
-        assertAnthropicRoundPastTheHeldLimit(response);
+        assertAnthropicRoundPastTheHeldLimit(response, 1);
         assertThat(initialText(SseFrames.split(response.body()))).isEqualTo("Let me ask the echo tool.");
     }
 
@@ -742,7 +742,7 @@ class McpInjectionTest {
         // the text block starts with nine million characters; the client still gets them
         HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo-initial", true, FakeProvider.STRETCH_HEADER, "1500000:Let me");
 
-        assertAnthropicRoundPastTheHeldLimit(response);
+        assertAnthropicRoundPastTheHeldLimit(response, 1);
         assertThat(initialText(SseFrames.split(response.body()))).startsWith("Let meLet me").endsWith("Let me ask the echo tool.").hasSize(9_000_019);
     }
 
@@ -750,7 +750,7 @@ class McpInjectionTest {
     void anthropicStreamWhoseCitationIsPastTheHeldLimitEndsFailedAndRunsNothing() {
         HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-echo-initial", true, FakeProvider.STRETCH_HEADER, "800000:answers what");
 
-        assertAnthropicRoundPastTheHeldLimit(response);
+        assertAnthropicRoundPastTheHeldLimit(response, 1);
         assertThat(data(SseFrames.split(response.body()), "content_block_delta").get(0).path("delta").path("citation").path("cited_text").asText())
                 .as("relayed as it came").hasSize(9_600_027);
     }
@@ -760,8 +760,25 @@ class McpInjectionTest {
         return data(frames, "content_block_start").get(0).path("content_block").path("text").asText();
     }
 
-    /** An Anthropic round that called the injected echo but held more than it may: an error event, nothing run, failed. */
-    private void assertAnthropicRoundPastTheHeldLimit(HttpResponse<String> response) {
+    @Test
+    void anthropicStreamOfVeryManySmallBlocksRunsTheHeldLimitOutAndRecordsEveryLaterInjectedCallAsNotRun() {
+        // fifty thousand text blocks, each charged its start's JSON, its text and 64 characters: about 9.3 Mi, past the 8 Mi a round holds
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-three-calls", true, FakeProvider.REPEAT_BLOCK_HEADER, "50000:0");
+
+        List<ToolUsageRecorded> tools = assertAnthropicRoundPastTheHeldLimit(response, 3);
+        assertThat(tools).extracting(ToolUsageRecorded::providerToolCallId)
+                .containsExactly("toolu_01e5a7c9b1d3f5a7c9e1b3d5", "toolu_01f6b8d0c2e4a6b8d0f2c4e6", "toolu_01a7c9e1d3f5b7c9e1a3d5f7");
+        assertThat(tools).extracting(ToolUsageRecorded::input).as("a call past the limit is not held: no input").containsOnly("{}");
+        List<JsonNode> starts = data(SseFrames.split(response.body()), "content_block_start");
+        assertThat(starts).as("every text block reaches the client, numbered as it came").hasSize(50_000);
+        assertThat(starts.get(starts.size() - 1).path("index").asInt()).isEqualTo(49_999);
+    }
+
+    /**
+     * An Anthropic round that called the injected echo {@code calls} times but held more than it may: an
+     * error event, nothing run, each call recorded as not run (returned), failed.
+     */
+    private List<ToolUsageRecorded> assertAnthropicRoundPastTheHeldLimit(HttpResponse<String> response, int calls) {
         assertThat(response.statusCode()).isEqualTo(200);
         List<String> frames = SseFrames.split(response.body());
         List<String> names = frames.stream().map(f -> f.substring("event: ".length(), f.indexOf('\n'))).toList();
@@ -773,19 +790,22 @@ class McpInjectionTest {
         assertThat(response.body()).doesNotContain("tool_use", "bmcp_");
         assertThat(fake.requests("/v1/messages")).as("no next round").hasSize(1);
         assertThat(mcp.calls()).as("the tool needs its whole input: not run").isEmpty();
-        assertRecordedNotRunAndFailed(events(response));
+        return assertRecordedNotRunAndFailed(events(response), calls);
     }
 
-    /** The injected echo recorded as not run for the held limit, and the interception ended failed for it. */
-    private static void assertRecordedNotRunAndFailed(List<InterceptionEvent> events) {
-        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
-        assertThat(tool.injected()).isTrue();
-        assertThat(tool.tool()).isEqualTo("echo");
-        assertThat(tool.invocationError()).startsWith("not run:").contains(HELD_LIMIT);
+    /** The injected echo's calls (as many as given, returned) recorded as not run for the held limit, and the interception ended failed for it. */
+    private static List<ToolUsageRecorded> assertRecordedNotRunAndFailed(List<InterceptionEvent> events, int calls) {
+        List<ToolUsageRecorded> tools = events.stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast).toList();
+        assertThat(tools).as("the tool usages in %s", ProxyClient.summary(events)).hasSize(calls).allSatisfy(tool -> {
+            assertThat(tool.injected()).isTrue();
+            assertThat(tool.tool()).isEqualTo("echo");
+            assertThat(tool.invocationError()).startsWith("not run:").contains(HELD_LIMIT);
+        });
         InterceptionEnded end = single(events, InterceptionEnded.class);
         assertThat(end.status()).isEqualTo(io.aibridge.events.EndStatus.FAILED);
         assertThat(end.errorType()).isEqualTo("upstream_too_large");
         assertThat(end.errorMessage()).contains("round 1", HELD_LIMIT);
+        return tools;
     }
 
     @Test
@@ -812,7 +832,7 @@ class McpInjectionTest {
         assertThat(response.body()).doesNotContain("bmcp_");
         assertThat(fake.requests("/v1/chat/completions")).as("no next round").hasSize(1);
         assertThat(mcp.calls()).as("the tool needs its whole arguments: not run").isEmpty();
-        assertRecordedNotRunAndFailed(events(response));
+        assertRecordedNotRunAndFailed(events(response), 1);
         return chunks;
     }
 
