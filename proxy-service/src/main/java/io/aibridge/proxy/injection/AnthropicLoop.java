@@ -244,6 +244,7 @@ final class AnthropicLoop extends LoopApi {
                 }
                 case "message_stop" -> {
                     addMessageUsage();
+                    unstoppedCalls();
                     terminal = true;
                     return loops() ? SseDecoder.DROP : null;
                 }
@@ -271,6 +272,22 @@ final class AnthropicLoop extends LoopApi {
                 id = id.substring(0, MAX_UNKEPT_ID_CHARS);
             }
             injectedCalls.add(new ToolCall(id, text(block, "name"), "{}"));
+        }
+
+        /**
+         * The injected calls whose blocks the message ended without stopping (a malformed or cut stream):
+         * as their input may be cut, they are not run but {@link #unfinishedCalls unfinished}, with the
+         * input kept so far; and they leave the follow-up, where a {@code tool_use} without its result
+         * would be refused. A call not kept (the round overflowed) was recorded as it started.
+         */
+        private void unstoppedCalls() {
+            for (int index : hidden.stream().sorted().toList()) {
+                ObjectNode block = blocks.remove(index);
+                if (block != null) {
+                    unfinishedCalls.add(new ToolCall(text(block, "id"), text(block, "name"), completeInput(index, block)));
+                }
+            }
+            hidden.clear();
         }
 
         /**

@@ -322,6 +322,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             end(EndStatus.FAILED, type, message);
             return;
         }
+        recordUnfinished();
         if (round.loops() && round.overflowed()) {
             tooMuchToHold();
             return;
@@ -507,6 +508,14 @@ final class InjectedLoop implements UpstreamExchange.Listener {
                 : "not run: the limit of " + maxRounds + " rounds of injected tool calls was reached";
         for (ToolCall call : round.injectedCalls()) {
             recordNotRun(call, round.responseId(), why);
+        }
+    }
+
+    /** The injected calls the round's stream began but did not complete: never run, as their input may be cut. */
+    private void recordUnfinished() {
+        for (ToolCall call : round.unfinishedCalls()) {
+            recordNotRun(call, round.responseId(), "not run: the provider's stream ended the message before the call was complete;"
+                    + " the input recorded is what had arrived");
         }
     }
 

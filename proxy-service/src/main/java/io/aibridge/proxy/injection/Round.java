@@ -21,6 +21,12 @@ abstract class Round implements SseDecoder.Listener {
     protected final LoopState loop;
     protected final ResponseObserver observer;
     protected final List<ToolCall> injectedCalls = new ArrayList<>();
+    /**
+     * Injected calls the stream began but never completed before its end (Anthropic: a {@code tool_use}
+     * block without {@code content_block_stop} before {@code message_stop}): their input may be cut, so
+     * they are not run, only recorded as not run, with the input as far as it was kept.
+     */
+    protected final List<ToolCall> unfinishedCalls = new ArrayList<>();
     protected boolean clientCalls;
     protected boolean terminal;
     protected String responseId = "";
@@ -114,6 +120,10 @@ abstract class Round implements SseDecoder.Listener {
 
     List<ToolCall> injectedCalls() {
         return injectedCalls;
+    }
+
+    List<ToolCall> unfinishedCalls() {
+        return unfinishedCalls;
     }
 
     boolean clientCalls() {

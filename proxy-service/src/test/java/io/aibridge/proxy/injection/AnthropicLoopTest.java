@@ -149,6 +149,34 @@ class AnthropicLoopTest {
         assertThat(followUpAssistantContent().get(1).path("text").asText()).isEqualTo("seen");
     }
 
+    @Test
+    void anInjectedCallTheMessageEndsWithoutStoppingIsUnfinishedWithItsInputSoFarAndLeavesTheFollowUp() {
+        run(messageStart()
+                + echoStart(0, "toolu_1") + delta(0, "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"text\\\":\\\"hi\\\"}\"}") + stop(0)
+                + echoStart(1, "toolu_2") + delta(1, "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"text\\\":\\\"cu\"}")
+                + messageEnd());
+
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("toolu_1", "bmcp_tools_echo", "{\"text\":\"hi\"}"));
+        assertThat(round.unfinishedCalls()).as("never run: its input may be cut")
+                .containsExactly(new ToolCall("toolu_2", "bmcp_tools_echo", "{\"text\":\"cu"));
+        assertThat(round.loops()).as("the finished call still runs").isTrue();
+        assertThat(followUpAssistantContent()).extracting(b -> b.path("id").asText()).as("no tool_use without its result").containsExactly("toolu_1");
+    }
+
+    @Test
+    void aRoundWhoseOnlyInjectedCallIsUnfinishedEndsForTheClientAsATurnWithoutTools() {
+        String client = run(messageStart()
+                + event("content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"Asking.\"}}")
+                + stop(0)
+                + echoStart(1, "toolu_1")
+                + messageEnd());
+
+        assertThat(round.unfinishedCalls()).containsExactly(new ToolCall("toolu_1", "bmcp_tools_echo", "{}"));
+        assertThat(round.injectedCalls()).isEmpty();
+        assertThat(round.loops()).isFalse();
+        assertThat(client).contains("Asking.", "\"stop_reason\":\"end_turn\"", "event: message_stop").doesNotContain("toolu_1", "bmcp_");
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     /** Runs one round (the loop's first) over the stream, fed in small pieces; returns what the client gets. */
@@ -198,6 +226,12 @@ class AnthropicLoopTest {
     private static String messageEnd() {
         return event("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":50}}")
                 + event("message_stop", "{\"type\":\"message_stop\"}");
+    }
+
+    /** The start of a call to the injected echo, with an empty input (it streams in deltas). */
+    private static String echoStart(int index, String id) {
+        return event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + index + ",\"content_block\":{\"type\":\"tool_use\","
+                + "\"id\":\"" + id + "\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}");
     }
 
     private static String delta(int index, String delta) {
