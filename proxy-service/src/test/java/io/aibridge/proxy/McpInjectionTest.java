@@ -250,6 +250,27 @@ class McpInjectionTest {
     }
 
     @Test
+    void anInjectedCallTheStreamNeverStopsIsRecordedAsNotRunAndTheTurnEndsWithoutIt() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-unstopped", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> frames = SseFrames.split(response.body());
+        assertThat(text(frames)).isEqualTo("Let me ask the echo tool.");
+        assertThat(data(frames, "message_delta").get(0).path("delta").path("stop_reason").asText()).isEqualTo("end_turn");
+        assertThat(frames.get(frames.size() - 1)).startsWith("event: message_stop\n");
+        assertThat(response.body()).doesNotContain("tool_use", "bmcp_");
+        assertThat(fake.requests("/v1/messages")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("its input may be cut: not run").isEmpty();
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.providerToolCallId()).isEqualTo("toolu_012d59968dc84e8a848fc3f1");
+        assertThat(json(tool.input())).as("as far as it arrived").isEqualTo(json(ECHO_INPUT));
+        assertThat(tool.invocationError()).startsWith("not run: the provider's stream ended the message before the call was complete");
+        assertThat(ProxyClient.summary(events)).contains("ended completed 200");
+    }
+
+    @Test
     void excludedModelsGetNoToolsAndTheirBytesPassUnchanged() {
         Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
         ObjectNode request = fixture.request(false);
