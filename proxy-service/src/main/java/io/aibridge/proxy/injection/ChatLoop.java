@@ -14,6 +14,7 @@ import io.aibridge.proxy.sse.SseDecoder;
 import io.aibridge.proxy.sse.SseEvent;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -35,8 +36,11 @@ import java.util.TreeMap;
  *
  * <p>As in {@link ChatCompletionsObserver}: a round's usage is the last one its stream carries (some
  * servers send a running usage on every chunk, vLLM's {@code continuous_usage_stats}), added to the
- * loop's totals once, at {@code [DONE]}; injected calls are collected at {@code finish_reason} (else
- * at the usage-only chunk or {@code [DONE]}), never while their arguments may still stream; the
+ * loop's totals once, at {@code [DONE]}; injected calls are collected at {@code finish_reason}, never
+ * while their arguments may still stream, and a choice that ends without one ({@code [DONE]} or the
+ * end of the body) runs none of them: they are recorded as not run with the arguments that arrived,
+ * and if the client saw no call of its own, it gets a {@code finish_reason: "stop"} chunk before
+ * {@code [DONE]}, so that its turn ends as a turn without tools; the
  * first round's id is its first non-empty chunk id (GitHub Copilot's Azure upstream opens with an
  * id-less chunk); a streamed custom tool call ({@code custom.name}) is always the client's; fragments
  * without an {@code index} are assigned to calls by {@link ChatToolCallIndex}, and at most
@@ -106,6 +110,8 @@ final class ChatLoop extends LoopApi {
         private boolean finished;
         /** The last usage the round's stream carried: its own, added to the loop's totals at {@code [DONE]}. */
         private JsonNode roundUsage;
+        /** The round's {@code created}, {@code model} and {@code system_fingerprint}, for a finishing chunk the proxy adds. */
+        private final ObjectNode chunkFields = Json.MAPPER.createObjectNode();
 
         ChatRound(LoopState loop, ResponseObserver observer) {
             super(loop, observer);
@@ -119,8 +125,10 @@ final class ChatLoop extends LoopApi {
             if (event.dataEquals("[DONE]")) {
                 terminal = true;
                 loop.totals.add(roundUsage);
-                if (!finished) {
-                    collectInjected(); // a stream without finish_reason: its calls are complete now
+                if (!finished && unfinished() && !clientCalls && !observer.streamFailed()) {
+                    // the client saw nothing that ends its turn (the finish_reason would have been the hidden calls'): it ends here;
+                    // after an error chunk the error is the stream's end
+                    return stopThenDone();
                 }
                 return loops() ? SseDecoder.DROP : null;
             }
@@ -130,6 +138,12 @@ final class ChatLoop extends LoopApi {
             String chunkId = text(chunk, "id");
             if (responseId.isEmpty() && chunkId != null && !chunkId.isEmpty()) {
                 responseId = chunkId;
+                for (String field : List.of("created", "model", "system_fingerprint")) {
+                    JsonNode value = chunk.get(field);
+                    if (value != null && !value.isNull()) {
+                        chunkFields.set(field, value);
+                    }
+                }
                 if (loop.firstId == null) {
                     loop.firstId = chunkId;
                 }
@@ -244,9 +258,6 @@ final class ChatLoop extends LoopApi {
             }
             if (usage instanceof ObjectNode u) {
                 boolean usageOnly = choices == null || choices.isEmpty();
-                if (!finished && usageOnly) {
-                    collectInjected(); // the usage-only chunk comes after every choice's last chunk
-                }
                 if (loops() || !loop.clientAskedUsage) {
                     if (usageOnly) {
                         return SseDecoder.DROP; // the usage-only chunk
@@ -274,6 +285,52 @@ final class ChatLoop extends LoopApi {
                 changed = true;
             }
             return changed ? frame(null, chunk) : null;
+        }
+
+        /**
+         * The choice ended ({@code [DONE]}, or the end of the body) without a {@code finish_reason}: its
+         * injected calls' arguments may be cut, so none runs; each is {@link #unfinishedCalls unfinished},
+         * with the arguments that arrived. True if there were any.
+         */
+        private boolean unfinished() {
+            if (!unfinishedCalls.isEmpty()) {
+                return true;
+            }
+            for (Map.Entry<Integer, Call> e : calls.entrySet()) {
+                if (hidden.contains(e.getKey())) {
+                    Call c = e.getValue();
+                    unfinishedCalls.add(new ToolCall(c.id, c.name, c.arguments.toString()));
+                }
+            }
+            return !unfinishedCalls.isEmpty();
+        }
+
+        @Override
+        void cut() {
+            if (!finished) {
+                unfinished();
+            }
+        }
+
+        /**
+         * A chunk that finishes choice 0 with {@code stop}, then the {@code [DONE]} frame: clients (the
+         * OpenAI SDKs' stream accumulators among them) read a choice's end from its {@code finish_reason}. It carries
+         * the id the client knows (the first round's) and the round's {@code created} and {@code model}.
+         * The provider's {@code [DONE]} is replaced by both.
+         */
+        private byte[] stopThenDone() {
+            ObjectNode chunk = Json.MAPPER.createObjectNode();
+            chunk.put("id", loop.firstId != null ? loop.firstId : responseId).put("object", "chat.completion.chunk");
+            chunk.setAll(chunkFields);
+            chunk.putArray("choices").addObject().put("index", 0).<ObjectNode>set("delta", chunk.objectNode()).put("finish_reason", "stop");
+            if (loop.clientAskedUsage) {
+                chunk.putNull("usage"); // as on every chunk but the usage-only one of a stream that asked for usage
+            }
+            byte[] stop = frame(null, chunk);
+            byte[] doneFrame = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+            byte[] out = Arrays.copyOf(stop, stop.length + doneFrame.length);
+            System.arraycopy(doneFrame, 0, out, stop.length, doneFrame.length);
+            return out;
         }
 
         private void collectInjected() {

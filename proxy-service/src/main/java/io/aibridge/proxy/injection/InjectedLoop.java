@@ -316,6 +316,10 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             if (!round.live()) {
                 write(Buffer.buffer(held.toByteArray()));
             }
+            if (!round.terminal()) {
+                round.cut();
+            }
+            recordUnfinished(); // begun, never run: recorded also when the round fails
             String type = observer.streamFailed() ? "upstream_error" : status >= 400 ? "upstream_error" : "stream_truncated";
             String message = observer.streamFailed() ? observer.streamErrorType() + ": " + observer.streamErrorMessage()
                     : status >= 400 ? "the provider answered " + status : "the provider's stream ended without its final event";

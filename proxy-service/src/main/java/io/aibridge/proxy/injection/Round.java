@@ -23,8 +23,10 @@ abstract class Round implements SseDecoder.Listener {
     protected final List<ToolCall> injectedCalls = new ArrayList<>();
     /**
      * Injected calls the stream began but never completed before its end (Anthropic: a {@code tool_use}
-     * block without {@code content_block_stop} before {@code message_stop}): their input may be cut, so
-     * they are not run, only recorded as not run, with the input as far as it was kept.
+     * block without {@code content_block_stop} before {@code message_stop}; Chat: a choice without
+     * {@code finish_reason} before {@code [DONE]} or the end of the body; Responses: a
+     * {@code function_call} item added but never done before the response ended): their input may be
+     * cut, so they are not run, only recorded as not run, with the input as far as it was kept.
      */
     protected final List<ToolCall> unfinishedCalls = new ArrayList<>();
     protected boolean clientCalls;
@@ -97,6 +99,14 @@ abstract class Round implements SseDecoder.Listener {
      */
     byte[] finishStream(byte[] buffered) {
         return new byte[0];
+    }
+
+    /**
+     * The stream ended without its terminal event (a cut stream, which fails the interception): the
+     * injected calls it began and did not complete become {@link #unfinishedCalls}, so that they are
+     * recorded as not run. Rounds that know of none keep this empty.
+     */
+    void cut() {
     }
 
     /** Reads a blocking body (before the observer's recording has been done by the caller). */

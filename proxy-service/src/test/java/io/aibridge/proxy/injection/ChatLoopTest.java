@@ -157,6 +157,90 @@ class ChatLoopTest {
         assertThat(fragments).extracting(JsonNode::toString).containsExactly("7");
     }
 
+    @Test
+    void aChoiceThatEndsWithoutFinishReasonRunsNoneOfItsInjectedCallsAndItsTurnEndsWithStop() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"content\":\"Let me ask\"}", null)
+                + chunk("{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{\\\"text\\\":\\\"cu\"}}]}", null)
+                + "data: [DONE]\n\n");
+
+        assertThat(round.injectedCalls()).isEmpty();
+        assertThat(round.unfinishedCalls()).as("never run: its arguments may be cut")
+                .containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{\"text\":\"cu"));
+        assertThat(round.loops()).isFalse();
+        assertThat(text(client)).isEqualTo("Let me ask");
+        assertThat(finishReasons(client)).as("added by the proxy: the client saw nothing else end its turn").containsExactly("stop");
+        List<JsonNode> chunks = chunks(client);
+        JsonNode stop = chunks.get(chunks.size() - 1);
+        assertThat(stop.path("id").asText()).isEqualTo("chatcmpl-1");
+        assertThat(stop.path("object").asText()).isEqualTo("chat.completion.chunk");
+        assertThat(stop.path("choices").get(0).path("index").asInt(-1)).isZero();
+        assertThat(stop.has("usage")).as("the client did not ask for usage").isFalse();
+        assertThat(client).endsWith("\n\ndata: [DONE]\n\n").doesNotContain("bmcp_", "call_1");
+        assertThat(client.split("\\[DONE]", -1)).as("one [DONE]").hasSize(2);
+    }
+
+    @Test
+    void aUsageChunkDoesNotStandInForAMissingFinishReason() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{\\\"text\\\":\\\"hi\\\"}\"}}]}", null)
+                + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"total_tokens\":12}}\n\n"
+                + "data: [DONE]\n\n");
+
+        assertThat(round.injectedCalls()).isEmpty();
+        assertThat(round.unfinishedCalls()).containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{\"text\":\"hi\"}"));
+        assertThat(round.loops()).isFalse();
+        assertThat(finishReasons(client)).containsExactly("stop");
+        assertThat(client).doesNotContain("bmcp_", "usage\":{");
+        assertThat(loop.totals.get("completion_tokens")).as("the round's usage is summed all the same").isEqualTo(7);
+    }
+
+    @Test
+    void aChoiceWithoutFinishReasonThatAlsoCalledTheClientsToolGetsNoAddedFinish() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{}\"}}]}", null)
+                + chunk("{\"tool_calls\":[{\"index\":1,\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{}\"}}]}", null)
+                + "data: [DONE]\n\n");
+
+        assertThat(round.unfinishedCalls()).containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{}"));
+        assertThat(round.injectedCalls()).isEmpty();
+        assertThat(round.clientCalls()).isTrue();
+        assertThat(finishReasons(client)).as("the client's call came as the provider sent it, without an end").isEmpty();
+        assertThat(client).contains("call_2").doesNotContain("bmcp_", "call_1").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void anErrorChunkEndsTheStreamWithoutAnAddedFinish() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{\\\"te\"}}]}", null)
+                + "data: {\"error\":{\"type\":\"server_error\",\"message\":\"overloaded\"}}\n\n"
+                + "data: [DONE]\n\n");
+
+        assertThat(round.unfinishedCalls()).containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{\"te"));
+        assertThat(finishReasons(client)).isEmpty();
+        assertThat(client).contains("overloaded").doesNotContain("bmcp_");
+    }
+
+    @Test
+    void aStreamCutBeforeDoneLeavesItsInjectedCallsUnfinished() {
+        String client = stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{\\\"text\\\"\"}}]}", null));
+        assertThat(round.terminal()).isFalse();
+        assertThat(round.unfinishedCalls()).isEmpty();
+
+        round.cut();
+
+        assertThat(round.unfinishedCalls()).containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{\"text\""));
+        assertThat(round.injectedCalls()).isEmpty();
+        assertThat(finishReasons(client)).as("a cut stream reaches the client as it came").isEmpty();
+    }
+
+    @Test
+    void aFinishedChoiceIsNotUnfinishedWhenTheStreamIsCutAfterwards() {
+        stream(chunk("{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"bmcp_tools_echo\",\"arguments\":\"{}\"}}]}", null)
+                + chunk("{}", "\"tool_calls\""));
+
+        round.cut();
+
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("call_1", "bmcp_tools_echo", "{}"));
+        assertThat(round.unfinishedCalls()).isEmpty();
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     /** Runs one round (the loop's first) over the stream, fed in small pieces; returns what the client is sent. */
