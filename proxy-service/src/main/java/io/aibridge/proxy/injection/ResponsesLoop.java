@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.interception.TextBudget;
 import io.aibridge.proxy.mcp.InjectedTool;
 import io.aibridge.proxy.mcp.ToolSet;
 import io.aibridge.proxy.openai.ResponsesObserver;
@@ -14,8 +15,11 @@ import io.aibridge.proxy.sse.SseEvent;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,6 +30,12 @@ import java.util.Set;
  * consistent; a last response without hidden calls in a one-round loop is sent byte for byte.
  * The follow-up request carries the previous output items converted to input items, then one
  * {@code function_call_output} per call.
+ *
+ * <p>A streamed injected call is complete at its item's {@code response.output_item.done} (or its
+ * {@code response.function_call_arguments.done}). One added ({@code response.output_item.added}) but
+ * not complete when the response ends is not run, as its arguments may be cut: it is recorded as not
+ * run with the arguments that arrived ({@code response.function_call_arguments.delta}), hidden from
+ * the client like any injected item, and left out of the follow-up, even if the final response lists it.
  */
 final class ResponsesLoop extends LoopApi {
 
@@ -67,10 +77,43 @@ final class ResponsesLoop extends LoopApi {
 
         private final Set<Integer> hiddenOutputs = new HashSet<>();
         private final Set<String> hiddenItemIds = new HashSet<>();
+        /**
+         * Injected {@code function_call} items added ({@code response.output_item.added}) and not done
+         * yet, by item id (else call id), in the order they were added: one the response ends without
+         * completing is {@link #unfinishedCalls unfinished}.
+         */
+        private final Map<String, OpenCall> open = new LinkedHashMap<>();
+        /** Output index → key in {@link #open}, for argument deltas whose {@code item_id} is not the key. */
+        private final Map<Integer, String> openByIndex = new HashMap<>();
+        /** Keys of the items the response ended without completing: they leave the follow-up too. */
+        private final Set<String> unfinishedKeys = new HashSet<>();
+        /**
+         * What the open items' ids and streamed arguments hold together (the round's held limit): they
+         * are kept only to record a call that never completes, so past it each keeps its start. The
+         * arguments a call runs with are the done item's, never these.
+         */
+        private final TextBudget openChars;
         private JsonNode response;
 
         ResponsesRound(LoopState loop, ResponseObserver observer) {
             super(loop, observer);
+            openChars = new TextBudget(loop.maxHeldChars);
+        }
+
+        /** An injected call being streamed: its call id, name and the arguments that arrived. */
+        private static final class OpenCall {
+            final String callId;
+            final String name;
+            final StringBuilder arguments = new StringBuilder();
+            /** An argument delta did not fit {@link #openChars}: later ones are not kept either, so what is kept is the start. */
+            boolean cut;
+            /** The characters this call holds of {@link #openChars}. */
+            long held;
+
+            OpenCall(String callId, String name) {
+                this.callId = callId;
+                this.name = name;
+            }
         }
 
         @Override
@@ -92,7 +135,10 @@ final class ResponsesLoop extends LoopApi {
                 case "response.created" -> responseId = text(data.path("response"), "id") == null ? "" : text(data.path("response"), "id");
                 case "response.output_item.added", "response.output_item.done" -> item(data.get("item"), data.path("output_index").asInt(-1),
                         type.endsWith(".done"));
+                case "response.function_call_arguments.delta" -> argumentsDelta(data);
+                case "response.function_call_arguments.done" -> argumentsDone(data);
                 case "response.completed", "response.incomplete", "response.failed" -> {
+                    unfinished(); // before the response's output: an item listed there did not complete in the stream
                     response = data.get("response");
                     if (response != null) {
                         loop.totals.add(response.get("usage"));
@@ -124,18 +170,113 @@ final class ResponsesLoop extends LoopApi {
                 if (outputIndex >= 0) {
                     hiddenOutputs.add(outputIndex);
                 }
-                String key = text(item, "id") != null ? text(item, "id") : text(item, "call_id");
-                if (done && key != null && hiddenItemIds.add(key)) {
-                    injectedCalls.add(new ToolCall(text(item, "call_id"), name, text(item, "arguments")));
+                String key = key(item);
+                if (key == null || unfinishedKeys.contains(key)) {
+                    return;
+                }
+                if (!done) {
+                    opened(key, outputIndex, text(item, "call_id"), name, text(item, "arguments"));
+                } else {
+                    completed(key, new ToolCall(text(item, "call_id"), name, text(item, "arguments")));
                 }
             } else {
                 clientCalls = true;
             }
         }
 
+        private static String key(JsonNode item) {
+            return text(item, "id") != null ? text(item, "id") : text(item, "call_id");
+        }
+
+        private void opened(String key, int outputIndex, String callId, String name, String arguments) {
+            if (hiddenItemIds.contains(key) || open.containsKey(key)) {
+                return;
+            }
+            long chars = key.length() + (callId == null ? 0L : callId.length());
+            if (!openChars.take(chars)) {
+                return; // not followed: if it never completes, it is not recorded
+            }
+            OpenCall call = new OpenCall(callId, name);
+            call.held = chars;
+            open.put(key, call);
+            if (outputIndex >= 0) {
+                openByIndex.put(outputIndex, key);
+            }
+            append(call, arguments);
+        }
+
+        private void append(OpenCall call, String text) {
+            if (text == null || text.isEmpty() || call.cut) {
+                return;
+            }
+            if (openChars.take(text.length())) {
+                call.arguments.append(text);
+                call.held += text.length();
+            } else {
+                call.cut = true;
+            }
+        }
+
+        /** The open call an argument event is for, by its {@code item_id}, else its {@code output_index}. */
+        private String openKey(JsonNode data) {
+            String itemId = text(data, "item_id");
+            if (itemId != null && open.containsKey(itemId)) {
+                return itemId;
+            }
+            return openByIndex.get(data.path("output_index").asInt(-1));
+        }
+
+        private void argumentsDelta(JsonNode data) {
+            String key = openKey(data);
+            if (key != null) {
+                append(open.get(key), text(data, "delta"));
+            }
+        }
+
+        /** The call's whole arguments arrived: it is complete, even if its item's done event does not follow. */
+        private void argumentsDone(JsonNode data) {
+            String key = openKey(data);
+            OpenCall call = key == null ? null : open.get(key);
+            if (call != null) {
+                completed(key, new ToolCall(call.callId, call.name, text(data, "arguments")));
+            }
+        }
+
+        private void completed(String key, ToolCall call) {
+            OpenCall was = open.remove(key);
+            if (was != null) {
+                openChars.release(was.held);
+                openByIndex.values().remove(key);
+            }
+            if (hiddenItemIds.add(key)) {
+                injectedCalls.add(call);
+            }
+        }
+
+        /**
+         * The response ended (or its stream was cut): the injected items still open never completed.
+         * Their arguments may be cut, so none runs; each is {@link #unfinishedCalls unfinished}, with the
+         * arguments that arrived, and leaves the follow-up (a {@code function_call} without its output
+         * would be refused).
+         */
+        private void unfinished() {
+            for (Map.Entry<String, OpenCall> e : open.entrySet()) {
+                OpenCall call = e.getValue();
+                unfinishedKeys.add(e.getKey());
+                unfinishedCalls.add(new ToolCall(call.callId, call.name, call.arguments.toString()));
+            }
+            open.clear();
+            openByIndex.clear();
+        }
+
+        @Override
+        void cut() {
+            unfinished();
+        }
+
         @Override
         byte[] finishStream(byte[] buffered) {
-            if (loop.round == 1 && injectedCalls.isEmpty()) {
+            if (loop.round == 1 && injectedCalls.isEmpty() && unfinishedCalls.isEmpty()) {
                 return buffered;
             }
             // rewrite the held stream: no injected items, output indices and sequence numbers closing the gaps, summed usage
@@ -221,7 +362,7 @@ final class ResponsesLoop extends LoopApi {
             }
             JsonNode source = blockingBody != null ? blockingBody : response;
             for (JsonNode item : source == null ? List.<JsonNode>of() : source.path("output")) {
-                if (INPUT_TYPES.contains(String.valueOf(text(item, "type")))) {
+                if (INPUT_TYPES.contains(String.valueOf(text(item, "type"))) && !unfinishedKeys.contains(key(item))) {
                     items.add(item);
                 }
             }
