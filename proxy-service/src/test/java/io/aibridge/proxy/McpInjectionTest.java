@@ -468,6 +468,41 @@ class McpInjectionTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("echo", true), org.assertj.core.groups.Tuple.tuple("get_weather", false));
     }
 
+    @Test
+    void chatInjectedCallWhoseChoiceNeverFinishesIsRecordedAsNotRunAndTheTurnEndsWithStop() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-unstopped", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        String id = Fixture.load(Api.OPENAI_CHAT, "mcp-unstopped").responseJson().path("id").asText();
+        assertThat(chunks).allSatisfy(c -> {
+            assertThat(c.path("id").asText()).isEqualTo(id);
+            assertThat(c.has("usage")).as("no usage for a client that did not ask").isFalse();
+        });
+        assertThat(chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
+                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.");
+        assertThat(chunks.stream().filter(c -> !c.path("choices").get(0).path("finish_reason").isNull()))
+                .as("the proxy's own, as the provider sent none").extracting(c -> c.path("choices").get(0).path("finish_reason").asText())
+                .containsExactly("stop");
+        assertThat(chunks.get(chunks.size() - 1).path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
+        assertThat(response.body()).doesNotContain("\"tool_calls\"", "bmcp_");
+        assertThat(fake.requests("/v1/chat/completions")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("its arguments may be cut: not run").isEmpty();
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.tool()).isEqualTo("echo");
+        assertThat(tool.providerResponseId()).isEqualTo(id);
+        assertThat(tool.providerToolCallId()).isEqualTo("call_5e1c0b7a93d24f68a1b2c3d4");
+        assertThat(json(tool.input())).as("as far as it arrived").isEqualTo(json(ECHO_INPUT));
+        assertThat(tool.invocationError()).startsWith("not run: the provider's stream ended the message before the call was complete");
+        assertThat(tokens(events)).containsExactly("in=400 out=30 cache_read=100");
+        assertThat(ProxyClient.summary(events)).contains("ended completed 200");
+    }
+
     // ------------------------------------------------------------------------------- Responses
 
     @Test
@@ -533,6 +568,34 @@ class McpInjectionTest {
         String id = Fixture.load(Api.OPENAI_RESPONSES, "failed").responseJson().path("id").asText();
         assertThat(ProxyClient.summary(events)).anyMatch(l -> l.startsWith("tokens " + id + " in=36 out=0 ")).anyMatch(l -> l.startsWith("ended failed 200 upstream_error"));
         assertThat(fake.requests("/v1/responses")).hasSize(1);
+    }
+
+    @Test
+    void responsesInjectedCallNeverDoneIsRecordedAsNotRunAndTheResponseReachesTheClientWithoutIt() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-unstopped", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<JsonNode> events = SseFrames.data(response.body()).stream().map(ProxyClient::json).toList();
+        String id = Fixture.load(Api.OPENAI_RESPONSES, "mcp-unstopped").responseJson().path("id").asText();
+        assertThat(events.get(0).path("response").path("id").asText()).isEqualTo(id);
+        assertThat(events).extracting(e -> e.path("sequence_number").asInt()).as("numbered without the hidden item's events")
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, events.size()).boxed().toList());
+        assertThat(response.body()).doesNotContain("function_call", "bmcp_");
+        JsonNode completed = events.get(events.size() - 1);
+        assertThat(completed.path("type").asText()).isEqualTo("response.completed");
+        assertThat(completed.path("response").path("output")).extracting(i -> i.path("type").asText()).containsExactly("message");
+        assertThat(completed.path("response").path("output").get(0).path("content").get(0).path("text").asText()).isEqualTo("Let me ask the echo tool.");
+        assertThat(fake.requests("/v1/responses")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("its arguments may be cut: not run").isEmpty();
+        List<InterceptionEvent> recorded = events(response);
+        ToolUsageRecorded tool = single(recorded, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.tool()).isEqualTo("echo");
+        assertThat(tool.providerResponseId()).isEqualTo(id);
+        assertThat(tool.providerToolCallId()).isEqualTo("call_8e4a1c6f2b9d4e07a3c5f1b8");
+        assertThat(json(tool.input())).as("the argument deltas that arrived").isEqualTo(json(ECHO_INPUT));
+        assertThat(tool.invocationError()).startsWith("not run: the provider's stream ended the message before the call was complete");
+        assertThat(ProxyClient.summary(recorded)).anyMatch(l -> l.startsWith("tokens " + id + " in=400 out=30 ")).contains("ended completed 200");
     }
 
     @Test
