@@ -375,22 +375,25 @@ public final class FakeProvider implements AutoCloseable {
             return;
         }
         boolean includeUsage = json.path("stream_options").path("include_usage").asBoolean(false);
-        List<Buffer> frames = new ArrayList<>();
-        for (String frame : repeated(request, SseFrames.split(stretched(request, echoModel(fixture.stream(), fixture.model(), model))))) {
-            if (api == Api.OPENAI_CHAT && !includeUsage) {
-                frame = SseFrames.withoutUsage(frame);
-                if (frame == null) {
-                    continue;
-                }
-            }
-            frames.add(Buffer.buffer(frame));
-        }
-        List<Buffer> pieces = slices(frames, request);
         later(ttfb, () -> {
+            // The head goes out at the time to first byte, as a provider's does, before the frames are
+            // built: a stream of tens of thousands of repeated blocks (X-Fake-Repeat-Block) takes a
+            // while to build on a busy machine, and the proxy must not take that for a silent provider.
             response.setStatusCode(200).setChunked(true)
                     .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-                    .putHeader("Cache-Control", "no-cache");
-            writePieces(request, pieces, 0, chunkDelay, fixture.breaks());
+                    .putHeader("Cache-Control", "no-cache")
+                    .writeHead();
+            List<Buffer> frames = new ArrayList<>();
+            for (String frame : repeated(request, SseFrames.split(stretched(request, echoModel(fixture.stream(), fixture.model(), model))))) {
+                if (api == Api.OPENAI_CHAT && !includeUsage) {
+                    frame = SseFrames.withoutUsage(frame);
+                    if (frame == null) {
+                        continue;
+                    }
+                }
+                frames.add(Buffer.buffer(frame));
+            }
+            writePieces(request, slices(frames, request), 0, chunkDelay, fixture.breaks());
         });
     }
 
@@ -410,6 +413,16 @@ public final class FakeProvider implements AutoCloseable {
             if (delay > 0 && i < pieces.size()) {
                 int next = i;
                 vertx.setTimer(delay, t -> writePieces(request, pieces, next, delay, breaks));
+                return;
+            }
+            if (i < pieces.size() && response.writeQueueFull()) {
+                // a reader slower than the writes: go on when it has caught up instead of holding the
+                // event loop (and every other request on it) for the whole of a long stream
+                int next = i;
+                response.drainHandler(v -> {
+                    response.drainHandler(null);
+                    writePieces(request, pieces, next, delay, breaks);
+                });
                 return;
             }
         }
