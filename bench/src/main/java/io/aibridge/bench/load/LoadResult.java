@@ -3,7 +3,9 @@ package io.aibridge.bench.load;
 import org.HdrHistogram.Histogram;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One fixed-rate run against one target. Latency and time to first byte are measured from each
@@ -27,6 +29,66 @@ import java.util.Map;
  */
 public record LoadResult(String target, double rate, long sent, long ok, Map<String, Long> errors, long hungUp, Histogram latency, Histogram ttfb,
                          double achieved, double maxSendLagMs, long sentAll, Instant runStart, Instant runEnd) {
+
+    /**
+     * Several runs of one target at one rate as if they were one: the histograms merged (so a
+     * percentile of the pool is a percentile of every request measured, not a mean of the runs'
+     * percentiles, which would hide a single run's tail), counts and errors summed. The pooled
+     * achieved rate is every run's successful responses over the sum of their measured windows
+     * (each run's window is its {@code ok / achieved}; a run that answered nothing counts the
+     * others' mean window), the send lag the worst of any run, and the span from the first run's
+     * start to the last run's end. Used to pool the alternating direct and proxied runs of the
+     * proxy overhead benchmark ({@code --alternations}).
+     *
+     * @throws IllegalArgumentException when there are no runs, or their targets or rates differ
+     */
+    public static LoadResult pool(List<LoadResult> runs) {
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("no runs to pool");
+        }
+        LoadResult first = runs.get(0);
+        if (runs.size() == 1) {
+            return first;
+        }
+        Histogram latency = emptyLike(first.latency);
+        Histogram ttfb = emptyLike(first.ttfb);
+        Map<String, Long> errors = new TreeMap<>();
+        long sent = 0;
+        long ok = 0;
+        long hungUp = 0;
+        long sentAll = 0;
+        double maxLag = 0;
+        double windows = 0;
+        int timed = 0;
+        Instant start = first.runStart;
+        Instant end = first.runEnd;
+        for (LoadResult run : runs) {
+            if (!run.target.equals(first.target) || run.rate != first.rate) {
+                throw new IllegalArgumentException("cannot pool " + run.target + " at " + run.rate + "/s with " + first.target + " at " + first.rate + "/s");
+            }
+            latency.add(run.latency);
+            ttfb.add(run.ttfb);
+            run.errors.forEach((kind, n) -> errors.merge(kind, n, Long::sum));
+            sent += run.sent;
+            ok += run.ok;
+            hungUp += run.hungUp;
+            sentAll += run.sentAll;
+            maxLag = Math.max(maxLag, run.maxSendLagMs);
+            if (run.ok > 0 && run.achieved > 0) {
+                windows += run.ok / run.achieved;
+                timed++;
+            }
+            start = run.runStart.isBefore(start) ? run.runStart : start;
+            end = run.runEnd.isAfter(end) ? run.runEnd : end;
+        }
+        double seconds = timed == 0 ? 0 : windows * runs.size() / timed;
+        return new LoadResult(first.target, first.rate, sent, ok, errors, hungUp, latency, ttfb, seconds == 0 ? 0 : ok / seconds,
+                maxLag, sentAll, start, end);
+    }
+
+    private static Histogram emptyLike(Histogram h) {
+        return new Histogram(h.getLowestDiscernibleValue(), h.getHighestTrackableValue(), h.getNumberOfSignificantValueDigits());
+    }
 
     public long errorCount() {
         return errors.values().stream().mapToLong(Long::longValue).sum();
