@@ -74,6 +74,12 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--body-kb", defaultValue = "0", description = "Extra KB of system prompt in each request (default ${DEFAULT-VALUE}).")
     int bodyKb;
 
+    @Option(names = "--alternations", defaultValue = "1", paramLabel = "N",
+            description = "Proxy overhead: direct/proxied pairs per rate and mode, in the order D P, P D, D P, ...; the overhead is judged on "
+                    + "all direct runs pooled against all proxied runs pooled, with each pair's min / median / max beside it "
+                    + "(default ${DEFAULT-VALUE}; 3 for the streaming TTFB question).")
+    int alternations;
+
     @Option(names = "--search-start", description = "Maximum throughput: first rate tried (default 500).")
     Integer searchStart;
 
@@ -274,6 +280,9 @@ public final class BenchMain implements Callable<Integer> {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--modes takes blocking and/or streaming; got " + mode);
             }
         }
+        if (alternations < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--alternations takes 1 or more; got " + alternations);
+        }
         if (quick && full) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--quick and --full exclude each other");
         }
@@ -281,7 +290,7 @@ public final class BenchMain implements Callable<Integer> {
         return new BenchOptions(scale, out, !noProfile,
                 rates != null ? rates : quick ? List.of(100, 500) : List.of(100, 500, 1000),
                 modes != null ? modes : List.of("blocking", "streaming"),
-                or(seconds, 30, 15, 6), or(warmup, 5, 3, 2), ttfbMs, chunkDelayMs, bodyKb,
+                or(seconds, 30, 15, 6), or(warmup, 5, 3, 2), ttfbMs, chunkDelayMs, bodyKb, alternations,
                 or(searchStart, 500, 500, 500), searchMax, or(searchSeconds, 15, 10, 5), overheadLimitMs,
                 or(memoryStreams, 10_000, 10_000, 1_000), memoryRate,
                 or(backlog, 40_000, 40_000, 5_000), or(lagRate, 1_000, 1_000, 1_000), or(lagSeconds, 30, 20, 8), or(lagWarmup, 10, 10, 3),

@@ -23,6 +23,7 @@ public record BenchOptions(
         int ttfbMs,
         int chunkDelayMs,
         int padKb,
+        int alternations,
         int searchStartRate,
         int searchMaxRate,
         int searchSeconds,

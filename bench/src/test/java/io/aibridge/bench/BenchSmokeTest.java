@@ -35,7 +35,7 @@ class BenchSmokeTest {
     void runEveryBenchmarkAtToySize() throws Exception {
         stack = SmokeStack.start(REPO, Path.of("target/smoke-stack").toAbsolutePath());
         BenchOptions options = new BenchOptions(BenchOptions.Scale.QUICK, RESULTS, false,
-                List.of(20), List.of("blocking", "streaming"), 1, 0, 20, 5, 0,
+                List.of(20), List.of("blocking", "streaming"), 1, 0, 20, 5, 0, 2,
                 20, 30, 1, 10,
                 200, 50,
                 200, 50, 2, 1,
@@ -86,6 +86,50 @@ class BenchSmokeTest {
             String[] recordedSent = row.get(column(resources, "recorded / sent")).split(" / ");
             assertThat(recordedSent[0]).isEqualTo(recordedSent[1]);
             assertThat(Integer.parseInt(recordedSent[1].replace(",", ""))).isPositive();
+        }
+    }
+
+    @Test
+    void proxyOverheadWithTwoAlternationsPoolsBothPairsAndShowsEachPairsSpread() throws Exception {
+        Report report = outcome.reports().get("proxy");
+        for (String mode : List.of("blocking", "streaming")) {
+            Table t = table(report, "Proxy overhead, " + mode);
+            assertThat(t.title()).contains("2 pairs per rate (D P, P D) pooled");
+            List<String> row = t.rows().get(0);
+            for (String spread : List.of("pairs' overhead p50 min / median / max", "pairs' overhead p99 min / median / max",
+                    "pairs' TTFB overhead p99 min / median / max")) {
+                assertThat(row.get(column(t, spread))).as(spread).matches("[-+][0-9.]+ / [-+][0-9.]+ / [-+][0-9.]+");
+            }
+        }
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("2 direct/proxied pairs per mode and rate, in the order D P, P D"));
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).containsAnyOf("Target met: ", "TARGET MISSED: ")
+                .contains("streaming TTFB overhead p99 at 20 req/s", "(pooled over 2 pairs;"));
+
+        JsonNode runs = new ObjectMapper().readTree(RESULTS.resolve("proxy-latest.json").toFile()).path("data").path("runs");
+        assertThat(runs).hasSize(2);
+        for (JsonNode run : runs) {
+            assertThat(run.path("order")).extracting(JsonNode::asText).containsExactly("D P", "P D");
+            JsonNode alternation = run.path("alternation");
+            assertThat(alternation).hasSize(2);
+            assertThat(alternation).extracting(a -> a.path("index").asInt()).containsExactly(1, 2);
+            assertThat(alternation).extracting(a -> a.path("order").asText()).containsExactly("D P", "P D");
+            JsonNode pooled = run.path("pooled");
+            assertThat(pooled.path("pairs").asInt()).isEqualTo(2);
+            for (String side : List.of("direct", "proxy")) {
+                long pooledSent = pooled.path(side).path("sent").asLong();
+                assertThat(pooledSent).as(side + ": the pool holds both pairs' requests")
+                        .isPositive()
+                        .isEqualTo(alternation.get(0).path(side).path("sent").asLong() + alternation.get(1).path(side).path("sent").asLong());
+                assertThat(pooled.path(side).path("ok").asLong()).isEqualTo(
+                        alternation.get(0).path(side).path("ok").asLong() + alternation.get(1).path(side).path("ok").asLong());
+            }
+            assertThat(pooled.path("interceptions_recorded").asLong()).isEqualTo(pooled.path("requests_sent").asLong());
+            JsonNode spread = pooled.path("pair_overhead_spread_ms").path("ttfb_overhead_p99");
+            double[] pairs = {alternation.get(0).path("ttfb_overhead_ms").path("p99").asDouble(),
+                    alternation.get(1).path("ttfb_overhead_ms").path("p99").asDouble()};
+            assertThat(spread.path("min").asDouble()).isEqualTo(Math.min(pairs[0], pairs[1]));
+            assertThat(spread.path("max").asDouble()).isEqualTo(Math.max(pairs[0], pairs[1]));
+            assertThat(spread.path("median").asDouble()).isCloseTo((pairs[0] + pairs[1]) / 2, org.assertj.core.api.Assertions.offset(1e-9));
         }
     }
 
