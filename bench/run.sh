@@ -8,6 +8,7 @@
 #   bench/run.sh --full              # the issue's sizes: 1,000,000 interceptions (about 40 minutes)
 #   bench/run.sh --quick             # every benchmark at a small size (about 8 minutes): does the harness work?
 #   bench/run.sh --only proxy,throughput --rates 500 --modes blocking
+#   bench/run.sh --only proxy --modes streaming --alternations 3   # 3 direct/proxied pairs per rate, pooled
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -35,7 +36,7 @@ command -v jcmd >/dev/null || say "jcmd is not on the PATH: the profiled runs wi
 for help in "${ARGS[@]}"; do
   if [[ $help == -h || $help == --help ]]; then
     [[ -f $CLASSPATH_FILE ]] || die "build first: ./mvnw -B -pl bench -am package -DskipTests (or run bench/run.sh once)"
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     printf '\n  --no-build   do not run Maven; use what is built\n\n'
     exec java -cp "$REPO/bench/target/classes:$(<"$CLASSPATH_FILE")" io.aibridge.bench.BenchMain --help
   fi
