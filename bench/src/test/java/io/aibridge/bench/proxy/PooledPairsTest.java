@@ -24,8 +24,8 @@ class PooledPairsTest {
 
     @Test
     void poolingSumsCountsAndErrorsAndMergesTheHistogramsWithoutTouchingTheRuns() {
-        LoadResult a = run("proxy", 100, 10.0, Map.of("timeout", 1L), 0, 1.5, seq(1_000, 100), 0);
-        LoadResult b = run("proxy", 100, 20.0, Map.of("timeout", 2L, "http 502", 1L), 60, 4.0, seq(1_100, 100), 1);
+        LoadResult a = run("proxy", 100, 10.0, Map.of("timeout", 1L), 0, 1.5, seq(1_000, 100), seq(200, 100), 0);
+        LoadResult b = run("proxy", 100, 20.0, Map.of("timeout", 2L, "http 502", 1L), 60, 4.0, seq(1_100, 100), seq(300, 100), 1);
 
         LoadResult pooled = LoadResult.pool(List.of(a, b));
 
@@ -40,6 +40,9 @@ class PooledPairsTest {
         assertThat(pooled.latencyMs(50)).isCloseTo(1.099, offset(0.0015));
         assertThat(pooled.latencyMs(99)).isCloseTo(1.197, offset(0.0015));
         assertThat(pooled.latencyMs(100)).isCloseTo(1.199, offset(0.0015));
+        // time to first byte pooled on its own: 200 … 299 µs and 300 … 399 µs
+        assertThat(pooled.ttfbMs(50)).isCloseTo(0.299, offset(0.0015));
+        assertThat(pooled.ttfbMs(99)).isCloseTo(0.397, offset(0.0015));
         // 100 answers in 10 s and 100 in 5 s: 200 in 15 s
         assertThat(pooled.achieved()).isCloseTo(200 / 15.0, offset(1e-9));
         assertThat(pooled.maxSendLagMs()).isEqualTo(4.0);
@@ -166,10 +169,17 @@ class PooledPairsTest {
     /** A run of 10 s whose successful requests took {@code micros} (latency and TTFB alike), placed in time slot {@code slot}. */
     private static LoadResult run(String target, double rate, double achieved, Map<String, Long> errors, long hungUp, double maxLagMs,
                                   long[] micros, int slot) {
+        return run(target, rate, achieved, errors, hungUp, maxLagMs, micros, micros, slot);
+    }
+
+    private static LoadResult run(String target, double rate, double achieved, Map<String, Long> errors, long hungUp, double maxLagMs,
+                                  long[] micros, long[] ttfbMicros, int slot) {
         Histogram latency = new ConcurrentHistogram(1, 120_000_000L, 3);
         Histogram ttfb = new ConcurrentHistogram(1, 120_000_000L, 3);
         for (long v : micros) {
             latency.recordValue(v);
+        }
+        for (long v : ttfbMicros) {
             ttfb.recordValue(v);
         }
         long failed = errors.values().stream().mapToLong(Long::longValue).sum();
