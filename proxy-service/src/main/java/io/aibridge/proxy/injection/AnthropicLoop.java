@@ -290,6 +290,12 @@ final class AnthropicLoop extends LoopApi {
             hidden.clear();
         }
 
+        /** A cut stream (no {@code message_stop}): the injected blocks still open are unfinished, as at a {@code message_stop}. */
+        @Override
+        void cut() {
+            unstoppedCalls();
+        }
+
         /**
          * A delta or stop for a block that is not open (stopped already, or never started): a malformed
          * stream. It is dropped: under its upstream index it could collide with another block the client

@@ -316,10 +316,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             if (!round.live()) {
                 write(Buffer.buffer(held.toByteArray()));
             }
-            if (!round.terminal()) {
-                round.cut();
-            }
-            recordUnfinished(); // begun, never run: recorded also when the round fails
+            recordAbandoned(observer.streamFailed() ? "not run: the provider's stream ended with an error before the round was over"
+                    : status >= 400 ? "not run: the provider answered " + status
+                    : "not run: the provider's stream ended before the round was over");
             String type = observer.streamFailed() ? "upstream_error" : status >= 400 ? "upstream_error" : "stream_truncated";
             String message = observer.streamFailed() ? observer.streamErrorType() + ": " + observer.streamErrorMessage()
                     : status >= 400 ? "the provider answered " + status : "the provider's stream ended without its final event";
@@ -515,6 +514,22 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         }
     }
 
+    /**
+     * The round's stream did not end as one the loop goes on from (an error event or status, a cut or
+     * broken stream, the client gone): none of the injected calls it carried runs. Each is recorded as
+     * not run, the complete ones with {@code why} and those still open with the arguments that had
+     * arrived, so that the record holds every tool call the model made.
+     */
+    private void recordAbandoned(String why) {
+        if (!round.terminal()) {
+            round.cut();
+        }
+        for (ToolCall call : round.injectedCalls()) {
+            recordNotRun(call, round.responseId(), why);
+        }
+        recordUnfinished();
+    }
+
     /** The injected calls the round's stream began but did not complete: never run, as their input may be cut. */
     private void recordUnfinished() {
         for (ToolCall call : round.unfinishedCalls()) {
@@ -620,6 +635,10 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         if (!round.live() && held != null && mode == Mode.STREAM && out.headWritten()) {
             write(Buffer.buffer(held.toByteArray()));
         }
+        if (mode == Mode.STREAM) {
+            recordAbandoned(timeout ? "not run: the provider went silent before the round was over"
+                    : "not run: the provider's connection broke before the round was over");
+        }
         finishFailed(timeout ? 504 : 502, timeout ? "timeout" : mode == Mode.STREAM ? "stream_broken" : "upstream_broken", message);
     }
 
@@ -639,6 +658,9 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             // the running call (or the answer being parsed) is recorded when it is done; the interception ends then
             cancelledWhileTools = true;
             return;
+        }
+        if (mode == Mode.STREAM) {
+            recordAbandoned("not run: the client closed the connection before the round was over");
         }
         recording.end(EndStatus.CANCELLED, out.headWritten() ? status : null, "client_disconnected",
                 "the client closed the connection before the answer ended");

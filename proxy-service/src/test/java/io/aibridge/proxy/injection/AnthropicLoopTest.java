@@ -177,6 +177,20 @@ class AnthropicLoopTest {
         assertThat(client).contains("Asking.", "\"stop_reason\":\"end_turn\"", "event: message_stop").doesNotContain("toolu_1", "bmcp_");
     }
 
+    @Test
+    void aStreamCutBeforeMessageStopLeavesItsOpenInjectedCallUnfinishedAndItsStoppedOneComplete() {
+        run(messageStart()
+                + echoStart(0, "toolu_1") + delta(0, "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"text\\\":\\\"hi\\\"}\"}") + stop(0)
+                + echoStart(1, "toolu_2") + delta(1, "{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"text\\\":\\\"cu\"}"));
+        assertThat(round.terminal()).isFalse();
+        assertThat(round.unfinishedCalls()).as("still open until the stream is known to be cut").isEmpty();
+
+        round.cut();
+
+        assertThat(round.injectedCalls()).containsExactly(new ToolCall("toolu_1", "bmcp_tools_echo", "{\"text\":\"hi\"}"));
+        assertThat(round.unfinishedCalls()).containsExactly(new ToolCall("toolu_2", "bmcp_tools_echo", "{\"text\":\"cu"));
+    }
+
     // ------------------------------------------------------------------------------- helpers
 
     /** Runs one round (the loop's first) over the stream, fed in small pieces; returns what the client gets. */
