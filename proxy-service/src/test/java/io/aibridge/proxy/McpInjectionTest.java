@@ -271,6 +271,30 @@ class McpInjectionTest {
     }
 
     @Test
+    void injectedCallsOfAStreamThatBreaksOffAreRecordedAsNotRunAndNothingRuns() {
+        HttpResponse<String> response = send(Api.ANTHROPIC_MESSAGES, "mcp-broken", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> frames = SseFrames.split(response.body());
+        assertThat(text(frames)).isEqualTo("Let me ask the echo tool.");
+        assertThat(frames.get(frames.size() - 1)).as("the stream ends with the error event").startsWith("event: error\n");
+        assertThat(response.body()).doesNotContain("tool_use", "bmcp_", "message_stop");
+        assertThat(fake.requests("/v1/messages")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("a round that broke off runs nothing, not even its complete call").isEmpty();
+        List<InterceptionEvent> events = events(response);
+        List<ToolUsageRecorded> tools = events.stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast).toList();
+        assertThat(tools).as("every call the model made, in %s", ProxyClient.summary(events)).hasSize(2)
+                .allSatisfy(tool -> assertThat(tool.injected()).isTrue());
+        assertThat(tools.get(0).providerToolCallId()).isEqualTo("toolu_012d59968dc84e8a848fc3f1");
+        assertThat(json(tools.get(0).input())).isEqualTo(json(ECHO_INPUT));
+        assertThat(tools.get(0).invocationError()).isEqualTo("not run: the provider's connection broke before the round was over");
+        assertThat(tools.get(1).providerToolCallId()).isEqualTo("toolu_01b3d5f7a9c1e3b5d7f9a1c3");
+        assertThat(tools.get(1).input()).as("as far as it arrived").isEqualTo("{\"text\":\"and ag");
+        assertThat(tools.get(1).invocationError()).startsWith("not run: the provider's stream ended the message before the call was complete");
+        assertThat(ProxyClient.summary(events)).anyMatch(line -> line.startsWith("ended failed 200 stream_broken"));
+    }
+
+    @Test
     void excludedModelsGetNoToolsAndTheirBytesPassUnchanged() {
         Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
         ObjectNode request = fixture.request(false);
