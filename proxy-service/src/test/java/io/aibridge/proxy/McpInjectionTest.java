@@ -311,19 +311,14 @@ class McpInjectionTest {
     void chatStreamHidesTheInjectedCallAndEndsWithOneDone() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-echo", true);
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> data = SseFrames.data(response.body());
-        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        List<JsonNode> chunks = chatChunks(response);
         String firstId = Fixture.load(Api.OPENAI_CHAT, "mcp-echo").responseJson().path("id").asText();
         assertThat(chunks).allSatisfy(c -> {
             assertThat(c.path("id").asText()).isEqualTo(firstId);
             assertThat(c.has("usage")).as("no usage for a client that did not ask").isFalse();
             assertThat(c.path("choices").get(0).path("delta").has("tool_calls")).isFalse();
         });
-        assertThat(chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
-                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
+        assertThat(chatText(chunks)).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
         assertThat(chunks.stream().filter(c -> !c.path("choices").get(0).path("finish_reason").isNull()))
                 .extracting(c -> c.path("choices").get(0).path("finish_reason").asText()).containsExactly("stop");
 
@@ -369,11 +364,7 @@ class McpInjectionTest {
         HttpResponse<String> response = proxy.post(ProxyClient.path(Api.OPENAI_CHAT), request.toString(),
                 headers(Api.OPENAI_CHAT, "mcp-running-usage"));
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> data = SseFrames.data(response.body());
-        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        List<JsonNode> chunks = chatChunks(response);
         String firstId = Fixture.load(Api.OPENAI_CHAT, "mcp-running-usage").responseJson().path("id").asText();
         assertThat(chunks.get(0).has("prompt_filter_results")).as("the first round's opening chunk, relayed as it came").isTrue();
         assertThat(chunks.subList(1, chunks.size())).allSatisfy(c -> {
@@ -425,12 +416,8 @@ class McpInjectionTest {
     void chatStreamKeepsTheTextThatCameWithALoopingRoundsFinishReason() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-finish-text", true);
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> data = SseFrames.data(response.body());
-        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
-        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
-        assertThat(chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
-                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
+        List<JsonNode> chunks = chatChunks(response);
+        assertThat(chatText(chunks)).isEqualTo("Let me ask the echo tool.The tool answered: all good.");
         assertThat(chunks.stream().filter(c -> !c.path("choices").get(0).path("finish_reason").isNull()))
                 .extracting(c -> c.path("choices").get(0).path("finish_reason").asText()).containsExactly("stop");
         assertThat(response.body()).doesNotContain("bmcp_");
@@ -443,9 +430,7 @@ class McpInjectionTest {
     void chatStreamHidesAnInjectedCallInterleavedWithTheClientsAndRecordsItAsNotRun() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-mixed", true);
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> data = SseFrames.data(response.body());
-        List<JsonNode> fragments = data.subList(0, data.size() - 1).stream().map(ProxyClient::json)
+        List<JsonNode> fragments = chatChunks(response).stream()
                 .flatMap(c -> java.util.stream.StreamSupport.stream(c.path("choices").get(0).path("delta").path("tool_calls").spliterator(), false))
                 .toList();
         assertThat(fragments).allSatisfy(f -> assertThat(f.path("index").asInt(-1)).as("the client's first call").isZero());
@@ -483,8 +468,7 @@ class McpInjectionTest {
     void aClientToolCallAfterAnInjectedOneIsRelayedToTheClient() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-then-client", true);
 
-        List<String> data = SseFrames.data(response.body());
-        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        List<JsonNode> chunks = chatChunks(response);
         assertThat(chunks.stream().flatMap(c -> c.path("choices").get(0).path("delta").path("tool_calls").findValuesAsText("name").stream()))
                 .containsExactly("get_weather");
         assertThat(events(response).stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast))
@@ -496,18 +480,13 @@ class McpInjectionTest {
     void chatInjectedCallWhoseChoiceNeverFinishesIsRecordedAsNotRunAndTheTurnEndsWithStop() {
         HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-unstopped", true);
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> data = SseFrames.data(response.body());
-        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        List<JsonNode> chunks = chatChunks(response);
         String id = Fixture.load(Api.OPENAI_CHAT, "mcp-unstopped").responseJson().path("id").asText();
         assertThat(chunks).allSatisfy(c -> {
             assertThat(c.path("id").asText()).isEqualTo(id);
             assertThat(c.has("usage")).as("no usage for a client that did not ask").isFalse();
         });
-        assertThat(chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText(""))
-                .collect(Collectors.joining())).isEqualTo("Let me ask the echo tool.");
+        assertThat(chatText(chunks)).isEqualTo("Let me ask the echo tool.");
         assertThat(chunks.stream().filter(c -> !c.path("choices").get(0).path("finish_reason").isNull()))
                 .as("the proxy's own, as the provider sent none").extracting(c -> c.path("choices").get(0).path("finish_reason").asText())
                 .containsExactly("stop");
@@ -929,11 +908,7 @@ class McpInjectionTest {
      * {@code [DONE]}, no next round, nothing run, the call recorded as not run, failed; the chunks before {@code [DONE]}.
      */
     private List<JsonNode> assertChatRoundPastTheHeldLimit(HttpResponse<String> response) {
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<String> data = SseFrames.data(response.body());
-        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
-        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
-        List<JsonNode> chunks = data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+        List<JsonNode> chunks = chatChunks(response);
         JsonNode error = chunks.get(chunks.size() - 1).path("error");
         assertThat(error.path("type").asText()).isEqualTo("server_error");
         assertThat(error.path("message").asText()).contains("round 1", HELD_LIMIT);
@@ -975,6 +950,20 @@ class McpInjectionTest {
     static List<String> tokens(List<InterceptionEvent> events) {
         return events.stream().filter(TokenUsageRecorded.class::isInstance).map(TokenUsageRecorded.class::cast)
                 .map(t -> "in=" + t.inputTokens() + " out=" + t.outputTokens() + " cache_read=" + t.cacheReadInputTokens()).toList();
+    }
+
+    /** A Chat stream answered 200 whose last frame, and only that one, is {@code [DONE]}: the chunks before it. */
+    static List<JsonNode> chatChunks(HttpResponse<String> response) {
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(data.stream().filter("[DONE]"::equals)).hasSize(1);
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        return data.subList(0, data.size() - 1).stream().map(ProxyClient::json).toList();
+    }
+
+    /** The text a Chat stream's chunks carry in choice 0. */
+    static String chatText(List<JsonNode> chunks) {
+        return chunks.stream().map(c -> c.path("choices").get(0).path("delta").path("content").asText("")).collect(Collectors.joining());
     }
 
     static List<JsonNode> data(List<String> frames, String event) {

@@ -102,8 +102,7 @@ class AnthropicLoopTest {
         StringBuilder sse = new StringBuilder(messageStart());
         overflowingText(sse);
         for (int i = 1; i <= 3; i++) {
-            sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + i + ",\"content_block\":{\"type\":\"tool_use\","
-                    + "\"id\":\"toolu_" + i + "\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}")).append(stop(i));
+            sse.append(echoStart(i, "toolu_" + i)).append(stop(i));
         }
         run(sse.append(messageEnd()).toString());
 
@@ -118,8 +117,7 @@ class AnthropicLoopTest {
         StringBuilder sse = new StringBuilder(messageStart());
         overflowingText(sse);
         for (int i = 1; i <= 1_100; i++) {
-            sse.append(event("content_block_start", "{\"type\":\"content_block_start\",\"index\":" + i + ",\"content_block\":{\"type\":\"tool_use\","
-                    + "\"id\":\"toolu_" + i + "x".repeat(300) + "\",\"name\":\"bmcp_tools_echo\",\"input\":{}}}")).append(stop(i));
+            sse.append(echoStart(i, "toolu_" + i + "x".repeat(300))).append(stop(i));
         }
         run(sse.append(messageEnd()).toString());
 
