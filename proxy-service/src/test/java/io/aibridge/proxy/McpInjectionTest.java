@@ -295,6 +295,64 @@ class McpInjectionTest {
     }
 
     @Test
+    void aCompleteChatInjectedCallOfAStreamThatBreaksOffBeforeDoneIsRecordedAsNotRun() {
+        HttpResponse<String> response = send(Api.OPENAI_CHAT, "mcp-broken", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> data = SseFrames.data(response.body());
+        assertThat(chatText(data.subList(0, data.size() - 2).stream().map(ProxyClient::json).toList())).isEqualTo("Let me ask the echo tool.");
+        assertThat(json(data.get(data.size() - 2)).path("error").path("code").asText()).as("the stream's error chunk").isEqualTo("upstream_stream_broken");
+        assertThat(response.body()).doesNotContain("bmcp_", "call_2d59968dc84e8a848fc3f1fb");
+        assertBrokenRoundRecordedItsCallAsNotRun(response, "/v1/chat/completions", "call_2d59968dc84e8a848fc3f1fb", 200);
+    }
+
+    @Test
+    void aCompleteResponsesInjectedCallOfAStreamThatBreaksOffBeforeItsResponseCompletedIsRecordedAsNotRun() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-broken", true);
+
+        // a Responses round is held until it ends (its injected items are taken out of the whole stream): nothing was sent yet
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(json(response.body()).path("error").path("message").asText()).contains("connection broke");
+        assertThat(response.body()).doesNotContain("bmcp_", "call_32cb9947569fb98907821c7f");
+        assertBrokenRoundRecordedItsCallAsNotRun(response, "/v1/responses", "call_32cb9947569fb98907821c7f", 502);
+    }
+
+    @Test
+    void aResponsesRoundThatEndsFailedRecordsItsInjectedCallAsNotRunAndRelaysTheFailureWithoutIt() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-failed", true);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<JsonNode> events = SseFrames.data(response.body()).stream().map(ProxyClient::json).toList();
+        JsonNode failed = events.get(events.size() - 1);
+        assertThat(failed.path("type").asText()).isEqualTo("response.failed");
+        assertThat(failed.path("response").path("output")).extracting(i -> i.path("type").asText()).as("the injected call taken out").containsExactly("message");
+        assertThat(events).extracting(e -> e.path("sequence_number").asInt()).as("numbered without the hidden item's events")
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, events.size()).boxed().toList());
+        assertThat(response.body()).doesNotContain("function_call", "bmcp_");
+        assertThat(fake.requests("/v1/responses")).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).isEmpty();
+        List<InterceptionEvent> recorded = events(response);
+        ToolUsageRecorded tool = single(recorded, ToolUsageRecorded.class);
+        assertThat(tool.providerToolCallId()).isEqualTo("call_32cb9947569fb98907821c7f");
+        assertThat(json(tool.input())).isEqualTo(json(ECHO_INPUT));
+        assertThat(tool.invocationError()).isEqualTo("not run: the provider's stream ended with an error before the round was over");
+        assertThat(ProxyClient.summary(recorded)).anyMatch(line -> line.startsWith("ended failed 200 upstream_error"));
+    }
+
+    /** One complete injected echo call, never run: recorded as not run for the broken connection, no next round, ended failed. */
+    private void assertBrokenRoundRecordedItsCallAsNotRun(HttpResponse<String> response, String upstreamPath, String callId, int status) {
+        assertThat(fake.requests(upstreamPath)).as("no next round").hasSize(1);
+        assertThat(mcp.calls()).as("a round that broke off runs nothing").isEmpty();
+        List<InterceptionEvent> events = events(response);
+        ToolUsageRecorded tool = single(events, ToolUsageRecorded.class);
+        assertThat(tool.injected()).isTrue();
+        assertThat(tool.providerToolCallId()).isEqualTo(callId);
+        assertThat(json(tool.input())).isEqualTo(json(ECHO_INPUT));
+        assertThat(tool.invocationError()).isEqualTo("not run: the provider's connection broke before the round was over");
+        assertThat(ProxyClient.summary(events)).anyMatch(line -> line.startsWith("ended failed " + status + " stream_broken"));
+    }
+
+    @Test
     void excludedModelsGetNoToolsAndTheirBytesPassUnchanged() {
         Fixture fixture = Fixture.load(Api.ANTHROPIC_MESSAGES, "text");
         ObjectNode request = fixture.request(false);

@@ -312,13 +312,13 @@ final class InjectedLoop implements UpstreamExchange.Listener {
             if (observer.streamFailed()) {
                 recording.trace().providerError(observer.streamErrorType());
             }
-            // the provider's error event (or the cut stream) is the client's answer, as without injection
-            if (!round.live()) {
-                write(Buffer.buffer(held.toByteArray()));
-            }
             recordAbandoned(observer.streamFailed() ? "not run: the provider's stream ended with an error before the round was over"
                     : status >= 400 ? "not run: the provider answered " + status
                     : "not run: the provider's stream ended before the round was over");
+            // the provider's error event (or the cut stream) is the client's answer, as without injection, less the injected calls
+            if (!round.live()) {
+                write(Buffer.buffer(round.finishStream(held.toByteArray())));
+            }
             String type = observer.streamFailed() ? "upstream_error" : status >= 400 ? "upstream_error" : "stream_truncated";
             String message = observer.streamFailed() ? observer.streamErrorType() + ": " + observer.streamErrorMessage()
                     : status >= 400 ? "the provider answered " + status : "the provider's stream ended without its final event";
@@ -632,12 +632,12 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         boolean timeout = Relay.isTimeout(cause);
         String message = timeout ? "the provider went silent for " + idleTimeoutMillis / 1000 + " s in the middle of its answer"
                 : "the provider's connection broke in the middle of its answer: " + describe(cause);
-        if (!round.live() && held != null && mode == Mode.STREAM && out.headWritten()) {
-            write(Buffer.buffer(held.toByteArray()));
-        }
         if (mode == Mode.STREAM) {
             recordAbandoned(timeout ? "not run: the provider went silent before the round was over"
                     : "not run: the provider's connection broke before the round was over");
+        }
+        if (!round.live() && held != null && mode == Mode.STREAM && out.headWritten()) {
+            write(Buffer.buffer(round.finishStream(held.toByteArray()))); // what arrived, less the injected calls
         }
         finishFailed(timeout ? 504 : 502, timeout ? "timeout" : mode == Mode.STREAM ? "stream_broken" : "upstream_broken", message);
     }

@@ -116,8 +116,9 @@ class FixturesTest {
             }
             if (!f.breaks()) {
                 JsonNode completed = JSON.readTree(data.get(data.size() - 1));
-                // the scenarios named after the other two terminal events end with them
-                String terminal = f.scenario().equals("incomplete") || f.scenario().equals("failed") ? "response." + f.scenario() : "response.completed";
+                // the scenarios named after the other two terminal events (mcp-failed too) end with them
+                String named = f.scenario().replaceFirst("^mcp-", "");
+                String terminal = named.equals("incomplete") || named.equals("failed") ? "response." + named : "response.completed";
                 assertThat(completed.path("type").asText()).as(f.scenario()).isEqualTo(terminal);
                 assertThat(completed.path("response")).isEqualTo(JSON.readTree(f.response()));
             }
