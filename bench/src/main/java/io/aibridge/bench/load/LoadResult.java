@@ -107,4 +107,14 @@ public record LoadResult(String target, double rate, long sent, long ok, Map<Str
     public double ttfbMs(double percentile) {
         return ttfb.getTotalCount() == 0 ? Double.NaN : ttfb.getValueAtPercentile(percentile) / 1000.0;
     }
+
+    /** This run's latency percentile minus {@code base}'s, ms: a proxied run's overhead over its direct run. */
+    public double latencyOverMs(LoadResult base, double percentile) {
+        return latencyMs(percentile) - base.latencyMs(percentile);
+    }
+
+    /** The same for time to first byte. */
+    public double ttfbOverMs(LoadResult base, double percentile) {
+        return ttfbMs(percentile) - base.ttfbMs(percentile);
+    }
 }

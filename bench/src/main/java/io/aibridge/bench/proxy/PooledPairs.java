@@ -54,12 +54,12 @@ public final class PooledPairs {
 
         /** Proxied latency percentile − direct latency percentile, ms. */
         public double overhead(double percentile) {
-            return proxy.latencyMs(percentile) - direct.latencyMs(percentile);
+            return proxy.latencyOverMs(direct, percentile);
         }
 
         /** Proxied time-to-first-byte percentile − direct, ms. */
         public double ttfbOverhead(double percentile) {
-            return proxy.ttfbMs(percentile) - direct.ttfbMs(percentile);
+            return proxy.ttfbOverMs(direct, percentile);
         }
     }
 
@@ -133,12 +133,12 @@ public final class PooledPairs {
 
     /** Pooled proxied latency percentile − pooled direct latency percentile, ms: the benchmark's answer. */
     public double overhead(double percentile) {
-        return proxy.latencyMs(percentile) - direct.latencyMs(percentile);
+        return proxy.latencyOverMs(direct, percentile);
     }
 
     /** The same for time to first byte. */
     public double ttfbOverhead(double percentile) {
-        return proxy.ttfbMs(percentile) - direct.ttfbMs(percentile);
+        return proxy.ttfbOverMs(direct, percentile);
     }
 
     /** How the pairs' own latency overheads at this percentile spread. */

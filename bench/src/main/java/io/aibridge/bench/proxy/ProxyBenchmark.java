@@ -74,11 +74,11 @@ public final class ProxyBenchmark {
         }
 
         double overhead(double percentile) {
-            return proxy.latencyMs(percentile) - direct.latencyMs(percentile);
+            return proxy.latencyOverMs(direct, percentile);
         }
 
         double ttfbOverhead(double percentile) {
-            return proxy.ttfbMs(percentile) - direct.ttfbMs(percentile);
+            return proxy.ttfbOverMs(direct, percentile);
         }
     }
 

@@ -102,7 +102,7 @@ abstract class Round implements SseDecoder.Listener {
     }
 
     /**
-     * The stream ended without its terminal event (a cut stream, which fails the interception): the
+     * The round stopped before its terminal event (a cut or broken stream, or the client gone): the
      * injected calls it began and did not complete become {@link #unfinishedCalls}, so that they are
      * recorded as not run. Rounds that know of none keep this empty.
      */
