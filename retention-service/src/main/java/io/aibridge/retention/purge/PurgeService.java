@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -47,13 +46,16 @@ public class PurgeService {
     private static final Logger LOG = Logger.getLogger(PurgeService.class);
 
     /**
-     * At most this many emptied summaries are deleted per statement, all of one user. Each delete
-     * also takes the deleted sessions away from their user's value counts (schema V44), whose rows
-     * the recorder updates whenever it stores a new session for that user; the delete holds those
-     * rows until it commits, so its statements are kept short and the recorder never waits long
-     * behind one.
+     * At most this many emptied summaries are deleted per statement, of whole users where they fit.
+     * Each delete also takes the deleted sessions away from their users' value counts (schema V44),
+     * whose rows the recorder updates whenever it stores a new session for that user; the delete
+     * holds those rows until it commits, so its statements are kept short and the recorder never
+     * waits long behind one.
      */
     static final int EMPTIED_SUMMARIES_PER_STATEMENT = 1_000;
+
+    /** At most this many emptied summaries are read (as row ids) at once, a few megabytes. */
+    static final int EMPTIED_SUMMARIES_PER_READ = 50_000;
 
     private final DataSource dataSource;
     private final RetentionConfig config;
@@ -222,19 +224,25 @@ public class PurgeService {
         Instant cutoff = work.cutoff();
         if (work.complete()) {
             // Everything that started before the cutoff is gone, so a session whose latest visible
-            // interception started before it has nothing left: its summary goes, set-based, user by user.
-            int batchSize = Math.min(config.batchSize(), EMPTIED_SUMMARIES_PER_STATEMENT);
-            for (UUID initiator : sessions.initiatorsWithEmptied(connection, cutoff)) {
-                long removed;
-                do {
+            // interception started before it has nothing left: its summary goes, by row id, whole users
+            // per statement. Another read follows a full one as long as the last one deleted something.
+            int perStatement = Math.min(config.batchSize(), EMPTIED_SUMMARIES_PER_STATEMENT);
+            SessionSummaryRepository.Emptied found;
+            long removedInRead;
+            do {
+                found = retry.run("find emptied session summaries",
+                        () -> sessions.findEmptied(connection, cutoff, EMPTIED_SUMMARIES_PER_READ, perStatement));
+                removedInRead = 0;
+                for (List<String> batch : found.batches()) {
                     PurgeSession.checkInterrupted();
                     long started = System.nanoTime();
-                    removed = retry.run("remove emptied session summaries",
-                            () -> sessions.deleteEmptied(connection, initiator, cutoff, batchSize));
+                    long removed = retry.run("remove emptied session summaries",
+                            () -> sessions.deleteEmptied(connection, batch, cutoff));
                     work.sessionsRemoved(removed);
+                    removedInRead += removed;
                     pace.pause(started, work);
-                } while (removed == batchSize);
-            }
+                }
+            } while (found.more() && removedInRead > 0);
         }
         // The rest (all of them after an incomplete purge) are recomputed from what is left.
         List<SessionKey> touched = sessions.startedBefore(connection, cutoff);

@@ -34,41 +34,95 @@ public class SessionSummaryRepository {
     }
 
     /**
-     * The users with summaries whose interceptions all started before the cutoff, the ones
-     * {@link #deleteEmptied} removes once the purge has removed every interception that did.
+     * One read of the summaries whose interceptions all started before the cutoff, the ones
+     * {@link #deleteEmptied} removes once the purge has removed every interception that did, packed
+     * into statements.
+     *
+     * @param batches the row ids (ctids) to delete, one list per statement
+     * @param more    true when the read stopped at its limit and more such summaries may be left
      */
-    public List<UUID> initiatorsWithEmptied(Connection connection, Instant cutoff) throws SQLException {
-        return listBefore(connection, "SELECT DISTINCT initiator_id FROM aibridge_sessions WHERE last_started_at < ? ORDER BY initiator_id",
-                cutoff, rows -> rows.getObject(1, UUID.class));
+    public record Emptied(List<List<String>> batches, boolean more) {
     }
 
     /**
-     * Deletes up to {@code limit} of one user's summaries of sessions whose interceptions all
-     * started before the cutoff, once the purge has removed every interception that did. That is
-     * what aibridge_refresh_sessions would conclude for them ("nothing visible left"), without
-     * probing every remaining partition per session. A summary's {@code last_started_at} is its
-     * latest start, so these are the user's summaries with {@code last_started_at} before the
-     * cutoff (found through the user's entries in {@code aibridge_sessions_initiator_activity_covering}).
-     * One user at a time, because each delete also takes the deleted sessions away from their
-     * user's value counts (schema V44): a statement over many users updated most count rows every
-     * time, and held them, against the recorder, until it committed. A summary the recorder updates
-     * in between is kept: its new row version has another ctid.
-     *
-     * @return how many summaries it deleted; fewer than {@code limit} when the user has no more
+     * Reads up to {@code readLimit} summaries with {@code last_started_at} before the cutoff (a
+     * summary's latest start, so nothing of their sessions is left once the purge has removed every
+     * interception that started before it; read through {@code aibridge_sessions_last_started_covering}
+     * in one pass) and packs them into statements of at most {@code perStatement} rows that hold whole
+     * users: a user with more gets full statements of their own. Each delete also takes the deleted
+     * sessions away from their user's value counts (schema V44's statement trigger), whose cost
+     * follows the number of users in the statement and whose rows it holds, against the recorder,
+     * until it commits; whole users keep those count rows few per statement, and packing many small
+     * users into one statement replaces a scan of the summaries per user.
      */
-    public long deleteEmptied(Connection connection, UUID initiator, Instant cutoff, int limit) throws SQLException {
-        String sql = """
-                DELETE FROM aibridge_sessions
-                WHERE ctid = ANY (ARRAY(SELECT ctid FROM aibridge_sessions
-                                        WHERE initiator_id = ? AND last_started_at < ?
-                                        LIMIT ?))
-                  AND last_started_at < ?
-                """;
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setObject(1, initiator);
+    public Emptied findEmptied(Connection connection, Instant cutoff, int readLimit, int perStatement) throws SQLException {
+        List<UUID> users = new ArrayList<>();
+        List<String> rowIds = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement("""
+                SELECT initiator_id, ctid::text FROM aibridge_sessions
+                WHERE last_started_at < ?
+                ORDER BY initiator_id
+                LIMIT ?
+                """)) {
+            statement.setObject(1, utc(cutoff));
+            statement.setInt(2, readLimit);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    users.add(rows.getObject(1, UUID.class));
+                    rowIds.add(rows.getString(2));
+                }
+            }
+        }
+        return new Emptied(pack(users, rowIds, perStatement), rowIds.size() == readLimit);
+    }
+
+    /**
+     * Packs row ids, in runs of one user each ({@code users[i]} owns {@code rowIds[i]}), into lists
+     * of at most {@code perStatement} that never split a user, except a user with more than
+     * {@code perStatement}, whose full lists are their own and whose rest starts the next list.
+     */
+    static List<List<String>> pack(List<UUID> users, List<String> rowIds, int perStatement) {
+        List<List<String>> batches = new ArrayList<>();
+        List<String> current = new ArrayList<>();
+        for (int first = 0; first < users.size(); ) {
+            int end = first;
+            while (end < users.size() && users.get(end).equals(users.get(first))) {
+                end++;
+            }
+            if (!current.isEmpty() && current.size() + (end - first) > perStatement) {
+                batches.add(current);
+                current = new ArrayList<>();
+            }
+            for (int from = first; from < end; from += perStatement) {
+                List<String> part = rowIds.subList(from, Math.min(end, from + perStatement));
+                if (part.size() == perStatement) {
+                    batches.add(List.copyOf(part));
+                } else {
+                    current.addAll(part);
+                }
+            }
+            first = end;
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
+    }
+
+    /**
+     * Deletes the summaries {@link #findEmptied} found, those still emptied: that is what
+     * aibridge_refresh_sessions would conclude for them ("nothing visible left"), without probing
+     * every remaining partition per session. A summary the recorder updated in between has another
+     * ctid (its new row version) and is kept; a ctid reused by another row since is harmless, since
+     * any row that matches the cutoff guard is emptied too.
+     *
+     * @return how many summaries it deleted
+     */
+    public long deleteEmptied(Connection connection, List<String> rowIds, Instant cutoff) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "DELETE FROM aibridge_sessions WHERE ctid = ANY (?::text[]::tid[]) AND last_started_at < ?")) {
+            statement.setArray(1, connection.createArrayOf("text", rowIds.toArray()));
             statement.setObject(2, utc(cutoff));
-            statement.setInt(3, limit);
-            statement.setObject(4, utc(cutoff));
             return statement.executeUpdate();
         }
     }

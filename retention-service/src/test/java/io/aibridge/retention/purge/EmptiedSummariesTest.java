@@ -22,9 +22,10 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The emptied summaries go user by user, in statements of at most a given size: whatever the size
- * and however many summaries share a {@code last_started_at}, exactly those with nothing left
- * after the cutoff are deleted, and each user's value counts follow.
+ * The emptied summaries are read by row id and deleted in statements of at most a given size that
+ * hold whole users: whatever the statement and read sizes and however many summaries share a
+ * {@code last_started_at}, exactly those with nothing left after the cutoff are deleted, and each
+ * user's value counts follow.
  */
 class EmptiedSummariesTest {
 
@@ -45,32 +46,81 @@ class EmptiedSummariesTest {
     }
 
     @Test
-    void everyEmptiedSummaryIsDeletedAndNoOtherWhateverTheStatementSize() throws SQLException {
+    void everyEmptiedSummaryIsDeletedAndNoOtherWhateverTheStatementAndReadSizes() throws SQLException {
         SessionSummaryRepository repository = new SessionSummaryRepository();
-        for (int limit : new int[]{1, 2, 3, 1_000}) {
-            try (Connection c = database.connect()) {
-                List<String> kept = fill(c);
-                List<UUID> initiators = repository.initiatorsWithEmptied(c, CUTOFF);
-                long deleted = 0;
-                int statements = 0;
-                for (UUID initiator : initiators) {
-                    long step;
+        // user 0 has four emptied summaries and user 1 three: whole users where they fit, a bigger one split
+        Map<Integer, Integer> statementsOfOneRead = Map.of(1, 7, 2, 4, 3, 3, 4, 2, 7, 1, 1_000, 1);
+        for (int perStatement : statementsOfOneRead.keySet()) {
+            for (int readLimit : new int[]{1, 3, 7, 50_000}) {
+                try (Connection c = database.connect()) {
+                    List<String> kept = fill(c);
+                    long deleted = 0;
+                    int statements = 0;
+                    SessionSummaryRepository.Emptied found;
                     do {
-                        step = repository.deleteEmptied(c, initiator, CUTOFF, limit);
-                        deleted += step;
-                        statements++;
-                    } while (step == limit);
-                }
+                        found = repository.findEmptied(c, CUTOFF, readLimit, perStatement);
+                        for (List<String> batch : found.batches()) {
+                            assertThat(batch).hasSizeLessThanOrEqualTo(perStatement);
+                            deleted += repository.deleteEmptied(c, batch, CUTOFF);
+                            statements++;
+                        }
+                    } while (found.more());
 
-                assertThat(initiators).as("users with emptied summaries").containsExactlyInAnyOrder(USERS);
-                assertThat(deleted).as("deleted with %d per statement", limit).isEqualTo(7);
-                // user 0 has four emptied summaries and user 1 three; a user's last statement deletes fewer than the limit
-                assertThat(statements).as("statements with %d per statement", limit).isEqualTo(4 / limit + 1 + 3 / limit + 1);
-                assertThat(remaining(c)).as("kept with %d per statement", limit).containsExactlyInAnyOrderElementsOf(kept);
-                assertThat(modelCounts(c)).as("value counts with %d per statement", limit)
-                        .containsExactlyInAnyOrderEntriesOf(Map.of(USERS[0], 1, USERS[1], 2));
+                    String sizes = perStatement + " per statement, " + readLimit + " per read";
+                    assertThat(deleted).as("deleted with %s", sizes).isEqualTo(7);
+                    if (readLimit >= 7) {
+                        assertThat(statements).as("statements with %s", sizes).isEqualTo(statementsOfOneRead.get(perStatement));
+                    }
+                    assertThat(remaining(c)).as("kept with %s", sizes).containsExactlyInAnyOrderElementsOf(kept);
+                    assertThat(modelCounts(c)).as("value counts with %s", sizes)
+                            .containsExactlyInAnyOrderEntriesOf(Map.of(USERS[0], 1, USERS[1], 2));
+                }
             }
         }
+    }
+
+    @Test
+    void aSummaryTheRecorderUpdatedAfterTheReadIsKept() throws SQLException {
+        SessionSummaryRepository repository = new SessionSummaryRepository();
+        try (Connection c = database.connect()) {
+            List<String> kept = new ArrayList<>(fill(c));
+            SessionSummaryRepository.Emptied found = repository.findEmptied(c, CUTOFF, 50_000, 1_000);
+            try (Statement s = c.createStatement()) {
+                // a new interception of session 0 arrived: its summary row has a new version, and a new ctid
+                s.executeUpdate("UPDATE aibridge_sessions SET last_started_at = '2026-03-01T00:00:05Z',"
+                        + " last_active_at = '2026-03-01T00:00:05Z' WHERE session_id = 'session-0'");
+                // and session 2's row changed without starting anything new: kept now, left for the refresh
+                s.executeUpdate("UPDATE aibridge_sessions SET last_active_at = last_active_at WHERE session_id = 'session-2'");
+            }
+            long deleted = 0;
+            for (List<String> batch : found.batches()) {
+                deleted += repository.deleteEmptied(c, batch, CUTOFF);
+            }
+            kept.add("session-0");
+            kept.add("session-2");
+
+            assertThat(deleted).isEqualTo(5);
+            assertThat(remaining(c)).containsExactlyInAnyOrderElementsOf(kept);
+            assertThat(repository.findEmptied(c, CUTOFF, 50_000, 1_000).batches().stream().mapToInt(List::size).sum())
+                    .as("emptied summaries read again").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void statementsHoldWholeUsersAndABigUserGetsFullOnesOfTheirOwn() {
+        UUID a = USERS[0];
+        UUID b = USERS[1];
+        UUID c = UUID.fromString("00000000-0000-0000-0000-00000000000c");
+        UUID d = UUID.fromString("00000000-0000-0000-0000-00000000000d");
+        List<UUID> users = List.of(a, a, b, c, c, c, c, c, d, d, d);
+        List<String> rows = List.of("a1", "a2", "b1", "c1", "c2", "c3", "c4", "c5", "d1", "d2", "d3");
+
+        assertThat(SessionSummaryRepository.pack(users, rows, 3)).containsExactly(
+                List.of("a1", "a2", "b1"), List.of("c1", "c2", "c3"), List.of("c4", "c5"), List.of("d1", "d2", "d3"));
+        assertThat(SessionSummaryRepository.pack(users, rows, 4)).containsExactly(
+                List.of("a1", "a2", "b1"), List.of("c1", "c2", "c3", "c4"), List.of("c5", "d1", "d2", "d3"));
+        assertThat(SessionSummaryRepository.pack(users, rows, 100)).containsExactly(rows);
+        assertThat(SessionSummaryRepository.pack(List.of(), List.of(), 3)).isEmpty();
     }
 
     /**
