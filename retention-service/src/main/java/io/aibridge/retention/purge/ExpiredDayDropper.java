@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -138,10 +139,11 @@ public class ExpiredDayDropper {
         PurgeSession.checkInterrupted();
         long started = System.nanoTime();
         List<DayPartition> droppable = new ArrayList<>();
-        for (DayPartition partition : detached) {
+        List<Optional<DayPartition.State>> states = partitions.states(connection, detached);
+        for (int i = 0; i < detached.size(); i++) {
             // Never DROP a partition that is still attached: that would lock its whole table.
-            if (partitions.state(connection, partition).orElse(null) == DayPartition.State.DETACHED) {
-                droppable.add(partition);
+            if (states.get(i).orElse(null) == DayPartition.State.DETACHED) {
+                droppable.add(detached.get(i));
             }
         }
         if (droppable.isEmpty()) {

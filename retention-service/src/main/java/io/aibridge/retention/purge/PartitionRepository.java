@@ -36,9 +36,12 @@ public class PartitionRepository {
               AND c.relname ~ ?
             """;
 
-    private static final String STATE = """
-            SELECT to_regclass(?) IS NOT NULL AS present,
-                   (SELECT i.inhdetachpending FROM pg_inherits i WHERE i.inhrelid = to_regclass(?)) AS pending
+    /** Whether each named table exists and, if it is a partition, whether it is pending detach. */
+    private static final String STATES = """
+            SELECT to_regclass(n.name) IS NOT NULL AS present,
+                   (SELECT i.inhdetachpending FROM pg_inherits i WHERE i.inhrelid = to_regclass(n.name)) AS pending
+            FROM unnest(?::text[]) WITH ORDINALITY AS n(name, position)
+            ORDER BY n.position
             """;
 
     private static final String SET_HORIZON = """
@@ -70,21 +73,25 @@ public class PartitionRepository {
 
     /** The partition's current state, or empty when it no longer exists. */
     public Optional<DayPartition.State> state(Connection connection, DayPartition partition) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(STATE)) {
-            statement.setString(1, quoted(partition.name()));
-            statement.setString(2, quoted(partition.name()));
-            try (ResultSet row = statement.executeQuery()) {
-                row.next();
-                if (!row.getBoolean("present")) {
-                    return Optional.empty();
+        return states(connection, List.of(partition)).get(0);
+    }
+
+    /** The partitions' current states, in the given order, in one query; empty for one that no longer exists. */
+    public List<Optional<DayPartition.State>> states(Connection connection, List<DayPartition> partitions) throws SQLException {
+        List<Optional<DayPartition.State>> states = new ArrayList<>(partitions.size());
+        try (PreparedStatement statement = connection.prepareStatement(STATES)) {
+            statement.setArray(1, connection.createArrayOf("text",
+                    partitions.stream().map(partition -> quoted(partition.name())).toArray()));
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    Object pending = rows.getObject("pending");
+                    states.add(!rows.getBoolean("present") ? Optional.empty()
+                            : pending == null ? Optional.of(DayPartition.State.DETACHED)
+                            : Optional.of((Boolean) pending ? DayPartition.State.DETACH_PENDING : DayPartition.State.ATTACHED));
                 }
-                Object pending = row.getObject("pending");
-                if (pending == null) {
-                    return Optional.of(DayPartition.State.DETACHED);
-                }
-                return Optional.of((Boolean) pending ? DayPartition.State.DETACH_PENDING : DayPartition.State.ATTACHED);
             }
         }
+        return states;
     }
 
     /**
