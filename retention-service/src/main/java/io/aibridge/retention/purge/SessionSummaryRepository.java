@@ -49,11 +49,9 @@ public class SessionSummaryRepository {
      * summary's latest start, so nothing of their sessions is left once the purge has removed every
      * interception that started before it; read through {@code aibridge_sessions_last_started_covering}
      * in one pass) and packs them into statements of at most {@code perStatement} rows that hold whole
-     * users: a user with more gets full statements of their own. Each delete also takes the deleted
-     * sessions away from their user's value counts (schema V44's statement trigger), whose cost
-     * follows the number of users in the statement and whose rows it holds, against the recorder,
-     * until it commits; whole users keep those count rows few per statement, and packing many small
-     * users into one statement replaces a scan of the summaries per user.
+     * users: a user with more gets full statements of their own. Whole users keep the value-count
+     * rows each delete updates and holds (schema V44's statement trigger, whose cost follows the
+     * users in the statement) few; see {@link PurgeService#EMPTIED_SUMMARIES_PER_STATEMENT}.
      */
     public Emptied findEmptied(Connection connection, Instant cutoff, int readLimit, int perStatement) throws SQLException {
         List<UUID> users = new ArrayList<>();
@@ -129,26 +127,17 @@ public class SessionSummaryRepository {
 
     /** The sessions whose summary still covers something that started before the cutoff. */
     public List<SessionKey> startedBefore(Connection connection, Instant cutoff) throws SQLException {
-        return listBefore(connection, "SELECT session_id, initiator_id FROM aibridge_sessions WHERE started_at < ?",
-                cutoff, rows -> new SessionKey(rows.getString(1), rows.getObject(2, UUID.class)));
-    }
-
-    /** Reads one value of each row of a query whose only parameter is the cutoff. */
-    private interface Row<T> {
-        T read(ResultSet rows) throws SQLException;
-    }
-
-    private static <T> List<T> listBefore(Connection connection, String sql, Instant cutoff, Row<T> row) throws SQLException {
-        List<T> values = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        List<SessionKey> sessions = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT session_id, initiator_id FROM aibridge_sessions WHERE started_at < ?")) {
             statement.setObject(1, utc(cutoff));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    values.add(row.read(rows));
+                    sessions.add(new SessionKey(rows.getString(1), rows.getObject(2, UUID.class)));
                 }
             }
         }
-        return values;
+        return sessions;
     }
 
     /**
