@@ -34,6 +34,27 @@ SERVICES=(proxy-service query-service recorder-service retention-service)
 # Stop order: the services first (they flush to Kafka and PostgreSQL), the infrastructure last.
 COMPONENTS=("${SERVICES[@]}" fake-provider kafka postgres)
 
+# The recording side: what runs behind Kafka and never on an agent's request path. On one host
+# these yield the CPU to the proxy (rule 2: recording never slows the agent) and to query-service.
+RECORDING_SIDE=(kafka postgres recorder-service retention-service)
+
+# The niceness the recording side runs at (AIBRIDGE_BACKGROUND_NICE: 0 to 19, 10 by default; 0
+# runs it like the rest). Prints it; fails on anything else.
+background_nice() {
+  local value=${AIBRIDGE_BACKGROUND_NICE:-10}
+  [[ $value =~ ^[0-9]{1,2}$ ]] && ((10#$value <= 19)) || return 1
+  echo $((10#$value))
+}
+
+# The niceness component $1 starts at: background_nice's for the recording side, 0 for the rest.
+component_nice() {
+  local name
+  for name in "${RECORDING_SIDE[@]}"; do
+    [[ $name == "$1" ]] && { background_nice; return; }
+  done
+  echo 0
+}
+
 # On SIGTERM the proxy serves on for AIBRIDGE_SHUTDOWN_DELAY (0 s), lets requests in flight finish
 # for up to AIBRIDGE_SHUTDOWN_TIMEOUT, then drains its events to Kafka or its spool for up to 30 s
 # (proxy.events.drain-timeout); query-service does the first two. The services' own wait for

@@ -33,7 +33,9 @@ AIBRIDGE_FAKE_PROVIDER_PORT (9099). The embedded PostgreSQL's shared_buffers: AI
 JVM options for the services: AIBRIDGE_JAVA_OPTS (-Xmx512m; the retention-service adds
 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC), or per service AIBRIDGE_PROXY_JAVA_OPTS,
 AIBRIDGE_QUERY_JAVA_OPTS, AIBRIDGE_RECORDER_JAVA_OPTS, AIBRIDGE_RETENTION_JAVA_OPTS, which replace it.
-Time to wait for readiness: AIBRIDGE_READY_TIMEOUT (s, 120). How long requests in flight may finish
+Kafka, PostgreSQL, recorder- and retention-service (the recording side, never on an agent's request
+path) run at niceness AIBRIDGE_BACKGROUND_NICE (10; 0 to 19, 0 for none), so that on one machine they
+yield the CPU to the proxy and query-service. Time to wait for readiness: AIBRIDGE_READY_TIMEOUT (s, 120). How long requests in flight may finish
 when the stack stops: AIBRIDGE_SHUTDOWN_TIMEOUT (10s here; the services' own default is 30s).
 EOF
 }
@@ -66,6 +68,8 @@ READY_TIMEOUT=${AIBRIDGE_READY_TIMEOUT:-120}
 [[ $READY_TIMEOUT =~ ^[0-9]+$ ]] || die "AIBRIDGE_READY_TIMEOUT must be a number of seconds"
 SERVICES_GRACE=$(services_grace_for_settings) ||
   die "AIBRIDGE_SHUTDOWN_TIMEOUT (${AIBRIDGE_SHUTDOWN_TIMEOUT:-}) and AIBRIDGE_SHUTDOWN_DELAY (${AIBRIDGE_SHUTDOWN_DELAY:-}) must be durations such as 10s, 500ms or 2m"
+BACKGROUND_NICE=$(background_nice) ||
+  die "AIBRIDGE_BACKGROUND_NICE must be a niceness from 0 (off) to 19, not \"${AIBRIDGE_BACKGROUND_NICE}\""
 command -v java >/dev/null || die "java is not on the PATH; install a JDK 17 or newer"
 
 JAVA_TMP=$AIBRIDGE_HOME/tmp
@@ -157,12 +161,14 @@ say "Starting AI Bridge from $AIBRIDGE_HOME"
 START_PHASE_AT=$EPOCHREALTIME
 rotate_log() { [[ -f $LOG_DIR/$1.log ]] && mv -f "$LOG_DIR/$1.log" "$LOG_DIR/$1.log.1"; return 0; }
 
-# Starts a JVM in the background with the stack's markers; its output goes to logs/$1.log.
+# Starts a JVM in the background with the stack's markers, at its niceness (component_nice: nice
+# execs java, so the pid is the JVM's and every thread and child process inherits it); its output
+# goes to logs/$1.log.
 launch() {
   local name=$1
   shift
   rotate_log "$name"
-  java "$(component_marker "$name")" "$(home_marker)" -Djava.io.tmpdir="$JAVA_TMP" "$@" \
+  nice -n "$(component_nice "$name")" java "$(component_marker "$name")" "$(home_marker)" -Djava.io.tmpdir="$JAVA_TMP" "$@" \
     >"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$RUN_DIR/$name.pid"
   LAUNCHED=1
@@ -298,6 +304,9 @@ AI Bridge is ready: all four services in $READY_IN s after the start ($(elapsed 
   Kafka          $KAFKA_BOOTSTRAP_SERVERS
   PostgreSQL     $AIBRIDGE_DB_URL (user $AIBRIDGE_DB_USER)
 EOF
+if ((BACKGROUND_NICE > 0)); then
+  say "  niceness       $BACKGROUND_NICE for the recording side started here (Kafka, PostgreSQL, recorder, retention; AIBRIDGE_BACKGROUND_NICE)"
+fi
 if [[ -n $DEMO ]]; then
   say "  upstream       fake provider on http://127.0.0.1:$FAKE_PROVIDER_PORT (--demo); also as AWS Bedrock behind"
   say "                 $BASE/api/v2/aibridge/claude-aws (Claude Code: ANTHROPIC_BASE_URL set to that)"

@@ -106,6 +106,37 @@ class LocalStackScriptsTest {
         assertThat(result.err()).contains("AIBRIDGE_SHUTDOWN_TIMEOUT (soon)");
     }
 
+    // ------------------------------------------------------------------ the recording side's niceness
+
+    private static final String NICENESS_OF_EACH = "for c in \"${COMPONENTS[@]}\"; do printf '%s=%s ' \"$c\" \"$(component_nice \"$c\")\"; done";
+
+    @Test
+    void theRecordingSideYieldsTheCpuToTheProxyAndTheApiByDefault() throws Exception {
+        Result result = lib(Map.of(), NICENESS_OF_EACH);
+
+        assertThat(result.out().strip()).isEqualTo("proxy-service=0 query-service=0 recorder-service=10 retention-service=10 "
+                + "fake-provider=0 kafka=10 postgres=10");
+    }
+
+    @Test
+    void theRecordingSidesNicenessIsSetOrTurnedOffFromTheShell() throws Exception {
+        assertThat(lib(Map.of("AIBRIDGE_BACKGROUND_NICE", "19"), NICENESS_OF_EACH).out().strip())
+                .isEqualTo("proxy-service=0 query-service=0 recorder-service=19 retention-service=19 fake-provider=0 kafka=19 postgres=19");
+        assertThat(lib(Map.of("AIBRIDGE_BACKGROUND_NICE", "0"), NICENESS_OF_EACH).out().strip())
+                .isEqualTo("proxy-service=0 query-service=0 recorder-service=0 retention-service=0 fake-provider=0 kafka=0 postgres=0");
+        assertThat(lib(Map.of("AIBRIDGE_BACKGROUND_NICE", "05"), "background_nice").out().strip()).as("not octal").isEqualTo("5");
+    }
+
+    @Test
+    void aNicenessOutsideZeroToNineteenStopsTheStartWithItsName() throws Exception {
+        for (String value : List.of("20", "-5", "high", "1.5", "100")) {
+            Result result = bash(Map.of("AIBRIDGE_BACKGROUND_NICE", value), "bash \"$AIBRIDGE_TEST_REPO/deploy/local/run.sh\" --no-build");
+
+            assertThat(result.exit()).as(value).isEqualTo(1);
+            assertThat(result.err()).as(value).contains("AIBRIDGE_BACKGROUND_NICE must be a niceness from 0 (off) to 19, not \"" + value + "\"");
+        }
+    }
+
     @Test
     void theStopUsesTheGraceTheRunRecordedNotTheStopShellsSettings() throws Exception {
         Files.createDirectories(home.resolve("run"));

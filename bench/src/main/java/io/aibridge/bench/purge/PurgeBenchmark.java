@@ -213,8 +213,12 @@ public final class PurgeBenchmark {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build with ./mvnw -B -pl bench -am package -DskipTests");
         }
-        List<String> command = new ArrayList<>(List.of("java", "-Daibridge.component=bench-retention",
-                "-Djava.io.tmpdir=" + stack.home().resolve("tmp")));
+        List<String> command = new ArrayList<>();
+        int increment = shippedNiceness() - niceness("self");
+        if (increment > 0) {
+            command.addAll(List.of("nice", "-n", Integer.toString(increment)));
+        }
+        command.addAll(List.of("java", "-Daibridge.component=bench-retention", "-Djava.io.tmpdir=" + stack.home().resolve("tmp")));
         command.addAll(shippedJvmOptions());
         command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
@@ -248,6 +252,23 @@ public final class PurgeBenchmark {
             }
         }
         return options;
+    }
+
+    /**
+     * The niceness the stack started its own retention-service at ({@code deploy/local/run.sh} runs
+     * the recording side at {@code AIBRIDGE_BACKGROUND_NICE}), so that the purge competes for the
+     * cores as the shipped one does; 0 for a stack without one (the smoke test's).
+     */
+    private int shippedNiceness() throws IOException {
+        OptionalLong running = stack.pid("retention-service");
+        return running.isEmpty() ? 0 : niceness(Long.toString(running.getAsLong()));
+    }
+
+    /** A process's niceness: field 19 of {@code /proc/<pid>/stat}, the 17th after the command's parenthesis. */
+    private static int niceness(String pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", pid, "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Integer.parseInt(fields[16]);
     }
 
     private static String awaitLogLine(Path log, Process process, Duration timeout) throws IOException, InterruptedException {
