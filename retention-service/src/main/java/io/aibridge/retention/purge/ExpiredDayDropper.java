@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
@@ -71,10 +72,6 @@ public class ExpiredDayDropper {
                 if (partition.state() == DayPartition.State.DETACH_PENDING) {
                     daysWithPendingDetach.add(partition.day());
                 }
-            } else if (partition.state() == DayPartition.State.DETACH_PENDING) {
-                LOG.warnf("%s is pending detach but inside the retention period: its rows are hidden from queries, and no "
-                                + "other partition of %s can be detached until ALTER TABLE %s DETACH PARTITION %s FINALIZE",
-                        partition.name(), partition.table().tableName(), partition.table().tableName(), partition.name());
             }
         }
         // Every day entirely before the cutoff, also one that never had a partition: the recorder
@@ -84,6 +81,8 @@ public class ExpiredDayDropper {
             partitions.setHorizon(connection, lastExpiredDay);
             return null;
         });
+        // Before any detach: a half-detached partition of a table refuses every other concurrent detach on it.
+        reattachKept(connection, keptButDetached(found, cutoff), work);
         // A pending detach first: until it is finalized PostgreSQL refuses any other concurrent detach on its table.
         List<LocalDate> order = new ArrayList<>(daysWithPendingDetach);
         expired.keySet().stream().filter(day -> !daysWithPendingDetach.contains(day)).forEach(order::add);
@@ -112,6 +111,56 @@ public class ExpiredDayDropper {
         for (List<DayPartition> day : detached.values()) {
             countAndDrop(connection, day, work);
         }
+    }
+
+    /**
+     * The partitions an interrupted run left detached or half detached whose day the retention
+     * period keeps (it was raised since, or that run's clock was ahead): oldest day first, a day's
+     * children before its interceptions, so that readers never see an interception without them.
+     */
+    static List<DayPartition> keptButDetached(List<DayPartition> found, Instant cutoff) {
+        return found.stream()
+                .filter(partition -> partition.state() != DayPartition.State.ATTACHED && !partition.entirelyBefore(cutoff))
+                .sorted(Comparator.comparing(DayPartition::day).thenComparing(DayPartition::table, Comparator.reverseOrder()))
+                .toList();
+    }
+
+    /**
+     * Puts {@link #keptButDetached} partitions back on their tables. Left detached, their rows would
+     * stay hidden, their disk never freed, the recorder would dead-letter every late event of their
+     * day (it takes a day with a detached partition for one being purged), and a half-detached one
+     * would stop every later detach on its table. One that PostgreSQL refuses to attach (a lock held
+     * too long, or a table that no longer matches its parent) is named in the run's report, which
+     * makes the run incomplete, and tried again by the next run: it holds rows the retention keeps,
+     * so it is never dropped.
+     */
+    private void reattachKept(Connection connection, List<DayPartition> kept, PurgeReport.Builder work)
+            throws SQLException, InterruptedException {
+        for (DayPartition partition : kept) {
+            PurgeSession.checkInterrupted();
+            long started = System.nanoTime();
+            try {
+                if (retry.run("re-attach " + partition.name(), () -> partitions.reattach(connection, partition))) {
+                    work.partitionReattached(partition);
+                    LOG.infof("Retention: re-attached %s, which an interrupted purge had left %s; its day is inside the retention "
+                            + "period", partition.name(), partition.state() == DayPartition.State.DETACHED ? "detached" : "pending detach");
+                }
+            } catch (SQLException e) {
+                if (connectionLost(e)) {
+                    throw e;
+                }
+                work.leftForNextRun(partition.name() + " is " + (partition.state() == DayPartition.State.DETACHED ? "detached" : "pending detach")
+                        + " but inside the retention period, and could not be re-attached to " + partition.table().tableName() + " ("
+                        + e.getMessage().strip() + "); its rows stay hidden until it is");
+            }
+            pace.pause(started, work);
+        }
+    }
+
+    /** SQLSTATE classes 08 (connection exception) and 57 (operator intervention: shutdown, cancel): the run cannot go on. */
+    private static boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57");
     }
 
     /** Detaches one partition; false when it has to wait for the next run (and so do the later days). */

@@ -122,6 +122,36 @@ public class PartitionRepository {
         return true;
     }
 
+    /**
+     * Puts a partition that an interrupted purge left detached, or half detached, back on its table:
+     * its day is inside the retention period again (the period was raised since), so its rows must
+     * be visible and the recorder must be able to write late events of the day. A half-detached one
+     * is finalized first. {@code ATTACH PARTITION} takes SHARE UPDATE EXCLUSIVE on the table, so
+     * writes to the other days go on; it reads the partition once to check that its rows belong to
+     * the day. One attempt: the caller retries. Idempotent: a retry after the finalize attaches.
+     *
+     * @return false when the partition no longer exists
+     */
+    public boolean reattach(Connection connection, DayPartition partition) throws SQLException {
+        Optional<DayPartition.State> state = state(connection, partition);
+        if (state.isEmpty()) {
+            return false;
+        }
+        String table = quoted(partition.table().tableName());
+        String name = quoted(partition.name());
+        try (Statement statement = connection.createStatement()) {
+            if (state.get() == DayPartition.State.DETACH_PENDING) {
+                statement.execute("ALTER TABLE " + table + " DETACH PARTITION " + name + " FINALIZE");
+            }
+            if (state.get() != DayPartition.State.ATTACHED) {
+                // the bounds aibridge_ensure_day_partitions gives a day: [day 00:00 UTC, next day 00:00 UTC)
+                statement.execute("ALTER TABLE " + table + " ATTACH PARTITION " + name + " FOR VALUES FROM ('"
+                        + partition.day() + " 00:00:00+00') TO ('" + partition.day().plusDays(1) + " 00:00:00+00')");
+            }
+        }
+        return true;
+    }
+
     /** Exact row counts of detached (or, for a dry run, attached) partitions, in the given order. */
     public long[] countRows(Connection connection, List<DayPartition> partitions) throws SQLException {
         if (partitions.isEmpty()) {

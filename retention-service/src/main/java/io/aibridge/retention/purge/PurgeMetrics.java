@@ -27,6 +27,7 @@ public class PurgeMetrics {
 
     private final Map<PartitionedTable, Counter> recordsPurged = new EnumMap<>(PartitionedTable.class);
     private final Map<PartitionedTable, Counter> partitionsDropped = new EnumMap<>(PartitionedTable.class);
+    private final Map<PartitionedTable, Counter> partitionsReattached = new EnumMap<>(PartitionedTable.class);
     private final Map<PartitionedTable, AtomicLong> dryRunRecords = new EnumMap<>(PartitionedTable.class);
     private final Counter sessionsRemoved;
     private final Counter sessionsRefreshed;
@@ -46,6 +47,10 @@ public class PurgeMetrics {
                     .tag("record_type", table.tableName()).register(registry));
             partitionsDropped.put(table, Counter.builder("aibridge.dbpurge.partitions.dropped")
                     .description("Day partitions dropped by the retention purge")
+                    .tag("record_type", table.tableName()).register(registry));
+            partitionsReattached.put(table, Counter.builder("aibridge.dbpurge.partitions.reattached")
+                    .description("Day partitions an interrupted purge had left detached, put back on their table because the "
+                            + "retention period keeps their day again")
                     .tag("record_type", table.tableName()).register(registry));
             AtomicLong wouldPurge = new AtomicLong();
             dryRunRecords.put(table, wouldPurge);
@@ -98,6 +103,7 @@ public class PurgeMetrics {
             recordsPurged.get(table).increment(report.rows(table));
             partitionsDropped.get(table).increment(report.partitionsDropped().getOrDefault(table, 0));
         }
+        report.partitionsReattached().forEach(partition -> partitionsReattached.get(partition.table()).increment());
         sessionsRemoved.increment(report.sessionsRemoved());
         sessionsRefreshed.increment(report.sessionsRefreshed());
         if (report.outcome() == PurgeReport.Outcome.COMPLETE) {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.stream.Collectors;
 
 /**
  * What one purge run did (or, for a dry run, would do).
@@ -26,6 +27,8 @@ import java.util.StringJoiner;
  * @param rowsInDroppedPartitions  rows those partitions held, per table
  * @param boundaryDay              the day purged row by row (the one that contains the cutoff), or null
  * @param rowsDeletedOnBoundaryDay rows deleted on the boundary day, per table
+ * @param partitionsReattached     partitions an interrupted run had left detached that were put back on
+ *                                 their tables (or, for a dry run, would be): the retention keeps their day
  * @param leftForNextRun           what could not be done this time and why (a lock held too long); for
  *                                 {@link Outcome#NO_SCHEMA}, the tables and functions not there yet
  * @param sessionsRemoved          session summaries deleted because nothing of the session is left
@@ -47,6 +50,7 @@ public record PurgeReport(
         Map<PartitionedTable, Long> rowsInDroppedPartitions,
         LocalDate boundaryDay,
         Map<PartitionedTable, Long> rowsDeletedOnBoundaryDay,
+        List<DayPartition> partitionsReattached,
         List<String> leftForNextRun,
         long sessionsRemoved,
         long sessionsRefreshed,
@@ -78,7 +82,7 @@ public record PurgeReport(
     private static PurgeReport nothingDone(Outcome outcome, Instant runStart, Duration retention, boolean dryRun, List<String> why,
                                            Duration took) {
         return new PurgeReport(outcome, dryRun, runStart, retention, outcome == Outcome.DISABLED ? null : runStart.minus(retention),
-                List.of(), Map.of(), Map.of(), null, Map.of(), List.copyOf(why), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO,
+                List.of(), Map.of(), Map.of(), null, Map.of(), List.of(), List.copyOf(why), 0, 0, took, Duration.ZERO, Duration.ZERO, Duration.ZERO,
                 Duration.ZERO);
     }
 
@@ -139,6 +143,12 @@ public record PurgeReport(
             line.append(" (of which on boundary day ").append(boundaryDay).append(": ")
                     .append(rowsDeletedOnBoundaryDay.values().stream().mapToLong(Long::longValue).sum()).append(')');
         }
+        if (!partitionsReattached.isEmpty()) {
+            line.append(dryRun ? "; would re-attach " : "; re-attached ").append(partitionsReattached.size())
+                    .append(partitionsReattached.size() == 1 ? " partition" : " partitions")
+                    .append(" left detached by an interrupted purge, inside the retention period: ")
+                    .append(partitionsReattached.stream().map(DayPartition::name).collect(Collectors.joining(", ")));
+        }
         line.append("; sessions ").append(dryRun ? "to remove " : "removed ").append(sessionsRemoved)
                 .append(dryRun ? ", to refresh " : ", refreshed ").append(sessionsRefreshed);
         line.append("; took ").append(seconds(took));
@@ -169,6 +179,7 @@ public record PurgeReport(
         private final Map<PartitionedTable, Integer> partitionsDropped = new EnumMap<>(PartitionedTable.class);
         private final Map<PartitionedTable, Long> rowsInDroppedPartitions = new EnumMap<>(PartitionedTable.class);
         private final Map<PartitionedTable, Long> rowsDeletedOnBoundaryDay = new EnumMap<>(PartitionedTable.class);
+        private final List<DayPartition> partitionsReattached = new ArrayList<>();
         private final List<String> leftForNextRun = new ArrayList<>();
         private LocalDate boundaryDay;
         private long sessionsRemoved;
@@ -209,6 +220,10 @@ public record PurgeReport(
             rows.forEach((table, count) -> rowsDeletedOnBoundaryDay.merge(table, count, Long::sum));
         }
 
+        synchronized void partitionReattached(DayPartition partition) {
+            partitionsReattached.add(partition);
+        }
+
         synchronized void leftForNextRun(String what) {
             leftForNextRun.add(what);
         }
@@ -241,7 +256,7 @@ public record PurgeReport(
             Collections.sort(daysDropped);
             return new PurgeReport(complete() ? Outcome.COMPLETE : Outcome.INCOMPLETE, dryRun, runStart, retention, cutoff,
                     List.copyOf(daysDropped), Map.copyOf(partitionsDropped), Map.copyOf(rowsInDroppedPartitions), boundaryDay,
-                    Map.copyOf(rowsDeletedOnBoundaryDay), List.copyOf(leftForNextRun), sessionsRemoved, sessionsRefreshed, took,
+                    Map.copyOf(rowsDeletedOnBoundaryDay), List.copyOf(partitionsReattached), List.copyOf(leftForNextRun), sessionsRemoved, sessionsRefreshed, took,
                     daysTook, boundaryDayTook, sessionsTook, paused);
         }
     }

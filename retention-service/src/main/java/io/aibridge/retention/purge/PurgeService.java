@@ -278,6 +278,7 @@ public class PurgeService {
         Instant cutoff = work.cutoff();
         List<DayPartition> expired = found.stream().filter(partition -> partition.entirelyBefore(cutoff))
                 .collect(Collectors.toList());
+        ExpiredDayDropper.keptButDetached(found, cutoff).forEach(work::partitionReattached);
         long[] rows = partitions.countRows(connection, expired);
         for (int i = 0; i < expired.size(); i++) {
             work.partitionDropped(expired.get(i), rows[i]);

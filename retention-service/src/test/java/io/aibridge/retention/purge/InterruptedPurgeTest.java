@@ -3,6 +3,7 @@ package io.aibridge.retention.purge;
 import io.aibridge.retention.testdata.DatabaseState;
 import io.aibridge.retention.testdata.NinetyDaysOfData;
 import io.aibridge.retention.testdata.RecorderStyleWriter;
+import io.aibridge.retention.testdata.TestInterception;
 import io.aibridge.testing.PostgresTestResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.ResourceArg;
@@ -19,6 +20,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Optional;
 
 import static io.aibridge.retention.testdata.NinetyDaysOfData.BOUNDARY_DAY;
@@ -85,6 +88,61 @@ class InterruptedPurgeTest {
         assertThat(database.strayPartitionTables()).isEmpty();
         assertThat(database.sessions()).isEqualTo(database.sessionsRecomputedFromRows());
         assertThat(database.sessions().keySet()).doesNotContainAnyElementsOf(data.sessionsEntirelyBeforeCutoff());
+    }
+
+    @Test
+    void putsBackWhatAnInterruptedRunLeftDetachedOnceTheRetentionKeepsItsDayAgain() throws Exception {
+        // a run with a shorter retention was stopped after its detaches (the retention was then raised
+        // back): the days are inside the retention period, their rows hidden
+        LocalDate pendingDay = BOUNDARY_DAY.plusDays(3);
+        LocalDate detachedDay = BOUNDARY_DAY.plusDays(5);
+        leavePending(PartitionedTable.INTERCEPTIONS, pendingDay);
+        for (PartitionedTable table : PartitionedTable.values()) {
+            execute("ALTER TABLE " + table.tableName() + " DETACH PARTITION " + table.partitionName(detachedDay));
+        }
+        assertThat(database.rows(PartitionedTable.INTERCEPTIONS)).isLessThan(data.rows(PartitionedTable.INTERCEPTIONS, false)
+                + data.rows(PartitionedTable.INTERCEPTIONS, true));
+        List<String> putBack = List.of(PartitionedTable.INTERCEPTIONS.partitionName(pendingDay),
+                PartitionedTable.MODEL_THOUGHTS.partitionName(detachedDay), PartitionedTable.TOOL_USAGES.partitionName(detachedDay),
+                PartitionedTable.USER_PROMPTS.partitionName(detachedDay), PartitionedTable.TOKEN_USAGES.partitionName(detachedDay),
+                PartitionedTable.INTERCEPTIONS.partitionName(detachedDay));
+        double reattachedBefore = registry.get("aibridge.dbpurge.partitions.reattached").counters().stream()
+                .mapToDouble(counter -> counter.count()).sum();
+
+        PurgeReport dryRun = purge.purge(RUN_START, RETENTION, true);
+
+        assertThat(dryRun.partitionsReattached()).extracting(DayPartition::name).containsExactlyElementsOf(putBack);
+        assertThat(dryRun.summary()).contains("would re-attach 6 partitions left detached by an interrupted purge");
+        assertThat(database.strayPartitionTables()).hasSize(6);
+
+        PurgeReport report = purge.purge(RUN_START, RETENTION, false);
+
+        assertThat(report.outcome()).isEqualTo(PurgeReport.Outcome.COMPLETE);
+        // a day's children before its interceptions: readers never see an interception without them
+        assertThat(report.partitionsReattached()).extracting(DayPartition::name).containsExactlyElementsOf(putBack);
+        assertThat(report.summary()).contains("re-attached 6 partitions left detached by an interrupted purge, inside the "
+                + "retention period: " + String.join(", ", putBack));
+        assertThat(report.daysDropped()).isEqualTo(data.expiredDays());
+        assertThat(database.strayPartitionTables()).isEmpty();
+        for (PartitionedTable table : PartitionedTable.values()) {
+            assertThat(database.rows(table)).as("%s rows kept", table).isEqualTo(data.rows(table, false));
+            assertThat(database.rowsStartedBefore(table, CUTOFF)).as("%s rows before the cutoff", table).isZero();
+        }
+        assertThat(database.sessions()).isEqualTo(database.sessionsRecomputedFromRows());
+        assertThat(registry.get("aibridge.dbpurge.partitions.reattached").counters().stream()
+                .mapToDouble(counter -> counter.count()).sum()).isEqualTo(reattachedBefore + 6);
+        assertThat(registry.get("aibridge.dbpurge.partitions.reattached").tag("record_type", "aibridge_interceptions")
+                .counter().count()).isGreaterThanOrEqualTo(2);
+        // a late event of those days is stored again, where it belongs
+        new RecorderStyleWriter(dataSource::getConnection).write(List.of(
+                TestInterception.startedAt(detachedDay.atTime(12, 0).toInstant(ZoneOffset.UTC), data.carol),
+                TestInterception.startedAt(pendingDay.atTime(12, 0).toInstant(ZoneOffset.UTC), data.carol)));
+        for (PartitionedTable table : PartitionedTable.values()) {
+            assertThat(database.rows(table)).as("%s rows with the late events", table).isEqualTo(data.rows(table, false) + 2);
+        }
+
+        // the next run finds nothing to put back
+        assertThat(purge.purge(RUN_START, RETENTION, false).partitionsReattached()).isEmpty();
     }
 
     @Test
