@@ -110,12 +110,19 @@ public class PurgeScheduler {
     }
 
     private void runAndScheduleNext() {
-        long delayMillis = runOnce() == PurgeReport.Outcome.NO_SCHEMA ? TimeUnit.SECONDS.toMillis(SCHEMA_WAIT_SECONDS)
-                : config.interval().toMillis();
+        PurgeReport.Outcome outcome = null;
         try {
-            executor.schedule(this::runAndScheduleNext, delayMillis, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException stopping) {
-            // shut down while this run was ending
+            outcome = runOnce();
+        } finally {
+            // Whatever the run ended with: a run that is never scheduled again would leave the service
+            // up and healthy with nothing purged from then on.
+            long delayMillis = outcome == PurgeReport.Outcome.NO_SCHEMA ? TimeUnit.SECONDS.toMillis(SCHEMA_WAIT_SECONDS)
+                    : config.interval().toMillis();
+            try {
+                executor.schedule(this::runAndScheduleNext, delayMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // shut down while this run was ending
+            }
         }
     }
 
@@ -167,9 +174,9 @@ public class PurgeScheduler {
             span.setStatus(StatusCode.ERROR, "interrupted by shutdown");
             LOG.info("Retention purge interrupted by shutdown; the next start picks up where it stopped");
             Thread.currentThread().interrupt();
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             span.setStatus(StatusCode.ERROR, e.toString());
-            // Never let an exception escape: the executor would cancel every later run.
+            // Logged here: what escapes a scheduled task is kept in its future, which nobody reads.
             LOG.errorf(e, "Retention purge failed; trying again in %s", DurationSyntax.format(config.interval()));
         } finally {
             span.end();
