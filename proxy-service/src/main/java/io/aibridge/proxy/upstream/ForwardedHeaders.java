@@ -3,6 +3,7 @@ package io.aibridge.proxy.upstream;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -38,7 +39,7 @@ public final class ForwardedHeaders {
      */
     public static MultiMap upstream(MultiMap client, UpstreamCredential credential) {
         MultiMap out = MultiMap.caseInsensitiveMultiMap();
-        Set<String> named = connectionTokens(client.get("connection"));
+        Set<String> named = connectionTokens(client.getAll("connection"));
         client.forEach(h -> {
             String name = h.getKey().toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !name.startsWith(ACTOR_PREFIX)
@@ -61,7 +62,7 @@ public final class ForwardedHeaders {
 
     /** Copies the provider's response headers to the client response, minus hop-by-hop (and length when the body changes). */
     public static void downstream(MultiMap upstream, MultiMap client, boolean keepContentLength) {
-        Set<String> named = connectionTokens(upstream.get("connection"));
+        Set<String> named = connectionTokens(upstream.getAll("connection"));
         upstream.forEach(h -> {
             String name = h.getKey().toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(name) && !named.contains(name) && (keepContentLength || !name.equals("content-length"))) {
@@ -70,13 +71,16 @@ public final class ForwardedHeaders {
         });
     }
 
-    private static Set<String> connectionTokens(String connection) {
-        if (connection == null || connection.isBlank()) {
+    /** The header names listed in every {@code Connection} header (RFC 9110 7.6.1: each is hop-by-hop). */
+    private static Set<String> connectionTokens(List<String> connection) {
+        if (connection.isEmpty()) {
             return Set.of();
         }
         java.util.HashSet<String> out = new java.util.HashSet<>();
-        for (String token : connection.split(",")) {
-            out.add(token.trim().toLowerCase(Locale.ROOT));
+        for (String header : connection) {
+            for (String token : header.split(",")) {
+                out.add(token.trim().toLowerCase(Locale.ROOT));
+            }
         }
         return out;
     }
