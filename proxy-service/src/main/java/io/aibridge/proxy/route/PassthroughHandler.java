@@ -193,7 +193,8 @@ public class PassthroughHandler {
             over[0] = true;
             String message = "the provider went silent for " + UpstreamClient.duration(upstream.idleTimeoutMillis())
                     + " in the middle of its answer";
-            LOG.warnf("passthrough %s %s: %s", instance.name(), response.request().getURI(), message);
+            // the path only: the query is the caller's, and some gateways put keys in it
+            LOG.warnf("passthrough %s %s: %s", instance.name(), response.request().path(), message);
             response.request().reset();
             if (out.closed() || out.ended()) {
                 return;
