@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import io.aibridge.proxy.interception.Texts;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -203,11 +205,7 @@ public final class BedrockErrors {
         if (text.isEmpty()) {
             return null;
         }
-        if (text.length() <= RAW_BODY_CHARS) {
-            return text;
-        }
-        int end = Character.isHighSurrogate(text.charAt(RAW_BODY_CHARS - 1)) ? RAW_BODY_CHARS - 1 : RAW_BODY_CHARS;
-        return text.substring(0, end);
+        return Texts.prefix(text, RAW_BODY_CHARS);
     }
 
     /** Anthropic's error JSON; Jackson escapes the message. */

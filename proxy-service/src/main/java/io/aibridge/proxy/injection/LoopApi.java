@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.proxy.interception.Json;
 import io.aibridge.proxy.interception.Recording;
 import io.aibridge.proxy.interception.ResponseObserver;
+import io.aibridge.proxy.interception.Texts;
 import io.aibridge.proxy.mcp.ToolSet;
 import io.aibridge.proxy.route.ProviderErrors;
 import io.aibridge.proxy.route.BridgedRoute;
@@ -74,8 +75,7 @@ abstract class LoopApi {
         if (clientText.length() <= max) {
             return "\"" + ProviderErrors.escape(clientText) + "\"";
         }
-        int end = Character.isHighSurrogate(clientText.charAt(max - 1)) ? max - 1 : max;
-        return "\"" + ProviderErrors.escape(clientText.substring(0, end)) + "\"... (" + clientText.length() + " characters)";
+        return "\"" + ProviderErrors.escape(Texts.prefix(clientText, max)) + "\"... (" + clientText.length() + " characters)";
     }
 
     static String text(JsonNode node, String field) {

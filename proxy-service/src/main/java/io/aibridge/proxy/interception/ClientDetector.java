@@ -90,7 +90,7 @@ public final class ClientDetector {
         if (trimmed.isEmpty()) {
             return null;
         }
-        return trimmed.length() > MAX_SESSION_ID ? trimmed.substring(0, MAX_SESSION_ID) : trimmed;
+        return Texts.prefix(trimmed, MAX_SESSION_ID);
     }
 
     /**

@@ -348,9 +348,8 @@ public final class Recording {
             return new Kept(null, Map.of());
         }
         String kept = text;
-        if (text.length() > maxTextChars && maxTextChars > 0) {
-            int end = Character.isHighSurrogate(text.charAt(maxTextChars - 1)) ? maxTextChars - 1 : maxTextChars;
-            kept = text.substring(0, end);
+        if (maxTextChars > 0) {
+            kept = Texts.prefix(text, maxTextChars);
         }
         long original = Math.max(originalLength, text.length());
         return new Kept(kept, original > kept.length() ? Map.of(truncatedKey, true, lengthKey, original) : Map.of());

@@ -80,6 +80,16 @@ class ClientDetectorTest {
         assertThat(ClientDetector.sessionId("Claude Code", h, null)).hasSize(256);
     }
 
+    @Test
+    void neverCutsASessionIdInsideACharacter() throws Exception {
+        // Claude Code's metadata.user_id is free JSON text: the 256th char may be the first half of an emoji
+        String id = "s".repeat(255) + "\uD83D\uDE80" + "tail";
+        JsonNode body = new ObjectMapper().readTree("{\"metadata\":{\"user_id\":" + new ObjectMapper().writeValueAsString(
+                new ObjectMapper().writeValueAsString(Map.of("session_id", id))) + "}}");
+        assertThat(ClientDetector.sessionId("Claude Code", headers("User-Agent", "claude-cli/2.0.1"), body))
+                .isEqualTo("s".repeat(255));
+    }
+
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
             {"metadata":{"user_id":"{\\"device_id\\":\\"d1\\",\\"session_id\\":\\"a1b2-json\\"}"}}                   | a1b2-json
