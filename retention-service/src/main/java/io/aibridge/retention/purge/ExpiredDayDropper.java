@@ -77,10 +77,15 @@ public class ExpiredDayDropper {
         // Every day entirely before the cutoff, also one that never had a partition: the recorder
         // would otherwise create it for a late event, and the next run drop it again.
         LocalDate lastExpiredDay = LocalDate.ofInstant(cutoff, ZoneOffset.UTC).minusDays(1);
-        retry.run("set the retention horizon", () -> {
-            partitions.setHorizon(connection, lastExpiredDay);
-            return null;
-        });
+        Optional<LocalDate> previousHorizon = retry.run("set the retention horizon", () -> partitions.setHorizon(connection, lastExpiredDay));
+        if (previousHorizon.isPresent() && previousHorizon.get().isAfter(lastExpiredDay)) {
+            // An earlier run may have dropped days up to there and stopped before correcting their
+            // summaries; with the cutoff now earlier, nothing else would ever look at those sessions.
+            work.summariesMayBeStaleThrough(previousHorizon.get());
+            LOG.infof("Retention: the horizon went down from %s to %s (the retention period was raised, or an earlier run's "
+                    + "clock was ahead): the session summaries of sessions that started up to %s are recomputed", previousHorizon.get(),
+                    lastExpiredDay, previousHorizon.get());
+        }
         // Before any detach: a half-detached partition of a table refuses every other concurrent detach on it.
         reattachKept(connection, keptButDetached(found, cutoff), work);
         // A pending detach first: until it is finalized PostgreSQL refuses any other concurrent detach on its table.

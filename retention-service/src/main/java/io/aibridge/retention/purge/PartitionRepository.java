@@ -45,8 +45,10 @@ public class PartitionRepository {
             """;
 
     private static final String SET_HORIZON = """
+            WITH previous AS (SELECT purged_through FROM aibridge_retention_horizon)
             INSERT INTO aibridge_retention_horizon AS h (id, purged_through) VALUES (true, ?)
             ON CONFLICT (id) DO UPDATE SET purged_through = excluded.purged_through
+            RETURNING (SELECT purged_through FROM previous)
             """;
 
     /** All day partitions in the catalog, oldest day first, interceptions first within a day. */
@@ -198,11 +200,15 @@ public class PartitionRepository {
      * was ahead): the days the current retention keeps are accepted again, so late events of them
      * (a replay, a backlog) are stored instead of dead-lettered. Ahead of a purge that then fails
      * it is harmless: those days are past retention anyway.
+     *
+     * @return the day it was at before, or empty when there was none
      */
-    public void setHorizon(Connection connection, LocalDate day) throws SQLException {
+    public Optional<LocalDate> setHorizon(Connection connection, LocalDate day) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(SET_HORIZON)) {
             statement.setObject(1, day);
-            statement.executeUpdate();
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() ? Optional.ofNullable(row.getObject(1, LocalDate.class)) : Optional.empty();
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import io.aibridge.retention.config.DurationSyntax;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -182,6 +183,7 @@ public record PurgeReport(
         private final List<DayPartition> partitionsReattached = new ArrayList<>();
         private final List<String> leftForNextRun = new ArrayList<>();
         private LocalDate boundaryDay;
+        private LocalDate summariesMayBeStaleThrough;
         private long sessionsRemoved;
         private long sessionsRefreshed;
         private Duration daysTook = Duration.ZERO;
@@ -218,6 +220,20 @@ public record PurgeReport(
 
         synchronized void deletedOnBoundaryDay(Map<PartitionedTable, Long> rows) {
             rows.forEach((table, count) -> rowsDeletedOnBoundaryDay.merge(table, count, Long::sum));
+        }
+
+        /** An earlier run's horizon, above this run's: the summaries of sessions started up to that day are recomputed. */
+        synchronized void summariesMayBeStaleThrough(LocalDate day) {
+            summariesMayBeStaleThrough = day;
+        }
+
+        /** Sessions that started before this have their summaries recomputed: the cutoff, or later after the horizon went down. */
+        synchronized Instant refreshSessionsStartedBefore() {
+            if (summariesMayBeStaleThrough == null) {
+                return cutoff;
+            }
+            Instant afterStaleDays = summariesMayBeStaleThrough.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            return afterStaleDays.isAfter(cutoff) ? afterStaleDays : cutoff;
         }
 
         synchronized void partitionReattached(DayPartition partition) {

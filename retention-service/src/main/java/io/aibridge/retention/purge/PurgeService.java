@@ -244,8 +244,9 @@ public class PurgeService {
                 }
             } while (found.more() && removedInRead > 0);
         }
-        // The rest (all of them after an incomplete purge) are recomputed from what is left.
-        List<SessionKey> touched = sessions.startedBefore(connection, cutoff);
+        // The rest (all of them after an incomplete purge) are recomputed from what is left; after the
+        // horizon went down, also those of the days an earlier run may have dropped without correcting them.
+        List<SessionKey> touched = sessions.startedBefore(connection, work.refreshSessionsStartedBefore());
         int batchSize = config.sessionBatchSize();
         long notRefreshed = 0;
         for (int from = 0; from < touched.size(); from += batchSize) {

@@ -146,6 +146,33 @@ class InterruptedPurgeTest {
     }
 
     @Test
+    void correctsTheSummariesOfDaysAStoppedRunDroppedBeforeTheRetentionWasRaised() throws Exception {
+        // a run with a shorter retention set its horizon, dropped a day the retention now keeps again,
+        // and was stopped before it corrected that day's session summaries
+        LocalDate droppedDay = BOUNDARY_DAY.plusDays(4);
+        execute("INSERT INTO aibridge_retention_horizon (id, purged_through) VALUES (true, DATE '" + droppedDay + "')");
+        for (PartitionedTable table : PartitionedTable.values()) {
+            execute("DROP TABLE " + table.partitionName(droppedDay));
+        }
+        assertThat(database.sessions()).isNotEqualTo(database.sessionsRecomputedFromRows());
+
+        PurgeReport report = purge.purge(RUN_START, RETENTION, false);
+
+        assertThat(report.outcome()).isEqualTo(PurgeReport.Outcome.COMPLETE);
+        assertThat(database.sessions()).isEqualTo(database.sessionsRecomputedFromRows());
+        for (PartitionedTable table : PartitionedTable.values()) {
+            assertThat(database.rows(table)).as("%s rows kept", table)
+                    .isEqualTo(data.rows(table, false) - data.rowsOnDay(table, droppedDay));
+        }
+        // and the horizon is the one of this run's retention: late events of the dropped day are accepted again
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+             ResultSet horizon = statement.executeQuery("SELECT purged_through FROM aibridge_retention_horizon")) {
+            assertThat(horizon.next()).isTrue();
+            assertThat(horizon.getObject(1, LocalDate.class)).isEqualTo(BOUNDARY_DAY.minusDays(1));
+        }
+    }
+
+    @Test
     void leavesDaysBlockedByALongTransactionToTheNextRunInsteadOfWaitingForIt() throws Exception {
         long unsuccessful = registry.get("aibridge.dbpurge.iteration.duration").tag("success", "false").timer().count();
         PurgeReport blocked;
