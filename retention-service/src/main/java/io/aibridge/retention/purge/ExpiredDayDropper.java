@@ -59,7 +59,9 @@ public class ExpiredDayDropper {
      * First the retention horizon (schema V49) is set to the last day entirely before the cutoff,
      * on the run's {@code connection}, so that the recorder never creates one of those days (again)
      * for a late event, whether or not it had partitions. It is set, not raised: after the retention
-     * period was raised, the days it keeps again are accepted again.
+     * period was raised, the days it keeps again are accepted again, their partitions that an
+     * interrupted run left detached are put back ({@link #reattachKept}), and the summaries of their
+     * sessions are recomputed in step 3 ({@code summariesMayBeStaleThrough}).
      */
     void dropExpiredDays(Connection connection, List<DayPartition> found, PurgeReport.Builder work)
             throws SQLException, InterruptedException {
