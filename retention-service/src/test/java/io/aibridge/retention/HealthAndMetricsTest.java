@@ -1,6 +1,7 @@
 package io.aibridge.retention;
 
 import io.aibridge.retention.schedule.PurgeScheduler;
+import io.aibridge.testing.GrafanaDashboard;
 import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.WithTestResource;
@@ -9,6 +10,8 @@ import io.smallrye.config.SmallRyeConfig;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
+
+import java.util.Set;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,6 +42,7 @@ class HealthAndMetricsTest {
                 .body(containsString("aibridge_dbpurge_records_purged_total{record_type=\"aibridge_interceptions\"}"))
                 .body(containsString("aibridge_dbpurge_records_purged_total{record_type=\"aibridge_model_thoughts\"}"))
                 .body(containsString("aibridge_dbpurge_partitions_dropped_total{record_type=\"aibridge_token_usages\"}"))
+                .body(containsString("aibridge_dbpurge_partitions_reattached_total{record_type=\"aibridge_interceptions\"}"))
                 .body(containsString("aibridge_dbpurge_iteration_duration_seconds_bucket{success=\"true\",le=\"5.0\"}"))
                 .body(containsString("aibridge_dbpurge_iteration_duration_seconds_count{success=\"false\"}"))
                 .body(containsString("aibridge_dbpurge_last_success_timestamp_seconds"))
@@ -46,6 +50,16 @@ class HealthAndMetricsTest {
                 .body(containsString("aibridge_dbpurge_sessions_removed_total"))
                 .body(containsString("aibridge_dbpurge_sessions_refreshed_total"))
                 .body(containsString("aibridge_dbpurge_dry_run_records{record_type=\"aibridge_user_prompts\"}"));
+    }
+
+    @Test
+    void theDashboardChartsThePurgeWithMetricsTheServiceExports() {
+        String exported = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Set<String> charted = GrafanaDashboard.load().metricNames();
+        assertThat(charted).contains("aibridge_dbpurge_last_success_timestamp_seconds", "aibridge_dbpurge_records_purged_total",
+                "aibridge_dbpurge_iteration_duration_seconds_count", "aibridge_dbpurge_runs_skipped_total");
+        assertThat(charted.stream().filter(name -> name.startsWith("aibridge_dbpurge_")))
+                .allSatisfy(name -> assertThat(exported).as("exported by retention-service").containsPattern("(?m)^" + name + "[{ ]"));
     }
 
     @Test
