@@ -16,6 +16,7 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -25,10 +26,17 @@ import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import com.openai.models.responses.EasyInputMessage;
+import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseInputItem;
+import com.openai.models.responses.ResponseOutputItem;
 import com.openai.models.responses.ResponseStreamEvent;
+import io.aibridge.events.InterceptionEvent;
 import io.aibridge.events.InterceptionStarted;
+import io.aibridge.events.ToolUsageRecorded;
 import io.aibridge.testing.KafkaTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -159,6 +167,57 @@ class SdkTest {
     }
 
     @Test
+    void openAiResponsesTwoTurnToolLoopIsLinkedByTheCallId() {
+        ResponseInputItem ask = ResponseInputItem.ofEasyInputMessage(EasyInputMessage.builder().role(EasyInputMessage.Role.USER)
+                .content("What's the weather like in Paris? [scenario:tool-call]").build());
+        ResponseCreateParams first = ResponseCreateParams.builder().model("gpt-5.3-codex")
+                .addTool(FunctionTool.builder().name("get_weather").strict(false)
+                        .parameters(FunctionTool.Parameters.builder().putAdditionalProperty("type", JsonValue.from("object"))
+                                .putAdditionalProperty("properties", JsonValue.from(Map.of("location", Map.of("type", "string")))).build())
+                        .build())
+                .inputOfResponse(List.of(ask)).build();
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        HttpResponseFor<com.openai.core.http.StreamResponse<ResponseStreamEvent>> raw1 = openai.responses().withRawResponse().createStreaming(first);
+        try (com.openai.core.http.StreamResponse<ResponseStreamEvent> stream = raw1.parse()) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Response turn1 = accumulator.response();
+        List<ResponseFunctionToolCall> calls = turn1.output().stream().filter(ResponseOutputItem::isFunctionCall)
+                .map(ResponseOutputItem::asFunctionCall).toList();
+        assertThat(calls).hasSize(1);
+        ResponseFunctionToolCall call = calls.get(0);
+        assertThat(call.name()).isEqualTo("get_weather");
+        assertThat(call.arguments()).isEqualTo("{\"location\":\"Paris, France\",\"unit\":\"celsius\"}");
+        assertThat(call.callId()).isNotBlank();
+        assertThat(turn1.usage().get().inputTokens()).isEqualTo(310);
+        assertThat(turn1.usage().get().outputTokens()).isEqualTo(25);
+
+        // the previous output back as input, then the function's result under the call's call_id
+        HttpResponseFor<Response> raw2 = openai.responses().withRawResponse().create(first.toBuilder()
+                .inputOfResponse(List.of(ask, ResponseInputItem.ofFunctionCall(call),
+                        ResponseInputItem.ofFunctionCallOutput(ResponseInputItem.FunctionCallOutput.builder()
+                                .callId(call.callId()).output("18 °C, sunny [scenario:tool-result]").build())))
+                .build());
+        Response turn2 = raw2.parse();
+        assertThat(turn2.output()).hasSize(1);
+        assertThat(turn2.output().get(0).asMessage().content().get(0).asOutputText().text()).isEqualTo("It is 18 °C and sunny in Paris.");
+        assertThat(turn2.usage().get().outputTokens()).isEqualTo(12);
+
+        // the first turn's tool usage carries the call id the second turn is linked by
+        ToolUsageRecorded used = endedEvents(raw1.headers().values(ProxyClient.INTERCEPTION_HEADER)).stream()
+                .filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast).findFirst()
+                .orElseThrow(() -> new AssertionError("the first turn recorded no tool usage"));
+        assertThat(used.providerToolCallId()).isEqualTo(call.callId());
+        assertThat(used.tool()).isEqualTo("get_weather");
+        assertThat(used.input()).isEqualTo(call.arguments());
+        assertThat(used.injected()).isFalse();
+
+        InterceptionStarted second = startOf(raw2.headers().values(ProxyClient.INTERCEPTION_HEADER));
+        assertThat(second.correlatingToolCallId()).isEqualTo(call.callId());
+        assertThat(second.model()).isEqualTo("gpt-5.3-codex");
+    }
+
+    @Test
     void anthropicMessagesBlockingAndStreamingParseTheUsage() {
         MessageCreateParams params = MessageCreateParams.builder().model("claude-sonnet-4-5-20250929").maxTokens(1024)
                 .addUserMessage("When does the contract renew? [scenario:cache-tokens]").build();
@@ -207,10 +266,14 @@ class SdkTest {
 
     /** The start of the one interception the proxy named in its response header, once the interception has ended. */
     private InterceptionStarted startOf(List<String> interceptionHeader) {
-        assertThat(interceptionHeader).as(ProxyClient.INTERCEPTION_HEADER).hasSize(1);
-        UUID id = UUID.fromString(interceptionHeader.get(0));
-        return EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(10)).stream()
+        return endedEvents(interceptionHeader).stream()
                 .filter(InterceptionStarted.class::isInstance).map(InterceptionStarted.class::cast).findFirst()
-                .orElseThrow(() -> new AssertionError("interception " + id + " ended without a start event"));
+                .orElseThrow(() -> new AssertionError("interception " + interceptionHeader + " ended without a start event"));
+    }
+
+    /** The events of the one interception the proxy named in its response header, once the interception has ended. */
+    private List<InterceptionEvent> endedEvents(List<String> interceptionHeader) {
+        assertThat(interceptionHeader).as(ProxyClient.INTERCEPTION_HEADER).hasSize(1);
+        return EventTail.of(bootstrapServers).awaitEnded(UUID.fromString(interceptionHeader.get(0)), Duration.ofSeconds(10));
     }
 }
