@@ -129,10 +129,16 @@ class SdkTest {
                 .build()).build();
         ChatCompletionCreateParams first = ChatCompletionCreateParams.builder().model("gpt-4o-mini").addTool(weather)
                 .addUserMessage("What's the weather like in Paris? [scenario:tool-call]").build();
-        ChatCompletion turn1 = openai.chat().completions().create(first);
+        HttpResponseFor<ChatCompletion> raw1 = openai.chat().completions().withRawResponse().create(first);
+        ChatCompletion turn1 = raw1.parse();
         ChatCompletionMessageToolCall call = turn1.choices().get(0).message().toolCalls().get().get(0);
         assertThat(call.asFunction().function().name()).isEqualTo("get_weather");
         assertThat(call.asFunction().function().arguments()).isEqualTo("{\"location\":\"Paris, France\",\"unit\":\"celsius\"}");
+        assertThat(toolUsagesOf(raw1.headers().values(ProxyClient.INTERCEPTION_HEADER))).singleElement().satisfies(used -> {
+            assertThat(used.providerToolCallId()).isEqualTo(call.asFunction().id());
+            assertThat(used.tool()).isEqualTo("get_weather");
+            assertThat(used.input()).isEqualTo(call.asFunction().function().arguments());
+        });
 
         HttpResponseFor<ChatCompletion> raw = openai.chat().completions().withRawResponse().create(first.toBuilder()
                 .addMessage(turn1.choices().get(0).message())
@@ -244,12 +250,21 @@ class SdkTest {
                         .build()).build())
                 .addUserMessage("What's the weather like in Paris? [scenario:tool-calls]").build();
         MessageAccumulator accumulator = MessageAccumulator.create();
-        try (StreamResponse<RawMessageStreamEvent> stream = anthropic.messages().createStreaming(first)) {
+        com.anthropic.core.http.HttpResponseFor<StreamResponse<RawMessageStreamEvent>> raw1 =
+                anthropic.messages().withRawResponse().createStreaming(first);
+        try (StreamResponse<RawMessageStreamEvent> stream = raw1.parse()) {
             stream.stream().forEach(accumulator::accumulate);
         }
         Message turn1 = accumulator.message();
         List<ToolUseBlock> uses = turn1.content().stream().filter(b -> b.isToolUse()).map(b -> b.asToolUse()).toList();
         assertThat(uses).extracting(ToolUseBlock::name).containsExactly("get_weather", "get_time");
+        // both streamed calls recorded, each with the id and the input the SDK assembled from the deltas
+        List<ToolUsageRecorded> recorded = toolUsagesOf(raw1.headers().values(ProxyClient.INTERCEPTION_HEADER));
+        assertThat(recorded).extracting(ToolUsageRecorded::providerToolCallId).containsExactly(uses.get(0).id(), uses.get(1).id());
+        assertThat(recorded).extracting(ToolUsageRecorded::tool).containsExactly("get_weather", "get_time");
+        for (int i = 0; i < uses.size(); i++) {
+            assertThat(json(recorded.get(i).input())).isEqualTo(com.anthropic.core.ObjectMappers.jsonMapper().valueToTree(uses.get(i)._input()));
+        }
 
         List<ContentBlockParam> results = uses.stream().map(u -> ContentBlockParam.ofToolResult(ToolResultBlockParam.builder()
                 .toolUseId(u.id()).content(u.name().equals("get_weather") ? "18 °C" : "14:05").build())).toList();
@@ -269,6 +284,20 @@ class SdkTest {
         return endedEvents(interceptionHeader).stream()
                 .filter(InterceptionStarted.class::isInstance).map(InterceptionStarted.class::cast).findFirst()
                 .orElseThrow(() -> new AssertionError("interception " + interceptionHeader + " ended without a start event"));
+    }
+
+    /** The tool usages the interception named in the response header recorded, in the order the model made the calls. */
+    private List<ToolUsageRecorded> toolUsagesOf(List<String> interceptionHeader) {
+        return endedEvents(interceptionHeader).stream().filter(ToolUsageRecorded.class::isInstance).map(ToolUsageRecorded.class::cast)
+                .toList();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
     }
 
     /** The events of the one interception the proxy named in its response header, once the interception has ended. */
