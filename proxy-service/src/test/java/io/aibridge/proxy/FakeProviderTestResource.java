@@ -27,6 +27,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     private static volatile SilentTlsServer silent;
     private boolean withStalling;
     private static volatile StallingProvider stalling;
+    private boolean withGarbage;
+    private static volatile GarbageProvider garbage;
     private String maxConcurrency = "0";
     private String rateLimit = "0";
     private final Map<String, String> settings = new java.util.HashMap<>();
@@ -40,6 +42,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
      * {@code openai=unreachable} points the OpenAI base URL at a port where nothing listens;
      * {@code openai=silent} points it (https) at a {@link SilentTlsServer}, where no TLS handshake ends;
      * {@code stalling=true} starts a {@link StallingProvider}, whose base URL replaces {@code {stalling}} in settings;
+     * {@code garbage=true} starts a {@link GarbageProvider}, whose base URL replaces {@code {garbage}} in settings;
      * {@code max-concurrency=<n>} bounds the requests in flight ({@code AIBRIDGE_MAX_CONCURRENCY});
      * {@code rate-limit=<n>} the requests per second per caller ({@code AIBRIDGE_RATE_LIMIT});
      * {@code bedrock-instance=<N>:<name>} makes {@code AIBRIDGE_PROVIDER_<N>_*} an {@code anthropic}
@@ -55,6 +58,7 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         openAiUnreachable = "unreachable".equals(initArgs.get("openai"));
         openAiSilent = "silent".equals(initArgs.get("openai"));
         withStalling = "true".equals(initArgs.get("stalling"));
+        withGarbage = "true".equals(initArgs.get("garbage"));
         maxConcurrency = initArgs.getOrDefault("max-concurrency", "0");
         rateLimit = initArgs.getOrDefault("rate-limit", "0");
         String bedrock = initArgs.get("bedrock-instance");
@@ -83,6 +87,9 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         if (withStalling) {
             stalling = StallingProvider.start();
         }
+        if (withGarbage) {
+            garbage = GarbageProvider.start();
+        }
         Map<String, String> config = new java.util.HashMap<>(Map.ofEntries(
                 // a spool of its own per Quarkus boot: what one test class left on disk is not replayed into the next
                 Map.entry("proxy.spool.dir", "target/test-spool/" + java.util.UUID.randomUUID()),
@@ -104,7 +111,8 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
                 Map.entry("proxy.rate-limit", rateLimit),
                 Map.entry("proxy.send-actor-headers", "true")));
         settings.forEach((name, value) -> config.put(name, value.replace("{fake}", fake.baseUrl())
-                .replace("{stalling}", stalling == null ? "{stalling}" : stalling.baseUrl())));
+                .replace("{stalling}", stalling == null ? "{stalling}" : stalling.baseUrl())
+                .replace("{garbage}", garbage == null ? "{garbage}" : garbage.baseUrl())));
         return config;
     }
 
@@ -119,6 +127,11 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
     /** The provider of {@code stalling=true}, or null. */
     public static StallingProvider stalling() {
         return stalling;
+    }
+
+    /** The provider of {@code garbage=true}, or null. */
+    public static GarbageProvider garbage() {
+        return garbage;
     }
 
     /** The server of {@code openai=silent}, or null. */
@@ -138,6 +151,10 @@ public class FakeProviderTestResource implements QuarkusTestResourceLifecycleMan
         if (stalling != null) {
             stalling.close();
             stalling = null;
+        }
+        if (garbage != null) {
+            garbage.close();
+            garbage = null;
         }
     }
 }

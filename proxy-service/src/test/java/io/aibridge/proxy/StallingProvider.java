@@ -266,7 +266,8 @@ public final class StallingProvider implements AutoCloseable {
         throw new IOException("closed by the proxy");
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** A request's head, up to and with its empty line; null when the connection ends first. */
+    static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) >= 0) {
@@ -280,7 +281,8 @@ public final class StallingProvider implements AutoCloseable {
         return null;
     }
 
-    private static int contentLength(String head) {
+    /** The head's Content-Length, 0 without one. */
+    static int contentLength(String head) {
         for (String line : head.split("\r\n")) {
             if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 return Integer.parseInt(line.substring("content-length:".length()).trim());

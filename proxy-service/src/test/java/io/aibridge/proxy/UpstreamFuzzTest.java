@@ -1,0 +1,128 @@
+package io.aibridge.proxy;
+
+import io.aibridge.events.EndStatus;
+import io.aibridge.events.InterceptionEnded;
+import io.aibridge.events.InterceptionEvent;
+import io.aibridge.testing.KafkaTestResource;
+import io.aibridge.testing.fake.Api;
+import io.aibridge.testing.fake.Fixture;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A provider that answers with damaged fixtures ({@link GarbageProvider}: frames dropped, repeated,
+ * swapped, cut, noisy, invalid UTF-8, bodies shorter than announced, unfinished chunking, a wrong
+ * content type, a status line that is no HTTP), streaming and blocking, for every API: the client
+ * always gets an answer (the provider's status as sent; a 502 in the provider's error JSON when
+ * there was no HTTP to relay, or an answer cut short before anything reached the client; a cut
+ * connection when the provider's own body was cut after something had), every interception ends
+ * in Kafka as completed or failed, and
+ * the proxy still relays a clean answer afterwards. Seeds from {@code -Dfuzz.seed=N}.
+ */
+@QuarkusTest
+@WithTestResource(KafkaTestResource.class)
+@WithTestResource(value = FakeProviderTestResource.class, initArgs = {
+        @ResourceArg(name = "garbage", value = "true"),
+        @ResourceArg(name = "proxy.openai.base-url", value = "{garbage}/v1/"),
+        @ResourceArg(name = "proxy.anthropic.base-url", value = "{garbage}/")})
+class UpstreamFuzzTest {
+
+    private static final int CASES_PER_API = 120;
+    private static final long SEED = Long.getLong("fuzz.seed", 20261203L);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @TestHTTPResource("/")
+    URL proxyUrl;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @AfterAll
+    static void stopTail() {
+        EventTail.closeAll();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void everyDamagedAnswerReachesTheClientAndEndsItsInterception(Api api) throws Exception {
+        Random seeds = new Random(SEED + 31L * api.ordinal());
+        Map<String, Integer> endings = new TreeMap<>();
+        for (int i = 0; i < CASES_PER_API; i++) {
+            String seed = String.valueOf(seeds.nextInt(Integer.MAX_VALUE));
+            boolean stream = seeds.nextBoolean();
+            String what = api + " case " + i + " stream=" + stream + " model fuzz-" + seed;
+
+            HttpResponse<String> response = post(api, "fuzz-" + seed, stream);
+
+            GarbageProvider.Sent sent = FakeProviderTestResource.garbage().sent(seed);
+            assertThat(sent).as("%s: the provider was asked", what).isNotNull();
+            if (response == null) {
+                // relayed as it came: a body cut short of its own length reaches the client cut short
+                assertThat(sent.validHead() && !sent.whole()).as("%s: the client got no whole answer", what).isTrue();
+            } else if (sent.validHead() && sent.whole()) {
+                assertThat(response.statusCode()).as("%s: the provider's status, relayed", what).isEqualTo(sent.status());
+            } else if (sent.validHead()) {
+                // cut short: relayed as far as it came, or a 502 when nothing had reached the client yet
+                assertThat(response.statusCode()).as("%s: answer %s", what, response.body()).isIn(sent.status(), 502);
+            } else {
+                assertThat(response.statusCode()).as("%s: no HTTP from the provider; answer %s", what, response.body()).isEqualTo(502);
+                assertThat(ProxyClient.json(response.body()).path("error").path("message").asText()).as(what).isNotBlank();
+            }
+            UUID id = EventTail.of(bootstrapServers).awaitStart(start -> ("fuzz-" + seed).equals(start.model()), Duration.ofSeconds(20));
+            List<InterceptionEvent> events = EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20));
+            InterceptionEnded ended = events.stream().filter(InterceptionEnded.class::isInstance).map(InterceptionEnded.class::cast)
+                    .findFirst().orElseThrow();
+            assertThat(ended.status()).as(what).isIn(EndStatus.COMPLETED, EndStatus.FAILED);
+            endings.merge(ended.status() + "/" + (sent.validHead() ? sent.status() : "no-http"), 1, Integer::sum);
+        }
+        assertThat(endings).as("the mix of endings").containsKeys(EndStatus.COMPLETED + "/200", EndStatus.FAILED + "/200");
+
+        HttpResponse<String> clean = post(api, "fuzz-clean", false);
+        assertThat(clean.statusCode()).as("a clean answer after the fuzzing").isEqualTo(200);
+        UUID id = UUID.fromString(clean.headers().firstValue(ProxyClient.INTERCEPTION_HEADER).orElseThrow());
+        InterceptionEnded ended = EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)).stream()
+                .filter(InterceptionEnded.class::isInstance).map(InterceptionEnded.class::cast).findFirst().orElseThrow();
+        assertThat(ended.status()).isEqualTo(EndStatus.COMPLETED);
+    }
+
+    /** The proxy's answer; null when the connection ended before a whole one arrived. */
+    private HttpResponse<String> post(Api api, String model, boolean stream) throws Exception {
+        var request = Fixture.load(api, "text").request(stream);
+        request.put("model", model);
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(proxyUrl.toString().replaceAll("/$", "") + ProxyClient.path(api)))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(request.toString()));
+        if (api == Api.ANTHROPIC_MESSAGES) {
+            builder.header("x-api-key", FakeProviderTestResource.BOOTSTRAP_TOKEN).header("anthropic-version", "2023-06-01");
+        } else {
+            builder.header("Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        }
+        try {
+            return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (java.io.IOException e) {
+            return null; // the answer was cut off (the caller checks that the provider's was)
+        }
+    }
+}
