@@ -100,6 +100,7 @@ final class FakeBedrock {
                     .send(request.response());
             return;
         }
+        fake.chosen(request, fixture.scenario());
         if (fixture.hangs()) {
             return; // never answer: for timeout tests
         }
@@ -224,7 +225,7 @@ final class FakeBedrock {
                 .putHeader("X-Amzn-Bedrock-Invocation-Latency", String.valueOf(ttfb));
         fake.later(ttfb, () -> {
             if (fixture.breaks()) {
-                FakeProvider.breakBlocking(request, 200, fixture.response());
+                fake.breakBlocking(request, 200, fixture.response());
             } else {
                 FakeProvider.json(response, 200, fixture.response());
             }

@@ -146,6 +146,38 @@ public final class FakeProvider implements AutoCloseable {
     private final Map<String, java.util.concurrent.atomic.AtomicInteger> flaky = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong errorBodyBytesSent = new java.util.concurrent.atomic.AtomicLong();
     private final FakeBedrock bedrock = new FakeBedrock(this, new SigV4Check(Map.of(BEDROCK_ACCESS_KEY, BEDROCK_SECRET_KEY)));
+    /** The answers under way, until they end or their connection closes. */
+    private final Map<HttpServerResponse, Answer> answering = new ConcurrentHashMap<>();
+    private final List<ClosedEarly> closedEarly = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * An answer whose connection (or HTTP/2 stream) the client, e.g. the proxy cancelling its
+     * upstream call, closed before the fake had ended it; a close of the fake's own (a
+     * {@code break} scenario, {@link #FLAKY_HEADER}'s {@code close}) is not one.
+     *
+     * @param request       the request as received
+     * @param scenario      its scenario, or null when it closed before one was chosen (or on a route without scenarios)
+     * @param headWritten   the status line had gone out
+     * @param piecesWritten the frames (or {@link #SPLIT_BYTES_HEADER} slices, or Bedrock messages) written before the close
+     * @param piecesTotal   the frames the answer had in all; 0 when no stream had started
+     * @param closedAtNanos {@link System#nanoTime()} when the fake saw the close
+     */
+    public record ClosedEarly(RecordedRequest request, String scenario, boolean headWritten, int piecesWritten, int piecesTotal,
+                              long closedAtNanos) {
+    }
+
+    /** What the fake knows of an answer under way. */
+    private static final class Answer {
+        final RecordedRequest request;
+        volatile String scenario;
+        volatile int piecesWritten;
+        volatile int piecesTotal;
+        volatile boolean closedByFake;
+
+        Answer(RecordedRequest request) {
+            this.request = request;
+        }
+    }
 
     private FakeProvider(Options options, Vertx vertx, HttpServer server) {
         this.options = options;
@@ -214,6 +246,15 @@ public final class FakeProvider implements AutoCloseable {
             recorded.clear();
         }
         errorBodyBytesSent.set(0);
+        closedEarly.clear();
+    }
+
+    /**
+     * The answers whose connection the other side closed before the fake had ended them, since the
+     * last {@link #clear()}, oldest first: for tests that the proxy cancels its upstream call.
+     */
+    public List<ClosedEarly> closedEarly() {
+        return List.copyOf(closedEarly);
     }
 
     /** Bytes of {@link #ERROR_BODY_BYTES_HEADER} bodies handed to the network since the last {@link #clear()}. */
@@ -271,7 +312,7 @@ public final class FakeProvider implements AutoCloseable {
 
     private void handle(HttpServerRequest request) {
         request.body().onSuccess(body -> {
-            record(request, body);
+            watch(request, record(request, body));
             try {
                 route(request, body);
             } catch (RuntimeException e) {
@@ -281,7 +322,31 @@ public final class FakeProvider implements AutoCloseable {
         });
     }
 
-    private void record(HttpServerRequest request, Buffer body) {
+    /** Notes a close of the answer's connection before its end ({@link #closedEarly()}). */
+    private void watch(HttpServerRequest request, RecordedRequest recordedRequest) {
+        HttpServerResponse response = request.response();
+        Answer answer = new Answer(recordedRequest);
+        answering.put(response, answer);
+        response.endHandler(v -> answering.remove(response));
+        response.closeHandler(v -> {
+            answering.remove(response);
+            if (!response.ended() && !answer.closedByFake) {
+                closedEarly.add(new ClosedEarly(answer.request, answer.scenario, response.headWritten(), answer.piecesWritten,
+                        answer.piecesTotal, System.nanoTime()));
+            }
+        });
+    }
+
+    /** Closes the request's connection on purpose: not a {@link ClosedEarly} close. */
+    void closeConnection(HttpServerRequest request) {
+        Answer answer = answering.get(request.response());
+        if (answer != null) {
+            answer.closedByFake = true;
+        }
+        request.connection().close();
+    }
+
+    private RecordedRequest record(HttpServerRequest request, Buffer body) {
         Map<String, List<String>> headers = new LinkedHashMap<>();
         request.headers().forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue()));
         RecordedRequest r = new RecordedRequest(request.method().name(), request.path(), request.query(), headers, body.getBytes());
@@ -291,6 +356,7 @@ public final class FakeProvider implements AutoCloseable {
                 recorded.removeFirst();
             }
         }
+        return r;
     }
 
     private void route(HttpServerRequest request, Buffer body) {
@@ -353,6 +419,7 @@ public final class FakeProvider implements AutoCloseable {
             return;
         }
         Fixture fixture = selected;
+        chosen(request, fixture.scenario());
         if (fixture.hangs()) {
             return; // never answer: for timeout tests
         }
@@ -397,17 +464,32 @@ public final class FakeProvider implements AutoCloseable {
         });
     }
 
+    /** The scenario chosen for a request (for {@link #closedEarly()}). */
+    void chosen(HttpServerRequest request, String scenario) {
+        Answer answer = answering.get(request.response());
+        if (answer != null) {
+            answer.scenario = scenario;
+        }
+    }
+
     void writePieces(HttpServerRequest request, List<Buffer> pieces, int from, long delay, boolean breaks) {
         HttpServerResponse response = request.response();
+        Answer answer = answering.get(response);
+        if (answer != null) {
+            answer.piecesTotal = pieces.size();
+        }
         int i = from;
         while (i < pieces.size()) {
             if (response.closed()) {
                 return;
             }
             io.vertx.core.Future<Void> written = response.write(pieces.get(i++));
+            if (answer != null) {
+                answer.piecesWritten = i;
+            }
             if (i == pieces.size() && breaks) {
                 // no terminating chunk: the client sees the stream cut off after the bytes it got
-                written.onComplete(ar -> request.connection().close());
+                written.onComplete(ar -> closeConnection(request));
                 return;
             }
             if (delay > 0 && i < pieces.size()) {
@@ -427,7 +509,7 @@ public final class FakeProvider implements AutoCloseable {
             }
         }
         if (breaks) {
-            request.connection().close();
+            closeConnection(request);
         } else {
             response.end();
         }
@@ -457,13 +539,13 @@ public final class FakeProvider implements AutoCloseable {
         return out;
     }
 
-    static void breakBlocking(HttpServerRequest request, int status, String text) {
+    void breakBlocking(HttpServerRequest request, int status, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         HttpServerResponse response = request.response();
         response.setStatusCode(status).putHeader("Content-Type", "application/json")
                 .putHeader("Content-Length", String.valueOf(bytes.length));
         response.write(Buffer.buffer(java.util.Arrays.copyOf(bytes, bytes.length / 2)))
-                .onComplete(ar -> request.connection().close());
+                .onComplete(ar -> closeConnection(request));
     }
 
     String scenario(HttpServerRequest request, Api api, JsonNode body) {
@@ -654,7 +736,7 @@ public final class FakeProvider implements AutoCloseable {
         }
         String status = parts[2].trim();
         if (status.equals("close")) {
-            request.connection().close();
+            closeConnection(request);
             return true;
         }
         if (parts.length > 3) {

@@ -198,6 +198,88 @@ class FakeProviderTest {
     }
 
     @Test
+    void notesAStreamWhoseReaderHangsUpBeforeItsEnd() throws Exception {
+        Fixture f = Fixture.load(Api.OPENAI_RESPONSES, "text");
+        try (java.net.Socket socket = rawPost("/v1/responses", f.request(true), FakeProvider.CHUNK_DELAY_HEADER, "300", "X-Tag", "hang-up-1")) {
+            readUntil(socket.getInputStream(), "response.output_text.delta");
+        }
+        FakeProvider.ClosedEarly closed = awaitOneClosedEarly();
+        assertThat(closed.request().header("x-tag")).isEqualTo("hang-up-1");
+        assertThat(closed.scenario()).isEqualTo("text");
+        assertThat(closed.headWritten()).isTrue();
+        assertThat(closed.piecesTotal()).isEqualTo(SseFrames.split(f.stream()).size());
+        assertThat(closed.piecesWritten()).isBetween(5, closed.piecesTotal() - 1);
+    }
+
+    @Test
+    void notesABlockingAnswerWhoseReaderHangsUpBeforeItsHead() throws Exception {
+        try (java.net.Socket ignored = rawPost("/v1/chat/completions", Fixture.load(Api.OPENAI_CHAT, "text").request(false),
+                FakeProvider.TTFB_HEADER, "3000")) {
+            Thread.sleep(200);
+        }
+        FakeProvider.ClosedEarly closed = awaitOneClosedEarly();
+        assertThat(closed.request().path()).isEqualTo("/v1/chat/completions");
+        assertThat(closed.scenario()).isEqualTo("text");
+        assertThat(closed.headWritten()).isFalse();
+        assertThat(closed.piecesWritten()).isZero();
+    }
+
+    @Test
+    void doesNotNoteAnswersThatEndedOrThatTheFakeBrokeOffItself() throws Exception {
+        post("/v1/messages", Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true));
+        post("/v1/chat/completions", Fixture.load(Api.OPENAI_CHAT, "text").request(false));
+        try (java.net.Socket socket = rawPost("/v1/responses", Fixture.load(Api.OPENAI_RESPONSES, "stream-break").request(true))) {
+            readUntil(socket.getInputStream(), "a marker the fake never sends");
+        }
+        try (java.net.Socket socket = rawPost("/v1/chat/completions", Fixture.load(Api.OPENAI_CHAT, "text").request(false),
+                FakeProvider.FLAKY_HEADER, "closes,1,close")) {
+            readUntil(socket.getInputStream(), "a marker the fake never sends");
+        }
+        assertThat(fake.requests()).hasSize(4);
+        Thread.sleep(300);
+        assertThat(fake.closedEarly()).isEmpty();
+    }
+
+    /** Polls for {@link FakeProvider#closedEarly()} to hold one answer (at most 10 s), and returns it. */
+    private static FakeProvider.ClosedEarly awaitOneClosedEarly() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (fake.closedEarly().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(fake.closedEarly()).hasSize(1);
+        return fake.closedEarly().get(0);
+    }
+
+    /** A raw HTTP/1.1 POST whose answer the test reads (or not) itself. */
+    private java.net.Socket rawPost(String path, JsonNode body, String... headers) throws IOException {
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", fake.port());
+        socket.setSoTimeout(10_000);
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder("POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + bytes.length + "\r\n");
+        for (int i = 0; i < headers.length; i += 2) {
+            head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+        }
+        socket.getOutputStream().write(head.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
+        socket.getOutputStream().write(bytes);
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    /** Reads until {@code marker} appears or the answer's connection closes. */
+    private static void readUntil(InputStream in, String marker) throws IOException {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[1024];
+        while (!got.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int n = in.read(buffer);
+            if (n < 0) {
+                return;
+            }
+            got.write(buffer, 0, n);
+        }
+    }
+
+    @Test
     void delaysTheFirstByteWhenAsked() throws Exception {
         long start = System.nanoTime();
         post("/v1/messages", Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(true), FakeProvider.TTFB_HEADER, "200");
