@@ -61,8 +61,9 @@ class StreamingBehaviourTest {
 
     @Test
     void recordsAnAnthropicStreamAsCancelledWithTheUsageSeenWhenTheClientHangsUp() throws Exception {
-        UUID id = hangUpDuringStream(Api.ANTHROPIC_MESSAGES, "content_block_delta");
-        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)))).containsExactly(
+        HangUp hangUp = hangUpDuringStream(Api.ANTHROPIC_MESSAGES, "content_block_delta");
+        assertTheUpstreamStreamWasCancelled(hangUp);
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(hangUp.id(), Duration.ofSeconds(20)))).containsExactly(
                 "started",
                 "prompt msg_01XFDUDYJgAACzvnptvVoYEL Say hello in French and tell me the weather. [scenario:text]",
                 "tokens msg_01XFDUDYJgAACzvnptvVoYEL in=25 out=1 cache_read=0 cache_write=0 {cache_creation_input=0,"
@@ -72,8 +73,9 @@ class StreamingBehaviourTest {
 
     @Test
     void recordsAChatStreamAsCancelledWhenTheClientHangsUp() throws Exception {
-        UUID id = hangUpDuringStream(Api.OPENAI_CHAT, "Bonjour");
-        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)))).containsExactly(
+        HangUp hangUp = hangUpDuringStream(Api.OPENAI_CHAT, "Bonjour");
+        assertTheUpstreamStreamWasCancelled(hangUp);
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(hangUp.id(), Duration.ofSeconds(20)))).containsExactly(
                 "started",
                 "prompt chatcmpl-CZ1kTq8JmXW3fV0b2nY7pL4sR9dHa Say hello in French and tell me the weather. [scenario:text]",
                 "ended cancelled 200 client_disconnected");
@@ -81,24 +83,34 @@ class StreamingBehaviourTest {
 
     @Test
     void recordsAResponsesStreamAsCancelledWhenTheClientHangsUp() throws Exception {
-        UUID id = hangUpDuringStream(Api.OPENAI_RESPONSES, "response.output_text.delta");
-        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)))).containsExactly(
+        HangUp hangUp = hangUpDuringStream(Api.OPENAI_RESPONSES, "response.output_text.delta");
+        assertTheUpstreamStreamWasCancelled(hangUp);
+        assertThat(summary(EventTail.of(bootstrapServers).awaitEnded(hangUp.id(), Duration.ofSeconds(20)))).containsExactly(
                 "started",
                 "prompt resp_68a1f0c2b9d48190a3e5c7f1d2b4a6c8 Say hello in French and tell me the weather. [scenario:text]",
                 "ended cancelled 200 client_disconnected");
     }
 
-    @Test
-    void recordsABlockingCallAsCancelledWhenTheClientHangsUpBeforeTheAnswer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Api.class)
+    void recordsABlockingCallAsCancelledAndCancelsTheUpstreamCallWhenTheClientHangsUpBeforeTheAnswer(Api api) throws Exception {
         String session = "hang-up-" + UUID.randomUUID();
-        String body = Fixture.load(Api.ANTHROPIC_MESSAGES, "text").request(false).toString();
-        try (Socket socket = open(Api.ANTHROPIC_MESSAGES, body, FakeProvider.TTFB_HEADER, "1500",
-                "User-Agent", "claude-cli/2.0.1", "X-Claude-Code-Session-Id", session)) {
+        String body = Fixture.load(api, "text").request(false).toString();
+        // the fake answers after 1.5 s, within the proxy's 2 s upstream timeout: only a cancelled call closes before
+        String[] headers = switch (api) {
+            case ANTHROPIC_MESSAGES -> new String[]{"x-api-key", TOKEN, "User-Agent", "claude-cli/2.0.1", "X-Claude-Code-Session-Id", session};
+            case OPENAI_CHAT -> new String[]{"Authorization", "Bearer " + TOKEN, "User-Agent", "Kilo-Code/4.1.0", "X-KILOCODE-TASKID", session};
+            case OPENAI_RESPONSES -> new String[]{"Authorization", "Bearer " + TOKEN, "User-Agent", "codex_cli_rs/0.50.0", "session_id", session};
+        };
+        try (Socket socket = open(api, body, with(headers, FakeProvider.TTFB_HEADER, "1500", HANG_UP_TAG, session))) {
             Thread.sleep(300);
         }
         EventTail tail = EventTail.of(bootstrapServers);
         UUID id = tail.awaitStart(s -> session.equals(s.clientSessionId()), Duration.ofSeconds(10));
         assertThat(summary(tail.awaitEnded(id, Duration.ofSeconds(20)))).containsExactly("started", "ended cancelled null client_disconnected");
+        FakeProvider.ClosedEarly closed = awaitUpstreamClosedEarly(session);
+        assertThat(closed.scenario()).isEqualTo("text");
+        assertThat(closed.headWritten()).as("the upstream call was closed before the provider's answer").isFalse();
     }
 
     @ParameterizedTest
@@ -270,19 +282,57 @@ class StreamingBehaviourTest {
         assertThat(metrics).doesNotContain("admin").doesNotContain("initiator").doesNotContain("session");
     }
 
-    /** Opens a raw HTTP/1.1 request, reads the stream until {@code marker} appears, then closes the socket. */
-    private UUID hangUpDuringStream(Api api, String marker) throws Exception {
+    /** A header the proxy forwards upstream, to find a hung-up request among those the fake received. */
+    private static final String HANG_UP_TAG = "X-Test-Hang-Up";
+
+    /** A client that hung up: its interception, and the tag its request carried upstream. */
+    private record HangUp(UUID id, String tag) {
+    }
+
+    /**
+     * Opens a raw HTTP/1.1 request, reads the stream until {@code marker} appears, then closes the
+     * socket. The fake sends a frame every 400 ms, so that its stream is still going when the client hangs up.
+     */
+    private HangUp hangUpDuringStream(Api api, String marker) throws Exception {
         String body = Fixture.load(api, "text").request(true).toString();
         String auth = api == Api.ANTHROPIC_MESSAGES ? "x-api-key" : "Authorization";
         String value = api == Api.ANTHROPIC_MESSAGES ? TOKEN : "Bearer " + TOKEN;
+        String tag = "hang-up-" + UUID.randomUUID();
         String received;
-        try (Socket socket = open(api, body, auth, value, FakeProvider.CHUNK_DELAY_HEADER, "400")) {
+        try (Socket socket = open(api, body, auth, value, FakeProvider.CHUNK_DELAY_HEADER, "400", HANG_UP_TAG, tag)) {
             received = ProxyClient.readUntil(socket.getInputStream(), marker);
         }
         int at = received.toLowerCase().indexOf(ProxyClient.INTERCEPTION_HEADER.toLowerCase() + ": ");
         assertThat(at).as("interception header in " + received).isPositive();
         int start = at + ProxyClient.INTERCEPTION_HEADER.length() + 2;
-        return UUID.fromString(received.substring(start, received.indexOf('\r', start)).trim());
+        return new HangUp(UUID.fromString(received.substring(start, received.indexOf('\r', start)).trim()), tag);
+    }
+
+    /** The fake provider saw the proxy close the stream of the hung-up request before it had written all of it. */
+    private static void assertTheUpstreamStreamWasCancelled(HangUp hangUp) {
+        FakeProvider.ClosedEarly closed = awaitUpstreamClosedEarly(hangUp.tag());
+        assertThat(closed.scenario()).isEqualTo("text");
+        assertThat(closed.headWritten()).isTrue();
+        assertThat(closed.piecesWritten()).as("frames written of " + closed.piecesTotal()).isBetween(1, closed.piecesTotal() - 1);
+    }
+
+    /**
+     * The one upstream answer to the request tagged {@code tag} whose connection the proxy closed
+     * before the fake had ended it. Unhurried: the fake would otherwise have ended it within 5 s.
+     */
+    private static FakeProvider.ClosedEarly awaitUpstreamClosedEarly(String tag) {
+        java.util.function.Supplier<List<FakeProvider.ClosedEarly>> closed = () -> FakeProviderTestResource.fake().closedEarly().stream()
+                .filter(c -> tag.equals(c.request().header(HANG_UP_TAG))).toList();
+        org.awaitility.Awaitility.await("the fake provider sees the upstream call closed").atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(50)).until(() -> !closed.get().isEmpty());
+        assertThat(FakeProviderTestResource.fake().requests()).filteredOn(r -> tag.equals(r.header(HANG_UP_TAG))).hasSize(1);
+        return closed.get().get(0);
+    }
+
+    private static String[] with(String[] headers, String... more) {
+        String[] all = java.util.Arrays.copyOf(headers, headers.length + more.length);
+        System.arraycopy(more, 0, all, headers.length, more.length);
+        return all;
     }
 
     private Socket open(Api api, String body, String... headers) throws IOException {
