@@ -224,6 +224,38 @@ final class Expected {
                 e.add(responsesTokens(id, 42, 9, 0, 0));
             }
             case "tool-result" -> e.add(responsesTokens("resp_68a1f11e0e1c8190d4e6f8a0b2c4e6f8", 350, 12, 0, 0));
+            case "incomplete" -> {
+                // stopped at max_output_tokens: a terminal response, with its usage
+                String id = "resp_68a1f0c2b9d48190a3e5c7f1d2b4a6c8";
+                e.add("prompt " + id + " Say hello in French and tell me the weather. [scenario:incomplete]");
+                e.add(responsesTokens(id, 36, 16, 0, 0));
+            }
+            case "failed" -> {
+                String id = "resp_68a1f0c2b9d48190a3e5c7f1d2b4a6c8";
+                e.add("prompt " + id + " Say hello in French and tell me the weather. [scenario:failed]");
+                e.add(responsesTokens(id, 36, 0, 0, 0));
+                e.add("ended failed 200 upstream_error");
+                return;
+            }
+            case "stream-error" -> {
+                if (stream) {
+                    // an error event after the stream started: relayed, and the interception failed
+                    e.add("prompt resp_68a1f1305d2e8190b7c9e1a3f5d7b9e1 Hello [scenario:stream-error]");
+                    e.add("ended failed 200 upstream_error");
+                } else {
+                    e.add("ended failed 500 upstream_error");
+                }
+                return;
+            }
+            case "malformed" -> {
+                if (stream) {
+                    // unreadable events are relayed and skipped; the stream ends without a terminal response
+                    e.add("prompt resp_68a1f1417f408190c9a1b3d5e7f9a1c3 Hello [scenario:malformed]");
+                    e.add("ended failed 200 stream_truncated");
+                    return;
+                }
+                // an unreadable body is relayed as it is; nothing can be recorded from it
+            }
             case "stream-break" -> {
                 if (stream) {
                     e.add("prompt resp_68a1f10cecfa8190e5f7a9c1b3d5f7a9 Tell me a long story. [scenario:stream-break]");
