@@ -632,6 +632,19 @@ class McpInjectionTest {
     }
 
     @Test
+    void responsesBlockingAnswerThatFailedIsRelayedAndEndsFailed() {
+        HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "failed", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(ProxyClient.json(response.body())).isEqualTo(Fixture.load(Api.OPENAI_RESPONSES, "failed").responseJson());
+        List<InterceptionEvent> events = events(response);
+        String id = Fixture.load(Api.OPENAI_RESPONSES, "failed").responseJson().path("id").asText();
+        assertThat(ProxyClient.summary(events)).anyMatch(l -> l.startsWith("tokens " + id + " in=36 out=0 "))
+                .last().isEqualTo("ended failed 200 upstream_error");
+        assertThat(fake.requests("/v1/responses")).hasSize(1);
+    }
+
+    @Test
     void responsesInjectedCallNeverDoneIsRecordedAsNotRunAndTheResponseReachesTheClientWithoutIt() {
         HttpResponse<String> response = send(Api.OPENAI_RESPONSES, "mcp-unstopped", true);
 

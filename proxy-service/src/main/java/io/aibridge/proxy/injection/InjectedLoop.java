@@ -404,6 +404,12 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         out.end(Buffer.buffer(answer == null ? raw : answer));
         finished = true;
         stopTimers();
+        if (status < 400 && observer.streamFailed()) {
+            // a 200 whose body says it failed (a Responses status "failed")
+            recording.trace().providerError(observer.streamErrorType());
+            recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
+            return;
+        }
         recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status, status < 400 ? null : "upstream_error",
                 status < 400 ? null : "the provider answered " + status);
     }

@@ -398,8 +398,13 @@ public final class Relay implements UpstreamExchange.Listener {
         }
     }
 
-    /** A blocking answer was relayed and its body recorded: the interception ends. */
+    /** A blocking answer was relayed and its body recorded: the interception ends (failed when its body says so). */
     private void blockingRecorded() {
+        if (status < 400 && observer.streamFailed()) {
+            recording.trace().providerError(observer.streamErrorType());
+            recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
+            return;
+        }
         recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status,
                 status < 400 ? null : "upstream_error", status < 400 ? null : "the provider answered " + status);
     }

@@ -93,9 +93,7 @@ public final class ResponsesObserver extends ResponseObserver {
                 JsonNode response = data.get("response");
                 terminal(response);
                 if ("response.failed".equals(type)) {
-                    JsonNode error = response == null ? null : response.get("error");
-                    streamErrorType = error != null && text(error, "code") != null ? text(error, "code") : "response_failed";
-                    streamErrorMessage = error != null ? text(error, "message") : "the response failed";
+                    failed(response);
                 }
                 terminalSeen = true;
             }
@@ -106,6 +104,13 @@ public final class ResponsesObserver extends ResponseObserver {
             default -> {
             }
         }
+    }
+
+    /** The provider says the response failed: its {@code error}, as a stream's error event would say it. */
+    private void failed(JsonNode response) {
+        JsonNode error = response == null ? null : response.get("error");
+        streamErrorType = error != null && text(error, "code") != null ? text(error, "code") : "response_failed";
+        streamErrorMessage = error != null ? text(error, "message") : "the response failed";
     }
 
     private void terminal(JsonNode response) {
@@ -209,6 +214,10 @@ public final class ResponsesObserver extends ResponseObserver {
         }
         responseId = text(body, "id") == null ? "" : text(body, "id");
         terminal(body);
+        if ("failed".equals(text(body, "status"))) {
+            // a blocking answer that failed comes with 200 too: it ends the interception as failed, as response.failed does a stream's
+            failed(body);
+        }
     }
 
     @Override
