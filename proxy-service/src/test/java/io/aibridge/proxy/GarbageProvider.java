@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -48,15 +47,9 @@ public final class GarbageProvider implements AutoCloseable {
     }
 
     public static GarbageProvider start() {
-        try {
-            GarbageProvider provider = new GarbageProvider(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-            Thread acceptor = new Thread(provider::accept, "garbage-provider");
-            acceptor.setDaemon(true);
-            acceptor.start();
-            return provider;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        GarbageProvider provider = new GarbageProvider(StallingProvider.loopbackServer());
+        StallingProvider.serveEachConnection(provider.server, "garbage-provider", provider::serve);
+        return provider;
     }
 
     public String baseUrl() {
@@ -66,19 +59,6 @@ public final class GarbageProvider implements AutoCloseable {
     /** What the provider sent for the request with model {@code fuzz-<seed>}, or null when none came. */
     public Sent sent(String seed) {
         return sent.get(seed);
-    }
-
-    private void accept() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                Thread connection = new Thread(() -> serve(socket), "garbage-provider-connection");
-                connection.setDaemon(true);
-                connection.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private void serve(Socket socket) {

@@ -70,6 +70,25 @@ public final class ProxyClient {
         return send(b.build());
     }
 
+    /**
+     * Posts {@code body} as JSON to {@code api}'s route with the bootstrap token where that API's
+     * clients send their key ({@code x-api-key} and a version for Anthropic, a bearer token for
+     * OpenAI). Any bytes, valid JSON or not. Throws what the connection does: a cut answer is an
+     * {@link IOException}, not a response.
+     */
+    public HttpResponse<String> postBytes(Api api, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path(api)))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (api == Api.ANTHROPIC_MESSAGES) {
+            b.header("x-api-key", FakeProviderTestResource.BOOTSTRAP_TOKEN).header("anthropic-version", "2023-06-01");
+        } else {
+            b.header("Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> get(String path, String... headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(20)).GET();
         for (int i = 0; i < headers.length; i += 2) {

@@ -17,10 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -58,8 +55,6 @@ class RequestFuzzTest {
     @TestHTTPResource("/")
     URL proxyUrl;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
     @AfterAll
     static void stopTail() {
         EventTail.closeAll();
@@ -93,16 +88,7 @@ class RequestFuzzTest {
     }
 
     private HttpResponse<String> post(Api api, byte[] body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxyUrl.toString().replaceAll("/$", "") + ProxyClient.path(api)))
-                .timeout(Duration.ofSeconds(20))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        if (api == Api.ANTHROPIC_MESSAGES) {
-            request.header("x-api-key", FakeProviderTestResource.BOOTSTRAP_TOKEN).header("anthropic-version", "2023-06-01");
-        } else {
-            request.header("Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return new ProxyClient(proxyUrl.toString()).postBytes(api, body);
     }
 
     private static void assertProviderShapedError(Api api, HttpResponse<String> response, String what) {

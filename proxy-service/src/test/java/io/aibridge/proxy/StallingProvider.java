@@ -58,15 +58,39 @@ public final class StallingProvider implements AutoCloseable {
     }
 
     public static StallingProvider start() {
+        StallingProvider provider = new StallingProvider(loopbackServer());
+        serveEachConnection(provider.server, "stalling-provider", socket -> {
+            provider.sockets.add(socket);
+            provider.serve(socket);
+        });
+        return provider;
+    }
+
+    /** A server socket on a free loopback port. */
+    static ServerSocket loopbackServer() {
         try {
-            StallingProvider provider = new StallingProvider(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
-            Thread acceptor = new Thread(provider::accept, "stalling-provider");
-            acceptor.setDaemon(true);
-            acceptor.start();
-            return provider;
+            return new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Accepts connections until {@code server} closes, each served on a daemon thread of its own. */
+    static void serveEachConnection(ServerSocket server, String name, java.util.function.Consumer<Socket> serve) {
+        Thread acceptor = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket socket = server.accept();
+                    Thread connection = new Thread(() -> serve.accept(socket), name + "-connection");
+                    connection.setDaemon(true);
+                    connection.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, name);
+        acceptor.setDaemon(true);
+        acceptor.start();
     }
 
     public String baseUrl() {
@@ -123,20 +147,6 @@ public final class StallingProvider implements AutoCloseable {
         bigStreamFramesWritten.set(0);
         requests.clear();
         chatStalls.set(0);
-    }
-
-    private void accept() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                sockets.add(socket);
-                Thread connection = new Thread(() -> serve(socket), "stalling-provider-connection");
-                connection.setDaemon(true);
-                connection.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private void serve(Socket socket) {

@@ -15,10 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.net.URI;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -55,8 +52,6 @@ class UpstreamFuzzTest {
 
     @TestHTTPResource("/")
     URL proxyUrl;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @AfterAll
     static void stopTail() {
@@ -110,17 +105,8 @@ class UpstreamFuzzTest {
     private HttpResponse<String> post(Api api, String model, boolean stream) throws Exception {
         var request = Fixture.load(api, "text").request(stream);
         request.put("model", model);
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(proxyUrl.toString().replaceAll("/$", "") + ProxyClient.path(api)))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(request.toString()));
-        if (api == Api.ANTHROPIC_MESSAGES) {
-            builder.header("x-api-key", FakeProviderTestResource.BOOTSTRAP_TOKEN).header("anthropic-version", "2023-06-01");
-        } else {
-            builder.header("Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
-        }
         try {
-            return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            return new ProxyClient(proxyUrl.toString()).postBytes(api, request.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.io.IOException e) {
             return null; // the answer was cut off (the caller checks that the provider's was)
         }
