@@ -145,12 +145,14 @@ class ProxyMetricsTest extends ProxyTestBase {
                 "aibridge_interceptions_duration_seconds_bucket", "aibridge_interceptions_ttfb_seconds_bucket", "aibridge_events_waiting");
         Set<String> exported = await().atMost(Duration.ofSeconds(20)).until(() -> scrape().names(),
                 names -> names.contains("aibridge_upstream_errors_total") && names.contains("aibridge_events_published_total"));
-        // aibridge_recorder_* are recorder-service's (its HealthAndMetricsTest checks them); the circuit breakers'
+        // aibridge_recorder_* are recorder-service's (its HealthAndMetricsTest checks them), aibridge_dbpurge_*
+        // retention-service's (its HealthAndMetricsTest); the circuit breakers'
         // exist only while breakers are on (CircuitBreakerTest checks them), the retries' once a call was retried,
         // which these tests turn off (UpstreamRetryTest checks them), the Bedrock credentials' only for a Bedrock
         // instance (BedrockTest checks them)
         assertThat(charted).contains("aibridge_provider_keys", "aibridge_provider_key_forbidden_models", "aibridge_provider_key_failovers_total");
-        assertThat(charted.stream().filter(name -> !name.startsWith("aibridge_recorder_") && !name.startsWith("aibridge_circuit_breaker_")
+        assertThat(charted.stream().filter(name -> !name.startsWith("aibridge_recorder_") && !name.startsWith("aibridge_dbpurge_")
+                        && !name.startsWith("aibridge_circuit_breaker_")
                         && !name.equals("aibridge_upstream_retries_total") && !name.startsWith("aibridge_bedrock_")))
                 .allSatisfy(name ->
                 assertThat(exported).as("exported by proxy-service").contains(name));

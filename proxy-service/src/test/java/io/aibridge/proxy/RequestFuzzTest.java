@@ -133,19 +133,42 @@ class RequestFuzzTest {
     /** Replaces a random value anywhere in the tree (the model and stream flag often) with one of any type. */
     private static void replaceSomewhere(ObjectNode root, Random random) {
         if (random.nextInt(4) == 0) {
-            root.set(random.nextBoolean() ? "model" : "stream", anyValue(random, 0));
+            if (random.nextBoolean()) {
+                root.set("model", oddModel(random));
+            } else {
+                root.set("stream", anyValue(random, 0));
+            }
             return;
         }
         JsonNode container = randomContainer(root, random);
         if (container instanceof ObjectNode object && object.size() > 0) {
             List<String> names = new ArrayList<>();
             object.fieldNames().forEachRemaining(names::add);
-            object.set(names.get(random.nextInt(names.size())), anyValue(random, 0));
+            String name = names.get(random.nextInt(names.size()));
+            object.set(name, container == root && name.equals("model") ? oddModel(random) : anyValue(random, 0));
         } else if (container instanceof ArrayNode array && array.size() > 0) {
             array.set(random.nextInt(array.size()), anyValue(random, 0));
         } else if (container instanceof ObjectNode object) {
             object.set("x" + random.nextInt(100), anyValue(random, 0));
         }
+    }
+
+    /**
+     * A model of another type, or a name the proxy must refuse or take. Few distinct names: the
+     * model is a metric label, and the test JVM's registry outlives this class's boot.
+     */
+    private static JsonNode oddModel(Random random) {
+        return switch (random.nextInt(9)) {
+            case 0 -> NODES.nullNode();
+            case 1 -> NODES.numberNode(7);
+            case 2 -> NODES.arrayNode().add("claude-sonnet-4-5");
+            case 3 -> NODES.objectNode().put("id", "gpt-4o-mini");
+            case 4 -> NODES.textNode("");
+            case 5 -> NODES.textNode("m".repeat(257));
+            case 6 -> NODES.textNode("gpt-4o\u0007mini");
+            case 7 -> NODES.textNode("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude@v2");
+            default -> NODES.textNode("модель-\uD83D\uDE80");
+        };
     }
 
     private static void removeSomewhere(ObjectNode root, Random random) {
