@@ -105,6 +105,33 @@ final class EventTail implements AutoCloseable {
         throw new AssertionError("interception " + id + " did not end within " + timeout + "; events: " + events.get(id));
     }
 
+    /**
+     * The ended event of each of {@code ids}, once all have ended: one wait for many, instead of
+     * {@link #awaitEnded}'s grace after each.
+     */
+    Map<UUID, InterceptionEnded> awaitAllEnded(java.util.Collection<UUID> ids, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<UUID, InterceptionEnded> ended = new java.util.HashMap<>();
+        while (true) {
+            for (UUID id : ids) {
+                List<InterceptionEvent> got = events.get(id);
+                if (!ended.containsKey(id) && got != null) {
+                    got.stream().filter(InterceptionEnded.class::isInstance).map(InterceptionEnded.class::cast).findFirst()
+                            .ifPresent(end -> ended.put(id, end));
+                }
+            }
+            if (ended.size() == ids.size()) {
+                return ended;
+            }
+            if (System.nanoTime() > deadline) {
+                List<UUID> open = ids.stream().filter(id -> !ended.containsKey(id)).toList();
+                throw new AssertionError(open.size() + " interceptions did not end within " + timeout + ", e.g. " + open.get(0)
+                        + " with events " + events.get(open.get(0)));
+            }
+            ProxyClient.sleep(20);
+        }
+    }
+
     /** The id of the first interception whose start matches. */
     UUID awaitStart(java.util.function.Predicate<io.aibridge.events.InterceptionStarted> match, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();

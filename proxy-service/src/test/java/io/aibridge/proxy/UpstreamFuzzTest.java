@@ -2,7 +2,6 @@ package io.aibridge.proxy;
 
 import io.aibridge.events.EndStatus;
 import io.aibridge.events.InterceptionEnded;
-import io.aibridge.events.InterceptionEvent;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.fake.Api;
 import io.aibridge.testing.fake.Fixture;
@@ -44,7 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
         @ResourceArg(name = "proxy.anthropic.base-url", value = "{garbage}/")})
 class UpstreamFuzzTest {
 
-    private static final int CASES_PER_API = 120;
+    private static final int CASES_PER_API = 100;
     private static final long SEED = Long.getLong("fuzz.seed", 20261203L);
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -62,7 +61,8 @@ class UpstreamFuzzTest {
     @EnumSource(Api.class)
     void everyDamagedAnswerReachesTheClientAndEndsItsInterception(Api api) throws Exception {
         Random seeds = new Random(SEED + 31L * api.ordinal());
-        Map<String, Integer> endings = new TreeMap<>();
+        Map<UUID, String> cases = new java.util.LinkedHashMap<>();
+        Map<UUID, GarbageProvider.Sent> sentFor = new java.util.HashMap<>();
         for (int i = 0; i < CASES_PER_API; i++) {
             String seed = String.valueOf(seeds.nextInt(Integer.MAX_VALUE));
             boolean stream = seeds.nextBoolean();
@@ -84,21 +84,27 @@ class UpstreamFuzzTest {
                 assertThat(response.statusCode()).as("%s: no HTTP from the provider; answer %s", what, response.body()).isEqualTo(502);
                 assertThat(ProxyClient.json(response.body()).path("error").path("message").asText()).as(what).isNotBlank();
             }
-            UUID id = EventTail.of(bootstrapServers).awaitStart(start -> ("fuzz-" + seed).equals(start.model()), Duration.ofSeconds(20));
-            List<InterceptionEvent> events = EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20));
-            InterceptionEnded ended = events.stream().filter(InterceptionEnded.class::isInstance).map(InterceptionEnded.class::cast)
-                    .findFirst().orElseThrow();
-            assertThat(ended.status()).as(what).isIn(EndStatus.COMPLETED, EndStatus.FAILED);
-            endings.merge(ended.status() + "/" + (sent.validHead() ? sent.status() : "no-http"), 1, Integer::sum);
+            UUID id = response != null ? UUID.fromString(response.headers().firstValue(ProxyClient.INTERCEPTION_HEADER).orElseThrow(
+                    () -> new AssertionError(what + ": no interception id")))
+                    : EventTail.of(bootstrapServers).awaitStart(start -> ("fuzz-" + seed).equals(start.model()), Duration.ofSeconds(20));
+            cases.put(id, what);
+            sentFor.put(id, sent);
         }
+        // every interception ended, as completed or failed
+        Map<UUID, InterceptionEnded> ended = EventTail.of(bootstrapServers).awaitAllEnded(cases.keySet(), Duration.ofSeconds(30));
+        Map<String, Integer> endings = new TreeMap<>();
+        cases.forEach((id, what) -> {
+            assertThat(ended.get(id).status()).as(what).isIn(EndStatus.COMPLETED, EndStatus.FAILED);
+            GarbageProvider.Sent sent = sentFor.get(id);
+            endings.merge(ended.get(id).status() + "/" + (sent.validHead() ? sent.status() : "no-http"), 1, Integer::sum);
+        });
         assertThat(endings).as("the mix of endings").containsKeys(EndStatus.COMPLETED + "/200", EndStatus.FAILED + "/200");
 
         HttpResponse<String> clean = post(api, "fuzz-clean", false);
         assertThat(clean.statusCode()).as("a clean answer after the fuzzing").isEqualTo(200);
-        UUID id = UUID.fromString(clean.headers().firstValue(ProxyClient.INTERCEPTION_HEADER).orElseThrow());
-        InterceptionEnded ended = EventTail.of(bootstrapServers).awaitEnded(id, Duration.ofSeconds(20)).stream()
-                .filter(InterceptionEnded.class::isInstance).map(InterceptionEnded.class::cast).findFirst().orElseThrow();
-        assertThat(ended.status()).isEqualTo(EndStatus.COMPLETED);
+        UUID cleanId = UUID.fromString(clean.headers().firstValue(ProxyClient.INTERCEPTION_HEADER).orElseThrow());
+        assertThat(EventTail.of(bootstrapServers).awaitAllEnded(List.of(cleanId), Duration.ofSeconds(20)).get(cleanId).status())
+                .isEqualTo(EndStatus.COMPLETED);
     }
 
     /** The proxy's answer; null when the connection ended before a whole one arrived. */
