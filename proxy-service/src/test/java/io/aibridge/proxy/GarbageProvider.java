@@ -172,8 +172,16 @@ public final class GarbageProvider implements AutoCloseable {
     }
 
     private static byte[] withInvalidUtf8(byte[] bytes, Random random) {
-        byte[][] invalid = {{(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}, {(byte) 0xFF}, {(byte) 0xF0, (byte) 0x9F}};
-        int at = random.nextInt(bytes.length + 1);
+        return withInvalidUtf8(bytes, random.nextInt(bytes.length + 1), random);
+    }
+
+    /**
+     * {@code bytes} with a sequence that is no UTF-8 inserted at {@code at}: a lone continuation byte,
+     * an overlong form, 0xFF, a surrogate's encoding or a character cut after its second byte.
+     */
+    static byte[] withInvalidUtf8(byte[] bytes, int at, Random random) {
+        byte[][] invalid = {{(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}, {(byte) 0xFF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+                {(byte) 0xF0, (byte) 0x9F}};
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(bytes, 0, at);
         out.writeBytes(invalid[random.nextInt(invalid.length)]);

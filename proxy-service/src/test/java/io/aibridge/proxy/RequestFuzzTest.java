@@ -16,7 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.ByteArrayOutputStream;
 import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -122,7 +121,10 @@ class RequestFuzzTest {
             }
             case 5 -> truncated(JSON.writeValueAsBytes(request), random);
             case 6 -> corrupted(JSON.writeValueAsBytes(request), random);
-            case 7 -> withInvalidUtf8(JSON.writeValueAsBytes(request), random);
+            case 7 -> {
+                byte[] json = JSON.writeValueAsBytes(request);
+                yield GarbageProvider.withInvalidUtf8(json, 1 + random.nextInt(json.length - 1), random);
+            }
             case 8 -> withDuplicateKey(JSON.writeValueAsBytes(request), random);
             default -> pathological(api, random);
         };
@@ -241,17 +243,6 @@ class RequestFuzzTest {
             out[random.nextInt(out.length)] = noise[random.nextInt(noise.length)];
         }
         return out;
-    }
-
-    /** Bytes that are no UTF-8 (a lone continuation byte, an overlong form, 0xFF) inside a string or between tokens. */
-    private static byte[] withInvalidUtf8(byte[] json, Random random) {
-        byte[][] invalid = {{(byte) 0x80}, {(byte) 0xC0, (byte) 0xAF}, {(byte) 0xFF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}};
-        int at = 1 + random.nextInt(json.length - 1);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(json, 0, at);
-        out.writeBytes(invalid[random.nextInt(invalid.length)]);
-        out.write(json, at, json.length - at);
-        return out.toByteArray();
     }
 
     /** The same key twice at the top level, the second of another type: {@code ..., "model": 7}. */

@@ -406,8 +406,7 @@ final class InjectedLoop implements UpstreamExchange.Listener {
         stopTimers();
         if (status < 400 && observer.streamFailed()) {
             // a 200 whose body says it failed (a Responses status "failed")
-            recording.trace().providerError(observer.streamErrorType());
-            recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
+            recording.endFailedByProvider(status, observer);
             return;
         }
         recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status, status < 400 ? null : "upstream_error",

@@ -364,6 +364,16 @@ public final class Recording {
         };
     }
 
+    /**
+     * Ends the interception as failed because the provider's answer says so under {@code httpStatus}
+     * (an error event or {@code response.failed} in a stream, a Responses body whose status is
+     * {@code failed}): {@code upstream_error} with the provider's error type and message, also on the span.
+     */
+    public void endFailedByProvider(int httpStatus, ResponseObserver observer) {
+        trace().providerError(observer.streamErrorType());
+        end(EndStatus.FAILED, httpStatus, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
+    }
+
     /** Ends the interception; only the first call counts. */
     public void end(EndStatus status, Integer httpStatus, String errorType, String errorMessage) {
         if (ended) {

@@ -346,8 +346,7 @@ public final class Relay implements UpstreamExchange.Listener {
                 if (status >= 400) {
                     recording.end(EndStatus.FAILED, status, "upstream_error", "the provider answered " + status);
                 } else if (observer.streamFailed()) {
-                    recording.trace().providerError(observer.streamErrorType());
-                    recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
+                    recording.endFailedByProvider(status, observer);
                 } else if (!observer.terminalSeen()) {
                     recording.end(EndStatus.FAILED, status, "stream_truncated", "the provider's stream ended without its final event");
                 } else {
@@ -401,8 +400,7 @@ public final class Relay implements UpstreamExchange.Listener {
     /** A blocking answer was relayed and its body recorded: the interception ends (failed when its body says so). */
     private void blockingRecorded() {
         if (status < 400 && observer.streamFailed()) {
-            recording.trace().providerError(observer.streamErrorType());
-            recording.end(EndStatus.FAILED, status, "upstream_error", observer.streamErrorType() + ": " + observer.streamErrorMessage());
+            recording.endFailedByProvider(status, observer);
             return;
         }
         recording.end(status < 400 ? EndStatus.COMPLETED : EndStatus.FAILED, status,
