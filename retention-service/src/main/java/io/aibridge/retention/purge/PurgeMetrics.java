@@ -1,5 +1,6 @@
 package io.aibridge.retention.purge;
 
+import io.aibridge.retention.config.RetentionConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The purge's Prometheus metrics (names follow the reference's {@code dbpurge} metrics with our
  * {@code aibridge_} prefix). Every series exists from start-up, at zero, so dashboards and alerts
  * see the service before its first purge (hence {@code @Startup}). Labels are table names only, never ids.
+ * Three gauges export the settings (retention period, interval, dry run), so that an alert on a
+ * stale purge can follow them instead of repeating them (deploy/prometheus/README.md).
  */
 @Startup
 @ApplicationScoped
@@ -39,8 +43,22 @@ public class PurgeMetrics {
     /** The gauges bound to this instance's values, removed with it (see {@link #unregister}). */
     private final List<Meter> gauges = new ArrayList<>();
 
-    public PurgeMetrics(MeterRegistry registry) {
+    @Inject
+    public PurgeMetrics(MeterRegistry registry, RetentionConfig config) {
+        this(registry, config.period(), config.interval(), config.dryRun());
+    }
+
+    PurgeMetrics(MeterRegistry registry, Duration retention, Duration interval, boolean dryRun) {
         this.registry = registry;
+        gauges.add(Gauge.builder("aibridge.dbpurge.retention", retention, period -> period.toMillis() / 1000.0)
+                .description("The retention period (AIBRIDGE_RETENTION); 0: everything is kept and nothing purged")
+                .baseUnit("seconds").strongReference(true).register(registry));
+        gauges.add(Gauge.builder("aibridge.dbpurge.interval", interval, period -> period.toMillis() / 1000.0)
+                .description("Time from the end of one purge run to the start of the next (AIBRIDGE_RETENTION_INTERVAL)")
+                .baseUnit("seconds").strongReference(true).register(registry));
+        gauges.add(Gauge.builder("aibridge.dbpurge.dry.run", () -> dryRun ? 1 : 0)
+                .description("1 when runs only report what they would purge (AIBRIDGE_RETENTION_DRY_RUN), else 0")
+                .strongReference(true).register(registry));
         for (PartitionedTable table : PartitionedTable.values()) {
             recordsPurged.put(table, Counter.builder("aibridge.dbpurge.records.purged")
                     .description("Rows deleted by the retention purge (dropped partitions and the boundary day)")

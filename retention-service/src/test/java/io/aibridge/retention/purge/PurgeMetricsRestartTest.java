@@ -21,14 +21,17 @@ class PurgeMetricsRestartTest {
     @Test
     void aNewInstanceReportsItsOwnLastSuccess() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        PurgeMetrics first = new PurgeMetrics(registry);
+        PurgeMetrics first = new PurgeMetrics(registry, Duration.ofDays(60), Duration.ofMinutes(10), false);
         Instant start = Instant.parse("2026-11-29T10:00:00Z");
         first.recorded(PurgeReport.nothingDone(PurgeReport.Outcome.COMPLETE, start, Duration.ofDays(60), false, Duration.ofSeconds(2)));
         assertThat(lastSuccess(registry)).isEqualTo((double) start.plusSeconds(2).getEpochSecond());
         first.unregister();
         assertThat(registry.find("aibridge.dbpurge.dry.run.records").gauges()).as("removed with the instance").isEmpty();
 
-        new PurgeMetrics(registry);
+        new PurgeMetrics(registry, Duration.ofDays(90), Duration.ofMinutes(10), true);
         assertThat(lastSuccess(registry)).as("the new instance has not purged yet").isZero();
+        assertThat(registry.get("aibridge.dbpurge.retention").gauge().value()).as("the new instance's settings")
+                .isEqualTo(Duration.ofDays(90).toSeconds());
+        assertThat(registry.get("aibridge.dbpurge.dry.run").gauge().value()).isEqualTo(1);
     }
 }
