@@ -2,6 +2,7 @@ package io.aibridge.proxy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aibridge.identity.BootstrapAdmin;
+import io.aibridge.testing.AlertRules;
 import io.aibridge.testing.GrafanaDashboard;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PrometheusScrape;
@@ -136,21 +137,29 @@ class ProxyMetricsTest extends ProxyTestBase {
     }
 
     @Test
-    void everyProxyMetricTheGrafanaDashboardChartsIsExported() {
+    void everyProxyMetricTheGrafanaDashboardChartsOrAnAlertReadsIsExported() {
         proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "error-429").request(false)
                 .put("model", OPENAI_MODEL).toString(), "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
         proxy.get("/api/v2/aibridge/openai/v1/models", "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
-        Set<String> charted = GrafanaDashboard.load().metricNames();
+        // an answer with usage, for the token counter: this test must not depend on running after the one above
+        proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "tool-calls").request(false)
+                .put("model", OPENAI_MODEL).toString(), "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
+        Set<String> charted = new java.util.TreeSet<>(GrafanaDashboard.load().metricNames());
+        Set<String> alerted = AlertRules.load().metricNames();
+        assertThat(alerted).as("the alerting rules watch the proxy's recording").contains("aibridge_events_dropped_total",
+                "aibridge_spool_bytes", "aibridge_spool_limit_bytes", "aibridge_events_spooling", "aibridge_upstream_errors_total");
         assertThat(charted).as("the dashboard charts the proxy").contains("aibridge_interceptions_total",
                 "aibridge_interceptions_duration_seconds_bucket", "aibridge_interceptions_ttfb_seconds_bucket", "aibridge_events_waiting");
         Set<String> exported = await().atMost(Duration.ofSeconds(20)).until(() -> scrape().names(),
-                names -> names.contains("aibridge_upstream_errors_total") && names.contains("aibridge_events_published_total"));
+                names -> names.contains("aibridge_upstream_errors_total") && names.contains("aibridge_events_published_total")
+                        && names.contains("aibridge_tokens_total"));
         // aibridge_recorder_* are recorder-service's (its HealthAndMetricsTest checks them), aibridge_dbpurge_*
         // retention-service's (its HealthAndMetricsTest); the circuit breakers'
         // exist only while breakers are on (CircuitBreakerTest checks them), the retries' once a call was retried,
         // which these tests turn off (UpstreamRetryTest checks them), the Bedrock credentials' only for a Bedrock
         // instance (BedrockTest checks them)
         assertThat(charted).contains("aibridge_provider_keys", "aibridge_provider_key_forbidden_models", "aibridge_provider_key_failovers_total");
+        charted.addAll(alerted);
         assertThat(charted.stream().filter(name -> !name.startsWith("aibridge_recorder_") && !name.startsWith("aibridge_dbpurge_")
                         && !name.startsWith("aibridge_circuit_breaker_")
                         && !name.equals("aibridge_upstream_retries_total") && !name.startsWith("aibridge_bedrock_")))

@@ -4,6 +4,7 @@ import io.aibridge.events.EncodedEvent;
 import io.aibridge.events.EventCodec;
 import io.aibridge.events.Topics;
 import io.aibridge.events.CloudEventHeaders;
+import io.aibridge.testing.AlertRules;
 import io.aibridge.testing.GrafanaDashboard;
 import io.aibridge.testing.KafkaTestResource;
 import io.aibridge.testing.PostgresTestResource;
@@ -86,8 +87,10 @@ class RecorderMetricsTest {
             assertThat(s.labels().values()).as(s.name()).doesNotContainAnyElementsOf(forbidden);
         });
 
-        // every recorder metric the Grafana dashboard charts is exported
-        Set<String> charted = GrafanaDashboard.load().metricNames();
+        // every recorder metric the Grafana dashboard charts or an alerting rule reads is exported
+        Set<String> charted = new java.util.TreeSet<>(GrafanaDashboard.load().metricNames());
+        assertThat(AlertRules.load().metricNames()).contains("aibridge_recorder_consumer_paused", "aibridge_recorder_consumer_lag");
+        charted.addAll(AlertRules.load().metricNames());
         assertThat(charted).contains("aibridge_recorder_consumer_lag", "aibridge_recorder_dead_lettered_total",
                 "aibridge_recorder_events_skipped_total");
         assertThat(charted.stream().filter(name -> name.startsWith("aibridge_recorder_"))).allSatisfy(name ->

@@ -1,6 +1,7 @@
 package io.aibridge.retention;
 
 import io.aibridge.retention.schedule.PurgeScheduler;
+import io.aibridge.testing.AlertRules;
 import io.aibridge.testing.GrafanaDashboard;
 import io.aibridge.testing.PostgresTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -46,6 +47,10 @@ class HealthAndMetricsTest {
                 .body(containsString("aibridge_dbpurge_iteration_duration_seconds_bucket{success=\"true\",le=\"5.0\"}"))
                 .body(containsString("aibridge_dbpurge_iteration_duration_seconds_count{success=\"false\"}"))
                 .body(containsString("aibridge_dbpurge_last_success_timestamp_seconds"))
+                // the settings, for alerts that follow them; the test profile keeps everything (AIBRIDGE_RETENTION=0)
+                .body(containsString("aibridge_dbpurge_retention_seconds 0.0"))
+                .body(containsString("aibridge_dbpurge_interval_seconds "))
+                .body(containsString("aibridge_dbpurge_dry_run 0.0"))
                 .body(containsString("aibridge_dbpurge_runs_skipped_total{reason=\"lock_held\"}"))
                 .body(containsString("aibridge_dbpurge_sessions_removed_total"))
                 .body(containsString("aibridge_dbpurge_sessions_refreshed_total"))
@@ -53,9 +58,12 @@ class HealthAndMetricsTest {
     }
 
     @Test
-    void theDashboardChartsThePurgeWithMetricsTheServiceExports() {
+    void theDashboardAndTheAlertsWatchThePurgeWithMetricsTheServiceExports() {
         String exported = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Set<String> charted = GrafanaDashboard.load().metricNames();
+        Set<String> charted = new java.util.TreeSet<>(GrafanaDashboard.load().metricNames());
+        assertThat(AlertRules.load().metricNames()).contains("aibridge_dbpurge_last_success_timestamp_seconds",
+                "aibridge_dbpurge_interval_seconds", "aibridge_dbpurge_retention_seconds", "aibridge_dbpurge_dry_run");
+        charted.addAll(AlertRules.load().metricNames());
         assertThat(charted).contains("aibridge_dbpurge_last_success_timestamp_seconds", "aibridge_dbpurge_records_purged_total",
                 "aibridge_dbpurge_iteration_duration_seconds_count", "aibridge_dbpurge_runs_skipped_total");
         assertThat(charted.stream().filter(name -> name.startsWith("aibridge_dbpurge_")))

@@ -1,0 +1,85 @@
+package io.aibridge.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The shipped Prometheus alerting rules ({@code helm/aibridge/files/aibridge-alerts.yml}) as tests
+ * see them: the alerts, and the metric names their expressions read. Each service checks that the
+ * metrics it owns are the ones it exports, as it does for the Grafana dashboard's.
+ */
+public final class AlertRules {
+
+    /** The repository path of the rules file. */
+    public static final String FILE = "helm/aibridge/files/aibridge-alerts.yml";
+
+    /** PromQL's functions, aggregations and keywords the rules use: every other identifier is a metric. */
+    private static final Set<String> PROMQL = Set.of("sum", "max", "min", "avg", "count", "increase", "rate", "time",
+            "max_over_time", "min_over_time", "clamp_min", "absent", "and", "or", "unless", "bool");
+    /** What is not an identifier of the expression: label matchers, ranges, strings, grouping clauses. */
+    private static final Pattern NOT_NAMES = Pattern.compile("\\{[^}]*}|\\[[^]]*]|\"[^\"]*\"|\\b(by|on|without|ignoring)\\s*\\([^)]*\\)");
+    private static final Pattern IDENTIFIER = Pattern.compile("\\b[a-zA-Z_:][a-zA-Z0-9_:]*\\b");
+
+    private final List<JsonNode> alerts;
+
+    private AlertRules(List<JsonNode> alerts) {
+        this.alerts = alerts;
+    }
+
+    /** Loads the rules from the repository, found from a module's working directory or the root. */
+    public static AlertRules load() {
+        for (Path candidate : List.of(Path.of("..").resolve(FILE), Path.of(FILE))) {
+            if (Files.isRegularFile(candidate)) {
+                return load(candidate);
+            }
+        }
+        throw new IllegalStateException(FILE + " not found from " + Path.of("").toAbsolutePath());
+    }
+
+    public static AlertRules load(Path file) {
+        try {
+            List<JsonNode> alerts = new ArrayList<>();
+            new YAMLMapper().readTree(file.toFile()).path("groups").forEach(group -> group.path("rules").forEach(alerts::add));
+            return new AlertRules(List.copyOf(alerts));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every rule, in file order: {@code alert}, {@code expr}, {@code for}, {@code labels}, {@code annotations}. */
+    public List<JsonNode> alerts() {
+        return alerts;
+    }
+
+    /** The metric names the expressions read, e.g. {@code aibridge_recorder_consumer_lag}. */
+    public Set<String> metricNames() {
+        Set<String> names = new TreeSet<>();
+        for (JsonNode alert : alerts) {
+            names.addAll(metricNames(alert.path("expr").asText()));
+        }
+        return names;
+    }
+
+    /** The metric names one expression reads. */
+    public static Set<String> metricNames(String expr) {
+        Set<String> names = new TreeSet<>();
+        Matcher identifier = IDENTIFIER.matcher(NOT_NAMES.matcher(expr).replaceAll(" "));
+        while (identifier.find()) {
+            if (!PROMQL.contains(identifier.group())) {
+                names.add(identifier.group());
+            }
+        }
+        return names;
+    }
+}
