@@ -307,6 +307,55 @@ class HelmChartTest {
         assertThat(defaults.ofKind("ServiceMonitor")).isEmpty();
     }
 
+    @Test
+    void prometheusRuleCarriesTheAlertingRulesFileWhenEnabled() throws Exception {
+        JsonNode rule = production.get("PrometheusRule", "bridge-aibridge");
+        JsonNode file = RenderedChart.YAML.readTree(RenderedChart.CHART.resolve("files/aibridge-alerts.yml").toFile());
+
+        assertThat(rule.at("/metadata/labels/release").asText()).isEqualTo("kube-prometheus-stack");
+        assertThat(rule.at("/spec/groups").findValuesAsText("name"))
+                .containsExactlyElementsOf(file.path("groups").findValuesAsText("name"));
+        Map<String, JsonNode> rendered = new HashMap<>();
+        rule.at("/spec/groups").forEach(group -> group.path("rules").forEach(r -> rendered.put(r.path("alert").asText(), r)));
+        List<String> alerts = new ArrayList<>();
+        for (JsonNode group : file.path("groups")) {
+            for (JsonNode alert : group.path("rules")) {
+                String name = alert.path("alert").asText();
+                alerts.add(name);
+                if (name.equals("AIBridgeUpstreamFailing")) {
+                    assertThat(rendered).as("left out by prometheusRule.disabled").doesNotContainKey(name);
+                    continue;
+                }
+                JsonNode copy = rendered.get(name);
+                assertThat(copy).as(name).isNotNull();
+                // the expression and the annotations' Prometheus templates come through unchanged
+                assertThat(copy.path("expr")).as(name).isEqualTo(alert.path("expr"));
+                assertThat(copy.path("for")).as(name).isEqualTo(alert.path("for"));
+                assertThat(copy.path("annotations")).as(name).isEqualTo(alert.path("annotations"));
+                assertThat(copy.at("/labels/severity")).as(name + ": its own severity").isEqualTo(alert.at("/labels/severity"));
+                assertThat(copy.at("/labels/team").asText()).as(name + ": prometheusRule.alertLabels").isEqualTo("platform");
+            }
+        }
+        assertThat(rendered).hasSize(alerts.size() - 1);
+        assertThat(defaults.ofKind("PrometheusRule")).isEmpty();
+    }
+
+    @Test
+    void anAlertLabelNeverReplacesAnAlertsOwnSeverity() {
+        RenderedChart chart = RenderedChart.render("alert labels", null, Map.of(
+                "prometheusRule.enabled", true, "prometheusRule.alertLabels.severity", "page"));
+
+        chart.get("PrometheusRule", "bridge-aibridge").at("/spec/groups").forEach(group -> group.path("rules").forEach(rule ->
+                assertThat(rule.at("/labels/severity").asText()).as(rule.path("alert").asText()).isIn("warning", "critical")));
+    }
+
+    @Test
+    void theSchemaRefusesAnAlertNameThatIsNotOne() {
+        assertThatThrownBy(() -> RenderedChart.render("bad alert name", null, Map.of(
+                "prometheusRule.enabled", true, "prometheusRule.disabled[0]", "UpstreamFailing")))
+                .hasMessageContaining("prometheusRule");
+    }
+
     // ------------------------------------------------------------------ settings
 
     /**
