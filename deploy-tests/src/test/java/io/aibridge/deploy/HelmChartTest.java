@@ -350,6 +350,17 @@ class HelmChartTest {
     }
 
     @Test
+    void aGroupWhoseAlertsAreAllDisabledIsLeftOut() {
+        RenderedChart chart = RenderedChart.render("retention alerts off", null, Map.of("prometheusRule.enabled", true,
+                "prometheusRule.disabled[0]", "AIBridgeRetentionPurgeStale", "prometheusRule.disabled[1]", "AIBridgeRetentionNeverPurged",
+                "prometheusRule.disabled[2]", "AIBridgeRetentionPurgeFailing"));
+
+        JsonNode groups = chart.get("PrometheusRule", "bridge-aibridge").at("/spec/groups");
+        assertThat(groups.findValuesAsText("name")).containsExactly("aibridge-proxy", "aibridge-recorder");
+        groups.forEach(group -> assertThat(group.path("rules")).as(group.path("name").asText()).isNotEmpty());
+    }
+
+    @Test
     void theSchemaRefusesAnAlertNameThatIsNotOne() {
         assertThatThrownBy(() -> RenderedChart.render("bad alert name", null, Map.of(
                 "prometheusRule.enabled", true, "prometheusRule.disabled[0]", "UpstreamFailing")))
