@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -144,7 +145,7 @@ class ProxyMetricsTest extends ProxyTestBase {
         // an answer with usage, for the token counter: this test must not depend on running after the one above
         proxy.post(ProxyClient.path(Api.OPENAI_CHAT), Fixture.load(Api.OPENAI_CHAT, "tool-calls").request(false)
                 .put("model", OPENAI_MODEL).toString(), "Authorization", "Bearer " + FakeProviderTestResource.BOOTSTRAP_TOKEN);
-        Set<String> charted = new java.util.TreeSet<>(GrafanaDashboard.load().metricNames());
+        Set<String> charted = new TreeSet<>(GrafanaDashboard.load().metricNames());
         Set<String> alerted = AlertRules.load().metricNames();
         assertThat(alerted).as("the alerting rules watch the proxy's recording").contains("aibridge_events_dropped_total",
                 "aibridge_spool_bytes", "aibridge_spool_limit_bytes", "aibridge_events_spooling", "aibridge_upstream_errors_total");

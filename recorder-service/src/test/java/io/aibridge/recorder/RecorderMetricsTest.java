@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -88,7 +89,7 @@ class RecorderMetricsTest {
         });
 
         // every recorder metric the Grafana dashboard charts or an alerting rule reads is exported
-        Set<String> charted = new java.util.TreeSet<>(GrafanaDashboard.load().metricNames());
+        Set<String> charted = new TreeSet<>(GrafanaDashboard.load().metricNames());
         assertThat(AlertRules.load().metricNames()).contains("aibridge_recorder_consumer_paused", "aibridge_recorder_consumer_lag");
         charted.addAll(AlertRules.load().metricNames());
         assertThat(charted).contains("aibridge_recorder_consumer_lag", "aibridge_recorder_dead_lettered_total",

@@ -13,6 +13,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;
+import java.util.TreeSet;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,7 +61,7 @@ class HealthAndMetricsTest {
     @Test
     void theDashboardAndTheAlertsWatchThePurgeWithMetricsTheServiceExports() {
         String exported = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Set<String> charted = new java.util.TreeSet<>(GrafanaDashboard.load().metricNames());
+        Set<String> charted = new TreeSet<>(GrafanaDashboard.load().metricNames());
         assertThat(AlertRules.load().metricNames()).contains("aibridge_dbpurge_last_success_timestamp_seconds",
                 "aibridge_dbpurge_interval_seconds", "aibridge_dbpurge_retention_seconds", "aibridge_dbpurge_dry_run");
         charted.addAll(AlertRules.load().metricNames());
