@@ -2,6 +2,7 @@ package io.aibridge.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aibridge.testing.AlertRules;
+import io.aibridge.testing.PromQl;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -82,10 +83,10 @@ class PrometheusAlertsTest {
     /** Only our own metrics, which the services' tests check they export (AlertRules); no scrape-config label such as up. */
     @Test
     void everyAlertReadsOnlyAiBridgeMetrics() {
-        assertThat(AlertRules.metricNames("sum by (namespace, job) (rate(aibridge_x_total{status=~\"5..\"}[5m])) / on (job) max(up) > 0.1"))
+        assertThat(PromQl.metricNames("sum by (namespace, job) (rate(aibridge_x_total{status=~\"5..\"}[5m])) / on (job) max(up) > 0.1"))
                 .as("the names an expression reads").containsExactly("aibridge_x_total", "up");
         for (JsonNode alert : alerts) {
-            assertThat(AlertRules.metricNames(alert.path("expr").asText())).as(alert.path("alert").asText())
+            assertThat(PromQl.metricNames(alert.path("expr").asText())).as(alert.path("alert").asText())
                     .isNotEmpty().allMatch(name -> name.startsWith("aibridge_"));
         }
     }

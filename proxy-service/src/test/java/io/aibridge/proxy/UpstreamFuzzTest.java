@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.net.URL;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -61,8 +62,7 @@ class UpstreamFuzzTest {
     @EnumSource(Api.class)
     void everyDamagedAnswerReachesTheClientAndEndsItsInterception(Api api) throws Exception {
         Random seeds = new Random(SEED + 31L * api.ordinal());
-        Map<UUID, String> cases = new java.util.LinkedHashMap<>();
-        Map<UUID, GarbageProvider.Sent> sentFor = new java.util.HashMap<>();
+        Map<UUID, Case> cases = new LinkedHashMap<>();
         for (int i = 0; i < CASES_PER_API; i++) {
             String seed = String.valueOf(seeds.nextInt(Integer.MAX_VALUE));
             boolean stream = seeds.nextBoolean();
@@ -87,16 +87,14 @@ class UpstreamFuzzTest {
             UUID id = response != null ? UUID.fromString(response.headers().firstValue(ProxyClient.INTERCEPTION_HEADER).orElseThrow(
                     () -> new AssertionError(what + ": no interception id")))
                     : EventTail.of(bootstrapServers).awaitStart(start -> ("fuzz-" + seed).equals(start.model()), Duration.ofSeconds(20));
-            cases.put(id, what);
-            sentFor.put(id, sent);
+            cases.put(id, new Case(what, sent));
         }
         // every interception ended, as completed or failed
         Map<UUID, InterceptionEnded> ended = EventTail.of(bootstrapServers).awaitAllEnded(cases.keySet(), Duration.ofSeconds(30));
         Map<String, Integer> endings = new TreeMap<>();
-        cases.forEach((id, what) -> {
-            assertThat(ended.get(id).status()).as(what).isIn(EndStatus.COMPLETED, EndStatus.FAILED);
-            GarbageProvider.Sent sent = sentFor.get(id);
-            endings.merge(ended.get(id).status() + "/" + (sent.validHead() ? sent.status() : "no-http"), 1, Integer::sum);
+        cases.forEach((id, fuzzed) -> {
+            assertThat(ended.get(id).status()).as(fuzzed.what()).isIn(EndStatus.COMPLETED, EndStatus.FAILED);
+            endings.merge(ended.get(id).status() + "/" + (fuzzed.sent().validHead() ? fuzzed.sent().status() : "no-http"), 1, Integer::sum);
         });
         assertThat(endings).as("the mix of endings").containsKeys(EndStatus.COMPLETED + "/200", EndStatus.FAILED + "/200");
 
@@ -105,6 +103,10 @@ class UpstreamFuzzTest {
         UUID cleanId = UUID.fromString(clean.headers().firstValue(ProxyClient.INTERCEPTION_HEADER).orElseThrow());
         assertThat(EventTail.of(bootstrapServers).awaitAllEnded(List.of(cleanId), Duration.ofSeconds(20)).get(cleanId).status())
                 .isEqualTo(EndStatus.COMPLETED);
+    }
+
+    /** One damaged answer: how the test names it, and what the provider sent. */
+    private record Case(String what, GarbageProvider.Sent sent) {
     }
 
     /** The proxy's answer; null when the connection ended before a whole one arrived. */

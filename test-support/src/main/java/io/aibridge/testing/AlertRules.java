@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The shipped Prometheus alerting rules ({@code helm/aibridge/files/aibridge-alerts.yml}) as tests
@@ -23,13 +21,6 @@ public final class AlertRules {
 
     /** The repository path of the rules file. */
     public static final String FILE = "helm/aibridge/files/aibridge-alerts.yml";
-
-    /** PromQL's functions, aggregations and keywords the rules use: every other identifier is a metric. */
-    private static final Set<String> PROMQL = Set.of("sum", "max", "min", "avg", "count", "increase", "rate", "time",
-            "max_over_time", "min_over_time", "clamp_min", "absent", "and", "or", "unless", "bool");
-    /** What is not an identifier of the expression: label matchers, ranges, strings, grouping clauses. */
-    private static final Pattern NOT_NAMES = Pattern.compile("\\{[^}]*}|\\[[^]]*]|\"[^\"]*\"|\\b(by|on|without|ignoring)\\s*\\([^)]*\\)");
-    private static final Pattern IDENTIFIER = Pattern.compile("\\b[a-zA-Z_:][a-zA-Z0-9_:]*\\b");
 
     private final List<JsonNode> alerts;
 
@@ -66,19 +57,7 @@ public final class AlertRules {
     public Set<String> metricNames() {
         Set<String> names = new TreeSet<>();
         for (JsonNode alert : alerts) {
-            names.addAll(metricNames(alert.path("expr").asText()));
-        }
-        return names;
-    }
-
-    /** The metric names one expression reads. */
-    public static Set<String> metricNames(String expr) {
-        Set<String> names = new TreeSet<>();
-        Matcher identifier = IDENTIFIER.matcher(NOT_NAMES.matcher(expr).replaceAll(" "));
-        while (identifier.find()) {
-            if (!PROMQL.contains(identifier.group())) {
-                names.add(identifier.group());
-            }
+            names.addAll(PromQl.metricNames(alert.path("expr").asText()));
         }
         return names;
     }

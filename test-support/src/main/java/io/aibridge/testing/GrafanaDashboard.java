@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The shipped Grafana dashboard ({@code deploy/grafana/aibridge-dashboard.json}) as tests see it:
@@ -26,9 +24,6 @@ public final class GrafanaDashboard {
     public static final String POSTGRES = "${DS_POSTGRES}";
     /** The data-source variable of the Prometheus panels. */
     public static final String PROMETHEUS = "${DS_PROMETHEUS}";
-
-    /** Metric names in PromQL: ours all start with {@code aibridge_}. */
-    private static final Pattern METRIC = Pattern.compile("\\baibridge_[a-z0-9_]+");
 
     /** One SQL query and where it sits: {@code panel "Tool Calls"} or {@code variable $model}. */
     public record Sql(String where, String sql) {
@@ -116,14 +111,11 @@ public final class GrafanaDashboard {
         return expressions;
     }
 
-    /** The metric names the PromQL reads, e.g. {@code aibridge_interceptions_duration_seconds_bucket}. */
+    /** Our metric names ({@code aibridge_}) the PromQL reads, e.g. {@code aibridge_interceptions_duration_seconds_bucket}. */
     public Set<String> metricNames() {
         Set<String> names = new TreeSet<>();
         for (String expr : promQl()) {
-            Matcher m = METRIC.matcher(expr);
-            while (m.find()) {
-                names.add(m.group());
-            }
+            PromQl.metricNames(expr).stream().filter(name -> name.startsWith("aibridge_")).forEach(names::add);
         }
         return names;
     }
