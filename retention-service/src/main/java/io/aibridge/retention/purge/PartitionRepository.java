@@ -33,7 +33,7 @@ public class PartitionRepository {
             LEFT JOIN pg_class p ON p.oid = i.inhparent
             WHERE c.relnamespace = current_schema()::regnamespace
               AND c.relkind = 'r'
-              AND c.relname ~ ?
+              AND c.relname LIKE ANY (?::text[])
             """;
 
     /** Whether each named table exists and, if it is a partition, whether it is pending detach. */
@@ -55,7 +55,7 @@ public class PartitionRepository {
     public List<DayPartition> list(Connection connection) throws SQLException {
         List<DayPartition> found = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(LIST)) {
-            statement.setString(1, PartitionedTable.partitionNameRegex());
+            statement.setArray(1, connection.createArrayOf("text", PartitionedTable.partitionNamePatterns().toArray()));
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     String parent = rows.getString("parent");

@@ -106,7 +106,19 @@ public class PurgeScheduler {
             thread.setDaemon(true);
             return thread;
         });
-        executor.execute(this::runAndScheduleNext);
+        executor.execute(() -> {
+            connect();
+            runAndScheduleNext();
+        });
+    }
+
+    /** Connects before the first run, so that its duration is its own work; a failure is the first run's to report. */
+    private void connect() {
+        try {
+            LOG.debugf("Retention: connected to the database in %d ms", purge.connect().toMillis());
+        } catch (SQLException | RuntimeException e) {
+            LOG.debugf("Retention: could not connect to the database before the first run: %s", e);
+        }
     }
 
     private void runAndScheduleNext() {
