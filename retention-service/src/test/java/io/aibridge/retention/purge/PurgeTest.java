@@ -26,6 +26,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -56,6 +57,8 @@ class PurgeTest {
     MeterRegistry registry;
     @Inject
     RetentionConfig config;
+    @Inject
+    PartitionRepository partitions;
 
     private DatabaseState database;
     private NinetyDaysOfData data;
@@ -282,6 +285,36 @@ class PurgeTest {
             assertThat(purging.get("lock_timeout")).isNotEqualTo(server.get("lock_timeout"));
             PurgeSession.release(connection, false);
             assertThat(settings(connection)).isEqualTo(server);
+        }
+    }
+
+    @Test
+    @Order(12)
+    void listsOnlyTablesNamedExactlyLikeADayOfTheFiveTables() throws SQLException {
+        List<String> lookAlikes = List.of("aibridge_interceptions_p2020010", "aibridge_interceptions_p20200101_copy",
+                "aibridge_interceptionsxp20200101", "aibridge_interceptions_p20201399", "aibridge_sessions_p20200101",
+                "aibridge_interceptions_archive");
+        String leftDetached = PartitionedTable.TOKEN_USAGES.partitionName(LocalDate.of(2020, 1, 1));
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (String name : lookAlikes) {
+                statement.execute("CREATE TABLE " + name + " (id int)");
+            }
+            statement.execute("CREATE TABLE " + leftDetached + " (LIKE aibridge_token_usages)");
+            try {
+                List<DayPartition> found = partitions.list(connection);
+
+                assertThat(found).filteredOn(partition -> partition.state() != DayPartition.State.ATTACHED)
+                        .as("the look-alikes are no partitions, not even detached ones")
+                        .containsExactly(new DayPartition(PartitionedTable.TOKEN_USAGES, LocalDate.of(2020, 1, 1), DayPartition.State.DETACHED));
+                assertThat(found).filteredOn(partition -> partition.state() == DayPartition.State.ATTACHED)
+                        .hasSize(database.dayPartitions().values().stream().mapToInt(Integer::intValue).sum())
+                        .extracting(DayPartition::name).contains(PartitionedTable.INTERCEPTIONS.partitionName(BOUNDARY_DAY));
+            } finally {
+                for (String name : lookAlikes) {
+                    statement.execute("DROP TABLE " + name);
+                }
+                statement.execute("DROP TABLE " + leftDetached);
+            }
         }
     }
 
