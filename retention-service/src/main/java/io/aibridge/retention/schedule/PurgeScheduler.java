@@ -107,8 +107,11 @@ public class PurgeScheduler {
             return thread;
         });
         executor.execute(() -> {
-            connect();
-            runAndScheduleNext();
+            try {
+                connect();
+            } finally {
+                runAndScheduleNext();
+            }
         });
     }
 
