@@ -54,6 +54,7 @@ class HealthAndMetricsTest {
                 .body(containsString("aibridge_dbpurge_runs_skipped_total{reason=\"lock_held\"}"))
                 .body(containsString("aibridge_dbpurge_sessions_removed_total"))
                 .body(containsString("aibridge_dbpurge_sessions_refreshed_total"))
+                .body(containsString("aibridge_dbpurge_paused_seconds_total"))
                 .body(containsString("aibridge_dbpurge_dry_run_records{record_type=\"aibridge_user_prompts\"}"));
     }
 

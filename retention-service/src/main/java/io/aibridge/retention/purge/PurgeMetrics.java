@@ -36,6 +36,7 @@ public class PurgeMetrics {
     private final Counter sessionsRemoved;
     private final Counter sessionsRefreshed;
     private final Counter skippedLockHeld;
+    private final Counter paused;
     private final Timer succeeded;
     private final Timer failed;
     private final AtomicLong lastSuccessEpochSeconds = new AtomicLong();
@@ -83,6 +84,10 @@ public class PurgeMetrics {
         skippedLockHeld = Counter.builder("aibridge.dbpurge.runs.skipped")
                 .description("Purge runs skipped because another replica held the purge lock")
                 .tag("reason", "lock_held").register(registry);
+        paused = Counter.builder("aibridge.dbpurge.paused")
+                .description("Of the purge runs' duration, the pauses that left the database to the recorder "
+                        + "(AIBRIDGE_RETENTION_DUTY_CYCLE)")
+                .baseUnit("seconds").register(registry);
         succeeded = iterationTimer(registry, true);
         failed = iterationTimer(registry, false);
         gauges.add(Gauge.builder("aibridge.dbpurge.last.success.timestamp", lastSuccessEpochSeconds, AtomicLong::get)
@@ -124,6 +129,7 @@ public class PurgeMetrics {
         report.partitionsReattached().forEach(partition -> partitionsReattached.get(partition.table()).increment());
         sessionsRemoved.increment(report.sessionsRemoved());
         sessionsRefreshed.increment(report.sessionsRefreshed());
+        paused.increment(report.paused().toNanos() / 1e9);
         if (report.outcome() == PurgeReport.Outcome.COMPLETE) {
             succeeded.record(report.took());
             lastSuccessEpochSeconds.set(report.runStart().plus(report.took()).getEpochSecond());

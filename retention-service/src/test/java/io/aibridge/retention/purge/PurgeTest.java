@@ -36,6 +36,7 @@ import static io.aibridge.retention.testdata.NinetyDaysOfData.CUTOFF;
 import static io.aibridge.retention.testdata.NinetyDaysOfData.RETENTION;
 import static io.aibridge.retention.testdata.NinetyDaysOfData.RUN_START;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * One purge over 90 days of data with a 60-day retention, against a real PostgreSQL. Writing 90
@@ -246,6 +247,8 @@ class PurgeTest {
                 .isEqualTo(report.daysDropped().size());
         assertThat(registry.get("aibridge.dbpurge.iteration.duration").tag("success", "true").timer().count())
                 .isEqualTo(metricsBefore.get("successes").longValue() + 1);
+        assertThat(registry.get("aibridge.dbpurge.paused").counter().count() - metricsBefore.get("paused"))
+                .isPositive().isCloseTo(report.paused().toNanos() / 1e9, within(1e-6));
         assertThat(registry.get("aibridge.dbpurge.last.success.timestamp").gauge().value())
                 .isGreaterThanOrEqualTo(RUN_START.getEpochSecond());
     }
@@ -347,6 +350,7 @@ class PurgeTest {
             metricsBefore.put("partitions", counter("aibridge.dbpurge.partitions.dropped", "aibridge_tool_usages"));
             metricsBefore.put("successes", (double) registry.get("aibridge.dbpurge.iteration.duration")
                     .tag("success", "true").timer().count());
+            metricsBefore.put("paused", registry.get("aibridge.dbpurge.paused").counter().count());
             try {
                 purged = purge.purge(RUN_START, RETENTION, false);
             } catch (Exception e) {
