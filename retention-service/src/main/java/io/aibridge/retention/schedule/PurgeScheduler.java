@@ -54,6 +54,8 @@ public class PurgeScheduler {
     public static final AttributeKey<Long> PARTITIONS_DROPPED = AttributeKey.longKey("purge.partitions_dropped");
     public static final AttributeKey<Long> SESSIONS_REMOVED = AttributeKey.longKey("purge.sessions_removed");
     public static final AttributeKey<Long> SESSIONS_REFRESHED = AttributeKey.longKey("purge.sessions_refreshed");
+    /** Of the span's duration, the pauses that left the database to the recorder (AIBRIDGE_RETENTION_DUTY_CYCLE). */
+    public static final AttributeKey<Double> PAUSED_SECONDS = AttributeKey.doubleKey("purge.paused_seconds");
 
     /** How soon a run that found no schema is tried again. */
     static final long SCHEMA_WAIT_SECONDS = 15;
@@ -233,6 +235,7 @@ public class PurgeScheduler {
         span.setAttribute(PARTITIONS_DROPPED, (long) report.totalPartitionsDropped());
         span.setAttribute(SESSIONS_REMOVED, report.sessionsRemoved());
         span.setAttribute(SESSIONS_REFRESHED, report.sessionsRefreshed());
+        span.setAttribute(PAUSED_SECONDS, report.paused().toNanos() / 1e9);
         if (report.outcome() == PurgeReport.Outcome.INCOMPLETE) {
             span.setStatus(StatusCode.ERROR, "left for the next run: " + String.join("; ", report.leftForNextRun()));
         }

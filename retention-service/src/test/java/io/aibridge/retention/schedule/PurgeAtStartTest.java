@@ -76,6 +76,9 @@ class PurgeAtStartTest {
         assertThat(run.getAttributes().get(PurgeScheduler.DRY_RUN)).isFalse();
         assertThat(run.getAttributes().get(PurgeScheduler.ROWS)).as("10 seeded old interceptions and their children").isGreaterThanOrEqualTo(10L);
         assertThat(run.getAttributes().get(PurgeScheduler.CUTOFF)).isNotBlank();
+        // it deleted rows, so it paused after its statements (AIBRIDGE_RETENTION_DUTY_CYCLE's default, 50), within the span
+        assertThat(run.getAttributes().get(PurgeScheduler.PAUSED_SECONDS)).isPositive()
+                .isLessThan((run.getEndEpochNanos() - run.getStartEpochNanos()) / 1e9);
     }
 
     private long interceptionsIn(String session) throws Exception {
