@@ -129,7 +129,7 @@ public class PurgeMetrics {
         report.partitionsReattached().forEach(partition -> partitionsReattached.get(partition.table()).increment());
         sessionsRemoved.increment(report.sessionsRemoved());
         sessionsRefreshed.increment(report.sessionsRefreshed());
-        paused.increment(report.paused().toNanos() / 1e9);
+        paused.increment(report.pausedSeconds());
         if (report.outcome() == PurgeReport.Outcome.COMPLETE) {
             succeeded.record(report.took());
             lastSuccessEpochSeconds.set(report.runStart().plus(report.took()).getEpochSecond());

@@ -92,6 +92,11 @@ public record PurgeReport(
         return nothingDone(Outcome.NO_SCHEMA, runStart, retention, dryRun, missing, took);
     }
 
+    /** {@link #paused()} in seconds, for the metric and the span. */
+    public double pausedSeconds() {
+        return paused.toNanos() / 1e9;
+    }
+
     /** Rows removed (or that would be) from {@code table}: dropped partitions plus the boundary day. */
     public long rows(PartitionedTable table) {
         return rowsInDroppedPartitions.getOrDefault(table, 0L) + rowsDeletedOnBoundaryDay.getOrDefault(table, 0L);

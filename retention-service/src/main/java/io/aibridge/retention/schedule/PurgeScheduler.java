@@ -235,7 +235,7 @@ public class PurgeScheduler {
         span.setAttribute(PARTITIONS_DROPPED, (long) report.totalPartitionsDropped());
         span.setAttribute(SESSIONS_REMOVED, report.sessionsRemoved());
         span.setAttribute(SESSIONS_REFRESHED, report.sessionsRefreshed());
-        span.setAttribute(PAUSED_SECONDS, report.paused().toNanos() / 1e9);
+        span.setAttribute(PAUSED_SECONDS, report.pausedSeconds());
         if (report.outcome() == PurgeReport.Outcome.INCOMPLETE) {
             span.setStatus(StatusCode.ERROR, "left for the next run: " + String.join("; ", report.leftForNextRun()));
         }
