@@ -87,6 +87,12 @@ class BenchSmokeTest {
             assertThat(recordedSent[0]).isEqualTo(recordedSent[1]);
             assertThat(Integer.parseInt(recordedSent[1].replace(",", ""))).isPositive();
         }
+        Table threads = table(report, "Proxy overhead: the proxy's CPU by thread");
+        assertThat(threads.columns()).containsSubsequence("event loops", "event publisher", "Kafka producer", "JIT compiler", "all threads");
+        assertThat(threads.rows()).extracting(r -> r.get(0)).containsExactly("blocking, 20", "streaming, 20");
+        for (List<String> row : threads.rows()) {
+            assertThat(Double.parseDouble(row.get(column(threads, "all threads")))).isPositive();
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.aibridge.bench.load.LoadResult;
 import io.aibridge.bench.load.LoadTarget;
 import io.aibridge.bench.stack.DatabaseHousekeeping;
 import io.aibridge.bench.stack.Jfr;
+import io.aibridge.bench.stack.ProcessStats;
 import io.aibridge.bench.stack.Prometheus;
 import io.aibridge.bench.stack.QueryApi;
 import io.aibridge.bench.stack.Resources;
@@ -63,10 +64,11 @@ public final class ProxyBenchmark {
      *
      * @param directHousekeeping tables PostgreSQL's autovacuum vacuumed or analyzed while the direct run was measured
      * @param proxyHousekeeping  the same while the proxied run was measured ({@link DatabaseHousekeeping})
+     * @param proxyThreads       the proxy's CPU during its run by thread group ({@link ProcessStats#THREAD_GROUPS}), in cores
      */
     record Pair(String mode, int rate, PooledPairs.Order order, LoadResult direct, LoadResult proxy, Map<String, Resources.Usage> proxyUsage,
                 Map<String, Resources.Usage> directUsage, long refused, long recorded, double recordedAfterSeconds,
-                List<String> directHousekeeping, List<String> proxyHousekeeping) {
+                List<String> directHousekeeping, List<String> proxyHousekeeping, Map<String, Double> proxyThreads) {
 
         /** Interceptions the run should leave: every request sent but those the proxy refused at its capacity (never recorded). */
         long expected() {
@@ -133,6 +135,7 @@ public final class ProxyBenchmark {
                 report.table(latencyTable(mode, points.stream().filter(p -> p.mode.equals(mode)).toList()));
             }
             report.table(resourceTable(points));
+            report.table(threadTable(points));
             targets(report, points);
             if (options.profile()) {
                 profile(generator, report);
@@ -200,17 +203,20 @@ public final class ProxyBenchmark {
         List<String> directHousekeeping = DatabaseHousekeeping.during(stack, direct.result.runStart().plus(warmup), direct.result.runEnd());
         List<String> proxyHousekeeping = DatabaseHousekeeping.during(stack, proxy.result.runStart().plus(warmup), proxy.result.runEnd());
         return new Pair(mode, rate, order, direct.result, proxy.result, proxy.usage, direct.usage, proxy.refused, recorded, recordedAfter,
-                directHousekeeping, proxyHousekeeping);
+                directHousekeeping, proxyHousekeeping, proxy.proxyThreads);
     }
 
-    /** One run of a pair and what the stack's processes used meanwhile; {@code refused}: requests the proxy refused at its capacity. */
-    private record Side(LoadResult result, Map<String, Resources.Usage> usage, long refused) {
+    /**
+     * One run of a pair and what the stack's processes used meanwhile; {@code refused}: requests the proxy refused at its capacity;
+     * {@code proxyThreads}: the proxy's CPU by thread group (empty for a direct run).
+     */
+    private record Side(LoadResult result, Map<String, Resources.Usage> usage, long refused, Map<String, Double> proxyThreads) {
     }
 
     private Side runDirect(LoadGenerator generator, boolean streaming, int rate, Duration warmup, Duration measured) throws InterruptedException {
         try (Resources resources = new Resources(stack)) {
             LoadResult result = generator.run(direct(streaming), rate, warmup, measured);
-            return new Side(result, resources.usage(), 0);
+            return new Side(result, resources.usage(), 0, Map.of());
         }
     }
 
@@ -230,12 +236,14 @@ public final class ProxyBenchmark {
         double refusedBefore = refusedAtCapacity();
         LoadResult result;
         Map<String, Resources.Usage> usage;
+        Map<String, Double> threads;
         try (Resources resources = new Resources(stack)) {
             result = generator.run(proxied(streaming, "r" + (++runNumber)), rate, warmup, measured);
             usage = resources.usage();
+            threads = resources.proxyThreads();
         }
         lastProxiedEnd = result.runEnd();
-        return new Side(result, usage, Math.round(refusedAtCapacity() - refusedBefore));
+        return new Side(result, usage, Math.round(refusedAtCapacity() - refusedBefore), threads);
     }
 
     /** Waits until the recorder has stored the {@code expected} interceptions of a proxied run (or stopped storing them). */
@@ -304,6 +312,31 @@ public final class ProxyBenchmark {
                     Table.count(recorded) + " / " + Table.count(sent) + (refused > 0 ? " (" + Table.count(refused) + " refused at capacity)" : ""),
                     missing == 0 ? Table.fixed(pairs.stream().mapToDouble(Pair::recordedAfterSeconds).max().orElse(Double.NaN), 1) + " s"
                             : "missing " + missing);
+        }
+        return table;
+    }
+
+    /**
+     * Where the proxy's CPU went, by thread group, read from {@code /proc} (no profiler): the event
+     * loops relay and record, the publisher encodes the events, Kafka's producer sends them; the JIT
+     * compiler still at work in a run says its warm-up was too short for that run.
+     */
+    private Table threadTable(List<Point> points) {
+        List<String> columns = new ArrayList<>(List.of("mode, req/s"));
+        columns.addAll(ProcessStats.THREAD_GROUPS);
+        columns.add("all threads");
+        Table table = new Table("Proxy overhead: the proxy's CPU by thread during the proxied runs (cores; the mean over the pairs)",
+                columns.toArray(String[]::new));
+        for (Point point : points) {
+            List<Object> cells = new ArrayList<>(List.of(point.mode + ", " + point.rate));
+            double all = 0;
+            for (String group : ProcessStats.THREAD_GROUPS) {
+                double cores = point.pairs.stream().mapToDouble(p -> p.proxyThreads.getOrDefault(group, Double.NaN)).average().orElse(Double.NaN);
+                cells.add(Table.fixed(cores, 2));
+                all += cores;
+            }
+            cells.add(Table.fixed(all, 2));
+            table.row(cells.toArray());
         }
         return table;
     }
@@ -535,6 +568,7 @@ public final class ProxyBenchmark {
         Map<String, Object> directUsage = new LinkedHashMap<>();
         p.directUsage.forEach((k, v) -> directUsage.put(k, Map.of("cpu_cores", v.cpuCores(), "peak_rss_mb", v.peakRssMb())));
         map.put("usage_during_direct_run", directUsage);
+        map.put("proxy_cpu_cores_by_thread", p.proxyThreads);
         map.put("interceptions_recorded", p.recorded);
         map.put("refused_at_capacity", p.refused);
         map.put("requests_sent", p.proxy.sentAll());

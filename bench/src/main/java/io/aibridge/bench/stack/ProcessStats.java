@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -75,6 +76,89 @@ public final class ProcessStats {
             // gone
         }
         return 0;
+    }
+
+    /**
+     * The groups a Quarkus service's threads fall into, in table order, by the name Linux keeps for
+     * them ({@code /proc/<pid>/task/<tid>/comm}: the Java name cut to 15 characters).
+     */
+    public static final List<String> THREAD_GROUPS = List.of("event loops", "event publisher", "Kafka producer", "JIT compiler",
+            "GC and VM", "other");
+
+    /** The {@link #THREAD_GROUPS group} of a thread, from its Linux name. */
+    public static String threadGroup(String linuxName) {
+        String name = linuxName.strip();
+        if (name.startsWith("vert.x-eventloo")) {
+            return "event loops";
+        }
+        if (name.startsWith("aibridge-event-")) {
+            return "event publisher"; // aibridge-event-publisher, and the short-lived aibridge-event-topic
+        }
+        if (name.startsWith("kafka-producer-")) {
+            return "Kafka producer";
+        }
+        if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+            return "JIT compiler";
+        }
+        if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread") || name.equals("VM Periodic Tas")) {
+            return "GC and VM";
+        }
+        return "other";
+    }
+
+    /** CPU seconds of each live thread of a process so far, by thread id: its Linux name and its user plus system time. */
+    static Map<Long, ThreadCpu> threadCpuSeconds(long pid) {
+        Map<Long, ThreadCpu> threads = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            tasks.forEach(task -> {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+                    threads.put(Long.parseLong(task.getFileName().toString()), new ThreadCpu(name, seconds));
+                } catch (IOException | RuntimeException ignored) {
+                    // the thread ended while the directory was read
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            // the process is gone
+        }
+        return threads;
+    }
+
+    record ThreadCpu(String name, double seconds) {
+    }
+
+    /**
+     * CPU used by one process's threads between two moments, per {@link #THREAD_GROUPS group}, as a
+     * share of one core: where a service's CPU went without a profiler (event loops, the event
+     * publisher, the JIT compiler still at work...). A thread that started meanwhile counts whole;
+     * one that ended meanwhile is lost.
+     */
+    public static final class ThreadCpuMeter {
+        private final long pid;
+        private final Map<Long, ThreadCpu> start;
+        private final long startNanos = System.nanoTime();
+
+        public ThreadCpuMeter(long pid) {
+            this.pid = pid;
+            this.start = threadCpuSeconds(pid);
+        }
+
+        /** Cores per group since the meter started, every group present, in {@link #THREAD_GROUPS} order. */
+        public Map<String, Double> cores() {
+            double wall = (System.nanoTime() - startNanos) / 1e9;
+            Map<String, Double> used = new LinkedHashMap<>();
+            THREAD_GROUPS.forEach(group -> used.put(group, 0.0));
+            threadCpuSeconds(pid).forEach((tid, now) -> {
+                ThreadCpu before = start.get(tid);
+                double seconds = now.seconds() - (before != null && before.name().equals(now.name()) ? before.seconds() : 0);
+                used.merge(threadGroup(now.name()), seconds, Double::sum);
+            });
+            used.replaceAll((group, seconds) -> wall <= 0 ? 0 : seconds / wall);
+            return used;
+        }
     }
 
     /**

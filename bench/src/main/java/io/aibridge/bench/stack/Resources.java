@@ -3,6 +3,7 @@ package io.aibridge.bench.stack;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -24,6 +25,8 @@ public final class Resources implements AutoCloseable {
     private final Map<String, ProcessStats.CpuMeter> meters = new LinkedHashMap<>();
     private final Map<String, Supplier<List<Long>>> pids = new LinkedHashMap<>();
     private final Map<String, Double> peakRss = new ConcurrentHashMap<>();
+    /** The proxy's CPU by thread group; null when it is not running. */
+    private final ProcessStats.ThreadCpuMeter proxyThreads;
     private final Thread sampler;
     private volatile boolean running = true;
 
@@ -37,6 +40,8 @@ public final class Resources implements AutoCloseable {
             pids.put(component, supplier);
             meters.put(component, new ProcessStats.CpuMeter(supplier));
         }
+        OptionalLong proxy = stack.pid("proxy-service");
+        proxyThreads = proxy.isPresent() ? new ProcessStats.ThreadCpuMeter(proxy.getAsLong()) : null;
         sampler = new Thread(this::sample, "bench-resources");
         sampler.setDaemon(true);
         sampler.start();
@@ -64,6 +69,11 @@ public final class Resources implements AutoCloseable {
         Map<String, Usage> out = new LinkedHashMap<>();
         meters.forEach((component, meter) -> out.put(component, new Usage(meter.cores(), peakRss.getOrDefault(component, 0.0))));
         return out;
+    }
+
+    /** The proxy's CPU since this object was made, by {@link ProcessStats#THREAD_GROUPS thread group} (cores); empty when it was not running. */
+    public Map<String, Double> proxyThreads() {
+        return proxyThreads == null ? Map.of() : proxyThreads.cores();
     }
 
     @Override
