@@ -1,6 +1,8 @@
 package io.aibridge.bench.stack;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -13,20 +15,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The proxy's CPU by thread group, as the proxy benchmark reads it from {@code /proc}. */
 class ProcessStatsTest {
 
-    @Test
-    void threadsAreGroupedByTheNamesLinuxKeepsForAQuarkusServicesThreads() {
-        // /proc/<pid>/task/<tid>/comm: the Java name cut to 15 characters
-        assertThat(ProcessStats.threadGroup("vert.x-eventloo")).isEqualTo("event loops");
-        assertThat(ProcessStats.threadGroup("aibridge-event-")).isEqualTo("event publisher");
-        assertThat(ProcessStats.threadGroup("kafka-producer-")).isEqualTo("Kafka producer");
-        assertThat(ProcessStats.threadGroup("C2 CompilerThre")).isEqualTo("JIT compiler");
-        assertThat(ProcessStats.threadGroup("C1 CompilerThre")).isEqualTo("JIT compiler");
-        assertThat(ProcessStats.threadGroup("GC Thread#1")).isEqualTo("GC and VM");
-        assertThat(ProcessStats.threadGroup("G1 Conc#0")).isEqualTo("GC and VM");
-        assertThat(ProcessStats.threadGroup("VM Thread")).isEqualTo("GC and VM");
-        assertThat(ProcessStats.threadGroup("vert.x-worker-t")).isEqualTo("other");
-        assertThat(ProcessStats.threadGroup("aibridge-identi")).isEqualTo("other");
-        assertThat(ProcessStats.threadGroup("java")).isEqualTo("other");
+    /** The names in {@code /proc/<pid>/task/<tid>/comm}: the Java name cut to 15 characters. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+            "vert.x-eventloo, event loops",
+            "aibridge-event-, event publisher",
+            "kafka-producer-, Kafka producer",
+            "C2 CompilerThre, JIT compiler",
+            "C1 CompilerThre, JIT compiler",
+            "GC Thread#1, GC and VM",
+            "G1 Conc#0, GC and VM",
+            "VM Thread, GC and VM",
+            "vert.x-worker-t, other",
+            "aibridge-identi, other",
+            "java, other"})
+    void threadsAreGroupedByTheNamesLinuxKeepsForAQuarkusServicesThreads(String linuxName, String group) {
+        assertThat(ProcessStats.threadGroup(linuxName)).isEqualTo(group);
     }
 
     @Test
