@@ -26,15 +26,19 @@ public final class ProcessStats {
     /** User plus system CPU seconds a process has used so far (0 if it is gone). */
     public static double cpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // the command name (field 2) may contain spaces: fields are counted after its closing parenthesis
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long utime = Long.parseLong(fields[11]);
-            long stime = Long.parseLong(fields[12]);
-            return (utime + stime) / TICKS_PER_SECOND;
+            return statCpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
         } catch (IOException | RuntimeException e) {
             return 0;
         }
+    }
+
+    /** User plus system CPU seconds in a process's or a thread's {@code stat} line. */
+    private static double statCpuSeconds(String stat) {
+        // the command name (field 2) may contain spaces: fields are counted after its closing parenthesis
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long utime = Long.parseLong(fields[11]);
+        long stime = Long.parseLong(fields[12]);
+        return (utime + stime) / TICKS_PER_SECOND;
     }
 
     public static double cpuSeconds(Collection<Long> pids) {
@@ -114,9 +118,7 @@ public final class ProcessStats {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    double seconds = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
-                    threads.put(Long.parseLong(task.getFileName().toString()), new ThreadCpu(name, seconds));
+                    threads.put(Long.parseLong(task.getFileName().toString()), new ThreadCpu(name, statCpuSeconds(stat)));
                 } catch (IOException | RuntimeException ignored) {
                     // the thread ended while the directory was read
                 }
