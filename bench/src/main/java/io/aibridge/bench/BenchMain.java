@@ -80,6 +80,12 @@ public final class BenchMain implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}; 3 for the streaming TTFB question).")
     int alternations;
 
+    @Option(names = "--interleave",
+            description = "Proxy overhead: send each pair's direct and proxied requests in one window, taking turns on one schedule "
+                    + "(each side at the full rate, so the fake provider serves twice it), instead of one side after the other: "
+                    + "the host's drift then lands on both sides alike.")
+    boolean interleave;
+
     @Option(names = "--search-start", description = "Maximum throughput: first rate tried (default 500).")
     Integer searchStart;
 
@@ -290,7 +296,7 @@ public final class BenchMain implements Callable<Integer> {
         return new BenchOptions(scale, out, !noProfile,
                 rates != null ? rates : quick ? List.of(100, 500) : List.of(100, 500, 1000),
                 modes != null ? modes : List.of("blocking", "streaming"),
-                or(seconds, 30, 15, 6), or(warmup, 5, 3, 2), ttfbMs, chunkDelayMs, bodyKb, alternations,
+                or(seconds, 30, 15, 6), or(warmup, 5, 3, 2), ttfbMs, chunkDelayMs, bodyKb, alternations, interleave,
                 or(searchStart, 500, 500, 500), searchMax, or(searchSeconds, 15, 10, 5), overheadLimitMs,
                 or(memoryStreams, 10_000, 10_000, 1_000), memoryRate,
                 or(backlog, 40_000, 40_000, 5_000), or(lagRate, 1_000, 1_000, 1_000), or(lagSeconds, 30, 20, 8), or(lagWarmup, 10, 10, 3),

@@ -24,6 +24,7 @@ public record BenchOptions(
         int chunkDelayMs,
         int padKb,
         int alternations,
+        boolean interleave,
         int searchStartRate,
         int searchMaxRate,
         int searchSeconds,

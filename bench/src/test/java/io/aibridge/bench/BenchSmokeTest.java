@@ -34,13 +34,18 @@ class BenchSmokeTest {
     @BeforeAll
     void runEveryBenchmarkAtToySize() throws Exception {
         stack = SmokeStack.start(REPO, Path.of("target/smoke-stack").toAbsolutePath());
-        BenchOptions options = new BenchOptions(BenchOptions.Scale.QUICK, RESULTS, false,
-                List.of(20), List.of("blocking", "streaming"), 1, 0, 20, 5, 0, 2,
+        outcome = BenchMain.run(stack.stack(), options(List.of("blocking", "streaming"), false), Machine.describe(REPO),
+                new LinkedHashSet<>(BenchMain.ALL));
+    }
+
+    /** Toy sizes for every benchmark: 20 requests a second for a second per run, two alternations, no warm-up. */
+    private static BenchOptions options(List<String> modes, boolean interleave) {
+        return new BenchOptions(BenchOptions.Scale.QUICK, RESULTS, false,
+                List.of(20), modes, 1, 0, 20, 5, 0, 2, interleave,
                 20, 30, 1, 10,
                 200, 50,
                 200, 50, 2, 1,
                 3_000, 1_000, 20, 90, 3, 1, 20, 2);
-        outcome = BenchMain.run(stack.stack(), options, Machine.describe(REPO), new LinkedHashSet<>(BenchMain.ALL));
     }
 
     @AfterAll
@@ -136,6 +141,30 @@ class BenchSmokeTest {
             assertThat(spread.path("min").asDouble()).isEqualTo(Math.min(pairs[0], pairs[1]));
             assertThat(spread.path("max").asDouble()).isEqualTo(Math.max(pairs[0], pairs[1]));
             assertThat(spread.path("median").asDouble()).isCloseTo((pairs[0] + pairs[1]) / 2, org.assertj.core.api.Assertions.offset(1e-9));
+        }
+    }
+
+    @Test
+    void interleavedProxyOverheadRunsBothSidesOfAPairInOneWindowAndRecordsEveryProxiedRequest() throws Exception {
+        Report report = new io.aibridge.bench.proxy.ProxyBenchmark(stack.stack(), options(List.of("streaming"), true)).overhead();
+        assertComplete(report);
+        Table streaming = table(report, "Proxy overhead, streaming");
+        assertThat(streaming.rows()).hasSize(1);
+        assertThat(streaming.rows().get(0).get(column(streaming, "errors direct / proxy"))).isEqualTo("0 / 0");
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).startsWith("Interleaved (--interleave)"));
+        assertThat(report.notes()).anySatisfy(n -> assertThat(n).contains("(which side takes the first slot of each turn alternates"));
+
+        JsonNode data = new ObjectMapper().valueToTree(report.toMap(Machine.describe(REPO), java.util.Map.of())).path("data");
+        assertThat(data.path("interleaved").asBoolean()).isTrue();
+        JsonNode alternation = data.path("runs").get(0).path("alternation");
+        assertThat(alternation).hasSize(2);
+        for (JsonNode pair : alternation) {
+            JsonNode direct = pair.path("direct");
+            JsonNode proxy = pair.path("proxy");
+            assertThat(direct.path("sent").asLong()).isEqualTo(proxy.path("sent").asLong()).isEqualTo(20);
+            assertThat(direct.path("ok").asLong()).isEqualTo(proxy.path("ok").asLong()).isEqualTo(20);
+            assertThat(direct.path("run_start").asText()).as("one window for both sides").isEqualTo(proxy.path("run_start").asText());
+            assertThat(pair.path("interceptions_recorded").asLong()).isEqualTo(pair.path("requests_sent").asLong()).isEqualTo(20);
         }
     }
 

@@ -15,6 +15,8 @@ import org.HdrHistogram.Histogram;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,34 +62,54 @@ public final class LoadGenerator implements AutoCloseable {
      * run has completed (or timed out).
      */
     public LoadResult run(LoadTarget target, double rate, Duration warmup, Duration measured) throws InterruptedException {
+        return runInterleaved(List.of(target), rate, warmup, measured).get(0);
+    }
+
+    /**
+     * Sends {@code rate} requests per second to <em>each</em> target, all in the same window: the
+     * targets take turns on one schedule of {@code n × rate} evenly spaced slots (slot {@code k} goes
+     * to target {@code k mod n}), so whatever the machine does meanwhile lands on every target alike.
+     * Each target gets its own result, counted as {@link #run} counts one; request {@code i} of a
+     * target (its session id, whether it is abandoned) is its {@code i}-th slot.
+     */
+    public List<LoadResult> runInterleaved(List<LoadTarget> targets, double rate, Duration warmup, Duration measured)
+            throws InterruptedException {
+        int n = targets.size();
         long period = (long) (1e9 / rate);
         long warmCount = warmup.toNanos() / period;
-        long total = warmCount + measured.toNanos() / period;
-        Run run = new Run(target);
+        long perTarget = warmCount + measured.toNanos() / period;
+        List<Run> runs = targets.stream().map(Run::new).toList();
+        long[] maxLag = new long[n];
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-        long maxLag = 0;
         long windowStartNanos = start + warmCount * period;
         Instant runStart = Instant.now().plusNanos(start - System.nanoTime());
-        for (long i = 0; i < total; i++) {
-            long intended = start + i * period;
+        for (long slot = 0; slot < perTarget * n; slot++) {
+            long intended = start + slot * period / n;
             long now = awaitNanoTime(intended);
-            maxLag = Math.max(maxLag, now - intended);
-            run.send(i, intended, i >= warmCount);
+            int t = (int) (slot % n);
+            long index = slot / n;
+            maxLag[t] = Math.max(maxLag[t], now - intended);
+            runs.get(t).send(index, intended, index >= warmCount);
         }
         long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(5);
-        while (run.outstanding.get() > 0 && System.nanoTime() < deadline) {
+        while (runs.stream().anyMatch(run -> run.outstanding.get() > 0) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        long stuck = run.outstanding.get();
-        if (stuck > 0) {
-            run.errors.computeIfAbsent("no answer", k -> new LongAdder()).add(stuck);
+        List<LoadResult> results = new ArrayList<>(n);
+        for (int t = 0; t < n; t++) {
+            Run run = runs.get(t);
+            long stuck = run.outstanding.get();
+            if (stuck > 0) {
+                run.errors.computeIfAbsent("no answer", k -> new LongAdder()).add(stuck);
+            }
+            long lastEnd = Math.max(run.lastEnd.get(), windowStartNanos + 1);
+            double seconds = Math.max(measured.toNanos(), lastEnd - windowStartNanos) / 1e9;
+            Map<String, Long> errors = new TreeMap<>();
+            run.errors.forEach((k, v) -> errors.put(k, v.sum()));
+            results.add(new LoadResult(run.target.name(), rate, perTarget - warmCount, run.ok.sum(), errors, run.hungUp.sum(), run.latency,
+                    run.ttfb, run.ok.sum() / seconds, maxLag[t] / 1e6, perTarget, runStart, runStart.plusNanos(lastEnd - start)));
         }
-        long lastEnd = Math.max(run.lastEnd.get(), windowStartNanos + 1);
-        double seconds = Math.max(measured.toNanos(), lastEnd - windowStartNanos) / 1e9;
-        Map<String, Long> errors = new TreeMap<>();
-        run.errors.forEach((k, v) -> errors.put(k, v.sum()));
-        return new LoadResult(target.name(), rate, total - warmCount, run.ok.sum(), errors, run.hungUp.sum(), run.latency, run.ttfb,
-                run.ok.sum() / seconds, maxLag / 1e6, total, runStart, runStart.plusNanos(lastEnd - start));
+        return results;
     }
 
     /** The state of one run, shared by the scheduler thread and the event loops. */

@@ -146,15 +146,24 @@ public final class ProxyBenchmark {
                 14, options.ttfbMs(), options.chunkDelayMs(), ProviderRequests.body(false, options.padKb()).length, options.seconds(), options.warmupSeconds()));
         report.note("Latency and TTFB run from each request's intended start on the fixed-rate schedule (open loop, no coordinated omission), "
                 + "recorded in HdrHistogram; overhead = proxy percentile − direct percentile at the same rate.");
+        if (options.interleave()) {
+            report.note("Interleaved (--interleave): each pair's direct and proxied requests ran in one window, taking turns on one schedule, "
+                    + "each side at the full rate (so the fake provider served twice the rate, and Kafka, the recorder and PostgreSQL "
+                    + "worked for the proxied side during the direct side's requests too). The host's drift lands on both sides alike; "
+                    + "what the proxy's own work costs its neighbours lands on both sides too, so this overhead is the proxy's own delay "
+                    + "of a request, not its weight on a shared machine. The CPU columns are the shared window's, the same for both sides.");
+        }
         if (alternations > 1) {
-            report.note(String.format(Locale.ROOT, "%d direct/proxied pairs per mode and rate, in the order %s (which side runs first alternates, "
+            report.note(String.format(Locale.ROOT, "%d direct/proxied pairs per mode and rate, in the order %s (which side %s alternates, "
                     + "so the machine's drift does not favour one); a proxied run's recording is waited for before the next run either way. "
                     + "Direct, proxy and overhead columns and the verdicts are the pooled runs: every direct request against every proxied one, "
                     + "their histograms merged. The pairs' columns are each pair's own overhead, min / median / max: how far one pair alone "
-                    + "could have been from the pooled answer.", alternations, String.join(", ", points.get(0).pooled.orders())));
+                    + "could have been from the pooled answer.", alternations, String.join(", ", points.get(0).pooled.orders()),
+                    options.interleave() ? "takes the first slot of each turn" : "runs first"));
         }
         List<Map<String, Object>> raw = new ArrayList<>();
         points.forEach(p -> raw.add(pointMap(p)));
+        report.data("interleaved", options.interleave());
         report.data("runs", raw);
         return report;
     }
@@ -189,6 +198,9 @@ public final class ProxyBenchmark {
     Pair measure(LoadGenerator generator, String mode, int rate, Duration warmup, Duration measured, PooledPairs.Order order)
             throws InterruptedException {
         boolean streaming = mode.equals("streaming");
+        if (options.interleave()) {
+            return measureInterleaved(generator, mode, rate, warmup, measured, order);
+        }
         Side direct = null;
         if (order == PooledPairs.Order.DIRECT_FIRST) {
             direct = runDirect(generator, streaming, rate, warmup, measured);
@@ -204,6 +216,40 @@ public final class ProxyBenchmark {
         List<String> proxyHousekeeping = DatabaseHousekeeping.during(stack, proxy.result.runStart().plus(warmup), proxy.result.runEnd());
         return new Pair(mode, rate, order, direct.result, proxy.result, proxy.usage, direct.usage, proxy.refused, recorded, recordedAfter,
                 directHousekeeping, proxyHousekeeping, proxy.proxyThreads);
+    }
+
+    /**
+     * Both sides of a pair in one window ({@code --interleave}): direct and proxied requests take
+     * turns on one schedule, each side at the full rate, the side that {@code order} puts first
+     * taking the first slot of each turn. What the stack's processes used is the window's, the same
+     * for both sides. The recording is waited for afterwards, as after a proxied run alone.
+     */
+    private Pair measureInterleaved(LoadGenerator generator, String mode, int rate, Duration warmup, Duration measured, PooledPairs.Order order)
+            throws InterruptedException {
+        boolean streaming = mode.equals("streaming");
+        LoadTarget direct = direct(streaming);
+        LoadTarget proxied = proxied(streaming, "r" + (++runNumber));
+        awaitLastProxiedRange();
+        double refusedBefore = refusedAtCapacity();
+        List<LoadResult> results;
+        Map<String, Resources.Usage> usage;
+        Map<String, Double> threads;
+        try (Resources resources = new Resources(stack)) {
+            results = generator.runInterleaved(order == PooledPairs.Order.DIRECT_FIRST ? List.of(direct, proxied) : List.of(proxied, direct),
+                    rate, warmup, measured);
+            usage = resources.usage();
+            threads = resources.proxyThreads();
+        }
+        LoadResult directResult = results.get(order == PooledPairs.Order.DIRECT_FIRST ? 0 : 1);
+        LoadResult proxyResult = results.get(order == PooledPairs.Order.DIRECT_FIRST ? 1 : 0);
+        lastProxiedEnd = proxyResult.runEnd();
+        long refused = Math.round(refusedAtCapacity() - refusedBefore);
+        long waitStart = System.nanoTime();
+        long recorded = waitForRecording(proxyResult, proxyResult.sentAll() - refused);
+        double recordedAfter = (System.nanoTime() - waitStart) / 1e9;
+        List<String> housekeeping = DatabaseHousekeeping.during(stack, proxyResult.runStart().plus(warmup), proxyResult.runEnd());
+        return new Pair(mode, rate, order, directResult, proxyResult, usage, usage, refused, recorded, recordedAfter,
+                housekeeping, housekeeping, threads);
     }
 
     /**
@@ -227,12 +273,7 @@ public final class ProxyBenchmark {
      * interceptions as its own.
      */
     private Side runProxied(LoadGenerator generator, boolean streaming, int rate, Duration warmup, Duration measured) throws InterruptedException {
-        if (lastProxiedEnd != null) {
-            long wait = Duration.between(Instant.now(), lastProxiedEnd.plus(COUNT_MARGIN.multipliedBy(2)).plusMillis(100)).toMillis();
-            if (wait > 0) {
-                Thread.sleep(wait);
-            }
-        }
+        awaitLastProxiedRange();
         double refusedBefore = refusedAtCapacity();
         LoadResult result;
         Map<String, Resources.Usage> usage;
@@ -244,6 +285,16 @@ public final class ProxyBenchmark {
         }
         lastProxiedEnd = result.runEnd();
         return new Side(result, usage, Math.round(refusedAtCapacity() - refusedBefore), threads);
+    }
+
+    /** Sleeps until the last proxied run's counted time range is over, so the next one's does not overlap it. */
+    private void awaitLastProxiedRange() throws InterruptedException {
+        if (lastProxiedEnd != null) {
+            long wait = Duration.between(Instant.now(), lastProxiedEnd.plus(COUNT_MARGIN.multipliedBy(2)).plusMillis(100)).toMillis();
+            if (wait > 0) {
+                Thread.sleep(wait);
+            }
+        }
     }
 
     /** Waits until the recorder has stored the {@code expected} interceptions of a proxied run (or stopped storing them). */
